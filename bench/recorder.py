@@ -1,0 +1,85 @@
+"""Append-only, flushed campaign record (JSON Lines). See docs/record-format.md."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+RECORD_FORMAT = "flexbench-record/1"
+
+
+def _clean(value: Any) -> Any:
+    """JSON cannot carry NaN/inf: record them as null, never crash the recorder."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+class Recorder:
+    """Writes one JSON object per line; every line is flushed before ``write`` returns.
+
+    ``now_s`` returns bench time. The file is opened in append mode and never rewritten, so a
+    crash loses at most the line being written.
+    """
+
+    def __init__(self, path: str | Path, now_s: Callable[[], float]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._now_s = now_s
+        self._lock = threading.Lock()
+        self._seq = 0
+        if self.path.exists() and self.path.stat().st_size > 0:
+            self._seq = sum(1 for _ in self.path.open("rb"))
+        self._fh = self.path.open("a", encoding="utf-8")
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+
+    def add_listener(self, listener: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``listener(entry)`` after each line is written (live progress)."""
+        self._listeners.append(listener)
+
+    def write(self, kind: str, **fields: Any) -> dict[str, Any]:
+        with self._lock:
+            entry = {"seq": self._seq, "kind": kind, "t_s": round(self._now_s(), 6),
+                     "wall_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")}
+            entry.update(_clean(fields))
+            self._fh.write(json.dumps(entry, separators=(",", ":"), sort_keys=False) + "\n")
+            self._fh.flush()
+            if kind in ("campaign_start", "campaign_end", "test_end"):
+                os.fsync(self._fh.fileno())
+            self._seq += 1
+        for listener in self._listeners:
+            listener(entry)
+        return entry
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._fh.closed:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+                self._fh.close()
+
+
+def read_record(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Yield the entries of a record; a torn last line (crash while writing) is skipped."""
+    with Path(path).open(encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                # Only the last line may be torn; anything else is corruption worth raising.
+                rest = fh.read()
+                if rest.strip():
+                    raise ValueError(f"{path}:{line_no}: record line is not valid JSON") from None
+                return

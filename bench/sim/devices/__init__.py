@@ -1,0 +1,1 @@
+"""Simulated reference devices (compliant by default, with documented fault knobs)."""
