@@ -1,0 +1,105 @@
+"""Assemble a bench session from files, and run a whole campaign (pytest + report + exit code)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.config import load_bench_config, load_device_profile
+from bench.errors import ConfigError
+from bench.session import BenchSession
+
+SUITES_ROOT = Path(__file__).resolve().parent.parent / "test_suites"
+SUITE_FOR_CLASS = {"pv_inverter": SUITES_ROOT / "pv_inverter"}
+
+EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_INCONCLUSIVE, EXIT_USAGE = 0, 1, 2, 3
+
+
+def default_out_dir(profile_file: Path) -> Path:
+    return Path("out") / profile_file.stem
+
+
+def build_session(*, bench: str | Path | None, profile: str | Path, market: str | None = None,
+                  out: str | Path | None = None, decision_rule: str | None = None) -> BenchSession:
+    """Load and validate the bench config and device profile, then open the session."""
+    from bench.catalog import load_catalog
+
+    config = load_bench_config(bench)
+    dut = load_device_profile(profile)
+    chosen_market = market or config.market
+    catalog = load_catalog(dut.device_class)
+    if config.catalog_overrides:
+        try:
+            catalog = catalog.overridden(config.catalog_overrides)
+        except ConfigError as exc:
+            raise ConfigError(exc.detail, file=config.file, field=f"catalog_overrides.{exc.field or ''}".rstrip(".")) from None
+    session = BenchSession(config=config, profile=dut, out_dir=Path(out) if out else default_out_dir(dut.file),
+                           market=chosen_market, decision_rule=decision_rule or config.decision_rule,
+                           catalog_requirements=catalog.for_market(chosen_market),
+                           catalog_name=catalog.name, catalog_version=str(catalog.version))
+    session.catalog = catalog
+    return session.open()
+
+
+def validate_simulation(dut: Any) -> None:
+    """Build the simulated device once in-process so a bad knob or parameter is a configuration
+    error (exit 3) naming the profile field, before any lab process starts."""
+    if dut.simulation is None:
+        return
+    from bench.sim.lab import LabSpec, SpecError, _build_device
+
+    sim = dut.simulation
+    spec = LabSpec(device={"kind": sim["device"], "parameters": sim.get("parameters", {}),
+                           "knobs": sim.get("knobs", {})})
+    try:
+        _build_device(spec)
+    except SpecError as exc:
+        raise dut.doc.error(exc.field_name, str(exc)) from None
+
+
+def run_campaign(*, profile: str, bench: str | None = None, market: str | None = None,
+                 out: str | None = None, requirements: str | None = None, decision_rule: str | None = None,
+                 progress: bool = True, extra_pytest_args: list[str] | None = None) -> int:
+    """Run the suites for the profile's device class in-process; build the report; return the
+    exit code (0 compliant, 1 non-compliant, 2 inconclusive, 3 usage/configuration error)."""
+    import pytest
+
+    from reports.build import EXIT_CODES, build_report
+
+    # Validate first, so a configuration error is exit 3 before anything is energised.
+    config = load_bench_config(bench)
+    dut = load_device_profile(profile)
+    if dut.device_class not in SUITE_FOR_CLASS:
+        raise ConfigError(f"no suites for device class {dut.device_class!r}", file=dut.file, field="device.class")
+    validate_simulation(dut)
+    out_dir = Path(out) if out else default_out_dir(dut.file)
+    args = [str(SUITE_FOR_CLASS[dut.device_class]), "-p", "no:cacheprovider", "-q", "--no-header",
+            "-p", "no:randomly", "--profile", str(dut.file), "--out", str(out_dir), "-o", "addopts=",
+            "-W", "ignore::DeprecationWarning"]
+    if bench:
+        args += ["--bench", str(bench)]
+    if market:
+        args += ["--market", market]
+    if requirements:
+        args += ["--requirements", requirements]
+    if decision_rule:
+        args += ["--decision-rule", decision_rule]
+    if progress:
+        args += ["--flexbench-progress"]
+    args += extra_pytest_args or []
+    started = time.monotonic()
+    code = pytest.main(args)
+    record = out_dir / "record.jsonl"
+    if not record.exists():
+        # the session never opened: configuration or bench start-up problem
+        print(f"flexbench: no campaign record was written (pytest exit {int(code)})", file=sys.stderr)
+        return EXIT_USAGE if int(code) in (3, 4) else EXIT_INCONCLUSIVE
+    report = build_report(record, out_dir)
+    verdict = report["verdict"]
+    wall = time.monotonic() - started
+    print(f"flexbench: {dut.identity['manufacturer']} {dut.identity['model']} ({config.name}, market "
+          f"{market or config.market}): {verdict} in {wall:.1f} s wall time")
+    print(f"flexbench: report: {out_dir / 'report.html'}  ({out_dir / 'report.json'}, {record})")
+    return EXIT_CODES[verdict]

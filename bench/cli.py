@@ -1,0 +1,119 @@
+"""The ``flexbench`` command line.
+
+Exit codes of ``flexbench run``: 0 compliant, 1 non-compliant, 2 inconclusive (any bench error),
+3 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+from bench.errors import ConfigError, FlexbenchError
+
+EXIT_USAGE = 3
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from bench.campaign import run_campaign
+
+    return run_campaign(profile=args.profile, bench=args.bench, market=args.market, out=args.out,
+                        requirements=args.requirements, decision_rule=args.decision_rule,
+                        progress=not args.quiet)
+
+
+def _cmd_sim(args: argparse.Namespace) -> int:
+    """Serve the simulated lab standalone (real-time mode by default) until Ctrl-C."""
+    from bench.config import load_bench_config, load_device_profile
+    from bench.sim.lab import LabSpec
+    from bench.sim.launcher import SimLabProcess
+
+    config = load_bench_config(args.bench)
+    dut = load_device_profile(args.profile)
+    sim = dut.simulation or {}
+    spec = LabSpec(host=config.lab.host, seed=config.lab.seed, step_s=config.lab.step_s,
+                   feeder_resistance_ohm=config.lab.feeder_resistance_ohm,
+                   feeder_reactance_ohm=config.lab.feeder_reactance_ohm, ports=dict(config.lab.ports),
+                   instruments={r: {"model": i.model, "faults": config.lab.instrument_faults.get(r, {})}
+                                for r, i in config.instruments.items()},
+                   device={"kind": sim["device"], "parameters": sim.get("parameters", {}),
+                           "knobs": sim.get("knobs", {}), "map": sim.get("map", {}),
+                           "unit_id": dut.control_link.get("unit_id", 1),
+                           "nameplate": {**dut.identity, "rated_power_w": dut.rated_power_w}} if sim else None,
+                   time_scale=None if args.time_scale == 0 else args.time_scale)
+    lab = SimLabProcess(spec, config_file=str(dut.file))
+    print(json.dumps({"ports": lab.ports, "pid": lab.pid,
+                      "resources": {role: inst.resource.replace("{port}", str(lab.ports.get(role)))
+                                    for role, inst in config.instruments.items()}}, indent=2), flush=True)
+    mode = "virtual time: advance it over the control port" if not spec.time_scale else f"real time x{spec.time_scale:g}"
+    print(f"simulated lab serving ({mode}); Ctrl-C to stop", flush=True)
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    except KeyboardInterrupt:
+        pass
+    finally:
+        lab.stop()
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from reports.build import build_report
+
+    record = Path(args.record)
+    if not record.exists():
+        raise ConfigError("no such record file", file=record)
+    out = Path(args.out) if args.out else record.parent
+    report = build_report(record, out)
+    print(f"{out / 'report.json'}: {report['verdict']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flexbench", description="Compliance test bench for smart grid devices")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a compliance campaign and write its report")
+    run.add_argument("--profile", required=True, help="device profile YAML or a name in device_profiles/")
+    run.add_argument("--bench", default=None, help="bench config YAML (default: the simulated lab)")
+    run.add_argument("--market", choices=["NL", "DE"], default=None, help="market parameter set")
+    run.add_argument("--out", default=None, help="output folder (default: out/<profile>)")
+    run.add_argument("--requirements", default=None, help="comma-separated requirement ids to run")
+    run.add_argument("--decision-rule", choices=["guard_band", "simple_acceptance"], default=None)
+    run.add_argument("--quiet", action="store_true", help="no live progress")
+    run.set_defaults(func=_cmd_run)
+
+    sim = sub.add_parser("sim", help="serve the simulated lab standalone")
+    sim.add_argument("--profile", default="sim-pv-inverter")
+    sim.add_argument("--bench", default=None)
+    sim.add_argument("--time-scale", type=float, default=1.0,
+                     help="lab seconds per wall second (0: virtual time driven over the control port)")
+    sim.set_defaults(func=_cmd_sim)
+
+    rep = sub.add_parser("report", help="rebuild report.json/report.html from a campaign record")
+    rep.add_argument("record")
+    rep.add_argument("--out", default=None)
+    rep.set_defaults(func=_cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code not in (0, None) else 0
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"flexbench: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except FlexbenchError as exc:
+        print(f"flexbench: bench error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

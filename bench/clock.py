@@ -1,0 +1,114 @@
+"""The one bench clock. Suites wait on it, never on ``time.sleep``.
+
+* ``VirtualClock`` (simulated lab): bench time moves only when the bench advances the lab. Each
+  ``sleep`` advances tick by tick (the recorder period), sampling instruments and links at every
+  tick over their real transports, so ten minutes of grid time cost a fraction of a second and a
+  campaign gives the same result on every run.
+* ``WallClock`` (hardware): a real sleep, sampling at the same period.
+
+Both carry a calendar (``start_calendar`` + bench time), so time of day is virtual too.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from typing import Callable, Protocol
+
+Sampler = Callable[[float], None]
+
+
+class BenchClock(Protocol):
+    virtual: bool
+    sample_period_s: float
+
+    def now_s(self) -> float: ...
+
+    def sleep(self, duration_s: float, *, sample_period_s: float | None = None) -> None: ...
+
+    def calendar(self) -> _dt.datetime: ...
+
+    def add_sampler(self, sampler: Sampler) -> None: ...
+
+
+class _ClockBase:
+    def __init__(self, sample_period_s: float, start_calendar: str) -> None:
+        if sample_period_s <= 0:
+            raise ValueError("sample_period_s must be positive")
+        self.sample_period_s = sample_period_s
+        self.start_calendar = _dt.datetime.fromisoformat(start_calendar)
+        self._samplers: list[Sampler] = []
+
+    def add_sampler(self, sampler: Sampler) -> None:
+        self._samplers.append(sampler)
+
+    def _sample(self, t_s: float) -> None:
+        for sampler in self._samplers:
+            sampler(t_s)
+
+    def calendar(self) -> _dt.datetime:
+        return self.start_calendar + _dt.timedelta(seconds=self.now_s())
+
+    def now_s(self) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def seconds_until(self, hour: int, minute: int = 0) -> float:
+        """Bench seconds from now until the next given time of day on the clock's calendar."""
+        now = self.calendar()
+        target = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if target <= now:
+            target += _dt.timedelta(days=1)
+        return (target - now).total_seconds()
+
+
+class VirtualClock(_ClockBase):
+    """Bench-driven virtual time. ``advance(t_s)`` must bring the lab to bench time t_s."""
+
+    virtual = True
+
+    def __init__(self, advance: Callable[[float], None], *, sample_period_s: float = 0.2,
+                 start_calendar: str = "2026-06-21T12:00:00+02:00") -> None:
+        super().__init__(sample_period_s, start_calendar)
+        self._advance = advance
+        self._ticks = 0          # time kept as an integer count of microseconds: no float drift
+        self._now_us = 0
+
+    def now_s(self) -> float:
+        return self._now_us / 1e6
+
+    def sleep(self, duration_s: float, *, sample_period_s: float | None = None) -> None:
+        if duration_s < 0:
+            raise ValueError("cannot sleep a negative duration")
+        period_us = round((sample_period_s or self.sample_period_s) * 1e6)
+        end_us = self._now_us + round(duration_s * 1e6)
+        while self._now_us < end_us:
+            # ticks land on multiples of the period, so sampling instants do not depend on history
+            next_us = min((self._now_us // period_us + 1) * period_us, end_us)
+            self._advance(next_us / 1e6)
+            self._now_us = next_us
+            self._sample(self.now_s())
+
+
+class WallClock(_ClockBase):
+    """Real time for hardware; samples at the same period while sleeping."""
+
+    virtual = False
+
+    def __init__(self, *, sample_period_s: float = 0.2, start_calendar: str | None = None) -> None:
+        start = start_calendar or _dt.datetime.now().astimezone().isoformat()
+        super().__init__(sample_period_s, start)
+        self._t0 = time.monotonic()
+
+    def now_s(self) -> float:
+        return time.monotonic() - self._t0
+
+    def sleep(self, duration_s: float, *, sample_period_s: float | None = None) -> None:
+        period = sample_period_s or self.sample_period_s
+        end = self.now_s() + duration_s
+        while True:
+            now = self.now_s()
+            if now >= end:
+                return
+            next_tick = min((int(now / period) + 1) * period, end)
+            time.sleep(max(0.0, next_tick - now))
+            self._sample(self.now_s())

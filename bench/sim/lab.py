@@ -1,0 +1,210 @@
+"""The simulated lab process: ``python -m bench.sim.lab --spec SPEC.json`` (or ``flexbench sim``).
+
+One asyncio loop serves everything, so the lab is deterministic: the simulated instruments
+(SCPI over TCP sockets), the simulated device's protocol server (SunSpec Modbus TCP) and the
+control channel. Time is virtual and moves only when the bench sends ``advance`` over the control
+channel (or, in real-time mode, with wall time x time_scale).
+
+Control channel: JSON Lines over TCP, one request -> one reply:
+  {"op": "hello"}               -> {"ok": true, "t_s": ..., "ports": {...}, "pid": ...}
+  {"op": "advance", "to_s": T}  -> {"ok": true, "t_s": T}   (runs the physics up to bench time T)
+  {"op": "time"}                -> {"ok": true, "t_s": ...}
+  {"op": "shutdown"}            -> {"ok": true}  then the process exits
+Any error -> {"ok": false, "error": "..."}.
+
+On start the lab prints exactly one JSON line on stdout: {"ready": true, "ports": {...}}, or
+{"ready": false, "error": "...", "field": "..."} and exits 3 when the spec is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.sim.physics import Feeder, GridSourceState, Physics, PvArrayState
+
+
+@dataclass
+class LabSpec:
+    """What to simulate; built by the bench session from the bench config and device profile."""
+
+    host: str = "127.0.0.1"
+    seed: int = 1
+    step_s: float = 0.02
+    feeder_resistance_ohm: float = 0.0
+    feeder_reactance_ohm: float = 0.0
+    ports: dict[str, int] = field(default_factory=dict)            # role -> fixed port (0 = any)
+    instruments: dict[str, dict[str, Any]] = field(default_factory=dict)  # role -> {model, faults}
+    device: dict[str, Any] | None = None    # {kind, parameters, knobs, map, nameplate, unit_id}
+    time_scale: float | None = None         # real-time mode: lab time = wall time x scale
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "LabSpec":
+        return cls(**data)
+
+
+class SpecError(ValueError):
+    def __init__(self, field_name: str, message: str) -> None:
+        self.field_name = field_name
+        super().__init__(message)
+
+
+def _build_device(spec: LabSpec):
+    if spec.device is None:
+        return None
+    kind = spec.device.get("kind")
+    if kind == "pv_inverter":
+        from bench.sim.devices.pv_inverter import build_pv_inverter
+
+        params = dict(spec.device.get("parameters", {}))
+        params.setdefault("nameplate", spec.device.get("nameplate", {}))
+        try:
+            return build_pv_inverter(params, spec.device.get("knobs", {}), seed=spec.seed)
+        except ValueError as exc:
+            text = str(exc)
+            key = text.split("'")[1] if text.count("'") >= 2 else ""
+            section = "knobs" if "knob" in text.lower() else "parameters"
+            raise SpecError(f"simulation.{section}.{key}" if key else f"simulation.{section}", text) from exc
+    raise SpecError("simulation.device", f"unknown simulated device kind {kind!r}")
+
+
+def _build_instrument(role: str, cfg: dict[str, Any], physics: Physics, seed: int):
+    from bench.sim.instrument_registry import SIM_INSTRUMENTS
+
+    model = cfg["model"]
+    factory = SIM_INSTRUMENTS.get(model)
+    if factory is None:
+        raise SpecError(f"instruments.{role}.model",
+                        f"the simulated lab has no model {model!r} (it has: {', '.join(sorted(SIM_INSTRUMENTS))})")
+    return factory(physics, seed=seed, faults=cfg.get("faults", {}))
+
+
+class Lab:
+    def __init__(self, spec: LabSpec) -> None:
+        self.spec = spec
+        self.source = GridSourceState()
+        self.pv_array = PvArrayState()
+        self.device = _build_device(spec)
+        self.physics = Physics(self.source, self.device,
+                               feeder=Feeder(spec.feeder_resistance_ohm, spec.feeder_reactance_ohm),
+                               pv_array=self.pv_array, step_s=spec.step_s)
+        self.ports: dict[str, int] = {}
+        self._servers: list[Any] = []
+        self._stop = asyncio.Event()
+        self._wall0 = time.monotonic()
+
+    async def start(self) -> None:
+        from bench.sim.instruments.scpi_server import serve_scpi
+
+        host = self.spec.host
+        for role, cfg in self.spec.instruments.items():
+            sim = _build_instrument(role, cfg, self.physics, self.spec.seed)
+            server, port = await serve_scpi(sim, host, self.spec.ports.get(role, 0))
+            self._servers.append(server)
+            self.ports[role] = port
+        if self.device is not None and self.spec.device.get("kind") == "pv_inverter":
+            from bench.sim.sunspec.pymodbus_adapter import start_sunspec_server
+
+            m = self.spec.device.get("map", {})
+            handle, port = await start_sunspec_server(
+                self.device, host=host, port=self.spec.ports.get("dut", 0),
+                unit_id=int(self.spec.device.get("unit_id", 1)),
+                base_address=int(m.get("base_address", 40000)),
+                omit_models=tuple(m.get("omit_models", ())))
+            self._servers.append(handle)
+            self.ports["dut"] = port
+        control = await asyncio.start_server(self._serve_control, host, self.spec.ports.get("control", 0))
+        self._servers.append(control)
+        self.ports["control"] = control.sockets[0].getsockname()[1]
+        if self.spec.time_scale:
+            asyncio.get_running_loop().create_task(self._real_time())
+
+    async def _real_time(self) -> None:
+        while not self._stop.is_set():
+            await asyncio.sleep(0.05)
+            target = (time.monotonic() - self._wall0) * float(self.spec.time_scale or 1.0)
+            if target > self.physics.t_s:
+                self.physics.advance_to(target)
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        op = request.get("op")
+        if op == "advance":
+            to_s = float(request["to_s"])
+            if self.spec.time_scale:
+                return {"ok": False, "error": "lab runs in real-time mode; advance is not accepted"}
+            self.physics.advance_to(to_s)
+            return {"ok": True, "t_s": self.physics.t_s}
+        if op == "time":
+            return {"ok": True, "t_s": self.physics.t_s}
+        if op == "hello":
+            return {"ok": True, "t_s": self.physics.t_s, "ports": self.ports, "pid": os.getpid()}
+        if op == "shutdown":
+            self._stop.set()
+            return {"ok": True}
+        return {"ok": False, "error": f"unknown op {op!r}"}
+
+    async def _serve_control(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            import socket as _socket
+
+            sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        try:
+            while not reader.at_eof():
+                line = await reader.readline()
+                if not line:
+                    break
+                try:
+                    reply = self.handle(json.loads(line))
+                except Exception as exc:  # a bad request must not kill the lab
+                    reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+                writer.write((json.dumps(reply) + "\n").encode())
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def run_until_stopped(self) -> None:
+        await self._stop.wait()
+        for server in self._servers:
+            close = getattr(server, "close", None)
+            if close is not None:
+                result = close()
+                if asyncio.iscoroutine(result):
+                    await result
+
+
+async def _amain(spec: LabSpec) -> int:
+    try:
+        lab = Lab(spec)
+        await lab.start()
+    except SpecError as exc:
+        print(json.dumps({"ready": False, "error": str(exc), "field": exc.field_name}), flush=True)
+        return 3
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lab._stop.set)
+    print(json.dumps({"ready": True, "ports": lab.ports, "pid": os.getpid()}), flush=True)
+    await lab.run_until_stopped()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.sim.lab", description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", required=True, help="lab spec JSON file ('-' for stdin)")
+    args = parser.parse_args(argv)
+    raw = sys.stdin.read() if args.spec == "-" else open(args.spec, encoding="utf-8").read()
+    spec = LabSpec.from_json(json.loads(raw))
+    return asyncio.run(_amain(spec))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
