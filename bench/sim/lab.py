@@ -68,10 +68,11 @@ def _build_device(spec: LabSpec):
         try:
             return build_pv_inverter(params, spec.device.get("knobs", {}), seed=spec.seed)
         except ValueError as exc:
-            text = str(exc)
-            key = text.split("'")[1] if text.count("'") >= 2 else ""
-            section = "knobs" if "knob" in text.lower() else "parameters"
-            raise SpecError(f"simulation.{section}.{key}" if key else f"simulation.{section}", text) from exc
+            key = getattr(exc, "key", "")
+            section = getattr(exc, "section", None) or "parameters"
+            if section == "parameters" and key.startswith("nameplate."):
+                raise SpecError("ratings", str(exc)) from exc
+            raise SpecError(f"simulation.{section}.{key}" if key else f"simulation.{section}", str(exc)) from exc
     raise SpecError("simulation.device", f"unknown simulated device kind {kind!r}")
 
 

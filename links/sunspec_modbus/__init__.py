@@ -1,0 +1,14 @@
+"""SunSpec Modbus TCP link to a DER under test (pysunspec2 client behind one checked transport)."""
+
+from links.sunspec_modbus.link import SunSpecLink, TraceFunc
+from links.sunspec_modbus.transport import ModbusExceptionReply
+from links.sunspec_modbus.types import (
+    AcMeasurements, DerSettings, DeviceIdentity, EnterServiceSetting, FrequencyDroopSetting,
+    Nameplate, TripKind, TripStageSetting, VoltWattSetting,
+)
+
+__all__ = [
+    "AcMeasurements", "DerSettings", "DeviceIdentity", "EnterServiceSetting", "FrequencyDroopSetting",
+    "ModbusExceptionReply", "Nameplate", "SunSpecLink", "TraceFunc", "TripKind", "TripStageSetting",
+    "VoltWattSetting",
+]

@@ -1,0 +1,49 @@
+"""Model key -> driver class, and opening a driver over VISA.
+
+The bench config names a model key (e.g. ``chroma_61845``); simulation vs hardware is decided
+only by the resource string (the simulated lab serves the same dialect on
+``TCPIP::127.0.0.1::<port>::SOCKET``), never inside a driver.
+"""
+
+from __future__ import annotations
+
+from bench.errors import ConfigError
+
+from instruments.drivers.chroma_61800 import Chroma61845
+from instruments.drivers.chroma_62000h import Chroma62150H1000S
+from instruments.drivers.keysight_e4360 import KeysightE4360A
+from instruments.drivers.yokogawa_wt import YokogawaWT5000
+from instruments.capabilities import Instrument
+from instruments.scpi import ScpiDriver
+from instruments.transport import TraceFn, VisaTransport
+
+__all__ = ["DRIVERS", "open_instrument"]
+
+DRIVERS: dict[str, type[ScpiDriver]] = {
+    "chroma_61845": Chroma61845,
+    "yokogawa_wt5000": YokogawaWT5000,
+    "keysight_e4360a": KeysightE4360A,
+    "chroma_62150h_1000s": Chroma62150H1000S,
+}
+
+
+def open_instrument(model: str, resource: str, *, name: str, timeout_ms: int = 2000,
+                    trace: TraceFn | None = None) -> Instrument:
+    """Open ``resource`` with the driver of ``model`` and run its one-time ``open()``.
+
+    Raises ``ConfigError`` for an unknown model, ``InstrumentError`` when the instrument
+    cannot be reached or configured (the transport is closed again in that case).
+    """
+    try:
+        driver_class = DRIVERS[model]
+    except KeyError:
+        raise ConfigError(f"unknown instrument model {model!r}; known models: "
+                          f"{', '.join(sorted(DRIVERS))}", field="model") from None
+    transport = VisaTransport(resource, timeout_ms=timeout_ms, trace=trace)
+    driver = driver_class(transport, name=name)
+    try:
+        driver.open()
+    except BaseException:
+        transport.close()
+        raise
+    return driver

@@ -1,0 +1,395 @@
+"""SunSpec Modbus TCP link to a DER under test (IEEE 1547 models 1, 701-711).
+
+Discovery and model access go through pysunspec2's client; every transaction passes
+:class:`~links.sunspec_modbus.transport.CheckedSunSpecDevice` (errors -> ``LinkError`` tree) and
+is reported to ``trace(direction, text)``: ``direction`` is ``"out"`` for a write and ``"in"`` for
+a read; ``text`` names the model, the points with their engineering values, the address and the
+raw registers, e.g. ``write 704 WMaxLimPctEna=1, WMaxLimPct=50.0 (addr 40245 [1, 500])``.
+
+Curve settings (706 volt-watt, 707-710 trip curves, 711 droop control) are written into the
+first curve the DUT marks writable (``ReadOnly`` = RW), then adopted with ``AdptCrvReq`` /
+``AdptCtlReq``; the link waits (wall time, up to ``timeout_s``) for ``AdptCrvRslt`` and raises
+``LinkError`` unless it reads ``COMPLETED``.
+
+Never imports ``bench.sim``: it speaks to the DUT only through the wire.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
+
+import sunspec2.device as ss_device
+import sunspec2.modbus.client as ss_client
+
+from bench.errors import ConfigError, LinkError, LinkTimeout, ModelNotFoundError, ProtocolFrameError
+from links.sunspec_modbus.transport import (
+    EXCEPTION_NAMES, FC_READ_HOLDING, CheckedSunSpecDevice, ModbusExceptionReply, Transaction,
+)
+from links.sunspec_modbus.types import (
+    AcMeasurements, DerSettings, DeviceIdentity, EnterServiceSetting, FrequencyDroopSetting,
+    Nameplate, TripKind, TripStageSetting, VoltWattSetting,
+)
+
+TraceFunc = Callable[[str, str], None]
+
+TRIP_MODEL_IDS: dict[TripKind, tuple[int, str]] = {
+    TripKind.UNDER_VOLTAGE: (707, "V"), TripKind.OVER_VOLTAGE: (708, "V"),
+    TripKind.UNDER_FREQUENCY: (709, "Hz"), TripKind.OVER_FREQUENCY: (710, "Hz"),
+}
+ADOPT_IN_PROGRESS, ADOPT_COMPLETED, ADOPT_FAILED = 0, 1, 2
+_ADOPT_POLL_S = 0.01
+_PHASES_BY_ACTYPE = {0: 1, 1: 2, 2: 3}
+
+
+def _walk(group: ss_device.Group, prefix: str) -> Iterator[tuple[str, ss_device.Point]]:
+    for name, point in group.points.items():
+        yield prefix + name, point
+    for name, sub in group.groups.items():
+        if isinstance(sub, list):
+            for i, g in enumerate(sub, start=1):
+                yield from _walk(g, f"{prefix}{name}[{i}].")
+        else:
+            yield from _walk(sub, f"{prefix}{name}.")
+
+
+class SunSpecLink:
+    """A DUT's SunSpec Modbus TCP interface. Use as a context manager, then :meth:`discover`."""
+
+    def __init__(self, host: str, port: int, unit_id: int = 1, timeout_s: float = 2.0,
+                 trace: TraceFunc | None = None) -> None:
+        self.host, self.port, self.unit_id, self.timeout_s = host, port, unit_id, timeout_s
+        self._trace = trace
+        self._device = CheckedSunSpecDevice(unit_id=unit_id, host=host, port=port, timeout_s=timeout_s,
+                                            on_transaction=self._on_transaction)
+        self._points_by_addr: dict[int, tuple[int, str, ss_device.Point]] = {}
+        self.base_address: int | None = None
+
+    # --- session ------------------------------------------------------------------------------
+    def connect(self) -> None:
+        self._device.connect()
+
+    def close(self) -> None:
+        self._device.disconnect()
+
+    def __enter__(self) -> SunSpecLink:
+        self.connect()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def discover(self) -> int:
+        """Find the SunSpec map (base 40000, 0 or 50000) and its models; returns the base address."""
+        self._device.failures.clear()
+        try:
+            self._device.scan(connect=False)
+        except LinkError:
+            raise
+        except ss_client.SunSpecModbusClientError as exc:
+            failures = self._device.failures
+            kind: type[LinkError] = next((k for k in (ProtocolFrameError, LinkTimeout)
+                                          if any(isinstance(f, k) for f in failures)), LinkError)
+            raise kind(f"{self._device.endpoint}: no SunSpec 'SunS' marker found at base addresses "
+                       f"{self._device.base_addr_list}: {' '.join(str(exc).split())}") from exc
+        except Exception as exc:
+            raise ProtocolFrameError(f"{self._device.endpoint}: SunSpec scan could not decode the "
+                                     f"device's models: {exc}") from exc
+        broken = [f"{m.model_id}: {m.error_info.strip()}" for m in self._device.model_list if m.error_info]
+        if broken:
+            raise ProtocolFrameError(f"{self._device.endpoint}: malformed SunSpec models: {'; '.join(broken)}")
+        self.base_address = self._device.base_addr
+        self._index_points()
+        if self._trace:
+            self._trace("in", f"discovered SunSpec map at base {self.base_address}: models {self.model_ids}")
+        return int(self._device.base_addr)
+
+    @property
+    def model_ids(self) -> list[int]:
+        return [int(m.model_id) for m in self._device.model_list]
+
+    # --- reads --------------------------------------------------------------------------------
+    def read_identity(self) -> DeviceIdentity:
+        m = self._read_model(1)
+        return DeviceIdentity(manufacturer=self._text(m, "Mn"), model=self._text(m, "Md"),
+                              serial_number=self._text(m, "SN"), firmware_version=self._text(m, "Vr"))
+
+    def read_nameplate(self) -> Nameplate:
+        m = self._read_model(702)
+        return Nameplate(
+            rated_power_w=self._opt(m, "WMaxRtg"), rated_apparent_power_va=self._opt(m, "VAMaxRtg"),
+            rated_var_injected_var=self._opt(m, "VarMaxInjRtg"),
+            rated_var_absorbed_var=self._opt(m, "VarMaxAbsRtg"),
+            nominal_voltage_v=self._opt(m, "VNomRtg"), max_voltage_v=self._opt(m, "VMaxRtg"),
+            min_voltage_v=self._opt(m, "VMinRtg"), max_current_a=self._opt(m, "AMaxRtg"),
+            normal_operating_category=self._symbol(m, "NorOpCatRtg"),
+            abnormal_operating_category=self._symbol(m, "AbnOpCatRtg"))
+
+    def read_ac(self) -> AcMeasurements:
+        m = self._read_model(701)
+        phases = _PHASES_BY_ACTYPE.get(int(m.ACType.value) if m.ACType.value is not None else 2, 3)
+        volts = tuple(self._req(m, f"VL{i}") for i in range(1, phases + 1))
+        amps = tuple(self._req(m, f"AL{i}") for i in range(1, phases + 1))
+        return AcMeasurements(
+            voltage_v=volts, current_a=amps, active_power_w=self._req(m, "W"),
+            reactive_power_var=self._req(m, "Var"), apparent_power_va=self._req(m, "VA"),
+            frequency_hz=self._req(m, "Hz"), inverter_state=self._symbol(m, "InvSt") or "UNKNOWN",
+            connected=m.ConnSt.value == 1, alarm_info=self._text(m, "MnAlrmInfo"))
+
+    def read_settings(self) -> DerSettings:
+        """The DUT's active settings, from the models it has (active curve = first read-only one)."""
+        have = set(self.model_ids)
+        enabled = limit = revert = None
+        if 704 in have:
+            m = self._read_model(704)
+            enabled, limit = m.WMaxLimPctEna.value == 1, self._opt(m, "WMaxLimPct")
+            revert = self._opt(m, "WMaxLimPctRvrtTms")
+        volt_watt = droop = enter = None
+        if 706 in have:
+            m = self._read_model(706)
+            crv = self._active(m, "Crv")
+            volt_watt = VoltWattSetting(enabled=m.Ena.value == 1, points_pct=self._curve(crv, "V", "W"),
+                                        response_time_s=self._req(crv, "RspTms"))
+        if 711 in have:
+            m = self._read_model(711)
+            ctl = self._active(m, "Ctl")
+            droop = FrequencyDroopSetting(enabled=m.Ena.value == 1, deadband_hz=self._req(ctl, "DbOf"),
+                                          droop_pct=round(self._req(ctl, "KOf") * 100.0, 6),
+                                          response_time_s=self._req(ctl, "RspTms"))
+        if 703 in have:
+            m = self._read_model(703)
+            enter = EnterServiceSetting(
+                enabled=m.ES.value == 1, voltage_high_pct=self._req(m, "ESVHi"),
+                voltage_low_pct=self._req(m, "ESVLo"), frequency_high_hz=self._req(m, "ESHzHi"),
+                frequency_low_hz=self._req(m, "ESHzLo"), delay_s=self._req(m, "ESDlyTms"),
+                ramp_time_s=self._req(m, "ESRmpTms"))
+        stages: list[TripStageSetting] = []
+        for kind, (model_id, x) in TRIP_MODEL_IDS.items():
+            if model_id in have:
+                m = self._read_model(model_id)
+                if m.Ena.value == 1:
+                    must = self._active(m, "Crv").groups["MustTrip"]
+                    stages += [TripStageSetting(kind, t, s) for t, s in self._curve(must, x, "Tms")]
+        return DerSettings(power_limit_enabled=enabled, power_limit_pct=limit,
+                           power_limit_revert_time_s=revert, volt_watt=volt_watt,
+                           frequency_droop=droop, enter_service=enter, trip_stages=stages)
+
+    # --- writes -------------------------------------------------------------------------------
+    def write_power_limit(self, limit_pct: float | None, *, revert_time_s: float | None = None) -> None:
+        """704 WMaxLimPct (% of rated W) and WMaxLimPctEna; ``None`` disables the limit."""
+        m = self._read_model(704)
+        if limit_pct is None:
+            m.WMaxLimPctEna.value = 0
+        else:
+            self._check_range("limit_pct", limit_pct, 0.0, 100.0)
+            m.WMaxLimPct.cvalue = limit_pct
+            m.WMaxLimPctEna.value = 1
+        if revert_time_s is not None:
+            m.WMaxLimPctRvrtTms.value = round(revert_time_s)
+        self._write(m)
+
+    def write_volt_watt(self, points_pct: list[tuple[float, float]], response_time_s: float,
+                        enabled: bool = True) -> None:
+        """706: fill a writable curve with (V % Vnom, W % rated) points, adopt it, enable/disable."""
+        m = self._read_model(706)
+        crv, index = self._editable(m, "Crv")
+        self._fill(crv, "volt-watt", points_pct, "V", "W", int(m.NPt.value), minimum=2)
+        crv.DeptRef.value = 0                       # W_MAX_PCT
+        crv.RspTms.cvalue = response_time_s
+        self._write(m)
+        self._adopt(m, "AdptCrvReq", "AdptCrvRslt", index)
+        self._write_enable(m, enabled)
+
+    def write_frequency_droop(self, deadband_hz: float, droop_pct: float, response_time_s: float,
+                              enabled: bool = True) -> None:
+        """711 over-frequency droop: DbOf, KOf (= droop_pct / 100) and RspTms; adopt; enable."""
+        self._check_range("droop_pct", droop_pct, 0.1, 100.0)
+        m = self._read_model(711)
+        ctl, index = self._editable(m, "Ctl")
+        ctl.DbOf.cvalue = deadband_hz
+        ctl.KOf.cvalue = droop_pct / 100.0
+        ctl.RspTms.cvalue = response_time_s
+        self._write(m)
+        self._adopt(m, "AdptCtlReq", "AdptCtlRslt", index)
+        self._write_enable(m, enabled)
+
+    def write_enter_service(self, *, enabled: bool | None = None, voltage_high_pct: float | None = None,
+                            voltage_low_pct: float | None = None, frequency_high_hz: float | None = None,
+                            frequency_low_hz: float | None = None, delay_s: float | None = None,
+                            ramp_time_s: float | None = None) -> None:
+        """703 enter-service window, delay and ramp; arguments left at None are not written."""
+        m = self._read_model(703)
+        if enabled is not None:
+            m.ES.value = int(enabled)
+        for name, value in (("ESVHi", voltage_high_pct), ("ESVLo", voltage_low_pct),
+                            ("ESHzHi", frequency_high_hz), ("ESHzLo", frequency_low_hz)):
+            if value is not None:
+                m.points[name].cvalue = value
+        for name, value in (("ESDlyTms", delay_s), ("ESRmpTms", ramp_time_s)):
+            if value is not None:
+                m.points[name].value = round(value)
+        self._write(m)
+
+    def write_trip_stages(self, stages: Sequence[TripStageSetting]) -> None:
+        """707-710 must-trip curves: one curve point per stage; kinds not in ``stages`` are untouched."""
+        for kind, (model_id, x) in TRIP_MODEL_IDS.items():
+            mine = [(s.threshold, s.clearing_time_s) for s in stages if TripKind(s.kind) is kind]
+            if not mine:
+                continue
+            m = self._read_model(model_id)
+            crv, index = self._editable(m, "Crv")
+            self._fill(crv.groups["MustTrip"], f"{kind.value} trip", mine, x, "Tms", int(m.NPt.value),
+                       minimum=1)
+            self._write(m)
+            self._adopt(m, "AdptCrvReq", "AdptCrvRslt", index)
+
+    def write_point(self, model_id: int, name: str, value: float) -> None:
+        """Write one top-level point of a model in engineering units (scale factor applied).
+
+        For interoperability checks (e.g. that the DUT refuses a read-only point or an
+        out-of-range value); settings have their own typed methods above.
+        """
+        m = self._read_model(model_id)
+        point = m.points.get(name)
+        if point is None:
+            raise ConfigError(f"SunSpec model {model_id} has no point {name!r}", field="name")
+        if point.sf_required:
+            point.cvalue = value
+        else:
+            point.value = int(value) if float(value).is_integer() else value
+        point.dirty = True
+        self._write(m)
+
+    # --- internals: models ----------------------------------------------------------------------
+    def _model(self, model_id: int) -> ss_client.SunSpecModbusClientModel:
+        models = self._device.models.get(model_id)
+        if not models:
+            raise ModelNotFoundError(f"SunSpec model {model_id} not found on {self._device.endpoint}; "
+                                     f"models found: {self.model_ids or 'none (discover() not run?)'}")
+        return models[0]
+
+    def _read_model(self, model_id: int) -> ss_client.SunSpecModbusClientModel:
+        m = self._model(model_id)
+        m.read()        # also clears stale dirty flags
+        return m
+
+    def _write(self, m: ss_client.SunSpecModbusClientModel) -> None:
+        try:
+            m.write()
+        except ss_client.SunSpecModbusValueError as exc:
+            raise ConfigError(f"SunSpec model {m.model_id}: value does not fit its point: {exc}") from exc
+
+    def _write_enable(self, m: ss_client.SunSpecModbusClientModel, enabled: bool) -> None:
+        m.Ena.value = int(enabled)
+        self._write(m)
+
+    def _active(self, m: ss_client.SunSpecModbusClientModel, name: str) -> ss_device.Group:
+        groups = m.groups[name]
+        return next((g for g in groups if g.ReadOnly.value == 1), groups[0])
+
+    def _editable(self, m: ss_client.SunSpecModbusClientModel, name: str) -> tuple[ss_device.Group, int]:
+        for index, g in enumerate(m.groups.get(name, []), start=1):
+            if g.ReadOnly.value == 0:
+                return g, index
+        raise LinkError(f"SunSpec model {m.model_id} on {self._device.endpoint} offers no writable "
+                        f"{name} group")
+
+    def _fill(self, crv: ss_device.Group, what: str, points: Sequence[tuple[float, float]],
+              x: str, y: str, npt: int, *, minimum: int) -> None:
+        if not minimum <= len(points) <= npt:
+            raise ConfigError(f"{what}: {len(points)} points given, the DUT's curve takes "
+                              f"{minimum}..{npt}", field="points")
+        crv.ActPt.value = len(points)
+        for pt, (xv, yv) in zip(crv.groups["Pt"], points):
+            pt.points[x].cvalue = xv
+            pt.points[y].cvalue = yv
+
+    def _adopt(self, m: ss_client.SunSpecModbusClientModel, request: str, result: str, index: int) -> None:
+        m.points[request].value = index
+        self._write(m)
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            m.points[result].read()
+            state = m.points[result].value
+            if state == ADOPT_COMPLETED:
+                return
+            if state != ADOPT_IN_PROGRESS or time.monotonic() > deadline:
+                label = {ADOPT_FAILED: "FAILED", ADOPT_IN_PROGRESS: "still IN_PROGRESS"}.get(state, state)
+                raise LinkError(f"SunSpec model {m.model_id}: adoption of curve {index} "
+                                f"({request}={index}) reported {result}={label}")
+            time.sleep(_ADOPT_POLL_S)
+
+    @staticmethod
+    def _curve(crv: ss_device.Group, x: str, y: str) -> list[tuple[float, float]]:
+        n = int(crv.ActPt.value or 0)
+        return [(float(pt.points[x].cvalue), float(pt.points[y].cvalue)) for pt in crv.groups["Pt"][:n]]
+
+    # --- internals: values ----------------------------------------------------------------------
+    @staticmethod
+    def _check_range(name: str, value: float, lo: float, hi: float) -> None:
+        if not lo <= value <= hi:
+            raise ConfigError(f"{name}={value} outside {lo}..{hi}", field=name)
+
+    @staticmethod
+    def _opt(group: ss_device.Group, name: str) -> float | None:
+        value = group.points[name].cvalue
+        return None if value is None else float(value)
+
+    def _req(self, group: ss_device.Group, name: str) -> float:
+        value = self._opt(group, name)
+        if value is None:
+            raise ProtocolFrameError(f"{self._device.endpoint}: SunSpec point {name} reads "
+                                     f"'not implemented'")
+        return value
+
+    @staticmethod
+    def _text(group: ss_device.Group, name: str) -> str:
+        value = group.points[name].value
+        return "" if value is None else str(value).rstrip("\x00").strip()
+
+    @staticmethod
+    def _symbol(group: ss_device.Group, name: str) -> str | None:
+        point = group.points[name]
+        for symbol in point.pdef.get("symbols", []):
+            if symbol["value"] == point.value:
+                return str(symbol["name"])
+        return None if point.value is None else str(point.value)
+
+    # --- internals: trace -----------------------------------------------------------------------
+    def _index_points(self) -> None:
+        self._points_by_addr.clear()
+        for m in self._device.model_list:
+            for path, point in _walk(m, ""):
+                for a in range(point.len):
+                    self._points_by_addr[int(m.model_addr) + int(point.offset) + a] = (int(m.model_id), path, point)
+
+    def _on_transaction(self, t: Transaction) -> None:
+        if self._trace is None:
+            return
+        located = self._points_by_addr.get(t.address)
+        model = f" {located[0]}" if located else ""
+        if t.function == FC_READ_HOLDING:
+            text = f"read{model} (addr {int(t.address)} count {int(t.count)})"
+        else:
+            regs = [int.from_bytes(t.data[i:i + 2], "big") for i in range(0, len(t.data or b""), 2)]
+            text = f"write{model} {self._describe(t.address, t.count)} (addr {t.address} {regs})"
+        if t.exception_code is not None:
+            text += f" -> exception {t.exception_code:02d} ({EXCEPTION_NAMES.get(t.exception_code, '?')})"
+        elif t.error is not None:
+            text += f" -> {t.error}"
+        self._trace("in" if t.function == FC_READ_HOLDING else "out", text)
+
+    def _describe(self, address: int, count: int) -> str:
+        parts: list[str] = []
+        seen: set[int] = set()
+        for a in range(address, address + count):
+            located = self._points_by_addr.get(a)
+            if located is None or id(located[2]) in seen:
+                continue
+            seen.add(id(located[2]))
+            point = located[2]
+            value = point.cvalue if point.sf_required else point.value
+            parts.append(f"{located[1]}={value}")
+        return ", ".join(parts) or "?"

@@ -1,0 +1,58 @@
+"""The hand-written SVG plots."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from reports.svg import curve_svg, nice_range, plot_svg, series_svg, tick_label, ticks
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.mark.parametrize(("lo", "hi", "expected"), [
+    (195.5, 264.5, (180.0, 280.0, 20.0)),
+    (0.0, 1.0, (0.0, 1.0, 0.2)),
+    (-0.3, 0.7, (-0.4, 0.8, 0.2)),
+])
+def test_nice_range(lo: float, hi: float, expected: tuple[float, float, float]) -> None:
+    assert nice_range(lo, hi) == pytest.approx(expected)
+
+
+def test_nice_range_of_a_constant_is_not_empty() -> None:
+    lo, hi, step = nice_range(5.0, 5.0)
+    assert lo < 5.0 < hi and step > 0
+
+
+def test_tick_labels() -> None:
+    lo, hi, step = nice_range(0.0, 2.3, 11)
+    labels = [tick_label(t, step) for t in ticks(lo, hi, step)]
+    assert labels[:3] == ["0.00", "0.25", "0.50"]
+    assert tick_label(-0.0001, 0.1) == "0.0"
+
+
+def test_curve_svg_is_wellformed_with_band_points_and_axes() -> None:
+    plot = {"type": "curve", "x_label": "U / V", "y_label": "P / Pn",
+            "points": [[240, 1.0], [255, 0.7], [None, 1]],
+            "band_low": [[240, 0.95], [264.5, 0.0]], "band_high": [[240, 1.05], [264.5, 0.1]]}
+    root = ET.fromstring(curve_svg(plot, "P(U)"))
+    assert root.tag == NS + "svg"
+    assert len(root.findall(NS + "polygon")) == 1
+    assert len(root.findall(NS + "circle")) == 2 + 1  # measured points + legend swatch
+    texts = [t.text for t in root.iter(NS + "text")]
+    assert "U / V" in texts and "P / Pn" in texts and "240" in texts
+
+
+def test_series_svg_has_limit_and_window() -> None:
+    plot = {"type": "series", "x_label": "t / s", "y_label": "P / W", "t_s": [0, 1, 2, 3],
+            "y": [5000, 4000, None, 3000], "limit": [3000, 3000, 3000, 3000], "window": [1, 2.5]}
+    svg = series_svg(plot, "response")
+    root = ET.fromstring(svg)
+    assert len(root.findall(NS + "polyline")) == 2  # limit + first run of y (second run is a single point)
+    assert "response-time window" in svg and 'fill="#f0b429"' in svg
+
+
+def test_unplottable_data_gives_an_empty_frame() -> None:
+    for plot in ({"type": "curve", "points": []}, {"type": "series", "t_s": [], "y": []}, {"type": "bar"}):
+        assert "no plottable data" in plot_svg(plot, "x")

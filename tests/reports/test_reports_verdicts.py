@@ -1,0 +1,174 @@
+"""Requirement and campaign verdicts built from synthetic records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reports.build import EXIT_CODES, build_report, campaign_verdict
+from reports.model import requirement_verdict
+
+
+def _build(rec: Any, tmp_path: Path) -> dict[str, Any]:
+    return build_report(rec.path, tmp_path / "out")
+
+
+def _verdicts(report: dict[str, Any]) -> dict[str, str]:
+    return {r["id"]: r["verdict"] for r in report["requirements"]}
+
+
+def test_all_pass_is_compliant(record: Any, helpers: Any, tmp_path: Path) -> None:
+    helpers.write_all_pass(record)
+    report = _build(record, tmp_path)
+    assert report["verdict"] == "COMPLIANT" == campaign_verdict(report)
+    assert set(_verdicts(report).values()) == {"PASS"}
+    assert report["verdict_reasons"] == []
+    assert report["summary"]["tests"]["PASS"] == 3
+    assert EXIT_CODES[campaign_verdict(report)] == 0
+
+
+def test_one_fail_is_non_compliant_and_only_that_requirement_fails(record: Any, helpers: Any,
+                                                                    tmp_path: Path) -> None:
+    record.start()
+    record.test("t.py::test_vrt", ["PV-VRT-01"], "PASS", checks=[helpers.make_check("PV-VRT-01")])
+    record.test("t.py::test_pu", ["PV-PU-01"], "FAIL", message="P did not drop",
+                checks=[helpers.make_check("PV-PU-01", "FAIL", measured=260.0)])
+    record.test("t.py::test_lim", ["PV-LIM-01"], "PASS", checks=[helpers.make_check("PV-LIM-01")])
+    record.end("NON_COMPLIANT")
+    report = _build(record, tmp_path)
+    assert _verdicts(report) == {"PV-VRT-01": "PASS", "PV-PU-01": "FAIL", "PV-LIM-01": "PASS"}
+    assert campaign_verdict(report) == "NON_COMPLIANT"
+    assert EXIT_CODES["NON_COMPLIANT"] == 1
+    pu = next(t for t in report["tests"] if t["nodeid"] == "t.py::test_pu")
+    assert (pu["outcome"], pu["message"]) == ("FAIL", "P did not drop")
+
+
+def test_error_makes_campaign_inconclusive(record: Any, helpers: Any, tmp_path: Path) -> None:
+    record.start()
+    record.test("t.py::test_vrt", ["PV-VRT-01"], "PASS", checks=[helpers.make_check("PV-VRT-01")])
+    record.test("t.py::test_pu", ["PV-PU-01"], "ERROR", message="InstrumentTimeout: power_analyzer")
+    record.test("t.py::test_lim", ["PV-LIM-01"], "PASS")
+    record.end("INCONCLUSIVE")
+    report = _build(record, tmp_path)
+    assert _verdicts(report)["PV-PU-01"] == "INCONCLUSIVE"
+    assert campaign_verdict(report) == "INCONCLUSIVE"
+    assert EXIT_CODES["INCONCLUSIVE"] == 2
+    assert any("ERROR" in r for r in report["verdict_reasons"])
+
+
+def test_inconclusive_check_makes_requirement_inconclusive(record: Any, helpers: Any, tmp_path: Path) -> None:
+    record.start()
+    record.test("t.py::test_vrt", ["PV-VRT-01"], "PASS",
+                checks=[helpers.make_check("PV-VRT-01"), helpers.make_check("PV-VRT-01", "INCONCLUSIVE")])
+    record.test("t.py::test_pu", ["PV-PU-01"], "PASS")
+    record.end()
+    report = _build(record, tmp_path)
+    assert _verdicts(report)["PV-VRT-01"] == "INCONCLUSIVE"
+    assert report["verdict"] == "INCONCLUSIVE"
+
+
+def test_missing_campaign_end_is_inconclusive(record: Any, helpers: Any, tmp_path: Path) -> None:
+    record.start()
+    record.test("t.py::test_vrt", ["PV-VRT-01"], "PASS", checks=[helpers.make_check("PV-VRT-01")])
+    record.test("t.py::test_pu", ["PV-PU-01"], "PASS", checks=[helpers.make_check("PV-PU-01")])
+    record.test("t.py::test_lim", ["PV-LIM-01"], "PASS")
+    report = _build(record, tmp_path)  # no campaign_end
+    assert set(_verdicts(report).values()) == {"PASS"}
+    assert report["campaign"]["complete"] is False
+    assert campaign_verdict(report) == "INCONCLUSIVE"
+
+
+def test_crash_mid_test_and_torn_last_line(record: Any, helpers: Any, tmp_path: Path) -> None:
+    record.start()
+    record.test("t.py::test_vrt", ["PV-VRT-01"], "PASS", checks=[helpers.make_check("PV-VRT-01")])
+    record.test("t.py::test_pu", ["PV-PU-01"], "PASS", checks=[helpers.make_check("PV-PU-01")], end=False)
+    with record.path.open("a", encoding="utf-8") as fh:
+        fh.write('{"seq": 99, "kind": "sam')  # the bench died while writing
+    report = _build(record, tmp_path)
+    verdicts = _verdicts(report)
+    assert verdicts["PV-PU-01"] == "INCONCLUSIVE"  # started, never finished: an ERROR
+    assert verdicts["PV-LIM-01"] == "NOT_TESTED"  # the record ended before it ran
+    crashed = next(t for t in report["tests"] if t["nodeid"] == "t.py::test_pu")
+    assert crashed["outcome"] == "ERROR" and crashed["recorded_end"] is False
+    assert campaign_verdict(report) == "INCONCLUSIVE"
+
+
+def test_uncovered_mandatory_requirement_is_not_tested(record: Any, helpers: Any, tmp_path: Path) -> None:
+    record.start()
+    record.test("t.py::test_vrt", ["PV-VRT-01"], "PASS", checks=[helpers.make_check("PV-VRT-01")])
+    record.test("t.py::test_lim", ["PV-LIM-01"], "PASS")
+    record.end()
+    report = _build(record, tmp_path)
+    assert _verdicts(report)["PV-PU-01"] == "NOT_TESTED"
+    assert report["summary"]["mandatory_not_tested"] == 1
+    assert campaign_verdict(report) != "COMPLIANT"
+    assert campaign_verdict(report) == "INCONCLUSIVE"
+
+
+def test_uncovered_optional_requirement_does_not_block_compliance(record: Any, helpers: Any,
+                                                                  tmp_path: Path) -> None:
+    record.start()
+    record.test("t.py::test_vrt", ["PV-VRT-01"], "PASS")
+    record.test("t.py::test_pu", ["PV-PU-01"], "PASS")
+    record.end()
+    report = _build(record, tmp_path)
+    assert _verdicts(report)["PV-LIM-01"] == "NOT_TESTED"
+    assert campaign_verdict(report) == "COMPLIANT"
+
+
+def test_not_applicable_requirement(record: Any, tmp_path: Path) -> None:
+    record.start()
+    record.test("t.py::test_vrt", ["PV-VRT-01"], "PASS")
+    record.test("t.py::test_pu", ["PV-PU-01"], "PASS")
+    record.test("t.py::test_lim", ["PV-LIM-01"], "NOT_APPLICABLE", message="profile has no power limit")
+    record.end()
+    report = _build(record, tmp_path)
+    assert _verdicts(report)["PV-LIM-01"] == "NOT_APPLICABLE"
+    assert campaign_verdict(report) == "COMPLIANT"
+
+
+def test_requirement_claimed_but_not_in_catalog_is_reported(record: Any, helpers: Any, tmp_path: Path) -> None:
+    helpers.write_all_pass(record)
+    lines = record.path.read_text(encoding="utf-8").splitlines()
+    record.path.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    record.test("t.py::test_extra", ["XX-01"], "FAIL")
+    record.end()
+    report = _build(record, tmp_path)
+    extra = next(r for r in report["requirements"] if r["id"] == "XX-01")
+    assert extra["in_catalog"] is False and extra["verdict"] == "FAIL"
+    assert campaign_verdict(report) == "NON_COMPLIANT"
+
+
+def test_campaign_verdict_is_recomputed_from_the_report(record: Any, helpers: Any, tmp_path: Path) -> None:
+    helpers.write_all_pass(record)
+    report = _build(record, tmp_path)
+    report["requirements"][0]["verdict"] = "FAIL"
+    assert campaign_verdict(report) == "NON_COMPLIANT"
+
+
+def test_recorded_verdict_disagreement_is_observed(record: Any, helpers: Any, tmp_path: Path) -> None:
+    record.start()
+    record.test("t.py::test_vrt", ["PV-VRT-01"], "FAIL")
+    record.end("COMPLIANT")  # the bench claimed more than its own record supports
+    report = _build(record, tmp_path)
+    assert report["verdict"] == "NON_COMPLIANT"
+    assert any("recorded campaign verdict COMPLIANT" in o for o in report["observations"])
+
+
+@pytest.mark.parametrize(("checks", "outcomes", "expected"), [
+    ([], [], "NOT_TESTED"),
+    ([], ["SKIPPED"], "NOT_TESTED"),
+    ([], ["NOT_APPLICABLE", "NOT_APPLICABLE"], "NOT_APPLICABLE"),
+    ([], ["NOT_APPLICABLE", "SKIPPED"], "NOT_TESTED"),
+    (["PASS"], ["PASS"], "PASS"),
+    ([], ["PASS", "NOT_APPLICABLE"], "PASS"),
+    (["PASS", "INCONCLUSIVE"], ["PASS"], "INCONCLUSIVE"),
+    (["PASS"], ["ERROR"], "INCONCLUSIVE"),
+    (["INCONCLUSIVE"], ["FAIL"], "FAIL"),
+    (["FAIL"], ["PASS"], "FAIL"),
+    ([], ["ERROR", "FAIL"], "FAIL"),
+])
+def test_requirement_verdict_rules(checks: list[str], outcomes: list[str], expected: str) -> None:
+    assert requirement_verdict(checks, outcomes) == expected

@@ -1,0 +1,102 @@
+"""Suite proofs: run real campaigns (a `flexbench run` process with its own simulated lab) on the
+reference PV inverter, with and without fault knobs, and read the verdicts from report.json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE_PROFILE = REPO / "device_profiles" / "sim-pv-inverter.yaml"
+DEFAULT_BENCH = REPO / "bench" / "configs" / "simulated.yaml"
+
+
+@dataclass
+class CampaignResult:
+    exit_code: int
+    out_dir: Path
+    stdout: str
+    stderr: str
+
+    @property
+    def report(self) -> dict[str, Any]:
+        path = self.out_dir / "report.json"
+        assert path.exists(), f"no report.json; exit {self.exit_code}\n{self.stdout}\n{self.stderr[-3000:]}"
+        return json.loads(path.read_text())
+
+    def verdicts(self) -> dict[str, str]:
+        return {r["id"]: r["verdict"] for r in self.report["requirements"]}
+
+    def verdict(self, requirement_id: str) -> str:
+        return self.verdicts()[requirement_id]
+
+
+def write_profile(tmp_path: Path, *, knobs: dict[str, Any] | None = None,
+                  parameters: dict[str, Any] | None = None, edit: dict[str, Any] | None = None,
+                  name: str = "dut") -> Path:
+    """A copy of the reference profile with simulation knobs/parameters and top-level edits."""
+    data = yaml.safe_load(REFERENCE_PROFILE.read_text())
+    data["simulation"]["knobs"] = dict(knobs or {})
+    data["simulation"]["parameters"] = dict(parameters or {})
+    for dotted, value in (edit or {}).items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node[key]
+        node[leaf] = value
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def write_bench(tmp_path: Path, edit: dict[str, Any], name: str = "bench") -> Path:
+    data = yaml.safe_load(DEFAULT_BENCH.read_text())
+    for dotted, value in edit.items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def run_campaign(tmp_path: Path, *, profile: Path | None = None, requirements: list[str] | None = None,
+                 bench: Path | None = None, market: str | None = None, decision_rule: str | None = None,
+                 out_name: str = "out", timeout_s: float = 900.0) -> CampaignResult:
+    out = tmp_path / out_name
+    cmd = [sys.executable, "-m", "bench.cli", "run", "--profile", str(profile or REFERENCE_PROFILE),
+           "--out", str(out), "--quiet"]
+    if requirements:
+        cmd += ["--requirements", ",".join(requirements)]
+    if bench:
+        cmd += ["--bench", str(bench)]
+    if market:
+        cmd += ["--market", market]
+    if decision_rule:
+        cmd += ["--decision-rule", decision_rule]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout_s)
+    return CampaignResult(proc.returncode, out, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def campaign(tmp_path: Path):
+    """``campaign(knobs=..., requirements=[...])`` -> CampaignResult of a fresh campaign."""
+    counter = [0]
+
+    def _run(*, knobs: dict[str, Any] | None = None, parameters: dict[str, Any] | None = None,
+             requirements: list[str] | None = None, **kwargs: Any) -> CampaignResult:
+        counter[0] += 1
+        profile = write_profile(tmp_path, knobs=knobs, parameters=parameters, name=f"dut{counter[0]}")
+        return run_campaign(tmp_path, profile=profile, requirements=requirements,
+                            out_name=f"out{counter[0]}", **kwargs)
+
+    return _run

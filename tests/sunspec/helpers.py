@@ -1,0 +1,66 @@
+"""Test helpers: a lab event loop on a background thread serving SunSpec, and a stub inverter."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.sim.devices.pv_inverter_api import (
+    OperatingState, PvInverterNameplate, PvInverterReadings, PvInverterSettings, TripKind, TripStage,
+)
+from bench.sim.sunspec.pymodbus_adapter import SunSpecServerHandle, start_sunspec_server
+
+
+@dataclass
+class StubInverter:
+    """The four members the SunSpec server uses, with fixed readings."""
+
+    nameplate: PvInverterNameplate = field(default_factory=PvInverterNameplate)
+    settings: PvInverterSettings = field(default_factory=lambda: PvInverterSettings(trip_stages=[
+        TripStage(TripKind.OVER_VOLTAGE, 115.0, 0.2), TripStage(TripKind.OVER_VOLTAGE, 120.0, 0.1),
+        TripStage(TripKind.UNDER_VOLTAGE, 70.0, 2.0), TripStage(TripKind.OVER_FREQUENCY, 51.5, 0.1),
+        TripStage(TripKind.UNDER_FREQUENCY, 47.5, 0.1)]))
+    current: PvInverterReadings = field(default_factory=lambda: PvInverterReadings(
+        voltage_v=(230.4, 231.1, 229.7), current_a=(14.21, 14.18, 14.25), active_power_w=9812.0,
+        reactive_power_var=-35.0, apparent_power_va=9830.0, frequency_hz=50.012,
+        state=OperatingState.CONNECTED, last_trip=None))
+    changes: int = 0
+
+    def readings(self) -> PvInverterReadings:
+        return self.current
+
+    def settings_changed(self) -> None:
+        self.changes += 1
+
+
+class LabLoop:
+    """The lab's single asyncio loop, run on a background thread for the (synchronous) link."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="lab-loop", daemon=True)
+        self._thread.start()
+        self._handles: list[SunSpecServerHandle] = []
+
+    def run(self, coro: Any, timeout_s: float = 5.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout_s)
+
+    def serve(self, inverter: Any, **options: Any) -> tuple[SunSpecServerHandle, int]:
+        handle, port = self.run(start_sunspec_server(inverter, host="127.0.0.1", port=0, **options))
+        self._handles.append(handle)
+        return handle, port
+
+    def stop(self, handle: SunSpecServerHandle) -> None:
+        self.run(handle.close())
+        self._handles.remove(handle)
+
+    def shutdown(self) -> None:
+        for handle in list(self._handles):
+            self.stop(handle)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+        self.loop.close()
+
+
