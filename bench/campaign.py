@@ -77,7 +77,8 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     out_dir = Path(out) if out else default_out_dir(dut.file)
     args = [str(SUITE_FOR_CLASS[dut.device_class]), "-p", "no:cacheprovider", "-q", "--no-header",
             "-p", "no:randomly", "--profile", str(dut.file), "--out", str(out_dir), "-o", "addopts=",
-            "-W", "ignore::DeprecationWarning"]
+            "-W", "ignore::DeprecationWarning",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if bench:
         args += ["--bench", str(bench)]
     if market:

@@ -229,8 +229,14 @@ class BenchSession:
     def step(self, nodeid: str, text: str) -> None:
         self.recorder.write("step", nodeid=nodeid, text=text)
 
-    def close(self) -> None:
-        """Safe state first, then links, instruments, lab, recorder. Never raises."""
+    def make_safe(self) -> None:
+        """Send the AC source to its safe state (once per session; failures are recorded)."""
+        if self._guard is not None:
+            self._guard.make_safe()
+
+    def close(self, campaign_end: dict[str, Any] | None = None) -> None:
+        """Safe state first, then links, instruments, lab; ``campaign_end`` is the record's last
+        line. Never raises."""
         errors: list[str] = []
         if self._guard is not None:
             self._guard.release()
@@ -246,6 +252,8 @@ class BenchSession:
         if self.recorder is not None:
             for err in errors:
                 self.recorder.write("event", level="warning", message=f"while closing: {err}")
+            if campaign_end is not None:
+                self.recorder.write("campaign_end", **campaign_end)
             self.recorder.close()
 
 

@@ -100,3 +100,34 @@ def campaign(tmp_path: Path):
                             out_name=f"out{counter[0]}", **kwargs)
 
     return _run
+
+
+class Lab:
+    """Bound helpers for tests that need more than the ``campaign`` fixture."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+
+    def profile(self, **kwargs: Any) -> Path:
+        return write_profile(self.tmp_path, **kwargs)
+
+    def bench(self, edit: dict[str, Any], name: str = "bench") -> Path:
+        return write_bench(self.tmp_path, edit, name)
+
+    def run(self, **kwargs: Any) -> CampaignResult:
+        return run_campaign(self.tmp_path, **kwargs)
+
+    def command(self, *, profile: Path | None = None, bench: Path | None = None,
+                requirements: list[str] | None = None, out_name: str = "out") -> list[str]:
+        cmd = [sys.executable, "-m", "bench.cli", "run", "--profile", str(profile or REFERENCE_PROFILE),
+               "--out", str(self.tmp_path / out_name), "--quiet"]
+        if bench:
+            cmd += ["--bench", str(bench)]
+        if requirements:
+            cmd += ["--requirements", ",".join(requirements)]
+        return cmd
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Lab:
+    return Lab(tmp_path)

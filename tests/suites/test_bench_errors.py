@@ -1,0 +1,115 @@
+"""DUT FAIL is never bench ERROR: configuration problems exit 3, instrument and lab problems exit 2
+(INCONCLUSIVE) with the record intact and the AC source sent to its safe state."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+from bench.recorder import read_record
+from conftest import REPO  # noqa: F401  (tests/suites/conftest.py)
+
+REQ = ["PV-PU-RESPONSE"]
+
+
+def _record(path):
+    return list(read_record(path / "record.jsonl"))
+
+
+def _ac_source_commands_after(entries, seq):
+    return [e["text"] for e in entries if e["kind"] == "command" and e["target"] == "ac_source" and e["seq"] > seq]
+
+
+def test_malformed_profile_exits_3_naming_file_and_field(lab):
+    profile = lab.profile(edit={"ratings.rated_power_w": "ten kilowatt"})
+    res = lab.run(profile=profile, requirements=REQ)
+    assert res.exit_code == 3, res.stderr
+    assert str(profile) in res.stderr and "ratings.rated_power_w" in res.stderr
+
+
+def test_unknown_fault_knob_exits_3_naming_the_knob(lab):
+    profile = lab.profile(knobs={"volt_watt_ignord": True})
+    res = lab.run(profile=profile, requirements=REQ)
+    assert res.exit_code == 3, res.stderr
+    assert "simulation.knobs.volt_watt_ignord" in res.stderr
+
+
+def test_malformed_bench_config_exits_3_naming_field(lab):
+    bench = lab.bench({"safety.voltage_max_v": -5})
+    res = lab.run(bench=bench, requirements=REQ)
+    assert res.exit_code == 3, res.stderr
+    assert str(bench) in res.stderr and "safety.voltage_max_v" in res.stderr
+
+
+def test_instrument_reporting_an_scpi_error_is_inconclusive(lab):
+    bench = lab.bench({"lab.instrument_faults": {"ac_source": {"error_after_commands": 30}}})
+    res = lab.run(bench=bench, requirements=REQ)
+    assert res.exit_code == 2, res.stdout + res.stderr
+    entries = _record(res.out_dir)
+    ends = [e for e in entries if e["kind"] == "test_end"]
+    assert ends and all(e["outcome"] == "ERROR" for e in ends)
+    assert "InstrumentReportedError" in ends[0]["message"]
+    assert res.verdict("PV-PU-RESPONSE") == "INCONCLUSIVE"
+    assert entries[-1]["kind"] == "campaign_end"
+    # the safe state was commanded after the error
+    assert "OUTPut:STATe OFF" in _ac_source_commands_after(entries, ends[0]["seq"])
+
+
+def test_instrument_that_stops_answering_is_inconclusive(lab):
+    bench = lab.bench({"lab.instrument_faults": {"power_analyzer": {"hang_after_commands": 400}},
+                       "instruments.power_analyzer.timeout_ms": 300})
+    res = lab.run(bench=bench, requirements=REQ)
+    assert res.exit_code == 2, res.stdout + res.stderr
+    entries = _record(res.out_dir)
+    ends = [e for e in entries if e["kind"] == "test_end"]
+    assert ends[0]["outcome"] == "ERROR" and "InstrumentTimeout" in ends[0]["message"]
+    assert "OUTPut:STATe OFF" in _ac_source_commands_after(entries, ends[0]["seq"])
+
+
+def _wait_for_samples(record_path, n, timeout_s=60.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if record_path.exists():
+            text = record_path.read_text()
+            if text.count('"kind":"sample"') >= n:
+                return text
+        time.sleep(0.05)
+    raise AssertionError("campaign produced no samples")
+
+
+def test_lab_killed_mid_campaign_is_inconclusive_and_record_is_intact(lab):
+    proc = subprocess.Popen(lab.command(requirements=REQ), cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    text = _wait_for_samples(lab.tmp_path / "out" / "record.jsonl", 200)
+    pid = int(re.search(r"simulated lab started \(pid (\d+)", text).group(1))
+    os.kill(pid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, out + err
+    entries = _record(lab.tmp_path / "out")
+    assert [e["seq"] for e in entries] == list(range(len(entries)))   # nothing lost, nothing torn
+    assert sum(e["kind"] == "sample" for e in entries) >= 200
+    ends = [e for e in entries if e["kind"] == "test_end"]
+    # whichever transport notices first (lab control, instrument socket, DUT link): a bench ERROR
+    assert ends and ends[0]["outcome"] == "ERROR"
+    assert re.match(r"(LabError|LinkError|LinkTimeout|InstrumentError|InstrumentTimeout)", ends[0]["message"])
+    assert entries[-1]["kind"] == "campaign_end" and entries[-1]["verdict"] == "INCONCLUSIVE"
+    report = json.loads((lab.tmp_path / "out" / "report.json").read_text())
+    assert report["verdict"] == "INCONCLUSIVE"
+
+
+def test_sigterm_leaves_the_source_in_its_safe_state(lab):
+    proc = subprocess.Popen(lab.command(requirements=REQ), cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    _wait_for_samples(lab.tmp_path / "out" / "record.jsonl", 200)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    entries = _record(lab.tmp_path / "out")
+    last_output = [e["text"] for e in entries if e["kind"] == "command" and e["target"] == "ac_source"
+                   and e["text"].startswith("OUTPut:STATe")]
+    assert last_output and last_output[-1] == "OUTPut:STATe OFF", out + err
+    assert entries[-1]["kind"] == "campaign_end"
