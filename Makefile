@@ -22,7 +22,7 @@ test: $(STAMP)
 
 ## bench-perf: benchmarks whose results are written into docs/performance.md
 bench-perf: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py --write docs/performance.md
+	cd benchmarks && ../$(BIN)/python run_all.py --write ../docs/performance.md
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

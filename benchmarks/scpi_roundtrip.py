@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
-from collections.abc import Callable
 
+from benchmarks_common import measure  # same folder
 from bench.sim.instruments import SimChroma61845, SimYokogawaWT5000
 from bench.sim.instruments.scpi_server import BackgroundScpiServer
 from bench.sim.physics import GridSourceState, PhaseTruth
@@ -24,19 +22,6 @@ from instruments.drivers.yokogawa_wt import YokogawaWT5000
 from instruments.transport import VisaTransport
 
 TRUTH = [PhaseTruth(230.0, 4.35, 1000.0, -100.0, 1004.99, 0.995)] * 3
-
-
-def measure(op: Callable[[], object], iterations: int) -> dict[str, float]:
-    for _ in range(min(20, iterations)):
-        op()  # warm-up
-    samples_us = []
-    for _ in range(iterations):
-        start = time.perf_counter_ns()
-        op()
-        samples_us.append((time.perf_counter_ns() - start) / 1000.0)
-    samples_us.sort()
-    return {"iterations": iterations, "median_us": statistics.median(samples_us),
-            "p90_us": samples_us[int(0.9 * (len(samples_us) - 1))]}
 
 
 def run(iterations: int, slow_iterations: int) -> list[dict[str, object]]:
