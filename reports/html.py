@@ -106,7 +106,7 @@ def _header(report: Mapping[str, Any]) -> list[str]:
     if report["simulated"]:
         out.append(f'<div class="banner" role="alert">{_e(SIMULATED_BANNER)}</div>')
     if report["verdict_reasons"]:
-        out.append("<p><strong>Why not compliant:</strong></p><ul>"
+        out.append("<p><strong>Why the verdict is not COMPLIANT:</strong></p><ul>"
                    + "".join(f"<li>{_e(r)}</li>" for r in report["verdict_reasons"]) + "</ul>")
     s = report["summary"]
     req_counts = ", ".join(f"{_e(k.replace('_', ' '))} {v}" for k, v in s["requirements"].items()

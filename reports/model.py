@@ -9,8 +9,9 @@ Pure functions over plain values; no I/O. The rules:
   test PASSes; else NOT_APPLICABLE if every covering test is NOT_APPLICABLE; else NOT_TESTED
   (nothing covered it, or only skipped tests did);
 * the campaign is NON_COMPLIANT if any requirement FAILs; else INCONCLUSIVE if any requirement is
-  INCONCLUSIVE, any test ERRORed, a mandatory requirement is NOT_TESTED or the record is
-  truncated (no ``campaign_end``); else COMPLIANT.
+  INCONCLUSIVE, any test ERRORed, a mandatory requirement is NOT_TESTED, no requirement PASSed
+  at all (an empty or all-not-applicable campaign proves nothing; same rule as bench.verdicts) or
+  the record is truncated (no ``campaign_end``); else COMPLIANT.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ def campaign_verdict_with_reasons(inputs: VerdictInputs) -> tuple[str, list[str]
     reasons += [f"test {nodeid} ERROR" for nodeid, o in inputs.test_outcomes if o == ERROR]
     reasons += [f"mandatory requirement {rid} NOT_TESTED"
                 for rid, mandatory, v in inputs.requirement_verdicts if mandatory and v == NOT_TESTED]
+    if not any(v == PASS for _rid, _m, v in inputs.requirement_verdicts):
+        reasons.append("no requirement was shown to PASS (nothing conclusive was tested)")
     if not inputs.record_complete:
         reasons.append("the record has no campaign_end (truncated: the campaign did not finish)")
     return (INCONCLUSIVE, reasons) if reasons else (COMPLIANT, [])

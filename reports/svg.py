@@ -74,6 +74,27 @@ def _segments(xs: Any, ys: Any) -> list[list[Point]]:
     return runs
 
 
+MAX_RUN_POINTS = 1200
+
+
+def decimate(run: Sequence[Point], max_points: int = MAX_RUN_POINTS) -> list[Point]:
+    """At most ~``max_points`` points: per bucket of consecutive points keep its first, minimum and
+    maximum (in order), so spikes and the extremes stay visible at screen resolution."""
+    if len(run) <= max_points:
+        return list(run)
+    buckets = max(max_points // 3, 1)
+    size = math.ceil(len(run) / buckets)
+    out: list[Point] = []
+    for start in range(0, len(run), size):
+        chunk = run[start:start + size]
+        lo = min(range(len(chunk)), key=lambda i: chunk[i][1])
+        hi = max(range(len(chunk)), key=lambda i: chunk[i][1])
+        out.extend(chunk[i] for i in sorted({0, lo, hi}))
+    if out[-1] != run[-1]:
+        out.append(run[-1])
+    return out
+
+
 def nice_range(lo: float, hi: float, target_ticks: int = 6) -> tuple[float, float, float]:
     """Expand ``[lo, hi]`` to whole multiples of a 1/2/2.5/5 x 10^n step; return (lo, hi, step)."""
     if hi < lo:
@@ -240,8 +261,8 @@ def curve_svg(plot: Mapping[str, Any], title: str) -> str:
 def series_svg(plot: Mapping[str, Any], title: str) -> str:
     """A time series with the limit line and the response-time window shaded."""
     t_s = plot.get("t_s")
-    runs = _segments(t_s, plot.get("y"))
-    limit_runs = _segments(t_s, plot.get("limit")) if plot.get("limit") is not None else []
+    runs = [decimate(r) for r in _segments(t_s, plot.get("y"))]
+    limit_runs = [decimate(r) for r in _segments(t_s, plot.get("limit"))] if plot.get("limit") is not None else []
     window_raw = plot.get("window")
     window: tuple[float, float] | None = None
     if isinstance(window_raw, Sequence) and not isinstance(window_raw, str) and len(window_raw) == 2:
@@ -263,9 +284,6 @@ def series_svg(plot: Mapping[str, Any], title: str) -> str:
         out.append(f'<rect x="{_c(x0)}" y="{MARGIN_TOP}" width="{_c(x1 - x0)}" '
                    f'height="{HEIGHT - MARGIN_TOP - MARGIN_BOTTOM}" fill="{COLOR_WINDOW}" fill-opacity="0.22"/>')
     out += axes[1:]
-    for run in limit_runs:
-        out.append(f'<polyline points="{frame.path(run)}" fill="none" stroke="{COLOR_LIMIT}" '
-                   f'stroke-width="1.5" stroke-dasharray="6 3"/>')
     for run in runs:
         if len(run) == 1:
             x, y = run[0]
@@ -273,6 +291,9 @@ def series_svg(plot: Mapping[str, Any], title: str) -> str:
         else:
             out.append(f'<polyline points="{frame.path(run)}" fill="none" stroke="{COLOR_MEASURED}" '
                        f'stroke-width="1.5"/>')
+    for run in limit_runs:  # on top of the measurement, so a limit it follows closely stays visible
+        out.append(f'<polyline points="{frame.path(run)}" fill="none" stroke="{COLOR_LIMIT}" '
+                   f'stroke-width="1.5" stroke-dasharray="6 3"/>')
     legend = [(f'<rect x="{{x}}" y="16" width="18" height="2" fill="{COLOR_MEASURED}"/>', "measured")]
     if limit_runs:
         legend.append((f'<rect x="{{x}}" y="16" width="18" height="2" fill="{COLOR_LIMIT}"/>', "limit"))

@@ -33,8 +33,9 @@ class SimLabProcess:
         try:
             ready = json.loads(line)
         except json.JSONDecodeError:
+            reason = line.strip() or self._stderr_tail()
             self.kill()
-            raise LabError(f"simulated lab did not start: {line.strip() or self._stderr_tail()}") from None
+            raise LabError(f"simulated lab did not start: {reason}") from None
         if not ready.get("ready"):
             self.kill()
             raise ConfigError(ready.get("error", "simulated lab refused its spec"),

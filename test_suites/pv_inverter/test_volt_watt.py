@@ -21,12 +21,13 @@ AVERAGING_S = 10.0
 
 
 def _test_points_pct(points: list[list[float]]) -> list[float]:
-    """Below, on and between/above every break point of the curve."""
+    """Below, on and between every break point, and above the last one: just above it (still
+    inside the voltage tolerance of the knee) and on the flat part beyond the tolerance."""
     xs = sorted(p[0] for p in points)
     out = [xs[0] - 2.0]
     for a, b in zip(xs, xs[1:]):
         out += [a, (a + b) / 2.0]
-    out += [xs[-1], xs[-1] + 1.0]
+    out += [xs[-1], xs[-1] + 1.0, xs[-1] + 2.5]
     return out
 
 

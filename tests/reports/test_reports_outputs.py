@@ -161,3 +161,12 @@ def test_render_html_is_pure(record: Any, helpers: Any, tmp_path: Path) -> None:
     helpers.write_all_pass(record)
     report = build_report(record.path, tmp_path / "out")
     assert render_html(report) == render_html(json.loads(json.dumps(report)))
+
+
+def test_schema_check_covers_long_plot_arrays(record: Any, helpers: Any, tmp_path: Path) -> None:
+    helpers.write_all_pass(record)
+    report = build_report(record.path, tmp_path / "out")
+    plot = report["requirements"][1]["checks"][0]["plot"]
+    plot["t_s"] = [float(i) for i in range(100)] + ["late garbage"]
+    with pytest.raises(ReportSchemaError, match="plot"):
+        validate_report(report)

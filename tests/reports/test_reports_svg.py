@@ -56,3 +56,14 @@ def test_series_svg_has_limit_and_window() -> None:
 def test_unplottable_data_gives_an_empty_frame() -> None:
     for plot in ({"type": "curve", "points": []}, {"type": "series", "t_s": [], "y": []}, {"type": "bar"}):
         assert "no plottable data" in plot_svg(plot, "x")
+
+
+def test_long_series_are_decimated_but_keep_extremes() -> None:
+    from reports.svg import MAX_RUN_POINTS, decimate
+
+    run = [(i * 0.001, 1.0) for i in range(50_000)]
+    run[31_337] = (31.337, 9.0)  # a spike must survive
+    out = decimate(run)
+    assert len(out) <= MAX_RUN_POINTS + 1
+    assert (31.337, 9.0) in out and out[0] == run[0] and out[-1] == run[-1]
+    assert [p[0] for p in out] == sorted(p[0] for p in out)

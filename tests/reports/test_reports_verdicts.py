@@ -172,3 +172,13 @@ def test_recorded_verdict_disagreement_is_observed(record: Any, helpers: Any, tm
 ])
 def test_requirement_verdict_rules(checks: list[str], outcomes: list[str], expected: str) -> None:
     assert requirement_verdict(checks, outcomes) == expected
+
+
+def test_campaign_that_passed_nothing_is_not_compliant(record: Any, tmp_path: Path) -> None:
+    record.start(requirements=[{"id": "OPT-1", "title": "optional", "source": "s", "clause": "c",
+                                "mandatory": False, "confidence": "policy", "parameters": {}}])
+    record.test("t.py::test_opt", ["OPT-1"], "NOT_APPLICABLE")
+    record.end()
+    report = _build(record, tmp_path)
+    assert report["requirements"][0]["verdict"] == "NOT_APPLICABLE"
+    assert campaign_verdict(report) == "INCONCLUSIVE"

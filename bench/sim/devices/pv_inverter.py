@@ -223,7 +223,7 @@ class PvInverterSim:
         currents = tuple((abs(phase_w) / v if v > 1.0 else 0.0) * gain for v in self._voltage_v)
         total_w = phase_w * self.phase_count
         return PvInverterReadings(
-            voltage_v=tuple(v + k.readings_voltage_offset_v for v in self._voltage_v),
+            voltage_v=tuple(max(0.0, v + k.readings_voltage_offset_v) for v in self._voltage_v),
             current_a=currents,
             active_power_w=total_w * gain,
             reactive_power_var=0.0,

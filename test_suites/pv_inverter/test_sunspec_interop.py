@@ -1,0 +1,94 @@
+"""SunSpec Modbus interoperability: map discovery and the accuracy of the model-701 readings.
+
+PV-SUNSPEC-DISCOVERY: the link found the 'SunS' marker at one of the catalog's base addresses and
+every model of the catalog's ``required_models`` is in the discovered chain.
+
+PV-SUNSPEC-READINGS: at two steady operating points the DUT's own 701 readings (per-phase voltage,
+total active power, frequency) are compared with the power analyzer's mean over a window around
+the read; reading - analyzer must lie within +- the catalog's declared accuracy, judged with the
+analyzer's expanded uncertainty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+REQ_DISCOVERY = "PV-SUNSPEC-DISCOVERY"
+REQ_READINGS = "PV-SUNSPEC-READINGS"
+# (irradiance fraction, terminal voltage % Un, frequency Hz): inside the normal operating range
+# and below the P(U) curve, so the output is steady and the DUT stays connected.
+OPERATING_POINTS = ((1.0, 100.0, 50.0), (0.5, 104.0, 49.95))
+SETTLE_S = 30.0
+WINDOW_S = 2.0              # analyzer averaging on each side of the SunSpec read
+
+
+@pytest.mark.requirement(REQ_DISCOVERY)
+def test_sunspec_discovery(dut_link, catalog, market, step, check):
+    """'SunS' at a catalog base address; every required model present.
+
+    Deliberately independent of the ``pv`` fixture: that one writes the market settings into
+    models 703-711, which would turn a missing model into an ERROR instead of this FAIL."""
+    req = catalog.requirement(REQ_DISCOVERY)
+    bases = [int(b) for b in req.param("base_addresses", market)]
+    required = [int(m) for m in req.param("required_models", market)]
+    base = dut_link.base_address
+    models = list(dut_link.model_ids)
+    step(f"SunSpec map discovered at base {base}: models {models}")
+    check.require_true(REQ_DISCOVERY, "'SunS' marker at a catalog base address",
+                       base is not None and int(base) in bases,
+                       f"found at {base}; catalog base addresses {bases}")
+    for model_id in required:
+        check.require_true(REQ_DISCOVERY, f"model {model_id} present", model_id in models,
+                           f"discovered models {models}")
+
+
+def _analyzer_window(pv, t_lo: float, t_hi: float):
+    samples = [s for s in pv.samples_since(t_lo) if s.t_s <= t_hi]
+    return samples
+
+
+@pytest.mark.requirement(REQ_READINGS)
+def test_sunspec_readings_accuracy(pv_step, dut_link, check):
+    """701 voltage, power and frequency agree with the analyzer within the declared accuracy."""
+    pv = pv_step
+    acc_v = pv.param(REQ_READINGS, "voltage_accuracy_pct_un") / 100.0 * pv.v_nom_v
+    acc_p = pv.param(REQ_READINGS, "active_power_accuracy_pct_srated") / 100.0 * pv.s_rated_va
+    acc_f = float(pv.param(REQ_READINGS, "frequency_accuracy_hz"))
+    try:
+        for fraction, v_pct, f_hz in OPERATING_POINTS:
+            pv.bring_to_production(fraction=fraction)
+            where = f"{fraction * 100:.0f} % irradiance, {v_pct:.0f} % Un, {f_hz:.2f} Hz"
+            pv.step(f"operating point: {where}")
+            pv.set_voltage_v(v_pct / 100.0 * pv.v_nom_v)
+            pv.set_frequency_hz(f_hz)
+            pv.wait(SETTLE_S)
+            t_lo = pv.now_s()
+            pv.wait(WINDOW_S)
+            reading = dut_link.read_ac()
+            pv.wait(WINDOW_S)
+            samples = _analyzer_window(pv, t_lo + 1e-6, pv.now_s())
+            if not samples:
+                check.inconclusive(REQ_READINGS, f"analyzer samples at {where}", "none recorded")
+                continue
+            p_ref = float(np.mean([s.reading.active_power_w for s in samples]))
+            f_ref = float(np.mean([s.reading.frequency_hz for s in samples]))
+            n_ph = min(len(reading.voltage_v), len(samples[0].reading.phases))
+            for i in range(n_ph):
+                v_ref = float(np.mean([s.reading.phases[i].voltage_v for s in samples]))
+                diff = reading.voltage_v[i] - v_ref
+                check.within(REQ_READINGS, f"701 VL{i + 1} - analyzer at {where}", "voltage_error", "V",
+                             diff, pv.u_voltage_v, -acc_v, acc_v,
+                             detail=f"DUT {reading.voltage_v[i]:.2f} V, analyzer {v_ref:.2f} V; "
+                                    f"accuracy +- {acc_v:.2f} V")
+            check.within(REQ_READINGS, f"701 W - analyzer at {where}", "active_power_error", "W",
+                         reading.active_power_w - p_ref, pv.u_power_w, -acc_p, acc_p,
+                         detail=f"DUT {reading.active_power_w:.0f} W, analyzer {p_ref:.0f} W; "
+                                f"accuracy +- {acc_p:.0f} W")
+            check.within(REQ_READINGS, f"701 Hz - analyzer at {where}", "frequency_error", "Hz",
+                         reading.frequency_hz - f_ref, pv.u_frequency_hz, -acc_f, acc_f,
+                         detail=f"DUT {reading.frequency_hz:.4f} Hz, analyzer {f_ref:.4f} Hz; "
+                                f"accuracy +- {acc_f:.4f} Hz")
+    finally:
+        pv.set_frequency_hz(pv.f_nom_hz)
+        pv.set_voltage_v(pv.v_nom_v)
