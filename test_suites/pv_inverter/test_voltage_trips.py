@@ -42,6 +42,7 @@ REQ_UMIN = "PV-UMIN-TRIP"
 REQ_UMINMIN = "PV-UMINMIN-TRIP"
 
 FINE_SAMPLE_S = 0.02          # sampling around trip instants
+HOLD_SAMPLE_S = 0.1           # (a) a trip latches the output at 0 for the observation time: no timing needed
 OFF_FRACTION = 0.05           # "output ~0": below 5 % of rated power (as in bring_to_production)
 NO_TRIP_EXTRA_S = 2.0         # (a) hold beyond T + tolerance when no other stage limits it
 TRIP_EXTRA_S = 1.0            # (b) observation beyond T + tolerance
@@ -179,9 +180,9 @@ def check_stage(pv, check, stage: TripStage, others: list[TripStage], after_trip
     pv.step(f"{stage.name}: hold {level_a:.3f} {stage.unit} (threshold -+ {stage.margin:.3f}) for {hold:.2f} s")
     t0 = pv.now_s()
     _apply(pv, stage, level_a)
-    pv.wait(hold, sample_period_s=FINE_SAMPLE_S)
+    pv.wait(hold, sample_period_s=HOLD_SAMPLE_S)
     _restore(pv)
-    pv.wait(AFTER_RESTORE_S, sample_period_s=FINE_SAMPLE_S)
+    pv.wait(AFTER_RESTORE_S, sample_period_s=HOLD_SAMPLE_S)
     t, p = pv.series(t0 + 1e-6)
     _, q = pv.series(t0 + 1e-6, stage.quantity)
     in_hold = t <= t0 + hold + 1e-9
