@@ -16,6 +16,7 @@ from links.sunspec_modbus.types import TripKind, TripStageSetting
 
 PRODUCTION_TIMEOUT_S = 1500.0   # observation time + a first-start ramp, with margin
 SETTLE_WINDOW_S = 30.0
+SETTLE_SAMPLE_S = 1.0     # waiting for a named state needs no fine sampling
 RAMP_SETTING_SHARE_OF_LIMIT = 0.8
 
 
@@ -121,7 +122,7 @@ class PvBench:
             self.pv_simulator.set_output(True)
         t_start = self.now_s()
         while self.now_s() - t_start < timeout_s:
-            self.wait(SETTLE_WINDOW_S)
+            self.wait(SETTLE_WINDOW_S, sample_period_s=SETTLE_SAMPLE_S)
             _, p = self.series(self.now_s() - SETTLE_WINDOW_S + 1e-6)
             if p.size and p.min() > 0.05 * self.p_rated_w and p.max() - p.min() < 0.005 * self.p_rated_w:
                 return float(p.mean())
