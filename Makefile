@@ -26,3 +26,13 @@ bench-perf: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
+
+## allure-report: Allure 3 report (npm package `allure`, Node.js >= 20, no Java) from every
+## out/**/allure-results that `flexbench run` / `make demo` wrote; not part of `make test`
+ALLURE_NPM     ?= allure@3.18.0
+ALLURE_RESULTS ?= $(shell find out -type d -name allure-results 2>/dev/null | sort)
+.PHONY: allure-report
+allure-report:
+	@test -n "$(ALLURE_RESULTS)" || { echo "no out/**/allure-results: run 'flexbench run' or 'make demo' first" >&2; exit 1; }
+	npx --yes $(ALLURE_NPM) generate $(ALLURE_RESULTS) --output out/allure-report --name "flexbench campaigns"
+	@echo "Allure report: out/allure-report/index.html"

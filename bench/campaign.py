@@ -59,14 +59,38 @@ def validate_simulation(dut: Any) -> None:
         raise dut.doc.error(exc.field_name, str(exc)) from None
 
 
+def write_order(out_dir: Path, *, customer: str | None, received: str | None, reference: str | None) -> None:
+    """Leave the test order (customer, date of receipt, reference) where the session records it
+    (``out_dir/order.json``, see bench.session.read_order); remove a stale one when none is given."""
+    import datetime
+    import json
+
+    from bench.session import ORDER_FILE
+
+    if received is not None:
+        try:
+            datetime.date.fromisoformat(received)
+        except ValueError:
+            raise ConfigError(f"--received {received!r} is not a date YYYY-MM-DD", field="received") from None
+    path = out_dir / ORDER_FILE
+    if customer is None and received is None and reference is None:
+        path.unlink(missing_ok=True)
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"customer": customer, "received": received, "reference": reference},
+                               indent=2) + "\n", encoding="utf-8")
+
+
 def run_campaign(*, profile: str, bench: str | None = None, market: str | None = None,
                  out: str | None = None, requirements: str | None = None, decision_rule: str | None = None,
-                 progress: bool = True, extra_pytest_args: list[str] | None = None) -> int:
+                 progress: bool = True, extra_pytest_args: list[str] | None = None,
+                 customer: str | None = None, received: str | None = None, reference: str | None = None) -> int:
     """Run the suites for the profile's device class in-process; build the report; return the
     exit code (0 compliant, 1 non-compliant, 2 inconclusive, 3 usage/configuration error)."""
     import pytest
 
-    from reports.build import EXIT_CODES, build_report
+    from reports.build import EXIT_CODES
+    from reports.package import build_package
 
     # Validate first, so a configuration error is exit 3 before anything is energised.
     config = load_bench_config(bench)
@@ -75,10 +99,12 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
         raise ConfigError(f"no suites for device class {dut.device_class!r}", file=dut.file, field="device.class")
     validate_simulation(dut)
     out_dir = Path(out) if out else default_out_dir(dut.file)
+    write_order(out_dir, customer=customer, received=received, reference=reference)
     args = [str(SUITE_FOR_CLASS[dut.device_class]), "-p", "no:cacheprovider", "-q", "--no-header",
             "-p", "no:randomly", "--profile", str(dut.file), "--out", str(out_dir), "-o", "addopts=",
             "-W", "ignore::DeprecationWarning",
-            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",
+            "--alluredir", str(out_dir / "allure-results"), "--clean-alluredir", "-p", "fixtures.allure_evidence"]
     if bench:
         args += ["--bench", str(bench)]
     if market:
@@ -97,7 +123,7 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
         # the session never opened: configuration or bench start-up problem
         print(f"flexbench: no campaign record was written (pytest exit {int(code)})", file=sys.stderr)
         return EXIT_USAGE if int(code) in (3, 4) else EXIT_INCONCLUSIVE
-    report = build_report(record, out_dir)
+    report = build_package(record, out_dir).report
     verdict = report["verdict"]
     wall = time.monotonic() - started
     print(f"flexbench: {dut.identity['manufacturer']} {dut.identity['model']} ({config.name}, market "

@@ -22,7 +22,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     return run_campaign(profile=args.profile, bench=args.bench, market=args.market, out=args.out,
                         requirements=args.requirements, decision_rule=args.decision_rule,
-                        progress=not args.quiet)
+                        progress=not args.quiet, customer=args.customer, received=args.received,
+                        reference=args.order_ref)
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
@@ -60,14 +61,17 @@ def _cmd_sim(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from reports.build import build_report
+    from reports.package import build_package
 
     record = Path(args.record)
     if not record.exists():
         raise ConfigError("no such record file", file=record)
     out = Path(args.out) if args.out else record.parent
-    report = build_report(record, out)
-    print(f"{out / 'report.json'}: {report['verdict']}")
+    package = build_package(record, out, key_path=args.key)
+    print(f"{out / 'report.json'}: {package.report['verdict']}")
+    print(f"{package.manifest_path}: signed with the {package.signer_kind} key {package.signer_fingerprint[:16]}"
+          + (" (DEVELOPMENT key: set FLEXBENCH_LAB_KEY or --key for a lab signature)"
+             if package.signer_kind == "development" else ""))
     return 0
 
 
@@ -83,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--requirements", default=None, help="comma-separated requirement ids to run")
     run.add_argument("--decision-rule", choices=["guard_band", "simple_acceptance"], default=None)
     run.add_argument("--quiet", action="store_true", help="no live progress")
+    run.add_argument("--customer", default=None, help="customer (name, address) printed on the report")
+    run.add_argument("--received", default=None, help="date the test item was received, YYYY-MM-DD")
+    run.add_argument("--order-ref", default=None, help="the customer's order / request reference")
     run.set_defaults(func=_cmd_run)
 
     sim = sub.add_parser("sim", help="serve the simulated lab standalone")
@@ -95,7 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="rebuild report.json/report.html from a campaign record")
     rep.add_argument("record")
     rep.add_argument("--out", default=None)
+    rep.add_argument("--key", default=None, help="lab Ed25519 private key (PEM; default $FLEXBENCH_LAB_KEY)")
     rep.set_defaults(func=_cmd_report)
+
+    # Commands owned by other packages register themselves (one module per concept).
+    from instruments.cli import register as register_instrument_commands
+    from reports.cli import register as register_report_commands
+
+    register_instrument_commands(sub)
+    register_report_commands(sub)
     return parser
 
 

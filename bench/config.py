@@ -60,6 +60,25 @@ class LabConfig:
 
 
 @dataclass(frozen=True)
+class LaboratoryInfo:
+    """Who issues the report (ISO/IEC 17025 7.8.2.1 b) lab name and address, o) the authoriser)."""
+
+    name: str
+    address: str
+    accreditation_id: str | None = None
+    report_title: str | None = None
+    authoriser_name: str | None = None
+    authoriser_role: str | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        """The ``campaign_start.laboratory`` shape (docs/record-format.md)."""
+        return {"name": self.name, "address": self.address, "accreditation_id": self.accreditation_id,
+                "report_title": self.report_title,
+                "authoriser": ({"name": self.authoriser_name, "role": self.authoriser_role}
+                               if self.authoriser_name else None)}
+
+
+@dataclass(frozen=True)
 class BenchConfig:
     file: Path
     name: str
@@ -73,6 +92,7 @@ class BenchConfig:
     decision_rule: str
     catalog_overrides: dict[str, Any]
     raw: dict[str, Any]
+    laboratory: LaboratoryInfo | None = None
 
 
 def load_bench_config(file: str | Path | None = None) -> BenchConfig:
@@ -117,13 +137,20 @@ def load_bench_config(file: str | Path | None = None) -> BenchConfig:
         if role not in instruments:
             raise doc.error(f"lab.instrument_faults.{role}", "no instrument with this role in 'instruments'")
     clock = d.get("clock", {})
+    lab_info = None
+    if "laboratory" in d:
+        li = d["laboratory"]
+        auth = li.get("authoriser") or {}
+        lab_info = LaboratoryInfo(name=li["name"], address=li["address"],
+                                  accreditation_id=li.get("accreditation_id"), report_title=li.get("report_title"),
+                                  authoriser_name=auth.get("name"), authoriser_role=auth.get("role"))
     return BenchConfig(file=doc.file, name=d["name"], lab=lab,
                        sample_period_s=float(clock.get("sample_period_s", 0.2)),
                        dut_sample_period_s=float(clock.get("dut_sample_period_s", 1.0)),
                        start_calendar=str(clock.get("start_calendar", "2026-06-21T12:00:00+02:00")),
                        instruments=instruments, safety=limits, market=d["market"],
                        decision_rule=d.get("decision_rule", "guard_band"),
-                       catalog_overrides=dict(d.get("catalog_overrides", {})), raw=d)
+                       catalog_overrides=dict(d.get("catalog_overrides", {})), raw=d, laboratory=lab_info)
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,41 @@ class SafeStateGuard:
         atexit.unregister(self.make_safe)
         for signum, previous in self._previous.items():
             signal.signal(signum, previous)
+
+
+class GuardedTransientAcSource(GuardedAcSource):
+    """A guarded source whose driver also runs instrument-timed voltage programs
+    (:class:`instruments.capabilities.AcSourceTransients`); every step is checked first."""
+
+    def __init__(self, source: Any, limits: SafetyLimits,
+                 on_command: Callable[[str], None] | None = None) -> None:
+        super().__init__(source, limits, on_command)
+        self.max_transient_steps = source.max_transient_steps
+        self.min_step_duration_s = source.min_step_duration_s
+
+    def program_voltage_steps(self, steps: list[Any], phase: int | None = None) -> None:
+        for step in steps:
+            self._check_voltage(step.volts)
+        self._on_command(f"program_voltage_steps {len(steps)} steps phase={phase or 'all'}")
+        self._source.program_voltage_steps(steps, phase=phase)
+
+    def run_transient(self) -> None:
+        self._on_command("run_transient")
+        self._source.run_transient()
+
+    def transient_done(self) -> bool:
+        return self._source.transient_done()
+
+    def abort_transient(self) -> None:
+        self._on_command("abort_transient")
+        self._source.abort_transient()
+
+
+def guard_ac_source(source: AcSource, limits: SafetyLimits,
+                    on_command: Callable[[str], None] | None = None) -> GuardedAcSource:
+    """Wrap a driver in the safety guard, keeping its transient capability when it has one."""
+    from instruments.capabilities import AcSourceTransients
+
+    if isinstance(source, AcSourceTransients):
+        return GuardedTransientAcSource(source, limits, on_command)
+    return GuardedAcSource(source, limits, on_command)

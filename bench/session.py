@@ -14,7 +14,7 @@ from bench.clock import BenchClock, VirtualClock, WallClock
 from bench.config import BenchConfig, DeviceProfile
 from bench.errors import BenchError, ConfigError, SafetyLimitError
 from bench.recorder import RECORD_FORMAT, Recorder
-from bench.safety import GuardedAcSource, SafeStateGuard
+from bench.safety import GuardedAcSource, SafeStateGuard, guard_ac_source
 from instruments.capabilities import AnalyzerReading, PowerAnalyzer, PvSimulator
 
 
@@ -34,6 +34,27 @@ def software_commit() -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+ORDER_FILE = "order.json"
+
+
+def read_order(out_dir: Path) -> dict[str, Any] | None:
+    """The test order ``flexbench run --customer/--received`` leaves in the output folder
+    (``order.json``: customer, received, reference): recorded in ``campaign_start.order`` for the
+    report (ISO/IEC 17025 7.8.2.1 d) customer, h) date of receipt). None when there is none."""
+    import json
+
+    path = out_dir / ORDER_FILE
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"unreadable test order: {exc}", file=path) from None
+    if not isinstance(data, dict):
+        raise ConfigError("a test order is a JSON object", file=path)
+    return {k: (None if data.get(k) is None else str(data[k])) for k in ("customer", "received", "reference")}
 
 
 @dataclass
@@ -89,7 +110,12 @@ class BenchSession:
                    "start_calendar": self.config.start_calendar,
                    "sample_period_s": self.config.sample_period_s},
             simulated=self.simulated or self.profile.simulation is not None,
-            decision_rule=self.decision_rule)
+            decision_rule=self.decision_rule,
+            laboratory=self.config.laboratory.as_record() if self.config.laboratory else None,
+            order=read_order(self.out_dir),
+            dut_condition=self.profile.raw.get("device", {}).get("condition"),
+            catalog_overrides=dict(getattr(getattr(self, "catalog", None), "overrides", None)
+                                   or self.config.catalog_overrides))
         try:
             self._open_lab_and_clock()
             self._open_instruments()
@@ -154,6 +180,8 @@ class BenchSession:
             def trace(direction: str, text: str, _role: str = role) -> None:
                 if direction == "out":
                     self.recorder.write("command", target=_role, text=text)
+                elif direction == "event":   # transport events: link lost, reconnected, retried
+                    self.recorder.write("event", level="warning", message=f"{_role}: {text}")
 
             driver = open_instrument(inst.model, resource, name=role, timeout_ms=inst.timeout_ms, trace=trace)
             self._raw_instruments.append(driver)
@@ -162,7 +190,7 @@ class BenchSession:
             self.recorder.write("instrument", role=role, model=inst.model, resource=resource, idn=idn,
                                 calibration_due=inst.calibration_due, simulated=self.simulated)
             if role == "ac_source":
-                self.ac_source = GuardedAcSource(driver, self.config.safety)
+                self.ac_source = guard_ac_source(driver, self.config.safety)
                 self._guard = SafeStateGuard(self.ac_source.go_safe, self._safe_state_failed)
                 self.ac_source.go_safe()
             elif role == "power_analyzer":

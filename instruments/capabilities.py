@@ -54,6 +54,43 @@ class AcSource(Instrument, Protocol):
 
 
 @dataclass(frozen=True)
+class VoltageStep:
+    """One point of an instrument-timed voltage program: hold ``volts`` for ``duration_s``."""
+
+    duration_s: float
+    volts: float
+
+
+@runtime_checkable
+class AcSourceTransients(Protocol):
+    """OPTIONAL: an AcSource that runs voltage programs on the instrument (LIST / STEP mode).
+
+    Timing is the instrument's own, so a dip of 150 ms lasts 150 ms at the terminals whatever the
+    bus latency. Drivers that implement it are also :class:`AcSource`; the bench helper
+    ``bench.excursions`` uses it when present and otherwise steps with set commands.
+    """
+
+    max_transient_steps: int
+    """Most points one program may hold (the model's list length)."""
+    min_step_duration_s: float
+    """Shortest dwell the model accepts for one point."""
+
+    def program_voltage_steps(self, steps: list[VoltageStep],
+                              phase: int | None = None) -> None:
+        """Validate and load ``steps`` (all phases when ``phase`` is None); nothing runs yet.
+        Values outside the model's ranges raise ``SettingOutOfRange`` before anything is sent."""
+
+    def run_transient(self) -> None:
+        """Start the loaded program (the command that triggers it is the time reference)."""
+
+    def transient_done(self) -> bool:
+        """True once the program has run to its end (the output holds the last point)."""
+
+    def abort_transient(self) -> None:
+        """Stop a running program and return the source to fixed (steady-state) mode."""
+
+
+@dataclass(frozen=True)
 class PhaseReading:
     """One phase of a power analyzer reading (RMS values)."""
 
@@ -117,3 +154,56 @@ class PvSimulator(Instrument, Protocol):
 
     def max_power_w(self) -> float:
         """Power at the programmed maximum power point (Vmp x Imp)."""
+
+
+AC_LOAD_MODES: tuple[str, ...] = ("CC", "CR", "CP", "RECTIFIED")
+"""Operating modes every :class:`AcLoad` offers: constant current (RMS), constant resistance,
+constant power, and a rectifier (bridge + capacitor) load emulation."""
+
+
+@runtime_checkable
+class AcLoad(Instrument, Protocol):
+    """AC electronic load on the DUT's AC terminals (draws what a consumer would).
+
+    Setpoints are RMS values. A model with a peak-current limit or a crest-factor setting
+    offers them as extra driver methods (e.g. ``set_peak_current_limit_a``); suites that need
+    them check for the model, the capability does not pretend every load has them.
+    """
+
+    def set_mode(self, mode: str) -> None:
+        """Select one of :data:`AC_LOAD_MODES`."""
+
+    def mode(self) -> str:
+        """The present mode, one of :data:`AC_LOAD_MODES`."""
+
+    def set_current_a(self, amps_rms: float) -> None:
+        """Current setpoint of the CC mode."""
+
+    def set_power_w(self, watts: float) -> None:
+        """Power setpoint of the CP mode."""
+
+    def set_resistance_ohm(self, ohms: float) -> None:
+        """Resistance setpoint of the CR mode."""
+
+    def set_load(self, on: bool) -> None:
+        """Start (True) or stop (False) sinking current."""
+
+    def load_is_on(self) -> bool: ...
+
+
+@runtime_checkable
+class DigitalIO(Instrument, Protocol):
+    """Relay contacts / digital outputs wired to a DUT's control inputs (SG-Ready terminals,
+    §14a EnWG control input). A channel is the instrument's own channel address (e.g. 301);
+    ``closed=True`` closes the contact."""
+
+    channels: tuple[int, ...]
+    """The channel addresses this unit can switch (known after ``open()``)."""
+
+    def set_output(self, channel: int, closed: bool) -> None: ...
+
+    def output_state(self, channel: int) -> bool:
+        """True when the contact of ``channel`` is closed."""
+
+    def all_open(self) -> None:
+        """Open every contact (the safe state)."""

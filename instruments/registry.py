@@ -13,6 +13,16 @@ from instruments.drivers.chroma_61800 import Chroma61845
 from instruments.drivers.chroma_62000h import Chroma62150H1000S
 from instruments.drivers.keysight_e4360 import KeysightE4360A
 from instruments.drivers.yokogawa_wt import YokogawaWT5000
+from instruments.drivers.zes_lmg import ZesLmg670
+from instruments.drivers.chroma_66205 import Chroma66205
+from instruments.drivers.yokogawa_wt_family import YokogawaWT1800, YokogawaWT3000
+from instruments.drivers.chroma_63800 import Chroma63803
+from instruments.drivers.keysight_daq970a import KeysightDAQ970A
+from instruments.drivers.chroma_61500 import Chroma61512, Chroma61605
+from instruments.drivers.keysight_ac6800b import KeysightAC6804B
+from instruments.drivers.keysight_6810b import Keysight6812B
+from instruments.drivers.ametek_asterion import AmetekAsterion3Phase
+from instruments.drivers.pacific_upc import PacificUpc32Amx
 from instruments.capabilities import Instrument
 from instruments.scpi import ScpiDriver
 from instruments.transport import TraceFn, VisaTransport
@@ -21,9 +31,21 @@ __all__ = ["DRIVERS", "open_instrument"]
 
 DRIVERS: dict[str, type[ScpiDriver]] = {
     "chroma_61845": Chroma61845,
+    "chroma_61605": Chroma61605,
+    "chroma_61512": Chroma61512,
+    "keysight_ac6804b": KeysightAC6804B,
+    "keysight_6812b": Keysight6812B,
+    "ametek_asterion_ast3": AmetekAsterion3Phase,
+    "pacific_upc32_amx": PacificUpc32Amx,
     "yokogawa_wt5000": YokogawaWT5000,
     "keysight_e4360a": KeysightE4360A,
     "chroma_62150h_1000s": Chroma62150H1000S,
+    "zes_lmg670": ZesLmg670,
+    "chroma_66205": Chroma66205,
+    "yokogawa_wt1800": YokogawaWT1800,
+    "yokogawa_wt3000": YokogawaWT3000,
+    "chroma_63803": Chroma63803,
+    "keysight_daq970a": KeysightDAQ970A,
 }
 
 
@@ -46,4 +68,5 @@ def open_instrument(model: str, resource: str, *, name: str, timeout_ms: int = 2
     except BaseException:
         transport.close()
         raise
+    transport.on_reconnect = driver.open   # a dropped LAN link is reopened with the same sequence
     return driver

@@ -1,7 +1,13 @@
-"""Campaign record -> certification report (``report.json``, ``report.html``).
+"""Campaign record -> certification report package.
 
-Entry points: :func:`reports.build.build_report`, :func:`reports.build.campaign_verdict` and
-:data:`reports.build.EXIT_CODES`. Modules: ``record`` (reading the record), ``model`` (verdict
-aggregation), ``build`` (the report dict, canonical JSON), ``validate`` (schema check against
-``schema/report-1.schema.json``), ``html`` and ``svg`` (the self-contained HTML with plots).
+Entry points: :func:`reports.package.build_package` (everything below, signed),
+:func:`reports.build.build_report` (``report.json`` + ``report.html`` + ``raw/``),
+:func:`reports.build.campaign_verdict` and :data:`reports.build.EXIT_CODES`.
+
+Modules: ``record`` (reading the record), ``model`` (verdict aggregation), ``content`` and
+``evidence`` (ISO/IEC 17025 7.8 content, wire-trace excerpts, raw data), ``build`` (the report
+dict, canonical JSON), ``validate`` (schema check against ``schema/report-2.schema.json``),
+``html`` and ``svg`` (the self-contained HTML with plots), ``pdf`` (the printable report),
+``integrity`` (SHA-256 manifest, Ed25519 signature, verification), ``diff`` (report vs report),
+``cli`` (``flexbench verify``, ``diff``, ``keygen``).
 """

@@ -1,9 +1,11 @@
-"""Campaign record -> ``report.json`` + ``report.html``: a pure function of the record.
+"""Campaign record -> ``report.json`` + ``report.html`` + ``raw/``: a pure function of the record.
 
 No clock, no environment, no randomness: the same record gives a byte-identical ``report.json``
-(sorted keys, floats canonicalised to 12 significant digits) and ``report.html``. Every report is
-validated against ``reports/schema/report-1.schema.json`` before anything is written; a report
-that fails its schema is a bug and raises :class:`ReportSchemaError`.
+(sorted keys, floats canonicalised to 12 significant digits), ``report.html`` and raw-data files.
+Every report is validated against ``reports/schema/report-2.schema.json`` before anything is
+written; a report that fails its schema is a bug and raises :class:`ReportSchemaError`.
+The ISO/IEC 17025 7.8 content is computed in :mod:`reports.content`, the per-test evidence (wire
+trace, raw CSV) in :mod:`reports.evidence`; docs/report-content.md maps clauses to fields.
 """
 
 from __future__ import annotations
@@ -17,18 +19,20 @@ from pathlib import Path
 from typing import Any
 
 from bench.recorder import read_record
-from reports import model
+from reports import content, evidence, model
 from reports.html import render_html
 from reports.model import EXIT_CODES  # re-exported for the CLI
 from reports.record import (ParsedRecord, ReportError, TestRun, as_dict, merge_unique, num, opt_text,
                             parse_record, text)
 from reports.validate import SCHEMA_PATH, ReportSchemaError, validate_report
 
-__all__ = ["EXIT_CODES", "REPORT_FORMAT", "SCHEMA_PATH", "ReportError", "ReportSchemaError", "assemble_report",
+__all__ = ["EXIT_CODES", "REPORT_FORMAT", "SCHEMA_PATH", "ReportError", "ReportSchemaError", "assemble", "assemble_report",
            "build_report", "campaign_verdict", "dumps_report", "validate_report"]
 
-REPORT_FORMAT = "flexbench-report/1"
-GENERATOR = {"name": "flexbench.reports", "version": "1.0"}
+REPORT_FORMAT = "flexbench-report/2"
+GENERATOR = {"name": "flexbench.reports", "version": "2.0"}
+SIMULATION_NOTICE = ("SIMULATED: instruments and/or the device under test were simulated; this report is not "
+                     "a certificate of a real device")
 FLOAT_DIGITS = 12
 
 
@@ -59,10 +63,15 @@ def report_id_for(campaign_id: str) -> str:
     return f"FBR-{digest}"
 
 
-def _instrument(entry: Mapping[str, Any]) -> dict[str, Any]:
-    return {"role": text(entry.get("role")), "model": text(entry.get("model")),
+def _instrument(entry: Mapping[str, Any], test_date: str | None,
+                accuracy: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    role = text(entry.get("role"))
+    due = opt_text(entry.get("calibration_due"))
+    return {"role": role, "model": text(entry.get("model")),
             "resource": text(entry.get("resource")), "idn": text(entry.get("idn")),
-            "calibration_due": opt_text(entry.get("calibration_due")),
+            "calibration_due": due, "calibration_overdue": content.calibration_overdue(due, test_date),
+            "accuracy": [{"quantity": a["quantity"], "value": a["value"], "unit": a["unit"]}
+                         for a in accuracy if a["role"] == role],
             "simulated": bool(entry.get("simulated", False))}
 
 
@@ -72,12 +81,15 @@ def _dut(rec: ParsedRecord) -> dict[str, Any]:
     read = {str(k): opt_text(v) for k, v in as_dict((rec.dut or {}).get("read")).items()}
     mismatches = sorted(k for k in set(declared) & set(read) if declared[k] != read[k])
     simulated = bool(rec.start.get("simulated", False)) or bool(as_dict(profile.get("config")).get("simulated"))
+    condition = rec.start.get("dut_condition")
+    if condition is None:
+        condition = as_dict(as_dict(profile.get("config")).get("device")).get("condition")
     return {"declared": declared, "read": read, "identity_recorded": rec.dut is not None,
             "identity_mismatches": mismatches, "profile_file": opt_text(profile.get("file")),
-            "simulated": simulated}
+            "condition": opt_text(condition), "simulated": simulated}
 
 
-def _check(entry: Mapping[str, Any]) -> dict[str, Any]:
+def _check(entry: Mapping[str, Any], basis: Any = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "seq": entry.get("seq") if isinstance(entry.get("seq"), int) else None,
         "t_s": num(entry.get("t_s")),
@@ -90,6 +102,7 @@ def _check(entry: Mapping[str, Any]) -> dict[str, Any]:
         "recorded_verdict": text(entry.get("verdict")),
         "rule": text(entry.get("rule")), "detail": text(entry.get("detail")),
     }
+    out["uncertainty_basis"] = basis(out) if basis is not None else ""
     plot = _plot(entry.get("plot"))
     if plot is not None:
         out["plot"] = plot
@@ -135,7 +148,7 @@ def _parameters(raw: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _requirements(rec: ParsedRecord, tests: Sequence[TestRun]) -> list[dict[str, Any]]:
+def _requirements(rec: ParsedRecord, tests: Sequence[TestRun], basis: Any = None) -> list[dict[str, Any]]:
     catalog = as_dict(rec.start.get("catalog"))
     entries: dict[str, dict[str, Any]] = {}
     for raw in catalog.get("requirements") or []:
@@ -159,7 +172,7 @@ def _requirements(rec: ParsedRecord, tests: Sequence[TestRun]) -> list[dict[str,
     outcome_of = {t.nodeid: t.outcome or model.ERROR for t in tests}
     out: list[dict[str, Any]] = []
     for rid, req in entries.items():
-        checks = [_check(c) for c in rec.checks if text(c.get("requirement")) == rid]
+        checks = [_check(c, basis) for c in rec.checks if text(c.get("requirement")) == rid]
         nodeids = merge_unique([t.nodeid for t in tests if rid in t.requirements],
                                 [c["nodeid"] for c in checks if c["nodeid"] in outcome_of])
         verdict = model.requirement_verdict([c["verdict"] for c in checks],
@@ -168,17 +181,45 @@ def _requirements(rec: ParsedRecord, tests: Sequence[TestRun]) -> list[dict[str,
     return out
 
 
-def _tests(tests: Sequence[TestRun], complete: bool) -> list[dict[str, Any]]:
+def _tests(tests: Sequence[TestRun], complete: bool, rec: ParsedRecord | None = None,
+           files: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The tests in record order, each with its wire-trace excerpt and raw-data files
+    (written into ``files`` as {relative path: text} when a record is given)."""
     out = []
+    taken: set[str] = set()
     for t in tests:
+        evidence_fields: dict[str, Any] = {"wire_trace": None, "raw_data": None}
+        if rec is not None and t.start_seq >= 0:
+            slug = evidence.slug_for(t.nodeid, taken)
+            csv_text, rows = evidence.samples_csv(rec.samples, t, rec.lines)
+            trace = evidence.trace_text(rec.commands, t, rec.lines)
+            csv_path, trace_path = f"{evidence.RAW_DIR}/{slug}.csv", f"{evidence.RAW_DIR}/{slug}.trace.txt"
+            if files is not None:
+                files[csv_path], files[trace_path] = csv_text, trace
+            evidence_fields = {
+                "wire_trace": evidence.wire_trace(rec.commands, t, rec.lines),
+                "raw_data": {"samples_csv": csv_path, "samples": rows, "samples_sha256": evidence.sha256_text(csv_text),
+                             "trace_txt": trace_path, "trace_sha256": evidence.sha256_text(trace)}}
         message = t.message
         if t.outcome is None:
             message = ("no test_end in the record: the record ended while this test ran"
                        if not complete else "no test_end in the record")
         out.append({"nodeid": t.nodeid, "name": t.name, "doc": t.doc, "requirements": t.requirements,
                     "outcome": t.outcome or model.ERROR, "recorded_end": t.outcome is not None,
-                    "message": message, "start_t_s": t.start_t_s, "end_t_s": t.end_t_s})
+                    "message": message, "start_t_s": t.start_t_s, "end_t_s": t.end_t_s, **evidence_fields})
     return out
+
+
+def _traceability(requirements: Sequence[Mapping[str, Any]], tests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The matrix: every requirement of the set -> the tests covering it (with outcomes) -> verdict."""
+    outcome = {t["nodeid"]: t["outcome"] for t in tests}
+    rows = []
+    for r in requirements:
+        counts = model.count((c["verdict"] for c in r["checks"]), model.CHECK_VERDICTS)
+        rows.append({"requirement": r["id"], "title": r["title"], "mandatory": r["mandatory"],
+                     "tests": [{"nodeid": n, "outcome": outcome.get(n, model.ERROR)} for n in r["tests"]],
+                     "checks": {"total": len(r["checks"]), **counts}, "verdict": r["verdict"]})
+    return rows
 
 
 def _campaign(rec: ParsedRecord) -> dict[str, Any]:
@@ -247,33 +288,68 @@ def _verdict_and_reasons(report: Mapping[str, Any]) -> tuple[str, list[str]]:
 
 def assemble_report(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """The report dict (canonical, schema-valid) from the record's entries."""
+    return assemble(entries)[0]
+
+
+def assemble(entries: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The report dict (canonical, schema-valid) and its evidence files {relative path: text}."""
     rec = parse_record(entries)
+    files: dict[str, str] = {}
     campaign = _campaign(rec)
-    tests = _tests(rec.tests, campaign["complete"])
+    tests = _tests(rec.tests, campaign["complete"], rec, files)
     dut = _dut(rec)
-    instruments = [_instrument(i) for i in rec.instruments]
+    dates = content.dates(rec)
+    accuracy = content.instrument_accuracy(rec)
+    instruments = [_instrument(i, dates["tested_from"], accuracy) for i in rec.instruments]
     bench = as_dict(rec.start.get("bench"))
+    ratings = as_dict(as_dict(as_dict(rec.start.get("profile")).get("config")).get("ratings"))
+    phases = ratings.get("phase_count") if isinstance(ratings.get("phase_count"), int) else 1
+    period = num(as_dict(rec.start.get("clock")).get("sample_period_s"))
+    if period is None:
+        period = num(as_dict(as_dict(bench.get("config")).get("clock")).get("sample_period_s"))
+
+    def basis(check: Mapping[str, Any]) -> str:
+        return content.uncertainty_basis(check, accuracy, phases, period)
+
+    rule = content.decision_rule(rec.start.get("decision_rule"))
     report: dict[str, Any] = {
         "format": REPORT_FORMAT,
+        "title": content.title(rec),
+        "laboratory": content.laboratory(rec),
+        "customer": content.customer(rec),
+        "dates": dates,
+        "method": content.method(rec, rule),
+        "measurement_uncertainty": {
+            "coverage_factor": 2, "instrument_accuracy": accuracy,
+            "statement": ("Every measured value carries an expanded uncertainty U (k = 2, about 95 % coverage) "
+                          "derived from the declared accuracy of the instrument that measured it (bench config, "
+                          "per reading; totals of per-phase readings add the phases' accuracies) and, for times, "
+                          "from the sampling period; the basis of each value is given with it.")},
         "report_id": report_id_for(campaign["id"]),
         "software": {"record": {k: text(v) for k, v in as_dict(rec.start.get("software")).items()},
                      "report": dict(GENERATOR)},
         "campaign": campaign,
         "dut": dut,
         "bench": {"name": text(bench.get("name")), "file": opt_text(bench.get("file")),
-                  "instruments": instruments},
-        "requirements": _requirements(rec, rec.tests),
+                  "instruments": instruments,
+                  "commands_outside_tests": len(rec.commands) - sum(t["wire_trace"]["total"] for t in tests
+                                                                    if t["wire_trace"] is not None)},
+        "requirements": _requirements(rec, rec.tests, basis),
         "tests": tests,
         "events": [{"seq": e.get("seq") if isinstance(e.get("seq"), int) else None, "t_s": num(e.get("t_s")),
                     "level": text(e.get("level")), "message": text(e.get("message"))} for e in rec.events],
         "simulated": campaign["simulated"] or dut["simulated"] or any(i["simulated"] for i in instruments),
     }
+    report["simulation_notice"] = SIMULATION_NOTICE if report["simulated"] else None
     report["summary"] = _summary(report["requirements"], tests)
+    report["traceability"] = _traceability(report["requirements"], tests)
     report["verdict"], report["verdict_reasons"] = _verdict_and_reasons(report)
     report["observations"] = _observations(report)
+    report["deviations"] = content.deviations(report)
+    report["conformity"] = content.conformity(report)
     report = canonical(report)
     validate_report(report)
-    return report
+    return report, files
 
 
 def dumps_report(report: Mapping[str, Any]) -> str:
@@ -291,11 +367,20 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def build_report(record_path: str | Path, out_dir: str | Path) -> dict[str, Any]:
-    """Write ``out_dir/report.json`` and ``out_dir/report.html`` from the record; return the report."""
-    report = assemble_report(read_record(record_path))
+    """Write ``out_dir/report.json``, ``out_dir/report.html`` and the raw-data files under
+    ``out_dir/raw/`` from the record; return the report."""
+    report, files = assemble(read_record(record_path))
     html_text = render_html(report)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    raw_dir = out / evidence.RAW_DIR
+    if raw_dir.is_dir():  # raw/ belongs to the report: no stale evidence from an earlier build
+        for stale in sorted(raw_dir.iterdir()):
+            if stale.is_file() and f"{evidence.RAW_DIR}/{stale.name}" not in files:
+                stale.unlink()
+    for rel, body in sorted(files.items()):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(out / rel, body)
     _write_atomic(out / "report.json", dumps_report(report))
     _write_atomic(out / "report.html", html_text)
     return report

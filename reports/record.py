@@ -67,11 +67,16 @@ class TestRun:
     message: str = ""
     start_t_s: float | None = None
     end_t_s: float | None = None
+    start_seq: int = -1          # record line of test_start (-1: none seen)
+    end_seq: int | None = None   # record line of test_end (None: the record ended during the test)
 
 
 @dataclass
 class ParsedRecord:
-    """The entries of one campaign record that a report needs, in record order."""
+    """The entries of one campaign record that a report needs, in record order.
+
+    ``seq`` values used for attributing commands and samples to tests are the line index in the
+    file (0-based), not the ``seq`` field, so a record with a damaged ``seq`` still attributes."""
 
     start: dict[str, Any]
     end: dict[str, Any] | None
@@ -82,6 +87,8 @@ class ParsedRecord:
     tests: list[TestRun]
     checks: list[dict[str, Any]]
     events: list[dict[str, Any]]
+    commands: list[dict[str, Any]] = field(default_factory=list)  # wire trace, record order
+    samples: list[dict[str, Any]] = field(default_factory=list)   # recorder ticks, record order
 
 
 def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
@@ -96,6 +103,8 @@ def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
     open_tests: dict[str, TestRun] = {}
     checks: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
+    commands: list[dict[str, Any]] = []
+    samples: list[dict[str, Any]] = []
     for entry in entries:
         if not isinstance(entry, Mapping):
             raise ReportError(f"record line {lines + 1} is not a JSON object")
@@ -119,7 +128,7 @@ def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
         elif kind == "test_start":
             test = TestRun(nodeid=text(entry.get("nodeid")), name=text(entry.get("name")),
                            doc=text(entry.get("doc")), requirements=text_list(entry.get("requirements")),
-                           start_t_s=t)
+                           start_t_s=t, start_seq=lines - 1)
             tests.append(test)
             open_tests[test.nodeid] = test
         elif kind == "test_end":
@@ -132,10 +141,16 @@ def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
             test.message = text(entry.get("message"))
             test.requirements = merge_unique(test.requirements, text_list(entry.get("requirements")))
             test.end_t_s = t
+            test.end_seq = lines - 1
+        elif kind == "command":
+            commands.append({"seq": lines - 1, "t_s": t, "target": text(entry.get("target")),
+                             "text": text(entry.get("text"))})
+        elif kind == "sample":
+            samples.append({**entry, "seq": lines - 1})
         elif kind == "check":
             checks.append(dict(entry))
         elif kind == "event" and entry.get("level") in ("warning", "error"):
             events.append(dict(entry))
     if start is None:
         raise ReportError("record has no campaign_start")
-    return ParsedRecord(start, end, last_t_s, lines, instruments, dut, tests, checks, events)
+    return ParsedRecord(start, end, last_t_s, lines, instruments, dut, tests, checks, events, commands, samples)

@@ -1,4 +1,4 @@
-"""Validation of a report against ``reports/schema/report-1.schema.json``.
+"""Validation of a report against ``reports/schema/report-2.schema.json``.
 
 jsonschema walks every array element, which is slow for long evidence plots; so the validator sees
 the report with plot arrays cut to a sample, and the full arrays get the same element check in
@@ -17,7 +17,7 @@ import jsonschema
 
 from reports.record import ReportError
 
-SCHEMA_PATH = Path(__file__).with_name("schema") / "report-1.schema.json"
+SCHEMA_PATH = Path(__file__).with_name("schema") / "report-2.schema.json"
 
 
 class ReportSchemaError(ReportError):
@@ -82,10 +82,10 @@ def _sampled_for_schema(report: Mapping[str, Any]) -> tuple[Any, list[str]]:
 
 
 def validate_report(report: Mapping[str, Any]) -> None:
-    """Raise :class:`ReportSchemaError` listing every violation of report-1.schema.json."""
+    """Raise :class:`ReportSchemaError` listing every violation of report-2.schema.json."""
     sampled, problems = _sampled_for_schema(report)
     errors = sorted(_validator().iter_errors(sampled), key=lambda e: list(map(str, e.absolute_path)))
     problems = [f"  at /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:20]] + [
         f"  at {p}" for p in problems]
     if problems:
-        raise ReportSchemaError("report violates report-1.schema.json:\n" + "\n".join(problems))
+        raise ReportSchemaError("report violates report-2.schema.json:\n" + "\n".join(problems))

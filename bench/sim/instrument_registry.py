@@ -34,9 +34,18 @@ def _chroma_62150h(physics: Physics, *, seed: int, faults: Mapping[str, int]) ->
     return SimChroma62150H(physics.pv_array, faults=faults)
 
 
+def _keysight_daq970a(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
+    from bench.sim.instruments.keysight_daq970a import ContactBank, SimKeysightDAQ970A
+
+    # Physics has no contacts yet: the bank is the device's own (``sim.contacts``) until a
+    # simulated device that reads contacts (SG-Ready heat pump) puts one on the physics.
+    return SimKeysightDAQ970A(ContactBank(), faults=faults)
+
+
 SIM_INSTRUMENTS: dict[str, Callable[..., Any]] = {
     "chroma_61845": _chroma_61845,
     "yokogawa_wt5000": _yokogawa_wt5000,
     "keysight_e4360a": _keysight_e4360a,
     "chroma_62150h_1000s": _chroma_62150h,
+    "keysight_daq970a": _keysight_daq970a,
 }

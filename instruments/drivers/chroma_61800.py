@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from instruments.scpi import (ScpiDriver, Setting, SettingOutOfRange, parse_on_off,
                               strict_choice, strict_range)
+from instruments.drivers.chroma_list import ChromaListTransients
 from instruments.transport import Transport
 
 __all__ = ["Chroma61845"]
@@ -56,11 +57,13 @@ def _check_phase(phase: int) -> int:
     return phase
 
 
-class Chroma61845(ScpiDriver):
-    """Chroma 61845 grid simulator driver (an ``AcSource``)."""
+class Chroma61845(ChromaListTransients, ScpiDriver):
+    """Chroma 61845 grid simulator driver (an ``AcSource`` with LIST ``AcSourceTransients``,
+    see ``chroma_list``)."""
 
     error_query = "SYSTem:ERRor?"
     phase_count = PHASE_COUNT
+    list_voltage_max_v = MAX_VOLTAGE_V
 
     def __init__(self, transport: Transport, *, name: str) -> None:
         super().__init__(transport, name=name)

@@ -117,3 +117,37 @@ def test_failure_to_reach_safe_state_is_reported_not_masked():
     guard = SafeStateGuard(GuardedAcSource(Broken(), LIMITS).go_safe, on_error=seen.append)
     guard.release()
     assert isinstance(seen[0], OSError)
+
+
+class FakeTransientSource(FakeSource):
+    max_transient_steps = 10
+    min_step_duration_s = 0.01
+
+    def program_voltage_steps(self, steps, phase=None):
+        self.calls.append(("LIST", [(s.duration_s, s.volts) for s in steps], phase))
+
+    def run_transient(self): self.calls.append(("RUN",))
+    def transient_done(self): return True
+    def abort_transient(self): self.calls.append(("ABORT",))
+
+
+def test_guard_keeps_the_transient_capability_and_checks_every_step():
+    from bench.safety import guard_ac_source
+    from instruments.capabilities import AcSourceTransients, VoltageStep
+
+    raw = FakeTransientSource()
+    guarded = guard_ac_source(raw, LIMITS)
+    assert isinstance(guarded, AcSourceTransients)
+    with pytest.raises(SafetyLimitError):
+        guarded.program_voltage_steps([VoltageStep(0.1, 230.0), VoltageStep(0.2, 290.0)])
+    assert raw.calls == []
+    guarded.program_voltage_steps([VoltageStep(0.1, 230.0), VoltageStep(0.2, 264.5)])
+    guarded.run_transient()
+    assert raw.calls[-1] == ("RUN",)
+
+
+def test_guard_of_a_plain_source_has_no_transient_capability():
+    from bench.safety import guard_ac_source
+    from instruments.capabilities import AcSourceTransients
+
+    assert not isinstance(guard_ac_source(FakeSource(), LIMITS), AcSourceTransients)

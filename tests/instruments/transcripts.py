@@ -79,3 +79,167 @@ TRANSCRIPTS["chroma_62150h_1000s"] = {
     "iv_curve": [("SAS:VOC?", "800.00"), ("SAS:ISC?", "15.00"), ("SAS:VMP?", "700.00"),
                  ("SAS:IMP?", "14.00")],
 }
+
+# -- part B (issue 6): power analyzers, AC load, switch unit --------------------------------
+LMG_OK = '0,"No error"'
+
+
+def lmg_set(command: str) -> list[Pair]:
+    return [(command, None), ("ERRALL?", LMG_OK)]
+
+
+LMG_READ_3 = ("INIM;" + ";".join(f"{q}{c}?" for c in (1, 2, 3)
+                                 for q in ("UTRMS", "ITRMS", "P", "Q", "S", "PF")) + ";FCYC1?")
+
+TRANSCRIPTS["zes_lmg670"] = {
+    "identify": [("*IDN?", "ZES ZIMMER Electronic Systems GmbH,LMG670,12345,2.074")],
+    "open": lmg_set("*ZLANG SHORT") + lmg_set("FRMT ASCii"),
+    "read": [(LMG_READ_3,
+              "230.012;4.34812;1000.04;-100.012;1004.99;0.99505;"
+              "229.981;4.34790;999.812;-99.9034;1004.79;0.99504;"
+              "230.049;4.34701;1000.11;-100.108;1005.09;0.99503;49.9981")],
+    "cycle_time": lmg_set("CYCL 0.5") + [("CYCL?", "0.5")],
+}
+
+TRANSCRIPTS["chroma_66205"] = {
+    "identify": [("*IDN?", "Chroma ATE,66205,662050001234,1.00")],
+    "open": chroma_set("SYSTem:TRANsmit:SEParator 0"),
+    "read": [("FETCh? V,I,W,VAR,VA,PF,FREQ", "230.05,4.3481,1000.1,-100.2,1005.1,0.9950,50.002")],
+}
+
+TRANSCRIPTS["yokogawa_wt1800"] = {
+    "identify": [("*IDN?", "YOKOGAWA,WT1806,C2QA00001,F3.01")],
+    "open": TRANSCRIPTS["yokogawa_wt5000"]["open"],
+    "read": TRANSCRIPTS["yokogawa_wt5000"]["read"],
+}
+
+TRANSCRIPTS["yokogawa_wt3000"] = {
+    "identify": [("*IDN?", "YOKOGAWA,760304-04-SV,91H000001,F6.01")],
+    "open": TRANSCRIPTS["yokogawa_wt5000"]["open"],
+    "read": TRANSCRIPTS["yokogawa_wt5000"]["read"],
+}
+
+TRANSCRIPTS["chroma_63803"] = {
+    "identify": [("*IDN?", "Chroma ATE,63803,638030001234,1.20")],
+    "cc_8_a": chroma_set("LOAD:MODE CURR") + chroma_set("LOAD:CURR 8")
+    + [("LOAD:MODE?", "CURR"), ("LOAD:CURR?", "8.000")],
+    "cp_2000_w": chroma_set("LOAD:MODE POW") + chroma_set("LOAD:POW 2000")
+    + [("LOAD:POW?", "2000.0")],
+    "cr_52_9_ohm": chroma_set("LOAD:MODE RES") + chroma_set("LOAD:RES 52.9"),
+    "rectified": chroma_set("LOAD:MODE RECT") + [("LOAD:MODE?", "RECT")],
+    "load_on": chroma_set("LOAD ON") + [("LOAD?", "ON")],
+    "load_off": chroma_set("LOAD OFF") + [("LOAD?", "OFF")],
+    "peak_and_crest": chroma_set("LOAD:CURR:PEAK:MAX 50") + chroma_set("SYSTem:SETup:CFPF:MODE CF")
+    + chroma_set("LOAD:CFAC 2.5"),
+    "measure": [("MEASure:VOLTage?", "229.87"), ("MEASure:CURRent?", "8.002"),
+                ("MEASure:POWer?", "1839.4")],
+    "protection": [("LOAD:PROTect?", "40")] + chroma_set("LOAD:PROTect:CLE")
+    + [("LOAD:PROTect?", "0")],
+}
+
+DAQ_OK = KEYSIGHT_OK
+DAQ_EMPTY_SLOT = "Keysight Technologies,0,0,0"
+
+TRANSCRIPTS["keysight_daq970a"] = {
+    "identify": [("*IDN?", "Keysight Technologies,DAQ970A,MY58012345,A.02.02-01.00-02.01-00.02-03-02")],
+    "open": [("SYSTem:CTYPe? 100", DAQ_EMPTY_SLOT),
+             ("SYSTem:CTYPe? 200", "Keysight Technologies,DAQM901A,0,1.0"),
+             ("SYSTem:CTYPe? 300", "Keysight Technologies,DAQM903A,0,1.0")]
+    + keysight_set("ROUTe:OPEN (@201:220,301:320)"),
+    "close_301": keysight_set("ROUTe:CLOSe (@301)") + [("ROUTe:CLOSe? (@301)", "1")],
+    "open_301": keysight_set("ROUTe:OPEN (@301)") + [("ROUTe:CLOSe? (@301)", "0")],
+    "closed_channels": [("ROUTe:CLOSe? (@201:220,301:320)",
+                         ",".join(["0"] * 20 + ["1", "0", "1"] + ["0"] * 17))],
+    "all_open": keysight_set("ROUTe:OPEN (@201:220,301:320)"),
+}
+
+# --- AC sources / grid simulators (issue 6 part A) -------------------------------------------
+UPC_OK = '-0, "No error"'
+
+
+def upc_set(command: str) -> list[Pair]:
+    return [(command, None), (":SYSTem:ERRor?", UPC_OK)]
+
+
+TRANSCRIPTS["chroma_61845"]["list_dip"] = (
+    [("SOURce:FREQuency?", "50.00")]
+    + [pair for command in ("OUTPut:MODE LIST", "LIST:BASE TIME", "LIST:COUNt 1",
+                            "LIST:VOLTage:AC:STARt 115,230", "LIST:VOLTage:AC:END 115,230",
+                            "LIST:FREQuency:STARt 50,50", "LIST:FREQuency:END 50,50",
+                            "LIST:DWELl 150,1000")
+       for pair in chroma_set(command)]
+    + chroma_set("TRIG ON") + [("TRIG:STATE?", "RUNNING"), ("TRIG:STATE?", "OFF")])
+
+TRANSCRIPTS["chroma_61605"] = {
+    "identify": [("*IDN?", "Chroma ATE,61605,616050001234,1.00,1.01,1.02")],
+    "set_230_v": chroma_set("SOURce:VOLTage:AC 230"),
+    "setpoints": [("SOURce:VOLTage:AC?", "230.0"), ("SOURce:FREQuency?", "50.00")],
+    "range_frequency": chroma_set("SOURce:VOLTage:RANGe HIGH") + chroma_set("SOURce:FREQuency 50"),
+    "slews": chroma_set("OUTPut:SLEW:VOLTage:AC 0.1") + chroma_set("OUTPut:SLEW:FREQuency 0.001"),
+    "output_on": chroma_set("OUTPut:STATe ON") + [("OUTPut:STATe?", "ON")],
+    "list_step": [("SOURce:FREQuency?", "60.00")]
+    + [pair for command in ("OUTPut:MODE LIST", "LIST:BASE TIME", "LIST:COUNt 1",
+                            "LIST:VOLTage:AC:STARt 264.5,230", "LIST:VOLTage:AC:END 264.5,230",
+                            "LIST:FREQuency:STARt 60,60", "LIST:FREQuency:END 60,60",
+                            "LIST:DWELl 200,0.1")
+       for pair in chroma_set(command)]
+    + chroma_set("TRIG ON") + [("TRIG:STATE?", "OFF")],
+    "abort": chroma_set("TRIG OFF") + chroma_set("OUTPut:MODE FIXED"),
+}
+
+TRANSCRIPTS["chroma_61512"] = {
+    "identify": [("*IDN?", "Chroma ATE,61512,615120004321,1.10,1.10,1.10")],
+    "set_all_phases_230_v": chroma_set("INSTrument:COUPle ALL")
+    + chroma_set("SOURce:VOLTage:AC 230"),
+    "set_phase_3_207_v": chroma_set("INSTrument:COUPle NONE")
+    + chroma_set("INSTrument:NSELect 3") + chroma_set("SOURce:VOLTage:AC 207"),
+    "read_phase_2_setpoint": chroma_set("INSTrument:COUPle NONE")
+    + chroma_set("INSTrument:NSELect 2") + [("SOURce:VOLTage:AC?", "230.0")],
+    "phase_2_angle": chroma_set("SOURce:PHASe:P2 240"),
+}
+
+TRANSCRIPTS["keysight_ac6804b"] = {
+    "identify": [("*IDN?", "Keysight Technologies,AC6804B,MY56000123,A.01.00.0042")],
+    "range_and_230_v": keysight_set("VOLTage:RANGe 310") + keysight_set("VOLTage 230"),
+    "frequency_50_hz": keysight_set("FREQuency 50") + [("FREQuency?", "+5.00000E+01")],
+    "setpoint": [("VOLTage?", "+2.30000E+02")],
+    "output_on": keysight_set("OUTPut ON") + [("OUTPut?", "1")],
+}
+
+TRANSCRIPTS["keysight_6812b"] = {
+    "identify": [("*IDN?", "Agilent Technologies,6812B,US12345678,A.00.01")],
+    "range_and_230_v": keysight_set("VOLTage:RANGe 300") + keysight_set("VOLTage 230"),
+    "frequency_50_hz": keysight_set("FREQuency 50") + [("FREQuency?", "+5.000000E+01")],
+    "slews": keysight_set("VOLTage:SLEW 50") + keysight_set("FREQuency:SLEW 2"),
+    "setpoint": [("VOLTage?", "+2.300000E+02")],
+    "output_off": keysight_set("OUTPut OFF") + [("OUTPut?", "0")],
+}
+
+TRANSCRIPTS["ametek_asterion_ast3"] = {
+    "identify": [("*IDN?", "AMETEK Programmable Power,AST3003,1234A56789,1.2.0")],
+    "set_all_phases_230_v": chroma_set("INSTrument:COUPle ALL") + chroma_set("SOURce:VOLTage 230"),
+    "set_phase_1_253_v": chroma_set("INSTrument:COUPle NONE")
+    + chroma_set("INSTrument:NSELect 1") + chroma_set("SOURce:VOLTage 253"),
+    "read_phase_2_setpoint": chroma_set("INSTrument:COUPle NONE")
+    + chroma_set("INSTrument:NSELect 2") + [("SOURce:VOLTage?", "230.0")],
+    "phase_3_angle": chroma_set("INSTrument:COUPle NONE") + chroma_set("INSTrument:NSELect 3")
+    + chroma_set("SOURce:PHASe 120"),
+    "frequency_slews_output": chroma_set("SOURce:FREQuency 50")
+    + chroma_set("SOURce:VOLTage:SLEW 100") + chroma_set("SOURce:FREQuency:SLEW 1")
+    + chroma_set("OUTPut:STATe ON") + [("OUTPut:STATe?", "1")],
+    "list_dip": chroma_set("INSTrument:COUPle ALL")
+    + [pair for command in ("LIST:VOLTage 0,230", "LIST:DWELl 0.15,1", "LIST:COUNt 1",
+                            "LIST:STEP AUTO", "VOLTage:MODE LIST", "TRIGger:SOURce IMMediate")
+       for pair in chroma_set(command)]
+    + chroma_set("INITiate") + [("TRIGger:STATe?", "BUSY"), ("TRIGger:STATe?", "IDLE")],
+    "abort": chroma_set("ABORt") + chroma_set("VOLTage:MODE FIXed"),
+}
+
+TRANSCRIPTS["pacific_upc32_amx"] = {
+    "identify": [("*IDN?", "PPSC,UPC-32,v5.22,133801")],
+    "set_all_phases_230_v": upc_set(":SOURce:VOLTage,230"),
+    "set_phase_2_207_v": upc_set(":SOURce:VOLTage2,207"),
+    "setpoints": [(":SOURce:VOLTage3?", "230.0"), (":SOURce:FREQuency?", "50.0")],
+    "frequency_angle": upc_set(":SOURce:FREQuency,50") + upc_set(":SOURce:PHASe3,240"),
+    "output_on": upc_set(":OUTPut,ON") + [(":OUTPut?", "ON")],
+}

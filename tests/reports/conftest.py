@@ -40,8 +40,8 @@ class RecordWriter:
         self.t_s += 0.5
 
     def start(self, *, requirements: Sequence[dict[str, Any]] = CATALOG_REQUIREMENTS, simulated: bool = True,
-              campaign_id: str = "camp-0001") -> None:
-        self.line("campaign_start", format="flexbench-record/1", campaign_id=campaign_id,
+              campaign_id: str = "camp-0001", **extra: Any) -> None:
+        self.line("campaign_start", format="flexbench-record/1", campaign_id=campaign_id, **extra,
                   software={"name": "flexbench", "version": "0.1.0", "commit": "26dccf9"},
                   bench={"file": "benches/sim.yaml", "name": "sim-bench", "config": {}},
                   profile={"file": "device_profiles/ref_pv.yaml", "config": {"simulated": simulated}},

@@ -1,0 +1,90 @@
+"""``flexbench verify`` / ``flexbench diff`` / ``flexbench keygen`` (registered into the main CLI).
+
+Exit codes: ``verify`` 0 OK, 1 a file changed / is missing / was added or the signature is bad;
+``diff`` 0 identical, 1 the reports differ; 3 usage error (unreadable input), as everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_DIFFERENT = 1
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from bench.errors import ConfigError
+    from reports.integrity import IntegrityError, load_public_key, verify_folder
+
+    try:
+        pub = load_public_key(args.public_key) if args.public_key else None
+    except (OSError, IntegrityError) as exc:
+        raise ConfigError(str(exc), file=args.public_key) from exc
+    result = verify_folder(args.dir, public_key_raw=pub)
+    print("\n".join(result.lines()))
+    return EXIT_OK if result.ok else EXIT_DIFFERENT
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from bench.errors import ConfigError
+    from reports.diff import diff_reports, format_diff, load_report
+    from reports.record import ReportError
+
+    try:
+        a, b = load_report(args.a), load_report(args.b)
+    except ReportError as exc:
+        raise ConfigError(str(exc)) from exc
+    result = diff_reports(a, b)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        sys.stdout.write(format_diff(result))
+    return EXIT_OK if result.identical else EXIT_DIFFERENT
+
+
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    """Write a new Ed25519 lab key pair (private PEM, mode 0600; public PEM next to it)."""
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from bench.errors import ConfigError
+
+    path = Path(args.path)
+    if path.exists():
+        raise ConfigError("refusing to overwrite an existing key", file=path)
+    key = Ed25519PrivateKey.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption()))
+    pub_path = path.with_name(path.name.removesuffix(".pem") + ".pub.pem")
+    pub_path.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                       serialization.PublicFormat.SubjectPublicKeyInfo))
+    print(f"private key: {path} (keep it secret; use with --key or FLEXBENCH_LAB_KEY)")
+    print(f"public key:  {pub_path} (publish it; verify with --public-key)")
+    return EXIT_OK
+
+
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add the report-integrity commands to the main parser."""
+    verify = sub.add_parser("verify", help="check a report folder against its signed SHA-256 manifest")
+    verify.add_argument("dir", help="report folder (holding manifest.json and manifest.sig)")
+    verify.add_argument("--public-key", default=None,
+                        help="the lab's published Ed25519 public key (PEM): require the signature to be by it")
+    verify.set_defaults(func=_cmd_verify)
+
+    diff = sub.add_parser("diff", help="what changed between two reports, requirement by requirement")
+    diff.add_argument("a", help="report.json (or its folder): before")
+    diff.add_argument("b", help="report.json (or its folder): after")
+    diff.add_argument("--json", action="store_true", help="machine-readable output")
+    diff.set_defaults(func=_cmd_diff)
+
+    keygen = sub.add_parser("keygen", help="create an Ed25519 lab signing key pair")
+    keygen.add_argument("path", help="private key file to create (PEM); the public key is written next to it")
+    keygen.set_defaults(func=_cmd_keygen)

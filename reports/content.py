@@ -1,0 +1,213 @@
+"""The ISO/IEC 17025:2017 7.8 content of a report, computed from the record alone.
+
+* 7.8.2.1 a) title, b) laboratory name and address, d) customer, e) method, f)-g) item
+  identification and condition, h) dates of receipt and test, i) date of issue, m) deviations,
+  o) who authorised the report -> :func:`laboratory`, :func:`customer`, :func:`dates`,
+  :func:`method`, :func:`deviations`.
+* 7.8.6 statements of conformity naming the decision rule and the specification ->
+  :func:`conformity`.
+* ILAC-G8:09/2019 decision rules and the derivation of each check's expanded uncertainty
+  (k = 2) -> :func:`decision_rule`, :func:`uncertainty_basis`.
+
+No clock is read: the issue date is the wall date of the record's ``campaign_end`` line, and the
+calibration status is judged at the test date (the wall date of ``campaign_start``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reports.record import ParsedRecord, as_dict, num, opt_text, text
+
+DEFAULT_TITLE = "Compliance test report"
+ISSUE_DATE_BASIS = "wall-clock date (UTC) of the record's campaign_end line: the report is a pure function of the record"
+TEST_DATE_BASIS = "wall-clock dates (UTC) of the record's campaign_start and campaign_end lines"
+
+_RULES: dict[str, dict[str, str]] = {
+    "GUARD_BAND": {
+        "name": "binary guard band, w = U (ILAC-G8:09/2019 4.2.3)",
+        "description": "PASS only when the measured value widened by its expanded uncertainty U (k = 2) lies "
+                       "inside the tolerance interval (acceptance limit = tolerance limit - U, false-accept "
+                       "risk below 2.5 %); FAIL when it lies entirely outside; INCONCLUSIVE otherwise."},
+    "SIMPLE_ACCEPTANCE": {
+        "name": "simple acceptance (ILAC-G8:09/2019 4.2.1)",
+        "description": "PASS when the measured value lies inside the tolerance interval, FAIL otherwise; the "
+                       "expanded uncertainty U (k = 2) is reported but not used (shared risk: the false-accept "
+                       "risk can reach 50 % for a value at the limit)."},
+}
+
+
+def wall_date(wall_utc: Any) -> str | None:
+    """The UTC date (YYYY-MM-DD) of a record line's ``wall_utc``, or None when it does not parse."""
+    if not isinstance(wall_utc, str):
+        return None
+    try:
+        stamp = datetime.datetime.fromisoformat(wall_utc.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(datetime.timezone.utc)
+    return stamp.date().isoformat()
+
+
+def _date(value: Any) -> datetime.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def decision_rule(recorded: Any) -> dict[str, str]:
+    """The decision rule named by the record (``guard_band`` / ``simple_acceptance`` / free text)."""
+    raw = text(recorded)
+    key = raw.strip().upper().replace("-", "_").replace(" ", "_")
+    for rule_id, spec in _RULES.items():
+        if key == rule_id or key.startswith(rule_id + "_") or key.startswith(rule_id + "("):
+            return {"id": rule_id.lower(), "recorded": raw, **spec}
+    return {"id": "unknown", "recorded": raw, "name": raw or "not recorded",
+            "description": "the record names no decision rule this report knows; verdicts are the bench's"}
+
+
+def laboratory(rec: ParsedRecord) -> dict[str, Any]:
+    """7.8.2.1 b), o): who tested, where, under which accreditation, and who authorised the report."""
+    lab = as_dict(rec.start.get("laboratory"))
+    auth = as_dict(lab.get("authoriser"))
+    return {"declared": bool(lab), "name": text(lab.get("name")), "address": text(lab.get("address")),
+            "accreditation_id": opt_text(lab.get("accreditation_id")),
+            "authoriser": ({"name": text(auth.get("name")), "role": text(auth.get("role"))} if auth else None)}
+
+
+def title(rec: ParsedRecord) -> str:
+    return text(as_dict(rec.start.get("laboratory")).get("report_title")) or DEFAULT_TITLE
+
+
+def customer(rec: ParsedRecord) -> dict[str, Any]:
+    """7.8.2.1 d): the customer and their order reference (``flexbench run --customer --order-ref``)."""
+    order = as_dict(rec.start.get("order"))
+    return {"name": opt_text(order.get("customer")), "order_reference": opt_text(order.get("reference"))}
+
+
+def dates(rec: ParsedRecord) -> dict[str, Any]:
+    """7.8.2.1 h), i): receipt, test and issue dates, each with where it comes from."""
+    order = as_dict(rec.start.get("order"))
+    end = rec.end or {}
+    return {"received": opt_text(order.get("received")),
+            "tested_from": wall_date(rec.start.get("wall_utc")), "tested_to": wall_date(end.get("wall_utc")),
+            "tested_basis": TEST_DATE_BASIS,
+            "issued": wall_date(end.get("wall_utc")), "issued_basis": ISSUE_DATE_BASIS,
+            "bench_calendar_start": opt_text(as_dict(rec.start.get("clock")).get("start_calendar"))}
+
+
+def calibration_overdue(calibration_due: Any, test_date: str | None) -> bool | None:
+    """True when the instrument's calibration was due before the test date; None when unknown."""
+    due, tested = _date(calibration_due), _date(test_date)
+    if due is None or tested is None:
+        return None
+    return due < tested
+
+
+def instrument_accuracy(rec: ParsedRecord) -> list[dict[str, Any]]:
+    """The declared expanded (k = 2) accuracy per reading of each instrument, from the bench config
+    the record carries (``campaign_start.bench.config.instruments.<role>.accuracy``)."""
+    units = {"voltage_v": "V", "current_a": "A", "power_w": "W", "frequency_hz": "Hz"}
+    instruments = as_dict(as_dict(as_dict(rec.start.get("bench")).get("config")).get("instruments"))
+    out = []
+    for role in sorted(instruments):
+        for quantity, value in sorted(as_dict(as_dict(instruments[role]).get("accuracy")).items()):
+            out.append({"role": role, "quantity": quantity, "value": num(value),
+                        "unit": units.get(quantity, quantity.rsplit("_", 1)[-1])})
+    return out
+
+
+def uncertainty_basis(check: Mapping[str, Any], accuracy: Sequence[Mapping[str, Any]], phase_count: int,
+                      sample_period_s: float | None) -> str:
+    """How a check's expanded uncertainty was obtained, matched against the declared accuracies."""
+    u, unit = check.get("uncertainty"), check.get("unit")
+    if check.get("rule") == "OBSERVATION" or u is None:
+        return "none: an observation, not a measured value"
+
+    def close(a: float, b: float) -> bool:
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+    for acc in accuracy:
+        value = acc.get("value")
+        if not isinstance(value, (int, float)) or acc.get("unit") != unit:
+            continue
+        where = f"{acc['role']} accuracy {acc['quantity']} = {value:g} {unit} (bench config, k = 2)"
+        if close(u, value):
+            return where
+        if phase_count > 1 and close(u, value * phase_count):
+            return f"{where} x {phase_count} phases (total of per-phase readings)"
+    if unit == "s" and sample_period_s and close(u, sample_period_s):
+        return f"time resolution: the recorder sample period {sample_period_s:g} s"
+    return "method-specific: combined from instrument accuracy, sampling and fit (see the check detail)"
+
+
+def method(rec: ParsedRecord, rule: Mapping[str, str]) -> dict[str, Any]:
+    """7.8.2.1 e): the requirement set (name, version), market parameter set and decision rule."""
+    catalog = as_dict(rec.start.get("catalog"))
+    sources = sorted({text(as_dict(r).get("source")) for r in catalog.get("requirements") or []} - {""})
+    return {"requirement_set": {"name": text(catalog.get("name")), "version": text(catalog.get("version"))},
+            "market": text(rec.start.get("market")), "decision_rule": dict(rule),
+            "specifications": sources,
+            "catalog_overrides": as_dict(rec.start.get("catalog_overrides")
+                                         or as_dict(as_dict(as_dict(rec.start.get("bench")).get("config"))
+                                                    .get("catalog_overrides")))}
+
+
+def deviations(report: Mapping[str, Any]) -> list[str]:
+    """7.8.2.1 m) / 7.8.3.1 a): departures from the method and conditions a reader must know."""
+    out: list[str] = []
+    for rid, params in sorted(report["method"]["catalog_overrides"].items()):
+        out.append(f"catalog override of {rid}: {params} (lab setting, replaces the catalog's values)")
+    for req in report["requirements"]:
+        if req["confidence"] == "unverified" and req["verdict"] != "NOT_TESTED":
+            out.append(f"{req['id']} was judged with parameter values not confirmed from a primary text "
+                       "(confidence: unverified)")
+    for test in report["tests"]:
+        if test["outcome"] in ("SKIPPED", "NOT_APPLICABLE", "ERROR"):
+            out.append(f"test {test['nodeid']} {test['outcome']}" + (f": {test['message']}" if test["message"] else ""))
+    for req in report["requirements"]:
+        if req["verdict"] == "NOT_TESTED":
+            kind = "mandatory" if req["mandatory"] else "optional"
+            out.append(f"{kind} requirement {req['id']} NOT TESTED (no covering test ran in this campaign)")
+    for inst in report["bench"]["instruments"]:
+        if inst["calibration_overdue"]:
+            out.append(f"{inst['role']} calibration was due {inst['calibration_due']}, before the test date")
+        elif inst["calibration_due"] is None:
+            out.append(f"{inst['role']} has no calibration due date in the bench config")
+    if not report["campaign"]["complete"]:
+        out.append("the record has no campaign_end: the campaign did not finish")
+    if report["simulated"]:
+        out.append("instruments and/or the device were simulated: no real device was tested")
+    return out
+
+
+def conformity(report: Mapping[str, Any]) -> dict[str, Any]:
+    """7.8.6: per requirement and overall, a statement naming the specification and decision rule."""
+    rule = report["method"]["decision_rule"]["name"]
+    market = report["method"]["market"]
+    rset = report["method"]["requirement_set"]
+    words = {"PASS": "conforms to", "FAIL": "does not conform to", "INCONCLUSIVE": "could not be shown to conform to",
+             "NOT_APPLICABLE": "is not applicable to", "NOT_TESTED": "was not tested against"}
+    per_requirement = []
+    for req in report["requirements"]:
+        spec = " ".join(x for x in (req["source"], req["clause"]) if x) or "the requirement catalog"
+        n = len(req["checks"])
+        per_requirement.append({
+            "requirement": req["id"], "verdict": req["verdict"],
+            "statement": (f"The device {words[req['verdict']]} {req['id']} ({spec}; {rset['name']} {rset['version']}, "
+                          f"market {market})" + (f", judged on {n} measured or observed result(s) under the "
+                                                 f"decision rule {rule}." if n else ".")),
+        })
+    overall = {"COMPLIANT": "conforms to every tested requirement of",
+               "NON_COMPLIANT": "does not conform to", "INCONCLUSIVE": "could not be shown to conform to"}
+    statement = (f"The device {overall[report['verdict']]} the requirement set {rset['name']} {rset['version']} "
+                 f"(market {market}) under the decision rule {rule}.")
+    if report["simulated"]:
+        statement += " The test was run against a simulation: this is not a statement about a real device."
+    return {"decision_rule": rule, "statement": statement, "requirements": per_requirement}

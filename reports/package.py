@@ -1,0 +1,76 @@
+"""The full report package of one campaign, signed: what leaves the lab.
+
+``build_package(record, out_dir)`` writes into ``out_dir``::
+
+    report.json  report.html     from reports.build.build_report (schema-validated)
+    report.pdf                   from reports.pdf.render_pdf (same report dict)
+    record.jsonl                 the raw campaign record (copied when out_dir is not its folder)
+    manifest.json  manifest.sig  SHA-256 of every file in the folder, Ed25519-signed (reports.integrity)
+
+The manifest covers *every* file in the folder (allure-results/ too, when the campaign wrote it
+there), so ``flexbench verify`` names any file that was changed, removed or added afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reports.build import build_report
+from reports.integrity import SIGNATURE_NAME, SigningKey, load_signing_key, write_manifest
+from reports.pdf import render_pdf
+
+__all__ = ["PDF_NAME", "RECORD_NAME", "PackageResult", "build_package"]
+
+PDF_NAME = "report.pdf"
+RECORD_NAME = "record.jsonl"
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    """What :func:`build_package` wrote."""
+
+    report: dict[str, Any]        # the report dict (as in report.json)
+    out_dir: Path
+    pdf_path: Path
+    manifest_path: Path
+    signature_path: Path
+    signer_kind: str              # "lab" or "development"
+    signer_fingerprint: str       # SHA-256 of the raw Ed25519 public key, hex
+    key_source: str               # the private key file used
+
+
+def _write_bytes_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def build_package(record_path: str | Path, out_dir: str | Path, *, key_path: str | Path | None = None,
+                  dev_key_dir: str | Path | None = None) -> PackageResult:
+    """Build report.json/.html/.pdf from the record, copy the raw record in, then hash and sign the folder.
+
+    The lab key is ``key_path``, else ``$FLEXBENCH_LAB_KEY``, else a development key (see
+    :func:`reports.integrity.load_signing_key`); the manifest says which kind signed it.
+    """
+    record = Path(record_path)
+    out = Path(out_dir)
+    key: SigningKey = load_signing_key(key_path, dev_key_dir=dev_key_dir)   # fail before writing anything
+    report = build_report(record, out)
+    _write_bytes_atomic(out / PDF_NAME, render_pdf(report))
+    raw_copy = out / RECORD_NAME
+    if not (raw_copy.exists() and raw_copy.resolve() == record.resolve()):
+        shutil.copyfile(record, raw_copy)
+    manifest = write_manifest(out, key, extra={"report_id": report.get("report_id"),
+                                               "verdict": report.get("verdict"),
+                                               "simulated": bool(report.get("simulated"))})
+    return PackageResult(report=report, out_dir=out, pdf_path=out / PDF_NAME, manifest_path=manifest,
+                         signature_path=out / SIGNATURE_NAME, signer_kind=key.kind,
+                         signer_fingerprint=key.fingerprint, key_source=key.source)
+

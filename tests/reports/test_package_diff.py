@@ -1,0 +1,85 @@
+"""`flexbench diff A B`: requirement by requirement, what changed between two reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.cli import main as flexbench
+from reports.build import build_report
+from reports.diff import diff_reports, format_diff
+
+
+def _campaign(writer: Any, helpers: Any, *, pu_measured: float, pu_verdict: str, firmware: str) -> None:
+    writer.start()
+    writer.test("test_suites/pv/test_vrt.py::test_stay_connected", ["PV-VRT-01"], "PASS",
+                checks=[helpers.make_check("PV-VRT-01")])
+    writer.test("test_suites/pv/test_pu.py::test_pu_curve", ["PV-PU-01"], "PASS" if pu_verdict == "PASS" else "FAIL",
+                checks=[helpers.make_check("PV-PU-01", verdict=pu_verdict, measured=pu_measured)])
+    writer.end()
+    text = writer.path.read_text(encoding="utf-8").replace('"firmware_version":"1.2.3"',
+                                                           f'"firmware_version":"{firmware}"')
+    writer.path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def two_reports(record: Any, helpers: Any, tmp_path: Path) -> tuple[Path, Path]:
+    _campaign(record, helpers, pu_measured=240.0, pu_verdict="PASS", firmware="1.2")
+    build_report(record.path, tmp_path / "a")
+    other = type(record)(tmp_path / "record-b.jsonl")
+    _campaign(other, helpers, pu_measured=254.5, pu_verdict="FAIL", firmware="1.3")
+    build_report(other.path, tmp_path / "b")
+    return tmp_path / "a" / "report.json", tmp_path / "b" / "report.json"
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_diff_names_firmware_verdicts_and_measured_values(two_reports: tuple[Path, Path]) -> None:
+    a, b = (_load(p) for p in two_reports)
+    diff = diff_reports(a, b)
+    assert not diff.identical
+    got = {(c.scope, c.what): (c.before, c.after) for c in diff.changes}
+    assert got[("dut", "firmware_version (declared)")] == ("1.2", "1.3")
+    assert got[("dut", "firmware_version (read)")] == ("1.2", "1.3")
+    assert got[("PV-PU-01", "verdict")] == ("PASS", "FAIL")
+    assert got[("PV-PU-01", "check 'PV-PU-01 check' measured")] == (240.0, 254.5)
+    assert got[("PV-PU-01", "check 'PV-PU-01 check' verdict")] == ("PASS", "FAIL")
+    assert got[("report", "verdict")] == (a["verdict"], b["verdict"])
+    assert not any(c.scope == "PV-VRT-01" for c in diff.changes)     # unchanged requirement: not listed
+    text = format_diff(diff)
+    assert "Requirement PV-PU-01" in text and "verdict: PASS -> FAIL" in text
+    assert "240 -> 254.5  (\u0394 +14.5)" in text
+
+
+def test_identical_reports_have_no_differences(two_reports: tuple[Path, Path]) -> None:
+    a = _load(two_reports[0])
+    diff = diff_reports(a, a)
+    assert diff.identical and "no differences" in format_diff(diff)
+
+
+def test_catalog_version_and_requirement_set_changes(two_reports: tuple[Path, Path]) -> None:
+    a = _load(two_reports[0])
+    b = json.loads(json.dumps(a))
+    b["campaign"]["catalog"]["version"] = "2027.01"
+    b["requirements"] = [r for r in b["requirements"] if r["id"] != "PV-LIM-01"]
+    got = {(c.scope, c.what): (c.before, c.after) for c in diff_reports(a, b).changes}
+    assert got[("report", "campaign.catalog.version")] == ("2026.11", "2027.01")
+    assert got[("PV-LIM-01", "requirement")][1] is None
+
+
+def test_diff_command(two_reports: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = two_reports
+    assert flexbench(["diff", str(a), str(b)]) == 1
+    out = capsys.readouterr().out
+    assert "firmware_version (read): 1.2 -> 1.3" in out
+    assert flexbench(["diff", str(a.parent), str(a.parent)]) == 0          # a folder works too
+    assert "no differences" in capsys.readouterr().out
+    assert flexbench(["diff", "--json", str(a), str(b)]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["identical"] is False and any(c["scope"] == "PV-PU-01" for c in data["changes"])
+    assert flexbench(["diff", str(a), str(a.parent / "missing.json")]) == 3
