@@ -12,7 +12,7 @@ from bench.errors import ConfigError
 from bench.session import BenchSession
 
 SUITES_ROOT = Path(__file__).resolve().parent.parent / "test_suites"
-SUITE_FOR_CLASS = {"pv_inverter": SUITES_ROOT / "pv_inverter"}
+SUITE_FOR_CLASS = {"pv_inverter": SUITES_ROOT / "pv_inverter", "heat_pump": SUITES_ROOT / "heat_pump"}
 
 EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_INCONCLUSIVE, EXIT_USAGE = 0, 1, 2, 3
 

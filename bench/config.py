@@ -206,7 +206,13 @@ def load_device_profile(file: str | Path) -> DeviceProfile:
     sim = d.get("simulation")
     if link.get("port") == "sim" and sim is None:
         raise doc.error("links.control.port", "'sim' needs a 'simulation' section (a simulated device)")
-    if sim is None and "port" not in link:
+    if link["protocol"] == "sg_ready_contacts":   # the "link" is two digital_io channels, no network
+        for key in ("contact_1_channel", "contact_2_channel"):
+            if key not in link:
+                raise doc.error(f"links.control.{key}", "required for SG-Ready contacts")
+        if link["contact_1_channel"] == link["contact_2_channel"]:
+            raise doc.error("links.control.contact_2_channel", "must differ from contact_1_channel")
+    elif sim is None and "port" not in link:
         raise doc.error("links.control.port", "required for a real device")
     if "pv_array" not in d["ratings"] and d["device"]["class"] == "pv_inverter":
         raise doc.error("ratings.pv_array", "a PV inverter profile declares the PV array the lab simulates")

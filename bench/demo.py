@@ -1,8 +1,9 @@
 """``make demo``: a full campaign of every reference device against the simulated lab.
 
-Each campaign runs as its own ``flexbench run`` process (its own simulated lab), writes
-``<out>/<profile>/record.jsonl``, ``report.json`` and ``report.html``, and the demo exits 0 only
-when every reference device is COMPLIANT.
+Each campaign runs as its own ``flexbench run`` process (its own simulated lab) and writes the
+signed report package in ``<out>/<profile>/`` (record.jsonl, report.json, report.html, report.pdf,
+raw/, manifest). The demo exits 0 only when every reference device is COMPLIANT and every
+package passes ``flexbench verify``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from bench.config import PROFILE_DIR
 
 # The compliant reference devices of the simulated lab, one campaign each.
-DEMO_PROFILES = ["sim-pv-inverter"]
+DEMO_PROFILES = ["sim-pv-inverter", "sim-heat-pump-sgready"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,10 +38,15 @@ def main(argv: list[str] | None = None) -> int:
         results.append((name, code, time.monotonic() - started))
     print("\n== demo summary")
     verdicts = {0: "COMPLIANT", 1: "NON-COMPLIANT", 2: "INCONCLUSIVE", 3: "CONFIGURATION ERROR"}
+    all_ok = True
     for name, code, wall in results:
+        # the report package as a reviewer receives it: signed manifest checked by `flexbench verify`
+        verified = subprocess.run([sys.executable, "-m", "bench.cli", "verify", str(out / name)],
+                                  capture_output=True, text=True).returncode == 0
+        all_ok = all_ok and code == 0 and verified
         print(f"  {name:28s} {verdicts.get(code, f'exit {code}'):20s} {wall:6.1f} s  "
-              f"report: {out / name / 'report.html'}")
-    return 0 if all(code == 0 for _, code, _ in results) else 1
+              f"{'verified' if verified else 'NOT VERIFIED'}  report: {out / name / 'report.html'} (+ .pdf)")
+    return 0 if all_ok else 1
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from bench.config import BenchConfig, DeviceProfile
 from bench.errors import BenchError, ConfigError, SafetyLimitError
 from bench.recorder import RECORD_FORMAT, Recorder
 from bench.safety import GuardedAcSource, SafeStateGuard, guard_ac_source
-from instruments.capabilities import AnalyzerReading, PowerAnalyzer, PvSimulator
+from instruments.capabilities import AnalyzerReading, DigitalIO, PowerAnalyzer, PvSimulator
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,7 @@ class BenchSession:
         self.ac_source: GuardedAcSource | None = None
         self.power_analyzer: PowerAnalyzer | None = None
         self.pv_simulator: PvSimulator | None = None
+        self.digital_io: DigitalIO | None = None
         self.dut_link: Any = None
         self.samples: list[Sample] = []
         self._guard: SafeStateGuard | None = None
@@ -137,6 +138,9 @@ class BenchSession:
                 device = {"kind": sim["device"], "parameters": sim.get("parameters", {}),
                           "knobs": sim.get("knobs", {}), "map": sim.get("map", {}),
                           "unit_id": self.profile.control_link.get("unit_id", 1),
+                          "contact_channels": [self.profile.control_link[k] for k in
+                                               ("contact_1_channel", "contact_2_channel")
+                                               if k in self.profile.control_link] or None,
                           "nameplate": {**self.profile.identity,
                                         "rated_power_w": self.profile.rated_power_w,
                                         "rated_apparent_power_va": float(self.profile.ratings.get(
@@ -197,6 +201,8 @@ class BenchSession:
                 self.power_analyzer = driver
             elif role == "pv_simulator":
                 self.pv_simulator = driver
+            elif role == "digital_io":
+                self.digital_io = driver
 
     def _safe_state_failed(self, exc: BaseException) -> None:
         if self.recorder is not None:
@@ -207,6 +213,9 @@ class BenchSession:
 
     def _open_dut_link(self) -> None:
         link_cfg = self.profile.control_link
+        if link_cfg["protocol"] == "sg_ready_contacts":
+            self._open_sg_ready_link(link_cfg)
+            return
         if link_cfg["protocol"] != "sunspec_modbus_tcp":
             raise ConfigError(f"unsupported protocol {link_cfg['protocol']!r}", file=self.profile.file,
                               field="links.control.protocol")
@@ -230,11 +239,32 @@ class BenchSession:
         read = {k: getattr(identity, k) for k in ("manufacturer", "model", "serial_number", "firmware_version")}
         self.recorder.write("dut_identity", declared=self.profile.identity, read=read)
 
+    def _open_sg_ready_link(self, link_cfg: dict[str, Any]) -> None:
+        """SG-Ready needs no network link: its "link" is two channels of the digital_io unit."""
+        from links.sg_ready_contacts import SgReadyContactsLink, SgReadyState
+
+        if self.digital_io is None:
+            raise ConfigError("SG-Ready contacts need a 'digital_io' instrument in the bench config",
+                              file=self.config.file, field="instruments.digital_io")
+        for key in ("contact_1_channel", "contact_2_channel"):
+            if link_cfg[key] not in self.digital_io.channels:
+                raise ConfigError(f"channel {link_cfg[key]} is not a contact of the digital_io unit "
+                                  f"(it has {len(self.digital_io.channels)} channels)",
+                                  file=self.profile.file, field=f"links.control.{key}")
+
+        def trace(direction: str, text: str) -> None:
+            self.recorder.write("command", target="dut", text=text)
+
+        self.dut_link = SgReadyContactsLink(self.digital_io, int(link_cfg["contact_1_channel"]),
+                                            int(link_cfg["contact_2_channel"]), trace=trace)
+        self.dut_link.set_state(SgReadyState.NORMAL)
+        self.recorder.write("dut_identity", declared=self.profile.identity, read=None)
+
     # ------------------------------------------------------------------------------------------
     def _sample(self, t_s: float) -> None:
         reading = self.power_analyzer.read()
         dut = None
-        if self.dut_link is not None and t_s - self._last_dut_sample_s >= self.config.dut_sample_period_s - 1e-9:
+        if hasattr(self.dut_link, "read_ac") and t_s - self._last_dut_sample_s >= self.config.dut_sample_period_s - 1e-9:
             dut = self.dut_link.read_ac()
             self._last_dut_sample_s = t_s
         self.samples.append(Sample(t_s, reading, dut))

@@ -58,6 +58,7 @@ class IdnPattern:
 
 _CHROMA = r"chroma"
 _KEYSIGHT = r"(keysight|agilent)"
+_KEYSIGHT_HP = r"(keysight|agilent|hewlett-?packard|hp)"
 _YOKOGAWA = r"yokogawa"
 
 IDN_PATTERNS: tuple[IdnPattern, ...] = (
@@ -66,7 +67,9 @@ IDN_PATTERNS: tuple[IdnPattern, ...] = (
     IdnPattern("chroma_61605", _CHROMA, r"61605"),
     IdnPattern("chroma_61512", _CHROMA, r"61512"),
     IdnPattern("keysight_ac6804b", _KEYSIGHT, r"ac6804b"),
-    IdnPattern("keysight_6812b", r"(keysight|agilent|hewlett-?packard|hp)", r"6812b"),
+    IdnPattern("keysight_6811b", _KEYSIGHT_HP, r"6811b"),
+    IdnPattern("keysight_6812b", _KEYSIGHT_HP, r"6812b"),
+    IdnPattern("keysight_6813b", _KEYSIGHT_HP, r"6813b"),
     IdnPattern("ametek_asterion_ast3", r"(ametek|californiainstruments)", r"ast\d+3(-.*)?"),
     IdnPattern("pacific_upc32_amx", r"(ppsc|pacificpower)", r"upc-?32"),
     # power analyzers

@@ -20,7 +20,7 @@ from instruments.drivers.chroma_63800 import Chroma63803
 from instruments.drivers.keysight_daq970a import KeysightDAQ970A
 from instruments.drivers.chroma_61500 import Chroma61512, Chroma61605
 from instruments.drivers.keysight_ac6800b import KeysightAC6804B
-from instruments.drivers.keysight_6810b import Keysight6812B
+from instruments.drivers.keysight_6810b import Keysight6811B, Keysight6812B, Keysight6813B
 from instruments.drivers.ametek_asterion import AmetekAsterion3Phase
 from instruments.drivers.pacific_upc import PacificUpc32Amx
 from instruments.capabilities import Instrument
@@ -34,7 +34,9 @@ DRIVERS: dict[str, type[ScpiDriver]] = {
     "chroma_61605": Chroma61605,
     "chroma_61512": Chroma61512,
     "keysight_ac6804b": KeysightAC6804B,
+    "keysight_6811b": Keysight6811B,
     "keysight_6812b": Keysight6812B,
+    "keysight_6813b": Keysight6813B,
     "ametek_asterion_ast3": AmetekAsterion3Phase,
     "pacific_upc32_amx": PacificUpc32Amx,
     "yokogawa_wt5000": YokogawaWT5000,

@@ -147,10 +147,26 @@ def uncertainty_basis(check: Mapping[str, Any], accuracy: Sequence[Mapping[str, 
     return "method-specific: combined from instrument accuracy, sampling and fit (see the check detail)"
 
 
+def _split_sources(source: str) -> list[str]:
+    """Split "A (NL), B (DE); C" into its documents at top-level ',' and ';' (not inside
+    parentheses), so the method lists each specification once."""
+    items, depth, current = [], 0, []
+    for ch in source:
+        depth += (ch == "(") - (ch == ")")
+        if ch in ",;" and depth == 0:
+            items.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    items.append("".join(current).strip())
+    return [i for i in items if i]
+
+
 def method(rec: ParsedRecord, rule: Mapping[str, str]) -> dict[str, Any]:
     """7.8.2.1 e): the requirement set (name, version), market parameter set and decision rule."""
     catalog = as_dict(rec.start.get("catalog"))
-    sources = sorted({text(as_dict(r).get("source")) for r in catalog.get("requirements") or []} - {""})
+    sources = sorted({item for r in catalog.get("requirements") or []
+                      for item in _split_sources(text(as_dict(r).get("source")))})
     return {"requirement_set": {"name": text(catalog.get("name")), "version": text(catalog.get("version"))},
             "market": text(rec.start.get("market")), "decision_rule": dict(rule),
             "specifications": sources,

@@ -363,7 +363,8 @@ def _results(report: Mapping[str, Any]) -> list[Any]:
                 rows.append(first + [_p("no checks recorded"), "", "", "", "", ""])
                 continue
             u = c.get("uncertainty")
-            rows.append(first + [_p(c.get("name")), _p(c.get("measured")),
+            m = c.get("measured")
+            rows.append(first + [_p(c.get("name")), _p(f"{m:.5g}" if isinstance(m, float) else m),
                                  _p(f"{u:.3g}" if isinstance(u, float) else u),
                                  Paragraph(_limits(c), S_CELL), _p(c.get("unit")), _verdict(c.get("verdict"))])
     rule = _get(report, "conformity", "decision_rule") or _get(report, "campaign", "decision_rule")

@@ -34,12 +34,12 @@ def _chroma_62150h(physics: Physics, *, seed: int, faults: Mapping[str, int]) ->
     return SimChroma62150H(physics.pv_array, faults=faults)
 
 
-def _keysight_daq970a(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
+def _keysight_daq970a(physics: Physics | None, *, seed: int, faults: Mapping[str, int]) -> Any:
     from bench.sim.instruments.keysight_daq970a import ContactBank, SimKeysightDAQ970A
 
-    # Physics has no contacts yet: the bank is the device's own (``sim.contacts``) until a
-    # simulated device that reads contacts (SG-Ready heat pump) puts one on the physics.
-    return SimKeysightDAQ970A(ContactBank(), faults=faults)
+    # The lab's contact bank: the simulated DUT reads its control inputs (SG-Ready) from it.
+    # Without a physics (the instrument on its own) the unit gets a bank of its own.
+    return SimKeysightDAQ970A(physics.contacts if physics is not None else ContactBank(), faults=faults)
 
 
 SIM_INSTRUMENTS: dict[str, Callable[..., Any]] = {

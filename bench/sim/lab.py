@@ -42,7 +42,7 @@ class LabSpec:
     feeder_reactance_ohm: float = 0.0
     ports: dict[str, int] = field(default_factory=dict)            # role -> fixed port (0 = any)
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)  # role -> {model, faults}
-    device: dict[str, Any] | None = None    # {kind, parameters, knobs, map, nameplate, unit_id}
+    device: dict[str, Any] | None = None    # {kind, parameters, knobs, map, nameplate, unit_id, contact_channels}
     time_scale: float | None = None         # real-time mode: lab time = wall time x scale
 
     @classmethod
@@ -72,6 +72,18 @@ def _build_device(spec: LabSpec):
             section = getattr(exc, "section", None) or "parameters"
             if section == "parameters" and key.startswith("nameplate."):
                 raise SpecError("ratings", str(exc)) from exc
+            raise SpecError(f"simulation.{section}.{key}" if key else f"simulation.{section}", str(exc)) from exc
+    if kind == "heat_pump":
+        from bench.sim.devices.heat_pump import DEFAULT_CONTACT_CHANNELS, build_heat_pump
+
+        params = dict(spec.device.get("parameters", {}))
+        params.setdefault("nameplate", spec.device.get("nameplate", {}))
+        channels = tuple(spec.device.get("contact_channels") or DEFAULT_CONTACT_CHANNELS)
+        try:
+            return build_heat_pump(params, spec.device.get("knobs", {}), contact_channels=channels)
+        except ValueError as exc:
+            key = getattr(exc, "key", "")
+            section = getattr(exc, "section", None) or "parameters"
             raise SpecError(f"simulation.{section}.{key}" if key else f"simulation.{section}", str(exc)) from exc
     raise SpecError("simulation.device", f"unknown simulated device kind {kind!r}")
 

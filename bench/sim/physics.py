@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:   # imported lazily: bench.sim.instruments imports this module
+    from bench.sim.instruments.keysight_daq970a import ContactBank
 
 
 @dataclass
@@ -71,6 +74,7 @@ class TerminalConditions:
     voltage_v: tuple[float, ...]        # per phase, at the DUT terminals
     frequency_hz: float
     dc_available_power_w: float         # from the PV simulator (0 when off / absent)
+    closed_contacts: frozenset[int] = frozenset()   # relay channels closed by the digital-I/O unit
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,10 @@ class Physics:
         self.device = device
         self.feeder = feeder
         self.pv_array = pv_array or PvArrayState()
+        from bench.sim.instruments.keysight_daq970a import ContactBank
+
+        # relay contacts, shared by the simulated digital-I/O unit and the DUT's control inputs
+        self.contacts: ContactBank = ContactBank()
         self.step_s = step_s
         self.t_s = 0.0
         self._steps = 0
@@ -143,7 +151,8 @@ class Physics:
     def terminal(self) -> TerminalConditions:
         return TerminalConditions(voltage_v=self.terminal_voltage_v(),
                                   frequency_hz=self.source.frequency_hz,
-                                  dc_available_power_w=self.pv_array.available_power_w)
+                                  dc_available_power_w=self.pv_array.available_power_w,
+                                  closed_contacts=frozenset(ch for ch, on in self.contacts.closed.items() if on))
 
     def advance_to(self, t_s: float) -> None:
         """Run fixed steps until bench time t_s (never backwards). Deterministic: the step grid

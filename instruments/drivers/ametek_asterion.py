@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from bench.errors import InstrumentError
 from instruments.capabilities import VoltageStep
-from instruments.drivers.ac_common import check_phase, check_rate, validate_steps
-from instruments.scpi import (ScpiDriver, Setting, SettingOutOfRange, parse_on_off,
-                              strict_choice, strict_range)
+from instruments.drivers.ac_common import (INSTRUMENT_COUPLE, INSTRUMENT_SELECT_PHASE,
+                                          AcSourceTable, TableAcSource, validate_steps)
+from instruments.scpi import Setting, SettingOutOfRange, parse_on_off, strict_choice, strict_range
 
 __all__ = ["AmetekAsterion3Phase"]
 
@@ -33,12 +33,7 @@ MIN_FREQUENCY_HZ, MAX_FREQUENCY_HZ = 16.0, 1000.0
 PHASE_COUNT = 3
 LIST_MAX_POINTS = 32
 
-COUPLE = Setting("INSTrument:COUPle {value}", "INSTrument:COUPle?", "",
-                 strict_choice({True: "ALL", False: "NONE"}), parse=str,
-                 doc="ALL: settings apply to every phase")
-SELECT_PHASE = Setting("INSTrument:NSELect {value}", "INSTrument:NSELect?", "",
-                       strict_choice({1: "1", 2: "2", 3: "3"}), parse=int,
-                       doc="phase addressed when uncoupled")
+COUPLE, SELECT_PHASE = INSTRUMENT_COUPLE, INSTRUMENT_SELECT_PHASE
 VOLTAGE = Setting("SOURce:VOLTage {value}", "SOURce:VOLTage?", "V",
                   strict_range(0.0, MAX_VOLTAGE_V, "V"), doc="phase-neutral RMS voltage")
 VOLTAGE_RANGE = Setting("SOURce:VOLTage:RANGe {value}", "SOURce:VOLTage:RANGe?", "V",
@@ -57,61 +52,21 @@ OUTPUT = Setting("OUTPut:STATe {value}", "OUTPut:STATe?", "",
 _TRIGGER_STATES = {"IDLE": True, "ARMED": False, "BUSY": False}
 
 
-class AmetekAsterion3Phase(ScpiDriver):
-    """Asterion AC in three-phase mode (an ``AcSource`` with ``AcSourceTransients``)."""
+class AmetekAsterion3Phase(TableAcSource):
+    """Asterion AC in three-phase mode (an ``AcSource`` with ``AcSourceTransients``); the
+    200 V or 400 V L-N range should be selected with the output off. ``SOURce:PHASe`` sets the
+    angle of the phase ``INSTrument:NSELect`` addressed (2 or 3, relative to phase 1)."""
 
     error_query = "SYSTem:ERRor?"
+    table = AcSourceTable(voltage=VOLTAGE, frequency=FREQUENCY, output=OUTPUT,
+                          voltage_range=VOLTAGE_RANGE, voltage_slew=VOLTAGE_SLEW,
+                          frequency_slew=FREQUENCY_SLEW, phase_angle=PHASE_ANGLE,
+                          phase_angle_selects_phase=True, couple=COUPLE,
+                          select_phase=SELECT_PHASE)
     phase_count = PHASE_COUNT
+    model_label = "Asterion"
     max_transient_steps = LIST_MAX_POINTS
     min_step_duration_s = 0.001
-
-    def _address(self, phase: int | None) -> None:
-        if phase is None:
-            self.apply(COUPLE, True)
-        else:
-            self.apply(COUPLE, False)
-            self.apply(SELECT_PHASE, phase)
-
-    def set_voltage_v(self, volts: float, phase: int | None = None) -> None:
-        command = VOLTAGE.command(volts)
-        self._address(None if phase is None else check_phase(phase, PHASE_COUNT))
-        self.write(command)
-
-    def voltage_setpoint_v(self, phase: int) -> float:
-        self._address(check_phase(phase, PHASE_COUNT))
-        return float(self.fetch(VOLTAGE))
-
-    def set_voltage_range_v(self, range_v: int) -> None:
-        """Select the 200 V or 400 V L-N range (the output should be off)."""
-        self.apply(VOLTAGE_RANGE, range_v)
-
-    def set_frequency_hz(self, hertz: float) -> None:
-        self.apply(FREQUENCY, hertz)
-
-    def frequency_setpoint_hz(self) -> float:
-        return float(self.fetch(FREQUENCY))
-
-    def set_phase_angle_deg(self, phase: int, degrees: float) -> None:
-        """Angle of phase 2 or 3 relative to phase 1 (the 0 deg reference, nothing sent)."""
-        if check_phase(phase, PHASE_COUNT) == 1:
-            if degrees != 0:
-                raise SettingOutOfRange("phase 1 is the reference; its angle is fixed at 0 deg")
-            return
-        command = PHASE_ANGLE.command(degrees)
-        self._address(phase)
-        self.write(command)
-
-    def set_voltage_slew_v_per_s(self, volts_per_second: float) -> None:
-        self.apply(VOLTAGE_SLEW, check_rate(volts_per_second, "voltage slew"))
-
-    def set_frequency_slew_hz_per_s(self, hertz_per_second: float) -> None:
-        self.apply(FREQUENCY_SLEW, check_rate(hertz_per_second, "frequency slew"))
-
-    def set_output(self, on: bool) -> None:
-        self.apply(OUTPUT, on)
-
-    def output_is_on(self) -> bool:
-        return bool(self.fetch(OUTPUT))
 
     # -- AcSourceTransients ----------------------------------------------------------------
     def program_voltage_steps(self, steps: list[VoltageStep], phase: int | None = None) -> None:

@@ -34,8 +34,8 @@ The curve is validated strictly before anything is sent (0 < Vmp < Voc <= 1000 V
 
 from __future__ import annotations
 
-from instruments.scpi import (ScpiDriver, Setting, SettingOutOfRange, parse_on_off,
-                              strict_choice, strict_range)
+from instruments.drivers.pv_common import check_iv_curve
+from instruments.scpi import ScpiDriver, Setting, parse_on_off, strict_choice, strict_range
 
 __all__ = ["Chroma62150H1000S"]
 
@@ -72,14 +72,7 @@ class Chroma62150H1000S(ScpiDriver):
         (0 < Vmp < Voc <= 1000 V, 0 < Imp < Isc <= 15 A, Vmp x Imp <= 15 kW)."""
         parts = [VOC.command(voc_v), ISC.command(isc_a), VMP.command(vmp_v),
                  IMP.command(imp_a)]  # per-value range and type checks first
-        if not 0 < vmp_v < voc_v:
-            raise SettingOutOfRange(f"I-V curve needs 0 < Vmp < Voc, got Vmp={vmp_v} V, "
-                                    f"Voc={voc_v} V")
-        if not 0 < imp_a < isc_a:
-            raise SettingOutOfRange(f"I-V curve needs 0 < Imp < Isc, got Imp={imp_a} A, "
-                                    f"Isc={isc_a} A")
-        if vmp_v * imp_a > MAX_POWER_W:
-            raise SettingOutOfRange(f"Pmp {vmp_v * imp_a:g} W exceeds {MAX_POWER_W:g} W")
+        check_iv_curve(voc_v, isc_a, vmp_v, imp_a, max_power_w=MAX_POWER_W)
         self.write(";:".join(parts))
 
     def iv_curve(self) -> tuple[float, float, float, float]:

@@ -1,12 +1,16 @@
-"""Keysight (Agilent) 6811B / 6812B / 6813B AC power source/analyzers, model 6812B (single
-phase, 750 VA, 300 V rms, 45-1000 Hz). Fills :class:`~instruments.capabilities.AcSource`.
+"""Keysight (Agilent) 6811B / 6812B / 6813B AC power source/analyzers (single phase, 300 V rms,
+45-1000 Hz; 375 VA, 750 VA and 1750 VA). Fill :class:`~instruments.capabilities.AcSource`.
 
 Follows the "Agilent Models 6811B, 6812B and 6813B Programming Guide" language dictionary
 (Source subsystem: ``VOLTage``, ``VOLTage:RANGe 150|300``, ``VOLTage:SLEW`` in V/s,
 ``FREQuency``, ``FREQuency:SLEW`` in Hz/s; ``OUTPut[:STATe]``; ``SYSTem:ERRor?``); the later
 6811C-6813C guide keeps the same headers (it states 300 V rms as the sine maximum and that
 ``VOLTage:SLEW`` is in volts per second). No firmware-specific command is used.
-The 6811B/6813B share the table; only their current ratings differ (not programmed here).
+The three models share the table; only their power and current ratings differ (375 / 750 /
+1750 VA, and 2000 VA for the 6813B Option 019, as the Dual Power Analyzer Option 020 addendum,
+Agilent P/N 5964-8134, lists them), and the driver programs neither: the instrument's own limits
+and error queue guard them. Early units were sold as HP models (User's Guide HP P/N 5962-0829,
+1998), so ``instruments.identify`` accepts an HP manufacturer field too.
 
 The instrument has LIST transients (``VOLTage:MODE LIST``, ``LIST:VOLTage``, ``LIST:DWELl``),
 but this driver does not fill ``AcSourceTransients`` yet: the query that tells when a list has
@@ -16,11 +20,10 @@ Single phase: phases other than 1 are refused and phase 1's angle is the 0 deg r
 
 from __future__ import annotations
 
-from instruments.drivers.ac_common import check_phase, check_rate
-from instruments.scpi import (ScpiDriver, Setting, SettingOutOfRange, parse_on_off,
-                              strict_choice, strict_range)
+from instruments.drivers.ac_common import AcSourceTable, TableAcSource
+from instruments.scpi import Setting, parse_on_off, strict_choice, strict_range
 
-__all__ = ["Keysight6812B"]
+__all__ = ["Keysight6811B", "Keysight6812B", "Keysight6813B"]
 
 MAX_VOLTAGE_V = 300.0
 MIN_FREQUENCY_HZ, MAX_FREQUENCY_HZ = 45.0, 1000.0
@@ -39,46 +42,33 @@ FREQUENCY_SLEW = Setting("FREQuency:SLEW {value}", "FREQuency:SLEW?", "Hz/s",
 OUTPUT = Setting("OUTPut {value}", "OUTPut?", "", strict_choice({True: "ON", False: "OFF"}),
                  parse=parse_on_off, doc="output relay")
 
+TABLE = AcSourceTable(voltage=VOLTAGE, frequency=FREQUENCY, output=OUTPUT,
+                      voltage_range=VOLTAGE_RANGE, voltage_slew=VOLTAGE_SLEW,
+                      frequency_slew=FREQUENCY_SLEW)
 
-class Keysight6812B(ScpiDriver):
-    """Keysight 6812B driver (an ``AcSource``, single phase)."""
+
+class _Keysight6810BFamily(TableAcSource):
+    """The shared table (an ``AcSource``, single phase); the 150 V or 300 V range is selected
+    with :meth:`set_voltage_range_v`."""
 
     error_query = "SYSTem:ERRor?"
+    table = TABLE
     phase_count = PHASE_COUNT
 
-    def set_voltage_v(self, volts: float, phase: int | None = None) -> None:
-        command = VOLTAGE.command(volts)
-        if phase is not None:
-            check_phase(phase, PHASE_COUNT)
-        self.write(command)
 
-    def voltage_setpoint_v(self, phase: int) -> float:
-        check_phase(phase, PHASE_COUNT)
-        return float(self.fetch(VOLTAGE))
+class Keysight6811B(_Keysight6810BFamily):
+    """Keysight 6811B driver (375 VA)."""
 
-    def set_voltage_range_v(self, range_v: int) -> None:
-        """Select the 150 V or 300 V range."""
-        self.apply(VOLTAGE_RANGE, range_v)
+    model_label = "6811B"
 
-    def set_frequency_hz(self, hertz: float) -> None:
-        self.apply(FREQUENCY, hertz)
 
-    def frequency_setpoint_hz(self) -> float:
-        return float(self.fetch(FREQUENCY))
+class Keysight6812B(_Keysight6810BFamily):
+    """Keysight 6812B driver (750 VA)."""
 
-    def set_phase_angle_deg(self, phase: int, degrees: float) -> None:
-        check_phase(phase, PHASE_COUNT)
-        if degrees != 0:
-            raise SettingOutOfRange("single-phase source: phase 1 is the 0 deg reference")
+    model_label = "6812B"
 
-    def set_voltage_slew_v_per_s(self, volts_per_second: float) -> None:
-        self.apply(VOLTAGE_SLEW, check_rate(volts_per_second, "voltage slew"))
 
-    def set_frequency_slew_hz_per_s(self, hertz_per_second: float) -> None:
-        self.apply(FREQUENCY_SLEW, check_rate(hertz_per_second, "frequency slew"))
+class Keysight6813B(_Keysight6810BFamily):
+    """Keysight 6813B driver (1750 VA)."""
 
-    def set_output(self, on: bool) -> None:
-        self.apply(OUTPUT, on)
-
-    def output_is_on(self) -> bool:
-        return bool(self.fetch(OUTPUT))
+    model_label = "6813B"

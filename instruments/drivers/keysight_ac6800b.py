@@ -16,9 +16,8 @@ validator stops there).
 
 from __future__ import annotations
 
-from instruments.drivers.ac_common import check_phase
-from instruments.scpi import (ScpiDriver, Setting, SettingOutOfRange, parse_on_off,
-                              strict_choice, strict_range)
+from instruments.drivers.ac_common import AcSourceTable, TableAcSource
+from instruments.scpi import Setting, parse_on_off, strict_choice, strict_range
 
 __all__ = ["KeysightAC6804B"]
 
@@ -36,45 +35,12 @@ OUTPUT = Setting("OUTPut {value}", "OUTPut?", "", strict_choice({True: "ON", Fal
                  parse=parse_on_off, doc="output relay")
 
 
-class KeysightAC6804B(ScpiDriver):
-    """Keysight AC6804B driver (an ``AcSource``, single phase)."""
+class KeysightAC6804B(TableAcSource):
+    """Keysight AC6804B driver (an ``AcSource``, single phase; 155 V or 310 V range, which
+    should be selected with the output off; no slew-rate rows, so slew settings are refused)."""
 
     error_query = "SYSTem:ERRor?"
+    table = AcSourceTable(voltage=VOLTAGE, frequency=FREQUENCY, output=OUTPUT,
+                          voltage_range=VOLTAGE_RANGE)
     phase_count = PHASE_COUNT
-
-    def set_voltage_v(self, volts: float, phase: int | None = None) -> None:
-        command = VOLTAGE.command(volts)
-        if phase is not None:
-            check_phase(phase, PHASE_COUNT)
-        self.write(command)
-
-    def voltage_setpoint_v(self, phase: int) -> float:
-        check_phase(phase, PHASE_COUNT)
-        return float(self.fetch(VOLTAGE))
-
-    def set_voltage_range_v(self, range_v: int) -> None:
-        """Select the 155 V or 310 V range (the output should be off)."""
-        self.apply(VOLTAGE_RANGE, range_v)
-
-    def set_frequency_hz(self, hertz: float) -> None:
-        self.apply(FREQUENCY, hertz)
-
-    def frequency_setpoint_hz(self) -> float:
-        return float(self.fetch(FREQUENCY))
-
-    def set_phase_angle_deg(self, phase: int, degrees: float) -> None:
-        check_phase(phase, PHASE_COUNT)
-        if degrees != 0:
-            raise SettingOutOfRange("single-phase source: phase 1 is the 0 deg reference")
-
-    def set_voltage_slew_v_per_s(self, volts_per_second: float) -> None:
-        raise SettingOutOfRange("AC6804B: the voltage slew rate is not programmable")
-
-    def set_frequency_slew_hz_per_s(self, hertz_per_second: float) -> None:
-        raise SettingOutOfRange("AC6804B: the frequency slew rate is not programmable")
-
-    def set_output(self, on: bool) -> None:
-        self.apply(OUTPUT, on)
-
-    def output_is_on(self) -> bool:
-        return bool(self.fetch(OUTPUT))
+    model_label = "AC6804B"

@@ -11,8 +11,8 @@ line, so the instrument validates them together.
 
 from __future__ import annotations
 
-from instruments.scpi import (ScpiDriver, Setting, SettingOutOfRange, parse_on_off,
-                              strict_choice, strict_range)
+from instruments.drivers.pv_common import check_iv_curve
+from instruments.scpi import ScpiDriver, Setting, parse_on_off, strict_choice, strict_range
 from instruments.transport import Transport
 
 __all__ = ["KeysightE4360A"]
@@ -57,14 +57,7 @@ class KeysightE4360A(ScpiDriver):
         ch = self.channel
         parts = [ISC.command(isc_a, channel=ch), IMP.command(imp_a, channel=ch),
                  VOC.command(voc_v, channel=ch), VMP.command(vmp_v, channel=ch)]
-        if not 0 < vmp_v < voc_v:
-            raise SettingOutOfRange(f"I-V curve needs 0 < Vmp < Voc, got Vmp={vmp_v} V, "
-                                    f"Voc={voc_v} V")
-        if not 0 < imp_a < isc_a:
-            raise SettingOutOfRange(f"I-V curve needs 0 < Imp < Isc, got Imp={imp_a} A, "
-                                    f"Isc={isc_a} A")
-        if vmp_v * imp_a > MAX_POWER_W:
-            raise SettingOutOfRange(f"Pmp {vmp_v * imp_a:g} W exceeds {MAX_POWER_W:g} W")
+        check_iv_curve(voc_v, isc_a, vmp_v, imp_a, max_power_w=MAX_POWER_W)
         line = (f"{parts[0]};{parts[1].removeprefix('CURRent:SAS:')};"
                 f":{parts[2]};{parts[3].removeprefix('VOLTage:SAS:')}")
         self.write(line)

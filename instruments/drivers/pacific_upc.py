@@ -20,9 +20,8 @@ steps it with set commands and records the achieved timing.
 
 from __future__ import annotations
 
-from instruments.drivers.ac_common import check_phase
-from instruments.scpi import (ScpiDriver, Setting, SettingOutOfRange, parse_on_off,
-                              strict_choice, strict_range)
+from instruments.drivers.ac_common import AcSourceTable, TableAcSource
+from instruments.scpi import Setting, parse_on_off, strict_choice, strict_range
 
 __all__ = ["PacificUpc32Amx"]
 
@@ -42,44 +41,12 @@ OUTPUT = Setting(":OUTPut,{value}", ":OUTPut?", "", strict_choice({True: "ON", F
                  parse=parse_on_off, doc="output relay (unconfirmed header)")
 
 
-class PacificUpc32Amx(ScpiDriver):
-    """Pacific Power 3xx-AMX with UPC-32 (an ``AcSource``, three phase)."""
+class PacificUpc32Amx(TableAcSource):
+    """Pacific Power 3xx-AMX with UPC-32 (an ``AcSource``, three phase; no slew-rate rows, so
+    slew settings are refused)."""
 
     error_query = ":SYSTem:ERRor?"
+    table = AcSourceTable(voltage=VOLTAGE_ALL, voltage_phase=VOLTAGE_PHASE, frequency=FREQUENCY,
+                          output=OUTPUT, phase_angle=PHASE_ANGLE)
     phase_count = PHASE_COUNT
-
-    def set_voltage_v(self, volts: float, phase: int | None = None) -> None:
-        if phase is None:
-            self.apply(VOLTAGE_ALL, volts)
-        else:
-            command = VOLTAGE_PHASE.command(volts, phase=check_phase(phase, PHASE_COUNT))
-            self.write(command)
-
-    def voltage_setpoint_v(self, phase: int) -> float:
-        return float(self.fetch(VOLTAGE_PHASE, phase=check_phase(phase, PHASE_COUNT)))
-
-    def set_frequency_hz(self, hertz: float) -> None:
-        self.apply(FREQUENCY, hertz)
-
-    def frequency_setpoint_hz(self) -> float:
-        return float(self.fetch(FREQUENCY))
-
-    def set_phase_angle_deg(self, phase: int, degrees: float) -> None:
-        """Angle of phase 2 or 3 relative to phase 1 (the 0 deg reference, nothing sent)."""
-        if check_phase(phase, PHASE_COUNT) == 1:
-            if degrees != 0:
-                raise SettingOutOfRange("phase 1 is the reference; its angle is fixed at 0 deg")
-            return
-        self.apply(PHASE_ANGLE, degrees, phase=phase)
-
-    def set_voltage_slew_v_per_s(self, volts_per_second: float) -> None:
-        raise SettingOutOfRange("UPC-32: no steady-state voltage slew setting")
-
-    def set_frequency_slew_hz_per_s(self, hertz_per_second: float) -> None:
-        raise SettingOutOfRange("UPC-32: no steady-state frequency slew setting")
-
-    def set_output(self, on: bool) -> None:
-        self.apply(OUTPUT, on)
-
-    def output_is_on(self) -> bool:
-        return bool(self.fetch(OUTPUT))
+    model_label = "UPC-32"

@@ -215,6 +215,20 @@ TRANSCRIPTS["keysight_6812b"] = {
     "output_off": keysight_set("OUTPut OFF") + [("OUTPut?", "0")],
 }
 
+TRANSCRIPTS["keysight_6811b"] = {
+    "identify": [("*IDN?", "Agilent Technologies,6811B,US00000611,A.00.02")],
+    "range_150_and_120_v": keysight_set("VOLTage:RANGe 150") + keysight_set("VOLTage 120"),
+    "frequency_60_hz": keysight_set("FREQuency 60") + [("FREQuency?", "+6.000000E+01")],
+    "output_on": keysight_set("OUTPut ON") + [("OUTPut?", "1")],
+}
+
+TRANSCRIPTS["keysight_6813b"] = {
+    "identify": [("*IDN?", "Keysight Technologies,6813B,MY00000613,A.00.02")],
+    "range_and_230_v": keysight_set("VOLTage:RANGe 300") + keysight_set("VOLTage 230"),
+    "slews": keysight_set("VOLTage:SLEW 100") + keysight_set("FREQuency:SLEW 5"),
+    "setpoint": [("VOLTage?", "+2.300000E+02")],
+}
+
 TRANSCRIPTS["ametek_asterion_ast3"] = {
     "identify": [("*IDN?", "AMETEK Programmable Power,AST3003,1234A56789,1.2.0")],
     "set_all_phases_230_v": chroma_set("INSTrument:COUPle ALL") + chroma_set("SOURce:VOLTage 230"),

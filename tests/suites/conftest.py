@@ -40,9 +40,10 @@ class CampaignResult:
 
 def write_profile(tmp_path: Path, *, knobs: dict[str, Any] | None = None,
                   parameters: dict[str, Any] | None = None, edit: dict[str, Any] | None = None,
-                  name: str = "dut") -> Path:
-    """A copy of the reference profile with simulation knobs/parameters and top-level edits."""
-    data = yaml.safe_load(REFERENCE_PROFILE.read_text())
+                  name: str = "dut", reference: Path = REFERENCE_PROFILE) -> Path:
+    """A copy of the reference profile (the PV inverter's unless ``reference`` names another) with
+    simulation knobs/parameters and top-level edits."""
+    data = yaml.safe_load(reference.read_text())
     data["simulation"]["knobs"] = dict(knobs or {})
     data["simulation"]["parameters"] = dict(parameters or {})
     for dotted, value in (edit or {}).items():

@@ -17,25 +17,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bench.sim.instruments._scpi_device import (ON_OFF, SimCommand, SimScpiDevice, SimScpiError,
-                                               choice, in_range, number)
+from bench.sim.instruments._sas_curve import SimSasDevice
+from bench.sim.instruments._scpi_device import (ON_OFF, SimCommand, SimScpiError, choice,
+                                               in_range, number)
 from bench.sim.physics import PvArrayState
 
 MAX_VOC_V, MAX_ISC_A, MAX_POWER_W = 1000.0, 15.0, 15000.0
-CURVE_KEYS = ("voc_v", "isc_a", "vmp_v", "imp_a")
 
 
-class SimChroma62150H(SimScpiDevice):
+class SimChroma62150H(SimSasDevice):
     """Chroma 62150H-1000S solar array simulator on the lab's PV array state."""
 
     identity = "Chroma ATE,62150H-1000S,SIMULATED-62150H,01.00"
     no_error_reply = '0,"No error"'
+    max_power_w = MAX_POWER_W
 
     def __init__(self, state: PvArrayState, *, faults: Mapping[str, int] | None = None) -> None:
         self.state = state
         self.mode = "CVCC"
         self.relay_on = state.output_on
-        self._pending: dict[str, float] = {}
+        self._pending = {}
         super().__init__(faults)
         self._sync()
 
@@ -43,35 +44,10 @@ class SimChroma62150H(SimScpiDevice):
         self.mode, self.relay_on = "CVCC", False
         self._sync()
 
-    def _sync(self) -> None:
-        self.state.output_on = self.relay_on and self.mode == "SAS"
-
-    # -- the curve left by a program message is validated as a whole -------------------------
-    def begin_message(self) -> None:
-        self._pending = {}
-
-    def end_message(self, ok: bool) -> None:
-        pending, self._pending = self._pending, {}
-        if not pending or not ok:
-            return  # an error in the line: no new curve is programmed
-        curve = {key: pending.get(key, getattr(self.state, key)) for key in CURVE_KEYS}
-        if not (0 < curve["vmp_v"] < curve["voc_v"] and 0 < curve["imp_a"] < curve["isc_a"]
-                and curve["vmp_v"] * curve["imp_a"] <= MAX_POWER_W):
-            raise SimScpiError(-222, f"invalid SAS curve {curve}")
-        for key, value in curve.items():
-            setattr(self.state, key, value)
-
-    def _curve_setter(self, key: str, maximum: float):
-        def set_value(args: list[str], _: int | None) -> None:
-            if len(args) > 1:
-                raise SimScpiError(-108, ",".join(args[1:]))
-            self._pending[key] = in_range(number(args), 0.0, maximum)
-        return set_value
-
-    def _curve_getter(self, key: str):
-        def get_value(args: list[str], _: int | None) -> str:
-            return f"{getattr(self.state, key):.10g}"
-        return get_value
+    def _curve_value(self, args: list[str], maximum: float) -> float:
+        if len(args) > 1:
+            raise SimScpiError(-108, ",".join(args[1:]))
+        return in_range(number(args), 0.0, maximum)
 
     def _set_mode(self, args: list[str], _: int | None) -> None:
         mode = str(choice(args, {"CVCC": "CVCC", "SAS": "SAS", "EN50530": "EN50530",

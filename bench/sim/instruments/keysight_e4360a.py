@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bench.sim.instruments._scpi_device import (ON_OFF, SimCommand, SimScpiDevice, SimScpiError,
-                                               choice, in_range, number)
+from bench.sim.instruments._sas_curve import SimSasDevice
+from bench.sim.instruments._scpi_device import (ON_OFF, SimCommand, SimScpiError, choice,
+                                               in_range, number)
 from bench.sim.physics import PvArrayState
 
 MAX_VOC_V, MAX_ISC_A, MAX_POWER_W = 130.0, 5.0, 600.0
-CURVE_KEYS = ("voc_v", "isc_a", "vmp_v", "imp_a")
 
 
 def _channel(args: list[str], index: int) -> None:
@@ -22,53 +22,31 @@ def _channel(args: list[str], index: int) -> None:
         raise SimScpiError(-222, f"channel list {args[index] if index < len(args) else '-'}")
 
 
-class SimKeysightE4360A(SimScpiDevice):
+class SimKeysightE4360A(SimSasDevice):
     """E4360A SAS mainframe on the lab's PV array state."""
 
     identity = "Keysight Technologies,E4360A,SIMULATED-E4360A,A.01.01"
     no_error_reply = '+0,"No error"'
+    max_power_w = MAX_POWER_W
 
     def __init__(self, state: PvArrayState, *, faults: Mapping[str, int] | None = None) -> None:
         self.state = state
         self.mode = "FIX"
         self.relay_on = state.output_on
-        self._pending: dict[str, float] = {}
+        self._pending = {}
         super().__init__(faults)
 
     def reset(self) -> None:
         self.mode, self.relay_on = "FIX", False
         self._sync()
 
-    def _sync(self) -> None:
-        self.state.output_on = self.relay_on and self.mode == "SAS"
+    def _curve_value(self, args: list[str], maximum: float) -> float:
+        value = in_range(number(args), 0.0, maximum)
+        _channel(args, 1)
+        return value
 
-    # -- a program message validates its curve parameters together ---------------------------
-    def begin_message(self) -> None:
-        self._pending = {}
-
-    def end_message(self, ok: bool) -> None:
-        pending, self._pending = self._pending, {}
-        if not pending or not ok:
-            return  # an error in the line: no new curve is programmed
-        curve = {key: pending.get(key, getattr(self.state, key)) for key in CURVE_KEYS}
-        if not (0 < curve["vmp_v"] < curve["voc_v"] and 0 < curve["imp_a"] < curve["isc_a"]
-                and curve["vmp_v"] * curve["imp_a"] <= MAX_POWER_W):
-            raise SimScpiError(-222, f"invalid SAS curve {curve}")
-        for key, value in curve.items():
-            setattr(self.state, key, value)
-
-    def _curve_setter(self, key: str, maximum: float):
-        def set_value(args: list[str], _: int | None) -> None:
-            value = in_range(number(args), 0.0, maximum)
-            _channel(args, 1)
-            self._pending[key] = value
-        return set_value
-
-    def _curve_getter(self, key: str):
-        def get_value(args: list[str], _: int | None) -> str:
-            _channel(args, 0)
-            return f"{getattr(self.state, key):.10g}"
-        return get_value
+    def _check_query_args(self, args: list[str]) -> None:
+        _channel(args, 0)
 
     def _set_mode(self, args: list[str], _: int | None) -> None:
         mode = str(choice(args, {"FIXed": "FIX", "SAS": "SAS", "TABLe": "TABL"}))

@@ -1,0 +1,131 @@
+"""Heat-pump campaign fixtures: the SG-Ready inputs, the measured consumption and named DUT states.
+
+Sign convention: the power analyzer (and the whole bench) reports active power *export positive*
+(bench/sim/physics.py, docs/record-format.md). A heat pump consumes, so its analyzer active power
+is negative; these suites judge **consumption** = ``-active_power_w`` (W, consumption positive),
+and every check's quantity is named ``consumption`` so no limit is compared with the wrong sign.
+
+Everything here reaches the DUT only through capabilities (AC source, power analyzer) and the
+SG-Ready contacts link (links.sg_ready_contacts over the bench's DigitalIO), so it means the same on
+hardware. The lab must keep the DUT's heat sink loaded (heat demand present) for state 2 to run.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+from bench.errors import BenchError
+from links.sg_ready_contacts import SgReadyState
+
+NORMAL_TIMEOUT_S = 3 * 3600.0        # a buffer overheated by a boost may need a while to call for heat
+STEADY_WINDOW_S = 60.0
+STEADY_SAMPLE_S = 1.0
+STEADY_SPREAD_SHARE_OF_RATED = 0.02  # steady: max - min over the window below 2 % of rated power
+
+
+def consumption_w(active_power_w: Any) -> Any:
+    """Consumption (positive) from export-positive active power (scalar or array)."""
+    return -active_power_w
+
+
+class HpBench:
+    """The heat-pump suites' view of the bench: capabilities, catalog values and named states."""
+
+    def __init__(self, *, ac_source: Any, dut_link: Any, clock: Any, dut_profile: Any, catalog: Any,
+                 market: str, bench: Any, step: Callable[[str], None]) -> None:
+        self.ac_source = ac_source
+        self.sg_ready = dut_link
+        self.clock = clock
+        self.profile = dut_profile
+        self.catalog = catalog
+        self.market = market
+        self._bench = bench
+        self.step = step
+        self.v_nom_v = dut_profile.nominal_voltage_v
+        self.f_nom_hz = dut_profile.nominal_frequency_hz
+        self.p_rated_w = dut_profile.rated_power_w
+        acc = bench.config.instruments["power_analyzer"].accuracy
+        self.u_power_w = float(acc.get("power_w", 0.0)) * dut_profile.phase_count   # expanded, k = 2
+
+    # --- catalog and declarations ---------------------------------------------------------------
+    def param(self, requirement_id: str, name: str) -> Any:
+        return self.catalog.requirement(requirement_id).param(name, self.market)
+
+    def pct_of_rated_w(self, pct: float) -> float:
+        return float(pct) / 100.0 * self.p_rated_w
+
+    @property
+    def response_time_s(self) -> float:
+        """The declared SG-Ready response time, else the catalog default (HP-SGREADY-BLOCK)."""
+        declared = self.profile.declared_value("sg_ready_response_time_s")
+        return float(declared) if declared is not None else float(self.param("HP-SGREADY-BLOCK", "response_time_s"))
+
+    @property
+    def standby_limit_w(self) -> float:
+        """Declared standby power (else the catalog's) plus the catalog's standby band."""
+        declared = self.profile.declared_value("standby_power_w")
+        standby = float(declared) if declared is not None else float(self.param("HP-SGREADY-BLOCK", "standby_power_w"))
+        return standby + self.pct_of_rated_w(self.param("HP-SGREADY-BLOCK", "standby_tolerance_pct_rated"))
+
+    # --- actions --------------------------------------------------------------------------------
+    def set_state(self, state: SgReadyState) -> None:
+        """Set the SG-Ready contacts and read them back (a mismatch is a bench ERROR)."""
+        self.step(f"SG-Ready state {int(state)} ({state.name})")
+        self.sg_ready.set_state(state)
+        read = self.sg_ready.read_state()
+        if read != state:
+            raise BenchError(f"SG-Ready contacts read back as state {int(read)}, set {int(state)}")
+
+    def wait(self, duration_s: float, *, sample_period_s: float | None = None) -> None:
+        self.clock.sleep(duration_s, sample_period_s=sample_period_s)
+
+    def now_s(self) -> float:
+        return self.clock.now_s()
+
+    # --- measurements ---------------------------------------------------------------------------
+    def series(self, t0_s: float, t1_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(bench time / s, consumption / W) of the samples in [t0_s, t1_s]."""
+        samples = [s for s in self._bench.samples_since(t0_s) if t1_s is None or s.t_s <= t1_s + 1e-9]
+        t = np.array([s.t_s for s in samples])
+        return t, consumption_w(np.array([s.reading.active_power_w for s in samples]))
+
+    # --- named states ---------------------------------------------------------------------------
+    def bring_to_normal(self, *, timeout_s: float = NORMAL_TIMEOUT_S) -> float:
+        """Nominal grid, SG-Ready state 2; wait until the DUT runs steadily. Returns its consumption.
+
+        A DUT that does not run (no heat demand) makes this an ERROR (inconclusive), not a FAIL.
+        """
+        self.step("bring DUT to steady normal operation (nominal grid, SG-Ready state 2)")
+        src = self.ac_source
+        src.set_frequency_hz(self.f_nom_hz)
+        src.set_voltage_v(self.v_nom_v)
+        if not src.output_is_on():
+            src.set_output(True)
+        self.set_state(SgReadyState.NORMAL)
+        t_start = self.now_s()
+        while self.now_s() - t_start < timeout_s:
+            self.wait(STEADY_WINDOW_S, sample_period_s=STEADY_SAMPLE_S)
+            _, c = self.series(self.now_s() - STEADY_WINDOW_S + 1e-6)
+            if c.size and c.min() > self.standby_limit_w \
+                    and c.max() - c.min() < STEADY_SPREAD_SHARE_OF_RATED * self.p_rated_w:
+                return float(c.mean())
+        raise BenchError(f"DUT did not run steadily in SG-Ready state 2 within {timeout_s:.0f} s of bench time")
+
+
+@pytest.fixture(scope="session")
+def hp(bench: Any, ac_source: Any, dut_link: Any, clock: Any, dut_profile: Any, catalog: Any,
+       market: str) -> HpBench:
+    if bench.digital_io is None:
+        raise BenchError("the heat-pump suites drive SG-Ready contacts: the bench needs a digital_io instrument")
+    return HpBench(ac_source=ac_source, dut_link=dut_link, clock=clock, dut_profile=dut_profile,
+                   catalog=catalog, market=market, bench=bench, step=lambda text: bench.step("campaign", text))
+
+
+@pytest.fixture
+def hp_step(hp: HpBench, step: Callable[[str], None]) -> HpBench:
+    """The session's HpBench with progress steps attributed to the running test."""
+    hp.step = step
+    return hp
