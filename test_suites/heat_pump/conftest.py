@@ -19,6 +19,7 @@ import pytest
 
 from bench.errors import BenchError
 from links.sg_ready_contacts import SgReadyState
+from test_suites.common import SuiteBench
 
 NORMAL_TIMEOUT_S = 3 * 3600.0        # a buffer overheated by a boost may need a while to call for heat
 STEADY_WINDOW_S = 60.0
@@ -31,29 +32,16 @@ def consumption_w(active_power_w: Any) -> Any:
     return -active_power_w
 
 
-class HpBench:
+class HpBench(SuiteBench):
     """The heat-pump suites' view of the bench: capabilities, catalog values and named states."""
 
     def __init__(self, *, ac_source: Any, dut_link: Any, clock: Any, dut_profile: Any, catalog: Any,
                  market: str, bench: Any, step: Callable[[str], None]) -> None:
-        self.ac_source = ac_source
+        super().__init__(ac_source=ac_source, clock=clock, dut_profile=dut_profile, catalog=catalog,
+                         market=market, bench=bench, step=step)
         self.sg_ready = dut_link
-        self.clock = clock
-        self.profile = dut_profile
-        self.catalog = catalog
-        self.market = market
-        self._bench = bench
-        self.step = step
-        self.v_nom_v = dut_profile.nominal_voltage_v
-        self.f_nom_hz = dut_profile.nominal_frequency_hz
-        self.p_rated_w = dut_profile.rated_power_w
-        acc = bench.config.instruments["power_analyzer"].accuracy
-        self.u_power_w = float(acc.get("power_w", 0.0)) * dut_profile.phase_count   # expanded, k = 2
 
     # --- catalog and declarations ---------------------------------------------------------------
-    def param(self, requirement_id: str, name: str) -> Any:
-        return self.catalog.requirement(requirement_id).param(name, self.market)
-
     def pct_of_rated_w(self, pct: float) -> float:
         return float(pct) / 100.0 * self.p_rated_w
 
@@ -79,12 +67,6 @@ class HpBench:
         if read != state:
             raise BenchError(f"SG-Ready contacts read back as state {int(read)}, set {int(state)}")
 
-    def wait(self, duration_s: float, *, sample_period_s: float | None = None) -> None:
-        self.clock.sleep(duration_s, sample_period_s=sample_period_s)
-
-    def now_s(self) -> float:
-        return self.clock.now_s()
-
     # --- measurements ---------------------------------------------------------------------------
     def series(self, t0_s: float, t1_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(bench time / s, consumption / W) of the samples in [t0_s, t1_s]."""
@@ -99,11 +81,7 @@ class HpBench:
         A DUT that does not run (no heat demand) makes this an ERROR (inconclusive), not a FAIL.
         """
         self.step("bring DUT to steady normal operation (nominal grid, SG-Ready state 2)")
-        src = self.ac_source
-        src.set_frequency_hz(self.f_nom_hz)
-        src.set_voltage_v(self.v_nom_v)
-        if not src.output_is_on():
-            src.set_output(True)
+        self.energize_nominal()
         self.set_state(SgReadyState.NORMAL)
         t_start = self.now_s()
         while self.now_s() - t_start < timeout_s:

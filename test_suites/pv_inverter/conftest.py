@@ -13,6 +13,7 @@ import pytest
 
 from bench.errors import BenchError
 from links.sunspec_modbus.types import TripKind, TripStageSetting
+from test_suites.common import SuiteBench
 
 PRODUCTION_TIMEOUT_S = 1500.0   # observation time + a first-start ramp, with margin
 SETTLE_WINDOW_S = 30.0
@@ -20,35 +21,20 @@ SETTLE_SAMPLE_S = 1.0     # waiting for a named state needs no fine sampling
 RAMP_SETTING_SHARE_OF_LIMIT = 0.8
 
 
-class PvBench:
+class PvBench(SuiteBench):
     """The PV suites' view of the bench: capabilities, catalog values and a few named states."""
 
     def __init__(self, *, ac_source: Any, power_analyzer: Any, pv_simulator: Any, dut_link: Any,
                  clock: Any, dut_profile: Any, catalog: Any, market: str, bench: Any,
                  step: Callable[[str], None]) -> None:
-        self.ac_source = ac_source
+        super().__init__(ac_source=ac_source, clock=clock, dut_profile=dut_profile, catalog=catalog,
+                         market=market, bench=bench, step=step)
         self.analyzer = power_analyzer
         self.pv_simulator = pv_simulator
         self.dut = dut_link
-        self.clock = clock
-        self.profile = dut_profile
-        self.catalog = catalog
-        self.market = market
-        self._bench = bench
-        self.step = step
-        self.v_nom_v = dut_profile.nominal_voltage_v
-        self.f_nom_hz = dut_profile.nominal_frequency_hz
-        self.p_rated_w = dut_profile.rated_power_w
         self.s_rated_va = float(dut_profile.ratings.get("rated_apparent_power_va", self.p_rated_w))
-        acc = bench.config.instruments["power_analyzer"].accuracy
-        self.u_voltage_v = float(acc.get("voltage_v", 0.0))       # expanded, k = 2, per reading
-        self.u_power_w = float(acc.get("power_w", 0.0)) * dut_profile.phase_count
-        self.u_frequency_hz = float(acc.get("frequency_hz", 0.0))
 
     # --- catalog -------------------------------------------------------------------------------
-    def param(self, requirement_id: str, name: str) -> Any:
-        return self.catalog.requirement(requirement_id).param(name, self.market)
-
     def mra_voltage_v(self, requirement_id: str) -> float:
         return self.param(requirement_id, "mra_voltage_pct_un") / 100.0 * self.v_nom_v
 
@@ -69,12 +55,6 @@ class PvBench:
         arr = self.profile.ratings["pv_array"]
         self.step(f"PV simulator: array at {fraction * 100:.0f} % irradiance")
         self.pv_simulator.set_iv_curve(arr["voc_v"], arr["isc_a"] * fraction, arr["vmp_v"], arr["imp_a"] * fraction)
-
-    def wait(self, duration_s: float, *, sample_period_s: float | None = None) -> None:
-        self.clock.sleep(duration_s, sample_period_s=sample_period_s)
-
-    def now_s(self) -> float:
-        return self.clock.now_s()
 
     # --- measurements --------------------------------------------------------------------------
     def samples_since(self, t0_s: float) -> list[Any]:
@@ -112,11 +92,7 @@ class PvBench:
         (inconclusive for the requirement under test), not a FAIL of it.
         """
         self.step(f"bring DUT to steady production at nominal grid, {fraction * 100:.0f} % irradiance")
-        src = self.ac_source
-        src.set_frequency_hz(self.f_nom_hz)
-        src.set_voltage_v(self.v_nom_v)
-        if not src.output_is_on():
-            src.set_output(True)
+        self.energize_nominal()
         self.set_available_fraction(fraction)
         if not self.pv_simulator.output_is_on():
             self.pv_simulator.set_output(True)
