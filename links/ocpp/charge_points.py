@@ -1,0 +1,200 @@
+"""The CSMS side of one charger connection: the ``ocpp`` library's ChargePoint with bench handlers.
+
+One class per OCPP version (1.6J, 2.0.1), same shape. Both share :class:`_ConnectionRules`, which
+- records a :class:`Violation` for a frame that is not OCPP-J RPC (bad JSON, not a list, bad
+  MessageTypeId) instead of letting it reach the library's logger only;
+- records a Violation and answers CALLERROR SecurityError for any CALL other than BootNotification
+  before a BootNotification was accepted (OCPP 1.6 §4.2 Boot Notification; OCPP 2.0.1 Part 2 B02/B03);
+- records a Violation when the library rejects a CALL (schema breach, or an action the version does
+  not define); the library has already answered with the matching CALLERROR. A valid action the bench
+  has no handler for (CALLERROR NotImplemented) is the bench's gap and is not a Violation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from ocpp.exceptions import NotImplementedError as OcppNotImplemented
+from ocpp.exceptions import OCPPError, SecurityError
+from ocpp.messages import MessageType, unpack
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint as V16ChargePoint
+from ocpp.v16 import call_result as v16_result
+from ocpp.v16.enums import Action as V16Action
+from ocpp.v16.enums import AuthorizationStatus, RegistrationStatus
+from ocpp.v201 import ChargePoint as V201ChargePoint
+from ocpp.v201 import call_result as v201_result
+from ocpp.v201.enums import Action as V201Action
+from ocpp.v201.enums import AuthorizationStatusEnumType, RegistrationStatusEnumType
+
+from links.ocpp.frames import MeterSample, Violation, parse_meter_values
+
+
+class SessionHooks:
+    """What a connection reports back to the server (called on the CSMS loop thread)."""
+
+    def __init__(self, *, heartbeat_interval_s: int, now: Callable[[], dt.datetime],
+                 on_violation: Callable[[Violation], None],
+                 on_samples: Callable[[list[MeterSample]], None],
+                 on_boot: Callable[[str, dict[str, Any]], None],
+                 on_status: Callable[[str, int, str], None]) -> None:
+        self.heartbeat_interval_s = heartbeat_interval_s
+        self.now = now
+        self.on_violation = on_violation
+        self.on_samples = on_samples
+        self.on_boot = on_boot
+        self.on_status = on_status
+
+    def timestamp(self) -> str:
+        return self.now().astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class _ConnectionRules:
+    """Mixin over the library's ChargePoint: violation capture at the library's own seams."""
+
+    hooks: SessionHooks
+    boot_accepted: bool = False
+    last_raw_in: str = ""
+    last_response_type: int | None = None
+    id: str
+    _ocpp_version: str
+
+    def _violation(self, frame: str, reason: str) -> None:
+        self.hooks.on_violation(Violation(self.id, frame, reason))
+
+    async def route_message(self, raw_msg: str) -> None:
+        self.last_raw_in = raw_msg
+        try:
+            msg = unpack(raw_msg)
+        except OCPPError as error:
+            self._violation(raw_msg, f"not an OCPP-J RPC frame: {error}")
+            return
+        except Exception as error:  # noqa: BLE001 - e.g. a JSON number as message; never crash
+            self._violation(raw_msg, f"not an OCPP-J RPC frame: {error!r}")
+            return
+        if msg.message_type_id in (MessageType.CallResult, MessageType.CallError):
+            self.last_response_type = msg.message_type_id
+        await super().route_message(raw_msg)  # type: ignore[misc]
+
+    async def _handle_call(self, msg: Any) -> Any:
+        if not self.boot_accepted and msg.action != "BootNotification":
+            self._violation(self.last_raw_in,
+                            f"{msg.action} sent before a BootNotification was accepted")
+            raise SecurityError(description="BootNotification not accepted yet")
+        try:
+            return await super()._handle_call(msg)  # type: ignore[misc]
+        except OcppNotImplemented:
+            raise    # a valid action the bench has no handler for: the bench's gap, not the charger's
+        except OCPPError as error:
+            self._violation(self.last_raw_in, f"{msg.action} rejected: {error}")
+            raise
+
+    def _store(self, connector_id: int, meter_value: list[dict[str, Any]]) -> None:
+        try:
+            samples = parse_meter_values(self.id, connector_id, meter_value, self._ocpp_version)
+        except (KeyError, TypeError, ValueError) as error:
+            self._violation(self.last_raw_in, f"meter value not decodable: {error!r}")
+            return
+        self.hooks.on_samples(samples)
+
+
+class CsmsChargePoint16(_ConnectionRules, V16ChargePoint):
+    """CSMS handlers for OCPP 1.6J (Core profile + MeterValues)."""
+
+    def __init__(self, charger_id: str, connection: Any, hooks: SessionHooks, response_timeout_s: float):
+        super().__init__(charger_id, connection, response_timeout=response_timeout_s)
+        self.hooks = hooks
+        self._next_transaction_id = 1
+
+    @on(V16Action.boot_notification)
+    def on_boot_notification(self, charge_point_vendor: str, charge_point_model: str,
+                             **kwargs: Any) -> v16_result.BootNotification:
+        self.boot_accepted = True
+        self.hooks.on_boot(self.id, {"vendor": charge_point_vendor, "model": charge_point_model, **kwargs})
+        return v16_result.BootNotification(current_time=self.hooks.timestamp(),
+                                           interval=self.hooks.heartbeat_interval_s,
+                                           status=RegistrationStatus.accepted)
+
+    @on(V16Action.heartbeat)
+    def on_heartbeat(self) -> v16_result.Heartbeat:
+        return v16_result.Heartbeat(current_time=self.hooks.timestamp())
+
+    @on(V16Action.status_notification)
+    def on_status_notification(self, connector_id: int, error_code: str, status: str,
+                               **kwargs: Any) -> v16_result.StatusNotification:
+        self.hooks.on_status(self.id, connector_id, status)
+        return v16_result.StatusNotification()
+
+    @on(V16Action.authorize)
+    def on_authorize(self, id_tag: str) -> v16_result.Authorize:
+        return v16_result.Authorize(id_tag_info={"status": AuthorizationStatus.accepted})
+
+    @on(V16Action.start_transaction)
+    def on_start_transaction(self, connector_id: int, id_tag: str, meter_start: int, timestamp: str,
+                             **kwargs: Any) -> v16_result.StartTransaction:
+        transaction_id = self._next_transaction_id
+        self._next_transaction_id += 1
+        return v16_result.StartTransaction(transaction_id=transaction_id,
+                                           id_tag_info={"status": AuthorizationStatus.accepted})
+
+    @on(V16Action.stop_transaction)
+    def on_stop_transaction(self, meter_stop: int, timestamp: str, transaction_id: int,
+                            **kwargs: Any) -> v16_result.StopTransaction:
+        return v16_result.StopTransaction()
+
+    @on(V16Action.meter_values)
+    def on_meter_values(self, connector_id: int, meter_value: list[dict[str, Any]],
+                        **kwargs: Any) -> v16_result.MeterValues:
+        self._store(connector_id, meter_value)
+        return v16_result.MeterValues()
+
+
+class CsmsChargePoint201(_ConnectionRules, V201ChargePoint):
+    """CSMS handlers for OCPP 2.0.1 (provisioning, availability, transactions, meter values)."""
+
+    def __init__(self, charger_id: str, connection: Any, hooks: SessionHooks, response_timeout_s: float):
+        super().__init__(charger_id, connection, response_timeout=response_timeout_s)
+        self.hooks = hooks
+
+    @on(V201Action.boot_notification)
+    def on_boot_notification(self, charging_station: dict[str, Any], reason: str,
+                             **kwargs: Any) -> v201_result.BootNotification:
+        self.boot_accepted = True
+        self.hooks.on_boot(self.id, {**charging_station, "reason": reason})
+        return v201_result.BootNotification(current_time=self.hooks.timestamp(),
+                                            interval=self.hooks.heartbeat_interval_s,
+                                            status=RegistrationStatusEnumType.accepted)
+
+    @on(V201Action.heartbeat)
+    def on_heartbeat(self, **kwargs: Any) -> v201_result.Heartbeat:
+        return v201_result.Heartbeat(current_time=self.hooks.timestamp())
+
+    @on(V201Action.status_notification)
+    def on_status_notification(self, timestamp: str, connector_status: str, evse_id: int,
+                               connector_id: int, **kwargs: Any) -> v201_result.StatusNotification:
+        self.hooks.on_status(self.id, evse_id, connector_status)
+        return v201_result.StatusNotification()
+
+    @on(V201Action.authorize)
+    def on_authorize(self, id_token: dict[str, Any], **kwargs: Any) -> v201_result.Authorize:
+        return v201_result.Authorize(id_token_info={"status": AuthorizationStatusEnumType.accepted})
+
+    @on(V201Action.transaction_event)
+    def on_transaction_event(self, event_type: str, timestamp: str, trigger_reason: str, seq_no: int,
+                             transaction_info: dict[str, Any], **kwargs: Any
+                             ) -> v201_result.TransactionEvent:
+        evse = kwargs.get("evse") or {}
+        if kwargs.get("meter_value"):
+            self._store(int(evse.get("id", 0)), kwargs["meter_value"])
+        if kwargs.get("id_token"):
+            return v201_result.TransactionEvent(
+                id_token_info={"status": AuthorizationStatusEnumType.accepted})
+        return v201_result.TransactionEvent()
+
+    @on(V201Action.meter_values)
+    def on_meter_values(self, evse_id: int, meter_value: list[dict[str, Any]],
+                        **kwargs: Any) -> v201_result.MeterValues:
+        self._store(evse_id, meter_value)
+        return v201_result.MeterValues()

@@ -1,0 +1,111 @@
+"""What the CSMS keeps from the wire: violations, meter samples, and the link's exceptions.
+
+Exception tree (all under flexbench's ``LinkError``, so a failed call is INCONCLUSIVE, never FAIL)::
+
+    LinkError
+     ├── OcppNotConnected      no charger with that identity is connected
+     ├── OcppCallTimeout       (LinkTimeout) no CALLRESULT/CALLERROR within the timeout
+     ├── OcppCallError         the charger answered with a CALLERROR (code, description, details)
+     ├── OcppInvalidResponse   the CALLRESULT broke the schema (also recorded as a Violation)
+     └── OcppConnectionClosed  the WebSocket closed while the call was outstanding
+
+Interoperability violations (schema, message order, JSON framing) are *not* raised: they are
+collected as :class:`Violation` records for the suites to judge (DESIGN principle 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bench.errors import LinkError, LinkTimeout
+
+#: ``trace(direction, text)``: direction is ``"in:<charger_id>"`` (charger -> CSMS) or
+#: ``"out:<charger_id>"`` (CSMS -> charger); text is the raw WebSocket text frame. Called on the
+#: CSMS thread; it must be quick and thread-safe (the recorder's append is).
+TraceCallback = Callable[[str, str], None]
+
+
+class OcppNotConnected(LinkError):
+    """No charger with this identity is connected to the CSMS."""
+
+
+class OcppCallTimeout(LinkTimeout):
+    """The charger did not answer a CALL within the timeout (OCPP-J RPC framework, timeouts)."""
+
+
+class OcppCallError(LinkError):
+    """The charger answered a CALL with a CALLERROR."""
+
+    def __init__(self, charger_id: str, action: str, code: str, description: str,
+                 details: dict[str, Any] | None) -> None:
+        self.charger_id, self.action, self.code = charger_id, action, code
+        self.description, self.details = description, details or {}
+        super().__init__(f"{charger_id} answered {action} with CALLERROR {code}: {description} "
+                         f"{self.details}")
+
+
+class OcppInvalidResponse(LinkError):
+    """The charger's CALLRESULT does not match the OCPP schema of the action."""
+
+
+class OcppConnectionClosed(LinkError):
+    """The charger's WebSocket closed while a call was outstanding."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A frame from the charger that broke the OCPP schema, the RPC framing or the message order."""
+
+    charger_id: str
+    frame: str            # the raw text frame as received
+    reason: str
+
+
+@dataclass(frozen=True)
+class MeterSample:
+    """One sampled value of a MeterValues / TransactionEvent frame, value scaled to ``unit``.
+
+    ``connector_id`` is the 1.6 connectorId, or the 2.0.1 evseId. ``phase`` is None when the
+    charger gave none (e.g. a total). Unit defaults to "Wh" when absent, as both schemas define.
+    """
+
+    charger_id: str
+    connector_id: int
+    timestamp: str
+    measurand: str
+    phase: str | None
+    value: float
+    unit: str
+    context: str | None
+
+
+#: The measurands the charger suites read (OCPP 1.6 §7.31 Measurand, OCPP 2.0.1 MeasurandEnumType).
+SUITE_MEASURANDS = ("Power.Active.Import", "Current.Import", "Voltage", "Current.Offered")
+DEFAULT_MEASURAND = "Energy.Active.Import.Register"
+
+
+def parse_meter_values(charger_id: str, connector_id: int, meter_value: list[dict[str, Any]],
+                       ocpp_version: str) -> list[MeterSample]:
+    """Flatten a (snake_case) ``meter_value`` list into samples.
+
+    1.6 carries ``value`` as a string and ``unit`` directly; 2.0.1 carries a number and
+    ``unit_of_measure {unit, multiplier}`` (value x 10^multiplier).
+    Raises ValueError on a value that is not a number (the caller records a Violation).
+    """
+    samples: list[MeterSample] = []
+    for entry in meter_value:
+        timestamp = str(entry.get("timestamp", ""))
+        for sv in entry.get("sampled_value", []):
+            value = float(sv["value"])
+            if ocpp_version == "1.6":
+                unit = sv.get("unit") or "Wh"
+            else:
+                uom = sv.get("unit_of_measure") or {}
+                unit = uom.get("unit") or "Wh"
+                value *= 10.0 ** int(uom.get("multiplier", 0))
+            samples.append(MeterSample(charger_id, connector_id, timestamp,
+                                       sv.get("measurand") or DEFAULT_MEASURAND, sv.get("phase"),
+                                       value, unit, sv.get("context")))
+    return samples
