@@ -15,8 +15,8 @@ numeric item list once (U, I, P, Q, S, LAMBda for each element, then FU of eleme
 from __future__ import annotations
 
 from instruments.capabilities import AnalyzerReading, PhaseReading
-from instruments.scpi import ScpiDriver, Setting, parse_float, strict_choice, strict_range
-from instruments.transport import Transport
+from instruments.drivers.analyzer_common import ElementAnalyzer
+from instruments.scpi import Setting, parse_float, strict_choice, strict_range
 
 from bench.errors import InstrumentError
 
@@ -41,17 +41,10 @@ NUMERIC_ITEM = Setting(":NUMeric:NORMal:ITEM{item} {value}", ":NUMeric:NORMal:IT
 VALUES_QUERY = ":NUMeric:NORMal:VALue?"
 
 
-class YokogawaWT5000(ScpiDriver):
+class YokogawaWT5000(ElementAnalyzer):
     """Yokogawa WT5000 driver (a ``PowerAnalyzer``); ``phase_count`` elements are read."""
 
     error_query = ":STATus:ERRor?"
-
-    def __init__(self, transport: Transport, *, name: str, phase_count: int = 3) -> None:
-        super().__init__(transport, name=name)
-        if phase_count not in (1, 2, 3):
-            raise ValueError(f"phase_count must be 1..3, got {phase_count}")
-        self.phase_count = phase_count
-        self._configured = False
 
     def item_list(self) -> list[str]:
         """The ``function,element`` items programmed by :meth:`open`, in reply order."""

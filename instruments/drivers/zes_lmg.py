@@ -27,8 +27,8 @@ Channels 1..3 are the DUT's phases 1..3. :meth:`ZesLmg670.read` is ONE query rou
 from __future__ import annotations
 
 from instruments.capabilities import AnalyzerReading, PhaseReading
-from instruments.scpi import ScpiDriver, Setting, parse_float, strict_choice, strict_range
-from instruments.transport import Transport
+from instruments.drivers.analyzer_common import ElementAnalyzer
+from instruments.scpi import Setting, parse_float, strict_choice, strict_range
 
 from bench.errors import InstrumentError
 
@@ -46,17 +46,10 @@ CYCLE_TIME = Setting("CYCL {value}", "CYCL?", "s", strict_range(0.01, 60.0, "s")
                      doc="measuring cycle time")
 
 
-class ZesLmg670(ScpiDriver):
+class ZesLmg670(ElementAnalyzer):
     """ZES ZIMMER LMG600 family in short-command mode (a ``PowerAnalyzer``)."""
 
     error_query = "ERRALL?"
-
-    def __init__(self, transport: Transport, *, name: str, phase_count: int = 3) -> None:
-        super().__init__(transport, name=name)
-        if phase_count not in (1, 2, 3):
-            raise ValueError(f"phase_count must be 1..3, got {phase_count}")
-        self.phase_count = phase_count
-        self._configured = False
 
     def read_command(self) -> str:
         """The one program message :meth:`read` sends."""

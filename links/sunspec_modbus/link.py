@@ -17,7 +17,7 @@ Never imports ``bench.sim``: it speaks to the DUT only through the wire.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 import sunspec2.device as ss_device
@@ -27,6 +27,7 @@ from bench.errors import ConfigError, LinkError, LinkTimeout, ModelNotFoundError
 from links.sunspec_modbus.transport import (
     EXCEPTION_NAMES, FC_READ_HOLDING, CheckedSunSpecDevice, ModbusExceptionReply, Transaction,
 )
+from links.sunspec_modbus.points import walk_points
 from links.sunspec_modbus.types import (
     AcMeasurements, DerSettings, DeviceIdentity, EnterServiceSetting, FrequencyDroopSetting,
     Nameplate, TripKind, TripStageSetting, VoltWattSetting,
@@ -41,17 +42,6 @@ TRIP_MODEL_IDS: dict[TripKind, tuple[int, str]] = {
 ADOPT_IN_PROGRESS, ADOPT_COMPLETED, ADOPT_FAILED = 0, 1, 2
 _ADOPT_POLL_S = 0.01
 _PHASES_BY_ACTYPE = {0: 1, 1: 2, 2: 3}
-
-
-def _walk(group: ss_device.Group, prefix: str) -> Iterator[tuple[str, ss_device.Point]]:
-    for name, point in group.points.items():
-        yield prefix + name, point
-    for name, sub in group.groups.items():
-        if isinstance(sub, list):
-            for i, g in enumerate(sub, start=1):
-                yield from _walk(g, f"{prefix}{name}[{i}].")
-        else:
-            yield from _walk(sub, f"{prefix}{name}.")
 
 
 class SunSpecLink:
@@ -361,7 +351,7 @@ class SunSpecLink:
     def _index_points(self) -> None:
         self._points_by_addr.clear()
         for m in self._device.model_list:
-            for path, point in _walk(m, ""):
+            for path, point in walk_points(m, ""):
                 for a in range(point.len):
                     self._points_by_addr[int(m.model_addr) + int(point.offset) + a] = (int(m.model_id), path, point)
 

@@ -13,10 +13,10 @@ This module knows nothing about the inverter and nothing about pymodbus.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sunspec2.device as ss_device
+from links.sunspec_modbus.points import walk_points
 
 SUNS_MARKER: tuple[int, int] = (0x5375, 0x6E53)   # 'SunS'
 END_MODEL_ID = 0xFFFF
@@ -81,17 +81,6 @@ class ModelBlock:
         return self.address + self.length
 
 
-def _walk(group: ss_device.Group, prefix: str) -> Iterator[tuple[str, ss_device.Point]]:
-    for name, point in group.points.items():
-        yield prefix + name, point
-    for name, sub in group.groups.items():
-        if isinstance(sub, list):
-            for i, g in enumerate(sub, start=1):
-                yield from _walk(g, f"{prefix}{name}[{i}].")
-        else:
-            yield from _walk(sub, f"{prefix}{name}.")
-
-
 class SunSpecRegisterMap:
     """The register image of one SunSpec device and the index from address to point."""
 
@@ -114,7 +103,7 @@ class SunSpecRegisterMap:
             if model.error_info:
                 raise ValueError(f"model {model_id}: {model.error_info.strip()}")
             slots = [PointSlot(model_id, path, addr + int(p.offset), int(p.len), p)
-                     for path, p in _walk(model, "")]
+                     for path, p in walk_points(model, "")]
             block = ModelBlock(model_id, addr, model, slots)
             self.blocks[model_id] = block
             for slot in slots:
