@@ -12,7 +12,7 @@ from bench.errors import ConfigError
 from bench.session import BenchSession
 
 SUITES_ROOT = Path(__file__).resolve().parent.parent / "test_suites"
-SUITE_FOR_CLASS = {"pv_inverter": SUITES_ROOT / "pv_inverter", "heat_pump": SUITES_ROOT / "heat_pump"}
+SUITE_FOR_CLASS = {kind: SUITES_ROOT / kind for kind in ("pv_inverter", "heat_pump", "ev_charger", "home_battery")}
 
 EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_INCONCLUSIVE, EXIT_USAGE = 0, 1, 2, 3
 
@@ -95,7 +95,7 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     # Validate first, so a configuration error is exit 3 before anything is energised.
     config = load_bench_config(bench)
     dut = load_device_profile(profile)
-    if dut.device_class not in SUITE_FOR_CLASS:
+    if dut.device_class not in SUITE_FOR_CLASS or not SUITE_FOR_CLASS[dut.device_class].is_dir():
         raise ConfigError(f"no suites for device class {dut.device_class!r}", file=dut.file, field="device.class")
     validate_simulation(dut)
     out_dir = Path(out) if out else default_out_dir(dut.file)

@@ -31,19 +31,16 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     from bench.config import load_bench_config, load_device_profile
     from bench.sim.lab import LabSpec
     from bench.sim.launcher import SimLabProcess
+    from bench.session import device_spec
 
     config = load_bench_config(args.bench)
     dut = load_device_profile(args.profile)
-    sim = dut.simulation or {}
     spec = LabSpec(host=config.lab.host, seed=config.lab.seed, step_s=config.lab.step_s,
                    feeder_resistance_ohm=config.lab.feeder_resistance_ohm,
                    feeder_reactance_ohm=config.lab.feeder_reactance_ohm, ports=dict(config.lab.ports),
                    instruments={r: {"model": i.model, "faults": config.lab.instrument_faults.get(r, {})}
                                 for r, i in config.instruments.items()},
-                   device={"kind": sim["device"], "parameters": sim.get("parameters", {}),
-                           "knobs": sim.get("knobs", {}), "map": sim.get("map", {}),
-                           "unit_id": dut.control_link.get("unit_id", 1),
-                           "nameplate": {**dut.identity, "rated_power_w": dut.rated_power_w}} if sim else None,
+                   device=device_spec(dut, {}), start_calendar=config.start_calendar,
                    time_scale=None if args.time_scale == 0 else args.time_scale)
     lab = SimLabProcess(spec, config_file=str(dut.file))
     print(json.dumps({"ports": lab.ports, "pid": lab.pid,

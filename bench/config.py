@@ -162,6 +162,7 @@ class DeviceProfile:
     functions: dict[str, bool]
     declared: dict[str, Any]
     control_link: dict[str, Any]
+    links: dict[str, dict[str, Any]]
     simulation: dict[str, Any] | None
     raw: dict[str, Any]
     doc: LoadedYaml
@@ -202,24 +203,23 @@ def load_device_profile(file: str | Path) -> DeviceProfile:
     doc = load_yaml(resolve_profile_path(file))
     validate(doc, _schema("device-profile-1.schema.json"), PROFILE_FORMAT)
     d = doc.data
+    from bench.dut_links import validate_link
+
     link = d["links"]["control"]
     sim = d.get("simulation")
-    if link.get("port") == "sim" and sim is None:
-        raise doc.error("links.control.port", "'sim' needs a 'simulation' section (a simulated device)")
-    if link["protocol"] == "sg_ready_contacts":   # the "link" is two digital_io channels, no network
-        for key in ("contact_1_channel", "contact_2_channel"):
-            if key not in link:
-                raise doc.error(f"links.control.{key}", "required for SG-Ready contacts")
-        if link["contact_1_channel"] == link["contact_2_channel"]:
-            raise doc.error("links.control.contact_2_channel", "must differ from contact_1_channel")
-    elif sim is None and "port" not in link:
+    for name, cfg in d["links"].items():
+        validate_link(doc, name, cfg)
+        for key in ("port", "serial_port"):
+            if cfg.get(key) == "sim" and sim is None:
+                raise doc.error(f"links.{name}.{key}", "'sim' needs a 'simulation' section (a simulated device)")
+    if link["protocol"] == "sunspec_modbus_tcp" and sim is None and "port" not in link:
         raise doc.error("links.control.port", "required for a real device")
     if "pv_array" not in d["ratings"] and d["device"]["class"] == "pv_inverter":
         raise doc.error("ratings.pv_array", "a PV inverter profile declares the PV array the lab simulates")
     identity = {k: str(d["device"][k]) for k in ("manufacturer", "model", "serial_number", "firmware_version")}
     return DeviceProfile(file=doc.file, device_class=d["device"]["class"], identity=identity,
                          ratings=d["ratings"], functions=d["functions"], declared=d.get("declared", {}),
-                         control_link=link, simulation=sim, raw=d, doc=doc)
+                         control_link=link, links=dict(d["links"]), simulation=sim, raw=d, doc=doc)
 
 
 def config_error_from_value_error(doc: LoadedYaml, prefix: str, exc: ValueError) -> ConfigError:

@@ -76,7 +76,9 @@ class BenchSession:
         self.power_analyzer: PowerAnalyzer | None = None
         self.pv_simulator: PvSimulator | None = None
         self.digital_io: DigitalIO | None = None
-        self.dut_link: Any = None
+        self.dut_link: Any = None                      # = dut_links["control"]
+        self.dut_links: dict[str, Any] = {}
+        self._link_openers: dict[str, Any] = {}
         self.samples: list[Sample] = []
         self._guard: SafeStateGuard | None = None
         self._raw_instruments: list[Any] = []
@@ -118,43 +120,40 @@ class BenchSession:
             catalog_overrides=dict(getattr(getattr(self, "catalog", None), "overrides", None)
                                    or self.config.catalog_overrides))
         try:
-            self._open_lab_and_clock()
+            runtime = self._prepare_dut_links()
+            self._open_lab_and_clock(runtime)
             self._open_instruments()
-            self._open_dut_link()
+            self._open_dut_links()
         except BaseException:
             self.close()
             raise
         return self
 
-    def _open_lab_and_clock(self) -> None:
+    def _prepare_dut_links(self) -> dict[str, dict[str, Any]]:
+        """Build every declared link's opener and run its ``before_lab`` (servers the DUT dials)."""
+        from bench.dut_links import opener_class
+
+        runtime: dict[str, dict[str, Any]] = {}
+        for name, cfg in self.profile.links.items():
+            opener = opener_class(cfg["protocol"])(self, name, cfg)
+            self._link_openers[name] = opener
+            runtime[name] = {**cfg, **(opener.before_lab() or {})}
+        return runtime
+
+    def _open_lab_and_clock(self, links_runtime: dict[str, dict[str, Any]] | None = None) -> None:
         cfg = self.config
         if cfg.lab.simulated:
             from bench.sim.lab import LabSpec
             from bench.sim.launcher import SimLabProcess
 
-            device = None
-            if self.profile.simulation is not None:
-                sim = self.profile.simulation
-                device = {"kind": sim["device"], "parameters": sim.get("parameters", {}),
-                          "knobs": sim.get("knobs", {}), "map": sim.get("map", {}),
-                          "unit_id": self.profile.control_link.get("unit_id", 1),
-                          "contact_channels": [self.profile.control_link[k] for k in
-                                               ("contact_1_channel", "contact_2_channel")
-                                               if k in self.profile.control_link] or None,
-                          "nameplate": {**self.profile.identity,
-                                        "rated_power_w": self.profile.rated_power_w,
-                                        "rated_apparent_power_va": float(self.profile.ratings.get(
-                                            "rated_apparent_power_va", self.profile.rated_power_w)),
-                                        "nominal_voltage_v": self.profile.nominal_voltage_v,
-                                        "nominal_frequency_hz": self.profile.nominal_frequency_hz,
-                                        "phase_count": self.profile.phase_count}}
+            device = device_spec(self.profile, links_runtime or {})
             spec = LabSpec(host=cfg.lab.host, seed=cfg.lab.seed, step_s=cfg.lab.step_s,
                            feeder_resistance_ohm=cfg.lab.feeder_resistance_ohm,
                            feeder_reactance_ohm=cfg.lab.feeder_reactance_ohm, ports=dict(cfg.lab.ports),
                            instruments={role: {"model": inst.model,
                                                "faults": cfg.lab.instrument_faults.get(role, {})}
                                         for role, inst in cfg.instruments.items()},
-                           device=device)
+                           device=device, start_calendar=cfg.start_calendar)
             try:
                 self.lab = SimLabProcess(spec, config_file=str(self.profile.file))
             except ConfigError as exc:
@@ -211,54 +210,11 @@ class BenchSession:
             except Exception:
                 pass
 
-    def _open_dut_link(self) -> None:
-        link_cfg = self.profile.control_link
-        if link_cfg["protocol"] == "sg_ready_contacts":
-            self._open_sg_ready_link(link_cfg)
-            return
-        if link_cfg["protocol"] != "sunspec_modbus_tcp":
-            raise ConfigError(f"unsupported protocol {link_cfg['protocol']!r}", file=self.profile.file,
-                              field="links.control.protocol")
-        from links.sunspec_modbus import SunSpecLink
-
-        port = link_cfg.get("port")
-        if port == "sim":
-            port = self.lab.ports["dut"] if self.lab else None
-        if port is None:
-            raise ConfigError("no port for the DUT link", file=self.profile.file, field="links.control.port")
-
-        def trace(direction: str, text: str) -> None:
-            self.recorder.write("command", target="dut", text=text)
-
-        self.dut_link = SunSpecLink(link_cfg.get("host", "127.0.0.1"), int(port),
-                                    unit_id=int(link_cfg.get("unit_id", 1)),
-                                    timeout_s=float(link_cfg.get("timeout_s", 2.0)), trace=trace)
-        self.dut_link.connect()
-        self.dut_link.discover()
-        identity = self.dut_link.read_identity()
-        read = {k: getattr(identity, k) for k in ("manufacturer", "model", "serial_number", "firmware_version")}
-        self.recorder.write("dut_identity", declared=self.profile.identity, read=read)
-
-    def _open_sg_ready_link(self, link_cfg: dict[str, Any]) -> None:
-        """SG-Ready needs no network link: its "link" is two channels of the digital_io unit."""
-        from links.sg_ready_contacts import SgReadyContactsLink, SgReadyState
-
-        if self.digital_io is None:
-            raise ConfigError("SG-Ready contacts need a 'digital_io' instrument in the bench config",
-                              file=self.config.file, field="instruments.digital_io")
-        for key in ("contact_1_channel", "contact_2_channel"):
-            if link_cfg[key] not in self.digital_io.channels:
-                raise ConfigError(f"channel {link_cfg[key]} is not a contact of the digital_io unit "
-                                  f"(it has {len(self.digital_io.channels)} channels)",
-                                  file=self.profile.file, field=f"links.control.{key}")
-
-        def trace(direction: str, text: str) -> None:
-            self.recorder.write("command", target="dut", text=text)
-
-        self.dut_link = SgReadyContactsLink(self.digital_io, int(link_cfg["contact_1_channel"]),
-                                            int(link_cfg["contact_2_channel"]), trace=trace)
-        self.dut_link.set_state(SgReadyState.NORMAL)
-        self.recorder.write("dut_identity", declared=self.profile.identity, read=None)
+    def _open_dut_links(self) -> None:
+        """Open every declared link (control first); ``dut_link`` is the control link."""
+        for name in sorted(self._link_openers, key=lambda n: (n != "control", n)):
+            self.dut_links[name] = self._link_openers[name].open()
+        self.dut_link = self.dut_links.get("control")
 
     # ------------------------------------------------------------------------------------------
     def _sample(self, t_s: float) -> None:
@@ -298,7 +254,7 @@ class BenchSession:
         errors: list[str] = []
         if self._guard is not None:
             self._guard.release()
-        for closer in [getattr(self.dut_link, "close", None)] + [i.close for i in self._raw_instruments]:
+        for closer in [o.close for o in self._link_openers.values()] + [i.close for i in self._raw_instruments]:
             if closer is None:
                 continue
             try:
@@ -313,6 +269,28 @@ class BenchSession:
             if campaign_end is not None:
                 self.recorder.write("campaign_end", **campaign_end)
             self.recorder.close()
+
+
+def device_spec(profile: DeviceProfile, links_runtime: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The lab spec's ``device`` entry of a simulated DUT (None for a real one): kind, parameters,
+    knobs, nameplate, and every link's settings merged with the runtime info of its opener."""
+    if profile.simulation is None:
+        return None
+    sim = profile.simulation
+    link = profile.control_link
+    channels = [link[k] for k in ("contact_1_channel", "contact_2_channel") if k in link]
+    for other in profile.links.values():   # SG-Ready contacts beside another control link
+        if other.get("protocol") == "sg_ready_contacts" and not channels:
+            channels = [other["contact_1_channel"], other["contact_2_channel"]]
+    return {"kind": sim["device"], "parameters": sim.get("parameters", {}), "knobs": sim.get("knobs", {}),
+            "map": sim.get("map", {}), "unit_id": link.get("unit_id", 1), "contact_channels": channels or None,
+            "links": links_runtime or {name: dict(cfg) for name, cfg in profile.links.items()},
+            "nameplate": {**profile.identity, "rated_power_w": profile.rated_power_w,
+                          "rated_apparent_power_va": float(profile.ratings.get(
+                              "rated_apparent_power_va", profile.rated_power_w)),
+                          "nominal_voltage_v": profile.nominal_voltage_v,
+                          "nominal_frequency_hz": profile.nominal_frequency_hz,
+                          "phase_count": profile.phase_count}}
 
 
 def _dut_fields(dut: Any) -> dict[str, Any]:

@@ -44,6 +44,7 @@ class LabSpec:
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)  # role -> {model, faults}
     device: dict[str, Any] | None = None    # {kind, parameters, knobs, map, nameplate, unit_id, contact_channels}
     time_scale: float | None = None         # real-time mode: lab time = wall time x scale
+    start_calendar: str = "2026-06-21T12:00:00+02:00"   # calendar time of bench time 0 (virtual time of day)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "LabSpec":
@@ -56,36 +57,38 @@ class SpecError(ValueError):
         super().__init__(message)
 
 
-def _build_device(spec: LabSpec):
+def _device_context(spec: LabSpec, physics: Any = None) -> Any:
+    from bench.sim.devices.registry import DeviceContext
+
+    d = spec.device or {}
+    channels = d.get("contact_channels")
+    return DeviceContext(kind=str(d.get("kind")), parameters=dict(d.get("parameters") or {}),
+                         knobs=dict(d.get("knobs") or {}), nameplate=dict(d.get("nameplate") or {}),
+                         links={k: dict(v) for k, v in (d.get("links") or {}).items()},
+                         map=dict(d.get("map") or {}), unit_id=int(d.get("unit_id", 1)),
+                         contact_channels=tuple(channels) if channels else None, seed=spec.seed,
+                         host=spec.host, start_calendar=spec.start_calendar, physics=physics)
+
+
+def _build_device(spec: LabSpec, physics: Any = None):
+    """Build the simulated DUT named by ``spec.device.kind`` (bench/sim/devices/registry.py)."""
     if spec.device is None:
         return None
+    from bench.sim.devices.registry import SimSettingError, builder
+
     kind = spec.device.get("kind")
-    if kind == "pv_inverter":
-        from bench.sim.devices.pv_inverter import build_pv_inverter
-
-        params = dict(spec.device.get("parameters", {}))
-        params.setdefault("nameplate", spec.device.get("nameplate", {}))
-        try:
-            return build_pv_inverter(params, spec.device.get("knobs", {}), seed=spec.seed)
-        except ValueError as exc:
-            key = getattr(exc, "key", "")
-            section = getattr(exc, "section", None) or "parameters"
-            if section == "parameters" and key.startswith("nameplate."):
-                raise SpecError("ratings", str(exc)) from exc
-            raise SpecError(f"simulation.{section}.{key}" if key else f"simulation.{section}", str(exc)) from exc
-    if kind == "heat_pump":
-        from bench.sim.devices.heat_pump import DEFAULT_CONTACT_CHANNELS, build_heat_pump
-
-        params = dict(spec.device.get("parameters", {}))
-        params.setdefault("nameplate", spec.device.get("nameplate", {}))
-        channels = tuple(spec.device.get("contact_channels") or DEFAULT_CONTACT_CHANNELS)
-        try:
-            return build_heat_pump(params, spec.device.get("knobs", {}), contact_channels=channels)
-        except ValueError as exc:
-            key = getattr(exc, "key", "")
-            section = getattr(exc, "section", None) or "parameters"
-            raise SpecError(f"simulation.{section}.{key}" if key else f"simulation.{section}", str(exc)) from exc
-    raise SpecError("simulation.device", f"unknown simulated device kind {kind!r}")
+    try:
+        build = builder(str(kind))
+    except KeyError:
+        raise SpecError("simulation.device", f"unknown simulated device kind {kind!r}") from None
+    try:
+        return build(_device_context(spec, physics))
+    except (SimSettingError, ValueError) as exc:
+        key = getattr(exc, "key", "")
+        section = getattr(exc, "section", None) or "parameters"
+        if section == "parameters" and key.startswith("nameplate."):
+            raise SpecError("ratings", str(exc)) from exc
+        raise SpecError(f"simulation.{section}.{key}" if key else f"simulation.{section}", str(exc)) from exc
 
 
 def _build_instrument(role: str, cfg: dict[str, Any], physics: Physics, seed: int):
@@ -104,10 +107,11 @@ class Lab:
         self.spec = spec
         self.source = GridSourceState()
         self.pv_array = PvArrayState()
-        self.device = _build_device(spec)
-        self.physics = Physics(self.source, self.device,
+        self.physics = Physics(self.source, None,
                                feeder=Feeder(spec.feeder_resistance_ohm, spec.feeder_reactance_ohm),
                                pv_array=self.pv_array, step_s=spec.step_s)
+        self.device = _build_device(spec, self.physics)
+        self.physics.device = self.device
         self.ports: dict[str, int] = {}
         self._servers: list[Any] = []
         self._stop = asyncio.Event()
@@ -133,6 +137,9 @@ class Lab:
                 omit_models=tuple(m.get("omit_models", ())))
             self._servers.append(handle)
             self.ports["dut"] = port
+        elif self.device is not None and hasattr(self.device, "serve"):
+            endpoints = await self.device.serve(host)
+            self.ports.update(endpoints or {})
         control = await asyncio.start_server(self._serve_control, host, self.spec.ports.get("control", 0))
         self._servers.append(control)
         self.ports["control"] = control.sockets[0].getsockname()[1]
@@ -146,14 +153,25 @@ class Lab:
             if target > self.physics.t_s:
                 self.physics.advance_to(target)
 
+    async def advance(self, to_s: float) -> None:
+        """Run the physics to bench time ``to_s``, stopping wherever the device has protocol work
+        due (``next_event_s``) to await its ``on_time`` hook there; then let the loop run."""
+        device = self.device
+        next_event = getattr(device, "next_event_s", None)
+        on_time = getattr(device, "on_time", None)
+        for _ in range(1_000_000):
+            due = next_event() if next_event is not None and on_time is not None else None
+            if due is None or due > to_s + 1e-9:
+                self.physics.advance_to(to_s)
+                break
+            self.physics.advance_to(max(due, self.physics.t_s))
+            await on_time(self.physics.t_s)
+            if (next_event() or float("inf")) <= due:   # the hook must move its next event on
+                raise RuntimeError(f"simulated device kept protocol work due at {due} s")
+        await asyncio.sleep(0)
+
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request.get("op")
-        if op == "advance":
-            to_s = float(request["to_s"])
-            if self.spec.time_scale:
-                return {"ok": False, "error": "lab runs in real-time mode; advance is not accepted"}
-            self.physics.advance_to(to_s)
-            return {"ok": True, "t_s": self.physics.t_s}
         if op == "time":
             return {"ok": True, "t_s": self.physics.t_s}
         if op == "hello":
@@ -175,7 +193,15 @@ class Lab:
                 if not line:
                     break
                 try:
-                    reply = self.handle(json.loads(line))
+                    request = json.loads(line)
+                    if request.get("op") == "advance":
+                        if self.spec.time_scale:
+                            reply = {"ok": False, "error": "lab runs in real-time mode; advance is not accepted"}
+                        else:
+                            await self.advance(float(request["to_s"]))
+                            reply = {"ok": True, "t_s": self.physics.t_s}
+                    else:
+                        reply = self.handle(request)
                 except Exception as exc:  # a bad request must not kill the lab
                     reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
                 writer.write((json.dumps(reply) + "\n").encode())
@@ -187,6 +213,12 @@ class Lab:
 
     async def run_until_stopped(self) -> None:
         await self._stop.wait()
+        aclose = getattr(self.device, "aclose", None)
+        if aclose is not None:
+            try:
+                await asyncio.wait_for(aclose(), timeout=5.0)
+            except Exception as exc:   # shutting down: report, never hang
+                print(f"lab: device close failed: {exc!r}", file=sys.stderr, flush=True)
         for server in self._servers:
             close = getattr(server, "close", None)
             if close is not None:

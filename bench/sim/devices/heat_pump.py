@@ -235,3 +235,10 @@ def build_heat_pump(parameters: dict[str, Any], knobs: dict[str, Any],
     """Build a simulated heat pump from profile dicts; bad keys raise :class:`SimSettingError`
     (a ValueError) whose ``key`` and ``section`` ("parameters"/"knobs") name the entry."""
     return HeatPumpSim(parse_parameters(parameters), parse_knobs(knobs), contact_channels)
+
+
+def lab_device(ctx: Any) -> HeatPumpSim:
+    """The lab's builder (bench/sim/devices/registry.py): SG-Ready contacts on the lab's bank."""
+    params = dict(ctx.parameters)
+    params.setdefault("nameplate", ctx.nameplate)
+    return build_heat_pump(params, ctx.knobs, contact_channels=tuple(ctx.contact_channels or DEFAULT_CONTACT_CHANNELS))

@@ -479,3 +479,10 @@ def build_pv_inverter(parameters: dict[str, Any], knobs: dict[str, Any],
         error.section = "knobs"
         raise
     return PvInverterSim(parsed_parameters, parsed_knobs, seed=seed)
+
+
+def lab_device(ctx: Any) -> PvInverterSim:
+    """The lab's builder (bench/sim/devices/registry.py); the lab serves its SunSpec map."""
+    params = dict(ctx.parameters)
+    params.setdefault("nameplate", ctx.nameplate)
+    return build_pv_inverter(params, ctx.knobs, seed=ctx.seed)

@@ -1,0 +1,81 @@
+"""Simulated device kinds of the lab: kind -> ``"module:function"`` building the device.
+
+The builder is ``lab_device(ctx: DeviceContext) -> device``. The device is a
+:class:`bench.sim.physics.SimDevice` (``phase_count``, ``step``, ``output``) and may add lab hooks:
+
+* ``async serve(host) -> dict[str, int | str]`` — start its protocol servers/clients in the lab's
+  event loop; the returned endpoints are published with the instruments' ports (``"dut"``,
+  ``"dut_modbus"``, ``"dut_rtu"``...);
+* ``next_event_s() -> float | None`` — the next bench time at which protocol work is due;
+* ``async on_time(t_s)`` — the lab stops its physics at that time and awaits this hook;
+* ``async aclose()`` — called when the lab shuts down.
+
+``ctx.physics`` is None when the bench validates a profile in-process (``flexbench run`` before
+any lab starts): build the device without starting anything, with lab state of its own.
+
+Bad parameters or knobs raise :class:`SimSettingError` ``(key, problem, section)`` with section
+``"parameters"`` or ``"knobs"``; the lab turns it into a configuration error naming
+``simulation.<section>.<key>`` in the device profile.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from bench.sim.devices.pv_inverter_knobs import SimSettingError
+
+if TYPE_CHECKING:
+    from bench.sim.physics import Physics
+
+__all__ = ["DEVICE_BUILDERS", "DeviceContext", "SimSettingError", "build_device"]
+
+DEVICE_BUILDERS: dict[str, str] = {
+    "pv_inverter": "bench.sim.devices.pv_inverter:lab_device",
+    "heat_pump": "bench.sim.devices.heat_pump:lab_device",
+    "home_battery": "bench.sim.devices.home_battery:lab_device",
+    "ev_charger": "bench.sim.devices.ev_charger:lab_device",
+}
+
+
+@dataclass
+class DeviceContext:
+    """What a device builder gets from the lab spec (see the module docstring)."""
+
+    kind: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    knobs: dict[str, Any] = field(default_factory=dict)
+    nameplate: dict[str, Any] = field(default_factory=dict)
+    links: dict[str, dict[str, Any]] = field(default_factory=dict)   # profile links + runtime info
+    map: dict[str, Any] = field(default_factory=dict)                # SunSpec map layout (PV inverter)
+    unit_id: int = 1
+    contact_channels: tuple[int, ...] | None = None
+    seed: int = 1
+    host: str = "127.0.0.1"
+    start_calendar: str = "2026-06-21T12:00:00+02:00"
+    physics: "Physics | None" = None
+
+    def calendar(self, t_s: float) -> _dt.datetime:
+        """The (aware) calendar time of bench time ``t_s``: time of day is virtual in the lab."""
+        return _dt.datetime.fromisoformat(self.start_calendar) + _dt.timedelta(seconds=t_s)
+
+    def link_with_protocol(self, *protocols: str) -> tuple[str, dict[str, Any]] | None:
+        """The first declared link (name, dict) whose protocol is one of ``protocols``."""
+        for name, link in self.links.items():
+            if link.get("protocol") in protocols:
+                return name, link
+        return None
+
+
+def builder(kind: str) -> Callable[[DeviceContext], Any]:
+    target = DEVICE_BUILDERS.get(kind)
+    if target is None:
+        raise KeyError(kind)
+    module, _, func = target.partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def build_device(ctx: DeviceContext) -> Any:
+    return builder(ctx.kind)(ctx)
