@@ -15,7 +15,8 @@ from bench.config import BenchConfig, DeviceProfile
 from bench.errors import BenchError, ConfigError, SafetyLimitError
 from bench.recorder import RECORD_FORMAT, Recorder
 from bench.safety import GuardedAcSource, SafeStateGuard, guard_ac_source
-from instruments.capabilities import AnalyzerReading, DigitalIO, PowerAnalyzer, PvSimulator
+from instruments.capabilities import (AcLoad, AnalyzerReading, DigitalIO, EvEmulator, PowerAnalyzer,
+                                     PvSimulator)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class BenchSession:
         self.power_analyzer: PowerAnalyzer | None = None
         self.pv_simulator: PvSimulator | None = None
         self.digital_io: DigitalIO | None = None
+        self.ev_emulator: EvEmulator | None = None
+        self.ac_load: AcLoad | None = None
         self.dut_link: Any = None                      # = dut_links["control"]
         self.dut_links: dict[str, Any] = {}
         self._link_openers: dict[str, Any] = {}
@@ -202,6 +205,10 @@ class BenchSession:
                 self.pv_simulator = driver
             elif role == "digital_io":
                 self.digital_io = driver
+            elif role == "ev_emulator":
+                self.ev_emulator = driver
+            elif role == "ac_load":
+                self.ac_load = driver
 
     def _safe_state_failed(self, exc: BaseException) -> None:
         if self.recorder is not None:

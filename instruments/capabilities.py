@@ -207,3 +207,69 @@ class DigitalIO(Instrument, Protocol):
 
     def all_open(self) -> None:
         """Open every contact (the safe state)."""
+
+
+CP_STATES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F")
+"""Control-pilot states of IEC 61851-1 Table A.3: A not connected, B connected, C charging,
+D charging with ventilation, E no power / short, F EVSE fault (-12 V)."""
+
+
+@dataclass(frozen=True)
+class PilotReading:
+    """What the EV emulator sees on the control pilot (the EVSE's signal)."""
+
+    state: str
+    """One of :data:`CP_STATES`."""
+    duty_pct: float | None
+    """PWM duty cycle; None when there is no PWM (steady +12/+9/+6 V, or 0 / -12 V)."""
+    offered_current_a: float
+    """Current per phase the duty offers (IEC 61851-1 Table A.8); 0 when no charging allowed."""
+
+
+@dataclass(frozen=True)
+class EvDrawReading:
+    """What the emulated EV draws from the charger's outlet."""
+
+    current_a: tuple[float, ...]
+    """RMS current per phase, L1..L3."""
+    soc_pct: float
+    """Emulated battery state of charge."""
+
+    @property
+    def max_current_a(self) -> float:
+        return max(self.current_a, default=0.0)
+
+
+@runtime_checkable
+class EvEmulator(Instrument, Protocol):
+    """EV emulator / EVSE tester on a charger's outlet: plays the vehicle side of IEC 61851-1
+    Annex A (cable plugged in or not, S2 charge request), reads the control pilot and draws
+    current as an EV would (the duty-to-current mapping of Table A.8, 6 A minimum, 1 or 3
+    phases, a response delay, a battery that can stop the charge when full)."""
+
+    def plug_in(self) -> None:
+        """Connect the vehicle (state A -> B, or C when a charge is requested)."""
+
+    def unplug(self) -> None:
+        """Disconnect the vehicle (state A)."""
+
+    def set_charge_request(self, on: bool) -> None:
+        """Close (True: state C when plugged in) or open (False: state B) the EV's S2 switch."""
+
+    def set_max_current_a(self, amps: float) -> None:
+        """The vehicle's own limit per phase (on-board charger rating)."""
+
+    def set_phases(self, phases: int) -> None:
+        """Phases the vehicle charges on: 1 or 3."""
+
+    def set_response_delay_s(self, seconds: float) -> None:
+        """How long the vehicle takes to follow a duty-cycle change (compliant: <= 5 s)."""
+
+    def set_battery(self, capacity_wh: float, soc_pct: float, stop_when_full: bool = True) -> None:
+        """Battery size and present state of charge; ``stop_when_full`` opens S2 at 100 %."""
+
+    def read_pilot(self) -> PilotReading:
+        """State, duty cycle and offered current of the control pilot."""
+
+    def read_draw(self) -> EvDrawReading:
+        """Current per phase the vehicle draws, and its state of charge."""

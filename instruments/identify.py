@@ -84,6 +84,8 @@ IDN_PATTERNS: tuple[IdnPattern, ...] = (
     # AC load, switch unit
     IdnPattern("chroma_63803", _CHROMA, r"63803"),
     IdnPattern("keysight_daq970a", _KEYSIGHT, r"daq970a"),
+    # EV emulator
+    IdnPattern("chroma_a800067", _CHROMA, r"a800067"),
 )
 
 

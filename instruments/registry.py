@@ -18,6 +18,7 @@ from instruments.drivers.chroma_66205 import Chroma66205
 from instruments.drivers.yokogawa_wt_family import YokogawaWT1800, YokogawaWT3000
 from instruments.drivers.chroma_63800 import Chroma63803
 from instruments.drivers.keysight_daq970a import KeysightDAQ970A
+from instruments.drivers.chroma_a800067 import ChromaA800067
 from instruments.drivers.chroma_61500 import Chroma61512, Chroma61605
 from instruments.drivers.keysight_ac6800b import KeysightAC6804B
 from instruments.drivers.keysight_6810b import Keysight6811B, Keysight6812B, Keysight6813B
@@ -48,6 +49,7 @@ DRIVERS: dict[str, type[ScpiDriver]] = {
     "yokogawa_wt3000": YokogawaWT3000,
     "chroma_63803": Chroma63803,
     "keysight_daq970a": KeysightDAQ970A,
+    "chroma_a800067": ChromaA800067,
 }
 
 

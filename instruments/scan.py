@@ -56,6 +56,7 @@ CAPABILITY_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pv_simulator", ("set_iv_curve", "max_power_w")),                             # PvSimulator
     ("ac_load", ("set_load", "load_is_on")),                                       # AcLoad
     ("switch", ("all_open", "output_state")),                                      # DigitalIO
+    ("ev_emulator", ("read_pilot", "read_draw")),                                  # EvEmulator
 )
 """Bench role <- the capability's distinguishing methods (``instruments.capabilities``)."""
 

@@ -42,10 +42,19 @@ def _keysight_daq970a(physics: Physics | None, *, seed: int, faults: Mapping[str
     return SimKeysightDAQ970A(physics.contacts if physics is not None else ContactBank(), faults=faults)
 
 
+def _chroma_a800067(physics: Physics | None, *, seed: int, faults: Mapping[str, int]) -> Any:
+    from bench.sim.ev_port import EvPort
+    from bench.sim.instruments.chroma_a800067 import SimChromaA800067
+
+    # The lab's charging cable: the simulated charger drives its pilot and steps the EV.
+    return SimChromaA800067(physics.ev_port if physics is not None else EvPort(), faults=faults)
+
+
 SIM_INSTRUMENTS: dict[str, Callable[..., Any]] = {
     "chroma_61845": _chroma_61845,
     "yokogawa_wt5000": _yokogawa_wt5000,
     "keysight_e4360a": _keysight_e4360a,
     "chroma_62150h_1000s": _chroma_62150h,
     "keysight_daq970a": _keysight_daq970a,
+    "chroma_a800067": _chroma_a800067,
 }

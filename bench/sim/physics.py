@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:   # imported lazily: bench.sim.instruments imports this module
+    from bench.sim.ev_port import EvPort
     from bench.sim.instruments.keysight_daq970a import ContactBank
 
 
@@ -131,6 +132,10 @@ class Physics:
 
         # relay contacts, shared by the simulated digital-I/O unit and the DUT's control inputs
         self.contacts: ContactBank = ContactBank()
+        from bench.sim.ev_port import EvPort
+
+        # the charging cable, shared by a simulated charger (EVSE side) and the EV emulator
+        self.ev_port: EvPort = EvPort()
         self.step_s = step_s
         self.t_s = 0.0
         self._steps = 0

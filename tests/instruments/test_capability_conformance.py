@@ -112,6 +112,14 @@ REFUSALS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {
         ("contact state not a bool", lambda d: d.set_output(d.channels[0] if d.channels else 101,
                                                             "yes")),
     ],
+    "EvEmulator": [
+        ("negative EV current", lambda d: d.set_max_current_a(-1.0)),
+        ("EV current far above any pilot", lambda d: d.set_max_current_a(1e6)),
+        ("two phases", lambda d: d.set_phases(2)),
+        ("negative response delay", lambda d: d.set_response_delay_s(-1.0)),
+        ("state of charge above 100 %", lambda d: d.set_battery(60000.0, 101.0)),
+        ("charge request not a bool", lambda d: d.set_charge_request("yes")),
+    ],
 }
 
 

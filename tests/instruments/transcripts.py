@@ -257,3 +257,25 @@ TRANSCRIPTS["pacific_upc32_amx"] = {
     "frequency_angle": upc_set(":SOURce:FREQuency,50") + upc_set(":SOURce:PHASe3,240"),
     "output_on": upc_set(":OUTPut,ON") + [(":OUTPut?", "ON")],
 }
+
+# -- EV emulator (assumed dialect, see instruments/drivers/chroma_a800067.py) ---------------
+TRANSCRIPTS["chroma_a800067"] = {
+    "identify": [("*IDN?", "Chroma ATE,A800067,A80006700123,1.00")],
+    "plug_in_and_charge": chroma_set("EV:CONNect ON") + chroma_set("EV:CHARge ON")
+    + [("EV:CONNect?", "ON"), ("EV:CHARge?", "ON")],
+    "stop_and_unplug": chroma_set("EV:CHARge OFF") + chroma_set("EV:CONNect OFF")
+    + [("EV:CONNect?", "OFF")],
+    "ev_settings": chroma_set("EV:CURRent:MAXimum 16") + chroma_set("EV:PHASes 1")
+    + chroma_set("EV:DELay 2.5")
+    + [("EV:CURRent:MAXimum?", "16"), ("EV:PHASes?", "1"), ("EV:DELay?", "2.5")],
+    "battery": chroma_set("BATTery:CAPacity 60000") + chroma_set("BATTery:SOC 80")
+    + chroma_set("BATTery:FULL:STOP ON")
+    + [("BATTery:CAPacity?", "60000"), ("BATTery:FULL:STOP?", "ON")],
+    "pilot_pwm": [("MEASure:CP:STATe?", "C"), ("MEASure:CP:DUTY?", "26.6667"),
+                  ("MEASure:CP:CURRent?", "16")],
+    "pilot_no_pwm": [("MEASure:CP:STATe?", "B"), ("MEASure:CP:DUTY?", "100"),
+                     ("MEASure:CP:CURRent?", "0")],
+    "draw": [("MEASure:CURRent?", "15.98,15.99,16.01"), ("MEASure:SOC?", "80.25")],
+    "rejected_setting": [("EV:DELay 30", None), ("SYSTem:ERRor?", '-222,"Data out of range"'),
+                         ("SYSTem:ERRor?", CHROMA_OK)],
+}
