@@ -1,0 +1,562 @@
+"""The simulated OCPP charger (bench/sim/devices/ev_charger) against the bench's own CSMS (links.ocpp).
+
+The CSMS runs on its own thread (as in a campaign); the charger runs in an asyncio loop thread and
+is advanced in virtual time with the lab's own ``Lab.advance`` (physics chunks, ``next_event_s``,
+``on_time``). Both OCPP 1.6J and 2.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ocpp.v16 import call as v16_call
+from ocpp.v201 import call as v201_call
+
+from bench.sim.lab import Lab, LabSpec
+from links.ocpp import CsmsConfig, CsmsServer, OcppCallError, TestPki
+
+START = "2026-06-21T12:00:00+02:00"
+CHARGER_ID = "SIMCP1"
+PASSWORD = "s3cret-pass-1234"
+REPLY_S = 5.0
+STEP_S = 0.1          # physics step of these tests (campaigns use 0.02 s)
+VERSIONS = ("1.6", "2.0.1")
+
+
+def calendar(t_s: float, start: str = START) -> dt.datetime:
+    return dt.datetime.fromisoformat(start) + dt.timedelta(seconds=t_s)
+
+
+def iso(t_s: float, start: str = START) -> str:
+    return calendar(t_s, start).astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Rig:
+    """The bench's CSMS (own thread, as in a campaign) + the lab with one simulated charger
+    (``kind: ev_charger``, built by the registry's ``lab_device``) in an asyncio loop thread."""
+
+    def __init__(self, version: str, tmp_path: Path, *, security_profile: int = 0, trust_other_ca: bool = False,
+                 parameters: dict[str, Any] | None = None, knobs: dict[str, Any] | None = None,
+                 heartbeat_interval_s: int = 60, start_calendar: str = START) -> None:
+        self.version = version
+        self.frames: list[tuple[str, str]] = []
+        tls = ca_cert = client = None
+        if security_profile >= 2:
+            pki = TestPki(tmp_path / "pki")
+            tls = pki.issue_server_cert()
+            ca_cert = pki.ca_cert_path
+            if trust_other_ca:
+                ca_cert = TestPki(tmp_path / "other", name="some other CA").ca_cert_path
+            if security_profile == 3:
+                client = pki.issue_client_cert(CHARGER_ID)
+        self.csms = CsmsServer(CsmsConfig(security_profile=security_profile, tls=tls,
+                                          passwords={CHARGER_ID: PASSWORD} if security_profile in (1, 2) else {},
+                                          heartbeat_interval_s=heartbeat_interval_s, response_timeout_s=REPLY_S),
+                               trace=lambda direction, text: self.frames.append((direction, text)))
+        port = self.csms.start()
+        scheme = "wss" if security_profile >= 2 else "ws"
+        link = {"protocol": "ocpp16j" if version == "1.6" else "ocpp201",
+                "csms_url": f"{scheme}://localhost:{port}", "charger_id": CHARGER_ID,
+                "password": PASSWORD if security_profile in (1, 2) else None,
+                "ocpp_version": version, "security_profile": security_profile,
+                "ca_cert": str(ca_cert) if ca_cert else None,
+                "client_cert": str(client.cert_path) if client else None,
+                "client_key": str(client.key_path) if client else None}
+        params = {"rated_current_a": 32.0, "meter_value_interval_s": 10.0, "reboot_delay_s": 5.0,
+                  "reconnect_backoff_min_s": 10.0, "call_timeout_s": REPLY_S, **(parameters or {})}
+        nameplate = {"manufacturer": "Flexbench", "model": "SimCharger", "serial_number": "SN-0001",
+                     "firmware_version": "1.0.0"}
+        self.spec = LabSpec(start_calendar=start_calendar, step_s=STEP_S, device={"kind": "ev_charger", "parameters": params,
+                                                          "knobs": knobs or {}, "nameplate": nameplate,
+                                                          "links": {"control": link}})
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.lab: Lab = self.run(self._start_lab())
+        self.charger = self.lab.device
+        self.port = self.lab.physics.ev_port
+
+    async def _start_lab(self) -> Lab:
+        lab = Lab(self.spec)
+        lab.source.output_on = True                     # the grid: 230 V on three phases
+        lab.source.voltage_setpoint_v = [230.0, 230.0, 230.0]
+        await lab.start()
+        return lab
+
+    def run(self, coroutine: Any, timeout_s: float = 15.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout_s)
+
+    def advance(self, to_s: float) -> None:
+        """Advance the lab to ``to_s`` as the bench does, then once more to the same time: messages
+        the physics caused during the chunk (status, transaction start) go out at the lab's next
+        ``advance`` (the bench's next clock tick), timestamped when they happened."""
+        self.run(self.lab.advance(to_s))
+        self.run(self.lab.advance(to_s))
+
+    def in_loop(self, fn: Any) -> Any:
+        async def run() -> Any:
+            return fn()
+        return self.run(run())
+
+    def plug_in(self, *, charge: bool = True) -> None:
+        def go() -> None:
+            self.port.ev_connected = True
+            self.port.ev_requests_charge = charge
+        self.in_loop(go)
+
+    def drop_connection(self) -> None:
+        """The CSMS closes the charger's WebSocket and refuses it; wait (real time) until the
+        charger has seen the close, so it counts as offline from the present bench time."""
+        self.csms.refuse_connections(CHARGER_ID, True)
+        assert self.csms.disconnect(CHARGER_ID)
+        deadline = time.monotonic() + REPLY_S
+        while self.in_loop(lambda: self.charger.online):
+            assert time.monotonic() < deadline, "the charger did not notice the closed connection"
+            time.sleep(0.005)
+
+    def call(self, request: Any) -> Any:
+        return self.csms.call(CHARGER_ID, request, REPLY_S)
+
+    def actions_in(self, action: str) -> list[dict[str, Any]]:
+        """Payloads of CALLs ``action`` the charger sent, in order."""
+        out = []
+        for direction, text in self.frames:
+            if direction == f"in:{CHARGER_ID}":
+                frame = json.loads(text)
+                if frame[0] == 2 and frame[2] == action:
+                    out.append(frame[3])
+        return out
+
+    def close(self) -> None:
+        try:
+            self.lab.handle({"op": "shutdown"})
+            self.run(self.lab.run_until_stopped())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5.0)
+            self.csms.stop()
+
+
+@pytest.fixture
+def make_rig(tmp_path: Path) -> Iterator[Any]:
+    rigs: list[Rig] = []
+
+    def make(version: str, **kwargs: Any) -> Rig:
+        rig = Rig(version, tmp_path, **kwargs)
+        rigs.append(rig)
+        return rig
+
+    yield make
+    for rig in rigs:
+        rig.close()
+
+
+def tx_default_profile(version: str, limit_a: float, *, profile_id: int = 7) -> Any:
+    schedule = {"charging_rate_unit": "A", "charging_schedule_period": [{"start_period": 0, "limit": limit_a}]}
+    if version == "1.6":
+        return v16_call.SetChargingProfile(connector_id=0, cs_charging_profiles={
+            "charging_profile_id": profile_id, "stack_level": 1, "charging_profile_purpose": "TxDefaultProfile",
+            "charging_profile_kind": "Absolute", "charging_schedule": {**schedule, "start_schedule": iso(0)}})
+    return v201_call.SetChargingProfile(evse_id=0, charging_profile={
+        "id": profile_id, "stack_level": 1, "charging_profile_purpose": "TxDefaultProfile",
+        "charging_profile_kind": "Absolute",
+        "charging_schedule": [{"id": 1, "start_schedule": iso(0), **schedule}]})
+
+
+def profile_request(version: str, connector_id: int, profile_id: int, purpose: str, stack_level: int,
+                    unit: str, periods: list[dict[str, Any]], *, kind: str = "Absolute", start: str | None = None,
+                    recurrency: str | None = None, transaction_id: Any = None) -> Any:
+    """A SetChargingProfile of either version (2.0.1 names the station maximum differently)."""
+    schedule: dict[str, Any] = {"charging_rate_unit": unit, "charging_schedule_period": periods}
+    if kind != "Relative":
+        schedule["start_schedule"] = start or iso(0)
+    body: dict[str, Any] = {"stack_level": stack_level, "charging_profile_kind": kind}
+    if recurrency:
+        body["recurrency_kind"] = recurrency
+    if transaction_id is not None:
+        body["transaction_id"] = transaction_id
+    if version == "1.6":
+        return v16_call.SetChargingProfile(connector_id=connector_id, cs_charging_profiles={
+            **body, "charging_profile_id": profile_id, "charging_profile_purpose": purpose,
+            "charging_schedule": schedule})
+    purpose = "ChargingStationMaxProfile" if purpose == "ChargePointMaxProfile" else purpose
+    return v201_call.SetChargingProfile(evse_id=connector_id, charging_profile={
+        **body, "id": profile_id, "charging_profile_purpose": purpose,
+        "charging_schedule": [{"id": 1, **schedule}]})
+
+
+def composite_request(version: str, duration_s: int) -> Any:
+    if version == "1.6":
+        return v16_call.GetCompositeSchedule(connector_id=1, duration=duration_s, charging_rate_unit="A")
+    return v201_call.GetCompositeSchedule(evse_id=1, duration=duration_s, charging_rate_unit="A")
+
+
+def composite_limits(version: str, reply: Any) -> list[float]:
+    schedule = reply.charging_schedule if version == "1.6" else reply.schedule
+    return [p["limit"] for p in schedule["charging_schedule_period"]]
+
+
+# ---- tests ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("version", VERSIONS)
+def test_boot_status_and_heartbeat_at_the_csms_interval_in_bench_time(make_rig, version: str) -> None:
+    rig = make_rig(version, heartbeat_interval_s=60)
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    boot = rig.csms.boot_info(CHARGER_ID)
+    assert boot is not None
+    assert (boot.get("vendor") or boot.get("vendor_name")) == "Flexbench"
+    assert rig.csms.connector_status(CHARGER_ID).get(1) == "Available"
+    wall0 = time.monotonic()
+    rig.advance(125.0)                     # two heartbeat intervals of bench time, in well under a second
+    assert len(rig.actions_in("Heartbeat")) == 2
+    assert rig.charger.sent_actions.count((60.0, "Heartbeat")) == 1
+    assert time.monotonic() - wall0 < 10.0
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_ev_in_state_c_starts_a_transaction_and_meter_values_follow_the_bench_interval(make_rig, version: str) -> None:
+    rig = make_rig(version)
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    rig.advance(2.0)
+    rig.plug_in()
+    rig.advance(35.0)
+    started = rig.actions_in("StartTransaction") if version == "1.6" else \
+        [p for p in rig.actions_in("TransactionEvent") if p["eventType"] == "Started"]
+    assert len(started) == 1
+    assert started[0]["timestamp"] == iso(2.0 + STEP_S)
+    power = rig.csms.meter_values(CHARGER_ID, measurand="Power.Active.Import")
+    stamps = [s.timestamp for s in power]
+    assert stamps == [iso(10.0), iso(20.0), iso(30.0)]
+    assert power[-1].value == pytest.approx(3 * 230.0 * 32.0, rel=0.01)
+    currents = [s for s in rig.csms.meter_values(CHARGER_ID, measurand="Current.Import") if s.timestamp == iso(30.0)]
+    assert sorted(s.phase for s in currents) == ["L1", "L2", "L3"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_charging_profile_is_applied_reported_in_the_composite_and_kept_over_reset(make_rig, version: str) -> None:
+    rig = make_rig(version)
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    rig.plug_in()
+    rig.advance(10.0)
+    assert rig.charger.electrical.offered_current_a == pytest.approx(32.0, abs=0.1)
+    assert rig.call(tx_default_profile(version, 10.0)).status == "Accepted"
+    rig.advance(20.0)
+    assert rig.charger.electrical.offered_current_a == pytest.approx(10.0, abs=0.1)
+    assert max(rig.port.ev_current_a) == pytest.approx(10.0, abs=0.1)
+    assert composite_limits(version, rig.call(composite_request(version, 600))) == [10.0]
+    reset = v16_call.Reset(type="Hard") if version == "1.6" else v201_call.Reset(type="Immediate")
+    assert rig.call(reset).status == "Accepted"
+    rig.advance(23.0)                                   # rebooting (20-25 s): no offer, not connected
+    assert not rig.charger.online
+    assert rig.charger.electrical.offered_current_a == 0.0
+    rig.advance(40.0)                                   # reboot_delay_s = 5: back, booted, charging again
+    assert rig.charger.boot_count == 2
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    assert composite_limits(version, rig.call(composite_request(version, 600))) == [10.0]
+    assert rig.charger.electrical.offered_current_a == pytest.approx(10.0, abs=0.1)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_unknown_action_gets_a_callerror_and_the_connection_stays(make_rig, version: str) -> None:
+    rig = make_rig(version)
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    unhandled = v16_call.UnlockConnector(connector_id=1) if version == "1.6" else \
+        v201_call.UnlockConnector(evse_id=1, connector_id=1)
+    with pytest.raises(OcppCallError) as refused:
+        rig.call(unhandled)
+    assert refused.value.code == "NotImplemented"
+    reply = rig.csms.send_raw(CHARGER_ID, '[2,"x-1","NoSuchAction",{}]')
+    assert reply.kind == "error"
+    assert reply.error_code == "NotSupported"
+    assert rig.csms.is_connected(CHARGER_ID)
+    assert rig.call(composite_request(version, 60)).status == "Accepted"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_knob_closes_socket_on_unknown_message(make_rig, version: str) -> None:
+    rig = make_rig(version, knobs={"closes_socket_on_unknown_message": True})
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    reply = rig.csms.send_raw(CHARGER_ID, '[2,"x-1","NoSuchAction",{}]')
+    assert reply.kind == "closed"
+    assert not rig.charger.online
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_security_profile_2_boots_with_the_right_ca_and_refuses_a_server_from_another_ca(
+        make_rig, version: str) -> None:
+    good = make_rig(version, security_profile=2)
+    good.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    assert good.charger.online
+    bad = make_rig(version, security_profile=2, trust_other_ca=True)
+    assert not bad.charger.online
+    assert "CERTIFICATE_VERIFY_FAILED" in (bad.charger.last_connect_error or "")
+    assert bad.csms.connected_chargers() == []
+    bad.advance(15.0)                                   # the retry in bench time is refused again
+    assert bad.charger.connect_attempts == 2
+    assert not bad.charger.online
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_security_profile_3_mutual_tls(make_rig, version: str) -> None:
+    rig = make_rig(version, security_profile=3)
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    assert rig.charger.online
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_offline_queues_transaction_messages_and_reconnects_in_bench_time(make_rig, version: str) -> None:
+    rig = make_rig(version)
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    rig.plug_in()
+    rig.advance(5.0)
+    rig.drop_connection()
+    rig.advance(6.0)
+    assert not rig.charger.online
+    assert rig.charger.offline_since_s == pytest.approx(5.0)
+    rig.advance(25.0)                                   # samples at 10 and 20 s are queued; retries refused
+    assert rig.charger.connect_attempts >= 2
+    rig.csms.refuse_connections(CHARGER_ID, False)
+    rig.advance(80.0)
+    assert rig.charger.online
+    stamps = [s.timestamp for s in rig.csms.meter_values(CHARGER_ID, measurand="Power.Active.Import")]
+    assert iso(10.0) in stamps and iso(20.0) in stamps
+    if version == "2.0.1":
+        updated = [p for p in rig.actions_in("TransactionEvent") if p["eventType"] == "Updated"
+                   and p["timestamp"] == iso(10.0)]
+        assert updated and updated[0]["offline"] is True
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_configuration_changes_the_meter_interval(make_rig, version: str) -> None:
+    rig = make_rig(version)
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    if version == "1.6":
+        assert rig.call(v16_call.ChangeConfiguration(key="MeterValueSampleInterval", value="5")).status == "Accepted"
+        got = rig.call(v16_call.GetConfiguration(key=["MeterValueSampleInterval", "Nope"]))
+        assert got.configuration_key[0]["value"] == "5"
+        assert got.unknown_key == ["Nope"]
+        assert rig.call(v16_call.ChangeConfiguration(key="NumberOfConnectors", value="2")).status == "Rejected"
+        assert rig.call(v16_call.ChangeConfiguration(key="Nope", value="1")).status == "NotSupported"
+        assert rig.call(v16_call.ChangeConfiguration(key="MeterValuesSampledData",
+                                                     value="Power.Active.Import,Bogus")).status == "Rejected"
+    else:
+        data = [{"component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"},
+                 "attribute_value": "5"},
+                {"component": {"name": "SmartChargingCtrlr"}, "variable": {"name": "ProfileStackLevel"},
+                 "attribute_value": "99"},
+                {"component": {"name": "NoSuchCtrlr"}, "variable": {"name": "X"}, "attribute_value": "1"}]
+        results = rig.call(v201_call.SetVariables(set_variable_data=data)).set_variable_result
+        assert [r["attribute_status"] for r in results] == ["Accepted", "Rejected", "UnknownComponent"]
+        got = rig.call(v201_call.GetVariables(get_variable_data=[
+            {"component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"}}]))
+        assert got.get_variable_result[0]["attribute_value"] == "5"
+    rig.advance(16.0)
+    stamps = [s.timestamp for s in rig.csms.meter_values(CHARGER_ID, measurand="Current.Offered")]
+    assert stamps == [iso(5.0), iso(10.0), iso(15.0)]
+
+
+def offered_a(rig: Rig) -> float:
+    return rig.in_loop(lambda: rig.charger.electrical.offered_current_a)
+
+
+def running_transaction_id(rig: Rig) -> Any:
+    """The id the CSMS knows the running transaction by (1.6: CSMS-made int; 2.0.1: charger-made)."""
+    tx = rig.in_loop(lambda: rig.charger.transaction)
+    return tx.csms_id if rig.version == "1.6" else tx.local_id
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_purposes_stack_levels_and_w_units_combine_into_the_applied_limit(make_rig, version: str) -> None:
+    rig = make_rig(version)
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    rig.plug_in()
+    rig.advance(5.0)
+    # station maximum 6900 W over 3 phases = 10 A; TxDefault 16 A (stack 1) overruled by 8 A (stack 2)
+    assert rig.call(profile_request(version, 0, 1, "ChargePointMaxProfile", 0, "W",
+                                    [{"start_period": 0, "limit": 6900.0}])).status == "Accepted"
+    assert rig.call(profile_request(version, 0, 2, "TxDefaultProfile", 1, "A",
+                                    [{"start_period": 0, "limit": 16.0}])).status == "Accepted"
+    assert rig.call(profile_request(version, 0, 3, "TxDefaultProfile", 2, "A",
+                                    [{"start_period": 0, "limit": 8.0}])).status == "Accepted"
+    rig.advance(10.0)
+    assert offered_a(rig) == pytest.approx(8.0, abs=0.1)
+    # a TxProfile (20 A) replaces the TxDefaultProfiles for this transaction; the station max caps it
+    assert rig.call(profile_request(version, 1, 4, "TxProfile", 0, "A", [{"start_period": 0, "limit": 20.0}],
+                                    kind="Relative", transaction_id=running_transaction_id(rig))).status == "Accepted"
+    rig.advance(15.0)
+    assert offered_a(rig) == pytest.approx(10.0, abs=0.1)
+    assert composite_limits(version, rig.call(composite_request(version, 300))) == [10.0]
+    # a TxProfile on connector 0, and a station maximum on connector 1, are refused
+    assert rig.call(profile_request(version, 0, 5, "TxProfile", 0, "A", [{"start_period": 0, "limit": 6.0}],
+                                    kind="Relative", transaction_id=running_transaction_id(rig))).status == "Rejected"
+    assert rig.call(profile_request(version, 1, 6, "ChargePointMaxProfile", 1, "A",
+                                    [{"start_period": 0, "limit": 6.0}])).status == "Rejected"
+    # the transaction ends (EV unplugged): its TxProfile goes, the TxDefault applies to the next one
+    rig.in_loop(lambda: setattr(rig.port, "ev_connected", False))
+    rig.advance(16.0)
+    rig.plug_in()
+    rig.advance(25.0)
+    assert offered_a(rig) == pytest.approx(8.0, abs=0.1)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_recurring_daily_profile_follows_the_virtual_time_of_day(make_rig, version: str) -> None:
+    start = "2026-06-21T15:59:30+02:00"            # 30 s before a 16:00-21:00 peak window
+    rig = make_rig(version, start_calendar=start)
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    rig.plug_in()
+    window = [{"start_period": 0, "limit": 6.0}, {"start_period": 5 * 3600, "limit": 32.0}]
+    assert rig.call(profile_request(version, 0, 9, "TxDefaultProfile", 0, "A", window, kind="Recurring",
+                                    recurrency="Daily", start="2026-06-01T14:00:00Z")).status == "Accepted"
+    rig.advance(25.0)
+    assert offered_a(rig) == pytest.approx(32.0, abs=0.1)   # 15:59:55: before the window
+    rig.advance(40.0)
+    assert offered_a(rig) == pytest.approx(6.0, abs=0.1)    # 16:00:10: inside it (1 s EVSE delay)
+    reply = rig.call(composite_request(version, 24 * 3600))
+    schedule = reply.charging_schedule if version == "1.6" else reply.schedule
+    assert [(p["start_period"], p["limit"]) for p in schedule["charging_schedule_period"]] == [
+        (0, 6.0), (5 * 3600 - 10, 32.0), (24 * 3600 - 10, 6.0)]          # asked at 16:00:10
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_remote_start_and_stop_and_availability(make_rig, version: str) -> None:
+    rig = make_rig(version)
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    rig.plug_in(charge=False)                     # state B: no automatic start
+    rig.advance(3.0)
+    assert rig.csms.connector_status(CHARGER_ID).get(1) == ("Preparing" if version == "1.6" else "Occupied")
+    assert rig.in_loop(lambda: rig.charger.transaction) is None
+    start = v16_call.RemoteStartTransaction(id_tag="BENCH-TAG", connector_id=1) if version == "1.6" else \
+        v201_call.RequestStartTransaction(id_token={"id_token": "BENCH-TAG", "type": "Central"}, remote_start_id=42,
+                                          evse_id=1)
+    assert rig.call(start).status == "Accepted"
+    rig.advance(4.0)
+    tx_id = running_transaction_id(rig)
+    assert tx_id is not None
+    stop = v16_call.RemoteStopTransaction(transaction_id=tx_id) if version == "1.6" else \
+        v201_call.RequestStopTransaction(transaction_id=tx_id)
+    assert rig.call(stop).status == "Accepted"
+    rig.advance(6.0)
+    if version == "1.6":
+        assert rig.actions_in("StartTransaction")[0]["idTag"] == "BENCH-TAG"
+        assert rig.actions_in("StopTransaction")[0]["reason"] == "Remote"
+        assert rig.csms.connector_status(CHARGER_ID).get(1) == "Finishing"
+    else:
+        events = rig.actions_in("TransactionEvent")
+        assert events[0]["triggerReason"] == "RemoteStart" and events[0]["transactionInfo"]["remoteStartId"] == 42
+        assert events[-1]["eventType"] == "Ended" and events[-1]["transactionInfo"]["stoppedReason"] == "Remote"
+    assert offered_a(rig) == 0.0                   # Finishing: no offer until the EV is unplugged
+    off = v16_call.ChangeAvailability(connector_id=0, type="Inoperative") if version == "1.6" else \
+        v201_call.ChangeAvailability(operational_status="Inoperative")
+    assert rig.call(off).status == "Accepted"
+    rig.in_loop(lambda: setattr(rig.port, "ev_connected", False))
+    rig.advance(8.0)
+    assert rig.csms.connector_status(CHARGER_ID).get(1) == "Unavailable"
+    rig.plug_in()
+    rig.advance(10.0)
+    assert rig.in_loop(lambda: rig.charger.transaction) is None
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_trigger_message_sends_at_the_next_bench_step(make_rig, version: str) -> None:
+    rig = make_rig(version, heartbeat_interval_s=3600)
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    trigger = v16_call.TriggerMessage(requested_message="Heartbeat") if version == "1.6" else \
+        v201_call.TriggerMessage(requested_message="Heartbeat")
+    assert rig.call(trigger).status == "Accepted"
+    assert rig.actions_in("Heartbeat") == []      # the lab sends nothing until the bench moves time
+    rig.advance(1.0)
+    assert len(rig.actions_in("Heartbeat")) == 1
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_phase_switching_to_one_phase_on_a_number_phases_1_period(make_rig, version: str) -> None:
+    rig = make_rig(version, parameters={"phase_switching_supported": True})
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    rig.plug_in()
+    assert rig.call(profile_request(version, 0, 1, "TxDefaultProfile", 0, "A",
+                                    [{"start_period": 0, "limit": 16.0, "number_phases": 1}])).status == "Accepted"
+    rig.advance(19.0)
+    rig.advance(21.0)
+    currents = {s.phase: s.value for s in rig.csms.meter_values(CHARGER_ID, measurand="Current.Import")
+                if s.timestamp == iso(20.0)}
+    assert currents["L1"] == pytest.approx(16.0, abs=0.2)
+    assert currents["L2"] == 0.0 and currents["L3"] == 0.0
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_offline_fallback_after_max_offline_duration(make_rig, version: str) -> None:
+    rig = make_rig(version, parameters={"max_offline_duration_s": 30.0, "offline_fallback_limit_a": 8.0})
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    rig.plug_in()
+    rig.advance(5.0)
+    rig.drop_connection()
+    rig.advance(30.0)
+    assert offered_a(rig) == pytest.approx(32.0, abs=0.1)     # offline 25 s: no profile -> unconstrained
+    rig.advance(40.0)
+    assert offered_a(rig) == pytest.approx(8.0, abs=0.1)      # offline > 30 s: fallback limit
+
+
+def test_offline_1_6_transaction_gets_its_csms_id_after_reconnect(make_rig) -> None:
+    rig = make_rig("1.6")
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    rig.drop_connection()
+    rig.advance(1.0)
+    rig.plug_in()                                  # the transaction starts offline
+    rig.advance(25.0)
+    assert rig.actions_in("StartTransaction") == []
+    rig.csms.refuse_connections(CHARGER_ID, False)
+    rig.advance(60.0)
+    starts = rig.actions_in("StartTransaction")
+    assert len(starts) == 1 and starts[0]["timestamp"] == iso(1.0 + STEP_S)
+    tx_id = rig.in_loop(lambda: rig.charger.transaction.csms_id)
+    queued = [p for p in rig.actions_in("MeterValues") if p["meterValue"][0]["timestamp"] in (iso(10.0), iso(20.0))]
+    assert [p.get("transactionId") for p in queued] == [tx_id, tx_id]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_knob_accepts_any_server_certificate(make_rig, version: str) -> None:
+    rig = make_rig(version, security_profile=2, trust_other_ca=True, knobs={"accepts_any_server_certificate": True})
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    assert rig.charger.online
+
+
+def test_reset_on_idle_waits_for_the_transaction_to_end(make_rig) -> None:
+    rig = make_rig("2.0.1")
+    rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
+    rig.plug_in()
+    rig.advance(3.0)
+    assert rig.call(v201_call.Reset(type="OnIdle")).status == "Scheduled"
+    rig.advance(10.0)
+    assert rig.charger.boot_count == 1                 # still charging, no reboot
+    rig.in_loop(lambda: setattr(rig.port, "ev_connected", False))
+    rig.advance(11.0)                                  # transaction ended -> reboot starts
+    assert rig.charger.rebooting_until_s == pytest.approx(11.0 + 5.0, abs=0.2)
+    rig.advance(20.0)
+    assert rig.charger.boot_count == 2
+    ended = [p for p in rig.actions_in("TransactionEvent") if p["eventType"] == "Ended"]
+    assert ended[0]["transactionInfo"]["stoppedReason"] == "EVDisconnected"
+    assert [b["reason"] for b in rig.actions_in("BootNotification")] == ["PowerUp", "RemoteReset"]
+
+
+def test_bad_settings_name_the_field() -> None:
+    from bench.sim.devices.registry import DeviceContext, SimSettingError, build_device
+
+    with pytest.raises(SimSettingError) as long_name:
+        build_device(DeviceContext(kind="ev_charger", nameplate={"manufacturer": "M" * 21},
+                                   links={"control": {"protocol": "ocpp16j"}}))
+    assert long_name.value.key == "nameplate.manufacturer"
+    link = {"protocol": "ocpp201", "csms_url": "wss://localhost:1", "charger_id": "CP", "security_profile": 3}
+    with pytest.raises(SimSettingError) as no_cert:
+        build_device(DeviceContext(kind="ev_charger", links={"control": link}))
+    assert no_cert.value.key == "control.client_cert"
+    charger = build_device(DeviceContext(kind="ev_charger", links={"control": {**link, "security_profile": 0}}))
+    assert charger.protocol.version == "2.0.1"          # the link's version when the parameters name none
+    assert charger.next_event_s() == 10.0                # first MeterValues; it dials only when served
