@@ -81,8 +81,12 @@ def _build_device(spec: LabSpec, physics: Any = None):
         build = builder(str(kind))
     except KeyError:
         raise SpecError("simulation.device", f"unknown simulated device kind {kind!r}") from None
+    from bench.errors import ConfigError
+
     try:
         return build(_device_context(spec, physics))
+    except ConfigError as exc:     # e.g. a declared register map the device cannot serve
+        raise SpecError(exc.field or "simulation", exc.detail) from exc
     except (SimSettingError, ValueError) as exc:
         key = getattr(exc, "key", "")
         section = getattr(exc, "section", None) or "parameters"

@@ -19,11 +19,19 @@ def _campaign(lab: Any, knobs: dict[str, Any], requirements: list[str] | None = 
     return lab.run(profile=lab.profile(knobs=knobs, reference=HP_PROFILE), requirements=requirements)
 
 
+def _sg_ready_verdicts(result: Any) -> dict[str, str]:
+    return {rid: v for rid, v in result.verdicts().items() if rid in ALL}
+
+
 def test_compliant_heat_pump_passes_every_sg_ready_requirement(lab):
     result = _campaign(lab, {})
     assert result.exit_code == 0, result.stdout + result.stderr[-3000:]
     assert result.report["verdict"] == "COMPLIANT"
-    assert result.verdicts() == {rid: "PASS" for rid in ALL}
+    assert _sg_ready_verdicts(result) == {rid: "PASS" for rid in ALL}
+    # the profile has no Modbus map, S2 link, dimming input or gas boiler: those requirements
+    # do not apply to it; what does apply (e.g. undervoltage behaviour) passes
+    others = {rid: v for rid, v in result.verdicts().items() if rid not in ALL}
+    assert others and set(others.values()) <= {"NOT_APPLICABLE", "PASS"}, others
 
 
 @pytest.mark.parametrize(("requirement", "knobs"), [
@@ -59,4 +67,4 @@ def test_defects_just_inside_the_limits_pass(lab):
              "block_limit_s": 7185.0}             # resumes 7185 s + 20 s input delay after state 1
     result = _campaign(lab, knobs)
     assert result.exit_code == 0, result.stdout + result.stderr[-3000:]
-    assert result.verdicts() == {rid: "PASS" for rid in ALL}
+    assert _sg_ready_verdicts(result) == {rid: "PASS" for rid in ALL}
