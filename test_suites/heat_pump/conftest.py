@@ -5,9 +5,12 @@ Sign convention: the power analyzer (and the whole bench) reports active power *
 is negative; these suites judge **consumption** = ``-active_power_w`` (W, consumption positive),
 and every check's quantity is named ``consumption`` so no limit is compared with the wrong sign.
 
-Everything here reaches the DUT only through capabilities (AC source, power analyzer) and the
-SG-Ready contacts link (links.sg_ready_contacts over the bench's DigitalIO), so it means the same on
-hardware. The lab must keep the DUT's heat sink loaded (heat demand present) for state 2 to run.
+Everything here reaches the DUT only through capabilities (AC source, power analyzer, digital_io)
+and the profile's links, found by protocol whatever their names: the SG-Ready contacts
+(links.sg_ready_contacts over the bench's DigitalIO), a vendor Modbus register map
+(modbus_map_tcp / modbus_map_rtu, points named by role) and an S2 CEM link (s2). So it means the
+same on hardware. The lab must keep the DUT's heat sink loaded (heat demand present) for state 2
+to run.
 """
 
 from __future__ import annotations
@@ -36,10 +39,46 @@ class HpBench(SuiteBench):
     """The heat-pump suites' view of the bench: capabilities, catalog values and named states."""
 
     def __init__(self, *, ac_source: Any, dut_link: Any, clock: Any, dut_profile: Any, catalog: Any,
-                 market: str, bench: Any, step: Callable[[str], None]) -> None:
+                 market: str, bench: Any, step: Callable[[str], None],
+                 dut_links: dict[str, Any] | None = None, digital_io: Any = None) -> None:
         super().__init__(ac_source=ac_source, clock=clock, dut_profile=dut_profile, catalog=catalog,
                          market=market, bench=bench, step=step)
-        self.sg_ready = dut_link
+        self.links: dict[str, Any] = dict(dut_links or {"control": dut_link})
+        self.digital_io = digital_io
+        self.sg_ready = self.link_of("sg_ready_contacts")
+        self.modbus = self.link_of("modbus_map_tcp", "modbus_map_rtu")
+        self.s2 = self.link_of("s2")
+
+    # --- links by protocol ----------------------------------------------------------------------
+    def link_of(self, *protocols: str) -> Any:
+        """The first declared link (control first) speaking one of ``protocols``, else None."""
+        declared = self.profile.links
+        for name in sorted(declared, key=lambda n: (n != "control", n)):
+            if declared[name].get("protocol") in protocols and name in self.links:
+                return self.links[name]
+        return None
+
+    def modbus_point(self, name: str, *, writable: bool = False) -> Any:
+        """The Modbus-map link when its register map declares point ``name`` (writable if asked)."""
+        link = self.modbus
+        if link is None:
+            return None
+        for point in link.register_map.points:
+            if point.name == name and (point.writable or not writable):
+                return link
+        return None
+
+    def declared(self, name: str, requirement_id: str, param: str) -> float:
+        """The profile's declared value ``name``, else the catalog parameter (market value)."""
+        value = self.profile.declared_value(name)
+        return float(value) if value is not None else float(self.param(requirement_id, param))
+
+    def sample_now(self) -> Any:
+        """The latest recorded analyzer sample (the clock samples at the end of every wait)."""
+        samples = self._bench.samples
+        if not samples:
+            raise BenchError("no analyzer sample recorded yet")
+        return samples[-1]
 
     # --- catalog and declarations ---------------------------------------------------------------
     def pct_of_rated_w(self, pct: float) -> float:
@@ -82,7 +121,8 @@ class HpBench(SuiteBench):
         """
         self.step("bring DUT to steady normal operation (nominal grid, SG-Ready state 2)")
         self.energize_nominal()
-        self.set_state(SgReadyState.NORMAL)
+        if self.sg_ready is not None:
+            self.set_state(SgReadyState.NORMAL)
         t_start = self.now_s()
         while self.now_s() - t_start < timeout_s:
             self.wait(STEADY_WINDOW_S, sample_period_s=STEADY_SAMPLE_S)
@@ -99,7 +139,8 @@ def hp(bench: Any, ac_source: Any, dut_link: Any, clock: Any, dut_profile: Any, 
     if bench.digital_io is None:
         raise BenchError("the heat-pump suites drive SG-Ready contacts: the bench needs a digital_io instrument")
     return HpBench(ac_source=ac_source, dut_link=dut_link, clock=clock, dut_profile=dut_profile,
-                   catalog=catalog, market=market, bench=bench, step=lambda text: bench.step("campaign", text))
+                   catalog=catalog, market=market, bench=bench, step=lambda text: bench.step("campaign", text),
+                   dut_links=dict(bench.dut_links), digital_io=bench.digital_io)
 
 
 @pytest.fixture

@@ -1,0 +1,60 @@
+"""Judging helpers shared by the heat-pump control suites (limits, failsafe, dimming, hybrid).
+
+All judge measured consumption (= -analyzer active power, see conftest) from the recorded samples;
+limits come from the catalog / the profile's declarations, uncertainties from the analyzer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+FINE_SAMPLE_S = 0.5
+SAMPLE_S = 2.0
+
+
+def series_plot(t: np.ndarray, c: np.ndarray, window: list[float]) -> dict[str, Any]:
+    return {"type": "series", "x_label": "bench time / s", "y_label": "consumption / W",
+            "t_s": t.tolist(), "y": c.tolist(), "window": window}
+
+
+def settle_time_s(t: np.ndarray, c: np.ndarray, t0_s: float, limit_w: float) -> float | None:
+    """Time from ``t0_s`` to the sample after the last one above ``limit_w`` (0 when none was
+    above); None when the consumption is still above the limit at the last sample."""
+    above = np.nonzero(c > limit_w)[0]
+    if above.size == 0:
+        return 0.0
+    if above[-1] + 1 < t.size:
+        return float(t[above[-1] + 1] - t0_s)
+    return None
+
+
+def judge_settles_below(hp: Any, check: Any, req: str, *, what: str, t0_s: float, response_time_s: float,
+                        limit_w: float, t1_s: float | None = None, detail: str = "") -> None:
+    """Consumption at or below ``limit_w`` for good within ``response_time_s`` of ``t0_s``, and at
+    or below it from then until ``t1_s`` (default: now)."""
+    t, c = hp.series(t0_s, t1_s)
+    plot = series_plot(t, c, [t0_s, t0_s + response_time_s])
+    settle_s = settle_time_s(t, c, t0_s, limit_w)
+    if settle_s is None:
+        check.require_true(req, f"{what}: consumption fell to the limit", False,
+                           f"still above {limit_w:.0f} W at the end of the {float(t[-1] - t0_s):g} s "
+                           f"observation; {detail}", plot=plot)
+        return
+    check.within(req, f"{what}: time to reach the limit (last crossing)", "time", "s", settle_s,
+                 FINE_SAMPLE_S, None, response_time_s, plot=plot,
+                 detail=f"consumption <= {limit_w:.0f} W for good; {detail}")
+    held = c[t >= t0_s + response_time_s]
+    if held.size:
+        check.within(req, f"{what}: highest consumption from the response time on", "consumption", "W",
+                     float(held.max()), hp.u_power_w, None, limit_w,
+                     detail=f"limit + band {limit_w:.0f} W over {float(t[-1] - t0_s - response_time_s):g} s")
+
+
+def wait_fine_then_coarse(hp: Any, fine_s: float, total_s: float) -> None:
+    """Wait ``total_s`` on the bench clock: the first ``fine_s`` finely sampled (response times)."""
+    fine_s = min(fine_s, total_s)
+    hp.wait(fine_s, sample_period_s=FINE_SAMPLE_S)
+    if total_s > fine_s:
+        hp.wait(total_s - fine_s, sample_period_s=SAMPLE_S)

@@ -1,0 +1,124 @@
+"""Hybrid heat pump: switch to gas, judged on measured electric power and the heat readback.
+
+Method: from steady normal operation (consumption P2, heat output H0 read from the DUT), the
+switch-to-gas instruction is sent: an S2 DDBC.Instruction activating the gas operation mode when the
+profile has an S2 link whose RM offers DDBC (the gas mode is the one whose label names gas, else
+the one with the lowest electric power range), otherwise the Modbus map's ``operating_mode``
+written ``gas``. Electric consumption (= -analyzer active power) must fall to the declared standby
+(``hybrid_standby_power_w``, else ``standby_power_w``) + band within the declared
+``hybrid_switch_response_time_s`` (else the catalog's) and stay there; the heat readback
+(map point ``heat_output_w``) averaged from the response time on must keep at least the catalog's
+share of H0 (heat delivery continues). The unit is switched back to electric afterwards.
+
+Applicability: the profile claims ``functions.hybrid_gas``. A claimed hybrid without a switch path
+or without a heat readback cannot show the behaviour: FAIL (the claim is not verifiable).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from test_suites.heat_pump.judging import SAMPLE_S, judge_settles_below, wait_fine_then_coarse
+from test_suites.heat_pump.test_power_limit import ensure_control_type
+
+REQ = "HP-HYBRID-SWITCH"
+DDBC = "DEMAND_DRIVEN_BASED_CONTROL"
+HEAT_READ_PERIOD_S = 30.0
+
+
+class _Switch:
+    """The switch-to-gas path the profile offers (S2 DDBC first, else the Modbus operating mode)."""
+
+    def __init__(self, hp: Any) -> None:
+        self.hp = hp
+        s2 = hp.s2
+        details = s2.details() if s2 is not None else None
+        self.via = None
+        if details is not None and DDBC in details.available_control_types:
+            self.via = "S2 DDBC"
+        elif hp.modbus_point("operating_mode", writable=True) is not None:
+            self.via = "Modbus operating_mode"
+
+    def _ddbc_modes(self) -> tuple[Any, Any]:
+        s2 = self.hp.s2
+        ensure_control_type(s2, "DDBC")
+        modes = s2.ddbc_modes()
+        if not modes:
+            return None, None
+
+        def electric_max(mode: Any) -> float:
+            return max((hi for q, lo, hi in mode.power_ranges_w if q.startswith("ELECTRIC")), default=0.0)
+
+        named = [m for m in modes if "gas" in (m.label or "").lower() or "gas" in m.operation_mode_id.lower()]
+        gas = named[0] if named else min(modes, key=electric_max)
+        others = [m for m in modes if m is not gas]
+        electric = max(others, key=electric_max) if others else None
+        return gas, electric
+
+    def to_gas(self) -> str:
+        if self.via == "S2 DDBC":
+            gas, _ = self._ddbc_modes()
+            if gas is None:
+                return "the RM's DDBC.SystemDescription has no operation modes"
+            iid = self.hp.s2.send_ddbc_instruction(gas.actuator_id, gas.operation_mode_id)
+            record = self.hp.s2.instruction(iid)
+            status = record.reception.status if record is not None and record.reception else "none"
+            return "" if status == "OK" else f"DDBC instruction to {gas.label or gas.operation_mode_id}: ReceptionStatus {status}"
+        self.hp.modbus.write("operating_mode", "gas")
+        return ""
+
+    def to_electric(self) -> None:
+        if self.via == "S2 DDBC":
+            _, electric = self._ddbc_modes()
+            if electric is not None:
+                self.hp.s2.send_ddbc_instruction(electric.actuator_id, electric.operation_mode_id)
+        elif self.via is not None:
+            self.hp.modbus.write("operating_mode", "electric")
+
+
+@pytest.mark.requirement(REQ)
+def test_switch_to_gas(hp_step, check):
+    """Switch to gas: electric consumption at standby within Tr, heat delivery continues."""
+    hp = hp_step
+    if not hp.profile.claims("hybrid_gas"):
+        pytest.skip("NOT_APPLICABLE: the profile claims no hybrid (gas) operation")
+    switch = _Switch(hp)
+    heat_link = hp.modbus_point("heat_output_w")
+    if switch.via is None or heat_link is None:
+        check.require_true(REQ, "switch-to-gas path and heat readback declared", False,
+                           f"switch path: {switch.via or 'none (S2 DDBC or Modbus operating_mode)'}; "
+                           f"heat readback: {'heat_output_w' if heat_link else 'none (Modbus heat_output_w)'}")
+        return
+    tr = hp.declared("hybrid_switch_response_time_s", REQ, "response_time_s")
+    standby = hp.profile.declared_value("hybrid_standby_power_w", hp.profile.declared_value("standby_power_w"))
+    standby_w = float(standby) if standby is not None else float(hp.param("HP-SGREADY-BLOCK", "standby_power_w"))
+    limit_w = standby_w + hp.pct_of_rated_w(hp.param(REQ, "standby_tolerance_pct_rated"))
+    observation_s = float(hp.param(REQ, "observation_s"))
+    share = float(hp.param(REQ, "heat_continuity_pct")) / 100.0
+    p2 = hp.bring_to_normal()
+    heat_before_w = float(heat_link.read("heat_output_w"))
+    try:
+        hp.step(f"switch to gas via {switch.via}")
+        t0 = hp.now_s()
+        refused = switch.to_gas()
+        check.require_true(REQ, "switch-to-gas instruction accepted", not refused, refused or "accepted")
+        wait_fine_then_coarse(hp, tr + 10.0, tr + 10.0)
+        heat: list[tuple[float, float]] = []
+        while hp.now_s() < t0 + observation_s - 1e-6:
+            hp.wait(min(HEAT_READ_PERIOD_S, t0 + observation_s - hp.now_s()), sample_period_s=SAMPLE_S)
+            heat.append((hp.now_s(), float(heat_link.read("heat_output_w"))))
+        judge_settles_below(hp, check, REQ, what="switch to gas", t0_s=t0, response_time_s=tr, limit_w=limit_w,
+                            detail=f"standby {standby_w:.0f} W + band; Tr {tr:g} s; P2 {p2:.0f} W")
+        t_h = np.array([h[0] for h in heat])
+        h = np.array([h[1] for h in heat])
+        heat_mean_w = float(np.mean(h[t_h >= t0 + tr])) if h.size else 0.0
+        check.within(REQ, "mean heat output readback in gas mode", "heat_output", "W", heat_mean_w, 0.0,
+                     share * heat_before_w, None,
+                     plot={"type": "series", "x_label": "bench time / s", "y_label": "heat output (DUT readback) / W",
+                           "t_s": t_h.tolist(), "y": h.tolist(), "window": [t0 + tr, t0 + observation_s]},
+                     detail=f">= {share:.0%} of {heat_before_w:.0f} W before the switch (DUT readback)")
+    finally:
+        switch.to_electric()

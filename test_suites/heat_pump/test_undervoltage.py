@@ -1,0 +1,99 @@
+"""Grid undervoltage (0.90 Un = 207 V, 0.85 Un = 195.5 V): keep running, or stop and restart as declared.
+
+Method, for each level of the catalog (207 V first): from steady normal operation (consumption
+P0), the AC source holds the level for the hold time, then returns to nominal.
+
+* level at or above the declared ``undervoltage_ride_through_v`` (else the catalog's 195.5 V: keeps
+  running at both levels): the lowest consumption during the hold must stay above
+  P0 - the dip band (running, not stopped);
+* level below it: the unit may stop. If it stopped (consumption fell below P0 - dip band, then to
+  standby), it must run again (consumption above the standby band) within the restart time after
+  the voltage is back, and not earlier than the declared ``min_off_time_s`` (else the catalog's)
+  after the stop. The measured off time runs from the first sample 2 % Prated below P0 (the
+  start of the ramp-down) to the first sample above the standby band after standby was reached: the
+  restart's ramp-up lengthens it only by the time it takes to cross the standby band.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from test_suites.heat_pump.judging import FINE_SAMPLE_S, series_plot
+
+REQ = "HP-UNDERVOLTAGE"
+STOP_EDGE_SHARE_OF_RATED = 0.02   # the stop instant: first sample 2 % Prated below P0 (ramp-down start)
+RESTART_POLL_S = 10.0
+RESTART_SAMPLE_S = 1.0
+
+
+def _wait_restart(hp, t_stop: float, standby_limit_w: float, deadline_s: float) -> float | None:
+    """Wait (bench time) until the consumption, after reaching standby, rises above it again;
+    the bench time of that first sample, or None by ``deadline_s``."""
+    while True:
+        t, c = hp.series(t_stop)
+        off = np.nonzero(c <= standby_limit_w)[0]
+        if off.size:
+            back_on = np.nonzero((c > standby_limit_w) & (t > t[off[0]]))[0]
+            if back_on.size:
+                return float(t[back_on[0]])
+        if hp.now_s() >= deadline_s - 1e-6:
+            return None
+        hp.wait(min(RESTART_POLL_S, deadline_s - hp.now_s()), sample_period_s=RESTART_SAMPLE_S)
+
+
+@pytest.mark.requirement(REQ)
+def test_undervoltage_levels(hp_step, check):
+    """At 207 V and 195.5 V: runs on, or stops and restarts within its declared behaviour."""
+    hp = hp_step
+    ride_through_v = hp.declared("undervoltage_ride_through_v", REQ, "ride_through_v")
+    min_off_s = hp.declared("min_off_time_s", REQ, "min_off_time_s")
+    restart_s = float(hp.param(REQ, "restart_time_s"))
+    hold_s = float(hp.param(REQ, "hold_s"))
+    dip_w = hp.pct_of_rated_w(hp.param(REQ, "dip_tolerance_pct_rated"))
+    standby_limit_w = hp.standby_limit_w
+    edge_w = STOP_EDGE_SHARE_OF_RATED * hp.p_rated_w
+    try:
+        for level_v in hp.param(REQ, "levels_v"):
+            level_v = float(level_v)
+            p0 = hp.bring_to_normal()
+            hp.step(f"AC source at {level_v:g} V for {hold_s:g} s")
+            t0 = hp.now_s()
+            hp.ac_source.set_voltage_v(level_v)
+            hp.wait(hold_s, sample_period_s=FINE_SAMPLE_S)
+            t_back = hp.now_s()
+            hp.ac_source.set_voltage_v(hp.v_nom_v)
+            t, c = hp.series(t0, t_back)
+            running_floor_w = p0 - dip_w
+            if level_v >= ride_through_v - 1e-6:
+                check.within(REQ, f"lowest consumption at {level_v:g} V (keeps running)", "consumption", "W",
+                             float(c.min()), hp.u_power_w, running_floor_w, None,
+                             plot=series_plot(t, c, [t0, t_back]),
+                             detail=f"declared to run down to {ride_through_v:g} V; P0 {p0:.0f} W - {dip_w:.0f} W")
+                continue
+            below = np.nonzero(c < running_floor_w)[0]
+            if below.size == 0:
+                check.within(REQ, f"lowest consumption at {level_v:g} V (ran on; stopping was allowed)",
+                             "consumption", "W", float(c.min()), hp.u_power_w, running_floor_w, None,
+                             plot=series_plot(t, c, [t0, t_back]))
+                continue
+            i = int(below[0])
+            while i > 0 and c[i - 1] < p0 - edge_w:      # the stop's first edge, not the dip band
+                i -= 1
+            t_stop = float(t[i])
+            t_restart = _wait_restart(hp, t_stop, standby_limit_w, t_back + max(restart_s, min_off_s))
+            t, c = hp.series(t_stop)
+            plot = series_plot(t, c, [t_stop, t_back + restart_s])
+            if t_restart is None:
+                check.require_true(REQ, f"stop at {level_v:g} V, then restart", False,
+                                   f"no stop to standby ({standby_limit_w:.0f} W) followed by a restart within "
+                                   f"{max(restart_s, min_off_s):g} s after the voltage returned", plot=plot)
+                continue
+            check.within(REQ, f"off time after the stop at {level_v:g} V (minimum off time)", "time", "s",
+                         t_restart - t_stop, RESTART_SAMPLE_S, min_off_s, None, plot=plot,
+                         detail=f"declared minimum off time {min_off_s:g} s")
+            check.within(REQ, f"restart after the voltage returned from {level_v:g} V", "time", "s",
+                         t_restart - t_back, RESTART_SAMPLE_S, None, max(restart_s, min_off_s - (t_back - t_stop)),
+                         detail=f"restart time {restart_s:g} s (or the rest of the minimum off time)")
+    finally:
+        hp.ac_source.set_voltage_v(hp.v_nom_v)
