@@ -119,12 +119,31 @@ def render(rows: list[tuple[str, dict[str, float]]], demo: dict[str, float]) -> 
     return "\n".join(lines)
 
 
+def _sections(markdown: str) -> list[tuple[str, str]]:
+    """(heading, text) of each ``## `` section of a markdown page."""
+    out: list[tuple[str, str]] = []
+    for chunk in ("\n" + markdown).split("\n## ")[1:]:
+        heading = chunk.split("\n", 1)[0].strip()
+        out.append((heading, "## " + chunk.rstrip() + "\n"))
+    return out
+
+
+def keep_other_sections(generated: str, existing: str) -> str:
+    """The generated page followed by the existing page's sections this script does not write
+    (other benchmarks keep their own sections in docs/performance.md)."""
+    ours = {heading for heading, _ in _sections(generated)}
+    others = [text for heading, text in _sections(existing) if heading not in ours]
+    return generated.rstrip() + "\n\n" + "\n".join(others) if others else generated
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", metavar="PATH", help="write the markdown here (else print it)")
     parser.add_argument("--iterations", type=int, default=2000)
     args = parser.parse_args()
     text = render(scpi_round_trips(args.iterations), demo_ratio())
+    if args.write and Path(args.write).exists():
+        text = keep_other_sections(text, Path(args.write).read_text(encoding="utf-8"))
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")
         print(f"wrote {args.write}")

@@ -150,23 +150,34 @@ class EvModel:
 
     def step(self, port: EvPort, dt_s: float) -> None:
         """Advance the EV by ``dt_s``: current per phase, then energy and state of charge."""
-        target = self.target_current_a(port)
+        # Runs every physics step: the logic of target_current_a / _cut / phases_drawn, inlined
+        # and evaluated once (same operations in the same order, so the same floats).
+        used = min(port.supply_phases, port.ev_phases)
+        volts = port.supply_voltage_v
+        if len(volts) < 3:
+            volts = tuple(volts) + (0.0,) * (3 - len(volts))
+        on0 = 0 < used and volts[0] >= LIVE_PHASE_V
+        on1 = 1 < used and volts[1] >= LIVE_PHASE_V
+        on2 = 2 < used and volts[2] >= LIVE_PHASE_V
+        cut = not port.s2_closed or not port.contactor_closed or not (on0 or on1 or on2)
+        target = 0.0 if cut else min(port.ev_max_current_a, pilot_current_a(port.pilot_duty_pct))
         if target != self._target_a:
             self._target_a = target
             self._since_change_s = 0.0
         self._since_change_s += dt_s
-        drawn = self.phases_drawn(port)
-        present = max(port.ev_current_a) if port.ev_current_a else 0.0
-        if self._cut(port):
+        if cut:
             amps = 0.0
         elif self._since_change_s >= port.ev_response_delay_s - 1e-9:
             amps = target
         else:
+            present = max(port.ev_current_a) if port.ev_current_a else 0.0
             tau_s = port.ev_response_delay_s / 5.0
             amps = target + (present - target) * math.exp(-dt_s / tau_s)
-        port.ev_current_a = tuple(amps if on else 0.0 for on in drawn)
-        volts = list(port.supply_voltage_v) + [0.0] * (3 - len(port.supply_voltage_v))
-        energy_wh = sum(u * i for u, i in zip(volts, port.ev_current_a)) * dt_s / 3600.0
+        i0 = amps if on0 else 0.0
+        i1 = amps if on1 else 0.0
+        i2 = amps if on2 else 0.0
+        port.ev_current_a = (i0, i1, i2)
+        energy_wh = (0 + volts[0] * i0 + volts[1] * i1 + volts[2] * i2) * dt_s / 3600.0
         port.energy_charged_wh += energy_wh
         if port.battery_capacity_wh > 0:
             port.soc_pct = min(100.0, port.soc_pct + 100.0 * energy_wh / port.battery_capacity_wh)

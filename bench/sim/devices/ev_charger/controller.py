@@ -42,6 +42,10 @@ __all__ = ["ProfileStore", "ChargingController", "REPORTED_LIMIT_FACTOR"]
 REPORTED_LIMIT_FACTOR = 1.5
 """Knob ``composite_schedule_wrong``: GetCompositeSchedule reports this x the applied limits."""
 
+_LIMIT_CACHE_HORIZON = dt.timedelta(days=1)
+"""How far ahead :meth:`ChargingController.limit_a_per_phase` looks for the next breakpoint of
+the composite limit (a cached limit is re-evaluated at least this often)."""
+
 
 class ProfileStore:
     """The charging profiles a charger holds (non-volatile memory): one object per simulated
@@ -84,6 +88,12 @@ class ChargingController:
         self.connector_count = connector_count
         self.ocpp_version = "1.6" if params.ocpp_version == "1.6J" else "2.0.1"
         self._transactions: dict[int, Transaction] = {}
+        # performance: the profile limit only changes at a schedule breakpoint, or when the
+        # profiles, the transactions or the knobs change; limit_a_per_phase runs every physics
+        # step, so it keeps (installed, key, valid from, valid until, limit) of its last lookup
+        self._tx_version = 0
+        self._limit_cache: tuple[tuple[InstalledProfile, ...], tuple[object, ...], dt.datetime,
+                                 dt.datetime, Limit | None] | None = None
         self.last_rejection: str | None = None
         """Why the last :meth:`set_profile` answered Rejected (None after an Accepted)."""
 
@@ -97,6 +107,7 @@ class ChargingController:
         """A transaction starts on ``connector_id``: Relative profiles count from ``start``."""
         self._transactions[connector_id] = Transaction(
             connector_id, start, None if transaction_id is None else str(transaction_id))
+        self._tx_version += 1
 
     def set_transaction_id(self, connector_id: int, transaction_id: str | int) -> None:
         """The id of the running transaction became known (1.6 StartTransaction.conf)."""
@@ -104,10 +115,12 @@ class ChargingController:
         if tx is not None:
             self._transactions[connector_id] = dataclasses.replace(
                 tx, transaction_id=str(transaction_id))
+            self._tx_version += 1
 
     def end_transaction(self, connector_id: int) -> None:
         """The transaction on ``connector_id`` ended: its TxProfiles go (1.6 §3.13, 2.0.1 K01)."""
         self._transactions.pop(connector_id, None)
+        self._tx_version += 1
         kept, _ = clear_profiles(self.store.installed, connector_id=connector_id,
                                  purpose=Purpose.TX)
         self.store.replace_all(kept)
@@ -238,11 +251,32 @@ class ChargingController:
                     and (now - offline_since).total_seconds() >= limit_s:
                 return self._above_minimum(min(self.params.offline_fallback_limit_a,
                                                self.params.rated_current_a)), phases
-        found = self._limit(now, connector_id, RateUnit.A, None)
+        found = self._applied_limit(now, connector_id)
         if found is None:
             return None, phases
         amps = min(found.limit, self.params.rated_current_a)
         return self._above_minimum(amps), self._phases(found.number_phases)
+
+    def _applied_limit(self, now: dt.datetime, connector_id: int) -> Limit | None:
+        """``self._limit(now, connector_id, A, None)``, computed once per interval between two
+        :func:`~bench.smart_charging.breakpoints` of the composite limit (where it is constant)
+        and recomputed when the installed profiles, the transactions or the knobs and
+        parameters it depends on change."""
+        installed = self.store.installed
+        knobs = self.knobs
+        key = (connector_id, self._tx_version, knobs.wrong_unit_conversion, knobs.wrong_stacking,
+               self.params.nominal_voltage_v, self.connector_count)
+        cache = self._limit_cache
+        if cache is not None and cache[0] is installed and cache[1] == key \
+                and isinstance(now, dt.datetime) and now.tzinfo is not None \
+                and cache[2] <= now < cache[3]:
+            return cache[4]
+        found = self._limit(now, connector_id, RateUnit.A, None)
+        end = now + _LIMIT_CACHE_HORIZON
+        until = next((t for t in breakpoints(self._understood(), now, end,
+                                             transactions=self.transactions) if t > now), end)
+        self._limit_cache = (installed, key, now, until.astimezone(now.tzinfo), found)
+        return found
 
     def _sync_transaction(self, connector_id: int, active: bool, now: dt.datetime) -> None:
         if active and connector_id not in self._transactions:

@@ -181,6 +181,7 @@ class EvseElectrical:
         # terminals and metering
         self._terminal_v: tuple[float, ...] = (0.0,) * 3
         self._energy_import_wh = 0.0
+        self._zero_var: tuple[float, ...] = (0.0,) * self.phase_count   # output()'s reactive power
         self.port.supply_phases = min(self._applied_phases, params.phase_count)
 
     # -- the controller's side ----------------------------------------------------------------
@@ -239,7 +240,10 @@ class EvseElectrical:
     # -- stepping -------------------------------------------------------------------------------
     def step(self, t_s: float, dt_s: float, terminal: TerminalConditions) -> None:
         """Advance by ``dt_s`` ending at bench time ``t_s``."""
-        volts = tuple(terminal.voltage_v) + (0.0,) * (3 - len(terminal.voltage_v))
+        # runs every physics step: tuples built directly (same values, same float operations)
+        volts = terminal.voltage_v
+        if type(volts) is not tuple or len(volts) != 3:
+            volts = tuple(volts) + (0.0,) * (3 - len(volts))
         self._terminal_v = volts[:3]
         self._grid(t_s, volts)
         self._schedule(t_s)
@@ -247,24 +251,33 @@ class EvseElectrical:
         self._pilot(t_s)
         self._contactor()
         port = self.port
-        port.supply_phases = self._applied_phases if self._switch_until_s is None \
-            else port.supply_phases
-        port.supply_voltage_v = tuple(
-            volts[i] if port.contactor_closed and i < port.supply_phases else 0.0
-            for i in range(3))
+        if self._switch_until_s is None:
+            port.supply_phases = self._applied_phases
+        closed, n = port.contactor_closed, port.supply_phases
+        port.supply_voltage_v = (volts[0] if closed and 0 < n else 0.0,
+                                 volts[1] if closed and 1 < n else 0.0,
+                                 volts[2] if closed and 2 < n else 0.0)
         self.ev.step(port, dt_s)
-        self._energy_import_wh += sum(
-            u * i for u, i in zip(port.supply_voltage_v, port.ev_current_a)) * dt_s / 3600.0
+        supply, current = port.supply_voltage_v, port.ev_current_a
+        if len(current) == 3:
+            power_w = 0 + supply[0] * current[0] + supply[1] * current[1] + supply[2] * current[2]
+        else:
+            power_w = sum(u * i for u, i in zip(supply, current))
+        self._energy_import_wh += power_w * dt_s / 3600.0
 
     def _grid(self, t_s: float, volts: tuple[float, ...]) -> None:
-        wired = volts[:self.params.phase_count]
+        params = self.params
         if not self._l1_live():
             # unpowered: the charger is off (no PWM, contactor open); it starts afresh
             self._suspended = False
             self._in_range_since_s = None
             return
-        in_range = all(self.params.undervoltage_stop_v <= u <= self.params.overvoltage_stop_v
-                       for u in wired)
+        low_v, high_v = params.undervoltage_stop_v, params.overvoltage_stop_v
+        in_range = True
+        for u in volts[:params.phase_count]:
+            if not low_v <= u <= high_v:
+                in_range = False
+                break
         if not in_range:
             self._suspended = True
             self._in_range_since_s = None
@@ -283,6 +296,8 @@ class EvseElectrical:
             self._last_scheduled = request
             delay_s = self.params.evse_response_delay_s * self.knobs.evse_response_delay_factor
             self._scheduled.append((t_s + delay_s, request[0], request[1]))
+        if not self._scheduled:
+            return
         due = [entry for entry in self._scheduled if entry[0] <= t_s + 1e-9]
         if not due:
             return
@@ -333,10 +348,13 @@ class EvseElectrical:
         """Export-positive per-phase power at the charger's input terminals."""
         port = self.port
         power = [-(u * i) for u, i in zip(port.supply_voltage_v, port.ev_current_a)]
-        if self._l1_live():
+        if self._terminal_v[0] >= LIVE_PHASE_V:         # _l1_live(), inlined: runs every step
             power[0] -= self.params.standby_power_w
-        return DeviceOutput(active_power_w=tuple(power[:self.phase_count]),
-                            reactive_power_var=(0.0,) * self.phase_count)
+        n = self.phase_count
+        reactive = self._zero_var
+        if len(reactive) != n:
+            reactive = self._zero_var = (0.0,) * n
+        return DeviceOutput(active_power_w=tuple(power[:n]), reactive_power_var=reactive)
 
     def meter(self) -> MeterReading:
         """The charger's meter (outlet circuit), with the ``meter_error_factor`` knob applied."""
