@@ -46,7 +46,7 @@ import math
 from enum import IntEnum
 from typing import Any, Callable
 
-from bench.sim.devices.heat_pump import DelayLine, FailsafeLatch, LinkServers, PointBackend
+from bench.sim.devices.control_inputs import DelayLine, FailsafeLatch
 from bench.sim.devices.home_battery_knobs import (
     HomeBatteryKnobs,
     HomeBatteryParameters,
@@ -54,6 +54,7 @@ from bench.sim.devices.home_battery_knobs import (
     parse_knobs,
     parse_parameters,
 )
+from bench.sim.devices.map_backend import LinkServers, PointBackend
 from bench.sim.physics import DeviceOutput, TerminalConditions
 
 __all__ = ["HomeBatterySim", "BatteryState", "HomeBatteryMapBackend", "LabHomeBattery", "build_home_battery",
