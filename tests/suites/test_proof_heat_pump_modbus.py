@@ -43,6 +43,7 @@ def test_compliant_modbus_heat_pump_is_compliant(lab):
     ({"limit_response_time_factor": 10.0},      # acts after 50 s > declared 30 s
      ["HP-LIMIT-MODBUS", "HP-14A-DIMMING"]),
     ({"failsafe_never_left": True}, ["HP-FAILSAFE-MODBUS"]),
+    ({"failsafe_left_on_heartbeat": True}, ["HP-FAILSAFE-MODBUS"]),  # leaves before a new limit
     ({"surge_after_limit": 1.6}, ["HP-LIMIT-MODBUS"]),   # rebound above P2 + 5 % Prated when lifted
 ], ids=lambda v: ",".join(v) if isinstance(v, list) else ",".join(f"{k}={x}" for k, x in v.items()))
 def test_fault_knobs_fail_their_requirements(lab, knobs, requirements):

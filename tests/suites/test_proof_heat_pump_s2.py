@@ -43,6 +43,7 @@ def test_compliant_s2_heat_pump_is_compliant(lab):
     ({"s2_rejects_valid": True}, ["HP-LIMIT-S2"]),           # ReceptionStatus INVALID_CONTENT
     ({"limit_response_time_factor": 10.0}, ["HP-LIMIT-S2"]),  # 50 s > declared delay 10 s + 30 s
     ({"failsafe_never_left": True}, ["HP-FAILSAFE-S2"]),
+    ({"failsafe_left_on_reconnect": True}, ["HP-FAILSAFE-S2"]),     # leaves before a new instruction
 ], ids=lambda v: ",".join(v) if isinstance(v, list) else ",".join(f"{k}={x}" for k, x in v.items()))
 def test_fault_knobs_fail_their_requirements(lab, knobs, requirements):
     result = _campaign(lab, knobs, requirements)

@@ -37,6 +37,7 @@ def test_compliant_home_battery_is_compliant(lab):
     ({"ignores_setpoints": True}, ["BAT-SETPOINT"]),
     ({"response_time_factor": 4.0}, ["BAT-SETPOINT"]),        # 8 s + up to 10 s ramp > declared 15 s
     ({"failsafe_never_left": True}, ["BAT-FAILSAFE"]),
+    ({"failsafe_left_on_heartbeat": True}, ["BAT-FAILSAFE"]),       # leaves before a new setpoint
 ], ids=lambda v: ",".join(v) if isinstance(v, list) else ",".join(f"{k}={x}" for k, x in v.items()))
 def test_fault_knobs_fail_their_requirements(lab, knobs, requirements):
     result = _campaign(lab, knobs, requirements)

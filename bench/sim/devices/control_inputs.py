@@ -46,28 +46,38 @@ class FailsafeLatch:
     Heartbeat channel (Modbus): armed by the first heartbeat; a heartbeat missing for ``timeout_s``
     enters failsafe. Connection channel (S2): armed once connected; a connection lost for
     ``timeout_s`` enters failsafe. Failsafe is left only by a new instruction that arrives after
-    the heartbeats / the connection resumed (:meth:`instruction`).
+    the heartbeats / the connection resumed (:meth:`instruction`). Fault knobs: ``disabled``
+    (never enters), ``never_left`` (never leaves), ``left_on_alive`` (leaves as soon as a heartbeat /
+    the connection is back, without a new instruction).
     """
 
     def __init__(self, timeout_s: float, *, connection_based: bool = False, disabled: bool = False,
-                 never_left: bool = False) -> None:
+                 never_left: bool = False, left_on_alive: bool = False) -> None:
         self.timeout_s = timeout_s
         self.connection_based = connection_based
         self.disabled = disabled          # knob no_failsafe
         self.never_left = never_left      # knob failsafe_never_left
+        self.left_on_alive = left_on_alive  # knobs failsafe_left_on_heartbeat / failsafe_left_on_reconnect
         self.armed = False
         self.active = False
         self.connected = False
         self._last_alive_s = 0.0
         self._resumed = False
 
-    def alive(self, t_s: float) -> None:
-        """A heartbeat (or the connection came back)."""
+    def alive(self, t_s: float) -> bool:
+        """A heartbeat (or the connection came back); True when it left failsafe now (knob
+        ``left_on_alive`` only: a compliant channel waits for a new instruction)."""
         self.armed = True
         self.connected = True
         self._last_alive_s = t_s
-        if self.active:
-            self._resumed = True
+        if not self.active:
+            return False
+        if self.left_on_alive and not self.never_left:
+            self.active = False
+            self._resumed = False
+            return True
+        self._resumed = True
+        return False
 
     def lost(self, t_s: float) -> None:
         """The connection went down (connection channels): the timeout starts now."""

@@ -95,6 +95,8 @@ class HeatPumpKnobs:
     limit_response_time_factor: float = 1.0     # x limit_response_time_s (limits, dimming, modes)
     no_failsafe: bool = False                   # never enters failsafe on heartbeat / connection loss
     failsafe_never_left: bool = False           # stays in failsafe after heartbeats and a new limit
+    failsafe_left_on_heartbeat: bool = False    # Modbus: leaves failsafe on the first resumed heartbeat
+    failsafe_left_on_reconnect: bool = False    # S2: leaves failsafe when the RM reconnects (no new instruction)
     surge_after_limit: float = 1.0              # post-limit soft-restart cap x the pre-limit power
     hybrid_does_not_switch: bool = False        # operating mode "gas" read back but not applied
     stops_at_207v: bool = False                 # stops below 0.9 Un + 1 V although declared running

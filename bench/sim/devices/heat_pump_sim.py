@@ -95,9 +95,11 @@ class HeatPumpSim:
         self.s2_lower_w: float | None = None
         self.dimming_input = False
         self.modbus_watchdog = FailsafeLatch(parameters.watchdog_timeout_s, disabled=knobs.no_failsafe,
-                                             never_left=knobs.failsafe_never_left)
+                                             never_left=knobs.failsafe_never_left,
+                                             left_on_alive=knobs.failsafe_left_on_heartbeat)
         self.s2_latch = FailsafeLatch(parameters.s2_failsafe_timeout_s, connection_based=True,
-                                      disabled=knobs.no_failsafe, never_left=knobs.failsafe_never_left)
+                                      disabled=knobs.no_failsafe, never_left=knobs.failsafe_never_left,
+                                      left_on_alive=knobs.failsafe_left_on_reconnect)
         self.limit = DelayLine[tuple[float | None, float | None, bool]]((None, None, False))  # (limit, floor, dimming)
         self.requested_mode = HeatPumpMode.ELECTRIC
         self.mode = DelayLine[HeatPumpMode](HeatPumpMode.ELECTRIC)
@@ -223,7 +225,8 @@ class HeatPumpSim:
         self._control_changed = True
 
     def heartbeat(self) -> None:
-        self.modbus_watchdog.alive(self._t_s)
+        if self.modbus_watchdog.alive(self._t_s):      # knob failsafe_left_on_heartbeat
+            self._control_changed = True
 
     def write_failsafe_limit(self, limit_w: float) -> None:
         if limit_w < 0:
@@ -257,7 +260,8 @@ class HeatPumpSim:
         self.s2_latch.lost(self._t_s)
 
     def s2_connection_restored(self) -> None:
-        self.s2_latch.alive(self._t_s)
+        if self.s2_latch.alive(self._t_s):             # knob failsafe_left_on_reconnect
+            self._control_changed = True
 
     # --- SimDevice ---------------------------------------------------------------------------
     def output(self) -> DeviceOutput:

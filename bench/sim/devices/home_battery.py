@@ -88,7 +88,8 @@ class HomeBatterySim:
         self.refused: BatteryState | None = None
         self._t_s = 0.0
         self.watchdog = FailsafeLatch(parameters.watchdog_timeout_s, disabled=knobs.no_failsafe,
-                                      never_left=knobs.failsafe_never_left)
+                                      never_left=knobs.failsafe_never_left,
+                                      left_on_alive=knobs.failsafe_left_on_heartbeat)
         self.acting = DelayLine[float](0.0)
 
     # --- readbacks --------------------------------------------------------------------------------

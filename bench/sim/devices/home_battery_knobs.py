@@ -53,6 +53,7 @@ class HomeBatteryKnobs:
     readback_power_factor: float = 1.0       # reported active power / true active power
     no_failsafe: bool = False                # keeps its setpoint when the heartbeat stops
     failsafe_never_left: bool = False        # stays at the failsafe setpoint after heartbeats and a new setpoint
+    failsafe_left_on_heartbeat: bool = False  # leaves failsafe on the first resumed heartbeat (no new setpoint)
 
 
 _POSITIVE_PARAMETERS = {"capacity_wh", "max_charge_w", "max_discharge_w", "ramp_w_per_s", "round_trip_efficiency",
