@@ -116,6 +116,11 @@ class Lab:
                                pv_array=self.pv_array, step_s=spec.step_s)
         self.device = _build_device(spec, self.physics)
         self.physics.device = self.device
+        # a device whose dynamics are slow may declare a coarser physics step (never finer than the
+        # bench's): e.g. an EV charger, whose fastest behaviour is the EV's ~seconds response
+        device_step_s = getattr(self.device, "physics_step_s", None)
+        if device_step_s:
+            self.physics.step_s = max(spec.step_s, float(device_step_s))
         self.ports: dict[str, int] = {}
         self._servers: list[Any] = []
         self._stop = asyncio.Event()
@@ -184,7 +189,8 @@ class Lab:
         if op == "time":
             return {"ok": True, "t_s": self.physics.t_s}
         if op == "hello":
-            return {"ok": True, "t_s": self.physics.t_s, "ports": self.ports, "pid": os.getpid()}
+            return {"ok": True, "t_s": self.physics.t_s, "ports": self.ports, "pid": os.getpid(),
+                    "step_s": self.physics.step_s}
         if op == "shutdown":
             self._stop.set()
             return {"ok": True}

@@ -8,7 +8,9 @@ The builder is ``lab_device(ctx: DeviceContext) -> device``. The device is a
   ``"dut_modbus"``, ``"dut_rtu"``...);
 * ``next_event_s() -> float | None`` — the next bench time at which protocol work is due;
 * ``async on_time(t_s)`` — the lab stops its physics at that time and awaits this hook;
-* ``async aclose()`` — called when the lab shuts down.
+* ``async aclose()`` — called when the lab shuts down;
+* ``physics_step_s`` (attribute) — a coarser physics step the device's dynamics allow (the lab uses
+  the larger of it and the bench's ``lab.step_s``).
 
 ``ctx.physics`` is None when the bench validates a profile in-process (``flexbench run`` before
 any lab starts): build the device without starting anything, with lab state of its own.

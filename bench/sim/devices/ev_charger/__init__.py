@@ -132,7 +132,7 @@ def lab_device(ctx: Any) -> EvChargerSim:
         return epoch + dt.timedelta(seconds=t_s)
 
     protocol_cls = Ocpp16Protocol if version == "1.6" else Ocpp201Protocol
-    return EvChargerSim(
+    device = EvChargerSim(
         electrical=EvseElectrical(params, knobs, port),
         controller=ChargingController(params, knobs, ProfileStore()),
         protocol=protocol_cls(identity, settings, calendar), endpoint=endpoint, identity=identity,
@@ -141,3 +141,5 @@ def lab_device(ctx: Any) -> EvChargerSim:
         limits=SmartChargingLimits(max_stack_level=params.charge_profile_max_stack_level,
                                    max_periods=params.charging_schedule_max_periods,
                                    max_profiles=params.max_charging_profiles_installed))
+    device.physics_step_s = params.physics_step_s   # read by the lab (bench/sim/devices/registry.py)
+    return device

@@ -70,6 +70,11 @@ class EvChargerParameters:
         asks for numberPhases (2.0.1 ACPhaseSwitchingSupported).
       phase_switch_pause_s: contactor open while switching phases.
 
+    Simulation:
+      physics_step_s: the lab's physics step for this device (default 0.1 s; the lab never goes
+        below the bench's ``lab.step_s``). The charger's fastest dynamics (EVSE delay 1 s, EV
+        response ~2 s, grid stop/restart) are resolved at 0.1 s; a PV inverter needs 20 ms.
+
     Grid-voltage behaviour (declared; a compliant charger keeps charging at 195.5 V, 207 V,
     253 V, i.e. 0.85 / 0.9 / 1.1 Un):
       undervoltage_stop_v: stop charging below this on any wired phase (default 0.8 Un).
@@ -114,6 +119,8 @@ class EvChargerParameters:
     undervoltage_stop_v: float = 184.0
     overvoltage_stop_v: float = 264.5
     restart_delay_s: float = 60.0
+    # simulation
+    physics_step_s: float = 0.1
     # smart-charging capacities
     charge_profile_max_stack_level: int = 8
     charging_schedule_max_periods: int = 24
@@ -239,6 +246,7 @@ _PARAMETER_SPECS: dict[str, Any] = {
     "undervoltage_stop_v": _Number(),
     "overvoltage_stop_v": _Number(low_open=True),
     "restart_delay_s": _Number(),
+    "physics_step_s": _Number(0.0, 1.0, low_open=True),
     "charge_profile_max_stack_level": _Integer(0),
     "charging_schedule_max_periods": _Integer(1),
     "max_charging_profiles_installed": _Integer(1),
