@@ -7,11 +7,14 @@ One class per OCPP version (1.6J, 2.0.1), same shape. Both share :class:`_Connec
   before a BootNotification was accepted (OCPP 1.6 §4.2 Boot Notification; OCPP 2.0.1 Part 2 B02/B03);
 - records a Violation when the library rejects a CALL (schema breach, or an action the version does
   not define); the library has already answered with the matching CALLERROR. A valid action the bench
-  has no handler for (CALLERROR NotImplemented) is the bench's gap and is not a Violation.
+  has no handler for (CALLERROR NotImplemented) is the bench's gap and is not a Violation;
+- lets the bench send an arbitrary text frame (``send_raw``) and hands the charger's reply to it
+  instead of to the library (robustness tests: unknown actions, malformed CALLs).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -39,16 +42,23 @@ class SessionHooks:
                  on_violation: Callable[[Violation], None],
                  on_samples: Callable[[list[MeterSample]], None],
                  on_boot: Callable[[str, dict[str, Any]], None],
-                 on_status: Callable[[str, int, str], None]) -> None:
+                 on_status: Callable[[str, int, str], None],
+                 on_transaction: Callable[[str, int, str | None, str | None], None] | None = None) -> None:
         self.heartbeat_interval_s = heartbeat_interval_s
         self.now = now
         self.on_violation = on_violation
         self.on_samples = on_samples
         self.on_boot = on_boot
         self.on_status = on_status
+        # (charger id, connector/EVSE id, transaction id or None when it ended, the id that ended)
+        self.on_transaction = on_transaction or (lambda *_: None)
 
     def timestamp(self) -> str:
-        return self.now().astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+        """``now()`` as an OCPP date-time in UTC (a naive ``now()`` is taken as UTC)."""
+        now = self.now()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=dt.timezone.utc)
+        return now.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class _ConnectionRules:
@@ -60,6 +70,17 @@ class _ConnectionRules:
     last_response_type: int | None = None
     id: str
     _ocpp_version: str
+    _call_lock: asyncio.Lock
+    _connection: Any
+
+    def _init_rules(self, hooks: SessionHooks) -> None:
+        self.hooks = hooks
+        self.closed = asyncio.Event()          # set by the server when the WebSocket has closed
+        self._raw_waiter: tuple[str | None, asyncio.Future[str]] | None = None
+
+    @property
+    def ocpp_version(self) -> str:
+        return self._ocpp_version
 
     def _violation(self, frame: str, reason: str) -> None:
         self.hooks.on_violation(Violation(self.id, frame, reason))
@@ -70,13 +91,50 @@ class _ConnectionRules:
             msg = unpack(raw_msg)
         except OCPPError as error:
             self._violation(raw_msg, f"not an OCPP-J RPC frame: {error}")
+            self._offer_raw(raw_msg, None)
             return
         except Exception as error:  # noqa: BLE001 - e.g. a JSON number as message; never crash
             self._violation(raw_msg, f"not an OCPP-J RPC frame: {error!r}")
+            self._offer_raw(raw_msg, None)
             return
         if msg.message_type_id in (MessageType.CallResult, MessageType.CallError):
             self.last_response_type = msg.message_type_id
+            if self._offer_raw(raw_msg, str(msg.unique_id)):
+                return
         await super().route_message(raw_msg)  # type: ignore[misc]
+
+    def _offer_raw(self, frame: str, unique_id: str | None) -> bool:
+        """Hand a reply to a pending ``send_raw`` (matching id; any reply when the sent frame had none)."""
+        waiter = self._raw_waiter
+        if waiter is None or waiter[1].done():
+            return False
+        expected, future = waiter
+        if expected is not None and unique_id is not None and unique_id != expected:
+            return False
+        future.set_result(frame)
+        return True
+
+    async def send_raw(self, text: str, unique_id: str | None, timeout_s: float) -> str | None:
+        """Send ``text`` as is; return the charger's reply frame, or None if the connection closed.
+
+        Holds the library's call lock, so no CSMS call is outstanding meanwhile (OCPP-J: one CALL at a
+        time). Raises asyncio.TimeoutError when nothing comes back within ``timeout_s``.
+        """
+        async with self._call_lock:
+            future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+            self._raw_waiter = (unique_id, future)
+            closed = asyncio.ensure_future(self.closed.wait())
+            try:
+                await self._connection.send(text)
+                await asyncio.wait({future, closed}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+                if future.done():
+                    return future.result()
+                if self.closed.is_set():
+                    return None
+                raise asyncio.TimeoutError
+            finally:
+                closed.cancel()
+                self._raw_waiter = None
 
     async def _handle_call(self, msg: Any) -> Any:
         if not self.boot_accepted and msg.action != "BootNotification":
@@ -105,7 +163,7 @@ class CsmsChargePoint16(_ConnectionRules, V16ChargePoint):
 
     def __init__(self, charger_id: str, connection: Any, hooks: SessionHooks, response_timeout_s: float):
         super().__init__(charger_id, connection, response_timeout=response_timeout_s)
-        self.hooks = hooks
+        self._init_rules(hooks)
         self._next_transaction_id = 1
 
     @on(V16Action.boot_notification)
@@ -136,12 +194,14 @@ class CsmsChargePoint16(_ConnectionRules, V16ChargePoint):
                              **kwargs: Any) -> v16_result.StartTransaction:
         transaction_id = self._next_transaction_id
         self._next_transaction_id += 1
+        self.hooks.on_transaction(self.id, connector_id, str(transaction_id), None)
         return v16_result.StartTransaction(transaction_id=transaction_id,
                                            id_tag_info={"status": AuthorizationStatus.accepted})
 
     @on(V16Action.stop_transaction)
     def on_stop_transaction(self, meter_stop: int, timestamp: str, transaction_id: int,
                             **kwargs: Any) -> v16_result.StopTransaction:
+        self.hooks.on_transaction(self.id, -1, None, str(transaction_id))
         return v16_result.StopTransaction()
 
     @on(V16Action.meter_values)
@@ -156,7 +216,8 @@ class CsmsChargePoint201(_ConnectionRules, V201ChargePoint):
 
     def __init__(self, charger_id: str, connection: Any, hooks: SessionHooks, response_timeout_s: float):
         super().__init__(charger_id, connection, response_timeout=response_timeout_s)
-        self.hooks = hooks
+        self._init_rules(hooks)
+        self._transaction_evse: dict[str, int] = {}
 
     @on(V201Action.boot_notification)
     def on_boot_notification(self, charging_station: dict[str, Any], reason: str,
@@ -186,8 +247,18 @@ class CsmsChargePoint201(_ConnectionRules, V201ChargePoint):
                              transaction_info: dict[str, Any], **kwargs: Any
                              ) -> v201_result.TransactionEvent:
         evse = kwargs.get("evse") or {}
+        transaction_id = str(transaction_info.get("transaction_id", ""))
+        # only the first event after the EV is connected must name the EVSE (2.0.1 E01/E02):
+        # later ones belong to the EVSE that holds the transaction
+        evse_id = int(evse["id"]) if "id" in evse else self._transaction_evse.get(transaction_id, 0)
+        if event_type == "Ended":
+            self._transaction_evse.pop(transaction_id, None)
+            self.hooks.on_transaction(self.id, evse_id, None, transaction_id)
+        elif transaction_id:
+            self._transaction_evse[transaction_id] = evse_id
+            self.hooks.on_transaction(self.id, evse_id, transaction_id, None)
         if kwargs.get("meter_value"):
-            self._store(int(evse.get("id", 0)), kwargs["meter_value"])
+            self._store(evse_id, kwargs["meter_value"])
         if kwargs.get("id_token"):
             return v201_result.TransactionEvent(
                 id_token_info={"status": AuthorizationStatusEnumType.accepted})

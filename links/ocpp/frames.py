@@ -7,7 +7,8 @@ Exception tree (all under flexbench's ``LinkError``, so a failed call is INCONCL
      ├── OcppCallTimeout       (LinkTimeout) no CALLRESULT/CALLERROR within the timeout
      ├── OcppCallError         the charger answered with a CALLERROR (code, description, details)
      ├── OcppInvalidResponse   the CALLRESULT broke the schema (also recorded as a Violation)
-     └── OcppConnectionClosed  the WebSocket closed while the call was outstanding
+     ├── OcppConnectionClosed  the WebSocket closed while the call was outstanding
+     └── OcppWrongVersion      (links.ocpp.commands) the operation is of the other OCPP version
 
 Interoperability violations (schema, message order, JSON framing) are *not* raised: they are
 collected as :class:`Violation` records for the suites to judge (DESIGN principle 5).
@@ -15,6 +16,8 @@ collected as :class:`Violation` records for the suites to judge (DESIGN principl
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +25,10 @@ from typing import Any
 from bench.errors import LinkError, LinkTimeout
 
 #: ``trace(direction, text)``: direction is ``"in:<charger_id>"`` (charger -> CSMS) or
-#: ``"out:<charger_id>"`` (CSMS -> charger); text is the raw WebSocket text frame. Called on the
-#: CSMS thread; it must be quick and thread-safe (the recorder's append is).
+#: ``"out:<charger_id>"`` (CSMS -> charger) with the raw WebSocket text frame as text, or
+#: ``"event:<charger_id>"`` with a one-line description of a connection event (connected, closed,
+#: refused, disconnected by the bench). Called on the CSMS thread; it must be quick and thread-safe
+#: (the recorder's append is).
 TraceCallback = Callable[[str, str], None]
 
 
@@ -61,6 +66,49 @@ class Violation:
     charger_id: str
     frame: str            # the raw text frame as received
     reason: str
+
+
+@dataclass(frozen=True)
+class ConnectionEvent:
+    """A charger's connection came or went. ``kind``: "connected", "closed", "refused" (handshake
+    refused: refuse_connections, authentication or certificate), "disconnected" (the bench closed it).
+    ``calendar`` is the CSMS's ``now()`` (the bench calendar in a campaign)."""
+
+    charger_id: str
+    kind: str
+    calendar: dt.datetime
+    detail: str
+
+
+@dataclass(frozen=True)
+class RawReply:
+    """What came back for a frame sent with ``send_raw``.
+
+    ``kind``: "result" (CALLRESULT), "error" (CALLERROR), "invalid" (the charger answered with a frame
+    that is not OCPP-J RPC; also recorded as a Violation) or "closed" (the charger closed the
+    WebSocket instead of answering). ``frame`` is the raw reply text (None when closed).
+    """
+
+    kind: str
+    frame: str | None
+    unique_id: str | None = None
+    payload: Any = None                  # CALLRESULT payload, or CALLERROR errorDetails
+    error_code: str | None = None
+    error_description: str | None = None
+
+    @classmethod
+    def from_frame(cls, frame: str | None) -> RawReply:
+        if frame is None:
+            return cls("closed", None)
+        try:
+            message = json.loads(frame)
+        except ValueError:
+            return cls("invalid", frame)
+        if isinstance(message, list) and len(message) == 3 and message[0] == 3:
+            return cls("result", frame, str(message[1]), message[2])
+        if isinstance(message, list) and len(message) == 5 and message[0] == 4:
+            return cls("error", frame, str(message[1]), message[4], str(message[2]), str(message[3]))
+        return cls("invalid", frame)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ class CertFiles:
 
 @dataclass(frozen=True)
 class TlsServerFiles:
-    """What the CSMS needs for profiles 2 and 3: its certificate chain and the CA that signs chargers."""
+    """What the CSMS needs for profiles 2 and 3: its certificate chain and the CA that signs chargers
+    (for a rogue-CSMS test: a chain from a CA the charger was never given)."""
 
     server: CertFiles
     ca_cert_path: Path
@@ -63,10 +64,22 @@ class TestPki:
 
     __test__ = False   # not a pytest test class despite its name
 
-    def __init__(self, folder: str | Path, *, name: str = "flexbench test CA", valid_days: int = 30) -> None:
+    def __init__(self, folder: str | Path, *, name: str = "flexbench test CA", valid_days: int = 30,
+                 reuse: bool = False) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._valid_days = valid_days
+        self.ca_cert_path = self.folder / "ca.pem"
+        key_path = self.folder / "ca.key"
+        if reuse and self.ca_cert_path.exists() and key_path.exists():
+            # keep the CA a real charger was given once (hardware: install ca.pem in the charger once)
+            self._ca_cert = x509.load_pem_x509_certificate(self.ca_cert_path.read_bytes())
+            loaded = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+            if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+                raise ConfigError("the test CA key must be an EC key", file=key_path)
+            self._ca_key = loaded
+            self._ca_name = self._ca_cert.subject
+            return
         self._ca_key = ec.generate_private_key(ec.SECP256R1())
         self._ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
         now = dt.datetime.now(dt.timezone.utc)
@@ -82,11 +95,11 @@ class TestPki:
                                          data_encipherment=False, key_agreement=False,
                                          encipher_only=False, decipher_only=False), critical=True)
             .sign(self._ca_key, hashes.SHA256()))
-        self.ca_cert_path = self.folder / "ca.pem"
         _write_cert(self._ca_cert, self.ca_cert_path)
-        _write_key(self._ca_key, self.folder / "ca.key")
+        _write_key(self._ca_key, key_path)
 
-    def _issue(self, common_name: str, stem: str, *, server: bool) -> CertFiles:
+    def _issue(self, common_name: str, stem: str, *, server: bool,
+               names: tuple[str, ...] = ("localhost", "127.0.0.1")) -> CertFiles:
         key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.timezone.utc)
         builder = (
@@ -100,26 +113,38 @@ class TestPki:
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH if server
                                                   else ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False))
         if server:
-            builder = builder.add_extension(x509.SubjectAlternativeName([
-                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False)
+            builder = builder.add_extension(x509.SubjectAlternativeName([_san(n) for n in names]),
+                                            critical=False)
         cert = builder.sign(self._ca_key, hashes.SHA256())
         files = CertFiles(self.folder / f"{stem}.pem", self.folder / f"{stem}.key")
         _write_cert(cert, files.cert_path)
         _write_key(key, files.key_path)
         return files
 
-    def issue_server_cert(self, common_name: str = "flexbench-csms") -> TlsServerFiles:
-        """Issue the CSMS server certificate (SAN localhost, 127.0.0.1)."""
-        return TlsServerFiles(self._issue(common_name, "csms-server", server=True), self.ca_cert_path)
+    def issue_server_cert(self, common_name: str = "flexbench-csms",
+                          names: tuple[str, ...] = ("localhost", "127.0.0.1")) -> TlsServerFiles:
+        """Issue the CSMS server certificate; ``names`` become its SANs (IP addresses or DNS names:
+        on hardware, the address the charger dials)."""
+        return TlsServerFiles(self._issue(common_name, "csms-server", server=True, names=names), self.ca_cert_path)
 
     def issue_client_cert(self, charger_id: str) -> CertFiles:
         """Issue a charger (client) certificate with CN = ``charger_id``."""
         return self._issue(charger_id, f"charger-{charger_id}", server=False)
 
 
-def server_ssl_context(profile: int, tls: TlsServerFiles | None) -> ssl.SSLContext | None:
-    """The CSMS's TLS context for ``profile`` (None for profiles 0 and 1); TLS 1.2 minimum."""
+def _san(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def server_ssl_context(profile: int, tls: TlsServerFiles | None,
+                       verify_ca_path: Path | None = None) -> ssl.SSLContext | None:
+    """The CSMS's TLS context for ``profile`` (None for profiles 0 and 1); TLS 1.2 minimum.
+
+    Profile 3 verifies client certificates against ``verify_ca_path`` (default: the CA of ``tls``).
+    """
     if profile not in SECURITY_PROFILES:
         raise ConfigError(f"OCPP security profile must be one of {SECURITY_PROFILES}, got {profile}",
                           field="security_profile")
@@ -132,7 +157,7 @@ def server_ssl_context(profile: int, tls: TlsServerFiles | None) -> ssl.SSLConte
     ctx.load_cert_chain(tls.server.cert_path, tls.server.key_path)
     if profile == 3:
         ctx.verify_mode = ssl.CERT_REQUIRED
-        ctx.load_verify_locations(tls.ca_cert_path)
+        ctx.load_verify_locations(verify_ca_path or tls.ca_cert_path)
     return ctx
 
 

@@ -11,7 +11,7 @@ import pytest
 from ocpp_test_chargers import CALL_TIMEOUT_S, Charger16, Charger201, basic_auth_header, boot16, boot201, running
 from websockets.exceptions import InvalidHandshake, InvalidStatus
 
-from bench.errors import ConfigError
+from bench.errors import ConfigError, LinkError
 from links.ocpp import CsmsConfig, CsmsServer, TestPki, client_ssl_context
 
 PASSWORD = "correct horse battery 42"
@@ -109,3 +109,90 @@ def test_pki_server_cert_names_localhost_and_loopback(pki: TestPki) -> None:
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert san.get_values_for_type(x509.DNSName) == ["localhost"]
     assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == ["127.0.0.1"]
+
+
+def test_profile3_client_certificate_cn_must_be_the_charger_identity(make_csms, pki: TestPki) -> None:
+    """OCPP 2.0.1 A00 / 1.6 Security Whitepaper: the charging station certificate's CN is its identity."""
+    csms = make_csms(security_profile=3, tls=pki.issue_server_cert())
+    url = f"wss://localhost:{csms.port}"
+    someone_else = pki.issue_client_cert("CP-OTHER")       # valid, signed by the right CA, wrong CN
+
+    async def scenario() -> None:
+        with pytest.raises(InvalidStatus) as refused:
+            async with running(Charger16, url, "CP-REAL", "ocpp1.6",
+                               ssl_context=client_ssl_context(pki.ca_cert_path, someone_else)):
+                pass
+        assert refused.value.response.status_code == 403
+        async with running(Charger16, url, "CP-OTHER", "ocpp1.6",
+                           ssl_context=client_ssl_context(pki.ca_cert_path, someone_else)) as cp:
+            assert (await boot16(cp)).status == "Accepted"
+
+    asyncio.run(scenario())
+    [violation] = csms.violations("CP-REAL")
+    assert "CN 'CP-OTHER'" in violation.reason and "'CP-REAL'" in violation.reason
+    assert csms.violations("CP-OTHER") == []
+    assert [e.kind for e in csms.connection_events("CP-REAL")] == ["refused"]
+
+
+def test_reused_pki_keeps_its_ca_and_server_names_follow_the_bench_address(tmp_path: Path) -> None:
+    from cryptography import x509
+    first_ca = TestPki(tmp_path / "lab").ca_cert_path.read_bytes()
+    again = TestPki(tmp_path / "lab", reuse=True)
+    assert again.ca_cert_path.read_bytes() == first_ca
+    assert TestPki(tmp_path / "other").ca_cert_path.read_bytes() != first_ca   # without reuse: a new CA
+    files = again.issue_server_cert(names=("csms.lab.example", "192.0.2.5"))
+    cert = x509.load_pem_x509_certificate(files.server.cert_path.read_bytes())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["csms.lab.example"]
+    assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == ["192.0.2.5"]
+
+
+def test_security_controls_change_what_new_handshakes_need(make_csms, pki: TestPki) -> None:
+    """set_expected_password (profiles 1/2), use_untrusted_server_certificate (2/3) and
+    trust_client_certificates (3) act on new handshakes and are undone by their default value."""
+    rogue = TestPki(pki.folder / "rogue", name="rogue CA").issue_server_cert()
+    basic = make_csms(security_profile=2, passwords={"CP2": PASSWORD}, tls=pki.issue_server_cert(),
+                      untrusted_tls=rogue)
+    mutual = make_csms(security_profile=3, tls=pki.issue_server_cert(), untrusted_tls=rogue)
+    client = pki.issue_client_cert("CP3")
+    auth = basic_auth_header("CP2", PASSWORD)
+
+    async def connects(csms: CsmsServer, charger_id: str, **kwargs) -> bool:
+        try:
+            async with running(Charger16, f"wss://localhost:{csms.port}", charger_id, "ocpp1.6", **kwargs) as cp:
+                return (await boot16(cp)).status == "Accepted"
+        except (InvalidHandshake, ssl.SSLError, OSError, EOFError):
+            return False
+
+    async def scenario() -> list[bool]:
+        tls2 = {"headers": auth, "ssl_context": client_ssl_context(pki.ca_cert_path)}
+        tls3 = {"ssl_context": client_ssl_context(pki.ca_cert_path, client)}
+        seen = [await connects(basic, "CP2", **tls2)]
+        basic.set_expected_password("CP2", "another password, 16+")
+        seen.append(await connects(basic, "CP2", **tls2))
+        basic.set_expected_password("CP2", None)
+        basic.use_untrusted_server_certificate(True)
+        seen.append(await connects(basic, "CP2", **tls2))
+        basic.use_untrusted_server_certificate(False)
+        seen.append(await connects(basic, "CP2", **tls2))
+        mutual.trust_client_certificates(False)
+        seen.append(await connects(mutual, "CP3", **tls3))
+        mutual.trust_client_certificates(True)
+        seen.append(await connects(mutual, "CP3", **tls3))
+        return seen
+
+    assert asyncio.run(scenario()) == [True, False, False, True, False, True]
+    assert [e.kind for e in basic.connection_events("CP2")].count("refused") == 1     # the 401; TLS fails earlier
+
+
+def test_security_controls_that_do_not_apply_refuse_to_spoil_but_accept_the_default(make_csms) -> None:
+    plain = make_csms(security_profile=0)
+    for restore in (lambda: plain.set_expected_password("CP", None),
+                    lambda: plain.use_untrusted_server_certificate(False),
+                    lambda: plain.trust_client_certificates(True)):
+        restore()                                            # a no-op, whatever the profile
+    for spoil in (lambda: plain.set_expected_password("CP", "x" * 16),
+                  lambda: plain.use_untrusted_server_certificate(True),
+                  lambda: plain.trust_client_certificates(False)):
+        with pytest.raises(LinkError):
+            spoil()

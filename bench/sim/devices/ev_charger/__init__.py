@@ -101,7 +101,9 @@ def settings_from(params: Any, knobs: Any) -> OcppSettings:
         offline_queue_max=params.offline_queue_max, measurands=tuple(params.measurands),
         closes_socket_on_unknown_message=knobs.closes_socket_on_unknown_message,
         accepts_any_server_certificate=knobs.accepts_any_server_certificate,
-        drops_offline_transaction_messages=knobs.drops_offline_transaction_messages)
+        drops_offline_transaction_messages=knobs.drops_offline_transaction_messages,
+        gives_up_after_refusal=knobs.gives_up_after_refusal,
+        meter_values_break_schema=knobs.meter_values_break_schema)
 
 
 def lab_device(ctx: Any) -> EvChargerSim:

@@ -46,7 +46,8 @@ Rules the charger follows (the compliant reference; knobs in knobs.py break them
   (the charger stays offline and retries); profile 3 presents ``client_cert``;
 * reconnect attempts at bench times ``lost + backoff``, the backoff doubling from
   ``reconnect_backoff_min_s`` to ``reconnect_backoff_max_s`` (2.0.1 RetryBackOffWaitMinimum,
-  without the random range so campaigns repeat exactly);
+  without the random range so campaigns repeat exactly), also after a refused handshake (HTTP 401 /
+  403, TLS failure); the knob ``gives_up_after_refusal`` stops redialling after such a refusal;
 * Reset (1.6 Soft/Hard, 2.0.1 Immediate, or OnIdle once no transaction runs): stop the transaction,
   close the connection, offer no current for ``reboot_delay_s``, lose volatile state (transaction,
   remote authorisation, unsent non-transaction messages), keep configuration, availability and the
@@ -67,19 +68,24 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from bench.sim.physics import DeviceOutput, TerminalConditions
 
 __all__ = ["EvChargerSim", "OcppEndpoint", "OcppSettings", "ChargerIdentity", "ChargerConfig",
            "Transaction", "MeterSampleValue", "ConnectorState", "OcppProtocol", "OCPP_VERSIONS",
-           "SmartChargingLimits", "Outgoing", "iso_utc", "SUPPORTED_MEASURANDS", "DEFAULT_MEASURANDS"]
+           "SmartChargingLimits", "Outgoing", "iso_utc", "SUPPORTED_MEASURANDS", "DEFAULT_MEASURANDS",
+           "refused_handshake"]
 
 LOG = logging.getLogger("flexbench.sim.ev_charger")
 
 OCPP_VERSIONS = ("1.6", "2.0.1")
 CONNECTOR_ID = 1        # one EVSE with one connector (1.6 connectorId 1; 2.0.1 evseId 1, connectorId 1)
 _EPS_S = 1e-9
+#: HTTP statuses of a refused WebSocket upgrade (authentication / authorisation), unlike 503 (busy)
+_REFUSAL_STATUSES = frozenset({401, 403})
+#: actions whose payload the knob ``meter_values_break_schema`` spoils (the client skips validation)
+_METER_ACTIONS = frozenset({"MeterValues", "TransactionEvent"})
 #: Default measurands (OCPP 1.6 §7.31 Measurand; 2.0.1 MeasurandEnumType).
 DEFAULT_MEASURANDS: tuple[str, ...] = ("Energy.Active.Import.Register", "Power.Active.Import",
                                        "Current.Import", "Voltage", "Current.Offered")
@@ -170,6 +176,8 @@ class OcppSettings:
     closes_socket_on_unknown_message: bool = False   # close the WebSocket instead of a CALLERROR
     accepts_any_server_certificate: bool = False     # TLS without verifying the CSMS (security defect)
     drops_offline_transaction_messages: bool = False  # queue nothing while offline
+    gives_up_after_refusal: bool = False             # no redial after a 401/403/TLS refusal
+    meter_values_break_schema: bool = False          # MeterValues without the required timestamp
 
 
 @dataclass
@@ -248,6 +256,26 @@ class _ConnectionLost(Exception):
     """The WebSocket closed, or the CSMS did not answer within ``call_timeout_s``."""
 
 
+def refused_handshake(error: BaseException, *, tls: bool = False) -> bool:
+    """Did the CSMS refuse this connection attempt (HTTP 401/403, or the TLS handshake failed:
+    untrusted server certificate, or a client certificate the CSMS rejected)? A refused TCP
+    connection, a timeout or HTTP 503 are not refusals (the CSMS is down or busy).
+
+    ``tls``: the attempt was over TLS. With TLS 1.3 the server checks the client certificate after
+    the client has finished its handshake (RFC 8446 §4.4.2), so a rejected certificate reaches the
+    client as a TLS session closed before any HTTP response (EOF), which counts as refused too."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError) or (tls and isinstance(current, EOFError)):
+            return True
+        if isinstance(current, InvalidStatus) and current.response.status_code in _REFUSAL_STATUSES:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 class EvChargerSim:
     """The simulated OCPP charger (SimDevice + lab hooks ``serve``/``next_event_s``/``on_time``/``aclose``).
 
@@ -283,6 +311,7 @@ class EvChargerSim:
         self.boot_count = 0
         self.connect_attempts = 0
         self.last_connect_error: str | None = None
+        self.gave_up_at_s: float | None = None    # knob gives_up_after_refusal: no more redials since
         self._boot_reason = "PowerUp"
         self._boot_retry_s: float | None = None
         self._reconnect_s: float | None = None
@@ -696,7 +725,9 @@ class EvChargerSim:
         if cp is None:
             raise _ConnectionLost("not connected")
         try:
-            result = await asyncio.wait_for(cp.call(request, suppress=False), self.settings.call_timeout_s)
+            skip = self.settings.meter_values_break_schema and type(request).__name__ in _METER_ACTIONS
+            result = await asyncio.wait_for(cp.call(request, suppress=False, skip_schema_validation=skip),
+                                            self.settings.call_timeout_s)
         except (asyncio.TimeoutError, TimeoutError, ConnectionClosed) as error:
             await self._lose_connection(f"{type(request).__name__}: {error!r}")
             raise _ConnectionLost(str(error)) from error
@@ -746,6 +777,11 @@ class EvChargerSim:
         except Exception as error:  # noqa: BLE001 - refused, TLS, HTTP 401/503, timeout...: all "offline"
             self.last_connect_error = f"{type(error).__name__}: {error}"
             LOG.info("%s: connection to %s failed: %s", self._id, self.endpoint.url, self.last_connect_error)
+            if self.settings.gives_up_after_refusal and refused_handshake(
+                    error, tls=self.endpoint.security_profile >= 2):
+                self.gave_up_at_s, self._reconnect_s = t, None      # fault knob: never dials again
+                LOG.info("%s: handshake refused; gives up redialling (fault knob)", self._id)
+                return
             self._schedule_reconnect(t)
             return
         if ws.subprotocol != self.endpoint.subprotocol:     # OCPP-J: no agreed subprotocol -> close

@@ -173,6 +173,14 @@ class EvChargerKnobs:
       accepts_any_server_certificate: TLS without verifying the CSMS certificate.
       drops_offline_transaction_messages: queues nothing while offline (transaction messages
         are lost instead of delivered after reconnect).
+      gives_up_after_refusal: stops redialling for good after a refused handshake (HTTP 401 /
+        403 or a failed TLS handshake, e.g. a client certificate the CSMS does not trust);
+        compliant: it keeps retrying with its backoff (OCPP 2.0.1 B10 / A00, 1.6 Security
+        Whitepaper). A CSMS that is merely down or busy (refused TCP, HTTP 503) still gets retries.
+      meter_values_break_schema: every MeterValues payload breaks the OCPP JSON schema: the
+        ``timestamp`` each meterValue requires is left out (1.6 MeterValues.req; 2.0.1
+        MeterValuesRequest and the meterValue of TransactionEvent Updated). The CSMS answers
+        CALLERROR FormatViolation and the charger drops the message.
     """
 
     # smart charging
@@ -194,6 +202,8 @@ class EvChargerKnobs:
     closes_socket_on_unknown_message: bool = False
     accepts_any_server_certificate: bool = False
     drops_offline_transaction_messages: bool = False
+    gives_up_after_refusal: bool = False
+    meter_values_break_schema: bool = False
 
     @property
     def keeps_minimum_instead_of_pause(self) -> bool:
@@ -271,6 +281,8 @@ _KNOB_SPECS: dict[str, Any] = {
     "closes_socket_on_unknown_message": bool,
     "accepts_any_server_certificate": bool,
     "drops_offline_transaction_messages": bool,
+    "gives_up_after_refusal": bool,
+    "meter_values_break_schema": bool,
 }
 
 _NAMEPLATE_USED = ("nominal_voltage_v", "phase_count", "rated_power_w")

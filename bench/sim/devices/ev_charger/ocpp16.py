@@ -294,8 +294,10 @@ class Ocpp16Protocol:
 
     def meter_values(self, tx: Transaction | None, t_s: float, samples: list[MeterSampleValue],
                      context: str) -> list[Outgoing]:
-        meter_value = [{"timestamp": self._ts(t_s),
-                        "sampled_value": [_sampled_value(s, context) for s in samples]}]
+        meter_value: list[dict[str, Any]] = [{"timestamp": self._ts(t_s),
+                                               "sampled_value": [_sampled_value(s, context) for s in samples]}]
+        if self.settings.meter_values_break_schema:     # fault knob: the required timestamp is missing
+            del meter_value[0]["timestamp"]
 
         def build() -> call.MeterValues:
             return call.MeterValues(connector_id=CONNECTOR_ID, meter_value=meter_value,

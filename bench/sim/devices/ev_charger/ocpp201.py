@@ -363,6 +363,9 @@ class Ocpp201Protocol:
     def meter_values(self, tx: Transaction | None, t_s: float, samples: list[MeterSampleValue],
                      context: str) -> list[Outgoing]:
         meter_value = self._meter_value(t_s, samples, context)
+        if self.settings.meter_values_break_schema:     # fault knob: the required timestamp is missing
+            for entry in meter_value:
+                del entry["timestamp"]
         if tx is not None:
             trigger = "Trigger" if context == "Trigger" else "MeterValuePeriodic"
             return [self._event(tx, "Updated", trigger, t_s, meter_value)]

@@ -1,0 +1,114 @@
+"""Grid excursions (EV-GRID-EXCURSION): at 195.5 V, 207 V and 253 V the charger keeps charging or
+stops and resumes as its profile declares, and never exceeds its limit.
+
+Method: a TxDefaultProfile of ``limit_a`` limits a charging session. For each test voltage the AC
+source (through the bench's safety guard) holds it on every phase for ``hold_s``, then returns to
+nominal for the declared restart delay + the response time. The profile declares the charger's
+behaviour: ``grid_undervoltage_stop_v`` / ``grid_overvoltage_stop_v`` (it stops charging outside
+that range; undeclared: it must keep charging at every test voltage) and
+``grid_restart_delay_s`` (how long it waits in range before charging again). Judged on the
+measured per-phase current:
+
+* always: highest current <= limit + tolerance from the excursion's start to the end of the
+  observation;
+* a voltage inside the declared range: lowest current >= limit - tolerance over the excursion and
+  after it (keeps charging);
+* a voltage outside it: at most ``stopped_current_a`` from ``stop_time_s`` after the excursion
+  starts until it ends (stops), and charging again (>= limit - tolerance) not earlier than the
+  declared restart delay - ``restart_tolerance_s`` and not later than restart delay + Tr after
+  nominal voltage returns;
+* within ``threshold_margin_v`` of a declared threshold either behaviour is accepted (only the
+  limit is judged).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from links.ocpp import ProfilePurpose
+from test_suites.ev_charger.conftest import FINE_SAMPLE_S, plot_series
+
+REQ = "EV-GRID-EXCURSION"
+
+
+def _behaviour(volts: float, under_v: float, over_v: float, margin_v: float) -> str:
+    """"stop", "continue" or "either" at ``volts`` for the declared thresholds."""
+    if abs(volts - under_v) <= margin_v or abs(volts - over_v) <= margin_v:
+        return "either"
+    return "stop" if volts < under_v or volts > over_v else "continue"
+
+
+@pytest.mark.requirement(REQ)
+def test_voltage_excursions(ev):
+    """Each test voltage: keep charging or stop and resume as declared, never above the limit."""
+    check = ev.check
+    limit_a = float(ev.param(REQ, "limit_a"))
+    tol = float(ev.param(REQ, "tolerance_a"))
+    tr = ev.response_time_s(REQ)
+    hold_s = float(ev.param(REQ, "hold_s"))
+    stop_time_s = float(ev.param(REQ, "stop_time_s"))
+    stopped_a = float(ev.param(REQ, "stopped_current_a"))
+    margin_v = float(ev.param(REQ, "threshold_margin_v"))
+    restart_tol_s = float(ev.param(REQ, "restart_tolerance_s"))
+    under_v = float(ev.profile.declared_value("grid_undervoltage_stop_v", 0.0))
+    over_v = float(ev.profile.declared_value("grid_overvoltage_stop_v", math.inf))
+    restart_s = float(ev.profile.declared_value("grid_restart_delay_s", 0.0))
+    expected_a = ev.expected_current_a(limit_a)
+    ev.prepare()
+    if not ev.install(REQ, ev.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, limit_a)])):
+        return
+    ev.wait(tr, sample_period_s=FINE_SAMPLE_S)
+    try:
+        for volts in [float(v) for v in ev.param(REQ, "test_voltages_v")]:
+            behaviour = _behaviour(volts, under_v, over_v, margin_v)
+            label = f"{volts:g} V ({volts / ev.v_nom_v * 100:.0f} % Un, declared: {behaviour})"
+            ev.step(f"AC source: {volts:g} V on every phase for {hold_s:g} s")
+            t0 = ev.now_s()
+            ev.ac_source.set_voltage_v(volts)
+            ev.wait(hold_s, sample_period_s=FINE_SAMPLE_S)
+            t1 = ev.now_s()
+            ev.step(f"AC source: back to {ev.v_nom_v:g} V")
+            ev.ac_source.set_voltage_v(ev.v_nom_v)
+            ev.wait(restart_s + tr, sample_period_s=FINE_SAMPLE_S)
+            t2 = ev.now_s()
+            ev.judge_at_most(REQ, f"{label}: highest current during and after the excursion", t0_s=t0, t1_s=t2,
+                             limit=limit_a + tol, detail=f"limit {limit_a:g} A + {tol:g} A")
+            if behaviour == "continue":
+                env = ev.envelope(t0, t2)
+                check.within(REQ, f"{label}: lowest current (keeps charging)", "current", "A",
+                             float(env.min_current_a.min()), ev.u_current_a, expected_a - tol, None,
+                             plot=plot_series(env.t_s, env.min_current_a, "lowest phase current / A", [t0, t1]),
+                             detail=f"declared range {under_v:g}..{over_v:g} V: no stop expected")
+            elif behaviour == "stop":
+                _judge_stop_and_restart(ev, label, t0=t0, t1=t1, t2=t2, stop_time_s=stop_time_s,
+                                        stopped_a=stopped_a, low_a=expected_a - tol, restart_s=restart_s,
+                                        restart_tol_s=restart_tol_s, tr=tr)
+    finally:
+        ev.ac_source.set_voltage_v(ev.v_nom_v)
+
+
+def _judge_stop_and_restart(ev, label: str, *, t0: float, t1: float, t2: float, stop_time_s: float,
+                            stopped_a: float, low_a: float, restart_s: float, restart_tol_s: float,
+                            tr: float) -> None:
+    check = ev.check
+    during = ev.envelope(t0 + stop_time_s, t1 - 1e-6)
+    check.within(REQ, f"{label}: highest current from {stop_time_s:g} s into the excursion (stopped)", "current",
+                 "A", float(during.max_current_a.max()), ev.u_current_a, None, stopped_a,
+                 plot=plot_series(during.t_s, during.max_current_a, "highest phase current / A", [t0, t1]),
+                 detail="outside the declared voltage range: charging stops")
+    after = ev.envelope(t1, t2)
+    charging = np.nonzero(after.min_current_a >= low_a)[0]
+    plot = plot_series(after.t_s, after.min_current_a, "lowest phase current / A",
+                       [t1 + restart_s, t1 + restart_s + tr])
+    if charging.size == 0:
+        check.require_true(REQ, f"{label}: charging resumed after nominal voltage returned", False,
+                           f"not at {low_a:g} A within {t2 - t1:g} s (declared restart delay {restart_s:g} s)",
+                           plot=plot)
+        return
+    resumed_s = float(after.t_s[charging[0]] - t1)
+    check.within(REQ, f"{label}: time from nominal voltage to charging again", "time", "s", resumed_s,
+                 FINE_SAMPLE_S, restart_s - restart_tol_s, restart_s + tr, plot=plot,
+                 detail=f"declared restart delay {restart_s:g} s; at least {low_a:g} A on every phase")

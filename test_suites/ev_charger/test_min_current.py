@@ -1,0 +1,44 @@
+"""Minimum charging current (EV-MIN-CURRENT): a limit under 6 A pauses charging, and charging
+resumes when the limit rises again.
+
+Method (IEC 61851-1 Annex A: 6 A is the lowest current a PWM pilot offers; below it the EVSE
+pauses; OCPP 1.6 §3.13): from full-power charging a TxDefaultProfile of ``below_min_a`` is
+installed: within the response time the measured per-phase current must fall to at most
+``paused_current_a`` and stay there (no silent 6 A). The same profile is then replaced by
+``resume_a``: the current must come back within +- tolerance of it within the response time.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from links.ocpp import ProfilePurpose
+from test_suites.ev_charger.conftest import FINE_SAMPLE_S
+
+REQ = "EV-MIN-CURRENT"
+
+
+@pytest.mark.requirement(REQ)
+def test_limit_below_minimum_pauses_and_resumes(ev):
+    """Below 6 A: paused (about 0 A measured); back above it: charging resumes."""
+    below_a = float(ev.param(REQ, "below_min_a"))
+    resume_a = float(ev.param(REQ, "resume_a"))
+    paused_a = float(ev.param(REQ, "paused_current_a"))
+    tol = float(ev.param(REQ, "tolerance_a"))
+    tr = ev.response_time_s(REQ)
+    hold_s = float(ev.param(REQ, "hold_s"))
+    ev.prepare()
+    profile_id = ev.next_profile_id()
+    if not ev.install(REQ, ev.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, below_a)], profile_id=profile_id)):
+        return
+    t_pause = ev.now_s()
+    ev.wait(tr + hold_s, sample_period_s=FINE_SAMPLE_S)
+    ev.judge_follow(REQ, f"limit {below_a:g} A (< {ev.param(REQ, 'min_current_a'):g} A): paused", t_change_s=t_pause,
+                    t_end_s=ev.now_s(), low=None, high=paused_a, response_time_s=tr, peak_limit=None,
+                    detail=f"paused: at most {paused_a:g} A per phase")
+    if not ev.install(REQ, ev.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, resume_a)], profile_id=profile_id)):
+        return
+    t_resume = ev.now_s()
+    ev.wait(tr + hold_s, sample_period_s=FINE_SAMPLE_S)
+    ev.judge_limit_step(REQ, f"limit {resume_a:g} A: charging resumes", t_change_s=t_resume, t_end_s=ev.now_s(),
+                        limit=resume_a, tolerance=tol, response_time_s=tr, previous_limit=paused_a)
