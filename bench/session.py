@@ -127,8 +127,15 @@ class BenchSession:
             self._open_lab_and_clock(runtime)
             self._open_instruments()
             self._open_dut_links()
-        except BaseException:
-            self.close()
+        except BaseException as exc:
+            # the record still ends with a campaign_end saying why nothing could be tested
+            error = f"{type(exc).__name__}: {exc}"
+            try:
+                self.recorder.write("event", level="error", message=f"bench could not be opened: {error}")
+            except Exception:
+                pass
+            self.close(campaign_end={"verdict": "INCONCLUSIVE", "counts": {}, "bench_time_s": self.now_s(),
+                                     "error": error})
             raise
         return self
 

@@ -1,0 +1,89 @@
+"""Issue 3 acceptance, end to end: a whole `flexbench run` of the EV-charger campaign against an
+unmodified third-party OCPP charge point (``test-ocpp`` 1.0.0 from PyPI, a pinned dev dependency, run
+as its own process exactly as published) pointed at the bench's CSMS.
+
+That charge point boots, sends one Heartbeat and hangs up; it has no EV, no smart charging and no
+meter. The campaign must come to a verdict anyway: what it does not do is a FAIL or an
+INCONCLUSIVE result in a report, never a crash of the bench. The instruments are the simulated
+lab's (no simulated device: the profile has no ``simulation`` section).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CHARGER_ID = "THIRD-PARTY-CP-1"
+PASSWORD = "third-party-campaign-pw"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _profile(tmp_path: Path, port: int) -> Path:
+    data = {
+        "format": "flexbench-device-profile/1",
+        "description": "test-ocpp 1.0.0 (PyPI) command-line charge point, unmodified",
+        "device": {"class": "ev_charger", "manufacturer": "test-ocpp", "model": "test-ocpp",
+                   "serial_number": CHARGER_ID, "firmware_version": "1.0.0"},
+        "ratings": {"rated_power_w": 11040, "nominal_voltage_v": 230, "nominal_frequency_hz": 50,
+                    "phase_count": 3, "max_current_a": 16},
+        "functions": {"smart_charging": True, "meter_values": True},
+        "declared": {"connector_id": 1},
+        "links": {"control": {"protocol": "ocpp16j", "charger_id": CHARGER_ID, "security_profile": 1,
+                              "password": PASSWORD, "host": "127.0.0.1", "port": port,
+                              "connect_timeout_s": 20.0}},
+    }
+    path = tmp_path / "third-party.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_campaign_against_an_unmodified_third_party_charge_point_ends_in_a_verdict(tmp_path: Path) -> None:
+    port = _free_port()
+    out = tmp_path / "out"
+    campaign = subprocess.Popen(
+        [sys.executable, "-m", "bench.cli", "run", "--profile", str(_profile(tmp_path, port)), "--out", str(out),
+         "--quiet"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    charge_point_runs: list[subprocess.CompletedProcess[str]] = []
+    try:
+        deadline = time.monotonic() + 20.0
+        # the charge point dials until the CSMS is listening and has taken its boot and heartbeat
+        while campaign.poll() is None and time.monotonic() < deadline:
+            run = subprocess.run([sys.executable, "-m", "test_ocpp", f"ws://127.0.0.1:{port}", CHARGER_ID,
+                                  "--no-tls", "--password", PASSWORD, "--timeout", "10"],
+                                 capture_output=True, text=True, timeout=30, check=False)
+            charge_point_runs.append(run)
+            if run.returncode == 0:
+                break
+            time.sleep(0.5)
+        stdout, stderr = campaign.communicate(timeout=600)
+    finally:
+        if campaign.poll() is None:
+            campaign.kill()
+    assert charge_point_runs and charge_point_runs[-1].returncode == 0, \
+        (charge_point_runs[-1].stdout if charge_point_runs else "never ran") + stderr[-3000:]
+    # 1 non-compliant or 2 inconclusive: a verdict, not a crash (3 would be a configuration error)
+    assert campaign.returncode in (1, 2), stdout + stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert report["verdict"] in ("NON_COMPLIANT", "INCONCLUSIVE"), report["verdict"]
+    assert verdicts and all(v in ("FAIL", "INCONCLUSIVE", "NOT_APPLICABLE", "NOT_TESTED", "ERROR")
+                            for v in verdicts.values()), verdicts
+    assert "PASS" not in verdicts.values() or report["verdict"] != "COMPLIANT"
+    record = [json.loads(line) for line in (out / "record.jsonl").read_text().splitlines()]
+    frames = [e["text"] for e in record if e["kind"] == "command" and e.get("target") == "dut"]
+    assert any('"BootNotification"' in t for t in frames), frames[:5]
+    assert any('"Heartbeat"' in t for t in frames), frames[:5]
+    assert record[-1]["kind"] == "campaign_end"
