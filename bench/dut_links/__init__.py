@@ -22,6 +22,8 @@ before anything is energised. Every frame goes to the record as
 from __future__ import annotations
 
 import importlib
+import re
+from collections.abc import Callable
 from typing import Any, Iterable
 
 OPENERS: dict[str, str] = {
@@ -68,3 +70,40 @@ def check_keys(doc: Any, name: str, cfg: dict[str, Any], allowed: Iterable[str])
 def trace_target(name: str) -> str:
     """The record's ``command.target`` for frames of link ``name``."""
     return "dut" if name == "control" else f"dut:{name}"
+
+
+def check_host(doc: Any, name: str, cfg: dict[str, Any]) -> None:
+    """An optional ``host`` key must be a non-empty host name or address."""
+    if "host" in cfg and (not isinstance(cfg["host"], str) or not cfg["host"]):
+        raise doc.error(f"links.{name}.host", "must be a host name or address")
+
+
+def check_identifier(doc: Any, name: str, cfg: dict[str, Any], key: str, pattern: re.Pattern[str],
+                     requirement: str) -> None:
+    """A required string key that must match ``pattern`` in full; ``requirement`` says what is expected."""
+    value = cfg.get(key)
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise doc.error(f"links.{name}.{key}", f"required: {requirement}")
+
+
+class LocalLinkOpener:
+    """Base of an opener with nothing to start before the lab (the bench dials the device).
+
+    Keeps ``session``, ``name``, ``cfg`` and the opened ``link`` (None until :meth:`open`).
+    """
+
+    def __init__(self, session: Any, name: str, cfg: dict[str, Any]) -> None:
+        self.session, self.name, self.cfg = session, name, cfg
+        self.link: Any = None
+
+    def before_lab(self) -> dict[str, Any]:
+        return {}
+
+    def command_trace(self) -> Callable[[str, str], None]:
+        """A trace callback writing every frame, as given, to a ``command`` line of this link's target."""
+        session, target = self.session, trace_target(self.name)
+
+        def trace(direction: str, text: str) -> None:
+            session.recorder.write("command", target=target, text=text)
+
+        return trace

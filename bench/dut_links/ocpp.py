@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.dut_links import trace_target
+from bench.dut_links import check_host, check_identifier, trace_target
 from bench.errors import LinkTimeout
 from links.ocpp import (ChargingProfileSpec, CompositeSchedule, ConfigurationKey, ConnectionEvent, CsmsConfig,
                         CsmsServer, MeterSample, OcppCallError, OcppCallTimeout, RawReply, TestPki, VariableResult,
@@ -70,10 +70,8 @@ class OcppOpener:
 
     @staticmethod
     def validate(doc: Any, name: str, cfg: dict[str, Any]) -> None:
-        charger_id = cfg.get("charger_id")
-        if not isinstance(charger_id, str) or not CHARGER_ID.fullmatch(charger_id):
-            raise doc.error(f"links.{name}.charger_id",
-                            "required: 1-48 characters of A-Z a-z 0-9 . _ ~ - (the charging station identity)")
+        check_identifier(doc, name, cfg, "charger_id", CHARGER_ID,
+                         "1-48 characters of A-Z a-z 0-9 . _ ~ - (the charging station identity)")
         _number(doc, name, cfg, "security_profile", integer=True, low=0, high=3)
         profile = cfg.get("security_profile", 0)
         password = cfg.get("password")
@@ -83,8 +81,7 @@ class OcppOpener:
                                 "characters (OCPP 2.0.1 SecurityCtrlr.BasicAuthPassword)")
         elif password is not None:
             raise doc.error(f"links.{name}.password", f"security profile {profile} uses no password")
-        if "host" in cfg and (not isinstance(cfg["host"], str) or not cfg["host"]):
-            raise doc.error(f"links.{name}.host", "must be a host name or address")
+        check_host(doc, name, cfg)
         _number(doc, name, cfg, "port", integer=True, low=0, high=65535)
         _number(doc, name, cfg, "meter_value_interval_s", integer=True, low=0)
         _number(doc, name, cfg, "heartbeat_interval_s", integer=True, low=1)

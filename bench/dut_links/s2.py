@@ -28,7 +28,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bench.dut_links import trace_target
+from bench.dut_links import check_host, check_identifier, trace_target
 from bench.errors import LinkTimeout
 from links.s2 import (CemConfig, DdbcMode, InstructionRecord, PowerEnvelope, PowerSample,
                       ReceivedMessage, RmDetails, S2CemServer, S2Timeout, StatusUpdate, Violation,
@@ -53,15 +53,12 @@ class S2Opener:
 
     @staticmethod
     def validate(doc: Any, name: str, cfg: dict[str, Any]) -> None:
-        rm_id = cfg.get("rm_id")
-        if not isinstance(rm_id, str) or not RM_ID.fullmatch(rm_id):
-            raise doc.error(f"links.{name}.rm_id",
-                            "required: 1-64 characters of A-Z a-z 0-9 . _ ~ - (the RM's URL path segment)")
+        check_identifier(doc, name, cfg, "rm_id", RM_ID,
+                         "1-64 characters of A-Z a-z 0-9 . _ ~ - (the RM's URL path segment)")
         control_type = cfg.get("control_type")
         if not isinstance(control_type, str) or control_type.upper() not in CONTROL_TYPES:
             raise doc.error(f"links.{name}.control_type", f"required: one of {', '.join(CONTROL_TYPES)}")
-        if "host" in cfg and (not isinstance(cfg["host"], str) or not cfg["host"]):
-            raise doc.error(f"links.{name}.host", "must be a host name or address")
+        check_host(doc, name, cfg)
         port = cfg.get("port", 0)
         if port != "sim" and (isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535):
             raise doc.error(f"links.{name}.port", f"must be 0..65535 or \"sim\" (a free port), got {port!r}")

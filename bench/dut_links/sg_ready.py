@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.dut_links import trace_target
+from bench.dut_links import LocalLinkOpener
 from bench.errors import ConfigError
 
 _KEYS = ("contact_1_channel", "contact_2_channel")
 
 
-class SgReadyOpener:
+class SgReadyOpener(LocalLinkOpener):
     KEYS = _KEYS
 
     @staticmethod
@@ -20,13 +20,6 @@ class SgReadyOpener:
                 raise doc.error(f"links.{name}.{key}", "required for SG-Ready contacts: a digital_io channel number")
         if cfg["contact_1_channel"] == cfg["contact_2_channel"]:
             raise doc.error(f"links.{name}.contact_2_channel", "must differ from contact_1_channel")
-
-    def __init__(self, session: Any, name: str, cfg: dict[str, Any]) -> None:
-        self.session, self.name, self.cfg = session, name, cfg
-        self.link: Any = None
-
-    def before_lab(self) -> dict[str, Any]:
-        return {}
 
     def open(self) -> Any:
         from links.sg_ready_contacts import SgReadyContactsLink, SgReadyState
@@ -40,13 +33,8 @@ class SgReadyOpener:
                 raise ConfigError(f"channel {cfg[key]} is not a contact of the digital_io unit "
                                   f"(it has {len(session.digital_io.channels)} channels)",
                                   file=session.profile.file, field=f"links.{self.name}.{key}")
-        target = trace_target(self.name)
-
-        def trace(direction: str, text: str) -> None:
-            session.recorder.write("command", target=target, text=text)
-
         link = SgReadyContactsLink(session.digital_io, int(cfg["contact_1_channel"]),
-                                   int(cfg["contact_2_channel"]), trace=trace)
+                                   int(cfg["contact_2_channel"]), trace=self.command_trace())
         link.set_state(SgReadyState.NORMAL)
         self.link = link
         if self.name == "control":

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.dut_links import trace_target
+from bench.dut_links import LocalLinkOpener
 from bench.errors import ConfigError
 
 _KEYS = ("host", "port", "unit_id", "timeout_s")
 
 
-class SunSpecOpener:
+class SunSpecOpener(LocalLinkOpener):
     KEYS = _KEYS
-
-    def __init__(self, session: Any, name: str, cfg: dict[str, Any]) -> None:
-        self.session, self.name, self.cfg = session, name, cfg
-        self.link: Any = None
-
-    def before_lab(self) -> dict[str, Any]:
-        return {}
 
     def open(self) -> Any:
         from links.sunspec_modbus import SunSpecLink
@@ -29,13 +22,8 @@ class SunSpecOpener:
             port = session.lab.ports.get("dut") if session.lab else None
         if port is None:
             raise ConfigError("no port for the DUT link", file=session.profile.file, field=f"links.{self.name}.port")
-        target = trace_target(self.name)
-
-        def trace(direction: str, text: str) -> None:
-            session.recorder.write("command", target=target, text=text)
-
         self.link = SunSpecLink(cfg.get("host", "127.0.0.1"), int(port), unit_id=int(cfg.get("unit_id", 1)),
-                                timeout_s=float(cfg.get("timeout_s", 2.0)), trace=trace)
+                                timeout_s=float(cfg.get("timeout_s", 2.0)), trace=self.command_trace())
         self.link.connect()
         self.link.discover()
         identity = self.link.read_identity()

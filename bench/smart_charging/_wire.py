@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from bench.smart_charging.model import (ChargingSchedule, CompositePeriod, CompositeSchedule,
+from bench.smart_charging.model import (ChargingProfile, ChargingSchedule, CompositePeriod, CompositeSchedule,
                                         ProfileError, ProfileKind, RateUnit, Recurrency,
                                         SchedulePeriod)
 
@@ -241,4 +241,42 @@ def schedule_period_dicts(periods_: tuple[SchedulePeriod, ...], *, with_phase_to
         if with_phase_to_use and period.phase_to_use is not None:
             entry["phase_to_use"] = period.phase_to_use
         out.append(entry)
+    return out
+
+
+def recurrency_and_validity(raw: Mapping[str, Any], path: str, kind: ProfileKind
+                            ) -> tuple[Recurrency | None, dt.datetime | None, dt.datetime | None]:
+    """A profile's recurrencyKind (required when Recurring), validFrom and validTo (after validFrom)."""
+    recurrency = choice(raw, "recurrency_kind", path, RECURRENCIES, required=False)
+    if kind is ProfileKind.RECURRING and recurrency is None:
+        raise ProfileError(join(path, "recurrency_kind"),
+                           "required when charging_profile_kind is Recurring")
+    valid_from = timestamp(raw, "valid_from", path, required=False)
+    valid_to = timestamp(raw, "valid_to", path, required=False)
+    if valid_from is not None and valid_to is not None and valid_to <= valid_from:
+        raise ProfileError(join(path, "valid_to"), "must be after valid_from")
+    return recurrency, valid_from, valid_to
+
+
+def schedule_optional_dict(schedule_: ChargingSchedule) -> dict[str, Any]:
+    """The optional fields of a ChargingSchedule on the wire: duration, startSchedule, minChargingRate."""
+    out: dict[str, Any] = {}
+    if schedule_.duration_s is not None:
+        out["duration"] = schedule_.duration_s
+    if schedule_.start_schedule is not None:
+        out["start_schedule"] = format_time(schedule_.start_schedule)
+    if schedule_.min_charging_rate is not None:
+        out["min_charging_rate"] = format_limit(schedule_.min_charging_rate)
+    return out
+
+
+def profile_optional_dict(profile: ChargingProfile) -> dict[str, Any]:
+    """The optional fields of a ChargingProfile on the wire after transactionId: recurrencyKind, validFrom, validTo."""
+    out: dict[str, Any] = {}
+    if profile.recurrency is not None:
+        out["recurrency_kind"] = profile.recurrency.value
+    if profile.valid_from is not None:
+        out["valid_from"] = format_time(profile.valid_from)
+    if profile.valid_to is not None:
+        out["valid_to"] = format_time(profile.valid_to)
     return out

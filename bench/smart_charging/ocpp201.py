@@ -65,14 +65,7 @@ def from_ocpp201(data: Any, *, path: str = "charging_profile",
         raise ProfileError(w.join(path, "charging_profile_kind"),
                            "a ChargingStationMaxProfile cannot be Relative (there is no "
                            "transaction on EVSE 0 to start from)")
-    recurrency = w.choice(raw, "recurrency_kind", path, w.RECURRENCIES, required=False)
-    if kind is ProfileKind.RECURRING and recurrency is None:
-        raise ProfileError(w.join(path, "recurrency_kind"),
-                           "required when charging_profile_kind is Recurring")
-    valid_from = w.timestamp(raw, "valid_from", path, required=False)
-    valid_to = w.timestamp(raw, "valid_to", path, required=False)
-    if valid_from is not None and valid_to is not None and valid_to <= valid_from:
-        raise ProfileError(w.join(path, "valid_to"), "must be after valid_from")
+    recurrency, valid_from, valid_to = w.recurrency_and_validity(raw, path, kind)
     tx_id = w.text(raw, "transaction_id", path, required=False)
     if tx_id is not None:
         if purpose is not Purpose.TX:
@@ -115,12 +108,7 @@ def profile_to_ocpp201(profile: ChargingProfile) -> dict[str, Any]:
                             "charging_rate_unit": schedule.unit.value,
                             "charging_schedule_period":
                                 w.schedule_period_dicts(schedule.periods, with_phase_to_use=True)}
-    if schedule.duration_s is not None:
-        body["duration"] = schedule.duration_s
-    if schedule.start_schedule is not None:
-        body["start_schedule"] = w.format_time(schedule.start_schedule)
-    if schedule.min_charging_rate is not None:
-        body["min_charging_rate"] = w.format_limit(schedule.min_charging_rate)
+    body.update(w.schedule_optional_dict(schedule))
     out: dict[str, Any] = {"id": profile.profile_id,
                            "stack_level": profile.stack_level,
                            "charging_profile_purpose": _NAMES_201[profile.purpose],
@@ -128,12 +116,7 @@ def profile_to_ocpp201(profile: ChargingProfile) -> dict[str, Any]:
                            "charging_schedule": [body]}
     if profile.transaction_id is not None:
         out["transaction_id"] = profile.transaction_id
-    if profile.recurrency is not None:
-        out["recurrency_kind"] = profile.recurrency.value
-    if profile.valid_from is not None:
-        out["valid_from"] = w.format_time(profile.valid_from)
-    if profile.valid_to is not None:
-        out["valid_to"] = w.format_time(profile.valid_to)
+    out.update(w.profile_optional_dict(profile))
     return out
 
 

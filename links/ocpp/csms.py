@@ -34,6 +34,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from bench.errors import ConfigError, LinkError
+from links._threaded_server import ThreadedServer
 from links.ocpp import fast_paths
 from links.ocpp.charge_points import CsmsChargePoint16, CsmsChargePoint201, SessionHooks
 from links.ocpp.commands import CsmsCommandsMixin
@@ -100,9 +101,12 @@ def astuple_sample(sample: MeterSample) -> tuple[Any, ...]:
             sample.value, sample.unit, sample.context)
 
 
-class CsmsServer(CsmsCommandsMixin):
+class CsmsServer(ThreadedServer, CsmsCommandsMixin):
     """OCPP CSMS with a synchronous, thread-safe API (start/stop/wait_for_charger/call/meter_values,
     the operations of CsmsCommandsMixin, disconnect/refuse_connections/send_raw)."""
+
+    _service_name = "CSMS"
+    _thread_name = "flexbench-csms"
 
     def __init__(self, config: CsmsConfig, trace: TraceCallback | None = None,
                  on_violation: Callable[[Violation], None] | None = None) -> None:
@@ -146,48 +150,13 @@ class CsmsServer(CsmsCommandsMixin):
         self._sockets: dict[str, ServerConnection] = {}
         self._refused: set[str] = set()
         self._events: list[ConnectionEvent] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._server: Server | None = None
-        self.port: int | None = None
+        self._init_thread_state()
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self, timeout_s: float = 5.0) -> int:
         """Start the loop thread and the listener; return the bound TCP port."""
         fast_paths.install()       # same verdicts and results, less CPU per message (fast_paths.py)
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            try:
-                self._server = loop.run_until_complete(self._listen())
-                self.port = self._server.sockets[0].getsockname()[1]
-            except BaseException as error:  # noqa: BLE001 - handed to the starting thread
-                errors.append(error)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-            for task in pending:           # connections that did not finish closing within stop()'s timeout
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="flexbench-csms", daemon=True)
-        self._thread.start()
-        if not ready.wait(timeout_s):
-            raise LinkError(f"CSMS did not start within {timeout_s} s")
-        if errors:
-            raise LinkError(f"CSMS could not listen on {self._config.host}:{self._config.port}: "
-                            f"{errors[0]}") from errors[0]
-        assert self.port is not None
-        return self.port
+        return super().start(timeout_s)
 
     async def _listen(self) -> Server:
         return await serve(self._on_connection, self._config.host, self._config.port,
@@ -196,31 +165,8 @@ class CsmsServer(CsmsCommandsMixin):
                            process_request=self._gate.process_request, ssl=self._ssl,
                            ping_interval=None)
 
-    def stop(self, timeout_s: float = 5.0) -> None:
-        """Close every connection and the listener, then end the loop thread."""
-        loop, server = self._loop, self._server
-        if loop is None or server is None or not loop.is_running():
-            return
-
-        async def shutdown() -> None:
-            server.close()                 # closes every connection with 1001 "going away"
-            await server.wait_closed()
-
-        try:
-            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout_s)
-        except FutureTimeout:
-            pass
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            if self._thread is not None:
-                self._thread.join(timeout_s)
-
-    def __enter__(self) -> CsmsServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _listen_address(self) -> tuple[str, int]:
+        return self._config.host, self._config.port
 
     # ---- one connection ----------------------------------------------------------------------
     async def _on_connection(self, ws: ServerConnection) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import http
-import threading
 import urllib.parse
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -36,6 +35,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from bench.errors import LinkError
+from links._threaded_server import ThreadedServer
 from links.s2 import messages
 from links.s2.codec import control_type_name, control_type_short
 from links.s2.messages import EnvelopeElement, PowerEnvelope
@@ -83,8 +83,11 @@ class DdbcMode:
     power_ranges_w: tuple[tuple[str, float, float], ...] = field(default=())
 
 
-class S2CemServer:
+class S2CemServer(ThreadedServer):
     """S2 CEM with a synchronous, thread-safe API (see the module docstring)."""
+
+    _service_name = "S2 CEM"
+    _thread_name = "flexbench-s2-cem"
 
     def __init__(self, config: CemConfig, trace: TraceCallback | None = None) -> None:
         self._config = config
@@ -93,79 +96,17 @@ class S2CemServer:
         self._session: RmSession | None = None
         self._session_count = 0
         self._refusing = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._server: Server | None = None
-        self.port: int | None = None
+        self._init_thread_state()
 
     # ---- lifecycle ---------------------------------------------------------------------------
-    def start(self, timeout_s: float = 5.0) -> int:
-        """Start the loop thread and the listener; return the bound TCP port."""
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            try:
-                self._server = loop.run_until_complete(self._listen())
-                self.port = self._server.sockets[0].getsockname()[1]
-            except BaseException as error:  # noqa: BLE001 - handed to the starting thread
-                errors.append(error)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            leftovers = [task for task in asyncio.all_tasks(loop) if not task.done()]
-            for task in leftovers:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="flexbench-s2-cem", daemon=True)
-        self._thread.start()
-        if not ready.wait(timeout_s):
-            raise LinkError(f"S2 CEM did not start within {timeout_s} s")
-        if errors:
-            raise LinkError(f"S2 CEM could not listen on {self._config.host}:{self._config.port}: "
-                            f"{errors[0]}") from errors[0]
-        assert self.port is not None
-        return self.port
-
     async def _listen(self) -> Server:
         # ping_interval=None: liveness is the S2 session's business; pings would add wall-time
         # behaviour to a virtual-time campaign.
         return await serve(self._on_connection, self._config.host, self._config.port,
                            process_request=self._admit, ping_interval=None, close_timeout=1.0)
 
-    def stop(self, timeout_s: float = 5.0) -> None:
-        """Close the connection and the listener, then end the loop thread."""
-        loop, server = self._loop, self._server
-        if loop is None or server is None or not loop.is_running():
-            return
-
-        async def shutdown() -> None:
-            server.close()
-            await server.wait_closed()
-
-        try:
-            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout_s)
-        except FutureTimeout:
-            pass
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            if self._thread is not None:
-                self._thread.join(timeout_s)
-
-    def __enter__(self) -> S2CemServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _listen_address(self) -> tuple[str, int]:
+        return self._config.host, self._config.port
 
     @property
     def url(self) -> str:

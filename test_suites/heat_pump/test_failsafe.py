@@ -24,7 +24,8 @@ import pytest
 
 from bench.errors import BenchError
 from test_suites.heat_pump.judging import SAMPLE_S, judge_settles_below, series_plot, wait_fine_then_coarse
-from test_suites.heat_pump.test_power_limit import PEBC, ensure_control_type, lift_modbus_limit, pebc_max_upper_w
+from test_suites.heat_pump.test_power_limit import (ensure_control_type, lift_modbus_limit, pebc_max_upper_w,
+                                                    s2_offering_pebc)
 
 RECONNECT_POLL_S = 5.0
 
@@ -111,12 +112,7 @@ def test_s2_connection_loss_failsafe(hp_step, check):
     """S2 connection lost -> failsafe limit within the timeout; reconnection keeps it; a new instruction ends it."""
     req = "HP-FAILSAFE-S2"
     hp = hp_step
-    s2 = hp.s2
-    if s2 is None:
-        pytest.skip("NOT_APPLICABLE: the profile declares no S2 link")
-    details = s2.details()
-    if details is None or PEBC not in details.available_control_types:
-        pytest.skip("NOT_APPLICABLE: the S2 resource manager offers no PEBC to leave failsafe with")
+    s2, _ = s2_offering_pebc(hp, "the S2 resource manager offers no PEBC to leave failsafe with")
     timeout_s = hp.declared("s2_failsafe_timeout_s", req, "connection_timeout_s")
     tr = hp.declared("failsafe_response_time_s", req, "response_time_s")
     tol_w = hp.pct_of_rated_w(hp.param(req, "tolerance_pct_rated"))

@@ -53,6 +53,18 @@ def pebc_max_upper_w(s2: Any, fallback_w: float) -> float:
     return fallback_w
 
 
+def s2_offering_pebc(hp: Any, no_pebc: str) -> tuple[Any, Any]:
+    """The profile's S2 link and the RM's details; NOT_APPLICABLE (skip) without an S2 link, or with
+    ``no_pebc`` as the reason when the resource manager offers no PEBC."""
+    s2 = hp.s2
+    if s2 is None:
+        pytest.skip("NOT_APPLICABLE: the profile declares no S2 link")
+    details = s2.details()
+    if details is None or PEBC not in details.available_control_types:
+        pytest.skip(f"NOT_APPLICABLE: {no_pebc}")
+    return s2, details
+
+
 def ensure_control_type(s2: Any, short: str) -> None:
     if s2.selected_control_type() != short:
         s2.select_control_type(short)
@@ -99,12 +111,7 @@ def test_s2_pebc_limit_steps(hp_step, check):
     """Stepped PEBC upper limits are acknowledged and followed within delay + response time."""
     req = "HP-LIMIT-S2"
     hp = hp_step
-    s2 = hp.s2
-    if s2 is None:
-        pytest.skip("NOT_APPLICABLE: the profile declares no S2 link")
-    details = s2.details()
-    if details is None or PEBC not in details.available_control_types:
-        pytest.skip("NOT_APPLICABLE: the S2 resource manager does not offer PEBC")
+    s2, details = s2_offering_pebc(hp, "the S2 resource manager does not offer PEBC")
     delay_s = details.instruction_processing_delay_ms / 1000.0
     tr = delay_s + hp.declared("power_limit_response_time_s", req, "response_time_s")
     tol_w = hp.pct_of_rated_w(hp.param(req, "tolerance_pct_rated"))

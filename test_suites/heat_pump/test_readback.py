@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from test_suites.heat_pump.judging import series_plot
+
 REQ = "HP-READBACK"
 SAMPLE_S = 1.0
 
@@ -85,7 +87,6 @@ def _judge(hp: Any, check: Any, source: str, pairs: list[tuple[float, float, flo
     worst = int(np.argmax(deviation))
     check.within(REQ, f"largest |readback - analyzer| ({source})", "power_deviation", "W", float(deviation[worst]),
                  hp.u_power_w, None, limit_w,
-                 plot={"type": "series", "x_label": "bench time / s", "y_label": "consumption / W",
-                       "t_s": t.tolist(), "y": readback.tolist(), "window": [float(t[0]), float(t[-1])]},
+                 plot=series_plot(t, readback, [float(t[0]), float(t[-1])]),
                  detail=f"{len(pairs)} readings; at {t[worst]:.0f} s readback {readback[worst]:.0f} W, analyzer "
                         f"{measured[worst]:.0f} W; declared accuracy {accuracy_w:.0f} W + analyzer U")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import threading
 from typing import Any
 
 from bench.sim.modbus_map.server import (
     ExceptionReply, ModbusMapServerHandle, start_modbus_map_rtu, start_modbus_map_tcp,
 )
+from background_loop import BackgroundLoop
 from links.modbus_map import RegisterMap, parse_register_map
 
 #: a heat pump's vendor map: control registers, SG-Ready mode, watchdog, readbacks (sunssf-scaled)
@@ -71,37 +70,16 @@ class DictBackend:
         self.values[name] = value
 
 
-class LabLoop:
+class LabLoop(BackgroundLoop):
     """The lab's single asyncio loop, on a background thread for the synchronous link."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="lab-loop", daemon=True)
-        self._thread.start()
-        self._handles: list[ModbusMapServerHandle] = []
-
-    def run(self, coro: Any, timeout_s: float = 5.0) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout_s)
 
     def serve_tcp(self, register_map: RegisterMap, backend: Any, port: int = 0,
                   unit_id: int | None = None) -> tuple[ModbusMapServerHandle, int]:
         handle, bound = self.run(start_modbus_map_tcp(register_map, backend, "127.0.0.1", port, unit_id=unit_id))
-        self._handles.append(handle)
+        self.keep(handle)
         return handle, bound
 
     def serve_rtu(self, register_map: RegisterMap, backend: Any) -> tuple[ModbusMapServerHandle, str]:
         handle, path = self.run(start_modbus_map_rtu(register_map, backend))
-        self._handles.append(handle)
+        self.keep(handle)
         return handle, path
-
-    def stop(self, handle: ModbusMapServerHandle) -> None:
-        self.run(handle.close())
-        if handle in self._handles:
-            self._handles.remove(handle)
-
-    def shutdown(self) -> None:
-        for handle in list(self._handles):
-            self.stop(handle)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(5)
-        self.loop.close()

@@ -8,29 +8,10 @@ import pytest
 from bench.sim.devices.heat_pump import SgReadyState, build_heat_pump, sg_ready_state
 from bench.sim.devices.heat_pump_knobs import SimSettingError
 from bench.sim.lab import LabSpec, SpecError, _build_device
-from bench.sim.physics import GridSourceState, Physics, TerminalConditions
+from bench.sim.physics import GridSourceState, Physics
 from links.sg_ready_contacts import SgReadyContactsLink
 from links.sg_ready_contacts import SgReadyState as LinkState
-
-DT_S = 0.02
-
-
-class Stepper:
-    def __init__(self, **knobs: object) -> None:
-        self.hp = build_heat_pump({}, dict(knobs))
-        self.t_s = 0.0
-
-    def run(self, duration_s: float, closed: tuple[int, ...] = (), volts: float = 230.0) -> list[float]:
-        """Step ``duration_s``; consumption once per second."""
-        term = TerminalConditions((volts,) * 3, 50.0, 0.0, frozenset(closed))
-        out = []
-        steps_per_s = round(1 / DT_S)
-        for i in range(round(duration_s / DT_S)):
-            self.t_s += DT_S
-            self.hp.step(self.t_s, DT_S, term)
-            if (i + 1) % steps_per_s == 0:
-                out.append(self.hp.consumption_w())
-        return out
+from sim_stepping import HeatPumpStepper
 
 
 def test_contact_positions_map_to_sg_ready_states():
@@ -41,7 +22,7 @@ def test_contact_positions_map_to_sg_ready_states():
 
 
 def test_consumer_power_is_negative_in_the_export_positive_convention():
-    s = Stepper()
+    s = HeatPumpStepper()
     s.run(120)
     out = s.hp.output()
     assert all(p < -100.0 for p in out.active_power_w)
@@ -49,7 +30,7 @@ def test_consumer_power_is_negative_in_the_export_positive_convention():
 
 
 def test_states_drive_consumption():
-    s = Stepper()
+    s = HeatPumpStepper()
     normal = s.run(300)[-1]
     assert 750.0 < normal < 3000.0
     block = s.run(60, (301,))
@@ -63,13 +44,13 @@ def test_states_drive_consumption():
 
 
 def test_no_power_without_ac():
-    s = Stepper()
+    s = HeatPumpStepper()
     s.run(60)
     assert s.run(1, volts=0.0)[-1] == 0.0
 
 
 def test_block_ends_after_the_block_limit():
-    s = Stepper(block_limit_s=600.0)
+    s = HeatPumpStepper(block_limit_s=600.0)
     s.run(300)
     block = s.run(900, (301,))
     assert block[600] == pytest.approx(20.0)
@@ -82,13 +63,13 @@ def test_block_ends_after_the_block_limit():
     ({"boost_ignored": True}, (302,), 120, lambda w: w < 1500.0),
 ])
 def test_knobs_break_their_state(knobs, closed, after_s, predicate):
-    s = Stepper(**knobs)
+    s = HeatPumpStepper(**knobs)
     s.run(300)
     assert predicate(s.run(after_s, closed)[-1])
 
 
 def test_keeps_blocking_after_release():
-    s = Stepper(keeps_blocking_after_release=True)
+    s = HeatPumpStepper(keeps_blocking_after_release=True)
     s.run(300)
     s.run(600, (301,))
     assert s.run(600)[-1] == pytest.approx(20.0)

@@ -11,38 +11,18 @@ from bench.sim.devices.heat_pump import (
     HeatPumpMode,
     HeatPumpS2Backend,
     HeatPumpStatus,
-    build_heat_pump,
 )
-from bench.sim.physics import TerminalConditions
+from sim_stepping import HeatPumpStepper
 
-DT_S = 0.02
 STANDBY_W = 20.0
 FORCED = (301, 302)          # SG-Ready state 4
 DIMMING = 303                # §14a control-box contact (default channel)
 
 
-class Stepper:
-    def __init__(self, parameters: dict | None = None, **knobs: object) -> None:
-        self.hp = build_heat_pump(parameters or {}, dict(knobs))
-        self.t_s = 0.0
-
-    def run(self, duration_s: float, closed: tuple[int, ...] = (), volts: float = 230.0) -> list[float]:
-        """Step ``duration_s``; consumption (W) at the end of every second."""
-        term = TerminalConditions((volts,) * 3, 50.0, 0.0, frozenset(closed))
-        out = []
-        per_s = round(1 / DT_S)
-        for i in range(round(duration_s / DT_S)):
-            self.t_s += DT_S
-            self.hp.step(self.t_s, DT_S, term)
-            if (i + 1) % per_s == 0:
-                out.append(self.hp.consumption_w())
-        return out
-
-
 @pytest.fixture
-def warm() -> Stepper:
+def warm() -> HeatPumpStepper:
     """A default 3 kW unit in steady normal operation (≈ 1276 W)."""
-    s = Stepper()
+    s = HeatPumpStepper()
     s.run(300)
     return s
 
@@ -81,7 +61,7 @@ def test_lifted_limit_restores_softly_without_rebound(warm):
 
 
 def test_knob_surge_after_limit_rebounds_above_the_pre_limit_power():
-    s = Stepper(surge_after_limit=2.0)
+    s = HeatPumpStepper(surge_after_limit=2.0)
     s.run(300)
     before = s.hp.consumption_w()
     s.hp.write_power_limit(500.0)
@@ -91,7 +71,7 @@ def test_knob_surge_after_limit_rebounds_above_the_pre_limit_power():
 
 
 def test_knob_ignores_power_limit_keeps_running_but_reads_back_the_limit():
-    s = Stepper(ignores_power_limit=True)
+    s = HeatPumpStepper(ignores_power_limit=True)
     s.run(300)
     before = s.hp.consumption_w()
     s.hp.write_power_limit(800.0)
@@ -100,7 +80,7 @@ def test_knob_ignores_power_limit_keeps_running_but_reads_back_the_limit():
 
 
 def test_knob_limit_response_time_factor_slows_the_limit():
-    s = Stepper(limit_response_time_factor=4.0)            # 20 s
+    s = HeatPumpStepper(limit_response_time_factor=4.0)            # 20 s
     s.run(300)
     s.hp.write_power_limit(800.0)
     trace = s.run(30)
@@ -110,13 +90,13 @@ def test_knob_limit_response_time_factor_slows_the_limit():
 
 def test_negative_limit_is_refused():
     with pytest.raises(ValueError, match="negative"):
-        Stepper().hp.write_power_limit(-1.0)
+        HeatPumpStepper().hp.write_power_limit(-1.0)
 
 
 # --- §14a dimming contact -----------------------------------------------------------------------
 
 def test_dimming_contact_limits_a_large_unit_to_4200_w_and_releases():
-    s = Stepper({"rated_power_w": 9000.0})
+    s = HeatPumpStepper({"rated_power_w": 9000.0})
     s.run(300)
     assert s.run(120, FORCED)[-1] == pytest.approx(9020.0)
     dimmed = s.run(60, FORCED + (DIMMING,))
@@ -136,7 +116,7 @@ def test_dimming_does_nothing_to_a_unit_below_the_floor(warm):
                          ids=["knob ignores_dimming", "no dimming input"])
 def test_dimming_contact_ignored(settings):
     parameters, knobs = settings
-    s = Stepper({"rated_power_w": 9000.0, **parameters}, **knobs)
+    s = HeatPumpStepper({"rated_power_w": 9000.0, **parameters}, **knobs)
     s.run(300)
     s.run(120, FORCED)
     assert s.run(60, FORCED + (DIMMING,))[-1] == pytest.approx(9020.0)
@@ -156,7 +136,7 @@ def test_s2_envelope_upper_bound_limits_and_lower_bound_forces_consumption(warm)
 
 
 def test_s2_envelope_knob_ignores_power_limit():
-    s = Stepper(ignores_power_limit=True)
+    s = HeatPumpStepper(ignores_power_limit=True)
     s.run(300)
     HeatPumpS2Backend(s.hp).apply_pebc_envelope(800.0, None)
     assert s.run(60)[-1] > 1200.0
@@ -164,8 +144,8 @@ def test_s2_envelope_knob_ignores_power_limit():
 
 # --- failsafe: Modbus heartbeat ------------------------------------------------------------------
 
-def _under_modbus_control(**knobs: object) -> Stepper:
-    s = Stepper({"failsafe_limit_w": 500.0}, **knobs)
+def _under_modbus_control(**knobs: object) -> HeatPumpStepper:
+    s = HeatPumpStepper({"failsafe_limit_w": 500.0}, **knobs)
     s.run(300)
     s.hp.heartbeat()
     s.hp.write_power_limit(3000.0)
@@ -173,7 +153,7 @@ def _under_modbus_control(**knobs: object) -> Stepper:
 
 
 def test_watchdog_is_not_armed_before_the_first_heartbeat():
-    s = Stepper({"failsafe_limit_w": 500.0})
+    s = HeatPumpStepper({"failsafe_limit_w": 500.0})
     s.run(400)
     assert not s.hp.failsafe_active
     assert s.hp.consumption_w() > 1200.0
@@ -237,7 +217,7 @@ def test_failsafe_limit_is_writable():
 # --- failsafe: S2 connection ----------------------------------------------------------------------
 
 def test_s2_connection_loss_enters_failsafe_after_the_timeout_and_a_new_instruction_leaves_it():
-    s = Stepper({"failsafe_limit_w": 500.0})
+    s = HeatPumpStepper({"failsafe_limit_w": 500.0})
     s.run(300)
     s2 = HeatPumpS2Backend(s.hp)
     s2.on_connection_restored()                                 # session up
@@ -261,7 +241,7 @@ def test_s2_connection_loss_enters_failsafe_after_the_timeout_and_a_new_instruct
 @pytest.mark.parametrize(("knobs", "expect_failsafe"), [({"no_failsafe": True}, False),
                                                         ({"failsafe_never_left": True}, True)])
 def test_s2_failsafe_knobs(knobs, expect_failsafe):
-    s = Stepper({"failsafe_limit_w": 500.0}, **knobs)
+    s = HeatPumpStepper({"failsafe_limit_w": 500.0}, **knobs)
     s2 = HeatPumpS2Backend(s.hp)
     s2.on_connection_restored()
     s.run(60)
@@ -276,7 +256,7 @@ def test_s2_failsafe_knobs(knobs, expect_failsafe):
 # --- hybrid variant -----------------------------------------------------------------------------------
 
 def test_hybrid_gas_mode_drops_electric_power_and_keeps_the_heat():
-    s = Stepper({"hybrid": True})
+    s = HeatPumpStepper({"hybrid": True})
     s.run(300)
     heat_before = s.hp.heat_output_w()
     setpoint = s.hp.buffer_setpoint_c()
@@ -293,7 +273,7 @@ def test_hybrid_gas_mode_drops_electric_power_and_keeps_the_heat():
 
 
 def test_knob_hybrid_does_not_switch():
-    s = Stepper({"hybrid": True}, hybrid_does_not_switch=True)
+    s = HeatPumpStepper({"hybrid": True}, hybrid_does_not_switch=True)
     s.run(300)
     s.hp.write_operating_mode(HeatPumpMode.GAS)
     assert s.run(60)[-1] > 1200.0
@@ -303,11 +283,11 @@ def test_knob_hybrid_does_not_switch():
 
 def test_gas_mode_needs_the_hybrid_variant():
     with pytest.raises(ValueError, match="hybrid"):
-        Stepper().hp.write_operating_mode(HeatPumpMode.GAS)
+        HeatPumpStepper().hp.write_operating_mode(HeatPumpMode.GAS)
 
 
 def test_s2_ddbc_operation_modes_switch_a_hybrid():
-    s = Stepper({"hybrid": True})
+    s = HeatPumpStepper({"hybrid": True})
     s.run(300)
     s2 = HeatPumpS2Backend(s.hp)
     assert s2.control_types() == ["PEBC", "DDBC"]

@@ -9,31 +9,12 @@ import pytest
 from bench.sim.devices.heat_pump import HeatPumpStatus, build_heat_pump
 from bench.sim.devices.heat_pump_knobs import SimSettingError
 from bench.sim.physics import GridSourceState, Physics, TerminalConditions
-
-DT_S = 0.02
-
-
-class Stepper:
-    def __init__(self, parameters: dict | None = None, **knobs: object) -> None:
-        self.hp = build_heat_pump(parameters or {}, dict(knobs))
-        self.t_s = 0.0
-
-    def run(self, duration_s: float, volts: float = 230.0) -> list[float]:
-        """Step ``duration_s`` at ``volts`` on every phase; consumption (W) at the end of every second."""
-        term = TerminalConditions((volts,) * 3, 50.0, 0.0)
-        out = []
-        per_s = round(1 / DT_S)
-        for i in range(round(duration_s / DT_S)):
-            self.t_s += DT_S
-            self.hp.step(self.t_s, DT_S, term)
-            if (i + 1) % per_s == 0:
-                out.append(self.hp.consumption_w())
-        return out
+from sim_stepping import DT_S, HeatPumpStepper
 
 
 @pytest.fixture
-def warm() -> Stepper:
-    s = Stepper()
+def warm() -> HeatPumpStepper:
+    s = HeatPumpStepper()
     s.run(300)
     return s
 
@@ -74,7 +55,7 @@ def test_undervoltage_stops_and_restarts_after_the_minimum_off_time(warm):
 
 
 def test_knob_stops_at_207v():
-    s = Stepper(stops_at_207v=True)
+    s = HeatPumpStepper(stops_at_207v=True)
     s.run(300)
     assert s.run(10, volts=207.0)[-1] == pytest.approx(20.0)
     assert s.hp.status() == HeatPumpStatus.UNDERVOLTAGE
@@ -85,7 +66,7 @@ def test_knob_stops_at_207v():
 
 
 def test_knob_ignores_min_off_time_on_restart():
-    s = Stepper(ignores_min_off_time_on_restart=True)
+    s = HeatPumpStepper(ignores_min_off_time_on_restart=True)
     s.run(300)
     s.run(10, volts=183.0)
     assert s.hp.undervoltage_stopped
@@ -99,7 +80,7 @@ def test_ac_absent_is_off_not_undervoltage(warm):
 
 
 def test_daily_outdoor_temperature_drives_the_heat_demand():
-    s = Stepper({"outdoor_temperature_c": 0.0, "outdoor_daily_amplitude_k": 6.0, "outdoor_coldest_hour": 0.0})
+    s = HeatPumpStepper({"outdoor_temperature_c": 0.0, "outdoor_daily_amplitude_k": 6.0, "outdoor_coldest_hour": 0.0})
     assert s.hp.outdoor_c == pytest.approx(-6.0)               # bench time 0 at local midnight
     assert s.hp.outdoor_temperature_c(6 * 3600.0) == pytest.approx(0.0, abs=1e-9)
     assert s.hp.outdoor_temperature_c(12 * 3600.0) == pytest.approx(6.0)

@@ -22,27 +22,22 @@ from bench.sim.devices.registry import DeviceContext
 from bench.sim.physics import TerminalConditions
 from links.modbus_map import ModbusMapLink, parse_register_map
 from links.modbus_map.wire import RtuTransport
+from sim_stepping import DT_S, DeviceStepper
 
-DT_S = 0.02
 STANDBY_W = 10.0
 
 
-class Stepper:
+class Stepper(DeviceStepper):
     def __init__(self, parameters: dict | None = None, **knobs: object) -> None:
         self.b = build_home_battery(parameters or {}, dict(knobs))
-        self.t_s = 0.0
+        super().__init__(self.b)
+
+    def reading(self) -> float:
+        return self.b.active_power_w()
 
     def run(self, duration_s: float, volts: float = 230.0) -> list[float]:
         """Step ``duration_s``; AC power (W, export positive) at the end of every second."""
-        term = TerminalConditions((volts,) * 3, 50.0, 0.0)
-        out = []
-        per_s = round(1 / DT_S)
-        for i in range(round(duration_s / DT_S)):
-            self.t_s += DT_S
-            self.b.step(self.t_s, DT_S, term)
-            if (i + 1) % per_s == 0:
-                out.append(self.b.active_power_w())
-        return out
+        return self.step_for(duration_s, TerminalConditions((volts,) * 3, 50.0, 0.0))
 
 
 def test_follows_setpoints_after_the_response_time_and_ramp():

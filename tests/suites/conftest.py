@@ -118,6 +118,13 @@ class Lab:
     def run(self, **kwargs: Any) -> CampaignResult:
         return run_campaign(self.tmp_path, **kwargs)
 
+    def run_reference(self, reference: Path, knobs: dict[str, Any],
+                      requirements: list[str] | None = None) -> CampaignResult:
+        """A campaign on a copy of the ``reference`` profile with ``knobs`` (its simulation parameters kept)."""
+        parameters = yaml.safe_load(reference.read_text())["simulation"]["parameters"]
+        return self.run(profile=self.profile(knobs=knobs, parameters=parameters, reference=reference),
+                        requirements=requirements)
+
     def command(self, *, profile: Path | None = None, bench: Path | None = None,
                 requirements: list[str] | None = None, out_name: str = "out") -> list[str]:
         cmd = [sys.executable, "-m", "bench.cli", "run", "--profile", str(profile or REFERENCE_PROFILE),

@@ -19,13 +19,6 @@ APPLICABLE = ["HP-SGREADY-NORMAL", "HP-SGREADY-BLOCK", "HP-SGREADY-RELEASE", "HP
 NOT_APPLICABLE = ["HP-FAILSAFE-MODBUS"]
 
 
-def _campaign(lab: Any, knobs: dict[str, Any], requirements: list[str] | None = None) -> Any:
-    """A campaign on a copy of the reference profile with ``knobs`` (its simulation parameters kept)."""
-    parameters = yaml.safe_load(PROFILE.read_text())["simulation"]["parameters"]
-    return lab.run(profile=lab.profile(knobs=knobs, parameters=parameters, reference=PROFILE),
-                   requirements=requirements)
-
-
 def _rtu_only_profile(tmp_path: Path, knobs: dict[str, Any], name: str) -> Path:
     """The hybrid profile without its S2 link: the Modbus RTU map becomes the control link."""
     data = yaml.safe_load(PROFILE.read_text())
@@ -38,7 +31,7 @@ def _rtu_only_profile(tmp_path: Path, knobs: dict[str, Any], name: str) -> Path:
 
 
 def test_compliant_hybrid_heat_pump_is_compliant(lab):
-    result = _campaign(lab, {})
+    result = lab.run_reference(PROFILE, {})
     assert result.exit_code == 0, result.stdout + result.stderr[-3000:]
     assert result.report["verdict"] == "COMPLIANT"
     assert result.verdicts() == {**{rid: "PASS" for rid in APPLICABLE},
@@ -50,7 +43,7 @@ def test_compliant_hybrid_heat_pump_is_compliant(lab):
     ("HP-UNDERVOLTAGE", {"ignores_min_off_time_on_restart": True}),  # restarts ~120 s after the stop < 300 s
 ], ids=lambda v: v if isinstance(v, str) else ",".join(f"{k}={x}" for k, x in v.items()))
 def test_fault_knob_fails_its_requirement(lab, requirement, knobs):
-    result = _campaign(lab, knobs, [requirement])
+    result = lab.run_reference(PROFILE, knobs, [requirement])
     assert result.exit_code == 1, result.stdout + result.stderr[-3000:]
     assert result.verdict(requirement) == "FAIL"
 

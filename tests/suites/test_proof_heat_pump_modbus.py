@@ -6,10 +6,8 @@ requirement only; knobs just inside the declared limits still PASS."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 PROFILE = Path(__file__).resolve().parents[2] / "device_profiles" / "sim-heat-pump-modbus.yaml"
 APPLICABLE = ["HP-SGREADY-NORMAL", "HP-SGREADY-BLOCK", "HP-SGREADY-RELEASE", "HP-SGREADY-BOOST",
@@ -18,15 +16,8 @@ APPLICABLE = ["HP-SGREADY-NORMAL", "HP-SGREADY-BLOCK", "HP-SGREADY-RELEASE", "HP
 NOT_APPLICABLE = ["HP-LIMIT-S2", "HP-FAILSAFE-S2", "HP-HYBRID-SWITCH"]
 
 
-def _campaign(lab: Any, knobs: dict[str, Any], requirements: list[str] | None = None) -> Any:
-    """A campaign on a copy of the reference profile with ``knobs`` (its simulation parameters kept)."""
-    parameters = yaml.safe_load(PROFILE.read_text())["simulation"]["parameters"]
-    return lab.run(profile=lab.profile(knobs=knobs, parameters=parameters, reference=PROFILE),
-                   requirements=requirements)
-
-
 def test_compliant_modbus_heat_pump_is_compliant(lab):
-    result = _campaign(lab, {})
+    result = lab.run_reference(PROFILE, {})
     assert result.exit_code == 0, result.stdout + result.stderr[-3000:]
     assert result.report["verdict"] == "COMPLIANT"
     assert result.verdicts() == {**{rid: "PASS" for rid in APPLICABLE},
@@ -47,14 +38,14 @@ def test_compliant_modbus_heat_pump_is_compliant(lab):
     ({"surge_after_limit": 1.6}, ["HP-LIMIT-MODBUS"]),   # rebound above P2 + 5 % Prated when lifted
 ], ids=lambda v: ",".join(v) if isinstance(v, list) else ",".join(f"{k}={x}" for k, x in v.items()))
 def test_fault_knobs_fail_their_requirements(lab, knobs, requirements):
-    result = _campaign(lab, knobs, requirements)
+    result = lab.run_reference(PROFILE, knobs, requirements)
     assert result.exit_code == 1, result.stdout + result.stderr[-3000:]
     assert {rid: result.verdict(rid) for rid in requirements} == {rid: "FAIL" for rid in requirements}
 
 
 def test_slow_limit_response_just_inside_passes(lab):
     """Acting on a limit / the §14a contact after 20 s (+ a few s of ramp) is inside the declared 30 s."""
-    result = _campaign(lab, {"limit_response_time_factor": 4.0}, ["HP-LIMIT-MODBUS", "HP-14A-DIMMING"])
+    result = lab.run_reference(PROFILE, {"limit_response_time_factor": 4.0}, ["HP-LIMIT-MODBUS", "HP-14A-DIMMING"])
     assert result.exit_code == 2, result.stdout + result.stderr[-3000:]   # subset campaign: INCONCLUSIVE
     assert result.verdict("HP-LIMIT-MODBUS") == "PASS"
     assert result.verdict("HP-14A-DIMMING") == "PASS"

@@ -6,10 +6,8 @@ it breaks (docs/simulated-devices.md, "Heat pump")."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 PROFILE = Path(__file__).resolve().parents[2] / "device_profiles" / "sim-heat-pump-s2.yaml"
 APPLICABLE = ["HP-SGREADY-NORMAL", "HP-SGREADY-BLOCK", "HP-SGREADY-RELEASE", "HP-SGREADY-BOOST",
@@ -18,15 +16,8 @@ APPLICABLE = ["HP-SGREADY-NORMAL", "HP-SGREADY-BLOCK", "HP-SGREADY-RELEASE", "HP
 NOT_APPLICABLE = ["HP-LIMIT-MODBUS", "HP-FAILSAFE-MODBUS", "HP-HYBRID-SWITCH"]
 
 
-def _campaign(lab: Any, knobs: dict[str, Any], requirements: list[str] | None = None) -> Any:
-    """A campaign on a copy of the reference profile with ``knobs`` (its simulation parameters kept)."""
-    parameters = yaml.safe_load(PROFILE.read_text())["simulation"]["parameters"]
-    return lab.run(profile=lab.profile(knobs=knobs, parameters=parameters, reference=PROFILE),
-                   requirements=requirements)
-
-
 def test_compliant_s2_heat_pump_is_compliant(lab):
-    result = _campaign(lab, {})
+    result = lab.run_reference(PROFILE, {})
     assert result.exit_code == 0, result.stdout + result.stderr[-3000:]
     assert result.report["verdict"] == "COMPLIANT"
     assert result.verdicts() == {**{rid: "PASS" for rid in APPLICABLE},
@@ -46,6 +37,6 @@ def test_compliant_s2_heat_pump_is_compliant(lab):
     ({"failsafe_left_on_reconnect": True}, ["HP-FAILSAFE-S2"]),     # leaves before a new instruction
 ], ids=lambda v: ",".join(v) if isinstance(v, list) else ",".join(f"{k}={x}" for k, x in v.items()))
 def test_fault_knobs_fail_their_requirements(lab, knobs, requirements):
-    result = _campaign(lab, knobs, requirements)
+    result = lab.run_reference(PROFILE, knobs, requirements)
     assert result.exit_code == 1, result.stdout + result.stderr[-3000:]
     assert {rid: result.verdict(rid) for rid in requirements} == {rid: "FAIL" for rid in requirements}

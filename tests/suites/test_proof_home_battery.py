@@ -6,24 +6,15 @@ the declared response time still PASSes."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 PROFILE = Path(__file__).resolve().parents[2] / "device_profiles" / "sim-home-battery.yaml"
 ALL = ["BAT-SETPOINT", "BAT-SOC-LIMITS", "BAT-READBACK", "BAT-FAILSAFE"]
 
 
-def _campaign(lab: Any, knobs: dict[str, Any], requirements: list[str] | None = None) -> Any:
-    """A campaign on a copy of the reference profile with ``knobs`` (its simulation parameters kept)."""
-    parameters = yaml.safe_load(PROFILE.read_text())["simulation"]["parameters"]
-    return lab.run(profile=lab.profile(knobs=knobs, parameters=parameters, reference=PROFILE),
-                   requirements=requirements)
-
-
 def test_compliant_home_battery_is_compliant(lab):
-    result = _campaign(lab, {})
+    result = lab.run_reference(PROFILE, {})
     assert result.exit_code == 0, result.stdout + result.stderr[-3000:]
     assert result.report["verdict"] == "COMPLIANT"
     assert result.verdicts() == {rid: "PASS" for rid in ALL}
@@ -40,13 +31,13 @@ def test_compliant_home_battery_is_compliant(lab):
     ({"failsafe_left_on_heartbeat": True}, ["BAT-FAILSAFE"]),       # leaves before a new setpoint
 ], ids=lambda v: ",".join(v) if isinstance(v, list) else ",".join(f"{k}={x}" for k, x in v.items()))
 def test_fault_knobs_fail_their_requirements(lab, knobs, requirements):
-    result = _campaign(lab, knobs, requirements)
+    result = lab.run_reference(PROFILE, knobs, requirements)
     assert result.exit_code == 1, result.stdout + result.stderr[-3000:]
     assert {rid: result.verdict(rid) for rid in requirements} == {rid: "FAIL" for rid in requirements}
 
 
 def test_slow_response_just_inside_passes(lab):
     """Acting after 4 s (+ up to 10 s of ramp) stays inside the declared 15 s."""
-    result = _campaign(lab, {"response_time_factor": 2.0}, ["BAT-SETPOINT"])
+    result = lab.run_reference(PROFILE, {"response_time_factor": 2.0}, ["BAT-SETPOINT"])
     assert result.exit_code == 2, result.stdout + result.stderr[-3000:]   # subset campaign: INCONCLUSIVE
     assert result.verdict("BAT-SETPOINT") == "PASS"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from background_loop import BackgroundLoop
 from bench.sim.devices.pv_inverter_api import (
     OperatingState, PvInverterNameplate, PvInverterReadings, PvInverterSettings, TripKind, TripStage,
 )
@@ -35,32 +34,12 @@ class StubInverter:
         self.changes += 1
 
 
-class LabLoop:
+class LabLoop(BackgroundLoop):
     """The lab's single asyncio loop, run on a background thread for the (synchronous) link."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="lab-loop", daemon=True)
-        self._thread.start()
-        self._handles: list[SunSpecServerHandle] = []
-
-    def run(self, coro: Any, timeout_s: float = 5.0) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout_s)
 
     def serve(self, inverter: Any, **options: Any) -> tuple[SunSpecServerHandle, int]:
         handle, port = self.run(start_sunspec_server(inverter, host="127.0.0.1", port=0, **options))
-        self._handles.append(handle)
+        self.keep(handle)
         return handle, port
-
-    def stop(self, handle: SunSpecServerHandle) -> None:
-        self.run(handle.close())
-        self._handles.remove(handle)
-
-    def shutdown(self) -> None:
-        for handle in list(self._handles):
-            self.stop(handle)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(5)
-        self.loop.close()
 
 

@@ -19,20 +19,16 @@ Configuration keys (§9.1 Core, §9.4 Smart Charging): see :data:`CONFIGURATION_
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ocpp.exceptions import NotImplementedError as OcppNotImplemented
-from ocpp.exceptions import NotSupportedError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as V16ChargePoint
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
-from bench.sim.devices.ev_charger.charger import (CONNECTOR_ID, SUPPORTED_MEASURANDS, ChargerIdentity,
-                                                  ConnectorState, MeterSampleValue, OcppSettings, Outgoing,
+from bench.sim.devices.ev_charger.charger import (CONNECTOR_ID, ConnectorState, MeterSampleValue, Outgoing,
                                                   Transaction, iso_utc)
+from bench.sim.devices.ev_charger.cp_common import ProtocolBase, Setting, SimChargePointMixin, apply_setting
 from bench.smart_charging.ocpp16 import from_ocpp16, to_ocpp16
 
 if TYPE_CHECKING:
@@ -59,6 +55,12 @@ CONFIGURATION_KEYS: dict[str, bool] = {
     "ChargingScheduleMaxPeriods": True,
     "MaxChargingProfilesInstalled": True,
 }
+
+#: writable key -> the charger setting it writes
+_WRITABLE: dict[str, Setting] = {"HeartbeatInterval": "heartbeat_interval",
+                                 "MeterValueSampleInterval": "meter_interval",
+                                 "MeterValuesSampledData": "measurands",
+                                 "ConnectionTimeOut": "connection_timeout"}
 
 _STOP_REASONS = {"EVDisconnected", "HardReset", "SoftReset", "Remote", "DeAuthorized", "Local", "Other",
                  "PowerLoss", "Reboot", "EmergencyStop", "UnlockCommand"}
@@ -93,25 +95,7 @@ def _change_config(charger: EvChargerSim, key: str, value: str) -> str:
         return "NotSupported"
     if CONFIGURATION_KEYS[key]:
         return "Rejected"
-    if key == "MeterValuesSampledData":
-        measurands = tuple(m.strip() for m in value.split(",") if m.strip())
-        if not measurands or any(m not in SUPPORTED_MEASURANDS for m in measurands):
-            return "Rejected"
-        charger.config.measurands = measurands
-        return "Accepted"
-    try:
-        seconds = int(value)
-    except ValueError:
-        return "Rejected"
-    if seconds < 0:
-        return "Rejected"
-    if key == "HeartbeatInterval":
-        charger.set_heartbeat_interval(float(seconds))
-    elif key == "MeterValueSampleInterval":
-        charger.set_meter_interval(float(seconds))
-    elif key == "ConnectionTimeOut":
-        charger.config.connection_timeout_s = float(seconds)
-    return "Accepted"
+    return apply_setting(charger, _WRITABLE[key], value)
 
 
 def _sampled_value(sample: MeterSampleValue, context: str) -> dict[str, Any]:
@@ -126,22 +110,8 @@ def _sampled_value(sample: MeterSampleValue, context: str) -> dict[str, Any]:
     return value
 
 
-class ChargePoint16(V16ChargePoint):
+class ChargePoint16(SimChargePointMixin, V16ChargePoint):
     """The library's 1.6 ChargePoint with the charge point's handlers of CSMS-initiated requests."""
-
-    def __init__(self, charger: EvChargerSim, connection: Any, response_timeout_s: float) -> None:
-        super().__init__(charger.endpoint.charger_id if charger.endpoint else "ev_charger", connection,
-                         response_timeout=response_timeout_s)
-        self.charger = charger
-
-    async def _handle_call(self, msg: Any) -> Any:
-        try:
-            return await super()._handle_call(msg)
-        except (OcppNotImplemented, NotSupportedError):
-            if self.charger.settings.closes_socket_on_unknown_message:
-                await self.charger.close_on_protocol_error()
-                return None
-            raise
 
     # ---- smart charging (§5.5, §5.7, §5.16) ---------------------------------------------------
     @on(Action.set_charging_profile)
@@ -226,23 +196,10 @@ class ChargePoint16(V16ChargePoint):
         return call_result.ChangeAvailability(status=self.charger.change_availability(type == "Operative"))
 
 
-class Ocpp16Protocol:
+class Ocpp16Protocol(ProtocolBase):
     """OCPP 1.6J messages of the simulated charger (see :class:`charger.OcppProtocol`)."""
 
     version = "1.6"
-
-    def __init__(self, identity: ChargerIdentity, settings: OcppSettings,
-                 calendar: Callable[[float], dt.datetime]) -> None:
-        self.identity = identity
-        self.settings = settings
-        self.calendar = calendar
-        self.charger: EvChargerSim | None = None
-
-    def attach(self, charger: EvChargerSim) -> None:
-        self.charger = charger
-
-    def _ts(self, t_s: float) -> str:
-        return iso_utc(self.calendar(t_s))
 
     def charge_point(self, charger: EvChargerSim, connection: Any) -> ChargePoint16:
         return ChargePoint16(charger, connection, self.settings.call_timeout_s)

@@ -20,20 +20,15 @@ Device model: only the ``Actual`` attribute of the variables in :data:`VARIABLES
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ocpp.exceptions import NotImplementedError as OcppNotImplemented
-from ocpp.exceptions import NotSupportedError
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint as V201ChargePoint
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
-from bench.sim.devices.ev_charger.charger import (CONNECTOR_ID, SUPPORTED_MEASURANDS, ChargerIdentity,
-                                                  ConnectorState, MeterSampleValue, OcppSettings, Outgoing,
-                                                  Transaction, iso_utc)
+from bench.sim.devices.ev_charger.charger import CONNECTOR_ID, ConnectorState, MeterSampleValue, Outgoing, Transaction
+from bench.sim.devices.ev_charger.cp_common import ProtocolBase, Setting, SimChargePointMixin, apply_setting
 from bench.smart_charging.ocpp201 import from_ocpp201, to_ocpp201
 
 if TYPE_CHECKING:
@@ -58,6 +53,14 @@ VARIABLES: dict[tuple[str, str], bool] = {
     ("ChargingStation", "AvailabilityState"): True,
     ("SecurityCtrlr", "SecurityProfile"): True,
     ("SecurityCtrlr", "Identity"): True,
+}
+
+#: writable variable -> the charger setting it writes
+_WRITABLE: dict[tuple[str, str], Setting] = {
+    ("OCPPCommCtrlr", "HeartbeatInterval"): "heartbeat_interval",
+    ("SampledDataCtrlr", "TxUpdatedInterval"): "meter_interval",
+    ("SampledDataCtrlr", "TxUpdatedMeasurands"): "measurands",
+    ("TxCtrlr", "EVConnectionTimeOut"): "connection_timeout",
 }
 
 #: charger.py stop reasons (1.6 names) -> (2.0.1 stoppedReason, triggerReason)
@@ -106,25 +109,7 @@ def _set_variable(charger: EvChargerSim, component: str, variable: str, value: s
         return "UnknownComponent" if component not in {c for c, _ in VARIABLES} else "UnknownVariable"
     if VARIABLES[(component, variable)]:
         return "Rejected"
-    if variable == "TxUpdatedMeasurands":
-        measurands = tuple(m.strip() for m in value.split(",") if m.strip())
-        if not measurands or any(m not in SUPPORTED_MEASURANDS for m in measurands):
-            return "Rejected"
-        charger.config.measurands = measurands
-        return "Accepted"
-    try:
-        seconds = int(value)
-    except ValueError:
-        return "Rejected"
-    if seconds < 0:
-        return "Rejected"
-    if variable == "HeartbeatInterval":
-        charger.set_heartbeat_interval(float(seconds))
-    elif variable == "TxUpdatedInterval":
-        charger.set_meter_interval(float(seconds))
-    elif variable == "EVConnectionTimeOut":
-        charger.config.connection_timeout_s = float(seconds)
-    return "Accepted"
+    return apply_setting(charger, _WRITABLE[(component, variable)], value)
 
 
 def _sampled_value(sample: MeterSampleValue, context: str) -> dict[str, Any]:
@@ -136,22 +121,8 @@ def _sampled_value(sample: MeterSampleValue, context: str) -> dict[str, Any]:
     return value
 
 
-class ChargePoint201(V201ChargePoint):
+class ChargePoint201(SimChargePointMixin, V201ChargePoint):
     """The library's 2.0.1 ChargePoint with the station's handlers of CSMS-initiated requests."""
-
-    def __init__(self, charger: EvChargerSim, connection: Any, response_timeout_s: float) -> None:
-        super().__init__(charger.endpoint.charger_id if charger.endpoint else "ev_charger", connection,
-                         response_timeout=response_timeout_s)
-        self.charger = charger
-
-    async def _handle_call(self, msg: Any) -> Any:
-        try:
-            return await super()._handle_call(msg)
-        except (OcppNotImplemented, NotSupportedError):
-            if self.charger.settings.closes_socket_on_unknown_message:
-                await self.charger.close_on_protocol_error()
-                return None
-            raise
 
     # ---- smart charging (K01, K08, K10) -------------------------------------------------------
     @on(Action.set_charging_profile)
@@ -268,23 +239,10 @@ class ChargePoint201(V201ChargePoint):
             status=self.charger.change_availability(operational_status == "Operative"))
 
 
-class Ocpp201Protocol:
+class Ocpp201Protocol(ProtocolBase):
     """OCPP 2.0.1 messages of the simulated charging station (see :class:`charger.OcppProtocol`)."""
 
     version = "2.0.1"
-
-    def __init__(self, identity: ChargerIdentity, settings: OcppSettings,
-                 calendar: Callable[[float], dt.datetime]) -> None:
-        self.identity = identity
-        self.settings = settings
-        self.calendar = calendar
-        self.charger: EvChargerSim | None = None
-
-    def attach(self, charger: EvChargerSim) -> None:
-        self.charger = charger
-
-    def _ts(self, t_s: float) -> str:
-        return iso_utc(self.calendar(t_s))
 
     def _offline(self) -> bool | None:
         return None if self.charger is None or self.charger.online else True
