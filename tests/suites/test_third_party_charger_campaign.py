@@ -79,9 +79,13 @@ def test_campaign_against_an_unmodified_third_party_charge_point_ends_in_a_verdi
     report = json.loads((out / "report.json").read_text())
     verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
     assert report["verdict"] in ("NON_COMPLIANT", "INCONCLUSIVE"), report["verdict"]
-    assert verdicts and all(v in ("FAIL", "INCONCLUSIVE", "NOT_APPLICABLE", "NOT_TESTED", "ERROR")
-                            for v in verdicts.values()), verdicts
-    assert "PASS" not in verdicts.values() or report["verdict"] != "COMPLIANT"
+    # what it does conform to may PASS (e.g. no schema breach); whether the session opens at all
+    # depends on whether it is still connected when the bench looks (it hangs up after its Heartbeat)
+    assert verdicts and set(verdicts.values()) <= {"PASS", "FAIL", "INCONCLUSIVE", "NOT_APPLICABLE",
+                                                   "NOT_TESTED"}, verdicts
+    # it has no EV, no smart charging and no meter: nothing judged on measured current can PASS
+    assert all(verdicts[rid] != "PASS" for rid in ("EV-LIMIT-TXDEFAULT", "EV-MIN-CURRENT",
+                                                   "EV-METER-ACCURACY")), verdicts
     record = [json.loads(line) for line in (out / "record.jsonl").read_text().splitlines()]
     frames = [e["text"] for e in record if e["kind"] == "command" and e.get("target") == "dut"]
     assert any('"BootNotification"' in t for t in frames), frames[:5]
