@@ -143,7 +143,10 @@ class OcppOpener:
         tls = untrusted = None
         ca_cert = client_cert = client_key = None
         if self.security_profile >= 2:
-            pki_dir = Path(cfg["pki_dir"]) if "pki_dir" in cfg else Path(session.out_dir) / "pki"
+            # the test CA's private keys must not travel in the signed report package: by default
+            # they live beside it, in <out>.pki/ (a fresh CA per campaign)
+            out_dir = Path(session.out_dir)
+            pki_dir = Path(cfg["pki_dir"]) if "pki_dir" in cfg else out_dir.with_name(out_dir.name + ".pki")
             pki = TestPki(pki_dir, reuse="pki_dir" in cfg)
             names = tuple(cfg.get("tls_server_names") or ("localhost", "127.0.0.1"))
             names = names if host in names or host == "0.0.0.0" else names + (host,)

@@ -93,8 +93,11 @@ def test_v201_profile3_link_hands_the_simulated_charger_its_certificates(tmp_pat
     runtime = opener.before_lab()
     assert runtime["csms_url"].startswith("wss://127.0.0.1:") and runtime["password"] is None
     assert all(Path(runtime[k]).is_file() for k in ("ca_cert", "client_cert", "client_key"))
-    assert Path(runtime["ca_cert"]).parent == tmp_path / "pki"
-    assert (tmp_path / "pki" / "untrusted" / "ca.pem").is_file()       # the rogue CSMS's CA, never handed out
+    # the CA's keys live beside the report package (<out>.pki), never inside it (it is signed and shipped)
+    pki = tmp_path.with_name(tmp_path.name + ".pki")
+    assert Path(runtime["ca_cert"]).parent == pki
+    assert not (tmp_path / "pki").exists()
+    assert (pki / "untrusted" / "ca.pem").is_file()       # the rogue CSMS's CA, never handed out
     tls = client_ssl_context(Path(runtime["ca_cert"]),
                              CertFiles(Path(runtime["client_cert"]), Path(runtime["client_key"])))
     try:
