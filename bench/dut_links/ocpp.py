@@ -299,7 +299,9 @@ class OcppDutLink:
         return self.csms.get_variables(self.charger_id, names, evse_id=evse_id, timeout_s=timeout_s)
 
     def call(self, request: Any, *, timeout_s: float | None = None) -> Any:
-        """Any ``ocpp.v16.call`` / ``ocpp.v201.call`` request (the library's response dataclass back)."""
+        """Any ``ocpp.v16.call`` / ``ocpp.v201.call`` request (the library's response dataclass back).
+        CsmsServer.call sends it with the library's ``call(..., suppress=False)``: a CALLERROR reply
+        raises OcppCallError instead of returning None."""
         return self.csms.call(self.charger_id, request,
                               self.csms.response_timeout_s if timeout_s is None else timeout_s)
 
