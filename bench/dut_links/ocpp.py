@@ -300,9 +300,9 @@ class OcppDutLink:
 
     def call(self, request: Any, *, timeout_s: float | None = None) -> Any:
         """Any ``ocpp.v16.call`` / ``ocpp.v201.call`` request (the library's response dataclass back).
-        CsmsServer.call sends it with the library's ``call(..., suppress=False)``: a CALLERROR reply
+        CsmsServer.call_checked sends it with the library's ``call(..., suppress=False)``: a CALLERROR reply
         raises OcppCallError instead of returning None."""
-        return self.csms.call(self.charger_id, request,
+        return self.csms.call_checked(self.charger_id, request,
                               self.csms.response_timeout_s if timeout_s is None else timeout_s)
 
     def send_raw(self, frame_text: str, *, timeout_s: float | None = None) -> RawReply:

@@ -82,7 +82,7 @@ def _component(component: str, evse_id: int | None) -> dict[str, Any]:
 class CsmsCommandsMixin:
     """Operations over :meth:`call`; the host class provides ``call``, ``ocpp_version`` and a default timeout."""
 
-    def call(self, charger_id: str, request: Any, timeout_s: float) -> Any:  # pragma: no cover - host
+    def call_checked(self, charger_id: str, request: Any, timeout_s: float) -> Any:  # pragma: no cover - host
         raise NotImplementedError
 
     def ocpp_version(self, charger_id: str) -> str:  # pragma: no cover - host
@@ -104,17 +104,17 @@ class CsmsCommandsMixin:
         ``connector_id`` is the 1.6 connectorId or the 2.0.1 evseId (0 = the whole station).
         """
         request = set_charging_profile_request(profile, self.ocpp_version(charger_id), connector_id)
-        return str(self.call(charger_id, request, self._timeout(timeout_s)).status)
+        return str(self.call_checked(charger_id, request, self._timeout(timeout_s)).status)
 
     def get_composite_schedule(self, charger_id: str, connector_id: int, duration_s: int,
                                unit: str | None = None, *, timeout_s: float | None = None) -> CompositeSchedule:
         """GetCompositeSchedule for ``duration_s`` from now on connector/EVSE ``connector_id``."""
         version = self.ocpp_version(charger_id)
         if version == "1.6":
-            result = self.call(charger_id, v16_call.GetCompositeSchedule(
+            result = self.call_checked(charger_id, v16_call.GetCompositeSchedule(
                 connector_id=connector_id, duration=duration_s, charging_rate_unit=unit), self._timeout(timeout_s))
             return composite_schedule_16(result)
-        result = self.call(charger_id, v201_call.GetCompositeSchedule(
+        result = self.call_checked(charger_id, v201_call.GetCompositeSchedule(
             duration=duration_s, evse_id=connector_id, charging_rate_unit=unit), self._timeout(timeout_s))
         return composite_schedule_201(result)
 
@@ -134,7 +134,7 @@ class CsmsCommandsMixin:
                                           "stack_level": stack_level}.items() if v is not None}
             request = v201_call.ClearChargingProfile(charging_profile_id=profile_id,
                                                      charging_profile_criteria=criteria or None)
-        return str(self.call(charger_id, request, self._timeout(timeout_s)).status)
+        return str(self.call_checked(charger_id, request, self._timeout(timeout_s)).status)
 
     # ---- provisioning ------------------------------------------------------------------------
     def reset(self, charger_id: str, kind: str, *, timeout_s: float | None = None) -> str:
@@ -145,7 +145,7 @@ class CsmsCommandsMixin:
         if wire_kind is None:
             raise OcppBadArgument(f"reset kind must be one of {sorted(RESET_KINDS[version])}, got {kind!r}")
         request = v16_call.Reset(type=wire_kind) if version == "1.6" else v201_call.Reset(type=wire_kind)
-        return str(self.call(charger_id, request, self._timeout(timeout_s)).status)
+        return str(self.call_checked(charger_id, request, self._timeout(timeout_s)).status)
 
     def trigger_message(self, charger_id: str, message: str, connector_id: int | None = None,
                         *, timeout_s: float | None = None) -> str:
@@ -156,7 +156,7 @@ class CsmsCommandsMixin:
         else:
             request = v201_call.TriggerMessage(requested_message=message,
                                                evse=None if connector_id is None else {"id": connector_id})
-        return str(self.call(charger_id, request, self._timeout(timeout_s)).status)
+        return str(self.call_checked(charger_id, request, self._timeout(timeout_s)).status)
 
     def change_configuration(self, charger_id: str, key: str, value: str | int | float | bool,
                              *, timeout_s: float | None = None) -> str:
@@ -164,14 +164,14 @@ class CsmsCommandsMixin:
         return the status ("Accepted", "Rejected", "RebootRequired", "NotSupported")."""
         self._require(charger_id, "1.6", "ChangeConfiguration")
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        return str(self.call(charger_id, v16_call.ChangeConfiguration(key=key, value=text),
+        return str(self.call_checked(charger_id, v16_call.ChangeConfiguration(key=key, value=text),
                              self._timeout(timeout_s)).status)
 
     def get_configuration(self, charger_id: str, keys: Sequence[str] | None = None,
                           *, timeout_s: float | None = None) -> tuple[list[ConfigurationKey], list[str]]:
         """1.6 GetConfiguration; return (known keys, unknown key names)."""
         self._require(charger_id, "1.6", "GetConfiguration")
-        result = self.call(charger_id, v16_call.GetConfiguration(key=list(keys) if keys else None),
+        result = self.call_checked(charger_id, v16_call.GetConfiguration(key=list(keys) if keys else None),
                            self._timeout(timeout_s))
         known = [ConfigurationKey(str(entry["key"]), entry.get("value"), bool(entry.get("readonly")))
                  for entry in result.configuration_key or []]
@@ -183,7 +183,7 @@ class CsmsCommandsMixin:
         self._require(charger_id, "2.0.1", "SetVariables")
         data = [{"attribute_value": ("true" if v else "false") if isinstance(v, bool) else str(v),
                  "component": _component(c, evse_id), "variable": {"name": n}} for c, n, v in values]
-        result = self.call(charger_id, v201_call.SetVariables(set_variable_data=data), self._timeout(timeout_s))
+        result = self.call_checked(charger_id, v201_call.SetVariables(set_variable_data=data), self._timeout(timeout_s))
         return [_variable_result(entry) for entry in result.set_variable_result]
 
     def get_variables(self, charger_id: str, names: Sequence[tuple[str, str]], *, evse_id: int | None = None,
@@ -191,7 +191,7 @@ class CsmsCommandsMixin:
         """2.0.1 GetVariables for ``[(component, variable), ...]`` (attribute Actual)."""
         self._require(charger_id, "2.0.1", "GetVariables")
         data = [{"component": _component(c, evse_id), "variable": {"name": n}} for c, n in names]
-        result = self.call(charger_id, v201_call.GetVariables(get_variable_data=data), self._timeout(timeout_s))
+        result = self.call_checked(charger_id, v201_call.GetVariables(get_variable_data=data), self._timeout(timeout_s))
         return [_variable_result(entry) for entry in result.get_variable_result]
 
 

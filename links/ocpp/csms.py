@@ -255,8 +255,9 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
                 raise OcppCallTimeout(f"charger {charger_id} did not connect"
                                       f"{' and boot' if booted else ''} within {timeout_s} s")
 
-    def call(self, charger_id: str, request: Any, timeout_s: float) -> Any:
-        """Send ``request`` (an ``ocpp.v16.call`` / ``ocpp.v201.call`` dataclass) and return the response.
+    def call_checked(self, charger_id: str, request: Any, timeout_s: float) -> Any:
+        """Send ``request`` (an ``ocpp.v16.call`` / ``ocpp.v201.call`` dataclass) with the library's
+        ``call(..., suppress=False)`` and return the response (never None for an error reply).
 
         Raises OcppNotConnected, OcppCallTimeout, OcppCallError (CALLERROR), OcppInvalidResponse
         (schema breach, also recorded as a Violation) or OcppConnectionClosed.

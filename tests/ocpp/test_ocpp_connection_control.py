@@ -69,7 +69,7 @@ def test_a_call_cut_by_the_charger_closing_fails_at_once_as_connection_closed(se
         async with connect(f"{url}/QUIT", subprotocols=["ocpp1.6"]) as ws:  # type: ignore[list-item]
             await ws.send('[2, "b", "BootNotification", {"chargePointVendor": "A", "chargePointModel": "B"}]')
             await ws.recv()
-            pending = asyncio.create_task(asyncio.to_thread(server.call, "QUIT", v16_call.Reset(type="Soft"), 5.0))
+            pending = asyncio.create_task(asyncio.to_thread(server.call_checked, "QUIT", v16_call.Reset(type="Soft"), 5.0))
             await ws.recv()                       # the Reset CALL arrives; hang up instead of answering
             started = time.monotonic()
             await ws.close()

@@ -57,13 +57,13 @@ def test_v16_boot_heartbeat_meter_values_and_set_charging_profile(traced_csms) -
                 "timestamp": "2026-01-01T12:00:00Z",
                 "sampled_value": sampled_values_16(7360.0, (10.7, 10.6, 10.8))}]), suppress=False)
             response = await asyncio.to_thread(
-                csms.call, "CP16", v16_call.SetChargingProfile(connector_id=0, cs_charging_profiles=PROFILE_16),
+                csms.call_checked, "CP16", v16_call.SetChargingProfile(connector_id=0, cs_charging_profiles=PROFILE_16),
                 CALL_TIMEOUT_S)
             assert response.status == "Accepted"
             assert cp.received_profile["charging_schedule"]["charging_rate_unit"] == "A"
             # ClearChargingProfile has no handler in Charger16 -> CALLERROR NotImplemented must raise
             with pytest.raises(OcppCallError) as raised:
-                await asyncio.to_thread(csms.call, "CP16", v16_call.ClearChargingProfile(id=7), CALL_TIMEOUT_S)
+                await asyncio.to_thread(csms.call_checked, "CP16", v16_call.ClearChargingProfile(id=7), CALL_TIMEOUT_S)
             assert raised.value.code == "NotImplemented"
 
     asyncio.run(scenario())
@@ -101,7 +101,7 @@ def test_v201_boot_transaction_meter_values_and_set_charging_profile(traced_csms
                 meter_value=meter_value), suppress=False)
             await cp.call(v201_call.MeterValues(evse_id=2, meter_value=meter_value), suppress=False)
             response = await asyncio.to_thread(
-                csms.call, "CS201", v201_call.SetChargingProfile(evse_id=1, charging_profile=PROFILE_201),
+                csms.call_checked, "CS201", v201_call.SetChargingProfile(evse_id=1, charging_profile=PROFILE_201),
                 CALL_TIMEOUT_S)
             assert response.status == "Accepted"
             assert cp.received_profile["charging_schedule"][0]["charging_rate_unit"] == "W"
@@ -145,7 +145,7 @@ def test_garbled_frame_and_out_of_order_message_are_violations_and_server_keeps_
 def test_call_to_unknown_charger_raises(traced_csms) -> None:
     csms, _ = traced_csms
     with pytest.raises(OcppNotConnected):
-        csms.call("NOBODY", v16_call.Heartbeat(), timeout_s=1.0)
+        csms.call_checked("NOBODY", v16_call.Heartbeat(), timeout_s=1.0)
 
 
 def test_invalid_callresult_is_a_violation_and_silence_is_a_timeout(traced_csms) -> None:
@@ -157,13 +157,13 @@ def test_invalid_callresult_is_a_violation_and_silence_is_a_timeout(traced_csms)
             await ws.send('[2, "b1", "BootNotification", {"chargePointVendor": "A", "chargePointModel": "B"}]')
             assert '"Accepted"' in await asyncio.wait_for(ws.recv(), CALL_TIMEOUT_S)
             request = v16_call.SetChargingProfile(connector_id=0, cs_charging_profiles=PROFILE_16)
-            pending = asyncio.create_task(asyncio.to_thread(csms.call, "RAW", request, CALL_TIMEOUT_S))
+            pending = asyncio.create_task(asyncio.to_thread(csms.call_checked, "RAW", request, CALL_TIMEOUT_S))
             call_frame = await asyncio.wait_for(ws.recv(), CALL_TIMEOUT_S)
             unique_id = call_frame.split('"')[1]
             await ws.send(f'[3, "{unique_id}", {{"status": "Maybe"}}]')     # not a ChargingProfileStatus
             with pytest.raises(OcppInvalidResponse):
                 await pending
-            pending = asyncio.create_task(asyncio.to_thread(csms.call, "RAW", request, 0.3))
+            pending = asyncio.create_task(asyncio.to_thread(csms.call_checked, "RAW", request, 0.3))
             await asyncio.wait_for(ws.recv(), CALL_TIMEOUT_S)                # read it, never answer
             with pytest.raises(OcppCallTimeout):
                 await pending

@@ -123,7 +123,7 @@ class Rig:
             time.sleep(0.005)
 
     def call(self, request: Any) -> Any:
-        return self.csms.call(CHARGER_ID, request, REPLY_S)
+        return self.csms.call_checked(CHARGER_ID, request, REPLY_S)
 
     def actions_in(self, action: str) -> list[dict[str, Any]]:
         """Payloads of CALLs ``action`` the charger sent, in order."""
