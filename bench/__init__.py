@@ -1,6 +1,6 @@
 """flexbench core: bench config, session, clock, safety, recorder, catalog, verdicts, CLI.
 
-``bench.sim`` is the simulated lab; nothing outside ``bench.sim`` and the lab's own tests may
+``simlab`` is the simulated lab; nothing outside ``simlab`` and the lab's own tests may
 import it (suites reach the device only through instruments and links).
 """
 

@@ -48,7 +48,7 @@ def validate_simulation(dut: Any) -> None:
     error (exit 3) naming the profile field, before any lab process starts."""
     if dut.simulation is None:
         return
-    from bench.sim.lab import LabSpec, SpecError, _build_device
+    from simlab.lab import LabSpec, SpecError, _build_device
 
     sim = dut.simulation
     spec = LabSpec(device={"kind": sim["device"], "parameters": sim.get("parameters", {}),

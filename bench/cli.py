@@ -29,8 +29,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sim(args: argparse.Namespace) -> int:
     """Serve the simulated lab standalone (real-time mode by default) until Ctrl-C."""
     from bench.config import load_bench_config, load_device_profile
-    from bench.sim.lab import LabSpec
-    from bench.sim.launcher import SimLabProcess
+    from simlab.lab import LabSpec
+    from simlab.launcher import SimLabProcess
     from bench.session import device_spec
 
     config = load_bench_config(args.bench)

@@ -203,7 +203,7 @@ def load_device_profile(file: str | Path) -> DeviceProfile:
     doc = load_yaml(resolve_profile_path(file))
     validate(doc, _schema("device-profile-1.schema.json"), PROFILE_FORMAT)
     d = doc.data
-    from bench.dut_links import validate_link
+    from links.openers import validate_link
 
     link = d["links"]["control"]
     sim = d.get("simulation")

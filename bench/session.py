@@ -141,7 +141,7 @@ class BenchSession:
 
     def _prepare_dut_links(self) -> dict[str, dict[str, Any]]:
         """Build every declared link's opener and run its ``before_lab`` (servers the DUT dials)."""
-        from bench.dut_links import opener_class
+        from links.openers import opener_class
 
         runtime: dict[str, dict[str, Any]] = {}
         for name, cfg in self.profile.links.items():
@@ -153,8 +153,8 @@ class BenchSession:
     def _open_lab_and_clock(self, links_runtime: dict[str, dict[str, Any]] | None = None) -> None:
         cfg = self.config
         if cfg.lab.simulated:
-            from bench.sim.lab import LabSpec
-            from bench.sim.launcher import SimLabProcess
+            from simlab.lab import LabSpec
+            from simlab.launcher import SimLabProcess
 
             device = device_spec(self.profile, links_runtime or {})
             spec = LabSpec(host=cfg.lab.host, seed=cfg.lab.seed, step_s=cfg.lab.step_s,

@@ -1,6 +1,6 @@
-"""Speed of the simulated OCPP EV charger (bench/sim/devices/ev_charger) in virtual time.
+"""Speed of the simulated OCPP EV charger (simlab/devices/ev_charger) in virtual time.
 
-Fixed scenario: the lab (``bench.sim.lab.Lab``, in process, 20 ms physics step) with one
+Fixed scenario: the lab (``simlab.lab.Lab``, in process, 20 ms physics step) with one
 ``kind: ev_charger`` (OCPP 1.6J, 16 A rated, 3 phases), the grid at 230 V, an EV plugged in and
 asking to charge from t = 0, and three charging profiles installed through the charger's own
 SetChargingProfile service (``EvChargerSim.install_profile``, the controller's rules):
@@ -41,8 +41,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.sim.lab import Lab, LabSpec  # noqa: E402
-from bench.smart_charging import from_ocpp16  # noqa: E402
+from simlab.lab import Lab, LabSpec  # noqa: E402
+from links.ocpp.smart_charging import from_ocpp16  # noqa: E402
 
 START = "2026-06-21T12:00:00+02:00"
 CHARGER_ID = "BENCHCP1"

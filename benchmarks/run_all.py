@@ -21,8 +21,8 @@ from pathlib import Path
 
 from benchmarks_common import measure  # noqa: E402  (same folder)
 from bench.recorder import read_record
-from bench.sim.lab import LabSpec
-from bench.sim.launcher import SimLabProcess
+from simlab.lab import LabSpec
+from simlab.launcher import SimLabProcess
 from instruments.drivers.chroma_61800 import Chroma61845
 from instruments.drivers.yokogawa_wt import YokogawaWT5000
 from instruments.transport import VisaTransport

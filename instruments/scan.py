@@ -247,8 +247,8 @@ class SimLabScan:
 
 def start_sim_lab(config: Any) -> Any:
     """Start the simulated lab of a bench config with its instruments only (no device)."""
-    from bench.sim.lab import LabSpec
-    from bench.sim.launcher import SimLabProcess
+    from simlab.lab import LabSpec
+    from simlab.launcher import SimLabProcess
 
     spec = LabSpec(host=config.lab.host, seed=config.lab.seed, step_s=config.lab.step_s,
                    ports=dict(config.lab.ports),

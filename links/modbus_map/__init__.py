@@ -2,7 +2,7 @@
 
 Modbus TCP or Modbus RTU on RS-485 (pyserial through pymodbus' serial client). The parser
 (:mod:`~links.modbus_map.register_map`) and codec (:mod:`~links.modbus_map.codec`) are shared with the
-simulated lab's server (:mod:`bench.sim.modbus_map.server`); only :mod:`~links.modbus_map.wire`
+simulated lab's server (:mod:`links.modbus_map.server`); only :mod:`~links.modbus_map.wire`
 imports pymodbus.
 """
 

@@ -24,7 +24,7 @@ Errors: :class:`~bench.errors.LinkTimeout`, :class:`~links.modbus_map.wire.Modbu
 :mod:`links.modbus_map.wire`. A scale factor the DUT reports as "not implemented" (0x8000) or out
 of -10..10 is a :class:`~bench.errors.LinkError`: the link cannot turn the value into units.
 
-Never imports ``bench.sim``: it speaks to the DUT only through the wire.
+Never imports ``simlab``: it speaks to the DUT only through the wire.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ SunSpec ``sunssf`` (an ``s16`` point, SunSpec Information Model Specification, "
 ``min``/``max`` are engineering units and are checked before a write is sent.
 
 This is the only parser of a register map: the link (:mod:`links.modbus_map.link`) and the simulated
-lab's server (:mod:`bench.sim.modbus_map.server`) both use it. Every error is a
+lab's server (:mod:`links.modbus_map.server`) both use it. Every error is a
 :class:`~bench.errors.ConfigError` naming the exact field, e.g.
 ``links.heat_pump.register_map.points[3].type``.
 """

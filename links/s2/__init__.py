@@ -4,7 +4,7 @@ Folder layout, following the protocol's layers: ``codec`` (JSON frames <-> s2-py
 verdict-safe validation, control type names), ``messages`` (what the CEM sends), ``records``
 (violations, samples, instruction records, the link's exceptions), ``store`` (thread-safe
 histories), ``session`` (one RM session: message order, acknowledgements), ``cem`` (server thread,
-sync API). The simulated resource manager lives in bench/sim/s2/; see docs/s2.md.
+sync API). The simulated resource manager lives in simlab/devices/s2_resource_manager/; see docs/s2.md.
 """
 
 from links.s2.cem import DEFAULT_ENVELOPE_DURATION_S, CemConfig, DdbcMode, S2CemServer

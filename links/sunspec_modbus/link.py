@@ -11,7 +11,7 @@ first curve the DUT marks writable (``ReadOnly`` = RW), then adopted with ``Adpt
 ``AdptCtlReq``; the link waits (wall time, up to ``timeout_s``) for ``AdptCrvRslt`` and raises
 ``LinkError`` unless it reads ``COMPLETED``.
 
-Never imports ``bench.sim``: it speaks to the DUT only through the wire.
+Never imports ``simlab``: it speaks to the DUT only through the wire.
 """
 
 from __future__ import annotations

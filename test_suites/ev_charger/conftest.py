@@ -2,7 +2,7 @@
 
 The charger's MEASURED input current and power decide (power analyzer on the charger's supply).
 The suites reach the charger only through its OCPP link (``dut_link``: the bench is the CSMS,
-bench/dut_links/ocpp.py), the vehicle only through the ``EvEmulator`` capability of bench role
+links/ocpp/opener.py), the vehicle only through the ``EvEmulator`` capability of bench role
 ``ev_emulator`` and the grid through the guarded AC source; so they mean the same on hardware.
 
 Sign convention: the analyzer reports active power export positive (docs/record-format.md); a

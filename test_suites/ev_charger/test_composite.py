@@ -9,7 +9,7 @@ all starting at the same instant S (periods of P = duration/4 seconds):
 * a TxProfile for the running transaction starting at 3P: 10 A (it overrules the TxDefaultProfile).
 
 The composite a compliant charger applies is then 9 A, 13 A (station maximum caps 16 A), 13 A, 10 A.
-The bench computes it itself from the profiles it sent (bench/smart_charging.composite), asks the
+The bench computes it itself from the profiles it sent (links/ocpp/smart_charging.composite), asks the
 charger for GetCompositeSchedule over the same span and compares them (limits within
 ``limit_tolerance_a``, ignoring ``time_tolerance_s`` around each expected boundary), then judges the
 measured per-phase current against the bench's composite period by period (EvBench.judge_follow).
@@ -21,7 +21,7 @@ import datetime as dt
 
 import pytest
 
-from bench.smart_charging import (CompositePeriod, CompositeSchedule, InstalledProfile, RateUnit, Transaction,
+from links.ocpp.smart_charging import (CompositePeriod, CompositeSchedule, InstalledProfile, RateUnit, Transaction,
                                   composite, from_ocpp16, from_ocpp201)
 from links.ocpp import ProfilePurpose
 from links.ocpp.profiles import charging_profile_16, charging_profile_201
@@ -31,7 +31,7 @@ REQ = "EV-COMPOSITE"
 
 
 def _neutral(ev, spec, connector_id: int) -> InstalledProfile:
-    """The profile the bench sent, in bench/smart_charging's model (the charger's version's wire form)."""
+    """The profile the bench sent, in links/ocpp/smart_charging's model (the charger's version's wire form)."""
     if ev.link.ocpp_version == "1.6":
         return InstalledProfile(connector_id, from_ocpp16(charging_profile_16(spec)))
     return InstalledProfile(connector_id, from_ocpp201(charging_profile_201(spec)))

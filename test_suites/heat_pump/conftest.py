@@ -1,7 +1,7 @@
 """Heat-pump campaign fixtures: the SG-Ready inputs, the measured consumption and named DUT states.
 
 Sign convention: the power analyzer (and the whole bench) reports active power *export positive*
-(bench/sim/physics.py, docs/record-format.md). A heat pump consumes, so its analyzer active power
+(simlab/physics.py, docs/record-format.md). A heat pump consumes, so its analyzer active power
 is negative; these suites judge **consumption** = ``-active_power_w`` (W, consumption positive),
 and every check's quantity is named ``consumption`` so no limit is compared with the wrong sign.
 
@@ -140,7 +140,7 @@ def hp(bench: Any, ac_source: Any, dut_link: Any, clock: Any, dut_profile: Any, 
         raise BenchError("the heat-pump suites drive SG-Ready contacts: the bench needs a digital_io instrument")
     return HpBench(ac_source=ac_source, dut_link=dut_link, clock=clock, dut_profile=dut_profile,
                    catalog=catalog, market=market, bench=bench, step=lambda text: bench.step("campaign", text),
-                   dut_links=dict(bench.dut_links), digital_io=bench.digital_io)
+                   dut_links=dict(links.openers), digital_io=bench.digital_io)
 
 
 @pytest.fixture

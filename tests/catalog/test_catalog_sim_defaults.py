@@ -1,12 +1,12 @@
 """The compliant simulated PV inverter's default settings agree with the NL catalog values
-(read-only check of the contract in bench/sim/devices/pv_inverter_api.py)."""
+(read-only check of the contract in simlab/devices/pv_inverter/api.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from bench.catalog import load_catalog
-from bench.sim.devices.pv_inverter_api import PvInverterSettings
+from simlab.devices.pv_inverter.api import PvInverterSettings
 
 
 @pytest.mark.parametrize("market", ["NL", "DE"])

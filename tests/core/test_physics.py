@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.sim.physics import DeviceOutput, Feeder, GridSourceState, Physics
+from simlab.physics import DeviceOutput, Feeder, GridSourceState, Physics
 
 
 class ConstantExporter:

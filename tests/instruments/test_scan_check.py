@@ -13,9 +13,9 @@ from transcripts import TRANSCRIPTS
 
 from bench.cli import main
 from bench.config import REPO_ROOT, load_bench_config
-from bench.sim.instruments import SimChroma61845
-from bench.sim.instruments.scpi_server import BackgroundScpiServer
-from bench.sim.physics import GridSourceState
+from simlab.instruments import SimChroma61845
+from simlab.instruments.scpi_server import BackgroundScpiServer
+from simlab.physics import GridSourceState
 from instruments.check import check_instrument, protection_settings
 from instruments.drivers.chroma_61800 import Chroma61845
 from instruments.identify import IDN_PATTERNS, model_key_for_idn, parse_idn

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import pytest
 
 from bench.errors import InstrumentError, InstrumentTimeout
-from bench.sim.instruments import SimChroma61845, SimYokogawaWT5000
-from bench.sim.instruments.scpi_server import BackgroundScpiServer
-from bench.sim.physics import GridSourceState, PhaseTruth
+from simlab.instruments import SimChroma61845, SimYokogawaWT5000
+from simlab.instruments.scpi_server import BackgroundScpiServer
+from simlab.physics import GridSourceState, PhaseTruth
 from instruments.drivers.chroma_61800 import Chroma61845
 from instruments.drivers.yokogawa_wt import YokogawaWT5000
 from instruments.transport import ConnectionLost, ReconnectPolicy, VisaTransport

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bench.sim.modbus_map.server import ModbusMapServerHandle
+from links.modbus_map.server import ModbusMapServerHandle
 from links.modbus_map import RegisterMap
 
 from .helpers import DictBackend, LabLoop, heat_pump_map

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bench.sim.modbus_map.server import (
+from links.modbus_map.server import (
     ExceptionReply, ModbusMapServerHandle, start_modbus_map_rtu, start_modbus_map_tcp,
 )
 from background_loop import BackgroundLoop

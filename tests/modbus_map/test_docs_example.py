@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.dut_links import validate_link
+from links.openers import validate_link
 from bench.yamlconf import load_yaml
 from links.modbus_map import ModbusMapLink, RtuTransport, parse_register_map
 

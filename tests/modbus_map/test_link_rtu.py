@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from bench.errors import LinkTimeout, ProtocolFrameError
-from bench.sim.modbus_map.server import ModbusMapServerHandle
+from links.modbus_map.server import ModbusMapServerHandle
 from links.modbus_map import ModbusExceptionReply, ModbusMapLink, RtuTransport
 
 from .conftest import TraceLog

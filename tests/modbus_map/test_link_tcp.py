@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.errors import LinkError
-from bench.sim.modbus_map.server import ModbusMapServerHandle
+from links.modbus_map.server import ModbusMapServerHandle
 from links.modbus_map import ModbusExceptionReply, ModbusMapLink, TcpTransport, Table
 
 from .conftest import TraceLog

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from bench.dut_links import opener_class, validate_link
-from bench.dut_links.modbus_map import ModbusMapOpener
+from links.openers import opener_class, validate_link
+from links.modbus_map.opener import ModbusMapOpener
 from bench.errors import ConfigError
-from bench.sim.modbus_map.server import ModbusMapServerHandle
+from links.modbus_map.server import ModbusMapServerHandle
 from bench.yamlconf import LoadedYaml, load_yaml
 
 from .helpers import HEAT_PUMP_MAP, DictBackend

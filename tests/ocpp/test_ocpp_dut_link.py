@@ -1,4 +1,4 @@
-"""The ``ocpp16j`` / ``ocpp201`` opener (bench/dut_links/ocpp.py): CSMS before the lab, runtime info for
+"""The ``ocpp16j`` / ``ocpp201`` opener (links/ocpp/opener.py): CSMS before the lab, runtime info for
 the simulated charger, open() waits for boot, frames and events in the record, bench calendar in the
 CSMS's timestamps, a silent charger is a LinkTimeout, bad link keys are configuration errors."""
 
@@ -14,8 +14,8 @@ import pytest
 from ocpp_test_chargers import (CALL_TIMEOUT_S, ChargerThread, FullCharger16, FullCharger201, basic_auth_header,
                                 boot16, boot201)
 
-from bench.dut_links import validate_link
-from bench.dut_links.ocpp import OcppOpener
+from links.openers import validate_link
+from links.ocpp.opener import OcppOpener
 from bench.errors import ConfigError, LinkTimeout
 from bench.recorder import Recorder, read_record
 from bench.yamlconf import LoadedYaml

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from bench.dut_links.ocpp import OcppOpener
+from links.ocpp.opener import OcppOpener
 from bench.errors import LinkError
 from bench.recorder import Recorder, read_record
 from links.ocpp import CsmsConfig, CsmsServer, TestPki

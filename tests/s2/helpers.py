@@ -8,7 +8,7 @@ import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
-from bench.sim.s2 import DdbcDescription, DdbcModeSpec, SimResourceManager
+from simlab.devices.s2_resource_manager import DdbcDescription, DdbcModeSpec, SimResourceManager
 
 T = TypeVar("T")
 START = dt.datetime.fromisoformat("2026-06-21T12:00:00+02:00")
@@ -49,7 +49,7 @@ class LabLoop:
 
 
 async def advance(rm: SimResourceManager, time: VirtualTime, to_s: float) -> None:
-    """What bench/sim/lab.py's ``Lab.advance`` does: stop at every due protocol event."""
+    """What simlab/lab.py's ``Lab.advance`` does: stop at every due protocol event."""
     for _ in range(10_000):
         due = rm.next_event_s()
         if due is None or due > to_s + 1e-9:

@@ -1,4 +1,4 @@
-"""The ``s2`` opener (bench/dut_links/s2.py): CEM before the lab, runtime info for the simulated RM,
+"""The ``s2`` opener (links/s2/opener.py): CEM before the lab, runtime info for the simulated RM,
 open() waits for the RM and selects the control type, frames and events in the record, bench
 calendar in the CEM's timestamps, a silent RM is a LinkTimeout, bad link keys are configuration
 errors."""
@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from bench.dut_links import validate_link
-from bench.dut_links.s2 import S2Opener
+from links.openers import validate_link
+from links.s2.opener import S2Opener
 from bench.errors import ConfigError, LinkTimeout
 from bench.recorder import Recorder, read_record
-from bench.sim.s2 import RmConfig, SimResourceManager
+from simlab.devices.s2_resource_manager import RmConfig, SimResourceManager
 from bench.yamlconf import LoadedYaml
 
 from .helpers import START, FakeBackend, LabLoop, VirtualTime, advance

@@ -1,4 +1,4 @@
-"""The bench's CEM against the simulated lab's resource manager (bench/sim/s2), in virtual time."""
+"""The bench's CEM against the simulated lab's resource manager (simlab/s2), in virtual time."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bench.sim.s2 import RmConfig, RmFaults, SimResourceManager
+from simlab.devices.s2_resource_manager import RmConfig, RmFaults, SimResourceManager
 from links.s2 import CemConfig, S2CemServer
 
 from .helpers import FakeBackend, LabLoop, VirtualTime, advance

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bench.sim.devices.heat_pump import build_heat_pump
-from bench.sim.physics import SimDevice, TerminalConditions
+from simlab.devices.heat_pump.lab_wiring import build_heat_pump
+from simlab.physics import SimDevice, TerminalConditions
 
 DT_S = 0.02
 

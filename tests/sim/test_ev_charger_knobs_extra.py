@@ -1,5 +1,5 @@
 """Fault knobs ``gives_up_after_refusal`` and ``meter_values_break_schema`` of the simulated charger
-(bench/sim/devices/ev_charger/knobs.py), through the real Lab and the bench's CsmsServer (the rig of
+(simlab/devices/ev_charger/knobs.py), through the real Lab and the bench's CsmsServer (the rig of
 test_ev_charger_ocpp.py), each with the compliant charger as the control: the knob must change what
 the CSMS sees, and nothing else.
 """
@@ -14,8 +14,8 @@ import pytest
 import test_ev_charger_ocpp as rig_module
 from test_ev_charger_ocpp import CHARGER_ID, REPLY_S, VERSIONS, make_rig  # noqa: F401 - make_rig: fixture
 
-from bench.sim.devices.ev_charger.knobs import EvChargerKnobs, parse_knobs
-from bench.sim.devices.registry import SimSettingError
+from simlab.devices.ev_charger.knobs import EvChargerKnobs, parse_knobs
+from simlab.devices.registry import SimSettingError
 from links.ocpp import TestPki
 
 GIVES_UP = {"gives_up_after_refusal": True}

@@ -1,4 +1,4 @@
-"""The simulated OCPP charger (bench/sim/devices/ev_charger) against the bench's own CSMS (links.ocpp).
+"""The simulated OCPP charger (simlab/devices/ev_charger) against the bench's own CSMS (links.ocpp).
 
 The CSMS runs on its own thread (as in a campaign); the charger runs in an asyncio loop thread and
 is advanced in virtual time with the lab's own ``Lab.advance`` (physics chunks, ``next_event_s``,
@@ -20,7 +20,7 @@ import pytest
 from ocpp.v16 import call as v16_call
 from ocpp.v201 import call as v201_call
 
-from bench.sim.lab import Lab, LabSpec
+from simlab.lab import Lab, LabSpec
 from links.ocpp import CsmsConfig, CsmsServer, OcppCallError, TestPki
 
 START = "2026-06-21T12:00:00+02:00"
@@ -547,7 +547,7 @@ def test_reset_on_idle_waits_for_the_transaction_to_end(make_rig) -> None:
 
 
 def test_bad_settings_name_the_field() -> None:
-    from bench.sim.devices.registry import DeviceContext, SimSettingError, build_device
+    from simlab.devices.registry import DeviceContext, SimSettingError, build_device
 
     with pytest.raises(SimSettingError) as long_name:
         build_device(DeviceContext(kind="ev_charger", nameplate={"manufacturer": "M" * 21},

@@ -8,15 +8,15 @@ from dataclasses import replace
 
 import pytest
 
-from bench.sim.devices.ev_charger.electrical import (ElectricalKnobs, ElectricalParameters,
+from simlab.devices.ev_charger.electrical import (ElectricalKnobs, ElectricalParameters,
                                                      EvseElectrical, check_electrical_settings)
-from bench.sim.devices.pv_inverter_knobs import SimSettingError
-from bench.sim.ev_port import EvModel, EvPort, duty_for_current_a, pilot_current_a
-from bench.sim.instrument_registry import SIM_INSTRUMENTS
-from bench.sim.instruments.chroma_a800067 import SimChromaA800067
-from bench.sim.instruments.scpi_server import BackgroundScpiServer
-from bench.sim.instruments.yokogawa_wt5000 import SimYokogawaWT5000
-from bench.sim.physics import GridSourceState, Physics, TerminalConditions
+from simlab.devices.pv_inverter.knobs import SimSettingError
+from simlab.ev_port import EvModel, EvPort, duty_for_current_a, pilot_current_a
+from simlab.instrument_registry import SIM_INSTRUMENTS
+from simlab.instruments.chroma_a800067 import SimChromaA800067
+from simlab.instruments.scpi_server import BackgroundScpiServer
+from simlab.instruments.yokogawa_wt5000 import SimYokogawaWT5000
+from simlab.physics import GridSourceState, Physics, TerminalConditions
 from instruments.capabilities import EvEmulator, PowerAnalyzer
 from instruments.registry import open_instrument
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from bench.sim.devices.control_inputs import FailsafeLatch
-from bench.sim.devices.heat_pump import HeatPumpS2Backend, build_heat_pump
-from bench.sim.devices.home_battery import build_home_battery
-from bench.sim.devices.registry import SimSettingError
-from bench.sim.physics import TerminalConditions
+from simlab.devices.control_inputs import FailsafeLatch
+from simlab.devices.heat_pump.lab_wiring import HeatPumpS2Backend, build_heat_pump
+from simlab.devices.home_battery.device import build_home_battery
+from simlab.devices.registry import SimSettingError
+from simlab.physics import TerminalConditions
 
 DT_S = 0.02
 HP_FAILSAFE_W = 500.0        # below the minimum modulation: the compressor stops in failsafe

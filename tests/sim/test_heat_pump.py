@@ -1,14 +1,14 @@
-"""The simulated SG-Ready heat pump (bench/sim/devices/heat_pump.py) stepped in-process, its
+"""The simulated SG-Ready heat pump (simlab/devices/heat_pump/lab_wiring.py) stepped in-process, its
 settings validation, the lab wiring (shared contact bank) and the SG-Ready contacts link."""
 
 from __future__ import annotations
 
 import pytest
 
-from bench.sim.devices.heat_pump import SgReadyState, build_heat_pump, sg_ready_state
-from bench.sim.devices.heat_pump_knobs import SimSettingError
-from bench.sim.lab import LabSpec, SpecError, _build_device
-from bench.sim.physics import GridSourceState, Physics
+from simlab.devices.heat_pump.lab_wiring import SgReadyState, build_heat_pump, sg_ready_state
+from simlab.devices.heat_pump.knobs import SimSettingError
+from simlab.lab import LabSpec, SpecError, _build_device
+from simlab.physics import GridSourceState, Physics
 from links.sg_ready_contacts import SgReadyContactsLink
 from links.sg_ready_contacts import SgReadyState as LinkState
 from sim_stepping import HeatPumpStepper
@@ -92,7 +92,7 @@ def test_bad_settings_name_their_profile_field(section, raw, key):
 
 
 def test_physics_shares_its_contact_bank_with_the_simulated_daq970a():
-    from bench.sim.instrument_registry import SIM_INSTRUMENTS
+    from simlab.instrument_registry import SIM_INSTRUMENTS
 
     hp = build_heat_pump({}, {})
     physics = Physics(GridSourceState(voltage_setpoint_v=[230.0] * 3, output_on=True), hp)

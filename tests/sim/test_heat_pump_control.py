@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.sim.devices.heat_pump import (
+from simlab.devices.heat_pump.lab_wiring import (
     HeatPumpMode,
     HeatPumpS2Backend,
     HeatPumpStatus,

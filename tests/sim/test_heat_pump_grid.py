@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.sim.devices.heat_pump import HeatPumpStatus, build_heat_pump
-from bench.sim.devices.heat_pump_knobs import SimSettingError
-from bench.sim.physics import GridSourceState, Physics, TerminalConditions
+from simlab.devices.heat_pump.lab_wiring import HeatPumpStatus, build_heat_pump
+from simlab.devices.heat_pump.knobs import SimSettingError
+from simlab.physics import GridSourceState, Physics, TerminalConditions
 from sim_stepping import DT_S, HeatPumpStepper
 
 

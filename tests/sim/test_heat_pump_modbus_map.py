@@ -1,6 +1,6 @@
 """The simulated heat pump behind a vendor register map: its ``MapBackend`` (point roles, enum
 labels, scale-factor points, readback knob), the lab builder's map check, and the whole chain over
-the real Modbus TCP server (bench/sim/modbus_map/server.py) and the bench's link
+the real Modbus TCP server (links/modbus_map/server.py) and the bench's link
 (links/modbus_map/link.py)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bench.errors import ConfigError
-from bench.sim.devices.heat_pump import (
+from simlab.devices.heat_pump.lab_wiring import (
     HeatPumpMapBackend,
     HeatPumpMode,
     HeatPumpStatus,
@@ -21,8 +21,8 @@ from bench.sim.devices.heat_pump import (
     build_heat_pump,
     lab_device,
 )
-from bench.sim.devices.registry import DeviceContext
-from bench.sim.physics import TerminalConditions
+from simlab.devices.registry import DeviceContext
+from simlab.physics import TerminalConditions
 from links.modbus_map import ModbusMapLink, parse_register_map
 from links.modbus_map.wire import ModbusExceptionReply, TcpTransport
 

@@ -1,5 +1,5 @@
 """The simulated heat pump over S2: its lab builder starts the simulated resource manager
-(bench/sim/s2) dialing the bench's CEM (links/s2), in virtual time as the lab runs it; PEBC
+(simlab/s2) dialing the bench's CEM (links/s2), in virtual time as the lab runs it; PEBC
 envelopes limit it, a lost connection puts it in failsafe, DDBC switches the hybrid to gas."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from bench.sim.devices.heat_pump import LabHeatPump, lab_device
-from bench.sim.devices.registry import DeviceContext
-from bench.sim.physics import GridSourceState, Physics
+from simlab.devices.heat_pump.lab_wiring import LabHeatPump, lab_device
+from simlab.devices.registry import DeviceContext
+from simlab.physics import GridSourceState, Physics
 from links.s2 import CemConfig, S2CemServer
 
 START = "2026-01-15T06:00:00+01:00"
@@ -33,7 +33,7 @@ class Rig:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(20.0)
 
     def advance(self, to_s: float) -> None:
-        """What bench/sim/lab.py's ``Lab.advance`` does: physics, stopping at every due S2 event."""
+        """What simlab/lab.py's ``Lab.advance`` does: physics, stopping at every due S2 event."""
         async def go() -> None:
             for _ in range(100_000):
                 due = self.hp.next_event_s()

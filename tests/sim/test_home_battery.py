@@ -1,4 +1,4 @@
-"""The simulated home battery (bench/sim/devices/home_battery.py): setpoints (export positive),
+"""The simulated home battery (simlab/devices/home_battery/device.py): setpoints (export positive),
 response time and ramp, state-of-charge limits, efficiency, watchdog failsafe, every fault knob,
 settings validation, and the battery over its vendor map on the real Modbus RTU server."""
 
@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from bench.sim.devices.home_battery import (
+from simlab.devices.home_battery.device import (
     BatteryState,
     HomeBatteryMapBackend,
     build_home_battery,
     lab_device,
 )
-from bench.sim.devices.home_battery_knobs import SimSettingError
-from bench.sim.devices.registry import DeviceContext
-from bench.sim.physics import TerminalConditions
+from simlab.devices.home_battery.knobs import SimSettingError
+from simlab.devices.registry import DeviceContext
+from simlab.physics import TerminalConditions
 from links.modbus_map import ModbusMapLink, parse_register_map
 from links.modbus_map.wire import RtuTransport
 from sim_stepping import DT_S, DeviceStepper

@@ -6,14 +6,14 @@ import math
 
 import pytest
 
-from bench.sim.devices.pv_inverter import (
+from simlab.devices.pv_inverter.device import (
     PvInverterSim,
     SimSettingError,
     TenMinuteMeanVoltage,
     build_pv_inverter,
 )
-from bench.sim.devices.pv_inverter_api import OperatingState, TripKind, TripStage
-from bench.sim.physics import Feeder, GridSourceState, Physics, PvArrayState, TerminalConditions
+from simlab.devices.pv_inverter.api import OperatingState, TripKind, TripStage
+from simlab.physics import Feeder, GridSourceState, Physics, PvArrayState, TerminalConditions
 
 UN_V = 230.0
 RATED_W = 10000.0

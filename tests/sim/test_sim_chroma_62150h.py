@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bench.errors import InstrumentReportedError
-from bench.sim.instruments import SimChroma62150H
-from bench.sim.instruments.scpi_server import BackgroundScpiServer
-from bench.sim.physics import PvArrayState
+from simlab.instruments import SimChroma62150H
+from simlab.instruments.scpi_server import BackgroundScpiServer
+from simlab.physics import PvArrayState
 from instruments.registry import open_instrument
 from instruments.scpi import SettingOutOfRange
 

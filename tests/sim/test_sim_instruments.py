@@ -8,9 +8,9 @@ import socket
 import pytest
 
 from bench.errors import InstrumentReportedError, InstrumentTimeout
-from bench.sim.instruments import SimChroma61845, SimKeysightE4360A, SimYokogawaWT5000
-from bench.sim.instruments.scpi_server import BackgroundScpiServer
-from bench.sim.physics import GridSourceState, PhaseTruth, PvArrayState
+from simlab.instruments import SimChroma61845, SimKeysightE4360A, SimYokogawaWT5000
+from simlab.instruments.scpi_server import BackgroundScpiServer
+from simlab.physics import GridSourceState, PhaseTruth, PvArrayState
 from instruments.registry import open_instrument
 
 TRUTH = [PhaseTruth(230.0, 4.35, 1000.0, -100.0, 1004.99, 0.995),

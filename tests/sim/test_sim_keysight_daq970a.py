@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bench.errors import InstrumentReportedError
-from bench.sim.instrument_registry import SIM_INSTRUMENTS
-from bench.sim.instruments.keysight_daq970a import ContactBank, SimKeysightDAQ970A
-from bench.sim.instruments.scpi_server import BackgroundScpiServer
+from simlab.instrument_registry import SIM_INSTRUMENTS
+from simlab.instruments.keysight_daq970a import ContactBank, SimKeysightDAQ970A
+from simlab.instruments.scpi_server import BackgroundScpiServer
 from instruments.capabilities import DigitalIO
 from instruments.registry import open_instrument
 from instruments.scpi import SettingOutOfRange

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench.smart_charging import (ChargingProfile, ChargingSchedule, InstalledProfile,
+from links.ocpp.smart_charging import (ChargingProfile, ChargingSchedule, InstalledProfile,
                                   ProfileKind, Purpose, RateUnit, Recurrency, SchedulePeriod)
 
 UTC = dt.timezone.utc

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bench.smart_charging import (CompositePeriod, CompositeRules, CompositeSchedule, ProfileKind,
+from links.ocpp.smart_charging import (CompositePeriod, CompositeRules, CompositeSchedule, ProfileKind,
                                   Purpose, RateUnit, Recurrency, Transaction, composite,
                                   convert_limit, differences, limit_at)
 from .builders import at, on, profile, steps

@@ -11,9 +11,9 @@ from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_ca
 from ocpp.messages import CallResult, _validate_payload
 from ocpp.v16 import call_result as result16
 
-from bench.sim.devices.ev_charger.controller import ChargingController, ProfileStore
-from bench.sim.devices.ev_charger.knobs import EvChargerKnobs, EvChargerParameters
-from bench.smart_charging import (ProfileKind, Purpose, Transaction, composite,
+from simlab.devices.ev_charger.controller import ChargingController, ProfileStore
+from simlab.devices.ev_charger.knobs import EvChargerKnobs, EvChargerParameters
+from links.ocpp.smart_charging import (ProfileKind, Purpose, Transaction, composite,
                                   composite_reply_ocpp16, differences)
 
 from .builders import at, profile, steps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.smart_charging import (InstalledProfile, ProfileError, Purpose, Transaction,
+from links.ocpp.smart_charging import (InstalledProfile, ProfileError, Purpose, Transaction,
                                   check_installation, clear_profiles, install_profile)
 
 from .builders import at, profile

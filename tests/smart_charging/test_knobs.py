@@ -1,4 +1,4 @@
-"""EvChargerParameters / EvChargerKnobs parsing (bench/sim/devices/ev_charger/knobs.py)."""
+"""EvChargerParameters / EvChargerKnobs parsing (simlab/devices/ev_charger/knobs.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from dataclasses import fields
 
 import pytest
 
-from bench.sim.devices.ev_charger.electrical import check_electrical_settings
-from bench.sim.devices.ev_charger.knobs import (EvChargerKnobs, EvChargerParameters,
+from simlab.devices.ev_charger.electrical import check_electrical_settings
+from simlab.devices.ev_charger.knobs import (EvChargerKnobs, EvChargerParameters,
                                                 parse_knobs, parse_parameters)
-from bench.sim.devices.registry import SimSettingError
+from simlab.devices.registry import SimSettingError
 
 
 def test_defaults_are_compliant_and_accepted_by_the_power_stage():

@@ -15,7 +15,7 @@ from ocpp.v16 import call_result as result16
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 
-from bench.smart_charging import (CompositePeriod, CompositeSchedule, ProfileError, ProfileKind,
+from links.ocpp.smart_charging import (CompositePeriod, CompositeSchedule, ProfileError, ProfileKind,
                                   Purpose, RateUnit, Recurrency, composite, composite_from_ocpp16,
                                   composite_from_ocpp201, composite_reply_ocpp16,
                                   composite_reply_ocpp201, from_ocpp16, from_ocpp201,

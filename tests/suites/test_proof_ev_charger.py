@@ -1,7 +1,7 @@
 """Suite proofs for the EV-charger campaign (test_suites/ev_charger): real campaigns (``lab`` fixture
 of tests/suites/conftest.py, a ``flexbench run`` process with its own simulated lab) on the reference
 chargers (device_profiles/sim-ev-charger-16j-11kw.yaml, sim-ev-charger-201.yaml), with fault knobs
-(bench/sim/devices/ev_charger/knobs.py) or with parameters that contradict the profile's declared
+(simlab/devices/ev_charger/knobs.py) or with parameters that contradict the profile's declared
 values; verdicts read from report.json.
 
 To keep the proofs short, knobs that break disjoint requirements share one campaign, and each

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bench.catalog import load_catalog
-from bench.dut_links.ocpp import OcppDutLink
+from links.ocpp.opener import OcppDutLink
 
 PROFILES = Path(__file__).resolve().parents[2] / "device_profiles"
 ALL = load_catalog("ev_charger").ids()
@@ -25,7 +25,7 @@ ALL = load_catalog("ev_charger").ids()
 ])
 def test_reference_charger_is_compliant(lab, profile, not_applicable):
     if not hasattr(OcppDutLink, "active_transaction_id"):   # EV-LIMIT-TX and EV-COMPOSITE need it
-        pytest.skip("pending: bench/dut_links/ocpp.py OcppDutLink.active_transaction_id (the suite needs it)")
+        pytest.skip("pending: links/ocpp/opener.py OcppDutLink.active_transaction_id (the suite needs it)")
     reference = PROFILES / f"{profile}.yaml"
     parameters = yaml.safe_load(reference.read_text())["simulation"].get("parameters") or {}
     path = lab.profile(reference=reference, parameters=parameters, name=profile)

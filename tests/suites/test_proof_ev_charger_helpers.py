@@ -12,7 +12,7 @@ import pytest
 
 from bench.checks import Checker
 from bench.session import Sample
-from bench.smart_charging import CompositePeriod, CompositeSchedule, RateUnit
+from links.ocpp.smart_charging import CompositePeriod, CompositeSchedule, RateUnit
 from bench.verdicts import DecisionRule
 from instruments.capabilities import AnalyzerReading, PhaseReading
 from test_suites.ev_charger.conftest import EvBench

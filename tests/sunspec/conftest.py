@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bench.sim.sunspec.pymodbus_adapter import SunSpecServerHandle
+from links.sunspec_modbus.server import SunSpecServerHandle
 
 from .helpers import LabLoop, StubInverter
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from background_loop import BackgroundLoop
-from bench.sim.devices.pv_inverter_api import (
+from simlab.devices.pv_inverter.api import (
     OperatingState, PvInverterNameplate, PvInverterReadings, PvInverterSettings, TripKind, TripStage,
 )
-from bench.sim.sunspec.pymodbus_adapter import SunSpecServerHandle, start_sunspec_server
+from links.sunspec_modbus.server import SunSpecServerHandle, start_sunspec_server
 
 
 @dataclass

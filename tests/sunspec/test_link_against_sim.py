@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from bench.errors import ConfigError, LinkError, ModelNotFoundError
-from bench.sim.devices.pv_inverter_api import OperatingState, TripStage
-from bench.sim.devices.pv_inverter_api import TripKind as SimTripKind
+from simlab.devices.pv_inverter.api import OperatingState, TripStage
+from simlab.devices.pv_inverter.api import TripKind as SimTripKind
 from links.sunspec_modbus import ModbusExceptionReply, SunSpecLink, TripKind, TripStageSetting
 
 from .helpers import StubInverter

@@ -6,7 +6,7 @@ import pytest
 
 from links.sunspec_modbus import SunSpecLink, TripKind, TripStageSetting
 
-pv_inverter = pytest.importorskip("bench.sim.devices.pv_inverter")
+pv_inverter = pytest.importorskip("simlab.devices.pv_inverter.device")
 
 
 def test_real_inverter_identity_defaults_and_writes(lab) -> None:

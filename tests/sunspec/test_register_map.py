@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sunspec2.device as ss_device
 
-from bench.sim.devices.pv_inverter_api import TripKind
-from bench.sim.sunspec.device_image import SunSpecDeviceImage
-from bench.sim.sunspec.register_map import DEFAULT_MODEL_LAYOUT, SunSpecRegisterMap
+from simlab.devices.pv_inverter.api import TripKind
+from simlab.devices.pv_inverter.sunspec_image import SunSpecDeviceImage
+from links.sunspec_modbus.register_image import DEFAULT_MODEL_LAYOUT, SunSpecRegisterMap
 from .helpers import StubInverter
 
 

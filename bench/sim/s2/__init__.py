@@ -1,7 +1,0 @@
-"""The simulated lab's S2 resource manager (EN 50491-12-2 device side): see resource_manager.py."""
-
-from bench.sim.s2.backend import DdbcDescription, DdbcModeSpec, S2DeviceBackend
-from bench.sim.s2.resource_manager import RmConfig, RmFaults, SimResourceManager, stable_uuid
-
-__all__ = ["DdbcDescription", "DdbcModeSpec", "S2DeviceBackend", "RmConfig", "RmFaults",
-           "SimResourceManager", "stable_uuid"]

@@ -1,0 +1,84 @@
+"""The only lab-side module that imports pymodbus (3.16.1, pinned; its APIs move between minors).
+
+Serves a :class:`SunSpecDeviceImage` as a Modbus TCP server in the caller's asyncio loop
+(no threads, nothing blocking), through pymodbus' ``SimDevice`` with an ``action`` hook that
+runs before every register access.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+from pymodbus.constants import ExcCodes
+from pymodbus.server import ModbusTcpServer
+from pymodbus.simulator import DataType, SimData, SimDevice
+from pymodbus.simulator.simdevice import SimAction
+
+from simlab.devices.pv_inverter.sunspec_image import SunSpecDeviceImage, SunSpecInverter
+
+_WRITE_FUNCTIONS = {6, 16}
+_READ_FUNCTIONS = {3}
+
+
+@dataclass
+class SunSpecServerHandle:
+    """A running SunSpec Modbus TCP server; ``await handle.close()`` stops it."""
+
+    image: SunSpecDeviceImage
+    port: int
+    _server: ModbusTcpServer
+
+    async def close(self) -> None:
+        await self._server.shutdown()
+
+    async def __aenter__(self) -> SunSpecServerHandle:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+
+def _make_action(image: SunSpecDeviceImage) -> SimAction:
+    async def action(func_code: int, start_address: int, address: int, count: int,
+                     registers: list[int], set_values: list[int] | list[bool] | None) -> ExcCodes | None:
+        if func_code not in _READ_FUNCTIONS | _WRITE_FUNCTIONS:
+            return ExcCodes.ILLEGAL_FUNCTION
+        if set_values is None:
+            code = image.on_read(address, count)
+        else:
+            code = image.on_write(address, [int(v) for v in set_values])
+        if code is not None:
+            return ExcCodes(code)
+        # mirror the image (a write may change other points: adoption result, active curve)
+        regs = image.registers
+        offset = image.base_address - start_address
+        registers[offset:offset + len(regs)] = regs
+        if set_values is not None:
+            first = address - image.base_address
+            set_values[:] = regs[first:first + len(set_values)]  # type: ignore[index]
+        return None
+    return action
+
+
+async def start_sunspec_server(inverter: SunSpecInverter, *, host: str, port: int, unit_id: int = 1,
+                               base_address: int = 40000,
+                               omit_models: tuple[int, ...] = ()) -> tuple[SunSpecServerHandle, int]:
+    """Serve ``inverter`` as a SunSpec Modbus TCP device; returns (handle, bound port).
+
+    ``port=0`` binds a free ephemeral port. Must be awaited in the lab's running event loop.
+    """
+    image = SunSpecDeviceImage(inverter, unit_id=unit_id, base_address=base_address,
+                               omit_models=omit_models)
+    device = SimDevice(
+        id=unit_id,
+        simdata=[SimData(address=base_address, values=list(image.registers),
+                         count=1, datatype=DataType.REGISTERS)],
+        action=_make_action(image),
+    )
+    server = ModbusTcpServer(device, address=(host, port))
+    await server.serve_forever(background=True)
+    sockets = getattr(server.transport, "sockets", None) or ()
+    bound = next((s.getsockname()[1] for s in sockets if s.family in (socket.AF_INET, socket.AF_INET6)),
+                 port)
+    return SunSpecServerHandle(image, int(bound), server), int(bound)

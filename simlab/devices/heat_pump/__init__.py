@@ -1,0 +1,1 @@
+"""Simulated heat_pump (behaviour, knobs, lab wiring)."""

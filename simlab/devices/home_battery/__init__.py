@@ -1,0 +1,1 @@
+"""Simulated home_battery (behaviour, knobs, lab wiring)."""

@@ -1,0 +1,1 @@
+"""Simulated pv_inverter (behaviour, knobs, lab wiring)."""

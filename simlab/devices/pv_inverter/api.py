@@ -1,0 +1,121 @@
+"""Contract between the simulated PV inverter's behaviour (``pv_inverter.py``) and its SunSpec
+Modbus server (``links/sunspec_modbus/ (server side) and simlab/devices/pv_inverter/``).
+
+The SunSpec server decodes writes to models 703/704/706/707-711 into :class:`PvInverterSettings`
+(the inverter object's ``settings`` attribute, mutated in place, then ``settings_changed()`` is
+called), and encodes :meth:`PvInverterSim.readings` into model 701 on every read.
+Voltages in percent are of the nominal voltage; powers in percent are of rated active power.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass
+class VoltWattSettings:
+    """SunSpec 706 (DERVoltWatt), curve 1 active."""
+
+    enabled: bool = True
+    # (voltage % of Vnom, active power % of rated power); monotonic in voltage.
+    points: list[tuple[float, float]] = field(default_factory=lambda: [(106.0, 100.0), (110.0, 20.0)])
+    response_time_s: float = 10.0   # open-loop response time Tr: 90 % of a step after Tr
+
+
+@dataclass
+class FrequencyDroopSettings:
+    """SunSpec 711 (DERFreqDroop): LFSM-O over-frequency response."""
+
+    enabled: bool = True
+    deadband_over_hz: float = 0.2       # DbOf: response starts at fnom + DbOf (50.2 Hz)
+    droop_pct: float = 5.0              # KOf expressed as droop s: dP/Pref = -(f - f1)/(fn * s)
+    response_time_s: float = 2.0        # RspTms (open loop)
+
+
+@dataclass
+class EnterServiceSettings:
+    """SunSpec 703 (DEREnterService): reconnection window, observation time, ramp."""
+
+    enabled: bool = True
+    voltage_high_pct: float = 110.0
+    voltage_low_pct: float = 85.0
+    frequency_high_hz: float = 50.1
+    frequency_low_hz: float = 49.9
+    delay_s: float = 60.0               # observation time inside the window before reconnecting
+    ramp_time_s: float = 600.0          # 0 -> 100 % of rated power (600 s = 10 % Pn/min)
+
+
+@dataclass
+class PowerLimitSettings:
+    """SunSpec 704 (DERCtlAC): remote active power limit."""
+
+    enabled: bool = False
+    limit_pct: float = 100.0            # WMaxLimPct
+    revert_time_s: float = 0.0          # WMaxLimPctRvrtTms; 0 = never revert
+    response_time_s: float = 0.0        # declared by the profile, not a SunSpec point
+
+
+class TripKind(str, Enum):
+    OVER_VOLTAGE = "over_voltage"       # 708 DERTripHV, value in % Vnom
+    UNDER_VOLTAGE = "under_voltage"     # 707 DERTripLV
+    OVER_FREQUENCY = "over_frequency"   # 710 DERTripHF, value in Hz
+    UNDER_FREQUENCY = "under_frequency" # 709 DERTripLF
+
+
+@dataclass
+class TripStage:
+    """One must-trip stage: beyond ``threshold`` for ``clearing_time_s`` -> disconnect."""
+
+    kind: TripKind
+    threshold: float        # % of Vnom for voltage stages, Hz for frequency stages
+    clearing_time_s: float
+
+
+@dataclass
+class PvInverterSettings:
+    volt_watt: VoltWattSettings = field(default_factory=VoltWattSettings)
+    frequency_droop: FrequencyDroopSettings = field(default_factory=FrequencyDroopSettings)
+    enter_service: EnterServiceSettings = field(default_factory=EnterServiceSettings)
+    power_limit: PowerLimitSettings = field(default_factory=PowerLimitSettings)
+    trip_stages: list[TripStage] = field(default_factory=list)
+    # U> on the 10-minute running mean (not a SunSpec point; a grid-code setting of the device)
+    ten_minute_mean_trip_pct: float = 110.0
+    ten_minute_mean_trip_delay_s: float = 3.0
+
+
+class OperatingState(str, Enum):
+    OFF = "off"                 # no AC voltage / not yet started
+    WAITING = "waiting"         # observing the reconnection window
+    RAMPING = "ramping"         # connected, ramping up after (re)connection
+    CONNECTED = "connected"     # producing normally
+    TRIPPED = "tripped"         # disconnected by a protection stage (until the window is met)
+
+
+@dataclass(frozen=True)
+class PvInverterReadings:
+    """What model 701 reports (possibly distorted by a fault knob)."""
+
+    voltage_v: tuple[float, ...]        # per phase, phase-neutral
+    current_a: tuple[float, ...]
+    active_power_w: float               # total, export positive
+    reactive_power_var: float
+    apparent_power_va: float
+    frequency_hz: float
+    state: OperatingState
+    last_trip: str | None               # e.g. "over_voltage 115.0% 0.1s", or None
+
+
+@dataclass(frozen=True)
+class PvInverterNameplate:
+    """Models 1 and 702 content."""
+
+    manufacturer: str = "flexbench"
+    model: str = "SIM-PV-10K-3P"
+    serial_number: str = "SIM0000001"
+    firmware_version: str = "1.0.0"
+    rated_power_w: float = 10000.0
+    rated_apparent_power_va: float = 10000.0
+    nominal_voltage_v: float = 230.0
+    nominal_frequency_hz: float = 50.0
+    phase_count: int = 3

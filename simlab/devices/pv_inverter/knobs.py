@@ -1,0 +1,276 @@
+"""Parameters and fault knobs of the simulated PV inverter, and their validation.
+
+Parameters describe a *compliant* device (nameplate, efficiency, MPPT lag, start-up ramp, ...).
+Knobs break exactly one requirement each; every knob's default is the compliant behaviour.
+Both come from a device profile as plain dicts (``simulation.parameters`` / ``simulation.knobs``);
+:func:`parse_parameters` and :func:`parse_knobs` reject unknown or wrongly typed keys with a
+:class:`SimSettingError` (a ``ValueError``) whose ``key`` names the offending entry.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from simlab.devices.pv_inverter.api import TripKind, TripStage
+
+
+class SimSettingError(ValueError):
+    """A parameter or knob of a simulated device is unknown, wrongly typed or out of range."""
+
+    def __init__(self, key: str, problem: str, section: str = "") -> None:
+        # The key is the first quoted word, and only knob errors say "knob" (lab.py relies on it).
+        noun = {"knobs": "knob", "parameters": "parameter"}.get(section, "setting")
+        super().__init__(f"{noun} '{key}': {problem}")
+        self.key = key              # e.g. "trip_time_factor.over_voltage"
+        self.problem = problem
+        self.section = section      # "parameters" or "knobs" once known
+
+
+def default_trip_stages() -> list[TripStage]:
+    """Default protection settings of the reference device (EN 50549-1 style values)."""
+    return [
+        TripStage(TripKind.OVER_VOLTAGE, 115.0, 0.1),      # U>>
+        TripStage(TripKind.UNDER_VOLTAGE, 70.0, 1.5),      # U<
+        TripStage(TripKind.UNDER_VOLTAGE, 25.0, 0.0),      # U<<
+        TripStage(TripKind.OVER_FREQUENCY, 51.5, 2.0),     # f>
+        TripStage(TripKind.OVER_FREQUENCY, 52.0, 0.1),     # f>>
+        TripStage(TripKind.UNDER_FREQUENCY, 47.5, 2.0),    # f<
+        TripStage(TripKind.UNDER_FREQUENCY, 47.0, 0.1),    # f<<
+    ]
+
+
+@dataclass
+class PvInverterParameters:
+    """Compliant-device parameters (profile ``simulation.parameters``)."""
+
+    rated_power_w: float = 10000.0
+    rated_apparent_power_va: float = 10000.0
+    nominal_voltage_v: float = 230.0
+    nominal_frequency_hz: float = 50.0
+    manufacturer: str = "flexbench"
+    model: str = "SIM-PV-10K-3P"
+    serial_number: str = "SIM0000001"
+    firmware_version: str = "1.0.0"
+    efficiency: float = 0.97
+    mppt_time_constant_s: float = 0.5
+    # [(t_s, W)] steps of available AC power, used while the PV simulator provides 0 W.
+    available_power_schedule_w: list[tuple[float, float]] | None = None
+    power_limit_response_time_s: float = 5.0
+    first_start_ramp_time_s: float = 240.0
+    ac_absent_pct: float = 50.0
+    trip_stages: list[TripStage] = field(default_factory=default_trip_stages)
+    ten_minute_mean_trip_pct: float = 110.0
+    ten_minute_mean_trip_delay_s: float = 3.0
+
+
+@dataclass
+class PvInverterKnobs:
+    """Fault knobs (profile ``simulation.knobs``); every default is compliant."""
+
+    # P(U) / volt-watt
+    volt_watt_ignored: bool = False
+    volt_watt_voltage_offset_pct: float = 0.0
+    volt_watt_power_offset_pct: float = 0.0
+    volt_watt_response_time_factor: float = 1.0
+    trip_instead_of_limiting_pct: float | None = None
+    fixed_export_cap_pct: float | None = None
+    # remote limit (704)
+    power_limit_ignored: bool = False
+    power_limit_response_time_factor: float = 1.0
+    power_limit_offset_pct: float = 0.0
+    power_limit_revert_ignored: bool = False
+    # LFSM-O (711)
+    lfsm_o_ignored: bool = False
+    lfsm_o_droop_pct: float | None = None
+    lfsm_o_start_offset_hz: float = 0.0
+    lfsm_o_response_time_factor: float = 1.0
+    # protection (707-710)
+    trip_threshold_offset: dict[TripKind, float] = field(default_factory=dict)
+    trip_time_factor: dict[TripKind, float] = field(default_factory=dict)
+    trip_disabled: list[TripKind] = field(default_factory=list)
+    # U> on the 10-minute mean
+    ten_minute_mean_disabled: bool = False
+    ten_minute_mean_threshold_offset_pct: float = 0.0
+    ten_minute_mean_delay_s: float | None = None
+    ten_minute_mean_instantaneous: bool = False
+    # reconnection (703)
+    reconnect_ignores_window: bool = False
+    reconnect_delay_factor: float = 1.0
+    ramp_rate_factor: float = 1.0
+    # model 701 readings
+    readings_power_gain: float = 1.0
+    readings_voltage_offset_v: float = 0.0
+    readings_frequency_offset_hz: float = 0.0
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _number(key: str, value: Any, *, minimum: float | None = None, positive: bool = False) -> float:
+    if not _is_number(value):
+        raise SimSettingError(key, f"expected a number, got {value!r}")
+    number = float(value)
+    if positive and number <= 0:
+        raise SimSettingError(key, f"must be > 0, got {number}")
+    if minimum is not None and number < minimum:
+        raise SimSettingError(key, f"must be >= {minimum}, got {number}")
+    return number
+
+
+def _trip_kind(key: str, value: Any) -> TripKind:
+    try:
+        return TripKind(value)
+    except ValueError:
+        allowed = ", ".join(k.value for k in TripKind)
+        raise SimSettingError(key, f"unknown trip kind {value!r} (allowed: {allowed})") from None
+
+
+_POSITIVE_KNOBS = {"volt_watt_response_time_factor", "power_limit_response_time_factor",
+                   "lfsm_o_response_time_factor", "reconnect_delay_factor", "ramp_rate_factor"}
+_NON_NEGATIVE_KNOBS = {"ten_minute_mean_delay_s", "readings_power_gain", "fixed_export_cap_pct"}
+
+
+def parse_knobs(raw: dict[str, Any] | None) -> PvInverterKnobs:
+    """Validate a knob dict into :class:`PvInverterKnobs` (unknown/wrong key -> SimSettingError)."""
+    try:
+        return _parse_knobs(raw)
+    except SimSettingError as error:
+        raise SimSettingError(error.key, error.problem, "knobs") from None
+
+
+def _parse_knobs(raw: dict[str, Any] | None) -> PvInverterKnobs:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SimSettingError("knobs", f"expected a mapping, got {raw!r}")
+    knobs = PvInverterKnobs()
+    known = {f.name: f for f in fields(PvInverterKnobs)}
+    for key, value in raw.items():
+        if key not in known:
+            raise SimSettingError(str(key), "unknown key")
+        default = getattr(knobs, key)
+        if key in ("trip_threshold_offset", "trip_time_factor"):
+            setattr(knobs, key, _kind_map(key, value, positive=key == "trip_time_factor"))
+        elif key == "trip_disabled":
+            if not isinstance(value, (list, tuple)):
+                raise SimSettingError(key, f"expected a list of trip kinds, got {value!r}")
+            knobs.trip_disabled = [_trip_kind(f"{key}[{i}]", v) for i, v in enumerate(value)]
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise SimSettingError(key, f"expected true/false, got {value!r}")
+            setattr(knobs, key, value)
+        elif value is None and key in ("lfsm_o_droop_pct", "ten_minute_mean_delay_s",
+                                       "trip_instead_of_limiting_pct", "fixed_export_cap_pct"):
+            setattr(knobs, key, None)
+        else:
+            setattr(knobs, key, _number(key, value, positive=key in _POSITIVE_KNOBS
+                                        or key == "lfsm_o_droop_pct",
+                                        minimum=0.0 if key in _NON_NEGATIVE_KNOBS else None))
+    return knobs
+
+
+def _kind_map(key: str, value: Any, *, positive: bool) -> dict[TripKind, float]:
+    if not isinstance(value, dict):
+        raise SimSettingError(key, f"expected a mapping trip kind -> number, got {value!r}")
+    return {_trip_kind(f"{key}.{k}", k): _number(f"{key}.{k}", v, positive=positive)
+            for k, v in value.items()}
+
+
+_PARAMETER_STRINGS = {"manufacturer", "model", "serial_number", "firmware_version"}
+_PARAMETER_POSITIVE = {"rated_power_w", "rated_apparent_power_va", "nominal_voltage_v",
+                       "nominal_frequency_hz", "ten_minute_mean_trip_pct"}
+
+
+def parse_parameters(raw: dict[str, Any] | None) -> PvInverterParameters:
+    """Validate a parameter dict into :class:`PvInverterParameters`.
+
+    ``nameplate`` (a mapping of :class:`PvInverterNameplate` field names, as the lab passes it)
+    is accepted too; flat keys of the same name win over it."""
+    try:
+        return _parse_parameters(raw)
+    except SimSettingError as error:
+        raise SimSettingError(error.key, error.problem, "parameters") from None
+
+
+_NAMEPLATE_KEYS = {"manufacturer", "model", "serial_number", "firmware_version", "rated_power_w",
+                   "rated_apparent_power_va", "nominal_voltage_v", "nominal_frequency_hz",
+                   "phase_count"}
+
+
+def _parse_parameters(raw: dict[str, Any] | None) -> PvInverterParameters:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SimSettingError("parameters", f"expected a mapping, got {raw!r}")
+    params = PvInverterParameters()
+    known = {f.name for f in fields(PvInverterParameters)}
+    nameplate = raw.get("nameplate") or {}
+    if not isinstance(nameplate, dict):
+        raise SimSettingError("nameplate", f"expected a mapping, got {nameplate!r}")
+    for key, value in nameplate.items():
+        if key not in _NAMEPLATE_KEYS:
+            raise SimSettingError(f"nameplate.{key}", "unknown key")
+        if key == "phase_count":
+            if value != 3 or isinstance(value, bool):
+                raise SimSettingError("nameplate.phase_count", f"the model is three-phase, got {value!r}")
+            continue
+        _set_parameter(params, key, value, f"nameplate.{key}")
+    for key, value in raw.items():
+        if key == "nameplate":
+            continue
+        if key not in known:
+            raise SimSettingError(str(key), "unknown key")
+        _set_parameter(params, key, value, key)
+    return params
+
+
+def _set_parameter(params: PvInverterParameters, key: str, value: Any, name: str) -> None:
+    """Validate one parameter ``key``; errors name it as ``name``."""
+    if key in _PARAMETER_STRINGS:
+        if not isinstance(value, str):
+            raise SimSettingError(name, f"expected a string, got {value!r}")
+        setattr(params, key, value)
+    elif key == "available_power_schedule_w":
+        params.available_power_schedule_w = None if value is None else _schedule(name, value)
+    elif key == "trip_stages":
+        params.trip_stages = _trip_stages(name, value)
+    elif key == "efficiency":
+        params.efficiency = _number(name, value, positive=True)
+        if params.efficiency > 1.0:
+            raise SimSettingError(name, f"must be <= 1, got {params.efficiency}")
+    else:
+        setattr(params, key, _number(name, value, positive=key in _PARAMETER_POSITIVE, minimum=0.0))
+
+
+def _schedule(key: str, value: Any) -> list[tuple[float, float]]:
+    if not isinstance(value, (list, tuple)):
+        raise SimSettingError(key, f"expected a list of [t_s, W] pairs, got {value!r}")
+    steps: list[tuple[float, float]] = []
+    for i, entry in enumerate(value):
+        if not isinstance(entry, (list, tuple)) or len(entry) != 2:
+            raise SimSettingError(f"{key}[{i}]", f"expected [t_s, W], got {entry!r}")
+        steps.append((_number(f"{key}[{i}]", entry[0]), _number(f"{key}[{i}]", entry[1], minimum=0.0)))
+    if any(b[0] < a[0] for a, b in zip(steps, steps[1:])):
+        raise SimSettingError(key, "times must be non-decreasing")
+    return steps
+
+
+def _trip_stages(key: str, value: Any) -> list[TripStage]:
+    if not isinstance(value, (list, tuple)):
+        raise SimSettingError(key, f"expected a list of [kind, threshold, clearing_time_s], got {value!r}")
+    stages = []
+    for i, entry in enumerate(value):
+        name = f"{key}[{i}]"
+        if isinstance(entry, dict):
+            extra = set(entry) - {"kind", "threshold", "clearing_time_s"}
+            if extra or len(entry) != 3:
+                raise SimSettingError(name, "expected keys kind, threshold, clearing_time_s")
+            entry = [entry["kind"], entry["threshold"], entry["clearing_time_s"]]
+        if not isinstance(entry, (list, tuple)) or len(entry) != 3:
+            raise SimSettingError(name, f"expected [kind, threshold, clearing_time_s], got {entry!r}")
+        stages.append(TripStage(_trip_kind(name, entry[0]), _number(name, entry[1], positive=True),
+                                _number(name, entry[2], minimum=0.0)))
+    return stages

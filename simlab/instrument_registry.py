@@ -1,0 +1,60 @@
+"""Model key -> factory of the simulated instrument that speaks that model's dialect.
+
+A factory takes the lab's physics (the state it acts on or measures), a seed and the fault
+settings from the bench config (``lab.instrument_faults.<role>``)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from simlab.physics import Physics
+
+
+def _chroma_61845(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
+    from simlab.instruments import SimChroma61845
+
+    return SimChroma61845(physics.source, faults=faults)
+
+
+def _yokogawa_wt5000(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
+    from simlab.instruments import SimYokogawaWT5000
+
+    return SimYokogawaWT5000(physics.truth, lambda: physics.source.frequency_hz, seed, faults=faults)
+
+
+def _keysight_e4360a(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
+    from simlab.instruments import SimKeysightE4360A
+
+    return SimKeysightE4360A(physics.pv_array, faults=faults)
+
+
+def _chroma_62150h(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
+    from simlab.instruments import SimChroma62150H
+
+    return SimChroma62150H(physics.pv_array, faults=faults)
+
+
+def _keysight_daq970a(physics: Physics | None, *, seed: int, faults: Mapping[str, int]) -> Any:
+    from simlab.instruments.keysight_daq970a import ContactBank, SimKeysightDAQ970A
+
+    # The lab's contact bank: the simulated DUT reads its control inputs (SG-Ready) from it.
+    # Without a physics (the instrument on its own) the unit gets a bank of its own.
+    return SimKeysightDAQ970A(physics.contacts if physics is not None else ContactBank(), faults=faults)
+
+
+def _chroma_a800067(physics: Physics | None, *, seed: int, faults: Mapping[str, int]) -> Any:
+    from simlab.ev_port import EvPort
+    from simlab.instruments.chroma_a800067 import SimChromaA800067
+
+    # The lab's charging cable: the simulated charger drives its pilot and steps the EV.
+    return SimChromaA800067(physics.ev_port if physics is not None else EvPort(), faults=faults)
+
+
+SIM_INSTRUMENTS: dict[str, Callable[..., Any]] = {
+    "chroma_61845": _chroma_61845,
+    "yokogawa_wt5000": _yokogawa_wt5000,
+    "keysight_e4360a": _keysight_e4360a,
+    "chroma_62150h_1000s": _chroma_62150h,
+    "keysight_daq970a": _keysight_daq970a,
+    "chroma_a800067": _chroma_a800067,
+}
