@@ -140,7 +140,7 @@ def hp(bench: Any, ac_source: Any, dut_link: Any, clock: Any, dut_profile: Any, 
         raise BenchError("the heat-pump suites drive SG-Ready contacts: the bench needs a digital_io instrument")
     return HpBench(ac_source=ac_source, dut_link=dut_link, clock=clock, dut_profile=dut_profile,
                    catalog=catalog, market=market, bench=bench, step=lambda text: bench.step("campaign", text),
-                   dut_links=dict(links.openers), digital_io=bench.digital_io)
+                   dut_links=dict(bench.dut_links), digital_io=bench.digital_io)
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ class BatBench(SuiteBench):
 @pytest.fixture(scope="session")
 def bat(bench: Any, ac_source: Any, clock: Any, dut_profile: Any, catalog: Any, market: str) -> BatBench:
     return BatBench(ac_source=ac_source, clock=clock, dut_profile=dut_profile, catalog=catalog, market=market,
-                    bench=bench, step=lambda text: bench.step("campaign", text), dut_links=dict(links.openers))
+                    bench=bench, step=lambda text: bench.step("campaign", text), dut_links=dict(bench.dut_links))
 
 
 @pytest.fixture

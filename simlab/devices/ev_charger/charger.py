@@ -77,7 +77,7 @@ __all__ = ["EvChargerSim", "OcppEndpoint", "OcppSettings", "ChargerIdentity", "C
            "SmartChargingLimits", "Outgoing", "iso_utc", "SUPPORTED_MEASURANDS", "DEFAULT_MEASURANDS",
            "refused_handshake"]
 
-LOG = logging.getLogger("flexsimlab.ev_charger")
+LOG = logging.getLogger("flexbench.sim.ev_charger")
 
 OCPP_VERSIONS = ("1.6", "2.0.1")
 CONNECTOR_ID = 1        # one EVSE with one connector (1.6 connectorId 1; 2.0.1 evseId 1, connectorId 1)
