@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from links.sunspec_modbus.types import TripStageSetting
+
 
 @dataclass
 class VoltWattSettings:
@@ -56,29 +58,13 @@ class PowerLimitSettings:
     response_time_s: float = 0.0        # declared by the profile, not a SunSpec point
 
 
-class TripKind(str, Enum):
-    OVER_VOLTAGE = "over_voltage"       # 708 DERTripHV, value in % Vnom
-    UNDER_VOLTAGE = "under_voltage"     # 707 DERTripLV
-    OVER_FREQUENCY = "over_frequency"   # 710 DERTripHF, value in Hz
-    UNDER_FREQUENCY = "under_frequency" # 709 DERTripLF
-
-
-@dataclass
-class TripStage:
-    """One must-trip stage: beyond ``threshold`` for ``clearing_time_s`` -> disconnect."""
-
-    kind: TripKind
-    threshold: float        # % of Vnom for voltage stages, Hz for frequency stages
-    clearing_time_s: float
-
-
 @dataclass
 class PvInverterSettings:
     volt_watt: VoltWattSettings = field(default_factory=VoltWattSettings)
     frequency_droop: FrequencyDroopSettings = field(default_factory=FrequencyDroopSettings)
     enter_service: EnterServiceSettings = field(default_factory=EnterServiceSettings)
     power_limit: PowerLimitSettings = field(default_factory=PowerLimitSettings)
-    trip_stages: list[TripStage] = field(default_factory=list)
+    trip_stages: list[TripStageSetting] = field(default_factory=list)  # SunSpec 707-710 must-trip points
     # U> on the 10-minute running mean (not a SunSpec point; a grid-code setting of the device)
     ten_minute_mean_trip_pct: float = 110.0
     ten_minute_mean_trip_delay_s: float = 3.0

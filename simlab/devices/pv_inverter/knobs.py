@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from simlab.devices.pv_inverter.api import TripKind, TripStage
+from links.sunspec_modbus.types import TripKind, TripStageSetting
 
 
 class SimSettingError(ValueError):
@@ -28,16 +28,16 @@ class SimSettingError(ValueError):
         self.section = section      # "parameters" or "knobs" once known
 
 
-def default_trip_stages() -> list[TripStage]:
+def default_trip_stages() -> list[TripStageSetting]:
     """Default protection settings of the reference device (EN 50549-1 style values)."""
     return [
-        TripStage(TripKind.OVER_VOLTAGE, 115.0, 0.1),      # U>>
-        TripStage(TripKind.UNDER_VOLTAGE, 70.0, 1.5),      # U<
-        TripStage(TripKind.UNDER_VOLTAGE, 25.0, 0.0),      # U<<
-        TripStage(TripKind.OVER_FREQUENCY, 51.5, 2.0),     # f>
-        TripStage(TripKind.OVER_FREQUENCY, 52.0, 0.1),     # f>>
-        TripStage(TripKind.UNDER_FREQUENCY, 47.5, 2.0),    # f<
-        TripStage(TripKind.UNDER_FREQUENCY, 47.0, 0.1),    # f<<
+        TripStageSetting(TripKind.OVER_VOLTAGE, 115.0, 0.1),      # U>>
+        TripStageSetting(TripKind.UNDER_VOLTAGE, 70.0, 1.5),      # U<
+        TripStageSetting(TripKind.UNDER_VOLTAGE, 25.0, 0.0),      # U<<
+        TripStageSetting(TripKind.OVER_FREQUENCY, 51.5, 2.0),     # f>
+        TripStageSetting(TripKind.OVER_FREQUENCY, 52.0, 0.1),     # f>>
+        TripStageSetting(TripKind.UNDER_FREQUENCY, 47.5, 2.0),    # f<
+        TripStageSetting(TripKind.UNDER_FREQUENCY, 47.0, 0.1),    # f<<
     ]
 
 
@@ -60,7 +60,7 @@ class PvInverterParameters:
     power_limit_response_time_s: float = 5.0
     first_start_ramp_time_s: float = 240.0
     ac_absent_pct: float = 50.0
-    trip_stages: list[TripStage] = field(default_factory=default_trip_stages)
+    trip_stages: list[TripStageSetting] = field(default_factory=default_trip_stages)
     ten_minute_mean_trip_pct: float = 110.0
     ten_minute_mean_trip_delay_s: float = 3.0
 
@@ -258,7 +258,7 @@ def _schedule(key: str, value: Any) -> list[tuple[float, float]]:
     return steps
 
 
-def _trip_stages(key: str, value: Any) -> list[TripStage]:
+def _trip_stages(key: str, value: Any) -> list[TripStageSetting]:
     if not isinstance(value, (list, tuple)):
         raise SimSettingError(key, f"expected a list of [kind, threshold, clearing_time_s], got {value!r}")
     stages = []
@@ -271,6 +271,6 @@ def _trip_stages(key: str, value: Any) -> list[TripStage]:
             entry = [entry["kind"], entry["threshold"], entry["clearing_time_s"]]
         if not isinstance(entry, (list, tuple)) or len(entry) != 3:
             raise SimSettingError(name, f"expected [kind, threshold, clearing_time_s], got {entry!r}")
-        stages.append(TripStage(_trip_kind(name, entry[0]), _number(name, entry[1], positive=True),
+        stages.append(TripStageSetting(_trip_kind(name, entry[0]), _number(name, entry[1], positive=True),
                                 _number(name, entry[2], minimum=0.0)))
     return stages
