@@ -11,28 +11,18 @@ import math
 from collections import deque
 from enum import IntEnum
 
+from links.sg_ready_contacts import SgReadyState, sg_ready_state
 from simlab.devices.control_inputs import DelayLine, FailsafeLatch
 from simlab.devices.heat_pump.knobs import HeatPumpKnobs, HeatPumpParameters
 from simlab.devices.heat_pump.thermal import HouseBufferModel
 from simlab.physics import DeviceOutput, TerminalConditions
 
-__all__ = ["HeatPumpSim", "SgReadyState", "HeatPumpMode", "HeatPumpStatus", "sg_ready_state",
-           "DEFAULT_CONTACT_CHANNELS"]
+__all__ = ["HeatPumpSim", "HeatPumpMode", "HeatPumpStatus", "DEFAULT_CONTACT_CHANNELS"]
 
 DEFAULT_CONTACT_CHANNELS: tuple[int, int] = (301, 302)
 _BUFFER_RECOVERED_K = 0.1
 _STOPS_AT_207V_MARGIN_V = 1.0          # knob stops_at_207v: stop threshold 0.9 Un + 1 V
 _RESTART_HYSTERESIS_V = 5.0            # restart threshold at least stop threshold + this
-
-
-
-class SgReadyState(IntEnum):
-    """SG-Ready (BWP) operating states."""
-
-    BLOCKED = 1         # contacts 1:0
-    NORMAL = 2          # 0:0
-    RECOMMENDED_ON = 3  # 0:1
-    FORCED_ON = 4       # 1:1
 
 
 class HeatPumpMode(IntEnum):
@@ -53,11 +43,6 @@ class HeatPumpStatus(IntEnum):
     UNDERVOLTAGE = 5    # stopped on undervoltage
 
 
-def sg_ready_state(contact_1_closed: bool, contact_2_closed: bool) -> SgReadyState:
-    """The SG-Ready state of two contact positions (contact 1, contact 2)."""
-    if contact_1_closed:
-        return SgReadyState.FORCED_ON if contact_2_closed else SgReadyState.BLOCKED
-    return SgReadyState.RECOMMENDED_ON if contact_2_closed else SgReadyState.NORMAL
 
 class HeatPumpSim:
     """Three-phase heat pump implementing :class:`simlab.physics.SimDevice` (see the module docstring)."""
