@@ -1,10 +1,11 @@
-"""Contract between the simulated PV inverter's behaviour (``pv_inverter.py``) and its SunSpec
-Modbus server (``links/sunspec_modbus/ (server side) and simlab/devices/pv_inverter/``).
+"""Contract between the simulated PV inverter's behaviour (``device.py``) and its SunSpec Modbus
+server (``links/sunspec_modbus/server.py`` with this folder's ``sunspec_codec.py``).
 
 The SunSpec server decodes writes to models 703/704/706/707-711 into :class:`PvInverterSettings`
 (the inverter object's ``settings`` attribute, mutated in place, then ``settings_changed()`` is
 called), and encodes :meth:`PvInverterSim.readings` into model 701 on every read.
 Voltages in percent are of the nominal voltage; powers in percent are of rated active power.
+Must-trip stages are the SunSpec link's own values (``links.sunspec_modbus.types.TripStageSetting``).
 """
 
 from __future__ import annotations
