@@ -125,9 +125,7 @@ class RequirementResult(NamedTuple):
     verdict: Verdict | str
 
 
-class TestResult(NamedTuple):
-    __test__ = False  # not a pytest test class
-
+class FinishedTest(NamedTuple):
     nodeid: str
     outcome: TestOutcome | str
 
@@ -138,7 +136,7 @@ class CampaignInputs:
     its verdict, every test with its outcome, and whether the record is complete (has campaign_end)."""
 
     requirements: Sequence[RequirementResult]
-    tests: Sequence[TestResult]
+    tests: Sequence[FinishedTest]
     record_complete: bool = True
 
 

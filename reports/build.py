@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.recorder import read_record
-from bench.verdicts import CampaignInputs, RequirementResult, TestResult, campaign_verdict, requirement_verdict
+from bench.verdicts import CampaignInputs, FinishedTest, RequirementResult, campaign_verdict, requirement_verdict
 from reports import content, evidence, model
 from reports.html import render_html
 from reports.record import (ParsedRecord, ReportError, TestRun, as_dict, merge_unique, num, opt_text,
@@ -276,7 +276,7 @@ def verdict_inputs(report: Mapping[str, Any]) -> CampaignInputs:
     """What :func:`bench.verdicts.campaign_verdict` judges, read from a report's requirements and tests."""
     return CampaignInputs(
         requirements=[RequirementResult(r["id"], bool(r["mandatory"]), r["verdict"]) for r in report["requirements"]],
-        tests=[TestResult(t["nodeid"], t["outcome"]) for t in report["tests"]],
+        tests=[FinishedTest(t["nodeid"], t["outcome"]) for t in report["tests"]],
         record_complete=bool(report["campaign"]["complete"]))
 
 

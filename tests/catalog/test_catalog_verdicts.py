@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from bench.verdicts import (EXIT_CODES, CampaignInputs, CampaignVerdict, DecisionRule, RequirementResult, TestOutcome,
-                            TestResult, Verdict, campaign_verdict, evaluate, requirement_verdict)
+from bench.verdicts import (EXIT_CODES, CampaignInputs, CampaignVerdict, DecisionRule, FinishedTest, RequirementResult,
+                            TestOutcome, Verdict, campaign_verdict, evaluate, requirement_verdict)
 
 G, S = DecisionRule.GUARD_BAND, DecisionRule.SIMPLE_ACCEPTANCE
 P, F, I = Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE
@@ -112,12 +112,12 @@ TRUNCATED = "the record has no campaign_end (truncated: the campaign did not fin
 ])
 def test_campaign_verdict_rules(requirements: list[tuple[str, bool, str]], tests: list[tuple[str, str]],
                                 complete: bool, verdict: CampaignVerdict, reasons: list[str]) -> None:
-    inputs = CampaignInputs([RequirementResult(*r) for r in requirements], [TestResult(*t) for t in tests], complete)
+    inputs = CampaignInputs([RequirementResult(*r) for r in requirements], [FinishedTest(*t) for t in tests], complete)
     judgement = campaign_verdict(inputs)
     assert judgement.verdict is verdict
     assert judgement.reasons == reasons
     typed = CampaignInputs([RequirementResult(i, m, Verdict(v)) for i, m, v in requirements],
-                           [TestResult(n, TestOutcome(o)) for n, o in tests], complete)
+                           [FinishedTest(n, TestOutcome(o)) for n, o in tests], complete)
     assert campaign_verdict(typed) == judgement
 
 
