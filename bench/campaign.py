@@ -10,11 +10,10 @@ from typing import Any
 from bench.config import load_bench_config, load_device_profile
 from bench.errors import ConfigError
 from bench.session import BenchSession
+from bench.verdicts import EXIT_CODES, EXIT_USAGE, CampaignVerdict
 
 SUITES_ROOT = Path(__file__).resolve().parent.parent / "test_suites"
 SUITE_FOR_CLASS = {kind: SUITES_ROOT / kind for kind in ("pv_inverter", "heat_pump", "ev_charger", "home_battery")}
-
-EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_INCONCLUSIVE, EXIT_USAGE = 0, 1, 2, 3
 
 
 def default_out_dir(profile_file: Path) -> Path:
@@ -89,7 +88,6 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     exit code (0 compliant, 1 non-compliant, 2 inconclusive, 3 usage/configuration error)."""
     import pytest
 
-    from reports.build import EXIT_CODES
     from reports.package import build_package
 
     # Validate first, so a configuration error is exit 3 before anything is energised.
@@ -122,7 +120,7 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     if not record.exists():
         # the session never opened: configuration or bench start-up problem
         print(f"flexbench: no campaign record was written (pytest exit {int(code)})", file=sys.stderr)
-        return EXIT_USAGE if int(code) in (3, 4) else EXIT_INCONCLUSIVE
+        return EXIT_USAGE if int(code) in (3, 4) else EXIT_CODES[CampaignVerdict.INCONCLUSIVE.value]
     report = build_package(record, out_dir).report
     verdict = report["verdict"]
     wall = time.monotonic() - started

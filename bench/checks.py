@@ -17,7 +17,7 @@ import math
 from typing import Any, Protocol
 
 from bench.errors import ConfigError, DutNonConformance, Inconclusive
-from bench.verdicts import DecisionRule, Verdict, evaluate
+from bench.verdicts import DecisionRule, Verdict, evaluate, requirement_verdict
 
 OBSERVATION_RULE = "OBSERVATION"
 
@@ -111,11 +111,7 @@ class Checker:
 
     def verdict(self) -> Verdict:
         """FAIL if any check failed, else INCONCLUSIVE if any was, else PASS (NOT_TESTED if none)."""
-        if self.failures():
-            return Verdict.FAIL
-        if self.inconclusives():
-            return Verdict.INCONCLUSIVE
-        return Verdict.PASS if self._checks else Verdict.NOT_TESTED
+        return requirement_verdict([c["verdict"] for c in self._checks], ())
 
     @staticmethod
     def _describe(c: dict[str, Any]) -> str:

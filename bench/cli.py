@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 from bench.errors import ConfigError, FlexbenchError
-
-EXIT_USAGE = 3
+from bench.verdicts import EXIT_USAGE
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -8,16 +8,32 @@
   [low, high]; FAIL if it lies entirely outside; INCONCLUSIVE when it straddles a limit.
 
 A measurement that is missing or not finite is INCONCLUSIVE under either rule.
+
+``requirement_verdict`` and ``campaign_verdict`` are the one home of the aggregation rules, used by
+the pytest plugin (the verdict it records in ``campaign_end``) and by the report (which recomputes it):
+
+* a requirement is FAIL if any covering check or test FAILs; else INCONCLUSIVE if any covering check
+  is INCONCLUSIVE or any covering test ERRORs; else PASS if at least one covering check or test
+  PASSes; else NOT_APPLICABLE if every covering test is NOT_APPLICABLE; else NOT_TESTED (nothing
+  covered it, or only skipped tests did);
+* the campaign is NON_COMPLIANT if any requirement FAILs; else INCONCLUSIVE if any requirement is
+  INCONCLUSIVE, any test ERRORed, a mandatory requirement is NOT_TESTED, no requirement PASSed at
+  all (an empty or all-not-applicable campaign proves nothing) or the record is truncated; else
+  COMPLIANT.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable
+from typing import NamedTuple
 
 
 class Verdict(str, Enum):
+    """Verdict of a check (PASS / FAIL / INCONCLUSIVE) or of a requirement (any member but ERROR)."""
+
     PASS = "PASS"
     FAIL = "FAIL"
     INCONCLUSIVE = "INCONCLUSIVE"
@@ -41,10 +57,28 @@ class DecisionRule(str, Enum):
                              f"(use one of: {', '.join(r.value.lower() for r in cls)})") from None
 
 
+class TestOutcome(str, Enum):
+    """How one compliance test ended (``test_end.outcome``; the mapping is in fixtures/plugin.py)."""
+
+    __test__ = False  # not a pytest test class
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    ERROR = "ERROR"
+    SKIPPED = "SKIPPED"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+
+
 class CampaignVerdict(str, Enum):
     COMPLIANT = "COMPLIANT"
     NON_COMPLIANT = "NON_COMPLIANT"
     INCONCLUSIVE = "INCONCLUSIVE"
+
+
+# Exit codes of ``flexbench run``: one per campaign verdict, and one for a usage/configuration error.
+EXIT_CODES: dict[str, int] = {CampaignVerdict.COMPLIANT.value: 0, CampaignVerdict.NON_COMPLIANT.value: 1,
+                              CampaignVerdict.INCONCLUSIVE.value: 2}
+EXIT_USAGE = 3
 
 
 def evaluate(measured: float | None, uncertainty: float | None, low: float | None,
@@ -69,13 +103,62 @@ def evaluate(measured: float | None, uncertainty: float | None, low: float | Non
     return Verdict.INCONCLUSIVE
 
 
-def campaign_verdict(outcomes: Iterable[Verdict | str]) -> CampaignVerdict:
-    """Overall verdict: any FAIL -> NON_COMPLIANT; else any INCONCLUSIVE / ERROR / NOT_TESTED ->
-    INCONCLUSIVE; else (only PASS / NOT_APPLICABLE, at least one PASS) COMPLIANT.
-    Skipped tests should be mapped by the caller (NOT_TESTED for a mandatory requirement)."""
-    seen = {Verdict(str(o.value if isinstance(o, Verdict) else o).upper()) for o in outcomes}
-    if Verdict.FAIL in seen:
-        return CampaignVerdict.NON_COMPLIANT
-    if seen & {Verdict.INCONCLUSIVE, Verdict.ERROR, Verdict.NOT_TESTED} or Verdict.PASS not in seen:
-        return CampaignVerdict.INCONCLUSIVE
-    return CampaignVerdict.COMPLIANT
+def requirement_verdict(check_verdicts: Iterable[Verdict | str],
+                        test_outcomes: Iterable[TestOutcome | str]) -> Verdict:
+    """Verdict of one requirement from its covering checks' verdicts and tests' outcomes."""
+    checks = {Verdict(v) for v in check_verdicts}
+    outcomes = [TestOutcome(o) for o in test_outcomes]
+    if Verdict.FAIL in checks or TestOutcome.FAIL in outcomes:
+        return Verdict.FAIL
+    if Verdict.INCONCLUSIVE in checks or TestOutcome.ERROR in outcomes:
+        return Verdict.INCONCLUSIVE
+    if Verdict.PASS in checks or TestOutcome.PASS in outcomes:
+        return Verdict.PASS
+    if outcomes and all(o is TestOutcome.NOT_APPLICABLE for o in outcomes):
+        return Verdict.NOT_APPLICABLE
+    return Verdict.NOT_TESTED
+
+
+class RequirementResult(NamedTuple):
+    requirement_id: str
+    mandatory: bool
+    verdict: Verdict | str
+
+
+class FinishedTest(NamedTuple):
+    nodeid: str
+    outcome: TestOutcome | str
+
+
+@dataclass(frozen=True)
+class CampaignInputs:
+    """What the campaign verdict depends on: every requirement of the set (catalog and claimed) with
+    its verdict, every test with its outcome, and whether the record is complete (has campaign_end)."""
+
+    requirements: Sequence[RequirementResult]
+    tests: Sequence[FinishedTest]
+    record_complete: bool = True
+
+
+class CampaignJudgement(NamedTuple):
+    verdict: CampaignVerdict
+    reasons: list[str]  # why it is not COMPLIANT (empty when it is)
+
+
+def campaign_verdict(inputs: CampaignInputs) -> CampaignJudgement:
+    """The campaign verdict and the human-readable reasons when it is not COMPLIANT."""
+    reqs = [(rid, mandatory, Verdict(v)) for rid, mandatory, v in inputs.requirements]
+    failed = [rid for rid, _m, v in reqs if v is Verdict.FAIL]
+    if failed:
+        return CampaignJudgement(CampaignVerdict.NON_COMPLIANT, [f"requirement {rid} FAIL" for rid in failed])
+    reasons = [f"requirement {rid} INCONCLUSIVE" for rid, _m, v in reqs if v is Verdict.INCONCLUSIVE]
+    reasons += [f"test {nodeid} ERROR" for nodeid, o in inputs.tests if TestOutcome(o) is TestOutcome.ERROR]
+    reasons += [f"mandatory requirement {rid} NOT_TESTED"
+                for rid, mandatory, v in reqs if mandatory and v is Verdict.NOT_TESTED]
+    if not any(v is Verdict.PASS for _rid, _m, v in reqs):
+        reasons.append("no requirement was shown to PASS (nothing conclusive was tested)")
+    if not inputs.record_complete:
+        reasons.append("the record has no campaign_end (truncated: the campaign did not finish)")
+    if reasons:
+        return CampaignJudgement(CampaignVerdict.INCONCLUSIVE, reasons)
+    return CampaignJudgement(CampaignVerdict.COMPLIANT, [])

@@ -1,10 +1,10 @@
 """Campaign record -> certification report package.
 
 Entry points: :func:`reports.package.build_package` (everything below, signed),
-:func:`reports.build.build_report` (``report.json`` + ``report.html`` + ``raw/``),
-:func:`reports.build.campaign_verdict` and :data:`reports.build.EXIT_CODES`.
+:func:`reports.build.build_report` (``report.json`` + ``report.html`` + ``raw/``) and
+:func:`reports.build.verdict_inputs` (what :func:`bench.verdicts.campaign_verdict` judges).
 
-Modules: ``record`` (reading the record), ``model`` (verdict aggregation), ``content`` and
+Modules: ``record`` (reading the record), ``model`` (the verdict vocabulary), ``content`` and
 ``evidence`` (ISO/IEC 17025 7.8 content, wire-trace excerpts, raw data), ``build`` (the report
 dict, canonical JSON), ``validate`` (schema check against ``schema/report-2.schema.json``),
 ``html`` and ``svg`` (the self-contained HTML with plots), ``pdf`` (the printable report),

@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.recorder import read_record
+from bench.verdicts import CampaignInputs, FinishedTest, RequirementResult, campaign_verdict, requirement_verdict
 from reports import content, evidence, model
 from reports.html import render_html
-from reports.model import EXIT_CODES  # re-exported for the CLI
 from reports.record import (ParsedRecord, ReportError, TestRun, as_dict, merge_unique, num, opt_text,
                             parse_record, text)
 from reports.validate import SCHEMA_PATH, ReportSchemaError, validate_report
 
-__all__ = ["EXIT_CODES", "REPORT_FORMAT", "SCHEMA_PATH", "ReportError", "ReportSchemaError", "assemble", "assemble_report",
-           "build_report", "campaign_verdict", "dumps_report", "validate_report"]
+__all__ = ["REPORT_FORMAT", "SCHEMA_PATH", "ReportError", "ReportSchemaError", "assemble", "assemble_report",
+           "build_report", "dumps_report", "validate_report", "verdict_inputs"]
 
 REPORT_FORMAT = "flexbench-report/2"
 GENERATOR = {"name": "flexbench.reports", "version": "2.0"}
@@ -175,9 +175,8 @@ def _requirements(rec: ParsedRecord, tests: Sequence[TestRun], basis: Any = None
         checks = [_check(c, basis) for c in rec.checks if text(c.get("requirement")) == rid]
         nodeids = merge_unique([t.nodeid for t in tests if rid in t.requirements],
                                 [c["nodeid"] for c in checks if c["nodeid"] in outcome_of])
-        verdict = model.requirement_verdict([c["verdict"] for c in checks],
-                                            [outcome_of[n] for n in nodeids])
-        out.append({**req, "verdict": verdict, "tests": nodeids, "checks": checks})
+        verdict = requirement_verdict([c["verdict"] for c in checks], [outcome_of[n] for n in nodeids])
+        out.append({**req, "verdict": verdict.value, "tests": nodeids, "checks": checks})
     return out
 
 
@@ -273,17 +272,12 @@ def _observations(report: Mapping[str, Any]) -> list[str]:
 
 # ----------------------------------------------------------------------------- public API
 
-def campaign_verdict(report: Mapping[str, Any]) -> str:
-    """COMPLIANT / NON_COMPLIANT / INCONCLUSIVE, recomputed from a report's requirements and tests."""
-    return _verdict_and_reasons(report)[0]
-
-
-def _verdict_and_reasons(report: Mapping[str, Any]) -> tuple[str, list[str]]:
-    inputs = model.VerdictInputs(
-        requirement_verdicts=[(r["id"], bool(r["mandatory"]), r["verdict"]) for r in report["requirements"]],
-        test_outcomes=[(t["nodeid"], t["outcome"]) for t in report["tests"]],
+def verdict_inputs(report: Mapping[str, Any]) -> CampaignInputs:
+    """What :func:`bench.verdicts.campaign_verdict` judges, read from a report's requirements and tests."""
+    return CampaignInputs(
+        requirements=[RequirementResult(r["id"], bool(r["mandatory"]), r["verdict"]) for r in report["requirements"]],
+        tests=[FinishedTest(t["nodeid"], t["outcome"]) for t in report["tests"]],
         record_complete=bool(report["campaign"]["complete"]))
-    return model.campaign_verdict_with_reasons(inputs)
 
 
 def assemble_report(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -343,7 +337,8 @@ def assemble(entries: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], dict
     report["simulation_notice"] = SIMULATION_NOTICE if report["simulated"] else None
     report["summary"] = _summary(report["requirements"], tests)
     report["traceability"] = _traceability(report["requirements"], tests)
-    report["verdict"], report["verdict_reasons"] = _verdict_and_reasons(report)
+    judgement = campaign_verdict(verdict_inputs(report))
+    report["verdict"], report["verdict_reasons"] = judgement.verdict.value, judgement.reasons
     report["observations"] = _observations(report)
     report["deviations"] = content.deviations(report)
     report["conformity"] = content.conformity(report)

@@ -16,7 +16,7 @@ calibration status is judged at the test date (the wall date of ``campaign_start
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from reports.record import ParsedRecord, as_dict, num, opt_text, text
@@ -71,6 +71,18 @@ def decision_rule(recorded: Any) -> dict[str, str]:
             return {"id": rule_id.lower(), "recorded": raw, **spec}
     return {"id": "unknown", "recorded": raw, "name": raw or "not recorded",
             "description": "the record names no decision rule this report knows; verdicts are the bench's"}
+
+
+def limits_text(low: Any, high: Any, fmt: Callable[[Any], str]) -> str:
+    """A check's tolerance interval for display ("low \u2026 high", "\u2265 low", "\u2264 high", or an
+    em dash when unbounded); ``fmt`` renders one limit (HTML and PDF format numbers their own way)."""
+    if low is None and high is None:
+        return "\u2014"
+    if low is None:
+        return f"\u2264 {fmt(high)}"
+    if high is None:
+        return f"\u2265 {fmt(low)}"
+    return f"{fmt(low)} \u2026 {fmt(high)}"
 
 
 def laboratory(rec: ParsedRecord) -> dict[str, Any]:

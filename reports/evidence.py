@@ -131,10 +131,15 @@ def _sample_row(sample: Mapping[str, Any]) -> dict[str, Any]:
 
 def samples_csv(samples: Sequence[Mapping[str, Any]], test: TestRun, record_lines: int) -> tuple[str, int]:
     """The test's samples as CSV text (comma separated, header row, '.' decimals) and the row count."""
-    rows = [_sample_row(s) for s in samples if _within(int(s["seq"]), test, record_lines)]
+    return samples_csv_text([s for s in samples if _within(int(s["seq"]), test, record_lines)])
+
+
+def samples_csv_text(samples: Sequence[Mapping[str, Any]]) -> tuple[str, int]:
+    """``sample`` record lines as CSV text and the row count: ``t_s``, ``frequency_hz``,
+    ``active_power_w``, the per-phase columns of :data:`PHASE_COLUMNS`, then the ``dut.*`` readings."""
+    rows = [_sample_row(s) for s in samples]
     fixed = ["t_s", "frequency_hz", "active_power_w"]
-    n_phases = max((len(s["phases"]) for s in samples if isinstance(s.get("phases"), list)
-                    and _within(int(s["seq"]), test, record_lines)), default=0)
+    n_phases = max((len(s["phases"]) for s in samples if isinstance(s.get("phases"), list)), default=0)
     phase_cols = [col.format(n=n) for n in range(1, n_phases + 1) for col in PHASE_COLUMNS]
     dut_cols = sorted({k for r in rows for k in r if k.startswith("dut")})
     columns = fixed + phase_cols + dut_cols

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from reports.content import limits_text
 from reports.svg import plot_svg
 
 SIMULATED_BANNER = "SIMULATED \u2013 not a certificate of a real device"
@@ -87,14 +88,7 @@ def _verdict(value: str, big: bool = False) -> str:
 
 
 def _limits(check: Mapping[str, Any]) -> str:
-    low, high = check.get("low"), check.get("high")
-    if low is None and high is None:
-        return "\u2014"
-    if low is None:
-        return f"\u2264 {fmt_num(high)}"
-    if high is None:
-        return f"\u2265 {fmt_num(low)}"
-    return f"{fmt_num(low)} \u2026 {fmt_num(high)}"
+    return limits_text(check.get("low"), check.get("high"), fmt_num)
 
 
 def _kv_table(rows: Sequence[tuple[str, str]]) -> str:

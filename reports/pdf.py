@@ -27,7 +27,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
                                 TableStyle)
 
-from reports.svg import nice_range, tick_label, ticks
+from reports.content import limits_text
+from reports.svg import finite_float, nice_range, series_runs, tick_label, ticks, window_span
 
 __all__ = ["SIMULATED_MARK", "plot_drawing", "render_pdf"]
 
@@ -82,14 +83,7 @@ def _verdict(value: Any, style: ParagraphStyle = S_CELL) -> Paragraph:
 
 
 def _limits(check: Mapping[str, Any]) -> str:
-    low, high = check.get("low"), check.get("high")
-    if low is None and high is None:
-        return "\u2014"
-    if high is None:
-        return f"\u2265 {_t(low)}"
-    if low is None:
-        return f"\u2264 {_t(high)}"
-    return f"{_t(low)} \u2026 {_t(high)}"
+    return limits_text(check.get("low"), check.get("high"), _t)
 
 
 def _table(rows: list[list[Any]], widths: Sequence[float], *, header: bool = True) -> Table:
@@ -119,26 +113,16 @@ def _get(mapping: Any, *path: str) -> Any:
 
 # ----------------------------------------------------------------------------- plots
 
-def _finite(v: Any) -> float | None:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v \
-        and abs(float(v)) != float("inf") else None
-
-
 def _xy_runs(pairs: Any) -> list[list[tuple[float, float]]]:
+    """Curve points as runs of finite pairs; a malformed pair breaks the line."""
     runs: list[list[tuple[float, float]]] = [[]]
     for p in pairs or []:
-        x, y = (_finite(p[0]), _finite(p[1])) if isinstance(p, (list, tuple)) and len(p) >= 2 else (None, None)
+        x, y = (finite_float(p[0]), finite_float(p[1])) if isinstance(p, (list, tuple)) and len(p) >= 2 else (None, None)
         if x is None or y is None:
             runs.append([])
         else:
             runs[-1].append((x, y))
     return [r for r in runs if r]
-
-
-def _series_runs(xs: Any, ys: Any) -> list[list[tuple[float, float]]]:
-    if not isinstance(xs, (list, tuple)) or not isinstance(ys, (list, tuple)):
-        return []
-    return _xy_runs(list(zip(xs, ys, strict=False)))   # a malformed series is cut, not fatal
 
 
 def plot_drawing(plot: Mapping[str, Any], title: str, width: float = CONTENT_W, height: float = 62 * mm) -> Drawing:
@@ -154,11 +138,9 @@ def plot_drawing(plot: Mapping[str, Any], title: str, width: float = CONTENT_W, 
         layers.append((_xy_runs(plot.get("points")), colors.HexColor("#1f5fa8"), 1.2, None))
         legend = [("measured", "#1f5fa8"), ("required band", "#888888")]
     else:
-        layers.append((_series_runs(plot.get("t_s"), plot.get("limit")), _RED, 0.9, (3, 2)))
-        layers.append((_series_runs(plot.get("t_s"), plot.get("y")), colors.HexColor("#1f5fa8"), 1.1, None))
-        w = plot.get("window")
-        if isinstance(w, (list, tuple)) and len(w) == 2 and _finite(w[0]) is not None and _finite(w[1]) is not None:
-            window = (float(w[0]), float(w[1]))
+        layers.append((series_runs(plot.get("t_s"), plot.get("limit")), _RED, 0.9, (3, 2)))
+        layers.append((series_runs(plot.get("t_s"), plot.get("y")), colors.HexColor("#1f5fa8"), 1.1, None))
+        window = window_span(plot.get("window"))
         legend = [("measured", "#1f5fa8"), ("limit", "#b3261e")] + ([("response window", "#f2c94c")] if window else [])
     pts = [p for runs, *_ in layers for run in runs for p in run]
     if not pts:

@@ -34,7 +34,7 @@ COLOR_AXIS = "#333333"
 Point = tuple[float, float]
 
 
-def _num(value: Any) -> float | None:
+def finite_float(value: Any) -> float | None:
     """A finite float, or None for anything else (null, NaN, strings, booleans)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
@@ -49,20 +49,20 @@ def _points(raw: Any) -> list[Point]:
         return out
     for item in raw:
         if isinstance(item, Sequence) and not isinstance(item, str) and len(item) >= 2:
-            x, y = _num(item[0]), _num(item[1])
+            x, y = finite_float(item[0]), finite_float(item[1])
             if x is not None and y is not None:
                 out.append((x, y))
     return out
 
 
-def _segments(xs: Any, ys: Any) -> list[list[Point]]:
+def series_runs(xs: Any, ys: Any) -> list[list[Point]]:
     """Pair two parallel lists into runs of finite points; a null breaks the line."""
     runs: list[list[Point]] = []
     if not isinstance(xs, Sequence) or not isinstance(ys, Sequence):
         return runs
     current: list[Point] = []
     for x_raw, y_raw in zip(xs, ys, strict=False):   # a malformed series is cut, not fatal
-        x, y = _num(x_raw), _num(y_raw)
+        x, y = finite_float(x_raw), finite_float(y_raw)
         if x is None or y is None:
             if current:
                 runs.append(current)
@@ -72,6 +72,16 @@ def _segments(xs: Any, ys: Any) -> list[list[Point]]:
     if current:
         runs.append(current)
     return runs
+
+
+def window_span(raw: Any) -> tuple[float, float] | None:
+    """A series plot's response-time ``window`` [t0, t1] as (earlier, later), or None if malformed."""
+    if not isinstance(raw, Sequence) or isinstance(raw, str) or len(raw) != 2:
+        return None
+    w0, w1 = finite_float(raw[0]), finite_float(raw[1])
+    if w0 is None or w1 is None:
+        return None
+    return (min(w0, w1), max(w0, w1))
 
 
 MAX_RUN_POINTS = 1200
@@ -261,14 +271,9 @@ def curve_svg(plot: Mapping[str, Any], title: str) -> str:
 def series_svg(plot: Mapping[str, Any], title: str) -> str:
     """A time series with the limit line and the response-time window shaded."""
     t_s = plot.get("t_s")
-    runs = [decimate(r) for r in _segments(t_s, plot.get("y"))]
-    limit_runs = [decimate(r) for r in _segments(t_s, plot.get("limit"))] if plot.get("limit") is not None else []
-    window_raw = plot.get("window")
-    window: tuple[float, float] | None = None
-    if isinstance(window_raw, Sequence) and not isinstance(window_raw, str) and len(window_raw) == 2:
-        w0, w1 = _num(window_raw[0]), _num(window_raw[1])
-        if w0 is not None and w1 is not None:
-            window = (min(w0, w1), max(w0, w1))
+    runs = [decimate(r) for r in series_runs(t_s, plot.get("y"))]
+    limit_runs = [decimate(r) for r in series_runs(t_s, plot.get("limit"))] if plot.get("limit") is not None else []
+    window = window_span(plot.get("window"))
     data = [p for run in runs + limit_runs for p in run]
     if not data:
         return _empty(title)

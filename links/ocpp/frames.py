@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.errors import LinkError, LinkTimeout
+from links.violations import Violation  # noqa: F401  (the OCPP modules import it from here)
 
 #: ``trace(direction, text)``: direction is ``"in:<charger_id>"`` (charger -> CSMS) or
 #: ``"out:<charger_id>"`` (CSMS -> charger) with the raw WebSocket text frame as text, or
@@ -57,15 +58,6 @@ class OcppInvalidResponse(LinkError):
 
 class OcppConnectionClosed(LinkError):
     """The charger's WebSocket closed while a call was outstanding."""
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A frame from the charger that broke the OCPP schema, the RPC framing or the message order."""
-
-    charger_id: str
-    frame: str            # the raw text frame as received
-    reason: str
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from links.s2.codec import CONTROL_TYPES, control_type_name, control_type_short
 from links.s2.messages import EnvelopeElement, PowerEnvelope
 from links.s2.records import (InstructionRecord, PowerSample, ReceivedMessage, ReceptionRecord,
                               RmDetails, S2ConnectionClosed, S2ControlTypeUnavailable,
-                              S2NotConnected, S2Rejected, S2Timeout, StatusUpdate, Violation)
+                              S2NotConnected, S2Rejected, S2Timeout, StatusUpdate)
+from links.violations import Violation
 
 __all__ = ["CemConfig", "DdbcMode", "S2CemServer", "DEFAULT_ENVELOPE_DURATION_S", "CONTROL_TYPES",
            "control_type_name", "control_type_short", "EnvelopeElement", "PowerEnvelope",

@@ -4,7 +4,7 @@ The resource manager (RM) of the device under test dials ``ws://<host>:<port>/<r
 WebSocket, JSON messages of EN 50491-12-2 as modelled by s2-python 0.11.1; no subprotocol, no
 pairing). The bench's thread stays synchronous: every public method is thread-safe and blocks with
 an explicit timeout. Every frame in and out goes to ``trace``; broken, out-of-order and
-unacknowledged messages become :class:`~links.s2.records.Violation` records, never crashes (the
+unacknowledged messages become :class:`~links.violations.Violation` records, never crashes (the
 rules are listed in links/s2/session.py). One RM session is active at a time; a new connection
 replaces the old one, and histories (measurements, instructions, violations) span all sessions.
 
@@ -41,9 +41,10 @@ from links.s2.codec import control_type_name, control_type_short
 from links.s2.messages import EnvelopeElement, PowerEnvelope
 from links.s2.records import (InstructionRecord, PowerSample, ReceivedMessage, RmDetails,
                               S2ControlTypeUnavailable, S2NotConnected, S2Rejected, S2Timeout,
-                              StatusUpdate, TraceCallback, Violation)
+                              StatusUpdate, TraceCallback)
 from links.s2.session import RmSession, SessionState
 from links.s2.store import CemStore
+from links.violations import Violation
 
 T = TypeVar("T")
 
@@ -367,7 +368,8 @@ class S2CemServer(ThreadedServer):
 
     def _session_violation(self, reason: str) -> None:
         session = self._ready_session()
-        self._store.add_violation(Violation(session.rm_id, session.number, self._config.now(), "", reason))
+        self._store.add_violation(Violation(session.rm_id, "", reason, session=session.number,
+                                            at=self._config.now()))
 
     def _electric_quantity(self, constraints: ReceivedMessage | None) -> str:
         if constraints is not None:

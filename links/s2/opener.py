@@ -31,8 +31,9 @@ from typing import Any
 from links.openers import check_host, check_identifier, trace_target
 from bench.errors import LinkTimeout
 from links.s2 import (CemConfig, DdbcMode, InstructionRecord, PowerEnvelope, PowerSample,
-                      ReceivedMessage, RmDetails, S2CemServer, S2Timeout, StatusUpdate, Violation,
+                      ReceivedMessage, RmDetails, S2CemServer, S2Timeout, StatusUpdate,
                       control_type_name)
+from links.violations import Violation
 
 _KEYS = ("rm_id", "control_type", "host", "port", "timeout_s", "connect_timeout_s")
 #: An RM id is one URL path segment (unreserved characters).
@@ -97,7 +98,7 @@ class S2Opener:
 
     def _violation(self, violation: Violation) -> None:
         self.session.recorder.write("event", level="warning",
-                                    message=f"{self._target} S2 violation by {violation.rm_id} "
+                                    message=f"{self._target} S2 violation by {violation.peer_id} "
                                             f"(session {violation.session}): {violation.reason}",
                                     frame=violation.frame)
 

@@ -11,7 +11,7 @@ FAIL)::
      └── S2ConnectionClosed        the WebSocket closed while a message was outstanding
 
 Interoperability violations (unparseable JSON, schema breaches, out-of-order messages, missing
-acknowledgements) are *not* raised: they are collected as :class:`Violation` records for the
+acknowledgements) are *not* raised: they are collected as :class:`links.violations.Violation` records for the
 suites to judge (DESIGN principle 5). A rejected *instruction* is not raised either: its
 ReceptionStatus is kept in its :class:`InstructionRecord` (a rejection is data about the DUT).
 """
@@ -54,21 +54,6 @@ class S2ControlTypeUnavailable(LinkError):
 
 class S2ConnectionClosed(LinkError):
     """The RM's WebSocket closed while a message was outstanding."""
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A frame (or a missing one) from the RM that broke the S2 schema, order or acknowledgement rules.
-
-    ``frame`` is the raw text as received ("" when the violation is an absence, e.g. no
-    ReceptionStatus). ``session`` numbers the WebSocket sessions of this CEM from 1.
-    """
-
-    rm_id: str
-    session: int
-    at: dt.datetime          # bench calendar time the CEM saw it
-    frame: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -174,5 +159,5 @@ class ReceivedMessage:
 
 
 __all__ = ["TraceCallback", "S2NotConnected", "S2Timeout", "S2Rejected",
-           "S2ControlTypeUnavailable", "S2ConnectionClosed", "Violation", "ReceptionRecord",
+           "S2ControlTypeUnavailable", "S2ConnectionClosed", "ReceptionRecord",
            "StatusUpdate", "InstructionRecord", "PowerSample", "RmDetails", "ReceivedMessage"]

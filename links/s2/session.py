@@ -11,7 +11,7 @@ Message flow enforced here (EN 50491-12-2, S2 JSON over WebSocket)::
     RM  -> CEM  InstructionStatusUpdate (ACCEPTED, STARTED, SUCCEEDED, ...)
 
 Every message except a ReceptionStatus is acknowledged with a ReceptionStatus. What the bench answers
-when the RM breaks the flow, and records as a :class:`~links.s2.records.Violation`:
+when the RM breaks the flow, and records as a :class:`~links.violations.Violation`:
 
 * not JSON, no readable message_id, binary frame      -> INVALID_DATA (subject: the nil UUID)
 * unknown message_type, schema or s2-python rule breach -> INVALID_MESSAGE
@@ -37,9 +37,9 @@ from links.s2.codec import (CEM_ONLY_TYPES, NIL_ID, ParsedFrame, control_type_of
                             parse_frame, reception_status_json)
 from links.s2.messages import handshake_cem, handshake_response
 from links.s2.records import (PowerSample, ReceivedMessage, ReceptionRecord, RmDetails,
-                              S2ConnectionClosed, S2Timeout, StatusUpdate, TraceCallback,
-                              Violation)
+                              S2ConnectionClosed, S2Timeout, StatusUpdate, TraceCallback)
 from links.s2.store import CemStore
+from links.violations import Violation
 
 
 class SessionState(Enum):
@@ -136,7 +136,7 @@ class RmSession:
             pass
 
     def _violation(self, frame: str, reason: str) -> None:
-        self.store.add_violation(Violation(self.rm_id, self.number, self._now(), frame, reason))
+        self.store.add_violation(Violation(self.rm_id, frame, reason, session=self.number, at=self._now()))
 
     # ---- incoming ---------------------------------------------------------------------------
     async def _on_frame(self, frame: str | bytes) -> None:

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from links.s2.codec import id_key as _key
 from links.s2.records import (InstructionRecord, PowerSample, ReceivedMessage, ReceptionRecord,
-                              RmDetails, StatusUpdate, Violation)
+                              RmDetails, StatusUpdate)
+from links.violations import Violation
 
 
 class CemStore:

@@ -15,11 +15,11 @@ from typing import Callable
 
 from instruments.capabilities import DigitalIO
 
-__all__ = ["SgReadyState", "SgReadyContactsLink", "CONTACTS_FOR_STATE"]
+__all__ = ["SgReadyState", "SgReadyContactsLink", "CONTACTS_FOR_STATE", "sg_ready_state"]
 
 
 class SgReadyState(IntEnum):
-    """SG-Ready operating states (BWP numbering)."""
+    """SG-Ready operating states (BWP numbering); the bench's link and the simulated heat pump share it."""
 
     BLOCKED = 1
     NORMAL = 2
@@ -34,6 +34,12 @@ CONTACTS_FOR_STATE: dict[SgReadyState, tuple[bool, bool]] = {
     SgReadyState.FORCED_ON: (True, True),
 }
 """State -> (contact 1 closed, contact 2 closed)."""
+
+
+def sg_ready_state(contact_1_closed: bool, contact_2_closed: bool) -> SgReadyState:
+    """The SG-Ready state of two contact positions (every combination is a state)."""
+    closed = (bool(contact_1_closed), bool(contact_2_closed))
+    return next(s for s, c in CONTACTS_FOR_STATE.items() if c == closed)
 
 
 class SgReadyContactsLink:
@@ -58,8 +64,7 @@ class SgReadyContactsLink:
 
     def read_state(self) -> SgReadyState:
         """The state the contacts are in now (read back from the instrument)."""
-        closed = tuple(self.io.output_state(ch) for ch in self.channels)
-        return next(s for s, c in CONTACTS_FOR_STATE.items() if c == closed)
+        return sg_ready_state(*(self.io.output_state(ch) for ch in self.channels))
 
     def close(self) -> None:
         """Leave the DUT in normal operation (state 2: both contacts open)."""

@@ -61,7 +61,7 @@ class TripStageSetting:
     """One must-trip curve point: beyond ``threshold`` for ``clearing_time_s`` -> cease to energise."""
 
     kind: TripKind
-    threshold: float
+    threshold: float            # % of Vnom for voltage stages, Hz for frequency stages
     clearing_time_s: float
 
 

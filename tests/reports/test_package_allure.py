@@ -30,9 +30,10 @@ def test_evidence_attachments_from_record_lines(helpers: Any) -> None:
     assert checks[0]["requirement"] == "PV-PU-01" and "plot" not in checks[0]
     trace = attachments["wire trace (SCPI / SunSpec)"][0]
     assert "ac_source" in trace and "VOLT 232" in trace
-    csv_text = attachments["samples (raw data)"][0]
-    assert csv_text.splitlines()[0] == "t_s,frequency_hz,active_power_w,u1_v"
-    assert csv_text.splitlines()[1] == "1.0,50.0,2300.0,230.1"
+    csv_text = attachments["samples (raw data)"][0]   # the layout of the report's raw/<test>.csv
+    assert csv_text.splitlines()[0] == "t_s,frequency_hz,active_power_w,U1_V,I1_A,P1_W,Q1_var,S1_VA,PF1"
+    assert csv_text.splitlines()[1] == "1.0,50.0,2300.0,230.1,10.0,2300.0,0,2300.0,1.0"
+    assert len(csv_text.splitlines()) == 2
 
 
 def test_long_wire_trace_keeps_head_and_tail(helpers: Any) -> None:

@@ -7,12 +7,17 @@ from typing import Any
 
 import pytest
 
-from reports.build import EXIT_CODES, build_report, campaign_verdict
-from reports.model import requirement_verdict
+from bench.verdicts import EXIT_CODES, campaign_verdict
+from reports.build import build_report, verdict_inputs
 
 
 def _build(rec: Any, tmp_path: Path) -> dict[str, Any]:
     return build_report(rec.path, tmp_path / "out")
+
+
+def _recomputed(report: dict[str, Any]) -> str:
+    """The campaign verdict recomputed from the report's requirements and tests."""
+    return campaign_verdict(verdict_inputs(report)).verdict.value
 
 
 def _verdicts(report: dict[str, Any]) -> dict[str, str]:
@@ -22,11 +27,11 @@ def _verdicts(report: dict[str, Any]) -> dict[str, str]:
 def test_all_pass_is_compliant(record: Any, helpers: Any, tmp_path: Path) -> None:
     helpers.write_all_pass(record)
     report = _build(record, tmp_path)
-    assert report["verdict"] == "COMPLIANT" == campaign_verdict(report)
+    assert report["verdict"] == "COMPLIANT" == _recomputed(report)
     assert set(_verdicts(report).values()) == {"PASS"}
     assert report["verdict_reasons"] == []
     assert report["summary"]["tests"]["PASS"] == 3
-    assert EXIT_CODES[campaign_verdict(report)] == 0
+    assert EXIT_CODES[_recomputed(report)] == 0
 
 
 def test_one_fail_is_non_compliant_and_only_that_requirement_fails(record: Any, helpers: Any,
@@ -39,7 +44,7 @@ def test_one_fail_is_non_compliant_and_only_that_requirement_fails(record: Any, 
     record.end("NON_COMPLIANT")
     report = _build(record, tmp_path)
     assert _verdicts(report) == {"PV-VRT-01": "PASS", "PV-PU-01": "FAIL", "PV-LIM-01": "PASS"}
-    assert campaign_verdict(report) == "NON_COMPLIANT"
+    assert _recomputed(report) == "NON_COMPLIANT"
     assert EXIT_CODES["NON_COMPLIANT"] == 1
     pu = next(t for t in report["tests"] if t["nodeid"] == "t.py::test_pu")
     assert (pu["outcome"], pu["message"]) == ("FAIL", "P did not drop")
@@ -53,7 +58,7 @@ def test_error_makes_campaign_inconclusive(record: Any, helpers: Any, tmp_path: 
     record.end("INCONCLUSIVE")
     report = _build(record, tmp_path)
     assert _verdicts(report)["PV-PU-01"] == "INCONCLUSIVE"
-    assert campaign_verdict(report) == "INCONCLUSIVE"
+    assert _recomputed(report) == "INCONCLUSIVE"
     assert EXIT_CODES["INCONCLUSIVE"] == 2
     assert any("ERROR" in r for r in report["verdict_reasons"])
 
@@ -77,7 +82,7 @@ def test_missing_campaign_end_is_inconclusive(record: Any, helpers: Any, tmp_pat
     report = _build(record, tmp_path)  # no campaign_end
     assert set(_verdicts(report).values()) == {"PASS"}
     assert report["campaign"]["complete"] is False
-    assert campaign_verdict(report) == "INCONCLUSIVE"
+    assert _recomputed(report) == "INCONCLUSIVE"
 
 
 def test_crash_mid_test_and_torn_last_line(record: Any, helpers: Any, tmp_path: Path) -> None:
@@ -92,7 +97,7 @@ def test_crash_mid_test_and_torn_last_line(record: Any, helpers: Any, tmp_path: 
     assert verdicts["PV-LIM-01"] == "NOT_TESTED"  # the record ended before it ran
     crashed = next(t for t in report["tests"] if t["nodeid"] == "t.py::test_pu")
     assert crashed["outcome"] == "ERROR" and crashed["recorded_end"] is False
-    assert campaign_verdict(report) == "INCONCLUSIVE"
+    assert _recomputed(report) == "INCONCLUSIVE"
 
 
 def test_uncovered_mandatory_requirement_is_not_tested(record: Any, helpers: Any, tmp_path: Path) -> None:
@@ -103,8 +108,8 @@ def test_uncovered_mandatory_requirement_is_not_tested(record: Any, helpers: Any
     report = _build(record, tmp_path)
     assert _verdicts(report)["PV-PU-01"] == "NOT_TESTED"
     assert report["summary"]["mandatory_not_tested"] == 1
-    assert campaign_verdict(report) != "COMPLIANT"
-    assert campaign_verdict(report) == "INCONCLUSIVE"
+    assert _recomputed(report) != "COMPLIANT"
+    assert _recomputed(report) == "INCONCLUSIVE"
 
 
 def test_uncovered_optional_requirement_does_not_block_compliance(record: Any, helpers: Any,
@@ -115,7 +120,7 @@ def test_uncovered_optional_requirement_does_not_block_compliance(record: Any, h
     record.end()
     report = _build(record, tmp_path)
     assert _verdicts(report)["PV-LIM-01"] == "NOT_TESTED"
-    assert campaign_verdict(report) == "COMPLIANT"
+    assert _recomputed(report) == "COMPLIANT"
 
 
 def test_not_applicable_requirement(record: Any, tmp_path: Path) -> None:
@@ -126,7 +131,7 @@ def test_not_applicable_requirement(record: Any, tmp_path: Path) -> None:
     record.end()
     report = _build(record, tmp_path)
     assert _verdicts(report)["PV-LIM-01"] == "NOT_APPLICABLE"
-    assert campaign_verdict(report) == "COMPLIANT"
+    assert _recomputed(report) == "COMPLIANT"
 
 
 def test_requirement_claimed_but_not_in_catalog_is_reported(record: Any, helpers: Any, tmp_path: Path) -> None:
@@ -138,14 +143,14 @@ def test_requirement_claimed_but_not_in_catalog_is_reported(record: Any, helpers
     report = _build(record, tmp_path)
     extra = next(r for r in report["requirements"] if r["id"] == "XX-01")
     assert extra["in_catalog"] is False and extra["verdict"] == "FAIL"
-    assert campaign_verdict(report) == "NON_COMPLIANT"
+    assert _recomputed(report) == "NON_COMPLIANT"
 
 
 def test_campaign_verdict_is_recomputed_from_the_report(record: Any, helpers: Any, tmp_path: Path) -> None:
     helpers.write_all_pass(record)
     report = _build(record, tmp_path)
     report["requirements"][0]["verdict"] = "FAIL"
-    assert campaign_verdict(report) == "NON_COMPLIANT"
+    assert _recomputed(report) == "NON_COMPLIANT"
 
 
 def test_recorded_verdict_disagreement_is_observed(record: Any, helpers: Any, tmp_path: Path) -> None:
@@ -157,23 +162,6 @@ def test_recorded_verdict_disagreement_is_observed(record: Any, helpers: Any, tm
     assert any("recorded campaign verdict COMPLIANT" in o for o in report["observations"])
 
 
-@pytest.mark.parametrize(("checks", "outcomes", "expected"), [
-    ([], [], "NOT_TESTED"),
-    ([], ["SKIPPED"], "NOT_TESTED"),
-    ([], ["NOT_APPLICABLE", "NOT_APPLICABLE"], "NOT_APPLICABLE"),
-    ([], ["NOT_APPLICABLE", "SKIPPED"], "NOT_TESTED"),
-    (["PASS"], ["PASS"], "PASS"),
-    ([], ["PASS", "NOT_APPLICABLE"], "PASS"),
-    (["PASS", "INCONCLUSIVE"], ["PASS"], "INCONCLUSIVE"),
-    (["PASS"], ["ERROR"], "INCONCLUSIVE"),
-    (["INCONCLUSIVE"], ["FAIL"], "FAIL"),
-    (["FAIL"], ["PASS"], "FAIL"),
-    ([], ["ERROR", "FAIL"], "FAIL"),
-])
-def test_requirement_verdict_rules(checks: list[str], outcomes: list[str], expected: str) -> None:
-    assert requirement_verdict(checks, outcomes) == expected
-
-
 def test_campaign_that_passed_nothing_is_not_compliant(record: Any, tmp_path: Path) -> None:
     record.start(requirements=[{"id": "OPT-1", "title": "optional", "source": "s", "clause": "c",
                                 "mandatory": False, "confidence": "policy", "parameters": {}}])
@@ -181,4 +169,73 @@ def test_campaign_that_passed_nothing_is_not_compliant(record: Any, tmp_path: Pa
     record.end()
     report = _build(record, tmp_path)
     assert report["requirements"][0]["verdict"] == "NOT_APPLICABLE"
-    assert campaign_verdict(report) == "INCONCLUSIVE"
+    assert _recomputed(report) == "INCONCLUSIVE"
+
+
+# ----------------------------------------------------------------------------- the bench's recorded verdict
+
+class _Options:
+    """The one pytest option FlexbenchState reads when it is created."""
+
+    def getoption(self, name: str) -> Any:
+        return False
+
+
+class _RecorderAdapter:
+    """Lets a Checker write its check lines into the synthetic record."""
+
+    def __init__(self, record: Any) -> None:
+        self.record = record
+
+    def write(self, kind: str, **fields: Any) -> dict[str, Any]:
+        self.record.line(kind, **fields)
+        return fields
+
+
+# (nodeid, declared requirements, outcome, checks as (requirement, "PASS" | "FAIL" | "INCONCLUSIVE"))
+PLUGIN_SCENARIOS = {
+    "all pass": [("t::vrt", ["PV-VRT-01"], "PASS", [("PV-VRT-01", "PASS")]),
+                 ("t::pu", ["PV-PU-01"], "PASS", [("PV-PU-01", "PASS")]),
+                 ("t::lim", ["PV-LIM-01"], "PASS", [])],
+    "optional left out": [("t::vrt", ["PV-VRT-01", "PV-PU-01"], "PASS", [])],
+    "one fail": [("t::vrt", ["PV-VRT-01"], "PASS", []), ("t::pu", ["PV-PU-01"], "FAIL", [("PV-PU-01", "FAIL")])],
+    "bench error": [("t::vrt", ["PV-VRT-01"], "PASS", []), ("t::pu", ["PV-PU-01"], "ERROR", [])],
+    "inconclusive check": [("t::vrt", ["PV-VRT-01"], "PASS", []),
+                           ("t::pu", ["PV-PU-01"], "ERROR", [("PV-PU-01", "INCONCLUSIVE")])],
+    "mandatory only skipped": [("t::vrt", ["PV-VRT-01"], "PASS", []), ("t::pu", ["PV-PU-01"], "SKIPPED", [])],
+    "mandatory not applicable and skipped": [("t::vrt", ["PV-VRT-01"], "PASS", []),
+                                             ("t::pu1", ["PV-PU-01"], "NOT_APPLICABLE", []),
+                                             ("t::pu2", ["PV-PU-01"], "SKIPPED", [])],
+    "check on an undeclared requirement": [("t::vrt", ["PV-VRT-01"], "PASS", [("PV-PU-01", "PASS")])],
+    "claimed outside the catalog": [("t::vrt", ["PV-VRT-01", "PV-PU-01", "XX-01"], "PASS", [])],
+    "nothing applicable": [("t::all", ["PV-VRT-01", "PV-PU-01"], "NOT_APPLICABLE", [])],
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(PLUGIN_SCENARIOS))
+def test_plugin_records_the_verdict_the_report_recomputes(scenario: str, record: Any, helpers: Any,
+                                                          tmp_path: Path) -> None:
+    """The verdict the pytest plugin writes into campaign_end and the report's verdict come from the
+    same rule and the same facts, so they never disagree."""
+    from bench.checks import Checker
+    from bench.verdicts import DecisionRule, TestOutcome
+    from fixtures.plugin import FlexbenchState
+
+    state = FlexbenchState(_Options())  # type: ignore[arg-type]
+    record.start()
+    for nodeid, requirements, outcome, checks in PLUGIN_SCENARIOS[scenario]:
+        record.line("test_start", nodeid=nodeid, name=nodeid, requirements=requirements, doc="")
+        checker = Checker(_RecorderAdapter(record), nodeid, DecisionRule.SIMPLE_ACCEPTANCE)
+        for requirement, verdict in checks:
+            if verdict == "INCONCLUSIVE":
+                checker.inconclusive(requirement, "observed", "not observable")
+            else:
+                checker.require_true(requirement, "observed", verdict == "PASS")
+        state.checkers[nodeid] = checker
+        state.finished.append((nodeid, TestOutcome(outcome), requirements))
+        record.line("test_end", nodeid=nodeid, outcome=outcome, message="", requirements=requirements)
+    recorded = campaign_verdict(state.verdict_inputs(helpers.CATALOG_REQUIREMENTS)).verdict.value
+    record.end(recorded)
+    report = _build(record, tmp_path)
+    assert report["verdict"] == recorded
+    assert not any("recorded campaign verdict" in o for o in report["observations"])

@@ -124,7 +124,19 @@ def test_malformed_frames_are_violations_and_the_server_stays_up(cem: S2CemServe
     assert "breaks the S2 schema" in found[1] and "values.0.value" in found[1]
     assert "at most one item per CommodityQuantity" in found[2]
     assert "binary WebSocket frame" in found[3]
-    assert cem.violations()[0].frame == "{this is not json"
+    first = cem.violations()[0]
+    assert first.frame == "{this is not json"
+    assert (first.peer_id, first.session, first.at) == ("raw", 1, START)   # RM id, first session, CEM's clock
+
+
+def test_ocpp_and_s2_record_one_violation_type() -> None:
+    import links.ocpp
+    import links.s2
+    from links.violations import Violation
+
+    assert links.s2.Violation is Violation and links.ocpp.Violation is Violation
+    ocpp_style = Violation("CP-1", "[2,", "not valid JSON")
+    assert (ocpp_style.charger_id, ocpp_style.session, ocpp_style.at) == ("CP-1", None, None)
 
 
 def test_out_of_order_messages(cem: S2CemServer, rm: RawRm) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from simlab.devices.heat_pump.lab_wiring import SgReadyState, build_heat_pump, sg_ready_state
+from simlab.devices.heat_pump.lab_wiring import build_heat_pump
 from simlab.devices.heat_pump.knobs import SimSettingError
 from simlab.lab import LabSpec, SpecError, _build_device
 from simlab.physics import GridSourceState, Physics
-from links.sg_ready_contacts import SgReadyContactsLink
-from links.sg_ready_contacts import SgReadyState as LinkState
+from links.sg_ready_contacts import SgReadyContactsLink, SgReadyState, sg_ready_state
 from sim_stepping import HeatPumpStepper
 
 
@@ -119,10 +118,10 @@ class FakeDigitalIO:
         return self.closed.get(channel, False)
 
 
-@pytest.mark.parametrize(("state", "contacts"), [(LinkState.BLOCKED, (True, False)),
-                                                 (LinkState.NORMAL, (False, False)),
-                                                 (LinkState.RECOMMENDED_ON, (False, True)),
-                                                 (LinkState.FORCED_ON, (True, True))])
+@pytest.mark.parametrize(("state", "contacts"), [(SgReadyState.BLOCKED, (True, False)),
+                                                 (SgReadyState.NORMAL, (False, False)),
+                                                 (SgReadyState.RECOMMENDED_ON, (False, True)),
+                                                 (SgReadyState.FORCED_ON, (True, True))])
 def test_link_sets_and_reads_back_contacts(state, contacts):
     io = FakeDigitalIO()
     traced: list[str] = []
@@ -132,4 +131,4 @@ def test_link_sets_and_reads_back_contacts(state, contacts):
     assert link.read_state() == state
     assert f"state {int(state)}" in traced[0]
     link.close()
-    assert link.read_state() == LinkState.NORMAL
+    assert link.read_state() == SgReadyState.NORMAL

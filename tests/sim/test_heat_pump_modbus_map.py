@@ -17,10 +17,10 @@ from simlab.devices.heat_pump.lab_wiring import (
     HeatPumpMapBackend,
     HeatPumpMode,
     HeatPumpStatus,
-    SgReadyState,
     build_heat_pump,
     lab_device,
 )
+from links.sg_ready_contacts import SgReadyState
 from simlab.devices.registry import DeviceContext
 from simlab.physics import TerminalConditions
 from links.modbus_map import ModbusMapLink, parse_register_map

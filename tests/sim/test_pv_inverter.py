@@ -12,7 +12,8 @@ from simlab.devices.pv_inverter.device import (
     TenMinuteMeanVoltage,
     build_pv_inverter,
 )
-from simlab.devices.pv_inverter.api import OperatingState, TripKind, TripStage
+from links.sunspec_modbus.types import TripKind, TripStageSetting
+from simlab.devices.pv_inverter.api import OperatingState
 from simlab.physics import Feeder, GridSourceState, Physics, PvArrayState, TerminalConditions
 
 UN_V = 230.0
@@ -271,7 +272,7 @@ def test_default_trip_stages_trip_after_clearing_time(kind: TripKind, threshold:
 
 def test_trip_text_and_zero_clearing_time_trips_on_next_step() -> None:
     rig = connected()
-    rig.inv.settings.trip_stages = [TripStage(TripKind.OVER_VOLTAGE, 112.0, 0.0)]
+    rig.inv.settings.trip_stages = [TripStageSetting(TripKind.OVER_VOLTAGE, 112.0, 0.0)]
     rig.inv.settings_changed()
     rig.set(volts_pct=112.5).run(DT_S)
     assert tripped(rig)
@@ -535,7 +536,7 @@ def test_factory_accepts_parameters_and_nullable_knobs() -> None:
                             {"lfsm_o_droop_pct": None, "ten_minute_mean_delay_s": None,
                              "trip_time_factor": {"over_voltage": 0.5}}, seed=3)
     assert inv.nameplate.rated_power_w == 5000.0 and inv.nameplate.serial_number == "X1"
-    assert inv.settings.trip_stages == [TripStage(TripKind.OVER_VOLTAGE, 115.0, 0.2)]
+    assert inv.settings.trip_stages == [TripStageSetting(TripKind.OVER_VOLTAGE, 115.0, 0.2)]
     assert inv.knobs.trip_time_factor == {TripKind.OVER_VOLTAGE: 0.5}
     assert inv.phase_count == 3
     inv = build_pv_inverter({"nameplate": {"serial_number": "NP7", "rated_power_w": 8000,

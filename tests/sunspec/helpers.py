@@ -7,8 +7,9 @@ from typing import Any
 
 from background_loop import BackgroundLoop
 from simlab.devices.pv_inverter.api import (
-    OperatingState, PvInverterNameplate, PvInverterReadings, PvInverterSettings, TripKind, TripStage,
+    OperatingState, PvInverterNameplate, PvInverterReadings, PvInverterSettings,
 )
+from links.sunspec_modbus.types import TripKind, TripStageSetting
 from links.sunspec_modbus.server import SunSpecServerHandle, start_sunspec_server
 
 
@@ -18,9 +19,9 @@ class StubInverter:
 
     nameplate: PvInverterNameplate = field(default_factory=PvInverterNameplate)
     settings: PvInverterSettings = field(default_factory=lambda: PvInverterSettings(trip_stages=[
-        TripStage(TripKind.OVER_VOLTAGE, 115.0, 0.2), TripStage(TripKind.OVER_VOLTAGE, 120.0, 0.1),
-        TripStage(TripKind.UNDER_VOLTAGE, 70.0, 2.0), TripStage(TripKind.OVER_FREQUENCY, 51.5, 0.1),
-        TripStage(TripKind.UNDER_FREQUENCY, 47.5, 0.1)]))
+        TripStageSetting(TripKind.OVER_VOLTAGE, 115.0, 0.2), TripStageSetting(TripKind.OVER_VOLTAGE, 120.0, 0.1),
+        TripStageSetting(TripKind.UNDER_VOLTAGE, 70.0, 2.0), TripStageSetting(TripKind.OVER_FREQUENCY, 51.5, 0.1),
+        TripStageSetting(TripKind.UNDER_FREQUENCY, 47.5, 0.1)]))
     current: PvInverterReadings = field(default_factory=lambda: PvInverterReadings(
         voltage_v=(230.4, 231.1, 229.7), current_a=(14.21, 14.18, 14.25), active_power_w=9812.0,
         reactive_power_var=-35.0, apparent_power_va=9830.0, frequency_hz=50.012,

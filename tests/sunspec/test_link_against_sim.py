@@ -7,8 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bench.errors import ConfigError, LinkError, ModelNotFoundError
-from simlab.devices.pv_inverter.api import OperatingState, TripStage
-from simlab.devices.pv_inverter.api import TripKind as SimTripKind
+from simlab.devices.pv_inverter.api import OperatingState
 from links.sunspec_modbus import ModbusExceptionReply, SunSpecLink, TripKind, TripStageSetting
 
 from .helpers import StubInverter
@@ -122,12 +121,12 @@ def test_droop_enter_service_and_trip_stages(served) -> None:
                                 TripStageSetting(TripKind.OVER_VOLTAGE, 115.0, 0.2),
                                 TripStageSetting(TripKind.OVER_FREQUENCY, 52.0, 0.5)])
         stages = {(s.kind, s.threshold, s.clearing_time_s) for s in inverter.settings.trip_stages}
-        assert stages == {(SimTripKind.OVER_VOLTAGE, 110.0, 3.0), (SimTripKind.OVER_VOLTAGE, 115.0, 0.2),
-                          (SimTripKind.OVER_FREQUENCY, 52.0, 0.5), (SimTripKind.UNDER_VOLTAGE, 70.0, 2.0),
-                          (SimTripKind.UNDER_FREQUENCY, 47.5, 0.1)}
+        assert stages == {(TripKind.OVER_VOLTAGE, 110.0, 3.0), (TripKind.OVER_VOLTAGE, 115.0, 0.2),
+                          (TripKind.OVER_FREQUENCY, 52.0, 0.5), (TripKind.UNDER_VOLTAGE, 70.0, 2.0),
+                          (TripKind.UNDER_FREQUENCY, 47.5, 0.1)}
         read = {(s.kind.value, s.threshold, s.clearing_time_s) for s in link.read_settings().trip_stages}
         assert read == {(k.value, t, c) for k, t, c in stages}
-        assert all(isinstance(s, TripStage) for s in inverter.settings.trip_stages)
+        assert all(isinstance(s, TripStageSetting) for s in inverter.settings.trip_stages)
 
 
 def test_read_only_and_out_of_range_writes_are_refused(served, tracer, trace_log) -> None:

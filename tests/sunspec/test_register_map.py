@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sunspec2.device as ss_device
 
-from simlab.devices.pv_inverter.api import TripKind
+from links.sunspec_modbus.types import TripKind
 from simlab.devices.pv_inverter.sunspec_image import SunSpecDeviceImage
 from links.sunspec_modbus.register_image import DEFAULT_MODEL_LAYOUT, SunSpecRegisterMap
 from .helpers import StubInverter

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from simlab.devices.heat_pump.device import HeatPumpMode, HeatPumpSim, HeatPumpStatus, SgReadyState
+from links.sg_ready_contacts import SgReadyState
+from simlab.devices.heat_pump.device import HeatPumpMode, HeatPumpSim, HeatPumpStatus
 from simlab.devices.map_backend import PointBackend
 
 __all__ = ["HeatPumpMapBackend", "HeatPumpS2Backend"]

@@ -8,31 +8,20 @@ device kind's module); the house / buffer thermal model is simlab/devices/heat_p
 from __future__ import annotations
 
 import math
-from collections import deque
 from enum import IntEnum
 
+from links.sg_ready_contacts import SgReadyState, sg_ready_state
 from simlab.devices.control_inputs import DelayLine, FailsafeLatch
 from simlab.devices.heat_pump.knobs import HeatPumpKnobs, HeatPumpParameters
 from simlab.devices.heat_pump.thermal import HouseBufferModel
 from simlab.physics import DeviceOutput, TerminalConditions
 
-__all__ = ["HeatPumpSim", "SgReadyState", "HeatPumpMode", "HeatPumpStatus", "sg_ready_state",
-           "DEFAULT_CONTACT_CHANNELS"]
+__all__ = ["HeatPumpSim", "HeatPumpMode", "HeatPumpStatus", "DEFAULT_CONTACT_CHANNELS"]
 
 DEFAULT_CONTACT_CHANNELS: tuple[int, int] = (301, 302)
 _BUFFER_RECOVERED_K = 0.1
 _STOPS_AT_207V_MARGIN_V = 1.0          # knob stops_at_207v: stop threshold 0.9 Un + 1 V
 _RESTART_HYSTERESIS_V = 5.0            # restart threshold at least stop threshold + this
-
-
-
-class SgReadyState(IntEnum):
-    """SG-Ready (BWP) operating states."""
-
-    BLOCKED = 1         # contacts 1:0
-    NORMAL = 2          # 0:0
-    RECOMMENDED_ON = 3  # 0:1
-    FORCED_ON = 4       # 1:1
 
 
 class HeatPumpMode(IntEnum):
@@ -53,11 +42,6 @@ class HeatPumpStatus(IntEnum):
     UNDERVOLTAGE = 5    # stopped on undervoltage
 
 
-def sg_ready_state(contact_1_closed: bool, contact_2_closed: bool) -> SgReadyState:
-    """The SG-Ready state of two contact positions (contact 1, contact 2)."""
-    if contact_1_closed:
-        return SgReadyState.FORCED_ON if contact_2_closed else SgReadyState.BLOCKED
-    return SgReadyState.RECOMMENDED_ON if contact_2_closed else SgReadyState.NORMAL
 
 class HeatPumpSim:
     """Three-phase heat pump implementing :class:`simlab.physics.SimDevice` (see the module docstring)."""
@@ -78,10 +62,9 @@ class HeatPumpSim:
         self._last_switch_s = -1e12
         self._t_s = 0.0
         # SG-Ready
-        self.input_state = SgReadyState.NORMAL      # what the contacts (or sg_ready_mode) say
-        self.acting_state = SgReadyState.NORMAL     # what the unit has taken in (after the delay)
+        # requested: what the contacts (or sg_ready_mode) say; acting: what the unit has taken in (after the delay)
+        self.sg_ready = DelayLine[SgReadyState](SgReadyState.NORMAL)
         self._contacts_state = SgReadyState.NORMAL
-        self._pending: deque[tuple[float, SgReadyState]] = deque()
         self._block_started_s: float | None = None
         self._block_expired = False
         self._pre_block_w = 0.0
@@ -177,9 +160,21 @@ class HeatPumpSim:
         """The consumption limit the unit acts on (None = none)."""
         return self.limit.acting[0]
 
+    @property
+    def input_state(self) -> SgReadyState:
+        """The SG-Ready state the contacts (or ``sg_ready_mode``) ask for."""
+        return self.sg_ready.requested
+
+    @property
+    def acting_state(self) -> SgReadyState:
+        """The SG-Ready state the unit has taken in (after its response time)."""
+        return self.sg_ready.acting
+
     def effective_state(self) -> SgReadyState:
         """The state the unit behaves in (its input after delay, block limit and knobs)."""
-        state = self.acting_state
+        return self._effective(self.sg_ready.acting)
+
+    def _effective(self, state: SgReadyState) -> SgReadyState:
         if state == SgReadyState.BLOCKED and (self.k.ignores_block or self._block_expired):
             return SgReadyState.NORMAL
         if state == SgReadyState.NORMAL and self._sticky_block:
@@ -297,18 +292,15 @@ class HeatPumpSim:
         if seen != self._contacts_state:
             self._contacts_state = seen
             self._set_input(seen, t_s)
-        while self._pending and self._pending[0][0] <= t_s + 1e-9:
-            _, state = self._pending.popleft()
-            self._take_in(state)
+        for before, state in self.sg_ready.take_due(t_s):
+            self._take_in(before, state)
         if (self.acting_state == SgReadyState.BLOCKED and self._block_started_s is not None
                 and not self._block_expired and t_s - self._block_started_s >= self.block_limit_s - 1e-9):
             self._block_expired = True     # at most block_limit_s: resume (softly)
             self._start_block_release()
 
     def _set_input(self, state: SgReadyState, t_s: float) -> None:
-        if state != self.input_state:
-            self.input_state = state
-            self._pending.append((t_s + self.response_time_s, state))
+        self.sg_ready.request(t_s, state, self.response_time_s)
 
     def _observe_control(self, t_s: float, terminal: TerminalConditions) -> None:
         p, k = self.p, self.k
@@ -358,10 +350,10 @@ class HeatPumpSim:
             if self.k.ignores_min_off_time_on_restart:
                 self._last_switch_s = -1e12
 
-    def _take_in(self, state: SgReadyState) -> None:
-        before = self.effective_state()
-        leaving_block = self.acting_state == SgReadyState.BLOCKED and state != SgReadyState.BLOCKED
-        self.acting_state = state
+    def _take_in(self, acting_before: SgReadyState, state: SgReadyState) -> None:
+        """The unit takes in SG-Ready ``state`` (it acted on ``acting_before`` until now)."""
+        before = self._effective(acting_before)
+        leaving_block = acting_before == SgReadyState.BLOCKED and state != SgReadyState.BLOCKED
         if state == SgReadyState.BLOCKED:
             self._block_started_s = self._t_s
             self._block_expired = False

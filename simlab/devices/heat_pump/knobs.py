@@ -14,11 +14,10 @@ marked [unverified] there are defaults only, set per profile.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-from simlab.devices.pv_inverter.knobs import SimSettingError
+from simlab.devices.pv_inverter.knobs import SimSettingError, finite_number
 
 __all__ = ["HeatPumpParameters", "HeatPumpKnobs", "SimSettingError", "parse_parameters", "parse_knobs",
            "parse_settings"]
@@ -119,14 +118,6 @@ _POSITIVE_KNOBS = {"response_time_factor", "surge_on_release_factor", "release_r
                    "forced_power_factor", "block_limit_s", "limit_response_time_factor", "surge_after_limit"}
 
 
-def _number(key: str, value: Any, *, positive: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise SimSettingError(key, f"expected a finite number, got {value!r}")
-    if positive and value <= 0:
-        raise SimSettingError(key, f"must be > 0, got {value!r}")
-    return float(value)
-
-
 def parse_parameters(raw: dict[str, Any] | None) -> HeatPumpParameters:
     """Validate a parameter dict (a ``nameplate`` mapping from the lab is accepted and only its
     ``rated_power_w`` / ``nominal_voltage_v`` are used; flat keys win)."""
@@ -180,7 +171,7 @@ def parse_settings(raw: dict[str, Any] | None, target: Any, positive: set[str], 
         elif value is None and "None" in kind:
             setattr(target, key, None)
         else:
-            number = _number(key, value, positive=key in positive)
+            number = finite_number(key, value, positive=key in positive)
             if key in unit_share and not 0.0 < number <= 1.0:
                 raise SimSettingError(key, f"must be in (0, 1], got {value!r}")
             if key not in positive and key not in signed and number < 0:

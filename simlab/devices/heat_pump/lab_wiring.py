@@ -90,12 +90,10 @@ from simlab.devices.heat_pump.device import (
     HeatPumpMode,
     HeatPumpSim,
     HeatPumpStatus,
-    SgReadyState,
-    sg_ready_state,
 )
 from simlab.devices.map_backend import LinkServers, PointBackend, UnknownPointError, heartbeat_points_of
 
-__all__ = ["HeatPumpSim", "SgReadyState", "HeatPumpMode", "HeatPumpStatus", "sg_ready_state", "build_heat_pump",
+__all__ = ["HeatPumpSim", "HeatPumpMode", "HeatPumpStatus", "build_heat_pump",
            "lab_device", "DEFAULT_CONTACT_CHANNELS", "DelayLine", "FailsafeLatch", "HeatPumpMapBackend",
            "HeatPumpS2Backend", "PointBackend", "UnknownPointError", "LinkServers", "LabHeatPump",
            "heartbeat_points_of", "SimSettingError"]

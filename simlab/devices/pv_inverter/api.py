@@ -1,16 +1,19 @@
-"""Contract between the simulated PV inverter's behaviour (``pv_inverter.py``) and its SunSpec
-Modbus server (``links/sunspec_modbus/ (server side) and simlab/devices/pv_inverter/``).
+"""Contract between the simulated PV inverter's behaviour (``device.py``) and its SunSpec Modbus
+server (``links/sunspec_modbus/server.py`` with this folder's ``sunspec_codec.py``).
 
 The SunSpec server decodes writes to models 703/704/706/707-711 into :class:`PvInverterSettings`
 (the inverter object's ``settings`` attribute, mutated in place, then ``settings_changed()`` is
 called), and encodes :meth:`PvInverterSim.readings` into model 701 on every read.
 Voltages in percent are of the nominal voltage; powers in percent are of rated active power.
+Must-trip stages are the SunSpec link's own values (``links.sunspec_modbus.types.TripStageSetting``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+
+from links.sunspec_modbus.types import TripStageSetting
 
 
 @dataclass
@@ -56,29 +59,13 @@ class PowerLimitSettings:
     response_time_s: float = 0.0        # declared by the profile, not a SunSpec point
 
 
-class TripKind(str, Enum):
-    OVER_VOLTAGE = "over_voltage"       # 708 DERTripHV, value in % Vnom
-    UNDER_VOLTAGE = "under_voltage"     # 707 DERTripLV
-    OVER_FREQUENCY = "over_frequency"   # 710 DERTripHF, value in Hz
-    UNDER_FREQUENCY = "under_frequency" # 709 DERTripLF
-
-
-@dataclass
-class TripStage:
-    """One must-trip stage: beyond ``threshold`` for ``clearing_time_s`` -> disconnect."""
-
-    kind: TripKind
-    threshold: float        # % of Vnom for voltage stages, Hz for frequency stages
-    clearing_time_s: float
-
-
 @dataclass
 class PvInverterSettings:
     volt_watt: VoltWattSettings = field(default_factory=VoltWattSettings)
     frequency_droop: FrequencyDroopSettings = field(default_factory=FrequencyDroopSettings)
     enter_service: EnterServiceSettings = field(default_factory=EnterServiceSettings)
     power_limit: PowerLimitSettings = field(default_factory=PowerLimitSettings)
-    trip_stages: list[TripStage] = field(default_factory=list)
+    trip_stages: list[TripStageSetting] = field(default_factory=list)  # SunSpec 707-710 must-trip points
     # U> on the 10-minute running mean (not a SunSpec point; a grid-code setting of the device)
     ten_minute_mean_trip_pct: float = 110.0
     ten_minute_mean_trip_delay_s: float = 3.0

@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import math
 from collections import deque
-from dataclasses import replace
 from typing import Any
 
 from simlab.devices.pv_inverter.api import (
@@ -21,8 +20,6 @@ from simlab.devices.pv_inverter.api import (
     PvInverterNameplate,
     PvInverterReadings,
     PvInverterSettings,
-    TripKind,
-    TripStage,
 )
 from simlab.devices.pv_inverter.knobs import (
     PvInverterKnobs,
@@ -32,6 +29,7 @@ from simlab.devices.pv_inverter.knobs import (
     parse_parameters,
 )
 from simlab.physics import DeviceOutput, TerminalConditions
+from links.sunspec_modbus.types import TripKind, TripStageSetting
 
 __all__ = ["PvInverterSim", "PvInverterKnobs", "PvInverterParameters", "SimSettingError",
            "TenMinuteMeanVoltage", "build_pv_inverter"]
@@ -133,7 +131,7 @@ class PvInverterSim:
             phase_count=3)
         self.phase_count: int = self.nameplate.phase_count
         self.settings = PvInverterSettings(
-            trip_stages=[replace(stage) for stage in p.trip_stages],
+            trip_stages=list(p.trip_stages),
             ten_minute_mean_trip_pct=p.ten_minute_mean_trip_pct,
             ten_minute_mean_trip_delay_s=p.ten_minute_mean_trip_delay_s)
         self.state = OperatingState.OFF
@@ -458,7 +456,7 @@ class PvInverterSim:
                                    * self.knobs.ramp_rate_factor)
 
 
-def _describe_stage(stage: TripStage) -> str:
+def _describe_stage(stage: TripStageSetting) -> str:
     if stage.kind in (TripKind.OVER_VOLTAGE, TripKind.UNDER_VOLTAGE):
         return f"{stage.kind.value} {stage.threshold:.1f}% {stage.clearing_time_s:.2f} s"
     return f"{stage.kind.value} {stage.threshold:.2f}Hz {stage.clearing_time_s:.2f} s"

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from simlab.devices.pv_inverter.api import TripKind, TripStage
+from links.sunspec_modbus.types import TripKind, TripStageSetting
 
 
 class SimSettingError(ValueError):
@@ -28,16 +28,16 @@ class SimSettingError(ValueError):
         self.section = section      # "parameters" or "knobs" once known
 
 
-def default_trip_stages() -> list[TripStage]:
+def default_trip_stages() -> list[TripStageSetting]:
     """Default protection settings of the reference device (EN 50549-1 style values)."""
     return [
-        TripStage(TripKind.OVER_VOLTAGE, 115.0, 0.1),      # U>>
-        TripStage(TripKind.UNDER_VOLTAGE, 70.0, 1.5),      # U<
-        TripStage(TripKind.UNDER_VOLTAGE, 25.0, 0.0),      # U<<
-        TripStage(TripKind.OVER_FREQUENCY, 51.5, 2.0),     # f>
-        TripStage(TripKind.OVER_FREQUENCY, 52.0, 0.1),     # f>>
-        TripStage(TripKind.UNDER_FREQUENCY, 47.5, 2.0),    # f<
-        TripStage(TripKind.UNDER_FREQUENCY, 47.0, 0.1),    # f<<
+        TripStageSetting(TripKind.OVER_VOLTAGE, 115.0, 0.1),      # U>>
+        TripStageSetting(TripKind.UNDER_VOLTAGE, 70.0, 1.5),      # U<
+        TripStageSetting(TripKind.UNDER_VOLTAGE, 25.0, 0.0),      # U<<
+        TripStageSetting(TripKind.OVER_FREQUENCY, 51.5, 2.0),     # f>
+        TripStageSetting(TripKind.OVER_FREQUENCY, 52.0, 0.1),     # f>>
+        TripStageSetting(TripKind.UNDER_FREQUENCY, 47.5, 2.0),    # f<
+        TripStageSetting(TripKind.UNDER_FREQUENCY, 47.0, 0.1),    # f<<
     ]
 
 
@@ -60,7 +60,7 @@ class PvInverterParameters:
     power_limit_response_time_s: float = 5.0
     first_start_ramp_time_s: float = 240.0
     ac_absent_pct: float = 50.0
-    trip_stages: list[TripStage] = field(default_factory=default_trip_stages)
+    trip_stages: list[TripStageSetting] = field(default_factory=default_trip_stages)
     ten_minute_mean_trip_pct: float = 110.0
     ten_minute_mean_trip_delay_s: float = 3.0
 
@@ -105,18 +105,17 @@ class PvInverterKnobs:
     readings_frequency_offset_hz: float = 0.0
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _number(key: str, value: Any, *, minimum: float | None = None, positive: bool = False) -> float:
-    if not _is_number(value):
-        raise SimSettingError(key, f"expected a number, got {value!r}")
+def finite_number(key: str, value: Any, *, minimum: float | None = None, positive: bool = False) -> float:
+    """``value`` as a float if it is a finite number (not a bool), > 0 when ``positive``, >=
+    ``minimum`` when given; else :class:`SimSettingError` naming ``key``. Used by every simulated
+    device's settings validation."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SimSettingError(key, f"expected a finite number, got {value!r}")
     number = float(value)
     if positive and number <= 0:
-        raise SimSettingError(key, f"must be > 0, got {number}")
+        raise SimSettingError(key, f"must be > 0, got {value!r}")
     if minimum is not None and number < minimum:
-        raise SimSettingError(key, f"must be >= {minimum}, got {number}")
+        raise SimSettingError(key, f"must be >= {minimum:g}, got {value!r}")
     return number
 
 
@@ -166,7 +165,7 @@ def _parse_knobs(raw: dict[str, Any] | None) -> PvInverterKnobs:
                                        "trip_instead_of_limiting_pct", "fixed_export_cap_pct"):
             setattr(knobs, key, None)
         else:
-            setattr(knobs, key, _number(key, value, positive=key in _POSITIVE_KNOBS
+            setattr(knobs, key, finite_number(key, value, positive=key in _POSITIVE_KNOBS
                                         or key == "lfsm_o_droop_pct",
                                         minimum=0.0 if key in _NON_NEGATIVE_KNOBS else None))
     return knobs
@@ -175,7 +174,7 @@ def _parse_knobs(raw: dict[str, Any] | None) -> PvInverterKnobs:
 def _kind_map(key: str, value: Any, *, positive: bool) -> dict[TripKind, float]:
     if not isinstance(value, dict):
         raise SimSettingError(key, f"expected a mapping trip kind -> number, got {value!r}")
-    return {_trip_kind(f"{key}.{k}", k): _number(f"{key}.{k}", v, positive=positive)
+    return {_trip_kind(f"{key}.{k}", k): finite_number(f"{key}.{k}", v, positive=positive)
             for k, v in value.items()}
 
 
@@ -238,11 +237,11 @@ def _set_parameter(params: PvInverterParameters, key: str, value: Any, name: str
     elif key == "trip_stages":
         params.trip_stages = _trip_stages(name, value)
     elif key == "efficiency":
-        params.efficiency = _number(name, value, positive=True)
+        params.efficiency = finite_number(name, value, positive=True)
         if params.efficiency > 1.0:
             raise SimSettingError(name, f"must be <= 1, got {params.efficiency}")
     else:
-        setattr(params, key, _number(name, value, positive=key in _PARAMETER_POSITIVE, minimum=0.0))
+        setattr(params, key, finite_number(name, value, positive=key in _PARAMETER_POSITIVE, minimum=0.0))
 
 
 def _schedule(key: str, value: Any) -> list[tuple[float, float]]:
@@ -252,13 +251,13 @@ def _schedule(key: str, value: Any) -> list[tuple[float, float]]:
     for i, entry in enumerate(value):
         if not isinstance(entry, (list, tuple)) or len(entry) != 2:
             raise SimSettingError(f"{key}[{i}]", f"expected [t_s, W], got {entry!r}")
-        steps.append((_number(f"{key}[{i}]", entry[0]), _number(f"{key}[{i}]", entry[1], minimum=0.0)))
+        steps.append((finite_number(f"{key}[{i}]", entry[0]), finite_number(f"{key}[{i}]", entry[1], minimum=0.0)))
     if any(b[0] < a[0] for a, b in zip(steps, steps[1:])):
         raise SimSettingError(key, "times must be non-decreasing")
     return steps
 
 
-def _trip_stages(key: str, value: Any) -> list[TripStage]:
+def _trip_stages(key: str, value: Any) -> list[TripStageSetting]:
     if not isinstance(value, (list, tuple)):
         raise SimSettingError(key, f"expected a list of [kind, threshold, clearing_time_s], got {value!r}")
     stages = []
@@ -271,6 +270,6 @@ def _trip_stages(key: str, value: Any) -> list[TripStage]:
             entry = [entry["kind"], entry["threshold"], entry["clearing_time_s"]]
         if not isinstance(entry, (list, tuple)) or len(entry) != 3:
             raise SimSettingError(name, f"expected [kind, threshold, clearing_time_s], got {entry!r}")
-        stages.append(TripStage(_trip_kind(name, entry[0]), _number(name, entry[1], positive=True),
-                                _number(name, entry[2], minimum=0.0)))
+        stages.append(TripStageSetting(_trip_kind(name, entry[0]), finite_number(name, entry[1], positive=True),
+                                finite_number(name, entry[2], minimum=0.0)))
     return stages

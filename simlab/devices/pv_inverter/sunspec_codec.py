@@ -18,10 +18,10 @@ from collections.abc import Iterable
 import sunspec2.device as ss_device
 
 from simlab.devices.pv_inverter.api import (
-    OperatingState, PvInverterNameplate, PvInverterReadings, PvInverterSettings, TripKind,
-    TripStage,
+    OperatingState, PvInverterNameplate, PvInverterReadings, PvInverterSettings,
 )
 from links.sunspec_modbus.register_image import ILLEGAL_VALUE, PointSlot, SunSpecRegisterMap
+from links.sunspec_modbus.types import TripKind, TripStageSetting
 
 ADOPT_COMPLETED = 1
 ADOPT_FAILED = 2
@@ -378,9 +378,9 @@ def _apply_curve(model_id: int, group: ss_device.Group, settings: PvInverterSett
             fd.deadband_over_hz, fd.droop_pct, fd.response_time_s = deadband, k * 100.0, rsp
 
 
-def _trip_stages(model_id: int, crv: ss_device.Group) -> list[TripStage]:
+def _trip_stages(model_id: int, crv: ss_device.Group) -> list[TripStageSetting]:
     kind, x = TRIP_MODELS[model_id]
-    return [TripStage(kind, threshold, tms)
+    return [TripStageSetting(kind, threshold, tms)
             for threshold, tms in _curve_points(crv.groups["MustTrip"], x, "Tms")]
 
 
