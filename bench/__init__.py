@@ -1,7 +1,8 @@
 """flexbench core: bench config, session, clock, safety, recorder, catalog, verdicts, CLI.
 
-``simlab`` is the simulated lab; nothing outside ``simlab`` and the lab's own tests may
-import it (suites reach the device only through instruments and links).
+``simlab`` is the simulated lab; outside ``simlab`` and the lab's own tests only its public
+names (``simlab.__all__``) are imported, and suites never import it (they reach the device only
+through instruments and links): tests/architecture/test_import_direction.py.
 """
 
 __version__ = "0.1.0"

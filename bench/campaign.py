@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-from bench.config import load_bench_config, load_device_profile
+from bench.config import DeviceProfile, load_bench_config, load_device_profile
 from bench.errors import ConfigError
-from bench.session import BenchSession
+from bench.session import BenchSession, OpenBench
 from bench.verdicts import EXIT_CODES, EXIT_USAGE, CampaignVerdict
 
 SUITES_ROOT = Path(__file__).resolve().parent.parent / "test_suites"
@@ -21,8 +20,8 @@ def default_out_dir(profile_file: Path) -> Path:
 
 
 def build_session(*, bench: str | Path | None, profile: str | Path, market: str | None = None,
-                  out: str | Path | None = None, decision_rule: str | None = None) -> BenchSession:
-    """Load and validate the bench config and device profile, then open the session."""
+                  out: str | Path | None = None, decision_rule: str | None = None) -> OpenBench:
+    """Load and validate the bench config and device profile, then open the bench."""
     from bench.catalog import load_catalog
 
     config = load_bench_config(bench)
@@ -35,25 +34,19 @@ def build_session(*, bench: str | Path | None, profile: str | Path, market: str 
         except ConfigError as exc:
             raise ConfigError(exc.detail, file=config.file, field=f"catalog_overrides.{exc.field or ''}".rstrip(".")) from None
     session = BenchSession(config=config, profile=dut, out_dir=Path(out) if out else default_out_dir(dut.file),
-                           market=chosen_market, decision_rule=decision_rule or config.decision_rule,
-                           catalog_requirements=catalog.for_market(chosen_market),
-                           catalog_name=catalog.name, catalog_version=str(catalog.version))
-    session.catalog = catalog
+                           market=chosen_market, decision_rule=decision_rule or config.decision_rule, catalog=catalog)
     return session.open()
 
 
-def validate_simulation(dut: Any) -> None:
+def validate_simulation(dut: DeviceProfile) -> None:
     """Build the simulated device once in-process so a bad knob or parameter is a configuration
     error (exit 3) naming the profile field, before any lab process starts."""
     if dut.simulation is None:
         return
-    from simlab.lab import LabSpec, SpecError, _build_device
+    from simlab import SpecError, validate_device
 
-    sim = dut.simulation
-    spec = LabSpec(device={"kind": sim["device"], "parameters": sim.get("parameters", {}),
-                           "knobs": sim.get("knobs", {})})
     try:
-        _build_device(spec)
+        validate_device(dut)
     except SpecError as exc:
         raise dut.doc.error(exc.field_name, str(exc)) from None
 

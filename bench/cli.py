@@ -28,19 +28,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sim(args: argparse.Namespace) -> int:
     """Serve the simulated lab standalone (real-time mode by default) until Ctrl-C."""
     from bench.config import load_bench_config, load_device_profile
-    from simlab.lab import LabSpec
-    from simlab.launcher import SimLabProcess
-    from bench.session import device_spec
+    from simlab import LabSpec, SimLabProcess
 
     config = load_bench_config(args.bench)
     dut = load_device_profile(args.profile)
-    spec = LabSpec(host=config.lab.host, seed=config.lab.seed, step_s=config.lab.step_s,
-                   feeder_resistance_ohm=config.lab.feeder_resistance_ohm,
-                   feeder_reactance_ohm=config.lab.feeder_reactance_ohm, ports=dict(config.lab.ports),
-                   instruments={r: {"model": i.model, "faults": config.lab.instrument_faults.get(r, {})}
-                                for r, i in config.instruments.items()},
-                   device=device_spec(dut, {}), start_calendar=config.start_calendar,
-                   time_scale=None if args.time_scale == 0 else args.time_scale)
+    spec = LabSpec.from_config(config, dut, time_scale=None if args.time_scale == 0 else args.time_scale)
     lab = SimLabProcess(spec, config_file=str(dut.file))
     print(json.dumps({"ports": lab.ports, "pid": lab.pid,
                       "resources": {role: inst.resource.replace("{port}", str(lab.ports.get(role)))

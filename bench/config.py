@@ -212,8 +212,6 @@ def load_device_profile(file: str | Path) -> DeviceProfile:
         for key in ("port", "serial_port"):
             if cfg.get(key) == "sim" and sim is None:
                 raise doc.error(f"links.{name}.{key}", "'sim' needs a 'simulation' section (a simulated device)")
-    if link["protocol"] == "sunspec_modbus_tcp" and sim is None and "port" not in link:
-        raise doc.error("links.control.port", "required for a real device")
     if "pv_array" not in d["ratings"] and d["device"]["class"] == "pv_inverter":
         raise doc.error("ratings.pv_array", "a PV inverter profile declares the PV array the lab simulates")
     identity = {k: str(d["device"][k]) for k in ("manufacturer", "model", "serial_number", "firmware_version")}

@@ -1,22 +1,32 @@
-"""A bench session: opens the lab (when simulated), instruments, DUT link, safety guard, recorder
-and clock, and closes all of them on every exit path with the AC source in its safe state."""
+"""A bench session: opens the lab (when simulated), instruments, DUT links, safety guard, recorder
+and clock, and closes all of them on every exit path with the AC source in its safe state.
+
+``BenchSession(...).open()`` returns an :class:`OpenBench`, whose parts are all there (only the
+lab, on hardware, and the instruments a bench may lack are None).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bench import __version__
+from bench.catalog import Catalog
 from bench.clock import BenchClock, VirtualClock, WallClock
 from bench.config import BenchConfig, DeviceProfile
-from bench.errors import BenchError, ConfigError, SafetyLimitError
+from bench.errors import ConfigError, SafetyLimitError
 from bench.recorder import RECORD_FORMAT, Recorder
 from bench.safety import GuardedAcSource, SafeStateGuard, guard_ac_source
-from instruments.capabilities import (AcLoad, AnalyzerReading, DigitalIO, EvEmulator, PowerAnalyzer,
-                                     PvSimulator)
+from instruments.capabilities import (AcLoad, AcSource, AnalyzerReading, DigitalIO, EvEmulator, Instrument,
+                                     PowerAnalyzer, PvSimulator)
+
+if TYPE_CHECKING:
+    from links.openers import LinkOpener
+    from simlab import SimLabProcess
 
 
 @dataclass(frozen=True)
@@ -59,183 +69,134 @@ def read_order(out_dir: Path) -> dict[str, Any] | None:
 
 
 @dataclass
-class BenchSession:
+class LinkContext:
+    """The bench as a DUT link opener sees it while the bench opens (links/openers.py): config,
+    profile, output folder and recorder from the start; the lab (None on hardware), the clock and
+    the digital_io unit once they are up (None before)."""
+
     config: BenchConfig
     profile: DeviceProfile
     out_dir: Path
-    market: str
-    decision_rule: str
-    catalog_requirements: list[dict[str, Any]] = field(default_factory=list)
-    catalog_name: str = ""
-    catalog_version: str = ""
+    recorder: Recorder = field(init=False)
+    lab: SimLabProcess | None = None
+    clock: BenchClock | None = None
+    digital_io: DigitalIO | None = None
 
-    def __post_init__(self) -> None:
-        self.lab = None
-        self.clock: BenchClock | None = None
-        self.recorder: Recorder | None = None
-        self.ac_source: GuardedAcSource | None = None
-        self.power_analyzer: PowerAnalyzer | None = None
-        self.pv_simulator: PvSimulator | None = None
-        self.digital_io: DigitalIO | None = None
-        self.ev_emulator: EvEmulator | None = None
-        self.ac_load: AcLoad | None = None
-        self.dut_link: Any = None                      # = dut_links["control"]
-        self.dut_links: dict[str, Any] = {}
-        self._link_openers: dict[str, Any] = {}
-        self.samples: list[Sample] = []
-        self._guard: SafeStateGuard | None = None
-        self._raw_instruments: list[Any] = []
-        self._last_dut_sample_s = -1e9
-        self.broken: BaseException | None = None   # set after a bench error that ends the campaign
-
-    # ------------------------------------------------------------------------------------------
     @property
     def simulated(self) -> bool:
         return self.config.lab.simulated
 
     def now_s(self) -> float:
-        return self.clock.now_s() if self.clock else 0.0
+        """Bench time (0 until the clock exists)."""
+        return self.clock.now_s() if self.clock is not None else 0.0
 
-    def open(self) -> "BenchSession":
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        record_path = self.out_dir / "record.jsonl"
-        if record_path.exists():
-            record_path.unlink()   # a new campaign starts a new record
-        self.recorder = Recorder(record_path, self.now_s)
-        campaign_id = hashlib.sha256(
-            f"{self.profile.file}|{self.config.file}|{self.market}|{record_path.resolve()}".encode()).hexdigest()[:16]
-        self.recorder.write(
-            "campaign_start", format=RECORD_FORMAT, campaign_id=campaign_id,
-            software={"name": "flexbench", "version": __version__, "commit": software_commit()},
-            bench={"file": str(self.config.file), "name": self.config.name, "config": self.config.raw},
-            profile={"file": str(self.profile.file), "config": self.profile.raw},
-            market=self.market,
-            catalog={"name": self.catalog_name, "version": self.catalog_version,
-                     "requirements": self.catalog_requirements},
-            clock={"mode": "virtual" if self.simulated else "wall",
-                   "start_calendar": self.config.start_calendar,
-                   "sample_period_s": self.config.sample_period_s},
-            simulated=self.simulated or self.profile.simulation is not None,
-            decision_rule=self.decision_rule,
-            laboratory=self.config.laboratory.as_record() if self.config.laboratory else None,
-            order=read_order(self.out_dir),
-            dut_condition=self.profile.raw.get("device", {}).get("condition"),
-            catalog_overrides=dict(getattr(getattr(self, "catalog", None), "overrides", None)
-                                   or self.config.catalog_overrides))
+
+class _Teardown:
+    """What the bench has opened so far, closed in the safe order: safe state, links, instruments,
+    lab, then the record's last lines."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.guard: SafeStateGuard | None = None
+        self.openers: list[LinkOpener] = []
+        self.instruments: list[Instrument] = []
+        self.lab: SimLabProcess | None = None
+
+    def safe_state_failed(self, exc: BaseException) -> None:
         try:
-            runtime = self._prepare_dut_links()
-            self._open_lab_and_clock(runtime)
-            self._open_instruments()
-            self._open_dut_links()
-        except BaseException as exc:
-            # the record still ends with a campaign_end saying why nothing could be tested
-            error = f"{type(exc).__name__}: {exc}"
+            self.recorder.write("event", level="error", message=f"could not reach the safe state: {exc!r}")
+        except Exception:
+            pass
+
+    def close(self, campaign_end: dict[str, Any] | None) -> None:
+        """Never raises; ``campaign_end`` is the record's last line."""
+        errors: list[str] = []
+        if self.guard is not None:
+            self.guard.release()
+        closers: list[Callable[[], None]] = [o.close for o in self.openers] + [i.close for i in self.instruments]
+        for closer in closers:
             try:
-                self.recorder.write("event", level="error", message=f"bench could not be opened: {error}")
-            except Exception:
-                pass
-            self.close(campaign_end={"verdict": "INCONCLUSIVE", "counts": {}, "bench_time_s": self.now_s(),
-                                     "error": error})
-            raise
-        return self
+                closer()
+            except Exception as exc:
+                errors.append(repr(exc))
+        if self.lab is not None:
+            self.lab.stop()
+        for err in errors:
+            self.recorder.write("event", level="warning", message=f"while closing: {err}")
+        if campaign_end is not None:
+            self.recorder.write("campaign_end", **campaign_end)
+        self.recorder.close()
 
-    def _prepare_dut_links(self) -> dict[str, dict[str, Any]]:
-        """Build every declared link's opener and run its ``before_lab`` (servers the DUT dials)."""
-        from links.openers import opener_class
 
-        runtime: dict[str, dict[str, Any]] = {}
-        for name, cfg in self.profile.links.items():
-            opener = opener_class(cfg["protocol"])(self, name, cfg)
-            self._link_openers[name] = opener
-            runtime[name] = {**cfg, **(opener.before_lab() or {})}
-        return runtime
+_Capability = TypeVar("_Capability")
 
-    def _open_lab_and_clock(self, links_runtime: dict[str, dict[str, Any]] | None = None) -> None:
-        cfg = self.config
-        if cfg.lab.simulated:
-            from simlab.lab import LabSpec
-            from simlab.launcher import SimLabProcess
 
-            device = device_spec(self.profile, links_runtime or {})
-            spec = LabSpec(host=cfg.lab.host, seed=cfg.lab.seed, step_s=cfg.lab.step_s,
-                           feeder_resistance_ohm=cfg.lab.feeder_resistance_ohm,
-                           feeder_reactance_ohm=cfg.lab.feeder_reactance_ohm, ports=dict(cfg.lab.ports),
-                           instruments={role: {"model": inst.model,
-                                               "faults": cfg.lab.instrument_faults.get(role, {})}
-                                        for role, inst in cfg.instruments.items()},
-                           device=device, start_calendar=cfg.start_calendar)
-            try:
-                self.lab = SimLabProcess(spec, config_file=str(self.profile.file))
-            except ConfigError as exc:
-                raise self.profile.doc.error(exc.field or "simulation", exc.detail) from None
-            self.clock = VirtualClock(self.lab.advance_to, sample_period_s=cfg.sample_period_s,
-                                      start_calendar=cfg.start_calendar)
-            self.recorder.write("event", level="info",
-                                message=f"simulated lab started (pid {self.lab.pid}, ports {self.lab.ports})")
-        else:
-            self.clock = WallClock(sample_period_s=cfg.sample_period_s)
-        self.clock.add_sampler(self._sample)
+def _required(instrument: _Capability | None, role: str, config: BenchConfig) -> _Capability:
+    if instrument is None:
+        raise ConfigError(f"this needs a '{role}' instrument, and the bench config has none",
+                          file=config.file, field=f"instruments.{role}")
+    return instrument
 
-    def _resource(self, role: str, resource: str) -> str:
-        if "{port}" in resource:
-            if self.lab is None or role not in self.lab.ports:
-                raise ConfigError("resource has '{port}' but no simulated instrument serves this role",
-                                  file=self.config.file, field=f"instruments.{role}.resource")
-            return resource.replace("{port}", str(self.lab.ports[role]))
-        return resource
 
-    def _open_instruments(self) -> None:
-        from instruments.registry import open_instrument
+@dataclass
+class OpenBench:
+    """An opened bench: what the fixtures hand to the suites. ``close`` ends the campaign."""
 
-        for role, inst in self.config.instruments.items():
-            resource = self._resource(role, inst.resource)
+    config: BenchConfig
+    profile: DeviceProfile
+    out_dir: Path
+    market: str
+    decision_rule: str
+    catalog: Catalog
+    catalog_requirements: list[dict[str, Any]]     # the catalog's requirements for the market, as recorded
+    recorder: Recorder
+    clock: BenchClock
+    lab: SimLabProcess | None                       # None: the bench drives real instruments
+    ac_source: GuardedAcSource
+    power_analyzer: PowerAnalyzer
+    pv_simulator: PvSimulator | None
+    digital_io: DigitalIO | None
+    ev_emulator: EvEmulator | None
+    ac_load: AcLoad | None
+    dut_links: dict[str, Any]                       # every declared link by name; "control" first
+    _guard: SafeStateGuard = field(repr=False)
+    _teardown: _Teardown = field(repr=False)
+    samples: list[Sample] = field(default_factory=list)
+    broken: BaseException | None = None             # set after a bench error that ends the campaign
+    _last_dut_sample_s: float = field(default=-1e9, init=False, repr=False)
 
-            def trace(direction: str, text: str, _role: str = role) -> None:
-                if direction == "out":
-                    self.recorder.write("command", target=_role, text=text)
-                elif direction == "event":   # transport events: link lost, reconnected, retried
-                    self.recorder.write("event", level="warning", message=f"{_role}: {text}")
+    @property
+    def simulated(self) -> bool:
+        return self.config.lab.simulated
 
-            driver = open_instrument(inst.model, resource, name=role, timeout_ms=inst.timeout_ms, trace=trace)
-            self._raw_instruments.append(driver)
-            idn = driver.identify()
-            driver.check_errors()
-            self.recorder.write("instrument", role=role, model=inst.model, resource=resource, idn=idn,
-                                calibration_due=inst.calibration_due, simulated=self.simulated)
-            if role == "ac_source":
-                self.ac_source = guard_ac_source(driver, self.config.safety)
-                self._guard = SafeStateGuard(self.ac_source.go_safe, self._safe_state_failed)
-                self.ac_source.go_safe()
-            elif role == "power_analyzer":
-                self.power_analyzer = driver
-            elif role == "pv_simulator":
-                self.pv_simulator = driver
-            elif role == "digital_io":
-                self.digital_io = driver
-            elif role == "ev_emulator":
-                self.ev_emulator = driver
-            elif role == "ac_load":
-                self.ac_load = driver
+    @property
+    def dut_link(self) -> Any:
+        """The control link (``dut_links["control"]``)."""
+        return self.dut_links["control"]
 
-    def _safe_state_failed(self, exc: BaseException) -> None:
-        if self.recorder is not None:
-            try:
-                self.recorder.write("event", level="error", message=f"could not reach the safe state: {exc!r}")
-            except Exception:
-                pass
+    def require_pv_simulator(self) -> PvSimulator:
+        return _required(self.pv_simulator, "pv_simulator", self.config)
 
-    def _open_dut_links(self) -> None:
-        """Open every declared link (control first); ``dut_link`` is the control link."""
-        for name in sorted(self._link_openers, key=lambda n: (n != "control", n)):
-            self.dut_links[name] = self._link_openers[name].open()
-        self.dut_link = self.dut_links.get("control")
+    def require_digital_io(self) -> DigitalIO:
+        return _required(self.digital_io, "digital_io", self.config)
 
-    # ------------------------------------------------------------------------------------------
-    def _sample(self, t_s: float) -> None:
+    def require_ev_emulator(self) -> EvEmulator:
+        return _required(self.ev_emulator, "ev_emulator", self.config)
+
+    def require_ac_load(self) -> AcLoad:
+        return _required(self.ac_load, "ac_load", self.config)
+
+    def now_s(self) -> float:
+        return self.clock.now_s()
+
+    def sample(self, t_s: float) -> None:
+        """The clock's sampler: read the analyzer (and the control link's readings every
+        ``dut_sample_period_s``), record them, and refuse a current above the bench limit."""
         reading = self.power_analyzer.read()
         dut = None
-        if hasattr(self.dut_link, "read_ac") and t_s - self._last_dut_sample_s >= self.config.dut_sample_period_s - 1e-9:
-            dut = self.dut_link.read_ac()
+        link: Any = self.dut_links.get("control")
+        if hasattr(link, "read_ac") and t_s - self._last_dut_sample_s >= self.config.dut_sample_period_s - 1e-9:
+            dut = link.read_ac()
             self._last_dut_sample_s = t_s
         self.samples.append(Sample(t_s, reading, dut))
         fields: dict[str, Any] = {
@@ -259,52 +220,168 @@ class BenchSession:
 
     def make_safe(self) -> None:
         """Send the AC source to its safe state (once per session; failures are recorded)."""
-        if self._guard is not None:
-            self._guard.make_safe()
+        self._guard.make_safe()
 
     def close(self, campaign_end: dict[str, Any] | None = None) -> None:
         """Safe state first, then links, instruments, lab; ``campaign_end`` is the record's last
         line. Never raises."""
-        errors: list[str] = []
-        if self._guard is not None:
-            self._guard.release()
-        for closer in [o.close for o in self._link_openers.values()] + [i.close for i in self._raw_instruments]:
-            if closer is None:
-                continue
+        self._teardown.close(campaign_end)
+
+
+@dataclass
+class BenchSession:
+    """What to open: the validated bench config and device profile, the output folder, the market,
+    the decision rule and the requirement catalog. :meth:`open` opens it."""
+
+    config: BenchConfig
+    profile: DeviceProfile
+    out_dir: Path
+    market: str
+    decision_rule: str
+    catalog: Catalog
+
+    @property
+    def simulated(self) -> bool:
+        return self.config.lab.simulated
+
+    def open(self) -> OpenBench:
+        """Start the record, the DUT links' servers, the lab and clock, the instruments and the
+        links. On any failure, close what was opened and end the record with a campaign_end
+        saying why nothing could be tested, then raise."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        record_path = self.out_dir / "record.jsonl"
+        if record_path.exists():
+            record_path.unlink()   # a new campaign starts a new record
+        context = LinkContext(self.config, self.profile, self.out_dir)
+        context.recorder = recorder = Recorder(record_path, context.now_s)
+        catalog_requirements = self.catalog.for_market(self.market)
+        self._write_campaign_start(recorder, record_path, catalog_requirements)
+        teardown = _Teardown(recorder)
+        try:
+            openers, links_runtime = self._prepare_dut_links(context, teardown)
+            context.lab, clock = self._open_lab_and_clock(recorder, links_runtime)
+            teardown.lab, context.clock = context.lab, clock
+            bench = self._open_instruments(context.lab, clock, recorder, teardown, catalog_requirements)
+            context.digital_io = bench.digital_io
+            clock.add_sampler(bench.sample)
+            for name in sorted(openers, key=lambda n: (n != "control", n)):   # control first
+                bench.dut_links[name] = openers[name].open()
+        except BaseException as exc:
+            # the record still ends with a campaign_end saying why nothing could be tested
+            error = f"{type(exc).__name__}: {exc}"
             try:
-                closer()
-            except Exception as exc:
-                errors.append(repr(exc))
-        if self.lab is not None:
-            self.lab.stop()
-        if self.recorder is not None:
-            for err in errors:
-                self.recorder.write("event", level="warning", message=f"while closing: {err}")
-            if campaign_end is not None:
-                self.recorder.write("campaign_end", **campaign_end)
-            self.recorder.close()
+                recorder.write("event", level="error", message=f"bench could not be opened: {error}")
+            except Exception:
+                pass
+            teardown.close(campaign_end={"verdict": "INCONCLUSIVE", "counts": {}, "bench_time_s": context.now_s(),
+                                         "error": error})
+            raise
+        return bench
 
+    def _write_campaign_start(self, recorder: Recorder, record_path: Path,
+                              catalog_requirements: list[dict[str, Any]]) -> None:
+        campaign_id = hashlib.sha256(
+            f"{self.profile.file}|{self.config.file}|{self.market}|{record_path.resolve()}".encode()).hexdigest()[:16]
+        recorder.write(
+            "campaign_start", format=RECORD_FORMAT, campaign_id=campaign_id,
+            software={"name": "flexbench", "version": __version__, "commit": software_commit()},
+            bench={"file": str(self.config.file), "name": self.config.name, "config": self.config.raw},
+            profile={"file": str(self.profile.file), "config": self.profile.raw},
+            market=self.market,
+            catalog={"name": self.catalog.name, "version": str(self.catalog.version),
+                     "requirements": catalog_requirements},
+            clock={"mode": "virtual" if self.simulated else "wall",
+                   "start_calendar": self.config.start_calendar,
+                   "sample_period_s": self.config.sample_period_s},
+            simulated=self.simulated or self.profile.simulation is not None,
+            decision_rule=self.decision_rule,
+            laboratory=self.config.laboratory.as_record() if self.config.laboratory else None,
+            order=read_order(self.out_dir),
+            dut_condition=self.profile.raw.get("device", {}).get("condition"),
+            catalog_overrides=dict(self.catalog.overrides or self.config.catalog_overrides))
 
-def device_spec(profile: DeviceProfile, links_runtime: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-    """The lab spec's ``device`` entry of a simulated DUT (None for a real one): kind, parameters,
-    knobs, nameplate, and every link's settings merged with the runtime info of its opener."""
-    if profile.simulation is None:
-        return None
-    sim = profile.simulation
-    link = profile.control_link
-    channels = [link[k] for k in ("contact_1_channel", "contact_2_channel") if k in link]
-    for other in profile.links.values():   # SG-Ready contacts beside another control link
-        if other.get("protocol") == "sg_ready_contacts" and not channels:
-            channels = [other["contact_1_channel"], other["contact_2_channel"]]
-    return {"kind": sim["device"], "parameters": sim.get("parameters", {}), "knobs": sim.get("knobs", {}),
-            "map": sim.get("map", {}), "unit_id": link.get("unit_id", 1), "contact_channels": channels or None,
-            "links": links_runtime or {name: dict(cfg) for name, cfg in profile.links.items()},
-            "nameplate": {**profile.identity, "rated_power_w": profile.rated_power_w,
-                          "rated_apparent_power_va": float(profile.ratings.get(
-                              "rated_apparent_power_va", profile.rated_power_w)),
-                          "nominal_voltage_v": profile.nominal_voltage_v,
-                          "nominal_frequency_hz": profile.nominal_frequency_hz,
-                          "phase_count": profile.phase_count}}
+    def _prepare_dut_links(self, context: LinkContext,
+                           teardown: _Teardown) -> tuple[dict[str, LinkOpener], dict[str, dict[str, Any]]]:
+        """Build every declared link's opener (links/openers.py) and run its ``before_lab`` (servers
+        the DUT dials); returns the openers and each link's settings merged with its runtime info."""
+        from links.openers import OPENERS
+
+        openers: dict[str, LinkOpener] = {}
+        runtime: dict[str, dict[str, Any]] = {}
+        for name, cfg in self.profile.links.items():
+            opener = openers[name] = OPENERS.get(cfg["protocol"])(context, name, cfg)
+            teardown.openers.append(opener)
+            runtime[name] = {**cfg, **(opener.before_lab() or {})}
+        return openers, runtime
+
+    def _open_lab_and_clock(self, recorder: Recorder,
+                            links_runtime: dict[str, dict[str, Any]]) -> tuple[SimLabProcess | None, BenchClock]:
+        """The simulated lab (None on hardware) and the bench clock: virtual, driven by the lab, or
+        wall time."""
+        cfg = self.config
+        if not cfg.lab.simulated:
+            return None, WallClock(sample_period_s=cfg.sample_period_s)
+        from simlab import LabSpec, SimLabProcess
+
+        spec = LabSpec.from_config(cfg, self.profile, links_runtime=links_runtime)
+        try:
+            lab = SimLabProcess(spec, config_file=str(self.profile.file))
+        except ConfigError as exc:
+            raise self.profile.doc.error(exc.field or "simulation", exc.detail) from None
+        clock = VirtualClock(lab.advance_to, sample_period_s=cfg.sample_period_s, start_calendar=cfg.start_calendar)
+        recorder.write("event", level="info", message=f"simulated lab started (pid {lab.pid}, ports {lab.ports})")
+        return lab, clock
+
+    def _resource(self, role: str, resource: str, lab: SimLabProcess | None) -> str:
+        if "{port}" in resource:
+            if lab is None or role not in lab.ports:
+                raise ConfigError("resource has '{port}' but no simulated instrument serves this role",
+                                  file=self.config.file, field=f"instruments.{role}.resource")
+            return resource.replace("{port}", str(lab.ports[role]))
+        return resource
+
+    def _open_instruments(self, lab: SimLabProcess | None, clock: BenchClock, recorder: Recorder,
+                          teardown: _Teardown, catalog_requirements: list[dict[str, Any]]) -> OpenBench:
+        """Open every instrument of the bench config (the AC source behind its safety guard, sent to
+        its safe state at once) and return the bench they make (its links still to open)."""
+        from instruments.registry import open_instrument
+
+        by_role: dict[str, Instrument] = {}
+        guard: SafeStateGuard | None = None
+        for role, inst in self.config.instruments.items():
+            resource = self._resource(role, inst.resource, lab)
+
+            def trace(direction: str, text: str, _role: str = role) -> None:
+                if direction == "out":
+                    recorder.write("command", target=_role, text=text)
+                elif direction == "event":   # transport events: link lost, reconnected, retried
+                    recorder.write("event", level="warning", message=f"{_role}: {text}")
+
+            driver = open_instrument(inst.model, resource, name=role, timeout_ms=inst.timeout_ms, trace=trace)
+            teardown.instruments.append(driver)
+            idn = driver.identify()
+            driver.check_errors()
+            recorder.write("instrument", role=role, model=inst.model, resource=resource, idn=idn,
+                           calibration_due=inst.calibration_due, simulated=self.simulated)
+            if role == "ac_source":
+                ac_source = guard_ac_source(cast(AcSource, driver), self.config.safety)
+                guard = teardown.guard = SafeStateGuard(ac_source.go_safe, teardown.safe_state_failed)
+                ac_source.go_safe()
+                driver = ac_source
+            by_role[role] = driver
+        if guard is None:    # the bench-config schema requires it
+            raise ConfigError("no 'ac_source' instrument", file=self.config.file, field="instruments.ac_source")
+        return OpenBench(
+            config=self.config, profile=self.profile, out_dir=self.out_dir, market=self.market,
+            decision_rule=self.decision_rule, catalog=self.catalog, catalog_requirements=catalog_requirements,
+            recorder=recorder, clock=clock, lab=lab,
+            ac_source=cast(GuardedAcSource, by_role["ac_source"]),
+            power_analyzer=cast(PowerAnalyzer, by_role["power_analyzer"]),
+            pv_simulator=cast("PvSimulator | None", by_role.get("pv_simulator")),
+            digital_io=cast("DigitalIO | None", by_role.get("digital_io")),
+            ev_emulator=cast("EvEmulator | None", by_role.get("ev_emulator")),
+            ac_load=cast("AcLoad | None", by_role.get("ac_load")),
+            dut_links={}, _guard=guard, _teardown=teardown)
 
 
 def _dut_fields(dut: Any) -> dict[str, Any]:

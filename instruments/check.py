@@ -96,13 +96,15 @@ def protection_settings(driver_class: type[ScpiDriver]) -> dict[str, Setting]:
 
 def check_instrument(role: str, model: str, resource: str, *, timeout_ms: int) -> InstrumentCheck:
     """Inspect one instrument read-only (see the module docstring)."""
+    from bench.registry import UnknownEntryError
     from instruments.registry import DRIVERS
     from instruments.transport import NO_RECONNECT, ReadOnlyTransport, VisaTransport, WriteRefused
 
     result = InstrumentCheck(role=role, model=model, resource=resource)
-    driver_class = DRIVERS.get(model)
-    if driver_class is None:
-        raise ConfigError(f"unknown instrument model {model!r}", field=f"instruments.{role}.model")
+    try:
+        driver_class = DRIVERS.get(model)
+    except UnknownEntryError as exc:
+        raise ConfigError(exc.detail, field=f"instruments.{role}.model") from None
     try:
         transport = ReadOnlyTransport(VisaTransport(resource, timeout_ms=timeout_ms,
                                                     reconnect=NO_RECONNECT, trace=result._trace))

@@ -23,11 +23,15 @@ import json
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.errors import FlexbenchError
 
 from instruments.identify import model_key_for_idn
+
+if TYPE_CHECKING:
+    from bench.config import BenchConfig
+    from simlab import SimLabProcess
 
 __all__ = ["ScanResult", "CAPABILITY_ROLES", "role_for_model", "discover_resources", "ask_idn",
            "scan_resources", "assign_roles", "propose_bench_yaml", "bench_roles"]
@@ -65,9 +69,9 @@ def role_for_model(model_key: str) -> str | None:
     """The bench role a registered driver's capability fills, or None."""
     from instruments.registry import DRIVERS
 
-    driver = DRIVERS.get(model_key)
-    if driver is None:
+    if model_key not in DRIVERS:
         return None
+    driver = DRIVERS.get(model_key)
     for role, methods in CAPABILITY_ROLES:
         if all(callable(getattr(driver, method, None)) for method in methods):
             return role
@@ -229,7 +233,7 @@ class SimLabScan:
 
     bench: str | None = None
     resources: list[str] = field(default_factory=list)
-    _lab: Any = None
+    _lab: SimLabProcess | None = None
 
     def __enter__(self) -> "SimLabScan":
         from bench.config import load_bench_config
@@ -245,14 +249,8 @@ class SimLabScan:
             self._lab.stop()
 
 
-def start_sim_lab(config: Any) -> Any:
+def start_sim_lab(config: BenchConfig) -> SimLabProcess:
     """Start the simulated lab of a bench config with its instruments only (no device)."""
-    from simlab.lab import LabSpec
-    from simlab.launcher import SimLabProcess
+    from simlab import LabSpec, SimLabProcess
 
-    spec = LabSpec(host=config.lab.host, seed=config.lab.seed, step_s=config.lab.step_s,
-                   ports=dict(config.lab.ports),
-                   instruments={role: {"model": inst.model,
-                                       "faults": config.lab.instrument_faults.get(role, {})}
-                                for role, inst in config.instruments.items()})
-    return SimLabProcess(spec, config_file=str(config.file))
+    return SimLabProcess(LabSpec.from_config(config), config_file=str(config.file))

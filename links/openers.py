@@ -1,8 +1,9 @@
 """DUT links: how the bench reaches the device under test, one opener per protocol.
 
 A device profile declares its links under ``links:`` (``control`` is the primary one; more may
-follow, e.g. ``sg_ready`` beside a ``modbus`` map). For each, the session builds the opener
-registered for its ``protocol`` here (``"module:ClassName"``) and calls, in this order:
+follow, e.g. ``sg_ready`` beside a ``modbus`` map). For each, the session builds the opener class
+registered for its ``protocol`` in :data:`OPENERS` as ``cls(session, name, cfg)`` and calls, in
+this order:
 
 1. ``before_lab() -> dict`` — start whatever the device dials (an OCPP CSMS, an S2 CEM); the
    returned runtime info (URL, credentials...) is handed to a simulated device as
@@ -12,21 +13,50 @@ registered for its ``protocol`` here (``"module:ClassName"``) and calls, in this
    The opener of the ``control`` link records ``dut_identity`` (declared vs read from the device).
 3. ``close()`` — on every exit path; must not raise for an already-closed link.
 
-An opener class declares ``KEYS`` (its protocol's keys) and may define a static
+``session`` is the bench while it opens (bench.session.LinkContext): ``config``, ``profile``,
+``out_dir``, ``simulated`` and ``recorder`` from the start; ``lab`` (None on hardware), ``clock``
+and ``digital_io`` once they are up (None before).
+
+An opener class (:class:`OpenerClass`) declares ``KEYS`` (its protocol's keys) and a static
 ``validate(doc, name, cfg)`` raising ``doc.error("links.<name>.<key>", ...)``; both are applied when
 the profile is loaded (:func:`validate_link`), so a bad link is a configuration error (exit 3)
 before anything is energised. Every frame goes to the record as
 ``command`` lines with ``target="dut:<name>"`` (``"dut"`` for the control link).
+A third-party package adds protocols through the ``flexbench.link_openers`` entry-point group
+(bench/registry.py).
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol
 
-OPENERS: dict[str, str] = {
+from bench.registry import Registry, UnknownEntryError
+
+
+class LinkOpener(Protocol):
+    """One declared link's opener (the contract of the module docstring)."""
+
+    def before_lab(self) -> dict[str, Any]: ...
+
+    def open(self) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class OpenerClass(Protocol):
+    """An opener class: its protocol's keys, its profile-load check, and its constructor."""
+
+    KEYS: Iterable[str]
+
+    def validate(self, doc: Any, name: str, cfg: dict[str, Any]) -> None: ...
+
+    def __call__(self, session: Any, name: str, cfg: dict[str, Any]) -> LinkOpener: ...
+
+
+OPENERS: Registry[OpenerClass] = Registry("DUT link protocol", entry_point_group="flexbench.link_openers",
+                                          lazy={
     "sunspec_modbus_tcp": "links.sunspec_modbus.opener:SunSpecOpener",
     "sg_ready_contacts": "links.sg_ready_contacts.opener:SgReadyOpener",
     "ocpp16j": "links.ocpp.opener:OcppOpener",
@@ -34,26 +64,20 @@ OPENERS: dict[str, str] = {
     "modbus_map_tcp": "links.modbus_map.opener:ModbusMapOpener",
     "modbus_map_rtu": "links.modbus_map.opener:ModbusMapOpener",
     "s2": "links.s2.opener:S2Opener",
-}
+})
+"""Protocol -> opener class (imported when a profile declares the protocol)."""
 
 COMMON_KEYS = frozenset({"protocol", "description"})
 
 
-def opener_class(protocol: str) -> type:
-    module, _, cls = OPENERS[protocol].partition(":")
-    return getattr(importlib.import_module(module), cls)
-
-
 def validate_link(doc: Any, name: str, cfg: dict[str, Any]) -> None:
     """Check one declared link against its opener's ``KEYS`` and ``validate`` (at profile load)."""
-    protocol = cfg.get("protocol")
-    if protocol not in OPENERS:
-        raise doc.error(f"links.{name}.protocol", f"unknown protocol {protocol!r} (known: {', '.join(sorted(OPENERS))})")
-    cls = opener_class(str(protocol))
-    check_keys(doc, name, cfg, getattr(cls, "KEYS", ()))
-    validate = getattr(cls, "validate", None)
-    if validate is not None:
-        validate(doc, name, cfg)
+    try:
+        cls = OPENERS.get(str(cfg.get("protocol")))
+    except UnknownEntryError as exc:
+        raise doc.error(f"links.{name}.protocol", exc.detail) from None
+    check_keys(doc, name, cfg, cls.KEYS)
+    cls.validate(doc, name, cfg)
 
 
 def check_keys(doc: Any, name: str, cfg: dict[str, Any], allowed: Iterable[str]) -> None:

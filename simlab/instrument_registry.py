@@ -1,13 +1,23 @@
-"""Model key -> factory of the simulated instrument that speaks that model's dialect.
+"""Model key -> factory of the simulated instrument that speaks that model's dialect
+(:data:`SIM_INSTRUMENTS`; third-party packages add models through the ``flexbench.sim_instruments``
+entry-point group, bench/registry.py).
 
 A factory takes the lab's physics (the state it acts on or measures), a seed and the fault
-settings from the bench config (``lab.instrument_faults.<role>``)."""
+settings from the bench config (``lab.instrument_faults.<role>``), and returns a line device
+(``handle(line) -> reply | None``) for simlab/instruments/scpi_server.py."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping, Protocol
 
+from bench.registry import Registry
 from simlab.physics import Physics
+
+__all__ = ["SIM_INSTRUMENTS", "SimInstrumentFactory"]
+
+
+class SimInstrumentFactory(Protocol):
+    def __call__(self, physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any: ...
 
 
 def _chroma_61845(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
@@ -50,11 +60,13 @@ def _chroma_a800067(physics: Physics | None, *, seed: int, faults: Mapping[str, 
     return SimChromaA800067(physics.ev_port if physics is not None else EvPort(), faults=faults)
 
 
-SIM_INSTRUMENTS: dict[str, Callable[..., Any]] = {
-    "chroma_61845": _chroma_61845,
-    "yokogawa_wt5000": _yokogawa_wt5000,
-    "keysight_e4360a": _keysight_e4360a,
-    "chroma_62150h_1000s": _chroma_62150h,
-    "keysight_daq970a": _keysight_daq970a,
-    "chroma_a800067": _chroma_a800067,
-}
+SIM_INSTRUMENTS: Registry[SimInstrumentFactory] = Registry("simulated instrument model",
+                                                           entry_point_group="flexbench.sim_instruments")
+"""Model key -> factory."""
+
+SIM_INSTRUMENTS.register("chroma_61845", _chroma_61845)
+SIM_INSTRUMENTS.register("yokogawa_wt5000", _yokogawa_wt5000)
+SIM_INSTRUMENTS.register("keysight_e4360a", _keysight_e4360a)
+SIM_INSTRUMENTS.register("chroma_62150h_1000s", _chroma_62150h)
+SIM_INSTRUMENTS.register("keysight_daq970a", _keysight_daq970a)
+SIM_INSTRUMENTS.register("chroma_a800067", _chroma_a800067)

@@ -1,8 +1,8 @@
-"""The simulated lab process: ``python -m simlab.lab --spec SPEC.json`` (or ``flexbench sim``).
+"""The simulated lab process: ``python -m simlab --spec SPEC.json`` (or ``flexbench sim``).
 
 One asyncio loop serves everything, so the lab is deterministic: the simulated instruments
-(SCPI over TCP sockets), the simulated device's protocol server (SunSpec Modbus TCP) and the
-control channel. Time is virtual and moves only when the bench sends ``advance`` over the control
+(SCPI over TCP sockets), the simulated device's protocol servers and clients (its ``serve`` hook,
+simlab/devices/hooks.py) and the control channel. Time is virtual and moves only when the bench sends ``advance`` over the control
 channel (or, in real-time mode, with wall time x time_scale).
 
 Control channel: JSON Lines over TCP, one request -> one reply:
@@ -25,41 +25,18 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
+from bench.errors import ConfigError
+from bench.registry import UnknownEntryError
+from simlab.devices.hooks import LabDevice
+from simlab.devices.registry import SIM_DEVICES, DeviceContext, SimSettingError
+from simlab.instrument_registry import SIM_INSTRUMENTS
 from simlab.physics import Feeder, GridSourceState, Physics, PvArrayState
+from simlab.spec import DeviceDeclaration, LabSpec, SpecError
 
 
-@dataclass
-class LabSpec:
-    """What to simulate; built by the bench session from the bench config and device profile."""
-
-    host: str = "127.0.0.1"
-    seed: int = 1
-    step_s: float = 0.02
-    feeder_resistance_ohm: float = 0.0
-    feeder_reactance_ohm: float = 0.0
-    ports: dict[str, int] = field(default_factory=dict)            # role -> fixed port (0 = any)
-    instruments: dict[str, dict[str, Any]] = field(default_factory=dict)  # role -> {model, faults}
-    device: dict[str, Any] | None = None    # {kind, parameters, knobs, map, nameplate, unit_id, contact_channels}
-    time_scale: float | None = None         # real-time mode: lab time = wall time x scale
-    start_calendar: str = "2026-06-21T12:00:00+02:00"   # calendar time of bench time 0 (virtual time of day)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "LabSpec":
-        return cls(**data)
-
-
-class SpecError(ValueError):
-    def __init__(self, field_name: str, message: str) -> None:
-        self.field_name = field_name
-        super().__init__(message)
-
-
-def _device_context(spec: LabSpec, physics: Any = None) -> Any:
-    from simlab.devices.registry import DeviceContext
-
+def _device_context(spec: LabSpec, physics: Physics | None) -> DeviceContext:
     d = spec.device or {}
     channels = d.get("contact_channels")
     return DeviceContext(kind=str(d.get("kind")), parameters=dict(d.get("parameters") or {}),
@@ -67,22 +44,20 @@ def _device_context(spec: LabSpec, physics: Any = None) -> Any:
                          links={k: dict(v) for k, v in (d.get("links") or {}).items()},
                          map=dict(d.get("map") or {}), unit_id=int(d.get("unit_id", 1)),
                          contact_channels=tuple(channels) if channels else None, seed=spec.seed,
-                         host=spec.host, start_calendar=spec.start_calendar, physics=physics)
+                         host=spec.host, start_calendar=spec.start_calendar,
+                         dut_port=int(spec.ports.get("dut", 0)), physics=physics)
 
 
-def _build_device(spec: LabSpec, physics: Any = None):
-    """Build the simulated DUT named by ``spec.device.kind`` (simlab/devices/registry.py)."""
+def build_lab_device(spec: LabSpec, physics: Physics | None = None) -> LabDevice | None:
+    """Build the simulated DUT named by ``spec.device.kind`` (simlab/devices/registry.py); a bad
+    kind, parameter or knob raises :class:`SpecError` naming the profile field."""
     if spec.device is None:
         return None
-    from simlab.devices.registry import SimSettingError, builder
-
-    kind = spec.device.get("kind")
+    kind = str(spec.device.get("kind"))
     try:
-        build = builder(str(kind))
-    except KeyError:
-        raise SpecError("simulation.device", f"unknown simulated device kind {kind!r}") from None
-    from bench.errors import ConfigError
-
+        build = SIM_DEVICES.get(kind)
+    except UnknownEntryError as exc:
+        raise SpecError("simulation.device", exc.detail) from None
     try:
         return build(_device_context(spec, physics))
     except ConfigError as exc:     # e.g. a declared register map the device cannot serve
@@ -95,14 +70,23 @@ def _build_device(spec: LabSpec, physics: Any = None):
         raise SpecError(f"simulation.{section}.{key}" if key else f"simulation.{section}", str(exc)) from exc
 
 
-def _build_instrument(role: str, cfg: dict[str, Any], physics: Physics, seed: int):
-    from simlab.instrument_registry import SIM_INSTRUMENTS
+def validate_device(profile: DeviceDeclaration) -> None:
+    """Build a profile's simulated device in-process, without a lab (nothing starts), from its
+    ``simulation`` section alone: a bad device kind, parameter or knob raises :class:`SpecError`
+    naming the profile field. Nothing to check for a real device."""
+    sim = profile.simulation
+    if sim is None:
+        return
+    build_lab_device(LabSpec(device={"kind": sim["device"], "parameters": sim.get("parameters", {}),
+                                     "knobs": sim.get("knobs", {})}))
 
+
+def _build_instrument(role: str, cfg: dict[str, Any], physics: Physics, seed: int) -> Any:
     model = cfg["model"]
-    factory = SIM_INSTRUMENTS.get(model)
-    if factory is None:
-        raise SpecError(f"instruments.{role}.model",
-                        f"the simulated lab has no model {model!r} (it has: {', '.join(sorted(SIM_INSTRUMENTS))})")
+    try:
+        factory = SIM_INSTRUMENTS.get(model)
+    except UnknownEntryError as exc:
+        raise SpecError(f"instruments.{role}.model", exc.detail) from None
     return factory(physics, seed=seed, faults=cfg.get("faults", {}))
 
 
@@ -114,15 +98,15 @@ class Lab:
         self.physics = Physics(self.source, None,
                                feeder=Feeder(spec.feeder_resistance_ohm, spec.feeder_reactance_ohm),
                                pv_array=self.pv_array, step_s=spec.step_s)
-        self.device = _build_device(spec, self.physics)
+        self.device = build_lab_device(spec, self.physics)
         self.physics.device = self.device
         # a device whose dynamics are slow may declare a coarser physics step (never finer than the
         # bench's): e.g. an EV charger, whose fastest behaviour is the EV's ~seconds response
-        device_step_s = getattr(self.device, "physics_step_s", None)
+        device_step_s = self.device.physics_step_s if self.device is not None else None
         if device_step_s:
             self.physics.step_s = max(spec.step_s, float(device_step_s))
-        self.ports: dict[str, int] = {}
-        self._servers: list[Any] = []
+        self.ports: dict[str, int | str] = {}
+        self._servers: list[asyncio.AbstractServer] = []
         self._stop = asyncio.Event()
         self._wall0 = time.monotonic()
 
@@ -135,20 +119,8 @@ class Lab:
             server, port = await serve_scpi(sim, host, self.spec.ports.get(role, 0))
             self._servers.append(server)
             self.ports[role] = port
-        if self.device is not None and self.spec.device.get("kind") == "pv_inverter":
-            from links.sunspec_modbus.server import start_sunspec_server
-
-            m = self.spec.device.get("map", {})
-            handle, port = await start_sunspec_server(
-                self.device, host=host, port=self.spec.ports.get("dut", 0),
-                unit_id=int(self.spec.device.get("unit_id", 1)),
-                base_address=int(m.get("base_address", 40000)),
-                omit_models=tuple(m.get("omit_models", ())))
-            self._servers.append(handle)
-            self.ports["dut"] = port
-        elif self.device is not None and hasattr(self.device, "serve"):
-            endpoints = await self.device.serve(host)
-            self.ports.update(endpoints or {})
+        if self.device is not None:
+            self.ports.update(await self.device.serve(host))
         control = await asyncio.start_server(self._serve_control, host, self.spec.ports.get("control", 0))
         self._servers.append(control)
         self.ports["control"] = control.sockets[0].getsockname()[1]
@@ -166,11 +138,14 @@ class Lab:
         """Run the physics to bench time ``to_s``, stopping wherever the device has protocol work
         due (``next_event_s``) to await its ``on_time`` hook there; then let the loop run."""
         device = self.device
-        next_event = getattr(device, "next_event_s", None)
-        on_time = getattr(device, "on_time", None)
+        if device is None:
+            if self.physics.t_s < to_s - 1e-9:
+                self.physics.advance_to(to_s)
+            await asyncio.sleep(0)
+            return
         repeats, last_due = 0, None
         for _ in range(10_000_000):
-            due = next_event() if next_event is not None and on_time is not None else None
+            due = device.next_event_s()
             if due is None or due > to_s + 1e-9:
                 if self.physics.t_s < to_s - 1e-9:
                     self.physics.advance_to(to_s)
@@ -181,7 +156,7 @@ class Lab:
             if repeats > 1000:      # the hook must move its next event on
                 raise RuntimeError(f"simulated device kept protocol work due at {due} s")
             last_due = due
-            await on_time(self.physics.t_s)
+            await device.on_time(self.physics.t_s)
         await asyncio.sleep(0)
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -228,18 +203,13 @@ class Lab:
 
     async def run_until_stopped(self) -> None:
         await self._stop.wait()
-        aclose = getattr(self.device, "aclose", None)
-        if aclose is not None:
+        if self.device is not None:
             try:
-                await asyncio.wait_for(aclose(), timeout=5.0)
+                await asyncio.wait_for(self.device.aclose(), timeout=5.0)
             except Exception as exc:   # shutting down: report, never hang
                 print(f"lab: device close failed: {exc!r}", file=sys.stderr, flush=True)
         for server in self._servers:
-            close = getattr(server, "close", None)
-            if close is not None:
-                result = close()
-                if asyncio.iscoroutine(result):
-                    await result
+            server.close()
 
 
 async def _amain(spec: LabSpec) -> int:
@@ -258,13 +228,9 @@ async def _amain(spec: LabSpec) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m simlab.lab", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m simlab", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--spec", required=True, help="lab spec JSON file ('-' for stdin)")
     args = parser.parse_args(argv)
     raw = sys.stdin.read() if args.spec == "-" else open(args.spec, encoding="utf-8").read()
     spec = LabSpec.from_json(json.loads(raw))
     return asyncio.run(_amain(spec))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

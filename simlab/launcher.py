@@ -12,11 +12,11 @@ from dataclasses import asdict
 from typing import Any
 
 from bench.errors import ConfigError, LabError
-from simlab.lab import LabSpec
+from simlab.spec import LabSpec
 
 
 class SimLabProcess:
-    """A running ``simlab.lab`` child process and its control connection."""
+    """A running lab process (``python -m simlab``, simlab/lab.py) and its control connection."""
 
     def __init__(self, spec: LabSpec, *, start_timeout_s: float = 30.0, config_file: str | None = None) -> None:
         self.spec = spec
@@ -27,7 +27,7 @@ class SimLabProcess:
         # stderr goes to a file, never a pipe: a chatty lab must not block on a full pipe.
         self.log_path = self._spec_path[:-5] + ".log"
         self._log = open(self.log_path, "w", encoding="utf-8")
-        self.proc = subprocess.Popen([sys.executable, "-m", "simlab.lab", "--spec", self._spec_path],
+        self.proc = subprocess.Popen([sys.executable, "-m", "simlab", "--spec", self._spec_path],
                                      stdout=subprocess.PIPE, stderr=self._log, text=True)
         line = self._read_ready_line(start_timeout_s)
         try:

@@ -13,6 +13,11 @@ _KEYS = ("host", "port", "unit_id", "timeout_s")
 class SunSpecOpener(LocalLinkOpener):
     KEYS = _KEYS
 
+    @staticmethod
+    def validate(doc: Any, name: str, cfg: dict[str, Any]) -> None:
+        if "port" not in cfg and doc.data.get("simulation") is None:
+            raise doc.error(f"links.{name}.port", "required for a real device")
+
     def open(self) -> Any:
         from links.sunspec_modbus import SunSpecLink
 

@@ -1,6 +1,7 @@
 """The only lab-side module that imports pymodbus (3.16.1, pinned; its APIs move between minors).
 
-Serves a :class:`SunSpecDeviceImage` as a Modbus TCP server in the caller's asyncio loop
+Serves a SunSpec register image (:class:`RegisterImage`; the simulated inverter's is
+simlab/devices/pv_inverter/sunspec_image.py) as a Modbus TCP server in the caller's asyncio loop
 (no threads, nothing blocking), through pymodbus' ``SimDevice`` with an ``action`` hook that
 runs before every register access.
 """
@@ -9,23 +10,38 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 from pymodbus.simulator.simdevice import SimAction
 
-from simlab.devices.pv_inverter.sunspec_image import SunSpecDeviceImage, SunSpecInverter
-
 _WRITE_FUNCTIONS = {6, 16}
 _READ_FUNCTIONS = {3}
+
+
+class RegisterImage(Protocol):
+    """A device's holding registers from ``base_address`` on, with its behaviour on access."""
+
+    @property
+    def base_address(self) -> int: ...
+
+    @property
+    def registers(self) -> list[int]: ...
+
+    def on_read(self, address: int, count: int) -> int | None:
+        """Prepare the image for a read; a Modbus exception code, or None to answer."""
+
+    def on_write(self, address: int, values: list[int]) -> int | None:
+        """Apply a register write; a Modbus exception code (image unchanged), or None."""
 
 
 @dataclass
 class SunSpecServerHandle:
     """A running SunSpec Modbus TCP server; ``await handle.close()`` stops it."""
 
-    image: SunSpecDeviceImage
+    image: RegisterImage
     port: int
     _server: ModbusTcpServer
 
@@ -39,7 +55,7 @@ class SunSpecServerHandle:
         await self.close()
 
 
-def _make_action(image: SunSpecDeviceImage) -> SimAction:
+def _make_action(image: RegisterImage) -> SimAction:
     async def action(func_code: int, start_address: int, address: int, count: int,
                      registers: list[int], set_values: list[int] | list[bool] | None) -> ExcCodes | None:
         if func_code not in _READ_FUNCTIONS | _WRITE_FUNCTIONS:
@@ -56,23 +72,20 @@ def _make_action(image: SunSpecDeviceImage) -> SimAction:
         registers[offset:offset + len(regs)] = regs
         if set_values is not None:
             first = address - image.base_address
-            set_values[:] = regs[first:first + len(set_values)]  # type: ignore[index]
+            cast("list[int]", set_values)[:] = regs[first:first + len(set_values)]   # registers, never coils
         return None
     return action
 
 
-async def start_sunspec_server(inverter: SunSpecInverter, *, host: str, port: int, unit_id: int = 1,
-                               base_address: int = 40000,
-                               omit_models: tuple[int, ...] = ()) -> tuple[SunSpecServerHandle, int]:
-    """Serve ``inverter`` as a SunSpec Modbus TCP device; returns (handle, bound port).
+async def start_sunspec_server(image: RegisterImage, *, host: str, port: int,
+                               unit_id: int = 1) -> tuple[SunSpecServerHandle, int]:
+    """Serve ``image`` as Modbus unit ``unit_id``; returns (handle, bound port).
 
     ``port=0`` binds a free ephemeral port. Must be awaited in the lab's running event loop.
     """
-    image = SunSpecDeviceImage(inverter, unit_id=unit_id, base_address=base_address,
-                               omit_models=omit_models)
     device = SimDevice(
         id=unit_id,
-        simdata=[SimData(address=base_address, values=list(image.registers),
+        simdata=[SimData(address=image.base_address, values=list(image.registers),
                          count=1, datatype=DataType.REGISTERS)],
         action=_make_action(image),
     )

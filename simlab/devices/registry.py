@@ -1,16 +1,10 @@
-"""Simulated device kinds of the lab: kind -> ``"module:function"`` building the device.
+"""Simulated device kinds of the lab: :data:`SIM_DEVICES`, kind -> ``lab_device(ctx)`` builder.
 
-The builder is ``lab_device(ctx: DeviceContext) -> device``. The device is a
-:class:`simlab.physics.SimDevice` (``phase_count``, ``step``, ``output``) and may add lab hooks:
-
-* ``async serve(host) -> dict[str, int | str]`` — start its protocol servers/clients in the lab's
-  event loop; the returned endpoints are published with the instruments' ports (``"dut"``,
-  ``"dut_modbus"``, ``"dut_rtu"``...);
-* ``next_event_s() -> float | None`` — the next bench time at which protocol work is due;
-* ``async on_time(t_s)`` — the lab stops its physics at that time and awaits this hook;
-* ``async aclose()`` — called when the lab shuts down;
-* ``physics_step_s`` (attribute) — a coarser physics step the device's dynamics allow (the lab uses
-  the larger of it and the bench's ``lab.step_s``).
+A builder takes a :class:`DeviceContext` and returns a
+:class:`~simlab.devices.hooks.LabDevice`: a :class:`simlab.physics.SimDevice` with the lab hooks
+of simlab/devices/hooks.py (``serve``, ``next_event_s``, ``on_time``, ``aclose``,
+``physics_step_s``). A profile selects the kind with ``simulation.device``; a third-party package
+adds kinds through the ``flexbench.sim_devices`` entry-point group (bench/registry.py).
 
 ``ctx.physics`` is None when the bench validates a profile in-process (``flexbench run`` before
 any lab starts): build the device without starting anything, with lab state of its own.
@@ -23,23 +17,18 @@ Bad parameters or knobs raise :class:`SimSettingError` ``(key, problem, section)
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
+from bench.registry import Registry
+from simlab.devices.hooks import LabDevice
 from simlab.devices.pv_inverter.knobs import SimSettingError
 
 if TYPE_CHECKING:
     from simlab.physics import Physics
 
-__all__ = ["DEVICE_BUILDERS", "DeviceContext", "SimSettingError", "build_device"]
-
-DEVICE_BUILDERS: dict[str, str] = {
-    "pv_inverter": "simlab.devices.pv_inverter.device:lab_device",
-    "heat_pump": "simlab.devices.heat_pump.lab_wiring:lab_device",
-    "home_battery": "simlab.devices.home_battery.device:lab_device",
-    "ev_charger": "simlab.devices.ev_charger:lab_device",
-}
+__all__ = ["DeviceBuilder", "DeviceContext", "SIM_DEVICES", "SimSettingError", "build_device"]
 
 
 @dataclass
@@ -57,6 +46,7 @@ class DeviceContext:
     seed: int = 1
     host: str = "127.0.0.1"
     start_calendar: str = "2026-06-21T12:00:00+02:00"
+    dut_port: int = 0                      # fixed port of the device's server (bench ``lab.ports.dut``; 0 = any)
     physics: "Physics | None" = None
 
     def calendar(self, t_s: float) -> _dt.datetime:
@@ -71,13 +61,18 @@ class DeviceContext:
         return None
 
 
-def builder(kind: str) -> Callable[[DeviceContext], Any]:
-    target = DEVICE_BUILDERS.get(kind)
-    if target is None:
-        raise KeyError(kind)
-    module, _, func = target.partition(":")
-    return getattr(importlib.import_module(module), func)
+DeviceBuilder = Callable[[DeviceContext], LabDevice]
+
+SIM_DEVICES: Registry[DeviceBuilder] = Registry("simulated device kind", entry_point_group="flexbench.sim_devices",
+                                                lazy={
+    "pv_inverter": "simlab.devices.pv_inverter.lab_wiring:lab_device",
+    "heat_pump": "simlab.devices.heat_pump.lab_wiring:lab_device",
+    "home_battery": "simlab.devices.home_battery.device:lab_device",
+    "ev_charger": "simlab.devices.ev_charger:lab_device",
+})
+"""Kind -> builder (imported when a profile names the kind)."""
 
 
-def build_device(ctx: DeviceContext) -> Any:
-    return builder(ctx.kind)(ctx)
+def build_device(ctx: DeviceContext) -> LabDevice:
+    """The device of kind ``ctx.kind`` (:class:`~bench.registry.UnknownEntryError` for an unknown kind)."""
+    return SIM_DEVICES.get(ctx.kind)(ctx)

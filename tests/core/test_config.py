@@ -86,3 +86,19 @@ def test_profile_missing_file():
     with pytest.raises(ConfigError) as err:
         load_device_profile("/nonexistent/profile.yaml")
     assert "profile.yaml" in str(err.value)
+
+
+def _real_pv_inverter(tmp_path: Path, port_line: str) -> Path:
+    """The shipped PV inverter profile as a real device: no simulation section, ``port_line``."""
+    text = Path(load_device_profile("sim-pv-inverter").file).read_text(encoding="utf-8")
+    text = text[:text.index("simulation:")].replace("    port: sim\n", port_line)
+    return _write(tmp_path, "real-pv-inverter.yaml", text)
+
+
+def test_a_real_sunspec_device_needs_a_port(tmp_path):
+    """The SunSpec opener's own check (links/sunspec_modbus/opener.py), applied at profile load."""
+    with pytest.raises(ConfigError) as err:
+        load_device_profile(_real_pv_inverter(tmp_path, ""))
+    assert err.value.field == "links.control.port"
+    assert "required for a real device" in str(err.value)
+    assert load_device_profile(_real_pv_inverter(tmp_path, "    port: 502\n")).simulation is None

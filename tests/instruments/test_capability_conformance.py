@@ -57,7 +57,7 @@ def _members(protocol: type) -> tuple[dict[str, Callable[..., Any]], set[str]]:
 
 def _driver(model: str, pairs: list[tuple[str, str | None]] | None = None) -> tuple[Any, Any]:
     transport = TranscriptTransport(pairs or [])
-    return DRIVERS[model](transport, name=f"conformance-{model}"), transport
+    return DRIVERS.get(model)(transport, name=f"conformance-{model}"), transport
 
 
 def _filled(model: str) -> list[str]:
@@ -186,7 +186,7 @@ def test_identify_returns_the_idn_answer(model: str) -> None:
 @pytest.mark.parametrize("model", sorted(DRIVERS))
 def test_check_errors_quiet_then_raising(model: str) -> None:
     transcript = TRANSCRIPTS[model]
-    query = DRIVERS[model].error_query
+    query = DRIVERS.get(model).error_query
     clean = transcript.get("check_errors_clean", [(query, '0,"No error"')])
     two = transcript.get("check_errors_two", [(query, '-222,"Data out of range"'),
                                               (query, '-221,"Settings conflict"'),

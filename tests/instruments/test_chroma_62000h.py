@@ -19,7 +19,7 @@ T = TRANSCRIPTS["chroma_62150h_1000s"]
 
 
 def test_registered_under_its_model_key() -> None:
-    assert DRIVERS["chroma_62150h_1000s"] is Chroma62150H1000S
+    assert DRIVERS.get("chroma_62150h_1000s") is Chroma62150H1000S
 
 
 def test_open_curve_output_power() -> None:

@@ -16,7 +16,7 @@ from instruments.transport import TranscriptMismatch, TranscriptTransport
 @pytest.mark.parametrize("model", sorted(DRIVERS))
 def test_every_driver_has_a_transcript_test(model: str) -> None:
     assert TRANSCRIPTS.get(model), f"no transcript for driver model {model!r}"
-    module = DRIVERS[model].__module__.rsplit(".", 1)[-1]
+    module = DRIVERS.get(model).__module__.rsplit(".", 1)[-1]
     test_file = Path(__file__).parent / f"test_{module}.py"
     assert test_file.exists(), f"{model}: missing {test_file.name}"
     assert "TRANSCRIPTS[" in test_file.read_text(), f"{test_file.name} replays no transcript"

@@ -72,4 +72,4 @@ def test_refused_before_sending(driver: type[Keysight6812B], call) -> None:
 def test_each_family_member_is_recognised_as_itself(reply: str, model: str | None) -> None:
     assert model_key_for_idn(reply) == model
     if model is not None:
-        assert DRIVERS[model].__name__ == f"Keysight{model.rsplit('_', 1)[1].upper()}"
+        assert DRIVERS.get(model).__name__ == f"Keysight{model.rsplit('_', 1)[1].upper()}"

@@ -16,7 +16,7 @@ from instruments.transport import TranscriptTransport
     ("yokogawa_wt3000", YokogawaWT3000, "760304-04-SV"),
 ])
 def test_identify_open_read(model: str, driver_class: type, idn_model: str) -> None:
-    assert DRIVERS[model] is driver_class
+    assert DRIVERS.get(model) is driver_class
     t = TRANSCRIPTS[model]
     transport = TranscriptTransport(t["identify"] + t["open"] + t["read"])
     analyzer = driver_class(transport, name="pa")

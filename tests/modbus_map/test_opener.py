@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from links.openers import opener_class, validate_link
+from links.openers import OPENERS, validate_link
 from links.modbus_map.opener import ModbusMapOpener
 from bench.errors import ConfigError
 from links.modbus_map.server import ModbusMapServerHandle
@@ -39,8 +39,8 @@ def _rtu(**changes: Any) -> dict[str, Any]:
 
 
 def test_both_protocols_are_registered() -> None:
-    assert opener_class("modbus_map_tcp") is ModbusMapOpener
-    assert opener_class("modbus_map_rtu") is ModbusMapOpener
+    assert OPENERS.get("modbus_map_tcp") is ModbusMapOpener
+    assert OPENERS.get("modbus_map_rtu") is ModbusMapOpener
 
 
 @pytest.mark.parametrize(("cfg", "field", "message"), [

@@ -450,9 +450,9 @@ def test_sim_emulator_refuses_bad_commands_and_changes_nothing(line: str, code: 
 
 def test_registered_in_the_lab_on_the_physics_port() -> None:
     physics = Physics(GridSourceState(), None)
-    sim = SIM_INSTRUMENTS["chroma_a800067"](physics, seed=1, faults={})
+    sim = SIM_INSTRUMENTS.get("chroma_a800067")(physics, seed=1, faults={})
     assert isinstance(sim, SimChromaA800067) and sim.port is physics.ev_port
-    alone = SIM_INSTRUMENTS["chroma_a800067"](None, seed=1, faults={})
+    alone = SIM_INSTRUMENTS.get("chroma_a800067")(None, seed=1, faults={})
     assert isinstance(alone.port, EvPort)
 
 
@@ -467,7 +467,7 @@ def test_end_to_end_ev_emulator_and_analyzer_on_the_charger_input() -> None:
     physics = Physics(source, None, step_s=0.02)
     evse = EvseElectrical(ElectricalParameters(), ElectricalKnobs(), physics.ev_port)
     physics.device = evse
-    emulator_sim = SIM_INSTRUMENTS["chroma_a800067"](physics, seed=1, faults={})
+    emulator_sim = SIM_INSTRUMENTS.get("chroma_a800067")(physics, seed=1, faults={})
     analyzer_sim = SimYokogawaWT5000(physics.truth, lambda: source.frequency_hz, 11)
     with BackgroundScpiServer(emulator_sim) as ev_port_no, \
             BackgroundScpiServer(analyzer_sim) as wt_port_no:

@@ -7,7 +7,8 @@ import pytest
 
 from simlab.devices.heat_pump.lab_wiring import build_heat_pump
 from simlab.devices.heat_pump.knobs import SimSettingError
-from simlab.lab import LabSpec, SpecError, _build_device
+from simlab import LabSpec, SpecError
+from simlab.lab import build_lab_device
 from simlab.physics import GridSourceState, Physics
 from links.sg_ready_contacts import SgReadyContactsLink, SgReadyState, sg_ready_state
 from sim_stepping import HeatPumpStepper
@@ -84,7 +85,7 @@ def test_bad_settings_name_their_profile_field(section, raw, key):
     device = {"kind": "heat_pump", "parameters": {}, "knobs": {}}
     device[section] = raw
     with pytest.raises(SpecError) as exc:
-        _build_device(LabSpec(device=device))
+        build_lab_device(LabSpec(device=device))
     assert exc.value.field_name == f"simulation.{section}.{key}"
     with pytest.raises(SimSettingError):
         build_heat_pump(raw if section == "parameters" else {}, raw if section == "knobs" else {})
@@ -95,7 +96,7 @@ def test_physics_shares_its_contact_bank_with_the_simulated_daq970a():
 
     hp = build_heat_pump({}, {})
     physics = Physics(GridSourceState(voltage_setpoint_v=[230.0] * 3, output_on=True), hp)
-    daq = SIM_INSTRUMENTS["keysight_daq970a"](physics, seed=1, faults={})
+    daq = SIM_INSTRUMENTS.get("keysight_daq970a")(physics, seed=1, faults={})
     assert daq.contacts is physics.contacts
     daq.handle("ROUTe:CLOSe (@301)")
     assert physics.terminal().closed_contacts == frozenset({301})

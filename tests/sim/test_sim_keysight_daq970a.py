@@ -67,7 +67,7 @@ def test_module_configuration_is_checked() -> None:
 
 
 def test_registered_in_the_simulated_lab() -> None:
-    sim = SIM_INSTRUMENTS["keysight_daq970a"](None, seed=1, faults={})
+    sim = SIM_INSTRUMENTS.get("keysight_daq970a")(None, seed=1, faults={})
     assert isinstance(sim, SimKeysightDAQ970A) and sim.contacts.closed_channels() == []
 
 

@@ -11,6 +11,7 @@ from simlab.devices.pv_inverter.api import (
 )
 from links.sunspec_modbus.types import TripKind, TripStageSetting
 from links.sunspec_modbus.server import SunSpecServerHandle, start_sunspec_server
+from simlab.devices.pv_inverter.sunspec_image import SunSpecDeviceImage
 
 
 @dataclass
@@ -38,8 +39,10 @@ class StubInverter:
 class LabLoop(BackgroundLoop):
     """The lab's single asyncio loop, run on a background thread for the (synchronous) link."""
 
-    def serve(self, inverter: Any, **options: Any) -> tuple[SunSpecServerHandle, int]:
-        handle, port = self.run(start_sunspec_server(inverter, host="127.0.0.1", port=0, **options))
+    def serve(self, inverter: Any, *, unit_id: int = 1, **options: Any) -> tuple[SunSpecServerHandle, int]:
+        """Serve ``inverter``'s SunSpec image (``options``: base_address, omit_models)."""
+        image = SunSpecDeviceImage(inverter, unit_id=unit_id, **options)
+        handle, port = self.run(start_sunspec_server(image, host="127.0.0.1", port=0, unit_id=unit_id))
         self.keep(handle)
         return handle, port
 

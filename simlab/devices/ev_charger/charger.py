@@ -70,6 +70,7 @@ from typing import Any, Protocol
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from simlab.devices.hooks import DefaultLabHooks
 from simlab.physics import DeviceOutput, TerminalConditions
 
 __all__ = ["EvChargerSim", "OcppEndpoint", "OcppSettings", "ChargerIdentity", "ChargerConfig",
@@ -276,7 +277,7 @@ def refused_handshake(error: BaseException, *, tls: bool = False) -> bool:
     return False
 
 
-class EvChargerSim:
+class EvChargerSim(DefaultLabHooks):
     """The simulated OCPP charger (SimDevice + lab hooks ``serve``/``next_event_s``/``on_time``/``aclose``).
 
     ``electrical`` and ``controller`` follow the EV-charger contract (EvseElectrical,

@@ -83,6 +83,7 @@ from __future__ import annotations
 from typing import Any
 
 from simlab.devices.control_inputs import DelayLine, FailsafeLatch
+from simlab.devices.hooks import DefaultLabHooks
 from simlab.devices.heat_pump.backends import HeatPumpMapBackend, HeatPumpS2Backend
 from simlab.devices.heat_pump.knobs import SimSettingError, parse_knobs, parse_parameters
 from simlab.devices.heat_pump.device import (
@@ -108,9 +109,9 @@ def build_heat_pump(parameters: dict[str, Any], knobs: dict[str, Any],
     return HeatPumpSim(parse_parameters(parameters), parse_knobs(knobs), contact_channels, seconds_of_day_at_start)
 
 
-class LabHeatPump(HeatPumpSim):
+class LabHeatPump(HeatPumpSim, DefaultLabHooks):
     """The heat pump as the lab runs it: serves the profile's Modbus map / S2 links (lab hooks of
-    simlab/devices/registry.py)."""
+    simlab/devices/hooks.py)."""
 
     servers: LinkServers
 

@@ -47,6 +47,7 @@ from enum import IntEnum
 from typing import Any, Callable
 
 from simlab.devices.control_inputs import DelayLine, FailsafeLatch
+from simlab.devices.hooks import DefaultLabHooks
 from simlab.devices.home_battery.knobs import (
     HomeBatteryKnobs,
     HomeBatteryParameters,
@@ -205,7 +206,7 @@ def build_home_battery(parameters: dict[str, Any], knobs: dict[str, Any]) -> Hom
     return HomeBatterySim(parse_parameters(parameters), parse_knobs(knobs))
 
 
-class LabHomeBattery(HomeBatterySim):
+class LabHomeBattery(HomeBatterySim, DefaultLabHooks):
     """The home battery as the lab runs it: serves the profile's Modbus-map links (``serve``)."""
 
     servers: LinkServers

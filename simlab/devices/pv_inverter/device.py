@@ -32,7 +32,7 @@ from simlab.physics import DeviceOutput, TerminalConditions
 from links.sunspec_modbus.types import TripKind, TripStageSetting
 
 __all__ = ["PvInverterSim", "PvInverterKnobs", "PvInverterParameters", "SimSettingError",
-           "TenMinuteMeanVoltage", "build_pv_inverter"]
+           "TenMinuteMeanVoltage", "build_pv_inverter", "parse_parameters_and_knobs"]
 
 _LN10 = math.log(10.0)
 _EPS_S = 1e-9
@@ -462,10 +462,11 @@ def _describe_stage(stage: TripStageSetting) -> str:
     return f"{stage.kind.value} {stage.threshold:.2f}Hz {stage.clearing_time_s:.2f} s"
 
 
-def build_pv_inverter(parameters: dict[str, Any], knobs: dict[str, Any],
-                      seed: int = 0) -> PvInverterSim:
-    """Build a simulated PV inverter from profile dicts; bad keys raise :class:`SimSettingError`
-    (a ValueError) whose ``key`` and ``section`` ("parameters"/"knobs") name the entry."""
+def parse_parameters_and_knobs(parameters: dict[str, Any],
+                               knobs: dict[str, Any]) -> tuple[PvInverterParameters, PvInverterKnobs]:
+    """Parse a profile's ``simulation.parameters`` and ``simulation.knobs``; bad keys raise
+    :class:`SimSettingError` (a ValueError) whose ``key`` and ``section`` ("parameters"/"knobs")
+    name the entry."""
     try:
         parsed_parameters = parse_parameters(parameters)
     except SimSettingError as error:
@@ -476,11 +477,10 @@ def build_pv_inverter(parameters: dict[str, Any], knobs: dict[str, Any],
     except SimSettingError as error:
         error.section = "knobs"
         raise
-    return PvInverterSim(parsed_parameters, parsed_knobs, seed=seed)
+    return parsed_parameters, parsed_knobs
 
 
-def lab_device(ctx: Any) -> PvInverterSim:
-    """The lab's builder (simlab/devices/registry.py); the lab serves its SunSpec map."""
-    params = dict(ctx.parameters)
-    params.setdefault("nameplate", ctx.nameplate)
-    return build_pv_inverter(params, ctx.knobs, seed=ctx.seed)
+def build_pv_inverter(parameters: dict[str, Any], knobs: dict[str, Any],
+                      seed: int = 0) -> PvInverterSim:
+    """Build a simulated PV inverter from profile dicts (errors: :func:`parse_parameters_and_knobs`)."""
+    return PvInverterSim(*parse_parameters_and_knobs(parameters, knobs), seed=seed)

@@ -28,7 +28,7 @@ Fault hooks (:class:`RmFaults`, set by the device from its knobs): ``ignores_ins
 INVALID_CONTENT for every instruction), ``malformed_frame`` (the first PowerMeasurement of each
 session breaks the schema). A missing failsafe is the backend's business.
 
-Usage from a simulated device (simlab/devices/registry.py hooks)::
+Usage from a simulated device (its lab hooks, simlab/devices/hooks.py)::
 
     from simlab.devices.s2_resource_manager import RmConfig, RmFaults, SimResourceManager
 
