@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
+from links.ocpp.versions import VERSIONS
 from simlab.devices.registry import SimSettingError
 
 __all__ = ["EvChargerParameters", "EvChargerKnobs", "SimSettingError", "parse_parameters",
@@ -233,7 +234,7 @@ class _Choice:
 
 
 _PARAMETER_SPECS: dict[str, Any] = {
-    "ocpp_version": _Choice(("1.6J", "2.0.1")),
+    "ocpp_version": _Choice(tuple(version.label for version in VERSIONS)),
     "id_tag": str,
     "heartbeat_interval_s": _Number(low_open=True),
     "meter_value_interval_s": _Number(),
