@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-from links.ocpp.versions import VERSIONS
+from links.ocpp.versions import OCPP16J, VERSIONS
 from simlab.devices.registry import SimSettingError
 
 __all__ = ["EvChargerParameters", "EvChargerKnobs", "SimSettingError", "parse_parameters",
@@ -95,7 +95,7 @@ class EvChargerParameters:
     """
 
     # protocol and identity
-    ocpp_version: str = "1.6J"
+    ocpp_version: str = OCPP16J.label
     id_tag: str = "FLEXBENCH-EV"
     heartbeat_interval_s: float = 300.0
     meter_value_interval_s: float = 10.0
