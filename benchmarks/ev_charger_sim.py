@@ -41,7 +41,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from simlab.lab import Lab, LabSpec  # noqa: E402
-from links.ocpp.smart_charging import from_ocpp16  # noqa: E402
+from links.ocpp.versions import OCPP16J  # noqa: E402
 
 START = "2026-06-21T12:00:00+02:00"
 CHARGER_ID = "BENCHCP1"
@@ -86,9 +86,9 @@ class Scenario:
             self.csms = CsmsServer(CsmsConfig(heartbeat_interval_s=300, response_timeout_s=5.0))
             port = self.csms.start()
             links = {"control": {"protocol": "ocpp16j", "csms_url": f"ws://localhost:{port}",
-                                 "charger_id": CHARGER_ID, "ocpp_version": "1.6", "security_profile": 0}}
+                                 "charger_id": CHARGER_ID, "ocpp_version": OCPP16J.name, "security_profile": 0}}
         params = {"rated_current_a": 16.0, "meter_value_interval_s": 10.0, "phase_switching_supported": True,
-                  "ocpp_version": "1.6J"}
+                  "ocpp_version": OCPP16J.label}
         nameplate = {"manufacturer": "Flexbench", "model": "SimCharger", "serial_number": "SN-0001",
                      "firmware_version": "1.0.0"}
         spec = LabSpec(start_calendar=START, step_s=STEP_S,
@@ -114,7 +114,8 @@ class Scenario:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout_s)
 
     async def _install(self) -> list[str]:
-        return [self.charger.install_profile(from_ocpp16(body), connector) for connector, body in _profiles()]
+        return [self.charger.install_profile(OCPP16J.profile_from_wire(body), connector)
+                for connector, body in _profiles()]
 
     async def _ticks(self, first: int, last: int, digest: Any,
                      profiler: cProfile.Profile | None = None) -> float:

@@ -1,6 +1,7 @@
 """The CSMS side of one charger connection: the ``ocpp`` library's ChargePoint with bench handlers.
 
-One class per OCPP version (1.6J, 2.0.1), same shape. Both share :class:`_ConnectionRules`, which
+One class per OCPP version (1.6J, 2.0.1), same shape, each bound to its version object
+(:data:`CHARGE_POINT_CLASSES`). Both share :class:`_ConnectionRules`, which
 - records a :class:`Violation` for a frame that is not OCPP-J RPC (bad JSON, not a list, bad
   MessageTypeId) instead of letting it reach the library's logger only;
 - records a Violation and answers CALLERROR SecurityError for any CALL other than BootNotification
@@ -32,7 +33,10 @@ from ocpp.v201 import call_result as v201_result
 from ocpp.v201.enums import Action as V201Action
 from ocpp.v201.enums import AuthorizationStatusEnumType, RegistrationStatusEnumType
 
-from links.ocpp.frames import MeterSample, Violation, parse_meter_values
+from links.ocpp.frames import MeterSample, Violation
+from links.ocpp.timestamps import format_timestamp, parse_timestamp
+from links.ocpp.transactions import Transaction
+from links.ocpp.versions import OCPP16J, OCPP201, OcppVersion
 
 
 class SessionHooks:
@@ -43,22 +47,25 @@ class SessionHooks:
                  on_samples: Callable[[list[MeterSample]], None],
                  on_boot: Callable[[str, dict[str, Any]], None],
                  on_status: Callable[[str, int, str], None],
-                 on_transaction: Callable[[str, int, str | None, str | None], None] | None = None) -> None:
+                 on_transaction_started: Callable[[str, Transaction], None] | None = None,
+                 on_transaction_ended: Callable[[str, str], None] | None = None) -> None:
         self.heartbeat_interval_s = heartbeat_interval_s
         self.now = now
         self.on_violation = on_violation
         self.on_samples = on_samples
         self.on_boot = on_boot
         self.on_status = on_status
-        # (charger id, connector/EVSE id, transaction id or None when it ended, the id that ended)
-        self.on_transaction = on_transaction or (lambda *_: None)
+        # (charger id, the transaction reported open) / (charger id, the id of the one that ended)
+        self.on_transaction_started = on_transaction_started or (lambda *_: None)
+        self.on_transaction_ended = on_transaction_ended or (lambda *_: None)
 
     def timestamp(self) -> str:
         """``now()`` as an OCPP date-time in UTC (a naive ``now()`` is taken as UTC)."""
-        now = self.now()
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=dt.timezone.utc)
-        return now.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return format_timestamp(self.now())
+
+    def transaction(self, connector_id: int, transaction_id: str, timestamp: str) -> Transaction:
+        """The transaction a charger reported, started at its ``timestamp`` (else at ``now()``)."""
+        return Transaction(connector_id, parse_timestamp(timestamp) or self.now(), transaction_id)
 
 
 class _ConnectionRules:
@@ -69,7 +76,8 @@ class _ConnectionRules:
     last_raw_in: str = ""
     last_response_type: int | None = None
     id: str
-    _ocpp_version: str
+    #: the OCPP version this connection speaks
+    version: OcppVersion
     _call_lock: asyncio.Lock
     _connection: Any
 
@@ -77,10 +85,6 @@ class _ConnectionRules:
         self.hooks = hooks
         self.closed = asyncio.Event()          # set by the server when the WebSocket has closed
         self._raw_waiter: tuple[str | None, asyncio.Future[str]] | None = None
-
-    @property
-    def ocpp_version(self) -> str:
-        return self._ocpp_version
 
     def _violation(self, frame: str, reason: str) -> None:
         self.hooks.on_violation(Violation(self.id, frame, reason))
@@ -151,7 +155,7 @@ class _ConnectionRules:
 
     def _store(self, connector_id: int, meter_value: list[dict[str, Any]]) -> None:
         try:
-            samples = parse_meter_values(self.id, connector_id, meter_value, self._ocpp_version)
+            samples = self.version.meter_samples(self.id, connector_id, meter_value)
         except (KeyError, TypeError, ValueError) as error:
             self._violation(self.last_raw_in, f"meter value not decodable: {error!r}")
             return
@@ -160,6 +164,8 @@ class _ConnectionRules:
 
 class CsmsChargePoint16(_ConnectionRules, V16ChargePoint):
     """CSMS handlers for OCPP 1.6J (Core profile + MeterValues)."""
+
+    version = OCPP16J
 
     def __init__(self, charger_id: str, connection: Any, hooks: SessionHooks, response_timeout_s: float):
         super().__init__(charger_id, connection, response_timeout=response_timeout_s)
@@ -194,14 +200,15 @@ class CsmsChargePoint16(_ConnectionRules, V16ChargePoint):
                              **kwargs: Any) -> v16_result.StartTransaction:
         transaction_id = self._next_transaction_id
         self._next_transaction_id += 1
-        self.hooks.on_transaction(self.id, connector_id, str(transaction_id), None)
+        self.hooks.on_transaction_started(self.id, self.hooks.transaction(connector_id, str(transaction_id),
+                                                                          timestamp))
         return v16_result.StartTransaction(transaction_id=transaction_id,
                                            id_tag_info={"status": AuthorizationStatus.accepted})
 
     @on(V16Action.stop_transaction)
     def on_stop_transaction(self, meter_stop: int, timestamp: str, transaction_id: int,
                             **kwargs: Any) -> v16_result.StopTransaction:
-        self.hooks.on_transaction(self.id, -1, None, str(transaction_id))
+        self.hooks.on_transaction_ended(self.id, str(transaction_id))
         return v16_result.StopTransaction()
 
     @on(V16Action.meter_values)
@@ -213,6 +220,8 @@ class CsmsChargePoint16(_ConnectionRules, V16ChargePoint):
 
 class CsmsChargePoint201(_ConnectionRules, V201ChargePoint):
     """CSMS handlers for OCPP 2.0.1 (provisioning, availability, transactions, meter values)."""
+
+    version = OCPP201
 
     def __init__(self, charger_id: str, connection: Any, hooks: SessionHooks, response_timeout_s: float):
         super().__init__(charger_id, connection, response_timeout=response_timeout_s)
@@ -253,10 +262,10 @@ class CsmsChargePoint201(_ConnectionRules, V201ChargePoint):
         evse_id = int(evse["id"]) if "id" in evse else self._transaction_evse.get(transaction_id, 0)
         if event_type == "Ended":
             self._transaction_evse.pop(transaction_id, None)
-            self.hooks.on_transaction(self.id, evse_id, None, transaction_id)
+            self.hooks.on_transaction_ended(self.id, transaction_id)
         elif transaction_id:
             self._transaction_evse[transaction_id] = evse_id
-            self.hooks.on_transaction(self.id, evse_id, transaction_id, None)
+            self.hooks.on_transaction_started(self.id, self.hooks.transaction(evse_id, transaction_id, timestamp))
         if kwargs.get("meter_value"):
             self._store(evse_id, kwargs["meter_value"])
         if kwargs.get("id_token"):
@@ -269,3 +278,8 @@ class CsmsChargePoint201(_ConnectionRules, V201ChargePoint):
                         **kwargs: Any) -> v201_result.MeterValues:
         self._store(evse_id, meter_value)
         return v201_result.MeterValues()
+
+
+#: the CSMS side of a connection, per OCPP version
+CHARGE_POINT_CLASSES: dict[OcppVersion, type[CsmsChargePoint16] | type[CsmsChargePoint201]] = {
+    cls.version: cls for cls in (CsmsChargePoint16, CsmsChargePoint201)}

@@ -36,14 +36,17 @@ from websockets.exceptions import ConnectionClosed
 from bench.errors import ConfigError, LinkError
 from links._threaded_server import ThreadedServer
 from links.ocpp import fast_paths
-from links.ocpp.charge_points import CsmsChargePoint16, CsmsChargePoint201, SessionHooks
+from links.ocpp.charge_points import CHARGE_POINT_CLASSES, CsmsChargePoint16, CsmsChargePoint201, SessionHooks
 from links.ocpp.commands import CsmsCommandsMixin
 from links.ocpp.frames import (ConnectionEvent, MeterSample, OcppCallError, OcppCallTimeout, OcppConnectionClosed,
                                OcppInvalidResponse, OcppNotConnected, RawReply, TraceCallback, Violation)
 from links.ocpp.handshake import HandshakeGate, charger_id_of
 from links.ocpp.security import TlsServerFiles, server_ssl_context
+from links.ocpp.transactions import Transaction
+from links.ocpp.versions import OCPP16J, OCPP201, OcppVersion, by_subprotocol
 
-SUBPROTOCOLS = ("ocpp2.0.1", "ocpp1.6")
+#: the subprotocols a CSMS offers by default, the preferred first
+SUBPROTOCOLS = (OCPP201.subprotocol, OCPP16J.subprotocol)
 #: the ocpp library's own response timeout, only a backstop: every call() enforces its timeout_s
 LIBRARY_RESPONSE_TIMEOUT_S = 24 * 3600.0
 
@@ -145,8 +148,8 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
         self._samples: dict[str, list[tuple[Any, ...]]] = {}
         self._boot: dict[str, dict[str, Any]] = {}
         self._status: dict[str, dict[int, str]] = {}
-        self._transactions: dict[str, dict[int, str]] = {}   # charger -> connector/EVSE -> transaction id
-        self._versions: dict[str, str] = {}
+        self._transactions: dict[str, dict[int, Transaction]] = {}   # charger -> connector/EVSE -> open one
+        self._versions: dict[str, OcppVersion] = {}
         self._sockets: dict[str, ServerConnection] = {}
         self._refused: set[str] = set()
         self._events: list[ConnectionEvent] = []
@@ -171,7 +174,7 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
     # ---- one connection ----------------------------------------------------------------------
     async def _on_connection(self, ws: ServerConnection) -> None:
         charger_id = charger_id_of(ws.request.path if ws.request else "/")
-        subprotocol = ws.subprotocol
+        subprotocol: str | None = ws.subprotocol
         if subprotocol is None:
             offered = ", ".join(ws.request.headers.get_all("Sec-WebSocket-Protocol")) if ws.request else ""
             self._add_violation(Violation(
@@ -186,16 +189,17 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
         hooks = SessionHooks(heartbeat_interval_s=self._config.heartbeat_interval_s,
                              now=self._config.now, on_violation=self._add_violation,
                              on_samples=self._add_samples, on_boot=self._on_boot,
-                             on_status=self._on_status, on_transaction=self._on_transaction)
+                             on_status=self._on_status, on_transaction_started=self._on_transaction_started,
+                             on_transaction_ended=self._on_transaction_ended)
         connection = _TracedConnection(
             ws, charger_id, self._trace,
             lambda text: self._add_violation(Violation(charger_id, text, "binary WebSocket frame")))
-        cls = CsmsChargePoint16 if subprotocol == "ocpp1.6" else CsmsChargePoint201
-        cp = cls(charger_id, connection, hooks, LIBRARY_RESPONSE_TIMEOUT_S)
+        cp = CHARGE_POINT_CLASSES[by_subprotocol(subprotocol)](charger_id, connection, hooks,
+                                                                LIBRARY_RESPONSE_TIMEOUT_S)
         with self._connected:
             self._charge_points[charger_id] = cp
             self._sockets[charger_id] = ws
-            self._versions[charger_id] = cp.ocpp_version
+            self._versions[charger_id] = cp.version
             self._connected.notify_all()
         tls = ws.transport.get_extra_info("ssl_object") if ws.transport else None
         self._event(charger_id, "connected", f"subprotocol {subprotocol}"
@@ -316,8 +320,8 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
     def _timeout(self, timeout_s: float | None) -> float:
         return self._config.response_timeout_s if timeout_s is None else timeout_s
 
-    def ocpp_version(self, charger_id: str) -> str:
-        """"1.6" or "2.0.1": the version ``charger_id`` connected with (last connection)."""
+    def version(self, charger_id: str) -> OcppVersion:
+        """The OCPP version ``charger_id`` connected with (last connection)."""
         with self._lock:
             version = self._versions.get(charger_id)
         if version is None:
@@ -447,23 +451,31 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
         with self._lock:
             return sorted(self._charge_points)
 
-    def _on_transaction(self, charger_id: str, connector_id: int, transaction_id: str | None,
-                        ended_id: str | None) -> None:
+    def _on_transaction_started(self, charger_id: str, transaction: Transaction) -> None:
         with self._lock:
             open_ = self._transactions.setdefault(charger_id, {})
-            if transaction_id is not None:
-                open_[connector_id] = transaction_id
-            else:
-                for connector, tid in list(open_.items()):
-                    if tid == ended_id:
-                        del open_[connector]
+            known = open_.get(transaction.connector_id)
+            if known is None or known.transaction_id != transaction.transaction_id:
+                open_[transaction.connector_id] = transaction     # an Updated keeps the first start
 
-    def active_transaction_id(self, charger_id: str, connector_id: int = 1) -> str | None:
-        """The transaction the charger has open on a connector (1.6) / EVSE (2.0.1): the id the
-        CSMS gave in StartTransaction.conf until StopTransaction, or the TransactionEvent's
-        transactionId from Started/Updated until Ended; None when there is none."""
+    def _on_transaction_ended(self, charger_id: str, transaction_id: str) -> None:
+        with self._lock:
+            open_ = self._transactions.setdefault(charger_id, {})
+            for connector, transaction in list(open_.items()):
+                if transaction.transaction_id == transaction_id:
+                    del open_[connector]
+
+    def active_transaction(self, charger_id: str, connector_id: int = 1) -> Transaction | None:
+        """The transaction the charger has open on a connector (1.6) / EVSE (2.0.1): from
+        StartTransaction (the id the CSMS gave in its .conf) until StopTransaction, or from the
+        TransactionEvent Started/Updated until Ended; None when there is none."""
         with self._lock:
             return self._transactions.get(charger_id, {}).get(connector_id)
+
+    def active_transaction_id(self, charger_id: str, connector_id: int = 1) -> str | None:
+        """The id of :meth:`active_transaction` (None when there is none)."""
+        transaction = self.active_transaction(charger_id, connector_id)
+        return None if transaction is None else transaction.transaction_id
 
     def boot_info(self, charger_id: str) -> dict[str, Any] | None:
         with self._lock:

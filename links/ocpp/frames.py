@@ -124,28 +124,3 @@ class MeterSample:
 #: The measurands the charger suites read (OCPP 1.6 §7.31 Measurand, OCPP 2.0.1 MeasurandEnumType).
 SUITE_MEASURANDS = ("Power.Active.Import", "Current.Import", "Voltage", "Current.Offered")
 DEFAULT_MEASURAND = "Energy.Active.Import.Register"
-
-
-def parse_meter_values(charger_id: str, connector_id: int, meter_value: list[dict[str, Any]],
-                       ocpp_version: str) -> list[MeterSample]:
-    """Flatten a (snake_case) ``meter_value`` list into samples.
-
-    1.6 carries ``value`` as a string and ``unit`` directly; 2.0.1 carries a number and
-    ``unit_of_measure {unit, multiplier}`` (value x 10^multiplier).
-    Raises ValueError on a value that is not a number (the caller records a Violation).
-    """
-    samples: list[MeterSample] = []
-    for entry in meter_value:
-        timestamp = str(entry.get("timestamp", ""))
-        for sv in entry.get("sampled_value", []):
-            value = float(sv["value"])
-            if ocpp_version == "1.6":
-                unit = sv.get("unit") or "Wh"
-            else:
-                uom = sv.get("unit_of_measure") or {}
-                unit = uom.get("unit") or "Wh"
-                value *= 10.0 ** int(uom.get("multiplier", 0))
-            samples.append(MeterSample(charger_id, connector_id, timestamp,
-                                       sv.get("measurand") or DEFAULT_MEASURAND, sv.get("phase"),
-                                       value, unit, sv.get("context")))
-    return samples

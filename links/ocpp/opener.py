@@ -37,16 +37,14 @@ from typing import Any
 
 from links.openers import check_host, check_identifier, trace_target
 from bench.errors import LinkTimeout
-from links.ocpp import (ChargingProfileSpec, CompositeSchedule, ConfigurationKey, ConnectionEvent, CsmsConfig,
-                        CsmsServer, MeterSample, OcppCallError, OcppCallTimeout, RawReply, TestPki, VariableResult,
-                        Violation)
-from links.ocpp.profiles import ProfilePurpose
+from links.ocpp import (ChargingProfile, CompositeSchedule, ConfigurationKey, ConnectionEvent, CsmsConfig,
+                        CsmsServer, MeterSample, OcppCallError, OcppCallTimeout, ProfilePurpose, RawReply, TestPki,
+                        Transaction, VariableResult, Violation)
+from links.ocpp.versions import BY_PROTOCOL, OcppVersion, Setting
 
 _KEYS = ("charger_id", "security_profile", "password", "host", "port", "meter_value_interval_s",
          "heartbeat_interval_s", "timeout_s", "connect_timeout_s", "pki_dir", "tls_server_names")
 
-SUBPROTOCOL_OF_PROTOCOL = {"ocpp16j": "ocpp1.6", "ocpp201": "ocpp2.0.1"}
-VERSION_OF_PROTOCOL = {"ocpp16j": "1.6", "ocpp201": "2.0.1"}
 #: OCPP 2.0.1 Part 4 §3.1.1: the identity is at most 48 characters; unreserved URL characters only
 #: (no ':' either, it separates user and password in Basic auth).
 CHARGER_ID = re.compile(r"[A-Za-z0-9._~-]{1,48}")
@@ -100,7 +98,7 @@ class OcppOpener:
 
     def __init__(self, session: Any, name: str, cfg: dict[str, Any]) -> None:
         self.session, self.name, self.cfg = session, name, cfg    # validated at profile load (validate())
-        self.protocol = str(cfg["protocol"])
+        self.version = BY_PROTOCOL[str(cfg["protocol"])]
         self.charger_id = str(cfg["charger_id"])
         self.security_profile = int(cfg.get("security_profile", 0))
         self.csms: CsmsServer | None = None
@@ -164,7 +162,7 @@ class OcppOpener:
             passwords={self.charger_id: password} if password else {}, tls=tls, untrusted_tls=untrusted,
             heartbeat_interval_s=int(cfg.get("heartbeat_interval_s", 300)),
             response_timeout_s=float(cfg.get("timeout_s", 10.0)), now=self._now,
-            subprotocols=(SUBPROTOCOL_OF_PROTOCOL[self.protocol],))
+            subprotocols=(self.version.subprotocol,))
         self.csms = CsmsServer(config, trace=self._trace, on_violation=self._violation)
         port = self.csms.start()
         scheme = "wss" if self.security_profile >= 2 else "ws"
@@ -174,10 +172,10 @@ class OcppOpener:
             " (0.0.0.0: any address of this PC)" if host == "0.0.0.0" else "")
         session.recorder.write("event", level="info",
                                message=f"{self._target}: OCPP CSMS listening at {where} "
-                                       f"({SUBPROTOCOL_OF_PROTOCOL[self.protocol]}, security profile "
+                                       f"({self.version.subprotocol}, security profile "
                                        f"{self.security_profile})")
         return {"csms_url": self.csms_url, "charger_id": self.charger_id, "password": password,
-                "ocpp_version": VERSION_OF_PROTOCOL[self.protocol], "security_profile": self.security_profile,
+                "ocpp_version": self.version.name, "security_profile": self.security_profile,
                 "ca_cert": ca_cert, "client_cert": client_cert, "client_key": client_key,
                 "meter_value_interval_s": cfg.get("meter_value_interval_s"),
                 "heartbeat_interval_s": int(cfg.get("heartbeat_interval_s", 300))}
@@ -214,11 +212,7 @@ class OcppOpener:
         """Ask the charger for MeterValues every ``interval_s`` during a transaction; the answer is
         recorded (a refusal is the suites' to judge, not a reason to stop the campaign)."""
         try:
-            if link.ocpp_version == "1.6":
-                status = link.change_configuration("MeterValueSampleInterval", interval_s)
-            else:
-                results = link.set_variables([("SampledDataCtrlr", "TxUpdatedInterval", interval_s)])
-                status = results[0].status if results else "no result"
+            status = link.configure("meter_interval", interval_s)
         except OcppCallError as error:
             status = f"CALLERROR {error.code}"
         level = "info" if status == "Accepted" else "warning"
@@ -255,12 +249,12 @@ class OcppDutLink:
         self.csms_url, self.security_profile = csms_url, security_profile
 
     @property
-    def ocpp_version(self) -> str:
-        """"1.6" or "2.0.1"."""
-        return self.csms.ocpp_version(self.charger_id)
+    def version(self) -> OcppVersion:
+        """The OCPP version the charger speaks (:data:`~links.ocpp.versions.OCPP16J` or ``OCPP201``)."""
+        return self.csms.version(self.charger_id)
 
     # ---- smart charging -------------------------------------------------------------------------
-    def set_charging_profile(self, profile: ChargingProfileSpec, connector_id: int, *,
+    def set_charging_profile(self, profile: ChargingProfile, connector_id: int, *,
                              timeout_s: float | None = None) -> str:
         return self.csms.set_charging_profile(self.charger_id, profile, connector_id, timeout_s=timeout_s)
 
@@ -281,6 +275,10 @@ class OcppDutLink:
     def trigger_message(self, message: str, connector_id: int | None = None, *,
                         timeout_s: float | None = None) -> str:
         return self.csms.trigger_message(self.charger_id, message, connector_id, timeout_s=timeout_s)
+
+    def configure(self, setting: Setting, value: str | int | float | bool, *, timeout_s: float | None = None) -> str:
+        """Write a charger setting by its neutral name (the version's configuration key / variable)."""
+        return self.csms.configure(self.charger_id, setting, value, timeout_s=timeout_s)
 
     def change_configuration(self, key: str, value: str | int | float | bool, *,
                              timeout_s: float | None = None) -> str:
@@ -340,8 +338,12 @@ class OcppDutLink:
         return self.csms.connection_events(self.charger_id)
 
     # ---- what the charger reported --------------------------------------------------------------
-    def active_transaction_id(self, connector_id: int = 1) -> str | None:
+    def active_transaction(self, connector_id: int = 1) -> Transaction | None:
         """The charger's open transaction on that connector / EVSE (None: none open)."""
+        return self.csms.active_transaction(self.charger_id, connector_id)
+
+    def active_transaction_id(self, connector_id: int = 1) -> str | None:
+        """The id of the charger's open transaction on that connector / EVSE (None: none open)."""
         return self.csms.active_transaction_id(self.charger_id, connector_id)
 
     def boot_info(self) -> dict[str, Any] | None:

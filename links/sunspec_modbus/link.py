@@ -1,6 +1,6 @@
 """SunSpec Modbus TCP link to a DER under test (IEEE 1547 models 1, 701-711).
 
-Discovery and model access go through pysunspec2's client; every transaction passes
+Discovery and model access go through pysunspec2's client; every Modbus exchange passes
 :class:`~links.sunspec_modbus.transport.CheckedSunSpecDevice` (errors -> ``LinkError`` tree) and
 is reported to ``trace(direction, text)``: ``direction`` is ``"out"`` for a write and ``"in"`` for
 a read; ``text`` names the model, the points with their engineering values, the address and the
@@ -25,7 +25,7 @@ import sunspec2.modbus.client as ss_client
 
 from bench.errors import ConfigError, LinkError, LinkTimeout, ModelNotFoundError, ProtocolFrameError
 from links.sunspec_modbus.transport import (
-    EXCEPTION_NAMES, FC_READ_HOLDING, CheckedSunSpecDevice, Transaction,
+    EXCEPTION_NAMES, FC_READ_HOLDING, CheckedSunSpecDevice, ModbusExchange,
 )
 from links.sunspec_modbus.points import walk_points
 from links.sunspec_modbus.types import (
@@ -52,7 +52,7 @@ class SunSpecLink:
         self.host, self.port, self.unit_id, self.timeout_s = host, port, unit_id, timeout_s
         self._trace = trace
         self._device = CheckedSunSpecDevice(unit_id=unit_id, host=host, port=port, timeout_s=timeout_s,
-                                            on_transaction=self._on_transaction)
+                                            on_exchange=self._on_exchange)
         self._points_by_addr: dict[int, tuple[int, str, ss_device.Point]] = {}
         self.base_address: int | None = None
 
@@ -355,7 +355,7 @@ class SunSpecLink:
                 for a in range(point.len):
                     self._points_by_addr[int(m.model_addr) + int(point.offset) + a] = (int(m.model_id), path, point)
 
-    def _on_transaction(self, t: Transaction) -> None:
+    def _on_exchange(self, t: ModbusExchange) -> None:
         if self._trace is None:
             return
         located = self._points_by_addr.get(t.address)

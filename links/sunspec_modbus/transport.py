@@ -1,9 +1,9 @@
 """The one I/O seam of the SunSpec link: pysunspec2's Modbus TCP device with checked replies.
 
-Every register transaction goes through :class:`CheckedSunSpecDevice`, which
+Every register exchange (request and reply) goes through :class:`CheckedSunSpecDevice`, which
 - turns pysunspec2 / socket failures into flexbench's :class:`LinkError` tree (``raise ... from``),
 - checks the reply frame (function code, byte count) and names it in hex when it cannot be decoded,
-- reports each transaction to ``on_transaction`` (the link renders it for the trace).
+- reports each exchange to ``on_exchange`` (the link renders it for the trace).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ _MBAP_LEN = 7   # transaction id, protocol id, length, unit id
 
 
 @dataclass(frozen=True)
-class Transaction:
-    """One Modbus request/reply as the link saw it."""
+class ModbusExchange:
+    """One Modbus request and its reply (or exception, or failure) as the link saw it."""
 
     function: int
     address: int
@@ -56,10 +56,10 @@ class CheckedSunSpecDevice(ss_client.SunSpecModbusClientDeviceTCP):
     """pysunspec2's TCP device whose read/write never leak pysunspec2 or socket exceptions."""
 
     def __init__(self, *, unit_id: int, host: str, port: int, timeout_s: float,
-                 on_transaction: Callable[[Transaction], None]) -> None:
+                 on_exchange: Callable[[ModbusExchange], None]) -> None:
         super().__init__(slave_id=unit_id, ipaddr=host, ipport=port, timeout=timeout_s,
                          trace_func=self._capture_frame)
-        self._on_transaction = on_transaction
+        self._on_exchange = on_exchange
         self._last_request = b""
         self._last_reply = b""
         #: communication failures (not Modbus exception replies) since last cleared, for discovery
@@ -95,7 +95,7 @@ class CheckedSunSpecDevice(ss_client.SunSpecModbusClientDeviceTCP):
         except Exception as exc:
             error = self._fail(exc, FC_READ_HOLDING, addr, count, None)
             raise error from exc
-        self._on_transaction(Transaction(FC_READ_HOLDING, addr, count, None))
+        self._on_exchange(ModbusExchange(FC_READ_HOLDING, addr, count, None))
         return data
 
     def write(self, addr: int, data: bytes) -> None:
@@ -109,7 +109,7 @@ class CheckedSunSpecDevice(ss_client.SunSpecModbusClientDeviceTCP):
         except Exception as exc:
             error = self._fail(exc, function, addr, count, bytes(data))
             raise error from exc
-        self._on_transaction(Transaction(function, addr, count, bytes(data)))
+        self._on_exchange(ModbusExchange(function, addr, count, bytes(data)))
 
     # --- internals ----------------------------------------------------------------------------
     def _ensure_connected(self) -> None:
@@ -138,11 +138,11 @@ class CheckedSunSpecDevice(ss_client.SunSpecModbusClientDeviceTCP):
         if isinstance(exc, ss_modbus.ModbusClientException):
             match = re.search(r"exception:?\s*(\d+)", str(exc))
             code = int(match.group(1)) if match else -1
-            self._on_transaction(Transaction(function, addr, count, data, exception_code=code))
+            self._on_exchange(ModbusExchange(function, addr, count, data, exception_code=code))
             return ModbusExceptionReply(function, addr, code)
         error = self._translate(exc, f"{FUNCTION_NAMES[function]} at {addr} count {count}")
         self.failures.append(error)
-        self._on_transaction(Transaction(function, addr, count, data, error=str(error)))
+        self._on_exchange(ModbusExchange(function, addr, count, data, error=str(error)))
         self.disconnect()         # the stream may be out of step: start clean next time
         return error
 

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from bench.errors import BenchError, LinkError
-from links.ocpp import (ChargingProfileSpec, CompositeSchedule, OcppCallError, OcppCallTimeout, ProfileKind,
+from links.ocpp import (ChargingProfile, CompositeSchedule, OcppCallError, OcppCallTimeout, ProfileKind,
                         ProfilePurpose)
 from test_suites.common import SuiteBench
 
@@ -229,10 +229,7 @@ class EvBench(SuiteBench):
         SampledDataCtrlr.TxUpdatedMeasurands); the interval is the link's (``meter_value_interval_s``)."""
         text = ",".join(METER_MEASURANDS)
         try:
-            if self.link.ocpp_version == "1.6":
-                return self.link.change_configuration("MeterValuesSampledData", text)
-            results = self.link.set_variables([("SampledDataCtrlr", "TxUpdatedMeasurands", text)])
-            return results[0].status if results else "no result"
+            return self.link.configure("measurands", text)
         except OcppCallError as error:
             return f"CALLERROR {error.code}"
 
@@ -240,11 +237,11 @@ class EvBench(SuiteBench):
                          unit: str = "A", stack_level: int = 0, profile_id: int | None = None,
                          kind: ProfileKind | str = ProfileKind.ABSOLUTE, start: dt.datetime | None = None,
                          recurrency: str | None = None, duration_s: int | None = None,
-                         transaction_id: str | int | None = None) -> ChargingProfileSpec:
+                         transaction_id: str | int | None = None) -> ChargingProfile:
         """A charging profile starting now (Absolute) with ``(start_s, limit[, phases])`` periods;
         limits rounded to the one decimal OCPP carries."""
         rounded = [(int(p[0]), round(float(p[1]), 1), *p[2:]) for p in periods]
-        return ChargingProfileSpec(
+        return ChargingProfile(
             profile_id=profile_id if profile_id is not None else self.next_profile_id(), purpose=purpose,
             stack_level=stack_level, unit=unit, periods=rounded, kind=kind,
             start_schedule=start if start is not None or ProfileKind(kind) is ProfileKind.RELATIVE
@@ -256,7 +253,7 @@ class EvBench(SuiteBench):
         now = self.clock.calendar()
         return now if now.microsecond == 0 else (now + dt.timedelta(seconds=1)).replace(microsecond=0)
 
-    def install(self, requirement: str, spec: ChargingProfileSpec, connector_id: int | None = None) -> bool:
+    def install(self, requirement: str, spec: ChargingProfile, connector_id: int | None = None) -> bool:
         """SetChargingProfile; a Rejected (or a CALLERROR) for a valid profile is a FAIL of
         ``requirement`` (observed on the wire). Returns True when accepted.
 
@@ -270,14 +267,14 @@ class EvBench(SuiteBench):
         if connector_id is None:
             connector_id = 0 if purpose is ProfilePurpose.STATION_MAX else self.connector_id
         limits = ", ".join(f"{p.start_s} s: {p.limit:g} {spec.unit}" for p in spec.periods)
-        self.step(f"SetChargingProfile {purpose.wire_name(self.link.ocpp_version)} id {spec.profile_id} "
+        self.step(f"SetChargingProfile {self.link.version.purpose_name(purpose)} id {spec.profile_id} "
                   f"stack {spec.stack_level} on connector {connector_id}: {limits}")
         try:
             status = self.link.set_charging_profile(spec, connector_id)
         except OcppCallError as error:
             status = f"CALLERROR {error.code} {error.description}"
         return self.check.require_true(
-            requirement, f"SetChargingProfile {purpose.wire_name(self.link.ocpp_version)} id {spec.profile_id} "
+            requirement, f"SetChargingProfile {self.link.version.purpose_name(purpose)} id {spec.profile_id} "
                          "accepted", status == "Accepted", f"status {status}").value == "PASS"
 
     def clear_profiles(self) -> None:

@@ -73,7 +73,7 @@ def _composite_keeps_limit(ev, req: str, limit_a: float) -> None:
     except OcppCallError as error:
         ev.check.require_true(req, "GetCompositeSchedule answered", False, f"CALLERROR {error.code}")
         return
-    reported = answer.limit_at(0) if answer.status == "Accepted" else None
+    reported = answer.limit_at_offset(0) if answer.status == "Accepted" else None
     tol = float(ev.param(req, "tolerance_a"))
     ev.check.within(req, "composite limit now, as the charger reports it", "current", "A", reported, 0.0,
                     None, limit_a + tol, detail=f"status {answer.status}; installed limit {limit_a:g} A + {tol:g} A; "
@@ -120,7 +120,7 @@ def test_profile_survives_reset(ev):
     tol = float(ev.param(RESET, "tolerance_a"))
     if not _limited_session(ev, RESET, limit_a):
         return
-    kind = "Hard" if ev.link.ocpp_version == "1.6" else "Immediate"
+    kind = ev.link.version.immediate_reset
     ev.step(f"Reset {kind}")
     t_reset = ev.now_s()
     events = len(ev.link.connection_events())

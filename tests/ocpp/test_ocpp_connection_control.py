@@ -14,7 +14,7 @@ from ocpp_test_chargers import CALL_TIMEOUT_S, FullCharger16, boot16, running
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from links.ocpp import CsmsConfig, CsmsServer, OcppCallTimeout, OcppConnectionClosed, OcppNotConnected
+from links.ocpp import OCPP16J, CsmsConfig, CsmsServer, OcppCallTimeout, OcppConnectionClosed, OcppNotConnected
 
 T0 = dt.datetime(2026, 6, 21, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -149,7 +149,7 @@ def test_default_subprotocol_serves_such_a_charger_but_still_records_it() -> Non
                 return await asyncio.wait_for(ws.recv(), CALL_TIMEOUT_S)
 
         assert '"Accepted"' in asyncio.run(scenario())
-        assert csms.ocpp_version("OLD") == "1.6"
+        assert csms.version("OLD") is OCPP16J
         assert len(csms.violations("OLD")) == 1
     finally:
         csms.stop()

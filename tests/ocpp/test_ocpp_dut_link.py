@@ -19,7 +19,7 @@ from links.ocpp.opener import OcppOpener
 from bench.errors import ConfigError, LinkTimeout
 from bench.recorder import Recorder, read_record
 from bench.yamlconf import LoadedYaml
-from links.ocpp import ChargingProfileSpec, client_ssl_context
+from links.ocpp import OCPP16J, OCPP201, ChargingProfile, client_ssl_context
 from links.ocpp.security import CertFiles
 
 START = "2026-06-21T12:00:00+02:00"
@@ -52,7 +52,7 @@ def test_v16_link_boots_traces_configures_and_stamps_the_bench_calendar(tmp_path
                                              "password": PASSWORD, "meter_value_interval_s": 10,
                                              "heartbeat_interval_s": 60, "connect_timeout_s": CALL_TIMEOUT_S})
     runtime = opener.before_lab()
-    assert runtime["csms_url"].startswith("ws://127.0.0.1:") and runtime["ocpp_version"] == "1.6"
+    assert runtime["csms_url"].startswith("ws://127.0.0.1:") and runtime["ocpp_version"] == OCPP16J.name
     assert (runtime["charger_id"], runtime["password"], runtime["ca_cert"]) == ("SIM-CP-1", PASSWORD, None)
     assert json.loads(json.dumps(runtime)) == runtime          # crosses the process boundary to the lab
     session.clock = FakeClock(3600.0)                          # the clock exists from here on
@@ -60,10 +60,10 @@ def test_v16_link_boots_traces_configures_and_stamps_the_bench_calendar(tmp_path
         with ChargerThread(FullCharger16, runtime["csms_url"], "SIM-CP-1", "ocpp1.6", boot16,
                            headers=basic_auth_header("SIM-CP-1", PASSWORD)) as charger:
             link = opener.open()
-            assert charger.error is None and link.ocpp_version == "1.6"
+            assert charger.error is None and link.version is OCPP16J
             assert charger.cp.configuration == {"MeterValueSampleInterval": "10"}
-            spec = ChargingProfileSpec(profile_id=1, purpose="station_max", stack_level=0, unit="A",
-                                       periods=[(0, 6.0)], start_schedule=session.clock.calendar())
+            spec = ChargingProfile(profile_id=1, purpose="station_max", stack_level=0, unit="A",
+                                   periods=[(0, 6.0)], start_schedule=session.clock.calendar())
             assert link.set_charging_profile(spec, 0) == "Accepted"
             assert link.get_composite_schedule(1, 600).periods[0].limit == 10.0
             assert link.send_raw('[2,"r1","NoSuchAction",{}]').error_code == "NotSupported"
@@ -104,7 +104,7 @@ def test_v201_profile3_link_hands_the_simulated_charger_its_certificates(tmp_pat
         with ChargerThread(FullCharger201, runtime["csms_url"], "SIM-CS-3", "ocpp2.0.1", boot201,
                            ssl_context=tls) as charger:
             link = opener.open()
-            assert link.ocpp_version == "2.0.1" and link.reset("Hard") == "Scheduled"
+            assert link.version is OCPP201 and link.reset("Hard") == "Scheduled"
             assert charger.cp.variables[0]["variable"]["name"] == "TxUpdatedInterval"
             link.trust_client_certificates(False)
             link.trust_client_certificates(True)

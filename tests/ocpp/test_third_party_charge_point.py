@@ -146,7 +146,7 @@ def test_through_the_bench_opener_the_outcome_is_a_link_or_a_link_error_never_a_
     try:
         try:
             link = opener.open()
-            outcome = f"link {link.ocpp_version}"
+            outcome = f"link {link.version}"
         except LinkError as error:           # inconclusive, by design; anything else fails this test
             outcome = f"link error {type(error).__name__}"
         output, _ = process.communicate(timeout=RUN_TIMEOUT_S)

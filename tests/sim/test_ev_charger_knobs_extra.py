@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 import test_ev_charger_ocpp as rig_module
-from test_ev_charger_ocpp import CHARGER_ID, REPLY_S, VERSIONS, make_rig  # noqa: F401 - make_rig: fixture
+from test_ev_charger_ocpp import CHARGER_ID, REPLY_S, make_rig  # noqa: F401 - make_rig: fixture
 
+from links.ocpp import VERSIONS, OcppVersion, TestPki
 from simlab.devices.ev_charger.knobs import EvChargerKnobs, parse_knobs
 from simlab.devices.registry import SimSettingError
-from links.ocpp import TestPki
 
 GIVES_UP = {"gives_up_after_refusal": True}
 BREAKS_SCHEMA = {"meter_values_break_schema": True}
@@ -41,9 +41,10 @@ def test_new_knobs_validate_and_default_to_compliant() -> None:
 
 
 # ---- gives_up_after_refusal --------------------------------------------------------------------
-@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
 @pytest.mark.parametrize("knobs", [{}, GIVES_UP], ids=["compliant", "gives-up"])
-def test_after_a_401_the_charger_retries_unless_it_gives_up(make_rig, version: str, knobs: dict[str, Any]) -> None:
+def test_after_a_401_the_charger_retries_unless_it_gives_up(make_rig, version: OcppVersion,
+                                                           knobs: dict[str, Any]) -> None:
     rig = make_rig(version, security_profile=1, knobs=knobs)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.csms.set_expected_password(CHARGER_ID, "not-the-charger-password")
@@ -66,8 +67,8 @@ def test_after_a_401_the_charger_retries_unless_it_gives_up(make_rig, version: s
         assert rig.charger.online
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_a_refused_server_certificate_makes_the_knobbed_charger_give_up(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_a_refused_server_certificate_makes_the_knobbed_charger_give_up(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version, security_profile=2, trust_other_ca=True, knobs=GIVES_UP)
     assert "CERTIFICATE_VERIFY_FAILED" in (rig.charger.last_connect_error or "")
     rig.advance(300.0)
@@ -75,9 +76,9 @@ def test_a_refused_server_certificate_makes_the_knobbed_charger_give_up(make_rig
     assert rig.charger.gave_up_at_s == pytest.approx(0.0)
 
 
-@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
 @pytest.mark.parametrize("knobs", [{}, GIVES_UP], ids=["compliant", "gives-up"])
-def test_a_distrusted_client_certificate_is_a_refusal(make_rig, monkeypatch, tmp_path: Path, version: str,
+def test_a_distrusted_client_certificate_is_a_refusal(make_rig, monkeypatch, tmp_path: Path, version: OcppVersion,
                                                       knobs: dict[str, Any]) -> None:
     """Profile 3: the CSMS stops trusting the charger's CA (TLS-level refusal, as in EV-SECURITY-MTLS)."""
     rogue = TestPki(tmp_path / "rogue", name="rogue CA").issue_server_cert()
@@ -102,8 +103,8 @@ def test_a_distrusted_client_certificate_is_a_refusal(make_rig, monkeypatch, tmp
         assert rig.charger.online
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_a_busy_csms_503_is_not_a_refusal(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_a_busy_csms_503_is_not_a_refusal(make_rig, version: OcppVersion) -> None:
     """The knob gives up only on authentication / TLS refusals: a 503 (CSMS busy) is retried."""
     rig = make_rig(version, knobs=GIVES_UP)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
@@ -117,9 +118,10 @@ def test_a_busy_csms_503_is_not_a_refusal(make_rig, version: str) -> None:
 
 
 # ---- meter_values_break_schema -----------------------------------------------------------------
-@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
 @pytest.mark.parametrize("knobs", [{}, BREAKS_SCHEMA], ids=["compliant", "breaks-schema"])
-def test_meter_values_breaking_the_schema_are_csms_violations(make_rig, version: str, knobs: dict[str, Any]) -> None:
+def test_meter_values_breaking_the_schema_are_csms_violations(make_rig, version: OcppVersion,
+                                                             knobs: dict[str, Any]) -> None:
     rig = make_rig(version, knobs=knobs)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.advance(15.0)                                   # MeterValues outside a transaction at 10 s
@@ -133,9 +135,9 @@ def test_meter_values_breaking_the_schema_are_csms_violations(make_rig, version:
         assert rig.csms.meter_values(CHARGER_ID, measurand="Power.Active.Import")
         return
     assert idle and all("MeterValues" in v.reason for v in idle), idle
-    in_tx = "MeterValues" if version == "1.6" else "TransactionEvent"
+    in_tx = version.transaction_sample_action
     assert any(v.reason.startswith(in_tx) and '"timestamp"' not in v.frame.split('"meterValue"')[1]
                for v in violations[len(idle):]), violations
     assert all("timestamp" in v.reason for v in violations), [v.reason for v in violations]
-    started = "StartTransaction" if version == "1.6" else "TransactionEvent"
-    assert rig.actions_in(started), "transaction messages other than the samples still go through"
+    assert rig.actions_in(version.transaction_start_action), \
+        "transaction messages other than the samples still go through"

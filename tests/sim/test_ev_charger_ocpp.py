@@ -2,7 +2,8 @@
 
 The CSMS runs on its own thread (as in a campaign); the charger runs in an asyncio loop thread and
 is advanced in virtual time with the lab's own ``Lab.advance`` (physics chunks, ``next_event_s``,
-``on_time``). Both OCPP 1.6J and 2.0.1.
+``on_time``). Both OCPP 1.6J and 2.0.1: the tests run over the version objects and let them build the
+CSMS's requests; what only one version has is in the per-version tables below.
 """
 
 from __future__ import annotations
@@ -17,18 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ocpp.v16 import call as v16_call
-from ocpp.v201 import call as v201_call
-
+from links.ocpp import (OCPP16J, OCPP201, VERSIONS, ChargingProfile, ConnectorState, CsmsConfig, CsmsServer,
+                        OcppCallError, OcppVersion, TestPki)
 from simlab.lab import Lab, LabSpec
-from links.ocpp import CsmsConfig, CsmsServer, OcppCallError, TestPki
 
 START = "2026-06-21T12:00:00+02:00"
 CHARGER_ID = "SIMCP1"
 PASSWORD = "s3cret-pass-1234"
 REPLY_S = 5.0
 STEP_S = 0.1          # physics step of these tests (campaigns use 0.02 s)
-VERSIONS = ("1.6", "2.0.1")
 
 
 def calendar(t_s: float, start: str = START) -> dt.datetime:
@@ -43,7 +41,7 @@ class Rig:
     """The bench's CSMS (own thread, as in a campaign) + the lab with one simulated charger
     (``kind: ev_charger``, built by the registry's ``lab_device``) in an asyncio loop thread."""
 
-    def __init__(self, version: str, tmp_path: Path, *, security_profile: int = 0, trust_other_ca: bool = False,
+    def __init__(self, version: OcppVersion, tmp_path: Path, *, security_profile: int = 0, trust_other_ca: bool = False,
                  parameters: dict[str, Any] | None = None, knobs: dict[str, Any] | None = None,
                  heartbeat_interval_s: int = 60, start_calendar: str = START) -> None:
         self.version = version
@@ -63,10 +61,10 @@ class Rig:
                                trace=lambda direction, text: self.frames.append((direction, text)))
         port = self.csms.start()
         scheme = "wss" if security_profile >= 2 else "ws"
-        link = {"protocol": "ocpp16j" if version == "1.6" else "ocpp201",
+        link = {"protocol": version.protocol,
                 "csms_url": f"{scheme}://localhost:{port}", "charger_id": CHARGER_ID,
                 "password": PASSWORD if security_profile in (1, 2) else None,
-                "ocpp_version": version, "security_profile": security_profile,
+                "ocpp_version": version.name, "security_profile": security_profile,
                 "ca_cert": str(ca_cert) if ca_cert else None,
                 "client_cert": str(client.cert_path) if client else None,
                 "client_key": str(client.key_path) if client else None}
@@ -149,7 +147,7 @@ class Rig:
 def make_rig(tmp_path: Path) -> Iterator[Any]:
     rigs: list[Rig] = []
 
-    def make(version: str, **kwargs: Any) -> Rig:
+    def make(version: OcppVersion, **kwargs: Any) -> Rig:
         rig = Rig(version, tmp_path, **kwargs)
         rigs.append(rig)
         return rig
@@ -159,54 +157,120 @@ def make_rig(tmp_path: Path) -> Iterator[Any]:
         rig.close()
 
 
-def tx_default_profile(version: str, limit_a: float, *, profile_id: int = 7) -> Any:
-    schedule = {"charging_rate_unit": "A", "charging_schedule_period": [{"start_period": 0, "limit": limit_a}]}
-    if version == "1.6":
-        return v16_call.SetChargingProfile(connector_id=0, cs_charging_profiles={
-            "charging_profile_id": profile_id, "stack_level": 1, "charging_profile_purpose": "TxDefaultProfile",
-            "charging_profile_kind": "Absolute", "charging_schedule": {**schedule, "start_schedule": iso(0)}})
-    return v201_call.SetChargingProfile(evse_id=0, charging_profile={
-        "id": profile_id, "stack_level": 1, "charging_profile_purpose": "TxDefaultProfile",
-        "charging_profile_kind": "Absolute",
-        "charging_schedule": [{"id": 1, "start_schedule": iso(0), **schedule}]})
+def tx_default_profile(version: OcppVersion, limit_a: float, *, profile_id: int = 7) -> Any:
+    return profile_request(version, 0, profile_id, "tx_default", 1, "A", [(0, limit_a)])
 
 
-def profile_request(version: str, connector_id: int, profile_id: int, purpose: str, stack_level: int,
-                    unit: str, periods: list[dict[str, Any]], *, kind: str = "Absolute", start: str | None = None,
-                    recurrency: str | None = None, transaction_id: Any = None) -> Any:
-    """A SetChargingProfile of either version (2.0.1 names the station maximum differently)."""
-    schedule: dict[str, Any] = {"charging_rate_unit": unit, "charging_schedule_period": periods}
-    if kind != "Relative":
-        schedule["start_schedule"] = start or iso(0)
-    body: dict[str, Any] = {"stack_level": stack_level, "charging_profile_kind": kind}
-    if recurrency:
-        body["recurrency_kind"] = recurrency
-    if transaction_id is not None:
-        body["transaction_id"] = transaction_id
-    if version == "1.6":
-        return v16_call.SetChargingProfile(connector_id=connector_id, cs_charging_profiles={
-            **body, "charging_profile_id": profile_id, "charging_profile_purpose": purpose,
-            "charging_schedule": schedule})
-    purpose = "ChargingStationMaxProfile" if purpose == "ChargePointMaxProfile" else purpose
-    return v201_call.SetChargingProfile(evse_id=connector_id, charging_profile={
-        **body, "id": profile_id, "charging_profile_purpose": purpose,
-        "charging_schedule": [{"id": 1, **schedule}]})
+def profile_request(version: OcppVersion, connector_id: int, profile_id: int, purpose: str, stack_level: int,
+                    unit: str, periods: list[tuple[Any, ...]], *, kind: str = "Absolute",
+                    start: dt.datetime | None = None, recurrency: str | None = None,
+                    transaction_id: Any = None) -> Any:
+    """A SetChargingProfile of the version (the version object names the purpose and builds the payload)."""
+    profile = ChargingProfile(profile_id=profile_id, purpose=purpose, stack_level=stack_level, unit=unit,
+                              periods=periods, kind=kind, recurrency=recurrency, transaction_id=transaction_id,
+                              start_schedule=None if kind == "Relative" else start or calendar(0))
+    return version.set_charging_profile_request(profile, connector_id)
 
 
-def composite_request(version: str, duration_s: int) -> Any:
-    if version == "1.6":
-        return v16_call.GetCompositeSchedule(connector_id=1, duration=duration_s, charging_rate_unit="A")
-    return v201_call.GetCompositeSchedule(evse_id=1, duration=duration_s, charging_rate_unit="A")
+def composite_request(version: OcppVersion, duration_s: int) -> Any:
+    return version.composite_schedule_request(1, duration_s, "A")
 
 
-def composite_limits(version: str, reply: Any) -> list[float]:
-    schedule = reply.charging_schedule if version == "1.6" else reply.schedule
-    return [p["limit"] for p in schedule["charging_schedule_period"]]
+def composite_periods(version: OcppVersion, reply: Any) -> list[tuple[int, float | None]]:
+    return [(p.start_s, p.limit) for p in version.composite_from_reply(reply).periods]
+
+
+def composite_limits(version: OcppVersion, reply: Any) -> list[float | None]:
+    return [limit for _, limit in composite_periods(version, reply)]
+
+
+def started_transactions(rig: Rig) -> list[dict[str, Any]]:
+    """Payloads of the charger's transaction starts (1.6 StartTransaction, 2.0.1 TransactionEvent Started)."""
+    return [p for p in rig.actions_in(rig.version.transaction_start_action)
+            if p.get("eventType", "Started") == "Started"]
+
+
+# ---- what only one version has: the CSMS's requests and what the charger then sent --------------------
+UNLOCK: dict[OcppVersion, Any] = {OCPP16J: lambda: OCPP16J.call.UnlockConnector(connector_id=1),
+                                  OCPP201: lambda: OCPP201.call.UnlockConnector(evse_id=1, connector_id=1)}
+REMOTE_START: dict[OcppVersion, Any] = {
+    OCPP16J: lambda: OCPP16J.call.RemoteStartTransaction(id_tag="BENCH-TAG", connector_id=1),
+    OCPP201: lambda: OCPP201.call.RequestStartTransaction(id_token={"id_token": "BENCH-TAG", "type": "Central"},
+                                                          remote_start_id=42, evse_id=1)}
+REMOTE_STOP: dict[OcppVersion, Any] = {
+    OCPP16J: lambda tx_id: OCPP16J.call.RemoteStopTransaction(transaction_id=int(tx_id)),
+    OCPP201: lambda tx_id: OCPP201.call.RequestStopTransaction(transaction_id=tx_id)}
+INOPERATIVE: dict[OcppVersion, Any] = {
+    OCPP16J: lambda: OCPP16J.call.ChangeAvailability(connector_id=0, type="Inoperative"),
+    OCPP201: lambda: OCPP201.call.ChangeAvailability(operational_status="Inoperative")}
+
+
+def _remote_start_and_stop_were_reported_16(rig: Rig) -> None:
+    assert rig.actions_in("StartTransaction")[0]["idTag"] == "BENCH-TAG"
+    assert rig.actions_in("StopTransaction")[0]["reason"] == "Remote"
+    assert rig.csms.connector_status(CHARGER_ID).get(1) == "Finishing"
+
+
+def _remote_start_and_stop_were_reported_201(rig: Rig) -> None:
+    events = rig.actions_in("TransactionEvent")
+    assert events[0]["triggerReason"] == "RemoteStart" and events[0]["transactionInfo"]["remoteStartId"] == 42
+    assert events[-1]["eventType"] == "Ended" and events[-1]["transactionInfo"]["stoppedReason"] == "Remote"
+
+
+REMOTE_EVIDENCE: dict[OcppVersion, Any] = {OCPP16J: _remote_start_and_stop_were_reported_16,
+                                           OCPP201: _remote_start_and_stop_were_reported_201}
+
+
+def _queued_sample_16(rig: Rig) -> None:
+    """The sample taken offline at 10 s came as a MeterValues of the running transaction."""
+    queued = [p for p in rig.actions_in("MeterValues") if p["meterValue"][0]["timestamp"] == iso(10.0)]
+    assert queued and queued[0].get("transactionId") is not None
+
+
+def _queued_sample_201(rig: Rig) -> None:
+    """... as a TransactionEvent Updated flagged ``offline`` (E04)."""
+    updated = [p for p in rig.actions_in("TransactionEvent") if p["eventType"] == "Updated"
+               and p["timestamp"] == iso(10.0)]
+    assert updated and updated[0]["offline"] is True
+
+
+QUEUED_SAMPLE: dict[OcppVersion, Any] = {OCPP16J: _queued_sample_16, OCPP201: _queued_sample_201}
+
+
+def _meter_interval_via_configuration_keys(rig: Rig) -> None:
+    call = OCPP16J.call
+    assert rig.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="5")).status == "Accepted"
+    got = rig.call(call.GetConfiguration(key=["MeterValueSampleInterval", "Nope"]))
+    assert got.configuration_key[0]["value"] == "5"
+    assert got.unknown_key == ["Nope"]
+    assert rig.call(call.ChangeConfiguration(key="NumberOfConnectors", value="2")).status == "Rejected"
+    assert rig.call(call.ChangeConfiguration(key="Nope", value="1")).status == "NotSupported"
+    assert rig.call(call.ChangeConfiguration(key="MeterValuesSampledData",
+                                             value="Power.Active.Import,Bogus")).status == "Rejected"
+
+
+def _meter_interval_via_device_model(rig: Rig) -> None:
+    call = OCPP201.call
+    data = [{"component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"},
+             "attribute_value": "5"},
+            {"component": {"name": "SmartChargingCtrlr"}, "variable": {"name": "ProfileStackLevel"},
+             "attribute_value": "99"},
+            {"component": {"name": "NoSuchCtrlr"}, "variable": {"name": "X"}, "attribute_value": "1"}]
+    results = rig.call(call.SetVariables(set_variable_data=data)).set_variable_result
+    assert [r["attribute_status"] for r in results] == ["Accepted", "Rejected", "UnknownComponent"]
+    got = rig.call(call.GetVariables(get_variable_data=[
+        {"component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"}}]))
+    assert got.get_variable_result[0]["attribute_value"] == "5"
+
+
+#: 1.6 configuration keys (ChangeConfiguration / GetConfiguration), 2.0.1 device model (Set/GetVariables)
+SET_METER_INTERVAL_5_S: dict[OcppVersion, Any] = {OCPP16J: _meter_interval_via_configuration_keys,
+                                                  OCPP201: _meter_interval_via_device_model}
 
 
 # ---- tests ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("version", VERSIONS)
-def test_boot_status_and_heartbeat_at_the_csms_interval_in_bench_time(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_boot_status_and_heartbeat_at_the_csms_interval_in_bench_time(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version, heartbeat_interval_s=60)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     boot = rig.csms.boot_info(CHARGER_ID)
@@ -220,15 +284,15 @@ def test_boot_status_and_heartbeat_at_the_csms_interval_in_bench_time(make_rig, 
     assert time.monotonic() - wall0 < 10.0
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_ev_in_state_c_starts_a_transaction_and_meter_values_follow_the_bench_interval(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_ev_in_state_c_starts_a_transaction_and_meter_values_follow_the_bench_interval(
+        make_rig, version: OcppVersion) -> None:
     rig = make_rig(version)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.advance(2.0)
     rig.plug_in()
     rig.advance(35.0)
-    started = rig.actions_in("StartTransaction") if version == "1.6" else \
-        [p for p in rig.actions_in("TransactionEvent") if p["eventType"] == "Started"]
+    started = started_transactions(rig)
     assert len(started) == 1
     assert started[0]["timestamp"] == iso(2.0 + STEP_S)
     power = rig.csms.meter_values(CHARGER_ID, measurand="Power.Active.Import")
@@ -239,8 +303,9 @@ def test_ev_in_state_c_starts_a_transaction_and_meter_values_follow_the_bench_in
     assert sorted(s.phase for s in currents) == ["L1", "L2", "L3"]
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_charging_profile_is_applied_reported_in_the_composite_and_kept_over_reset(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_charging_profile_is_applied_reported_in_the_composite_and_kept_over_reset(
+        make_rig, version: OcppVersion) -> None:
     rig = make_rig(version)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.plug_in()
@@ -251,8 +316,7 @@ def test_charging_profile_is_applied_reported_in_the_composite_and_kept_over_res
     assert rig.charger.electrical.offered_current_a == pytest.approx(10.0, abs=0.1)
     assert max(rig.port.ev_current_a) == pytest.approx(10.0, abs=0.1)
     assert composite_limits(version, rig.call(composite_request(version, 600))) == [10.0]
-    reset = v16_call.Reset(type="Hard") if version == "1.6" else v201_call.Reset(type="Immediate")
-    assert rig.call(reset).status == "Accepted"
+    assert rig.call(version.reset_request(version.immediate_reset)).status == "Accepted"
     rig.advance(23.0)                                   # rebooting (20-25 s): no offer, not connected
     assert not rig.charger.online
     assert rig.charger.electrical.offered_current_a == 0.0
@@ -263,14 +327,12 @@ def test_charging_profile_is_applied_reported_in_the_composite_and_kept_over_res
     assert rig.charger.electrical.offered_current_a == pytest.approx(10.0, abs=0.1)
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_unknown_action_gets_a_callerror_and_the_connection_stays(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_unknown_action_gets_a_callerror_and_the_connection_stays(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
-    unhandled = v16_call.UnlockConnector(connector_id=1) if version == "1.6" else \
-        v201_call.UnlockConnector(evse_id=1, connector_id=1)
     with pytest.raises(OcppCallError) as refused:
-        rig.call(unhandled)
+        rig.call(UNLOCK[version]())
     assert refused.value.code == "NotImplemented"
     reply = rig.csms.send_raw(CHARGER_ID, '[2,"x-1","NoSuchAction",{}]')
     assert reply.kind == "error"
@@ -279,8 +341,8 @@ def test_unknown_action_gets_a_callerror_and_the_connection_stays(make_rig, vers
     assert rig.call(composite_request(version, 60)).status == "Accepted"
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_knob_closes_socket_on_unknown_message(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_knob_closes_socket_on_unknown_message(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version, knobs={"closes_socket_on_unknown_message": True})
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     reply = rig.csms.send_raw(CHARGER_ID, '[2,"x-1","NoSuchAction",{}]')
@@ -288,9 +350,9 @@ def test_knob_closes_socket_on_unknown_message(make_rig, version: str) -> None:
     assert not rig.charger.online
 
 
-@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
 def test_security_profile_2_boots_with_the_right_ca_and_refuses_a_server_from_another_ca(
-        make_rig, version: str) -> None:
+        make_rig, version: OcppVersion) -> None:
     good = make_rig(version, security_profile=2)
     good.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     assert good.charger.online
@@ -303,15 +365,15 @@ def test_security_profile_2_boots_with_the_right_ca_and_refuses_a_server_from_an
     assert not bad.charger.online
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_security_profile_3_mutual_tls(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_security_profile_3_mutual_tls(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version, security_profile=3)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     assert rig.charger.online
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_offline_queues_transaction_messages_and_reconnects_in_bench_time(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_offline_queues_transaction_messages_and_reconnects_in_bench_time(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.plug_in()
@@ -327,36 +389,14 @@ def test_offline_queues_transaction_messages_and_reconnects_in_bench_time(make_r
     assert rig.charger.online
     stamps = [s.timestamp for s in rig.csms.meter_values(CHARGER_ID, measurand="Power.Active.Import")]
     assert iso(10.0) in stamps and iso(20.0) in stamps
-    if version == "2.0.1":
-        updated = [p for p in rig.actions_in("TransactionEvent") if p["eventType"] == "Updated"
-                   and p["timestamp"] == iso(10.0)]
-        assert updated and updated[0]["offline"] is True
+    QUEUED_SAMPLE[version](rig)
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_configuration_changes_the_meter_interval(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_configuration_changes_the_meter_interval(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
-    if version == "1.6":
-        assert rig.call(v16_call.ChangeConfiguration(key="MeterValueSampleInterval", value="5")).status == "Accepted"
-        got = rig.call(v16_call.GetConfiguration(key=["MeterValueSampleInterval", "Nope"]))
-        assert got.configuration_key[0]["value"] == "5"
-        assert got.unknown_key == ["Nope"]
-        assert rig.call(v16_call.ChangeConfiguration(key="NumberOfConnectors", value="2")).status == "Rejected"
-        assert rig.call(v16_call.ChangeConfiguration(key="Nope", value="1")).status == "NotSupported"
-        assert rig.call(v16_call.ChangeConfiguration(key="MeterValuesSampledData",
-                                                     value="Power.Active.Import,Bogus")).status == "Rejected"
-    else:
-        data = [{"component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"},
-                 "attribute_value": "5"},
-                {"component": {"name": "SmartChargingCtrlr"}, "variable": {"name": "ProfileStackLevel"},
-                 "attribute_value": "99"},
-                {"component": {"name": "NoSuchCtrlr"}, "variable": {"name": "X"}, "attribute_value": "1"}]
-        results = rig.call(v201_call.SetVariables(set_variable_data=data)).set_variable_result
-        assert [r["attribute_status"] for r in results] == ["Accepted", "Rejected", "UnknownComponent"]
-        got = rig.call(v201_call.GetVariables(get_variable_data=[
-            {"component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"}}]))
-        assert got.get_variable_result[0]["attribute_value"] == "5"
+    SET_METER_INTERVAL_5_S[version](rig)
     rig.advance(16.0)
     stamps = [s.timestamp for s in rig.csms.meter_values(CHARGER_ID, measurand="Current.Offered")]
     assert stamps == [iso(5.0), iso(10.0), iso(15.0)]
@@ -366,38 +406,37 @@ def offered_a(rig: Rig) -> float:
     return rig.in_loop(lambda: rig.charger.electrical.offered_current_a)
 
 
-def running_transaction_id(rig: Rig) -> Any:
-    """The id the CSMS knows the running transaction by (1.6: CSMS-made int; 2.0.1: charger-made)."""
-    tx = rig.in_loop(lambda: rig.charger.transaction)
-    return tx.csms_id if rig.version == "1.6" else tx.local_id
+def running_transaction_id(rig: Rig) -> str | None:
+    """The id the CSMS knows the running transaction by (1.6: CSMS-made; 2.0.1: charger-made)."""
+    return rig.csms.active_transaction_id(CHARGER_ID, 1)
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_purposes_stack_levels_and_w_units_combine_into_the_applied_limit(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_purposes_stack_levels_and_w_units_combine_into_the_applied_limit(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.plug_in()
     rig.advance(5.0)
     # station maximum 6900 W over 3 phases = 10 A; TxDefault 16 A (stack 1) overruled by 8 A (stack 2)
     assert rig.call(profile_request(version, 0, 1, "ChargePointMaxProfile", 0, "W",
-                                    [{"start_period": 0, "limit": 6900.0}])).status == "Accepted"
+                                    [(0, 6900.0)])).status == "Accepted"
     assert rig.call(profile_request(version, 0, 2, "TxDefaultProfile", 1, "A",
-                                    [{"start_period": 0, "limit": 16.0}])).status == "Accepted"
+                                    [(0, 16.0)])).status == "Accepted"
     assert rig.call(profile_request(version, 0, 3, "TxDefaultProfile", 2, "A",
-                                    [{"start_period": 0, "limit": 8.0}])).status == "Accepted"
+                                    [(0, 8.0)])).status == "Accepted"
     rig.advance(10.0)
     assert offered_a(rig) == pytest.approx(8.0, abs=0.1)
     # a TxProfile (20 A) replaces the TxDefaultProfiles for this transaction; the station max caps it
-    assert rig.call(profile_request(version, 1, 4, "TxProfile", 0, "A", [{"start_period": 0, "limit": 20.0}],
+    assert rig.call(profile_request(version, 1, 4, "TxProfile", 0, "A", [(0, 20.0)],
                                     kind="Relative", transaction_id=running_transaction_id(rig))).status == "Accepted"
     rig.advance(15.0)
     assert offered_a(rig) == pytest.approx(10.0, abs=0.1)
     assert composite_limits(version, rig.call(composite_request(version, 300))) == [10.0]
     # a TxProfile on connector 0, and a station maximum on connector 1, are refused
-    assert rig.call(profile_request(version, 0, 5, "TxProfile", 0, "A", [{"start_period": 0, "limit": 6.0}],
+    assert rig.call(profile_request(version, 0, 5, "TxProfile", 0, "A", [(0, 6.0)],
                                     kind="Relative", transaction_id=running_transaction_id(rig))).status == "Rejected"
     assert rig.call(profile_request(version, 1, 6, "ChargePointMaxProfile", 1, "A",
-                                    [{"start_period": 0, "limit": 6.0}])).status == "Rejected"
+                                    [(0, 6.0)])).status == "Rejected"
     # the transaction ends (EV unplugged): its TxProfile goes, the TxDefault applies to the next one
     rig.in_loop(lambda: setattr(rig.port, "ev_connected", False))
     rig.advance(16.0)
@@ -406,56 +445,42 @@ def test_purposes_stack_levels_and_w_units_combine_into_the_applied_limit(make_r
     assert offered_a(rig) == pytest.approx(8.0, abs=0.1)
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_recurring_daily_profile_follows_the_virtual_time_of_day(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_recurring_daily_profile_follows_the_virtual_time_of_day(make_rig, version: OcppVersion) -> None:
     start = "2026-06-21T15:59:30+02:00"            # 30 s before a 16:00-21:00 peak window
     rig = make_rig(version, start_calendar=start)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.plug_in()
-    window = [{"start_period": 0, "limit": 6.0}, {"start_period": 5 * 3600, "limit": 32.0}]
+    window = [(0, 6.0), (5 * 3600, 32.0)]
     assert rig.call(profile_request(version, 0, 9, "TxDefaultProfile", 0, "A", window, kind="Recurring",
-                                    recurrency="Daily", start="2026-06-01T14:00:00Z")).status == "Accepted"
+                                    recurrency="Daily",
+                                    start=dt.datetime(2026, 6, 1, 14, 0, tzinfo=dt.timezone.utc))).status == "Accepted"
     rig.advance(25.0)
     assert offered_a(rig) == pytest.approx(32.0, abs=0.1)   # 15:59:55: before the window
     rig.advance(40.0)
     assert offered_a(rig) == pytest.approx(6.0, abs=0.1)    # 16:00:10: inside it (1 s EVSE delay)
     reply = rig.call(composite_request(version, 24 * 3600))
-    schedule = reply.charging_schedule if version == "1.6" else reply.schedule
-    assert [(p["start_period"], p["limit"]) for p in schedule["charging_schedule_period"]] == [
+    assert composite_periods(version, reply) == [
         (0, 6.0), (5 * 3600 - 10, 32.0), (24 * 3600 - 10, 6.0)]          # asked at 16:00:10
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_remote_start_and_stop_and_availability(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_remote_start_and_stop_and_availability(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.plug_in(charge=False)                     # state B: no automatic start
     rig.advance(3.0)
-    assert rig.csms.connector_status(CHARGER_ID).get(1) == ("Preparing" if version == "1.6" else "Occupied")
+    assert rig.csms.connector_status(CHARGER_ID).get(1) == version.connector_status(ConnectorState.PREPARING)
     assert rig.in_loop(lambda: rig.charger.transaction) is None
-    start = v16_call.RemoteStartTransaction(id_tag="BENCH-TAG", connector_id=1) if version == "1.6" else \
-        v201_call.RequestStartTransaction(id_token={"id_token": "BENCH-TAG", "type": "Central"}, remote_start_id=42,
-                                          evse_id=1)
-    assert rig.call(start).status == "Accepted"
+    assert rig.call(REMOTE_START[version]()).status == "Accepted"
     rig.advance(4.0)
     tx_id = running_transaction_id(rig)
     assert tx_id is not None
-    stop = v16_call.RemoteStopTransaction(transaction_id=tx_id) if version == "1.6" else \
-        v201_call.RequestStopTransaction(transaction_id=tx_id)
-    assert rig.call(stop).status == "Accepted"
+    assert rig.call(REMOTE_STOP[version](tx_id)).status == "Accepted"
     rig.advance(6.0)
-    if version == "1.6":
-        assert rig.actions_in("StartTransaction")[0]["idTag"] == "BENCH-TAG"
-        assert rig.actions_in("StopTransaction")[0]["reason"] == "Remote"
-        assert rig.csms.connector_status(CHARGER_ID).get(1) == "Finishing"
-    else:
-        events = rig.actions_in("TransactionEvent")
-        assert events[0]["triggerReason"] == "RemoteStart" and events[0]["transactionInfo"]["remoteStartId"] == 42
-        assert events[-1]["eventType"] == "Ended" and events[-1]["transactionInfo"]["stoppedReason"] == "Remote"
+    REMOTE_EVIDENCE[version](rig)
     assert offered_a(rig) == 0.0                   # Finishing: no offer until the EV is unplugged
-    off = v16_call.ChangeAvailability(connector_id=0, type="Inoperative") if version == "1.6" else \
-        v201_call.ChangeAvailability(operational_status="Inoperative")
-    assert rig.call(off).status == "Accepted"
+    assert rig.call(INOPERATIVE[version]()).status == "Accepted"
     rig.in_loop(lambda: setattr(rig.port, "ev_connected", False))
     rig.advance(8.0)
     assert rig.csms.connector_status(CHARGER_ID).get(1) == "Unavailable"
@@ -464,25 +489,23 @@ def test_remote_start_and_stop_and_availability(make_rig, version: str) -> None:
     assert rig.in_loop(lambda: rig.charger.transaction) is None
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_trigger_message_sends_at_the_next_bench_step(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_trigger_message_sends_at_the_next_bench_step(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version, heartbeat_interval_s=3600)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
-    trigger = v16_call.TriggerMessage(requested_message="Heartbeat") if version == "1.6" else \
-        v201_call.TriggerMessage(requested_message="Heartbeat")
-    assert rig.call(trigger).status == "Accepted"
+    assert rig.call(version.trigger_message_request("Heartbeat", None)).status == "Accepted"
     assert rig.actions_in("Heartbeat") == []      # the lab sends nothing until the bench moves time
     rig.advance(1.0)
     assert len(rig.actions_in("Heartbeat")) == 1
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_phase_switching_to_one_phase_on_a_number_phases_1_period(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_phase_switching_to_one_phase_on_a_number_phases_1_period(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version, parameters={"phase_switching_supported": True})
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.plug_in()
     assert rig.call(profile_request(version, 0, 1, "TxDefaultProfile", 0, "A",
-                                    [{"start_period": 0, "limit": 16.0, "number_phases": 1}])).status == "Accepted"
+                                    [(0, 16.0, 1)])).status == "Accepted"
     rig.advance(19.0)
     rig.advance(21.0)
     currents = {s.phase: s.value for s in rig.csms.meter_values(CHARGER_ID, measurand="Current.Import")
@@ -491,8 +514,8 @@ def test_phase_switching_to_one_phase_on_a_number_phases_1_period(make_rig, vers
     assert currents["L2"] == 0.0 and currents["L3"] == 0.0
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_offline_fallback_after_max_offline_duration(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_offline_fallback_after_max_offline_duration(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version, parameters={"max_offline_duration_s": 30.0, "offline_fallback_limit_a": 8.0})
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.plug_in()
@@ -505,7 +528,7 @@ def test_offline_fallback_after_max_offline_duration(make_rig, version: str) -> 
 
 
 def test_offline_1_6_transaction_gets_its_csms_id_after_reconnect(make_rig) -> None:
-    rig = make_rig("1.6")
+    rig = make_rig(OCPP16J)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.drop_connection()
     rig.advance(1.0)
@@ -521,19 +544,19 @@ def test_offline_1_6_transaction_gets_its_csms_id_after_reconnect(make_rig) -> N
     assert [p.get("transactionId") for p in queued] == [tx_id, tx_id]
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_knob_accepts_any_server_certificate(make_rig, version: str) -> None:
+@pytest.mark.parametrize("version", VERSIONS, ids=str)
+def test_knob_accepts_any_server_certificate(make_rig, version: OcppVersion) -> None:
     rig = make_rig(version, security_profile=2, trust_other_ca=True, knobs={"accepts_any_server_certificate": True})
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     assert rig.charger.online
 
 
 def test_reset_on_idle_waits_for_the_transaction_to_end(make_rig) -> None:
-    rig = make_rig("2.0.1")
+    rig = make_rig(OCPP201)
     rig.csms.wait_for_charger(CHARGER_ID, REPLY_S)
     rig.plug_in()
     rig.advance(3.0)
-    assert rig.call(v201_call.Reset(type="OnIdle")).status == "Scheduled"
+    assert rig.call(OCPP201.reset_request("OnIdle")).status == "Scheduled"
     rig.advance(10.0)
     assert rig.charger.boot_count == 1                 # still charging, no reboot
     rig.in_loop(lambda: setattr(rig.port, "ev_connected", False))
@@ -558,5 +581,5 @@ def test_bad_settings_name_the_field() -> None:
         build_device(DeviceContext(kind="ev_charger", links={"control": link}))
     assert no_cert.value.key == "control.client_cert"
     charger = build_device(DeviceContext(kind="ev_charger", links={"control": {**link, "security_profile": 0}}))
-    assert charger.protocol.version == "2.0.1"          # the link's version when the parameters name none
+    assert charger.protocol.version is OCPP201          # the link's version when the parameters name none
     assert charger.next_event_s() == 10.0                # first MeterValues; it dials only when served

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from links.ocpp.smart_charging import (ChargingProfile, ChargingSchedule, InstalledProfile,
-                                  ProfileKind, Purpose, RateUnit, Recurrency, SchedulePeriod)
+from links.ocpp.smart_charging import ChargingProfile, InstalledProfile, ProfileKind, ProfilePurpose, Recurrency
 
 UTC = dt.timezone.utc
 
@@ -16,17 +15,16 @@ def at(day: int, hour: int, minute: int = 0, second: int = 0, *, month: int = 11
     return dt.datetime(2026, month, day, hour, minute, second, tzinfo=tz)
 
 
-def profile(profile_id: int, purpose: Purpose, periods: list[tuple[int, float] | tuple[int, float, int]],
+def profile(profile_id: int, purpose: ProfilePurpose, periods: list[tuple[int, float] | tuple[int, float, int]],
             *, stack: int = 0, unit: str = "A", kind: ProfileKind = ProfileKind.ABSOLUTE,
             start: dt.datetime | None = None, duration_s: int | None = None,
             recurrency: Recurrency | None = None, valid_from: dt.datetime | None = None,
             valid_to: dt.datetime | None = None, transaction_id: str | None = None
             ) -> ChargingProfile:
-    built = tuple(SchedulePeriod(p[0], float(p[1]), p[2] if len(p) > 2 else None)  # type: ignore[misc]
-                  for p in periods)
-    schedule = ChargingSchedule(RateUnit(unit), built, duration_s, start)
-    return ChargingProfile(profile_id, stack, purpose, kind, schedule, recurrency, valid_from,
-                           valid_to, transaction_id)
+    return ChargingProfile(profile_id=profile_id, purpose=purpose, stack_level=stack, unit=unit,
+                           periods=[(p[0], float(p[1]), *p[2:]) for p in periods], kind=kind,
+                           recurrency=recurrency, start_schedule=start, duration_s=duration_s,
+                           valid_from=valid_from, valid_to=valid_to, transaction_id=transaction_id)
 
 
 def on(connector_id: int, *profiles: ChargingProfile) -> list[InstalledProfile]:

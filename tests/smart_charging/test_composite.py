@@ -7,12 +7,13 @@ import datetime as dt
 
 import pytest
 
-from links.ocpp.smart_charging import (CompositePeriod, CompositeRules, CompositeSchedule, ProfileKind,
-                                  Purpose, RateUnit, Recurrency, Transaction, composite,
-                                  convert_limit, differences, limit_at)
+from links.ocpp.transactions import Transaction
+from links.ocpp.smart_charging import (CompositeRules, CompositeSchedule, ProfileKind, ProfilePurpose, RateUnit,
+                                       Recurrency, SchedulePeriod, composite, convert_limit, differences,
+                                       limit_at)
 from .builders import at, on, profile, steps
 
-MAX, DEFAULT, TX = Purpose.STATION_MAX, Purpose.TX_DEFAULT, Purpose.TX
+MAX, DEFAULT, TX = ProfilePurpose.STATION_MAX, ProfilePurpose.TX_DEFAULT, ProfilePurpose.TX
 ALL_DAY = at(2, 0)  # an Absolute start long before every window used below
 
 
@@ -125,8 +126,8 @@ def test_purposes_in_different_units_are_compared_in_the_requested_unit():
     # station max 11040 W (= 16 A at 3 x 230 V); TxDefault 10 A 3-phase (= 6900 W).
     installed = on(0, profile(1, MAX, [(0, 11040)], unit="W", start=ALL_DAY),
                    profile(2, DEFAULT, [(0, 10)], start=ALL_DAY))
-    assert composite(installed, at(2, 9), 600, "W").periods == (CompositePeriod(0, 6900.0),)
-    assert composite(installed, at(2, 9), 600, "A").periods == (CompositePeriod(0, 10.0),)
+    assert composite(installed, at(2, 9), 600, "W").periods == (SchedulePeriod(0, 6900.0),)
+    assert composite(installed, at(2, 9), 600, "A").periods == (SchedulePeriod(0, 10.0),)
     # the other way round: TxDefault 20 A (13800 W) is capped at 11040 W = 16 A
     installed = on(0, profile(1, MAX, [(0, 11040)], unit="W", start=ALL_DAY),
                    profile(2, DEFAULT, [(0, 20)], start=ALL_DAY))
@@ -233,7 +234,7 @@ def test_number_phases_of_the_limiting_period_is_reported():
     installed = on(0, profile(1, MAX, [(0, 32)], start=ALL_DAY)) + \
         on(1, profile(2, TX, [(0, 16, 1)], start=ALL_DAY))
     result = composite(installed, at(2, 9), 600, transactions=[Transaction(1, at(2, 8))])
-    assert result.periods == (CompositePeriod(0, 16.0, 1),)
+    assert result.periods == (SchedulePeriod(0, 16.0, 1),)
 
 
 def test_naive_times_are_refused():
@@ -244,7 +245,7 @@ def test_naive_times_are_refused():
 # -- comparing a reported schedule with the expected one ------------------------------------------
 def _schedule(start: dt.datetime, periods: list[tuple[int, float | None]], duration_s: int = 3600,
               unit: RateUnit = RateUnit.A) -> CompositeSchedule:
-    return CompositeSchedule(start, duration_s, unit, tuple(CompositePeriod(s, v) for s, v in periods))
+    return CompositeSchedule(start, duration_s, unit, tuple(SchedulePeriod(s, v) for s, v in periods))
 
 
 def test_differences_is_empty_for_equal_step_functions_split_differently():
@@ -271,8 +272,8 @@ def test_differences_forgives_steps_within_the_time_tolerance_only():
 
 
 def test_differences_flags_a_wrong_number_of_phases():
-    expected = CompositeSchedule(at(2, 9), 600, RateUnit.A, (CompositePeriod(0, 16.0, 1),))
-    reported = CompositeSchedule(at(2, 9), 600, RateUnit.A, (CompositePeriod(0, 16.0),))
+    expected = CompositeSchedule(at(2, 9), 600, RateUnit.A, (SchedulePeriod(0, 16.0, 1),))
+    reported = CompositeSchedule(at(2, 9), 600, RateUnit.A, (SchedulePeriod(0, 16.0),))
     assert differences(expected, reported) == ["at +0 s: expected 1 phase(s), reported 3"]
 
 

@@ -9,16 +9,15 @@ from dataclasses import replace
 import pytest
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.messages import CallResult, _validate_payload
-from ocpp.v16 import call_result as result16
 
 from simlab.devices.ev_charger.controller import ChargingController, ProfileStore
 from simlab.devices.ev_charger.knobs import EvChargerKnobs, EvChargerParameters
-from links.ocpp.smart_charging import (ProfileKind, Purpose, Transaction, composite,
-                                  composite_reply_ocpp16, differences)
+from links.ocpp import OCPP16J, Transaction
+from links.ocpp.smart_charging import ProfileKind, ProfilePurpose, composite, differences
 
 from .builders import at, profile, steps
 
-MAX, DEFAULT, TX = Purpose.STATION_MAX, Purpose.TX_DEFAULT, Purpose.TX
+MAX, DEFAULT, TX = ProfilePurpose.STATION_MAX, ProfilePurpose.TX_DEFAULT, ProfilePurpose.TX
 NOW = at(2, 9)
 DAY = at(2, 0)
 
@@ -193,8 +192,8 @@ def test_compliant_composite_equals_the_bench_computation_and_is_schema_valid():
     expected = composite(ctl.store.installed, at(2, 15), 7 * 3600, "A", max_current_a=16.0)
     assert differences(expected, reported) == []
     payload = remove_nones(snake_to_camel_case(serialize_as_dict(
-        result16.GetCompositeSchedule(**composite_reply_ocpp16(reported, 1)))))
-    _validate_payload(CallResult("1", payload, action="GetCompositeSchedule"), "1.6")
+        OCPP16J.call_result.GetCompositeSchedule(**OCPP16J.composite_reply(reported, 1)))))
+    _validate_payload(CallResult("1", payload, action="GetCompositeSchedule"), OCPP16J.name)
 
 
 def test_composite_fills_unconstrained_periods_with_the_rating_in_the_requested_unit():

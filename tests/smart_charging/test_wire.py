@@ -1,5 +1,6 @@
-"""OCPP 1.6J / 2.0.1 wire forms of charging profiles and composite schedules, checked against
-the ``ocpp`` library's own JSON schemas and its camelCase -> snake_case hand-over."""
+"""OCPP 1.6J / 2.0.1 wire forms of charging profiles and composite schedules (the version objects of
+links/ocpp/versions), checked against the ``ocpp`` library's own JSON schemas and its camelCase ->
+snake_case hand-over."""
 
 from __future__ import annotations
 
@@ -10,16 +11,9 @@ import json
 import pytest
 from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.messages import Call, CallResult, _validate_payload
-from ocpp.v16 import call as call16
-from ocpp.v16 import call_result as result16
-from ocpp.v201 import call as call201
-from ocpp.v201 import call_result as result201
-
-from links.ocpp.smart_charging import (CompositePeriod, CompositeSchedule, ProfileError, ProfileKind,
-                                  Purpose, RateUnit, Recurrency, composite, composite_from_ocpp16,
-                                  composite_from_ocpp201, composite_reply_ocpp16,
-                                  composite_reply_ocpp201, from_ocpp16, from_ocpp201,
-                                  profile_to_ocpp16, profile_to_ocpp201, to_ocpp16, to_ocpp201)
+from links.ocpp import OCPP16J, OCPP201
+from links.ocpp.smart_charging import (CompositeSchedule, ProfileError, ProfileKind, ProfilePurpose, RateUnit,
+                                       Recurrency, SchedulePeriod, composite, differences)
 
 from .builders import at, on, profile
 
@@ -58,19 +52,19 @@ def _handed_over(action: str, payload: dict, version: str) -> dict:
 
 
 # -- 1.6 ------------------------------------------------------------------------------------------
-def test_from_ocpp16_reads_every_field():
-    p = from_ocpp16(PROFILE_16)
+def test_1_6_profile_from_wire_reads_every_field():
+    p = OCPP16J.profile_from_wire(PROFILE_16)
     assert (p.profile_id, p.stack_level, p.purpose, p.kind, p.recurrency) == \
-        (7, 2, Purpose.TX_DEFAULT, ProfileKind.RECURRING, Recurrency.DAILY)
+        (7, 2, ProfilePurpose.TX_DEFAULT, ProfileKind.RECURRING, Recurrency.DAILY)
     assert p.valid_from == at(1, 0) and p.valid_to == at(1, 0, month=12)
-    s = p.schedule
+    s = p
     assert (s.unit, s.duration_s, s.start_schedule, s.min_charging_rate) == \
         (RateUnit.W, 18000, at(1, 15), 1380.0)
     assert [(x.start_s, x.limit, x.number_phases) for x in s.periods] == \
         [(0, 4140.0, 3), (3600, 2300.5, None)]
 
 
-def test_from_ocpp16_accepts_the_librarys_datatype_dataclasses():
+def test_1_6_profile_from_wire_accepts_the_librarys_datatype_dataclasses():
     from ocpp.v16 import datatypes, enums
     built = datatypes.ChargingProfile(
         charging_profile_id=3, stack_level=1,
@@ -80,21 +74,21 @@ def test_from_ocpp16_accepts_the_librarys_datatype_dataclasses():
             charging_rate_unit=enums.ChargingRateUnitType.amps,
             charging_schedule_period=[datatypes.ChargingSchedulePeriod(start_period=0, limit=10.0)],
             start_schedule="2026-11-02T09:00:00Z"))
-    p = from_ocpp16(built)
-    assert (p.profile_id, p.purpose, p.schedule.unit, p.schedule.start_schedule) == \
-        (3, Purpose.TX_DEFAULT, RateUnit.A, at(2, 9))
-    assert p.schedule.periods[0].limit == 10.0
+    p = OCPP16J.profile_from_wire(built)
+    assert (p.profile_id, p.purpose, p.unit, p.start_schedule) == \
+        (3, ProfilePurpose.TX_DEFAULT, RateUnit.A, at(2, 9))
+    assert p.periods[0].limit == 10.0
 
 
 def test_profile_survives_the_librarys_validation_and_hand_over_1_6():
-    # bench side: profile_to_ocpp16 -> SetChargingProfile on the wire (schema-valid);
+    # bench side: OCPP16J.profile_to_wire -> SetChargingProfile on the wire (schema-valid);
     # charger side: the handler's snake_case kwargs (limits as Decimal) -> the same profile.
-    original = from_ocpp16(PROFILE_16)
-    wire = _wire(call16.SetChargingProfile(connector_id=0, cs_charging_profiles=profile_to_ocpp16(original)))
-    handed = _handed_over("SetChargingProfile", wire, "1.6")
+    original = OCPP16J.profile_from_wire(PROFILE_16)
+    wire = _wire(OCPP16J.set_charging_profile_request(original, 0))
+    handed = _handed_over("SetChargingProfile", wire, OCPP16J.name)
     assert isinstance(handed["cs_charging_profiles"]["charging_schedule"]["charging_schedule_period"][0]["limit"],
                       decimal.Decimal)
-    assert from_ocpp16(handed["cs_charging_profiles"]) == original
+    assert OCPP16J.profile_from_wire(handed["cs_charging_profiles"]) == original
 
 
 @pytest.mark.parametrize("change, field, words", [
@@ -127,11 +121,11 @@ def test_profile_survives_the_librarys_validation_and_hand_over_1_6():
     (lambda d: d.update(stack_level=True), "cs_charging_profiles.stack_level", "integer"),
     (lambda d: d.update(color="red"), "cs_charging_profiles.color", "unknown field"),
 ])
-def test_from_ocpp16_names_the_bad_field(change, field, words):
+def test_1_6_profile_from_wire_names_the_bad_field(change, field, words):
     data = copy.deepcopy(PROFILE_16)
     change(data)
     with pytest.raises(ProfileError) as caught:
-        from_ocpp16(data)
+        OCPP16J.profile_from_wire(data)
     assert caught.value.field == field
     assert words in caught.value.problem
 
@@ -139,57 +133,62 @@ def test_from_ocpp16_names_the_bad_field(change, field, words):
 def test_relative_16_profile_ignores_a_start_schedule():
     data = copy.deepcopy(PROFILE_16)
     data.update(charging_profile_kind="Relative")
-    assert from_ocpp16(data).schedule.start_schedule is None
+    assert OCPP16J.profile_from_wire(data).start_schedule is None
 
 
 def test_composite_reply_1_6_is_schema_valid_and_reads_back():
     # 11000 W 3-phase = 15.942 A -> on the wire 15.9 (schema multipleOf 0.1)
-    installed = on(0, profile(1, Purpose.TX_DEFAULT, [(0, 11000)], unit="W", start=at(2, 0)))
+    installed = on(0, profile(1, ProfilePurpose.TX_DEFAULT, [(0, 11000)], unit="W", start=at(2, 0)))
     schedule = composite(installed, at(2, 9), 900, "A")
-    reply = result16.GetCompositeSchedule(**composite_reply_ocpp16(schedule, 1))
+    reply = OCPP16J.call_result.GetCompositeSchedule(**OCPP16J.composite_reply(schedule, 1))
     message = CallResult("1", _wire(reply), action="GetCompositeSchedule")
-    _validate_payload(message, "1.6")
+    _validate_payload(message, OCPP16J.name)
     assert message.payload["chargingSchedule"]["chargingSchedulePeriod"] == \
         [{"startPeriod": 0, "limit": decimal.Decimal("15.9")}]
-    back = composite_from_ocpp16(reply)
-    assert (back.start, back.duration_s, back.unit) == (at(2, 9), 900, RateUnit.A)
-    assert back.periods == (CompositePeriod(0, 15.9),)
-    assert to_ocpp16(schedule)["start_schedule"] == "2026-11-02T09:00:00Z"
+    assert message.payload["scheduleStart"] == "2026-11-02T09:00:00.000Z"          # a timestamp
+    assert message.payload["chargingSchedule"]["startSchedule"] == "2026-11-02T09:00:00Z"
+    back = OCPP16J.composite_from_reply(reply)
+    assert (back.start, back.duration_s, back.unit, back.status, back.connector_id) == \
+        (at(2, 9), 900, RateUnit.A, "Accepted", 1)
+    assert back.periods == (SchedulePeriod(0, 15.9),)
 
 
-def test_composite_reader_1_6_refuses_a_rejection_and_a_missing_duration():
-    with pytest.raises(ProfileError, match="Rejected"):
-        composite_from_ocpp16({"status": "Rejected"})
+def test_composite_reader_1_6_reads_a_rejection_and_a_missing_duration_as_given():
+    rejected = OCPP16J.composite_from_reply({"status": "Rejected"})
+    assert (rejected.status, rejected.start, rejected.duration_s, rejected.periods) == ("Rejected", None, None, ())
     reply = {"status": "Accepted", "schedule_start": "2026-11-02T09:00:00Z",
              "charging_schedule": {"charging_rate_unit": "A",
                                    "charging_schedule_period": [{"start_period": 0, "limit": 6}]}}
-    with pytest.raises(ProfileError) as caught:
-        composite_from_ocpp16(reply)
-    assert caught.value.field == "charging_schedule.duration"
-    assert composite_from_ocpp16(reply, duration_s=60).duration_s == 60
+    read = OCPP16J.composite_from_reply(reply)
+    assert (read.start, read.duration_s, read.unit, read.periods) == (at(2, 9), None, RateUnit.A,
+                                                                      (SchedulePeriod(0, 6.0),))
+    expected = composite([], at(2, 9), 60, "A", max_current_a=6.0)
+    assert differences(expected, OCPP16J.composite_from_reply({"status": "Rejected"})) == [
+        "reported: no schedule (status Rejected)"]
 
 
 def test_a_period_without_limit_cannot_go_on_the_wire():
-    schedule = CompositeSchedule(at(2, 9), 60, RateUnit.A, (CompositePeriod(0, None),))
-    with pytest.raises(ValueError, match="max_current_a"):
-        to_ocpp16(schedule)
+    schedule = CompositeSchedule(at(2, 9), 60, RateUnit.A, (SchedulePeriod(0, None),))
+    for version in (OCPP16J, OCPP201):
+        with pytest.raises(ValueError, match="max_current_a"):
+            version.composite_reply(schedule, 1)
 
 
 # -- 2.0.1 ----------------------------------------------------------------------------------------
-def test_from_ocpp201_maps_2_0_1_names():
-    p = from_ocpp201(PROFILE_201)
-    assert p.purpose is Purpose.STATION_MAX and p.profile_id == 9 and p.stack_level == 1
-    assert p.schedule.start_schedule == at(2, 15)          # 16:00+01:00
-    assert [(x.start_s, x.limit, x.number_phases, x.phase_to_use) for x in p.schedule.periods] == \
+def test_2_0_1_profile_from_wire_maps_2_0_1_names():
+    p = OCPP201.profile_from_wire(PROFILE_201)
+    assert p.purpose is ProfilePurpose.STATION_MAX and p.profile_id == 9 and p.stack_level == 1
+    assert p.start_schedule == at(2, 15)          # 16:00+01:00
+    assert [(x.start_s, x.limit, x.number_phases, x.phase_to_use) for x in p.periods] == \
         [(0, 10.0, 1, 2), (1800, 16.0, None, None)]
-    assert p.schedule.schedule_id == 1
+    assert p.schedule_id == 1
 
 
 def test_profile_survives_the_librarys_validation_and_hand_over_2_0_1():
-    original = from_ocpp201(PROFILE_201)
-    wire = _wire(call201.SetChargingProfile(evse_id=0, charging_profile=profile_to_ocpp201(original)))
-    handed = _handed_over("SetChargingProfile", wire, "2.0.1")
-    assert from_ocpp201(handed["charging_profile"]) == original
+    original = OCPP201.profile_from_wire(PROFILE_201)
+    wire = _wire(OCPP201.call.SetChargingProfile(evse_id=0, charging_profile=OCPP201.profile_to_wire(original)))
+    handed = _handed_over("SetChargingProfile", wire, OCPP201.name)
+    assert OCPP201.profile_from_wire(handed["charging_profile"]) == original
 
 
 @pytest.mark.parametrize("change, field, words", [
@@ -212,30 +211,31 @@ def test_profile_survives_the_librarys_validation_and_hand_over_2_0_1():
     (lambda d: d.update(charging_profile_purpose="TxProfile", transaction_id="x" * 37),
      "charging_profile.transaction_id", "36"),
 ])
-def test_from_ocpp201_names_the_bad_field(change, field, words):
+def test_2_0_1_profile_from_wire_names_the_bad_field(change, field, words):
     data = copy.deepcopy(PROFILE_201)
     change(data)
     with pytest.raises(ProfileError) as caught:
-        from_ocpp201(data)
+        OCPP201.profile_from_wire(data)
     assert caught.value.field == field
     assert words in caught.value.problem
 
 
 def test_composite_reply_2_0_1_is_schema_valid_and_reads_back():
-    installed = on(0, profile(1, Purpose.STATION_MAX, [(0, 16), (600, 10, 1)], start=at(2, 9)))
+    installed = on(0, profile(1, ProfilePurpose.STATION_MAX, [(0, 16), (600, 10, 1)], start=at(2, 9)))
     schedule = composite(installed, at(2, 9), 1200, "W")
-    reply = result201.GetCompositeSchedule(**composite_reply_ocpp201(schedule, 0))
+    reply = OCPP201.call_result.GetCompositeSchedule(**OCPP201.composite_reply(schedule, 0))
     message = CallResult("1", _wire(reply), action="GetCompositeSchedule")
-    _validate_payload(message, "2.0.1")
+    _validate_payload(message, OCPP201.name)
     # 16 A x 230 V x 3 = 11040 W; 10 A x 230 V x 1 = 2300 W
     assert message.payload["schedule"]["chargingSchedulePeriod"] == [
         {"startPeriod": 0, "limit": 11040.0}, {"startPeriod": 600, "limit": 2300.0, "numberPhases": 1}]
-    back = composite_from_ocpp201(reply)
+    assert message.payload["schedule"]["evseId"] == 0
+    assert message.payload["schedule"]["scheduleStart"] == "2026-11-02T09:00:00Z"
+    back = OCPP201.composite_from_reply(reply)
     assert back == CompositeSchedule(at(2, 9), 1200, RateUnit.W,
-                                     (CompositePeriod(0, 11040.0), CompositePeriod(600, 2300.0, 1)))
-    assert to_ocpp201(schedule, 0)["evse_id"] == 0
+                                     (SchedulePeriod(0, 11040.0), SchedulePeriod(600, 2300.0, 1)), connector_id=0)
 
 
-def test_composite_reader_2_0_1_refuses_a_rejection():
-    with pytest.raises(ProfileError, match="Rejected"):
-        composite_from_ocpp201(result201.GetCompositeSchedule(status="Rejected"))
+def test_composite_reader_2_0_1_reads_a_rejection_as_given():
+    rejected = OCPP201.composite_from_reply(OCPP201.call_result.GetCompositeSchedule(status="Rejected"))
+    assert (rejected.status, rejected.start, rejected.unit, rejected.periods) == ("Rejected", None, None, ())

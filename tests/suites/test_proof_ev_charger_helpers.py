@@ -12,7 +12,7 @@ import pytest
 
 from bench.checks import Checker
 from bench.session import Sample
-from links.ocpp.smart_charging import CompositePeriod, CompositeSchedule, RateUnit
+from links.ocpp.smart_charging import CompositeSchedule, RateUnit, SchedulePeriod
 from bench.verdicts import DecisionRule
 from instruments.capabilities import AnalyzerReading, PhaseReading
 from test_suites.ev_charger.conftest import EvBench
@@ -104,7 +104,7 @@ START = dt.datetime(2026, 6, 21, 10, 0, tzinfo=dt.timezone.utc)
 
 def _schedule(periods: list[tuple[int, float]], *, shift_s: int = 0, duration_s: int = 480) -> CompositeSchedule:
     return CompositeSchedule(START + dt.timedelta(seconds=shift_s), duration_s, RateUnit.A,
-                             tuple(CompositePeriod(s, v) for s, v in periods))
+                             tuple(SchedulePeriod(s, v) for s, v in periods))
 
 
 def test_composite_comparison():
@@ -119,6 +119,10 @@ def test_composite_comparison():
     assert wrong and all("expected" in finding for finding in wrong)
     short = _compare(expected, _schedule([(0, 9.0)], duration_s=60), limit_tolerance=0.1, time_tolerance_s=4.0)
     assert any("shorter" in finding for finding in short)
+    # a 1.6 answer may leave the duration out: it counts as 0 s, so shorter than requested
+    no_duration = CompositeSchedule(START, None, RateUnit.A, (SchedulePeriod(0, 9.0),), connector_id=1)
+    assert _compare(expected, no_duration, limit_tolerance=0.1, time_tolerance_s=4.0) == [
+        "reported duration 0 s shorter than the requested 480 s"]
 
 
 @pytest.mark.parametrize(("volts", "behaviour"), [

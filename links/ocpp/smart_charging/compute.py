@@ -38,9 +38,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from links.ocpp.smart_charging.model import (DEFAULT_NUMBER_PHASES, NOMINAL_VOLTAGE_V, ChargingProfile,
-                                        CompositePeriod, CompositeSchedule, InstalledProfile,
-                                        Limit, ProfileKind, Purpose, RateUnit, SchedulePeriod,
-                                        Transaction, require_aware)
+                                             CompositeSchedule, InstalledProfile, Limit, ProfileKind,
+                                             ProfilePurpose, RateUnit, SchedulePeriod, require_aware)
+from links.ocpp.transactions import Transaction
 
 __all__ = ["CompositeRules", "OCPP_RULES", "convert_limit", "schedule_period_at", "limit_at",
            "breakpoints", "sample_schedule", "composite", "differences"]
@@ -78,22 +78,21 @@ def schedule_period_at(profile: ChargingProfile, at: dt.datetime,
     then (outside validFrom/validTo, before its start, after its duration)."""
     if not profile.valid_at(at):
         return None
-    schedule = profile.schedule
-    if profile.kind is ProfileKind.RECURRING and schedule.start_schedule is not None \
+    if profile.kind is ProfileKind.RECURRING and profile.start_schedule is not None \
             and profile.recurrency is not None:
         period = profile.recurrency.period
-        anchor = schedule.start_schedule + ((at - schedule.start_schedule) // period) * period
-    elif profile.kind is not ProfileKind.RELATIVE and schedule.start_schedule is not None:
-        anchor = schedule.start_schedule
+        anchor = profile.start_schedule + ((at - profile.start_schedule) // period) * period
+    elif profile.kind is not ProfileKind.RELATIVE and profile.start_schedule is not None:
+        anchor = profile.start_schedule
     elif relative_start is not None:
         anchor = relative_start
     else:
         return None
     offset_s = (at - anchor).total_seconds()
-    if offset_s < 0 or (schedule.duration_s is not None and offset_s >= schedule.duration_s):
+    if offset_s < 0 or (profile.duration_s is not None and offset_s >= profile.duration_s):
         return None
     current = None
-    for candidate in schedule.periods:
+    for candidate in profile.periods:
         if candidate.start_s <= offset_s:
             current = candidate
         else:
@@ -118,7 +117,7 @@ class _Evaluator:
         self.rules = rules
 
     def limit(self, at: dt.datetime, connector_id: int) -> Limit | None:
-        station = self._purpose(Purpose.STATION_MAX, at, 0, self.relative_start or at, None)
+        station = self._purpose(ProfilePurpose.STATION_MAX, at, 0, self.relative_start or at, None)
         if connector_id == 0:
             parts = [self._transaction_level(at, c) for c in self.station_connector_ids]
             if not parts or any(part is None for part in parts):
@@ -143,12 +142,12 @@ class _Evaluator:
         tx = self.transactions.get(connector_id)
         anchor = tx.start if tx is not None else (self.relative_start or at)
         if tx is not None:
-            tx_limit = self._purpose(Purpose.TX, at, connector_id, anchor, tx)
+            tx_limit = self._purpose(ProfilePurpose.TX, at, connector_id, anchor, tx)
             if tx_limit is not None:
                 return tx_limit
-        return self._purpose(Purpose.TX_DEFAULT, at, connector_id, anchor, tx)
+        return self._purpose(ProfilePurpose.TX_DEFAULT, at, connector_id, anchor, tx)
 
-    def _purpose(self, purpose: Purpose, at: dt.datetime, connector_id: int, anchor: dt.datetime,
+    def _purpose(self, purpose: ProfilePurpose, at: dt.datetime, connector_id: int, anchor: dt.datetime,
                  tx: Transaction | None) -> Limit | None:
         best: tuple[tuple[int, int, int], SchedulePeriod, ChargingProfile] | None = None
         for item in self.installed:
@@ -156,7 +155,7 @@ class _Evaluator:
             if profile.purpose is not purpose or not _in_scope(item, purpose, connector_id, tx):
                 continue
             period = schedule_period_at(profile, at, anchor)
-            if period is None:
+            if period is None or period.limit is None:
                 continue
             level = profile.stack_level if self.rules.highest_stack_wins else -profile.stack_level
             key = (level, int(item.connector_id != 0), profile.profile_id)
@@ -165,16 +164,17 @@ class _Evaluator:
         if best is None:
             return None
         _, period, profile = best
-        value = convert_limit(period.limit, profile.schedule.unit, self.unit, period.number_phases,
+        assert period.limit is not None                  # periods without a limit were skipped
+        value = convert_limit(period.limit, profile.unit, self.unit, period.number_phases,
                               voltage_v=self.voltage_v, default_phases=self.number_phases)
         return Limit(value, self.unit, period.number_phases)
 
 
-def _in_scope(item: InstalledProfile, purpose: Purpose, connector_id: int,
+def _in_scope(item: InstalledProfile, purpose: ProfilePurpose, connector_id: int,
               tx: Transaction | None) -> bool:
-    if purpose is Purpose.STATION_MAX:
+    if purpose is ProfilePurpose.STATION_MAX:
         return item.connector_id == 0
-    if purpose is Purpose.TX_DEFAULT:
+    if purpose is ProfilePurpose.TX_DEFAULT:
         return item.connector_id in (0, connector_id)
     if tx is None or item.connector_id != connector_id:
         return False
@@ -208,24 +208,23 @@ def breakpoints(installed: Iterable[InstalledProfile], start: dt.datetime, end: 
     points = {start}
     for item in installed:
         profile = item.profile
-        schedule = profile.schedule
         points.update(t for t in (profile.valid_from, profile.valid_to) if t is not None)
-        if profile.kind is ProfileKind.RECURRING and schedule.start_schedule is not None \
+        if profile.kind is ProfileKind.RECURRING and profile.start_schedule is not None \
                 and profile.recurrency is not None:
             period = profile.recurrency.period
-            first = schedule.start_schedule + ((start - schedule.start_schedule) // period) * period
+            first = profile.start_schedule + ((start - profile.start_schedule) // period) * period
             anchors = []
             while first < end:
                 anchors.append(first)
                 first += period
-        elif profile.kind is not ProfileKind.RELATIVE and schedule.start_schedule is not None:
-            anchors = [schedule.start_schedule]
+        elif profile.kind is not ProfileKind.RELATIVE and profile.start_schedule is not None:
+            anchors = [profile.start_schedule]
         else:
             anchors = sorted(anchors_relative)
         for anchor in anchors:
-            points.update(anchor + dt.timedelta(seconds=p.start_s) for p in schedule.periods)
-            if schedule.duration_s is not None:
-                points.add(anchor + dt.timedelta(seconds=schedule.duration_s))
+            points.update(anchor + dt.timedelta(seconds=p.start_s) for p in profile.periods)
+            if profile.duration_s is not None:
+                points.add(anchor + dt.timedelta(seconds=profile.duration_s))
     return sorted(t for t in points if start <= t < end)
 
 
@@ -236,7 +235,7 @@ def sample_schedule(limit_fn: Callable[[dt.datetime], Limit | None], points: Ite
     up to whole seconds after ``start``, as startPeriod is an integer); equal neighbours merge.
     ``max_limit`` (in ``unit``) fills periods where ``limit_fn`` gives None."""
     offsets = sorted({0} | {math.ceil((t - start).total_seconds() - 1e-9) for t in points})
-    periods: list[CompositePeriod] = []
+    periods: list[SchedulePeriod] = []
     for offset in offsets:
         if not 0 <= offset < duration_s:
             continue
@@ -245,7 +244,7 @@ def sample_schedule(limit_fn: Callable[[dt.datetime], Limit | None], points: Ite
         phases = found.number_phases if found is not None else None
         if periods and periods[-1].limit == limit and periods[-1].number_phases == phases:
             continue
-        periods.append(CompositePeriod(offset, limit, phases))
+        periods.append(SchedulePeriod(offset, limit, phases))
     return CompositeSchedule(start, duration_s, RateUnit(unit), tuple(periods))
 
 
@@ -280,13 +279,19 @@ def composite(installed: Iterable[InstalledProfile], start: dt.datetime, duratio
                            rate_unit, max_limit=fill)
 
 
-def _values_near(schedule: CompositeSchedule, t: dt.datetime,
-                 window_s: float) -> list[CompositePeriod]:
-    """The periods of ``schedule`` in force at some instant within ``t`` +/- ``window_s``."""
-    offset_s = (t - schedule.start).total_seconds()
+def _values_near(schedule: CompositeSchedule, start: dt.datetime, t: dt.datetime,
+                 window_s: float) -> list[SchedulePeriod]:
+    """The periods of ``schedule`` (from ``start``) in force at some instant within ``t`` +/- ``window_s``."""
+    offset_s = (t - start).total_seconds()
     found = [schedule.period_at(offset_s + d) for d in (0.0, -window_s, window_s)]
     found += [p for p in schedule.periods if abs(p.start_s - offset_s) <= window_s]
     return [p for p in found if p is not None]
+
+
+def _span(schedule: CompositeSchedule) -> tuple[dt.datetime, int, RateUnit] | None:
+    if schedule.start is None or schedule.duration_s is None or schedule.unit is None:
+        return None
+    return schedule.start, schedule.duration_s, schedule.unit
 
 
 def differences(expected: CompositeSchedule, reported: CompositeSchedule, *,
@@ -297,18 +302,24 @@ def differences(expected: CompositeSchedule, reported: CompositeSchedule, *,
     ``time_tolerance_s`` forgives steps that come that much earlier or later (clock deviation,
     a transaction start known to the second; the 2.0.1 conformance tests allow 4 s).
     Returns human-readable findings; an empty list means the schedules agree."""
-    if expected.unit is not reported.unit:
-        return [f"unit: expected {expected.unit.value}, reported {reported.unit.value}"]
-    begin = max(expected.start, reported.start)
-    end = min(expected.start + dt.timedelta(seconds=expected.duration_s),
-              reported.start + dt.timedelta(seconds=reported.duration_s))
+    want_span, got_span = _span(expected), _span(reported)
+    if want_span is None or got_span is None:
+        return [f"{'expected' if want_span is None else 'reported'}: no schedule "
+                f"(status {(reported if want_span else expected).status})"]
+    want_start, want_duration_s, unit = want_span
+    got_start, got_duration_s, got_unit = got_span
+    if unit is not got_unit:
+        return [f"unit: expected {unit.value}, reported {got_unit.value}"]
+    begin = max(want_start, got_start)
+    end = min(want_start + dt.timedelta(seconds=want_duration_s),
+              got_start + dt.timedelta(seconds=got_duration_s))
     if begin >= end:
         return ["the schedules do not overlap in time"]
     instants = {begin}
-    for schedule in (expected, reported):
-        instants.update(schedule.start + dt.timedelta(seconds=p.start_s) for p in schedule.periods)
+    for start, schedule in ((want_start, expected), (got_start, reported)):
+        instants.update(start + dt.timedelta(seconds=p.start_s) for p in schedule.periods)
 
-    def same(a: CompositePeriod, b: CompositePeriod) -> bool:
+    def same(a: SchedulePeriod, b: SchedulePeriod) -> bool:
         if a.limit is None:
             return True
         return b.limit is not None and abs(a.limit - b.limit) <= tolerance and \
@@ -316,23 +327,23 @@ def differences(expected: CompositeSchedule, reported: CompositeSchedule, *,
 
     findings = []
     for t in sorted(i for i in instants if begin <= i < end):
-        want = expected.period_at((t - expected.start).total_seconds())
-        got = reported.period_at((t - reported.start).total_seconds())
+        want = expected.period_at((t - want_start).total_seconds())
+        got = reported.period_at((t - got_start).total_seconds())
         if want is None or want.limit is None:
             continue
-        offset_s = (t - expected.start).total_seconds()
+        offset_s = (t - want_start).total_seconds()
         if got is None or got.limit is None:
-            findings.append(f"at +{offset_s:g} s: expected {want.limit:g} {expected.unit.value}, "
+            findings.append(f"at +{offset_s:g} s: expected {want.limit:g} {unit.value}, "
                             f"reported no limit")
             continue
         if same(want, got):
             continue
         if time_tolerance_s > 0 and \
-                any(same(want, p) for p in _values_near(reported, t, time_tolerance_s)) and \
-                any(same(p, got) for p in _values_near(expected, t, time_tolerance_s)):
+                any(same(want, p) for p in _values_near(reported, got_start, t, time_tolerance_s)) and \
+                any(same(p, got) for p in _values_near(expected, want_start, t, time_tolerance_s)):
             continue
         if abs(got.limit - want.limit) > tolerance:
-            findings.append(f"at +{offset_s:g} s: expected {want.limit:g} {expected.unit.value}, "
+            findings.append(f"at +{offset_s:g} s: expected {want.limit:g} {unit.value}, "
                             f"reported {got.limit:g}")
         else:
             findings.append(f"at +{offset_s:g} s: expected "

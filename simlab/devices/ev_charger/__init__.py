@@ -8,14 +8,14 @@
 * ``ctx.nameplate`` -> BootNotification identity (manufacturer, model, serial_number,
   firmware_version; the OCPP field lengths are checked here) and the ratings;
 * ``ctx.links["control"]`` (or the first link whose protocol is ``ocpp16j`` / ``ocpp201``): the
-  runtime info of the bench's OCPP opener (``csms_url``, ``charger_id``, ``password``,
-  ``ocpp_version``, ``security_profile``, ``ca_cert``, ``client_cert``, ``client_key``). Without a
-  ``csms_url`` (profile validation, no lab) the charger is built but never dials;
+  runtime info of the bench's OCPP opener (``protocol``, ``csms_url``, ``charger_id``, ``password``,
+  ``security_profile``, ``ca_cert``, ``client_cert``, ``client_key``). Without a ``csms_url``
+  (profile validation, no lab) the charger is built but never dials;
 * ``ctx.physics.ev_port``: the cable to the EV-emulator instrument (a private port without a lab).
 
 The OCPP version the charger speaks is ``parameters.ocpp_version`` when the profile gives it,
-else the link's; a charger whose version differs from the bench's CSMS is refused at the
-handshake, as a real one would be.
+else the link's protocol's (a version object of :mod:`links.ocpp.versions`); a charger whose
+version differs from the bench's CSMS is refused at the handshake, as a real one would be.
 
 Parts: charger.py (EvChargerSim, version-neutral OCPP behaviour and the lab hooks), ocpp16.py and
 ocpp201.py (the wire), electrical.py (pilot, contactor, EV, meter), controller.py (smart charging),
@@ -29,27 +29,27 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from links.ocpp.versions import BY_PROTOCOL, OCPP16J, OcppVersion, by_label
 from simlab.devices.ev_charger.charger import (ChargerIdentity, EvChargerSim, OcppEndpoint, OcppSettings,
                                                   SmartChargingLimits)
 from simlab.devices.registry import SimSettingError
 
 __all__ = ["lab_device", "EvChargerSim", "endpoint_from_link", "identity_from_nameplate", "settings_from"]
 
-OCPP_LINK_PROTOCOLS = {"ocpp16j": "1.6", "ocpp201": "2.0.1"}
-#: BootNotification field lengths: 1.6 CiString20/20/25/50 (§6.2 BootNotification.req);
-#: 2.0.1 ChargingStationType vendorName 50, model 20, serialNumber 25, firmwareVersion 50.
-_IDENTITY_LIMITS = {"1.6": {"manufacturer": 20, "model": 20, "serial_number": 25, "firmware_version": 50},
-                    "2.0.1": {"manufacturer": 50, "model": 20, "serial_number": 25, "firmware_version": 50}}
-
 
 def _link(ctx: Any) -> tuple[str, dict[str, Any]] | None:
     control = ctx.links.get("control")
-    if control is not None and control.get("protocol", "ocpp16j") in OCPP_LINK_PROTOCOLS:
+    if control is not None and control.get("protocol", OCPP16J.protocol) in BY_PROTOCOL:
         return "control", control
-    return ctx.link_with_protocol(*OCPP_LINK_PROTOCOLS)
+    return ctx.link_with_protocol(*BY_PROTOCOL)
 
 
-def endpoint_from_link(name: str, link: Mapping[str, Any], ocpp_version: str) -> OcppEndpoint | None:
+def _link_version(link: Mapping[str, Any]) -> OcppVersion:
+    """The version of an OCPP link (a ``control`` link without a protocol is 1.6J)."""
+    return BY_PROTOCOL[str(link.get("protocol", OCPP16J.protocol))]
+
+
+def endpoint_from_link(name: str, link: Mapping[str, Any], version: OcppVersion) -> OcppEndpoint | None:
     """The charger's dialling information from the link's runtime info (None: no CSMS to dial)."""
     url = link.get("csms_url")
     if not url:
@@ -68,21 +68,21 @@ def endpoint_from_link(name: str, link: Mapping[str, Any], ocpp_version: str) ->
     if profile == 3 and (path("client_cert") is None or path("client_key") is None):
         raise SimSettingError(f"{name}.client_cert", "security profile 3 needs a client certificate and key",
                               "links")
-    return OcppEndpoint(csms_url=str(url), charger_id=charger_id, ocpp_version=ocpp_version,
+    return OcppEndpoint(csms_url=str(url), charger_id=charger_id, version=version,
                         security_profile=int(profile), password=link.get("password"),
                         ca_cert=path("ca_cert"), client_cert=path("client_cert"), client_key=path("client_key"))
 
 
-def identity_from_nameplate(nameplate: Mapping[str, Any], ocpp_version: str) -> ChargerIdentity:
+def identity_from_nameplate(nameplate: Mapping[str, Any], version: OcppVersion) -> ChargerIdentity:
     """BootNotification identity; a field too long for the OCPP version is a settings error."""
     values = {"manufacturer": nameplate.get("manufacturer") or "flexbench",
               "model": nameplate.get("model") or "sim-ev-charger",
               "serial_number": nameplate.get("serial_number"),
               "firmware_version": nameplate.get("firmware_version")}
-    for key, limit in _IDENTITY_LIMITS[ocpp_version].items():
+    for key, limit in version.boot_field_limits.items():
         value = values[key]
         if value is not None and len(str(value)) > limit:
-            raise SimSettingError(f"nameplate.{key}", f"OCPP {ocpp_version} BootNotification allows at most "
+            raise SimSettingError(f"nameplate.{key}", f"OCPP {version} BootNotification allows at most "
                                                       f"{limit} characters, got {len(str(value))}", "parameters")
     return ChargerIdentity(vendor=str(values["manufacturer"]), model=str(values["model"]),
                            serial_number=None if values["serial_number"] is None else str(values["serial_number"]),
@@ -118,12 +118,10 @@ def lab_device(ctx: Any) -> EvChargerSim:
     raw = dict(ctx.parameters)
     found = _link(ctx)
     if "ocpp_version" not in raw and found is not None:
-        link_version = found[1].get("ocpp_version") or OCPP_LINK_PROTOCOLS.get(str(found[1].get("protocol")))
-        if link_version in ("1.6", "2.0.1"):
-            raw["ocpp_version"] = "1.6J" if link_version == "1.6" else "2.0.1"
+        raw["ocpp_version"] = _link_version(found[1]).label
     params = parse_parameters(raw, ctx.nameplate)
     knobs = parse_knobs(ctx.knobs)
-    version = "1.6" if params.ocpp_version == "1.6J" else "2.0.1"
+    version = by_label(params.ocpp_version)
     endpoint = endpoint_from_link(found[0], found[1], version) if found is not None else None
     identity = identity_from_nameplate(ctx.nameplate, version)
     port = ctx.physics.ev_port if ctx.physics is not None else EvPort()
@@ -133,7 +131,9 @@ def lab_device(ctx: Any) -> EvChargerSim:
     def calendar(t_s: float) -> dt.datetime:      # ctx.calendar, without parsing its ISO string each step
         return epoch + dt.timedelta(seconds=t_s)
 
-    protocol_cls = Ocpp16Protocol if version == "1.6" else Ocpp201Protocol
+    protocols: dict[OcppVersion, type[Ocpp16Protocol] | type[Ocpp201Protocol]] = {
+        cls.version: cls for cls in (Ocpp16Protocol, Ocpp201Protocol)}
+    protocol_cls = protocols[version]
     device = EvChargerSim(
         electrical=EvseElectrical(params, knobs, port),
         controller=ChargingController(params, knobs, ProfileStore()),

@@ -70,17 +70,17 @@ from typing import Any, Protocol
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from links.ocpp.transactions import ConnectorState
+from links.ocpp.versions import OcppVersion
 from simlab.devices.hooks import DefaultLabHooks
 from simlab.physics import DeviceOutput, TerminalConditions
 
 __all__ = ["EvChargerSim", "OcppEndpoint", "OcppSettings", "ChargerIdentity", "ChargerConfig",
-           "Transaction", "MeterSampleValue", "ConnectorState", "OcppProtocol", "OCPP_VERSIONS",
-           "SmartChargingLimits", "Outgoing", "iso_utc", "SUPPORTED_MEASURANDS", "DEFAULT_MEASURANDS",
-           "refused_handshake"]
+           "ChargingSession", "MeterSampleValue", "OcppProtocol", "SmartChargingLimits", "Outgoing",
+           "SUPPORTED_MEASURANDS", "DEFAULT_MEASURANDS", "refused_handshake"]
 
 LOG = logging.getLogger("flexbench.sim.ev_charger")
 
-OCPP_VERSIONS = ("1.6", "2.0.1")
 CONNECTOR_ID = 1        # one EVSE with one connector (1.6 connectorId 1; 2.0.1 evseId 1, connectorId 1)
 _EPS_S = 1e-9
 #: HTTP statuses of a refused WebSocket upgrade (authentication / authorisation), unlike 503 (busy)
@@ -98,11 +98,6 @@ SUPPORTED_MEASURANDS: frozenset[str] = frozenset({
 SIMULATED_TEMPERATURE_C = 25.0     # the charger's internal temperature sensor (constant)
 
 
-def iso_utc(when: dt.datetime) -> str:
-    """RFC 3339 UTC timestamp with millisecond resolution (OCPP dateTime)."""
-    return when.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 @dataclass(frozen=True)
 class SmartChargingLimits:
     """What the charger declares about its profile store (1.6 §9.4 ChargeProfileMaxStackLevel,
@@ -113,26 +108,13 @@ class SmartChargingLimits:
     max_profiles: int = 16
 
 
-class ConnectorState:
-    """Connector states in OCPP 1.6 ChargePointStatus names (§7.7); ocpp201.py maps them to 2.0.1."""
-
-    AVAILABLE = "Available"
-    PREPARING = "Preparing"
-    CHARGING = "Charging"
-    SUSPENDED_EV = "SuspendedEV"
-    SUSPENDED_EVSE = "SuspendedEVSE"
-    FINISHING = "Finishing"
-    UNAVAILABLE = "Unavailable"
-    FAULTED = "Faulted"
-
-
 @dataclass(frozen=True)
 class OcppEndpoint:
     """Where and how the charger dials the CSMS (runtime info of the profile's ``control`` link)."""
 
     csms_url: str                       # ws[s]://host:port[/path]; the charger appends /<charger_id>
     charger_id: str
-    ocpp_version: str                   # "1.6" or "2.0.1"
+    version: OcppVersion
     security_profile: int = 0           # 0 none, 1 basic auth, 2 TLS + basic auth, 3 mutual TLS
     password: str | None = None         # Basic-auth password (profiles 1, 2); user = charger_id
     ca_cert: Path | None = None         # the CA the CSMS certificate must chain to (profiles 2, 3)
@@ -145,7 +127,7 @@ class OcppEndpoint:
 
     @property
     def subprotocol(self) -> str:
-        return "ocpp1.6" if self.ocpp_version == "1.6" else "ocpp2.0.1"
+        return self.version.subprotocol
 
 
 @dataclass(frozen=True)
@@ -203,8 +185,12 @@ class MeterSampleValue:
 
 
 @dataclass
-class Transaction:
-    """The charger's view of one transaction (volatile: lost on reboot)."""
+class ChargingSession:
+    """What the charger keeps of the transaction it runs, to report it (volatile: lost on reboot).
+
+    The protocol's view of it (connector, start, id) is :class:`links.ocpp.transactions.Transaction`,
+    which the controller holds; this adds the charger's bookkeeping: its own id, both versions' ids,
+    the idTag, meter start, 2.0.1 seqNo and last chargingState."""
 
     local_id: str                       # 2.0.1 transactionId (charger-made)
     connector_id: int
@@ -238,18 +224,22 @@ class Outgoing:
 class OcppProtocol(Protocol):
     """What ocpp16.py / ocpp201.py provide to the version-neutral charger."""
 
-    version: str
+    version: OcppVersion
+    #: a triggered MeterValues carries the running transaction's id (1.6); else it is a plain
+    #: MeterValues (2.0.1 reports transaction values by TransactionEvent)
+    triggered_meter_values_in_transaction: bool
 
     def attach(self, charger: EvChargerSim) -> None: ...
     def charge_point(self, charger: EvChargerSim, connection: ClientConnection) -> Any: ...
     def boot_request(self, reason: str) -> Any: ...
     def heartbeat_request(self) -> Any: ...
-    def state_messages(self, old: str | None, new: str, tx: Transaction | None, t_s: float) -> list[Outgoing]: ...
+    def state_messages(self, old: str | None, new: str, tx: ChargingSession | None,
+                       t_s: float) -> list[Outgoing]: ...
     def boot_status_messages(self, state: str, t_s: float) -> list[Outgoing]: ...
-    def transaction_started(self, tx: Transaction, t_s: float, trigger: str) -> list[Outgoing]: ...
-    def transaction_ended(self, tx: Transaction, t_s: float, reason: str,
+    def transaction_started(self, tx: ChargingSession, t_s: float, trigger: str) -> list[Outgoing]: ...
+    def transaction_ended(self, tx: ChargingSession, t_s: float, reason: str,
                           meter_stop_wh: float) -> list[Outgoing]: ...
-    def meter_values(self, tx: Transaction | None, t_s: float, samples: list[MeterSampleValue],
+    def meter_values(self, tx: ChargingSession | None, t_s: float, samples: list[MeterSampleValue],
                      context: str) -> list[Outgoing]: ...
 
 
@@ -327,7 +317,7 @@ class EvChargerSim(DefaultLabHooks):
         self._scheduled_inoperative = False
         self._triggers: list[str] = []
         # connector
-        self.transaction: Transaction | None = None
+        self.transaction: ChargingSession | None = None
         self._tx_count = 0
         self._finishing = False
         # remote start waiting for the EV: (id tag, profile, expiry, remote start id, id token type)
@@ -424,14 +414,13 @@ class EvChargerSim(DefaultLabHooks):
     def _start_transaction(self, t_s: float, id_tag: str, trigger: str, remote_start_id: int | None,
                            profile: Any, id_token_type: str) -> None:
         self._tx_count += 1
-        tx = Transaction(local_id=f"{self._id}-{self.boot_count}-{self._tx_count}",
-                         connector_id=CONNECTOR_ID, id_tag=id_tag, started_t_s=t_s,
-                         meter_start_wh=self.electrical.meter().energy_import_wh,
-                         remote_start_id=remote_start_id, id_token_type=id_token_type)
+        tx = ChargingSession(local_id=f"{self._id}-{self.boot_count}-{self._tx_count}",
+                             connector_id=CONNECTOR_ID, id_tag=id_tag, started_t_s=t_s,
+                             meter_start_wh=self.electrical.meter().energy_import_wh,
+                             remote_start_id=remote_start_id, id_token_type=id_token_type)
         self.transaction = tx
-        version = self.protocol.version if self.protocol is not None else "1.6"
-        self.controller.begin_transaction(CONNECTOR_ID, self.calendar(t_s),
-                                          None if version == "1.6" else tx.local_id)
+        charger_made = self.protocol is not None and self.protocol.version.charger_assigns_transaction_id
+        self.controller.begin_transaction(CONNECTOR_ID, self.calendar(t_s), tx.local_id if charger_made else None)
         if profile is not None:        # RemoteStart's chargingProfile: a TxProfile of this transaction
             self.controller.set_profile(profile, CONNECTOR_ID, self.calendar(t_s), remote_start=True)
         if self.protocol is not None:
@@ -454,7 +443,7 @@ class EvChargerSim(DefaultLabHooks):
             self._scheduled_inoperative = False
             self.config.operative = False
 
-    def transaction_started_result(self, tx: Transaction, accepted: bool, csms_id: int | None) -> None:
+    def transaction_started_result(self, tx: ChargingSession, accepted: bool, csms_id: int | None) -> None:
         """1.6 StartTransaction.conf: remember the id; an idTag the CSMS refused ends the
         transaction (StopTransactionOnInvalidId, OCPP 1.6 §5 / §9.1)."""
         tx.csms_id = csms_id
@@ -506,7 +495,7 @@ class EvChargerSim(DefaultLabHooks):
         self._finishing = False
         return "Accepted"
 
-    def remote_stop(self, transaction_matches: Callable[[Transaction], bool]) -> str:
+    def remote_stop(self, transaction_matches: Callable[[ChargingSession], bool]) -> str:
         tx = self.transaction
         if tx is None or not transaction_matches(tx):
             return "Rejected"
@@ -641,8 +630,8 @@ class EvChargerSim(DefaultLabHooks):
         elif message == "StatusNotification":
             for item in self.protocol.boot_status_messages(self._state or ConnectorState.AVAILABLE, t):
                 self._queue(item)
-        elif message == "MeterValues":      # 1.6 with the transaction's id; 2.0.1 a MeterValuesRequest
-            self._sample_meter(t, "Trigger", in_transaction=self.protocol.version == "1.6")
+        elif message == "MeterValues":
+            self._sample_meter(t, "Trigger", in_transaction=self.protocol.triggered_meter_values_in_transaction)
         elif message == "TransactionEvent" and self.transaction is not None:
             self._sample_meter(t, "Trigger")
 

@@ -30,12 +30,13 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 
-from simlab.devices.ev_charger.knobs import EvChargerKnobs, EvChargerParameters
 from links.ocpp.smart_charging import (OCPP_RULES, ChargingProfile, CompositeRules, CompositeSchedule,
-                                  InstalledProfile, Limit, ProfileError, Purpose, RateUnit,
-                                  Transaction, breakpoints, check_installation, clear_profiles,
-                                  convert_limit, expired, install_profile, limit_at,
-                                  parse_purpose, sample_schedule)
+                                       InstalledProfile, Limit, ProfileError, ProfilePurpose, RateUnit,
+                                       breakpoints, check_installation, clear_profiles, convert_limit, expired,
+                                       install_profile, limit_at, sample_schedule)
+from links.ocpp.transactions import Transaction
+from links.ocpp.versions import by_label
+from simlab.devices.ev_charger.knobs import EvChargerKnobs, EvChargerParameters
 
 __all__ = ["ProfileStore", "ChargingController", "REPORTED_LIMIT_FACTOR"]
 
@@ -86,7 +87,7 @@ class ChargingController:
         self.knobs = knobs
         self.store = store if store is not None else ProfileStore()
         self.connector_count = connector_count
-        self.ocpp_version = "1.6" if params.ocpp_version == "1.6J" else "2.0.1"
+        self.version = by_label(params.ocpp_version)
         self._transactions: dict[int, Transaction] = {}
         # performance: the profile limit only changes at a schedule breakpoint, or when the
         # profiles, the transactions or the knobs change; limit_a_per_phase runs every physics
@@ -122,7 +123,7 @@ class ChargingController:
         self._transactions.pop(connector_id, None)
         self._tx_version += 1
         kept, _ = clear_profiles(self.store.installed, connector_id=connector_id,
-                                 purpose=Purpose.TX)
+                                 purpose=ProfilePurpose.TX)
         self.store.replace_all(kept)
 
     # -- SetChargingProfile / ClearChargingProfile ----------------------------------------------
@@ -140,15 +141,15 @@ class ChargingController:
             self.begin_transaction(connector_id, now)
         try:
             self._check_capacity(profile)
-            check_installation(profile, connector_id, ocpp_version=self.ocpp_version,
+            check_installation(profile, connector_id, version=self.version,
                                transaction=self._transactions.get(connector_id),
                                connector_count=self.connector_count,
                                require_transaction_id=None if not remote_start else False)
             current = [item for item in self.store.installed if not expired(item, now)]
             installed, _ = install_profile(current, InstalledProfile(connector_id, profile),
-                                           ocpp_version=self.ocpp_version)
+                                           version=self.version)
             if len(installed) > self.params.max_charging_profiles_installed:
-                raise ProfileError(self._field("charging_profile_id"),
+                raise ProfileError(self.version.field_path("profile_id"),
                                    f"the charger holds at most "
                                    f"{self.params.max_charging_profiles_installed} profiles "
                                    f"(MaxChargingProfilesInstalled)")
@@ -158,29 +159,23 @@ class ChargingController:
         self.store.replace_all(installed)
         return "Accepted"
 
-    def _field(self, key: str) -> str:
-        if self.ocpp_version == "1.6":
-            return f"cs_charging_profiles.{key}"
-        return f"charging_profile.{'id' if key == 'charging_profile_id' else key}"
-
     def _check_capacity(self, profile: ChargingProfile) -> None:
         if profile.stack_level > self.params.charge_profile_max_stack_level:
-            raise ProfileError(self._field("stack_level"),
+            raise ProfileError(self.version.field_path("stack_level"),
                                f"at most {self.params.charge_profile_max_stack_level} "
                                f"(ChargeProfileMaxStackLevel), got {profile.stack_level}")
-        if len(profile.schedule.periods) > self.params.charging_schedule_max_periods:
-            raise ProfileError(self._field("charging_schedule"),
+        if len(profile.periods) > self.params.charging_schedule_max_periods:
+            raise ProfileError(self.version.field_path("charging_schedule"),
                                f"at most {self.params.charging_schedule_max_periods} periods "
-                               f"(ChargingScheduleMaxPeriods), got "
-                               f"{len(profile.schedule.periods)}")
+                               f"(ChargingScheduleMaxPeriods), got {len(profile.periods)}")
 
     def clear_profiles(self, *, profile_id: int | None = None, connector_id: int | None = None,
-                       purpose: Purpose | str | None = None,
+                       purpose: ProfilePurpose | str | None = None,
                        stack_level: int | None = None) -> str:
         """ClearChargingProfile (1.6 §5.5 / 2.0.1 K10): ``"Accepted"`` when a profile was
         removed, else ``"Unknown"``."""
         try:
-            wanted = parse_purpose(purpose) if purpose is not None else None
+            wanted = ProfilePurpose.parse(purpose) if purpose is not None else None
         except ValueError:
             return "Unknown"
         kept, removed = clear_profiles(self.store.installed, profile_id=profile_id,
@@ -315,18 +310,17 @@ class ChargingController:
 
 def _misread(item: InstalledProfile, fault: str) -> InstalledProfile:
     """``item`` as a charger with the ``wrong_unit_conversion`` fault reads it."""
-    schedule = item.profile.schedule
-    if schedule.unit is not RateUnit.W:
+    profile = item.profile
+    if profile.unit is not RateUnit.W:
         return item
     if fault == "w_as_a":
-        schedule = dataclasses.replace(schedule, unit=RateUnit.A)
-    else:
-        def scaled(period_limit: float, phases: int | None) -> float:
-            if fault == "single_phase":     # W / U instead of W / (U x phases)
-                return period_limit * (phases if phases is not None else 3)
-            return period_limit / math.sqrt(3)   # line_voltage: W / (sqrt(3) U x phases)
-        schedule = dataclasses.replace(schedule, periods=tuple(
-            dataclasses.replace(p, limit=scaled(p.limit, p.number_phases))
-            for p in schedule.periods))
-    return InstalledProfile(item.connector_id,
-                            dataclasses.replace(item.profile, schedule=schedule))
+        return InstalledProfile(item.connector_id, dataclasses.replace(profile, unit=RateUnit.A))
+
+    def scaled(period_limit: float | None, phases: int | None) -> float | None:
+        if period_limit is None:
+            return None
+        if fault == "single_phase":     # W / U instead of W / (U x phases)
+            return period_limit * (phases if phases is not None else 3)
+        return period_limit / math.sqrt(3)   # line_voltage: W / (sqrt(3) U x phases)
+    return InstalledProfile(item.connector_id, dataclasses.replace(profile, periods=tuple(
+        dataclasses.replace(p, limit=scaled(p.limit, p.number_phases)) for p in profile.periods)))

@@ -2,28 +2,28 @@
 
 What is the same in both versions lives here: the ChargePoint mix-in (identity, response timeout,
 the ``closes_socket_on_unknown_message`` fault knob), the protocol base (identity, settings,
-calendar, timestamps, Heartbeat) and the writable-setting rules shared by ChangeConfiguration
-(OCPP 1.6 §5.3) and SetVariables (OCPP 2.0.1 B05).
+calendar, timestamps) and the writable-setting rules shared by ChangeConfiguration (OCPP 1.6 §5.3)
+and SetVariables (OCPP 2.0.1 B05); which key or variable names a setting is the version object's
+(:mod:`links.ocpp.versions`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from ocpp.exceptions import NotImplementedError as OcppNotImplemented
 from ocpp.exceptions import NotSupportedError
 
-from simlab.devices.ev_charger.charger import SUPPORTED_MEASURANDS, ChargerIdentity, OcppSettings, iso_utc
+from links.ocpp.timestamps import format_timestamp
+from links.ocpp.versions import Setting
+from simlab.devices.ev_charger.charger import SUPPORTED_MEASURANDS, ChargerIdentity, OcppSettings
 
 if TYPE_CHECKING:
     from simlab.devices.ev_charger.charger import EvChargerSim
 
-__all__ = ["SimChargePointMixin", "ProtocolBase", "Setting", "apply_setting"]
-
-#: the charger settings a CSMS may write, whatever the version calls them
-Setting = Literal["measurands", "heartbeat_interval", "meter_interval", "connection_timeout"]
+__all__ = ["SimChargePointMixin", "ProtocolBase", "apply_setting"]
 
 
 class SimChargePointMixin:
@@ -62,7 +62,7 @@ class ProtocolBase:
         self.charger = charger
 
     def _ts(self, t_s: float) -> str:
-        return iso_utc(self.calendar(t_s))
+        return format_timestamp(self.calendar(t_s))
 
 
 def apply_setting(charger: EvChargerSim, setting: Setting, value: str) -> str:

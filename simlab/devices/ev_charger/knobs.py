@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
+from links.ocpp.versions import OCPP16J, VERSIONS
 from simlab.devices.registry import SimSettingError
 
 __all__ = ["EvChargerParameters", "EvChargerKnobs", "SimSettingError", "parse_parameters",
@@ -94,7 +95,7 @@ class EvChargerParameters:
     """
 
     # protocol and identity
-    ocpp_version: str = "1.6J"
+    ocpp_version: str = OCPP16J.label
     id_tag: str = "FLEXBENCH-EV"
     heartbeat_interval_s: float = 300.0
     meter_value_interval_s: float = 10.0
@@ -233,7 +234,7 @@ class _Choice:
 
 
 _PARAMETER_SPECS: dict[str, Any] = {
-    "ocpp_version": _Choice(("1.6J", "2.0.1")),
+    "ocpp_version": _Choice(tuple(version.label for version in VERSIONS)),
     "id_tag": str,
     "heartbeat_interval_s": _Number(low_open=True),
     "meter_value_interval_s": _Number(),

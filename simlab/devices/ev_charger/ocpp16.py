@@ -1,8 +1,9 @@
 """OCPP 1.6J charge point of the simulated EV charger (the ``ocpp`` library's ChargePoint, client side).
 
 The version-neutral behaviour (timers, outbox, transactions, reconnects, reboot) is in charger.py;
-this module puts it on the wire as OCPP 1.6J (OCPP-J 1.6, subprotocol ``ocpp1.6``) and answers the
-Central System's requests:
+this module sends it as OCPP 1.6J messages and answers the Central System's requests, with the
+version object :data:`~links.ocpp.versions.OCPP16J` for every name and wire form (profiles,
+composite schedules, sampled values, configuration keys):
 
 * charge point -> CSMS: BootNotification (§4.2), Heartbeat (§4.6), StatusNotification (§4.9) for
   connector 0 (main controller) and 1, StartTransaction (§4.8) / StopTransaction (§4.10),
@@ -26,10 +27,11 @@ from ocpp.v16 import ChargePoint as V16ChargePoint
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
-from simlab.devices.ev_charger.charger import (CONNECTOR_ID, ConnectorState, MeterSampleValue, Outgoing,
-                                                  Transaction, iso_utc)
-from simlab.devices.ev_charger.cp_common import ProtocolBase, Setting, SimChargePointMixin, apply_setting
-from links.ocpp.smart_charging.ocpp16 import from_ocpp16, to_ocpp16
+from links.ocpp.smart_charging.model import ProfilePurpose
+from links.ocpp.transactions import ConnectorState
+from links.ocpp.versions import OCPP16J, OcppVersion, Setting
+from simlab.devices.ev_charger.charger import CONNECTOR_ID, ChargingSession, MeterSampleValue, Outgoing
+from simlab.devices.ev_charger.cp_common import ProtocolBase, SimChargePointMixin, apply_setting
 
 if TYPE_CHECKING:
     from simlab.devices.ev_charger.charger import EvChargerSim
@@ -57,13 +59,7 @@ CONFIGURATION_KEYS: dict[str, bool] = {
 }
 
 #: writable key -> the charger setting it writes
-_WRITABLE: dict[str, Setting] = {"HeartbeatInterval": "heartbeat_interval",
-                                 "MeterValueSampleInterval": "meter_interval",
-                                 "MeterValuesSampledData": "measurands",
-                                 "ConnectionTimeOut": "connection_timeout"}
-
-_STOP_REASONS = {"EVDisconnected", "HardReset", "SoftReset", "Remote", "DeAuthorized", "Local", "Other",
-                 "PowerLoss", "Reboot", "EmergencyStop", "UnlockCommand"}
+_WRITABLE: dict[str, Setting] = {key: setting for setting, key in OCPP16J.setting_keys.items()}
 
 
 def _config_value(charger: EvChargerSim, key: str) -> str:
@@ -98,18 +94,6 @@ def _change_config(charger: EvChargerSim, key: str, value: str) -> str:
     return apply_setting(charger, _WRITABLE[key], value)
 
 
-def _sampled_value(sample: MeterSampleValue, context: str) -> dict[str, Any]:
-    value: dict[str, Any] = {"value": f"{sample.value:.3f}".rstrip("0").rstrip(".") or "0",
-                             "context": context, "measurand": sample.measurand, "unit": sample.unit}
-    if sample.phase is not None:
-        value["phase"] = sample.phase
-    if sample.measurand == "SoC":
-        value["location"] = "EV"
-    else:
-        value["location"] = "Outlet"
-    return value
-
-
 class ChargePoint16(SimChargePointMixin, V16ChargePoint):
     """The library's 1.6 ChargePoint with the charge point's handlers of CSMS-initiated requests."""
 
@@ -118,7 +102,7 @@ class ChargePoint16(SimChargePointMixin, V16ChargePoint):
     def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: dict[str, Any]
                                 ) -> call_result.SetChargingProfile:
         try:
-            profile = from_ocpp16(cs_charging_profiles, max_periods=self.charger.limits.max_periods)
+            profile = OCPP16J.profile_from_wire(cs_charging_profiles, max_periods=self.charger.limits.max_periods)
         except ValueError:
             return call_result.SetChargingProfile(status="Rejected")
         return call_result.SetChargingProfile(status=self.charger.install_profile(profile, connector_id))
@@ -137,9 +121,7 @@ class ChargePoint16(SimChargePointMixin, V16ChargePoint):
         if connector_id not in (0, CONNECTOR_ID):
             return call_result.GetCompositeSchedule(status="Rejected")
         schedule = self.charger.composite_schedule(connector_id, self.charger.now(), duration, charging_rate_unit)
-        return call_result.GetCompositeSchedule(status="Accepted", connector_id=connector_id,
-                                                schedule_start=iso_utc(schedule.start),
-                                                charging_schedule=to_ocpp16(schedule))
+        return call_result.GetCompositeSchedule(**OCPP16J.composite_reply(schedule, connector_id))
 
     # ---- core (§5.2, §5.3, §5.8, §5.11, §5.12, §5.14, §5.17) ------------------------------------
     @on(Action.reset)
@@ -175,11 +157,11 @@ class ChargePoint16(SimChargePointMixin, V16ChargePoint):
             return call_result.RemoteStartTransaction(status="Rejected")
         if charging_profile is not None:
             try:
-                profile = from_ocpp16(charging_profile, path="charging_profile",
-                                      max_periods=self.charger.limits.max_periods)
+                profile = OCPP16J.profile_from_wire(charging_profile, path="charging_profile",
+                                                    max_periods=self.charger.limits.max_periods)
             except ValueError:
                 return call_result.RemoteStartTransaction(status="Rejected")
-            if profile.purpose.value != "TxProfile":       # §5.11: only a TxProfile may come along
+            if profile.purpose is not ProfilePurpose.TX:   # §5.11: only a TxProfile may come along
                 return call_result.RemoteStartTransaction(status="Rejected")
         return call_result.RemoteStartTransaction(status=self.charger.remote_start(id_tag, profile, None))
 
@@ -199,7 +181,8 @@ class ChargePoint16(SimChargePointMixin, V16ChargePoint):
 class Ocpp16Protocol(ProtocolBase):
     """OCPP 1.6J messages of the simulated charger (see :class:`charger.OcppProtocol`)."""
 
-    version = "1.6"
+    version: OcppVersion = OCPP16J
+    triggered_meter_values_in_transaction: bool = True
 
     def charge_point(self, charger: EvChargerSim, connection: Any) -> ChargePoint16:
         return ChargePoint16(charger, connection, self.settings.call_timeout_s)
@@ -216,17 +199,17 @@ class Ocpp16Protocol(ProtocolBase):
     def _status(self, connector_id: int, state: str, t_s: float) -> Outgoing:
         request = call.StatusNotification(
             connector_id=connector_id, error_code="NoError" if state != ConnectorState.FAULTED else "OtherError",
-            status=state, timestamp=self._ts(t_s))
+            status=OCPP16J.connector_status(state), timestamp=self._ts(t_s))
         return Outgoing(t_s, "StatusNotification", lambda: request, False)
 
-    def state_messages(self, old: str | None, new: str, tx: Transaction | None, t_s: float) -> list[Outgoing]:
+    def state_messages(self, old: str | None, new: str, tx: ChargingSession | None, t_s: float) -> list[Outgoing]:
         return [self._status(CONNECTOR_ID, new, t_s)]
 
     def boot_status_messages(self, state: str, t_s: float) -> list[Outgoing]:
         main = state if state in (ConnectorState.UNAVAILABLE, ConnectorState.FAULTED) else ConnectorState.AVAILABLE
         return [self._status(0, main, t_s), self._status(CONNECTOR_ID, state, t_s)]
 
-    def transaction_started(self, tx: Transaction, t_s: float, trigger: str) -> list[Outgoing]:
+    def transaction_started(self, tx: ChargingSession, t_s: float, trigger: str) -> list[Outgoing]:
         request = call.StartTransaction(connector_id=tx.connector_id, id_tag=tx.id_tag,
                                         meter_start=int(round(tx.meter_start_wh)), timestamp=self._ts(t_s))
 
@@ -237,7 +220,8 @@ class Ocpp16Protocol(ProtocolBase):
 
         return [Outgoing(t_s, "StartTransaction", lambda: request, True, on_result)]
 
-    def transaction_ended(self, tx: Transaction, t_s: float, reason: str, meter_stop_wh: float) -> list[Outgoing]:
+    def transaction_ended(self, tx: ChargingSession, t_s: float, reason: str,
+                          meter_stop_wh: float) -> list[Outgoing]:
         timestamp = self._ts(t_s)
 
         def build() -> call.StopTransaction | None:
@@ -245,14 +229,14 @@ class Ocpp16Protocol(ProtocolBase):
                 return None          # the CSMS never numbered this transaction
             return call.StopTransaction(meter_stop=int(round(meter_stop_wh)), timestamp=timestamp,
                                         transaction_id=tx.csms_id, id_tag=tx.id_tag,
-                                        reason=reason if reason in _STOP_REASONS else "Other")
+                                        reason=OCPP16J.stop_reason(reason))
 
         return [Outgoing(t_s, "StopTransaction", build, True)]
 
-    def meter_values(self, tx: Transaction | None, t_s: float, samples: list[MeterSampleValue],
+    def meter_values(self, tx: ChargingSession | None, t_s: float, samples: list[MeterSampleValue],
                      context: str) -> list[Outgoing]:
-        meter_value: list[dict[str, Any]] = [{"timestamp": self._ts(t_s),
-                                               "sampled_value": [_sampled_value(s, context) for s in samples]}]
+        meter_value: list[dict[str, Any]] = [{"timestamp": self._ts(t_s), "sampled_value": [
+            OCPP16J.sampled_value(s.measurand, s.value, s.unit, s.phase, context) for s in samples]}]
         if self.settings.meter_values_break_schema:     # fault knob: the required timestamp is missing
             del meter_value[0]["timestamp"]
 

@@ -1,7 +1,9 @@
 """OCPP 2.0.1 charging station of the simulated EV charger (the ``ocpp`` library's ChargePoint, client side).
 
-Same shape as ocpp16.py; the version-neutral behaviour is in charger.py. One EVSE (id 1) with one
-connector (id 1). Sources: OCPP 2.0.1 Part 2 (edition 3):
+Same shape as ocpp16.py; the version-neutral behaviour is in charger.py, every name and wire form
+(profiles, composite schedules, statuses, stop reasons, sampled values, device-model variables) is
+the version object's (:data:`~links.ocpp.versions.OCPP201`). One EVSE (id 1) with one connector
+(id 1). Sources: OCPP 2.0.1 Part 2 (edition 3):
 
 * station -> CSMS: BootNotification (B01), Heartbeat (G02), StatusNotification (G01; connector
   status Available / Occupied / Unavailable / Faulted), TransactionEvent Started / Updated / Ended
@@ -27,9 +29,10 @@ from ocpp.v201 import ChargePoint as V201ChargePoint
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
-from simlab.devices.ev_charger.charger import CONNECTOR_ID, ConnectorState, MeterSampleValue, Outgoing, Transaction
-from simlab.devices.ev_charger.cp_common import ProtocolBase, Setting, SimChargePointMixin, apply_setting
-from links.ocpp.smart_charging.ocpp201 import from_ocpp201, to_ocpp201
+from links.ocpp.smart_charging.model import ProfilePurpose
+from links.ocpp.versions import OCPP201, OcppVersion, Setting
+from simlab.devices.ev_charger.charger import CONNECTOR_ID, ChargingSession, MeterSampleValue, Outgoing
+from simlab.devices.ev_charger.cp_common import ProtocolBase, SimChargePointMixin, apply_setting
 
 if TYPE_CHECKING:
     from simlab.devices.ev_charger.charger import EvChargerSim
@@ -56,30 +59,8 @@ VARIABLES: dict[tuple[str, str], bool] = {
 }
 
 #: writable variable -> the charger setting it writes
-_WRITABLE: dict[tuple[str, str], Setting] = {
-    ("OCPPCommCtrlr", "HeartbeatInterval"): "heartbeat_interval",
-    ("SampledDataCtrlr", "TxUpdatedInterval"): "meter_interval",
-    ("SampledDataCtrlr", "TxUpdatedMeasurands"): "measurands",
-    ("TxCtrlr", "EVConnectionTimeOut"): "connection_timeout",
-}
-
-#: charger.py stop reasons (1.6 names) -> (2.0.1 stoppedReason, triggerReason)
-_STOP = {"EVDisconnected": ("EVDisconnected", "EVCommunicationLost"),
-         "Remote": ("Remote", "RemoteStop"),
-         "HardReset": ("ImmediateReset", "ResetCommand"),
-         "SoftReset": ("ImmediateReset", "ResetCommand"),
-         "DeAuthorized": ("DeAuthorized", "Deauthorized"),
-         "Local": ("Local", "StopAuthorized")}
-
-#: charger.py connector states -> (ConnectorStatusEnumType, ChargingStateEnumType)
-_STATE = {ConnectorState.AVAILABLE: ("Available", "Idle"),
-          ConnectorState.PREPARING: ("Occupied", "EVConnected"),
-          ConnectorState.CHARGING: ("Occupied", "Charging"),
-          ConnectorState.SUSPENDED_EV: ("Occupied", "SuspendedEV"),
-          ConnectorState.SUSPENDED_EVSE: ("Occupied", "SuspendedEVSE"),
-          ConnectorState.FINISHING: ("Occupied", "EVConnected"),
-          ConnectorState.UNAVAILABLE: ("Unavailable", "Idle"),
-          ConnectorState.FAULTED: ("Faulted", "Idle")}
+_WRITABLE: dict[tuple[str, str], Setting] = {variable: setting
+                                             for setting, variable in OCPP201.setting_variables.items()}
 
 
 def _get_variable(charger: EvChargerSim, component: str, variable: str) -> str:
@@ -112,15 +93,6 @@ def _set_variable(charger: EvChargerSim, component: str, variable: str, value: s
     return apply_setting(charger, _WRITABLE[(component, variable)], value)
 
 
-def _sampled_value(sample: MeterSampleValue, context: str) -> dict[str, Any]:
-    value: dict[str, Any] = {"value": round(sample.value, 3), "context": context, "measurand": sample.measurand,
-                             "location": "EV" if sample.measurand == "SoC" else "Outlet",
-                             "unit_of_measure": {"unit": sample.unit}}
-    if sample.phase is not None:
-        value["phase"] = sample.phase
-    return value
-
-
 class ChargePoint201(SimChargePointMixin, V201ChargePoint):
     """The library's 2.0.1 ChargePoint with the station's handlers of CSMS-initiated requests."""
 
@@ -129,7 +101,7 @@ class ChargePoint201(SimChargePointMixin, V201ChargePoint):
     def on_set_charging_profile(self, evse_id: int, charging_profile: dict[str, Any], **_: Any
                                 ) -> call_result.SetChargingProfile:
         try:
-            profile = from_ocpp201(charging_profile, max_periods=self.charger.limits.max_periods)
+            profile = OCPP201.profile_from_wire(charging_profile, max_periods=self.charger.limits.max_periods)
         except ValueError as error:
             return call_result.SetChargingProfile(status="Rejected",
                                                   status_info={"reason_code": "InvalidProfile",
@@ -153,7 +125,7 @@ class ChargePoint201(SimChargePointMixin, V201ChargePoint):
         if evse_id not in (0, EVSE_ID):
             return call_result.GetCompositeSchedule(status="Rejected")
         schedule = self.charger.composite_schedule(evse_id, self.charger.now(), duration, charging_rate_unit)
-        return call_result.GetCompositeSchedule(status="Accepted", schedule=to_ocpp201(schedule, evse_id))
+        return call_result.GetCompositeSchedule(**OCPP201.composite_reply(schedule, evse_id))
 
     # ---- provisioning, availability, transactions ----------------------------------------------
     @on(Action.reset)
@@ -216,10 +188,10 @@ class ChargePoint201(SimChargePointMixin, V201ChargePoint):
         profile = None
         if charging_profile is not None:
             try:
-                profile = from_ocpp201(charging_profile, max_periods=self.charger.limits.max_periods)
+                profile = OCPP201.profile_from_wire(charging_profile, max_periods=self.charger.limits.max_periods)
             except ValueError:
                 return call_result.RequestStartTransaction(status="Rejected")
-            if profile.purpose.value != "TxProfile":          # F01.FR.12: only a TxProfile
+            if profile.purpose is not ProfilePurpose.TX:      # F01.FR.12: only a TxProfile
                 return call_result.RequestStartTransaction(status="Rejected")
         status = self.charger.remote_start(str(id_token["id_token"]), profile, remote_start_id,
                                            id_token_type=str(id_token.get("type", "Central")))
@@ -242,7 +214,8 @@ class ChargePoint201(SimChargePointMixin, V201ChargePoint):
 class Ocpp201Protocol(ProtocolBase):
     """OCPP 2.0.1 messages of the simulated charging station (see :class:`charger.OcppProtocol`)."""
 
-    version = "2.0.1"
+    version: OcppVersion = OCPP201
+    triggered_meter_values_in_transaction: bool = False
 
     def _offline(self) -> bool | None:
         return None if self.charger is None or self.charger.online else True
@@ -263,23 +236,23 @@ class Ocpp201Protocol(ProtocolBase):
         return call.Heartbeat()
 
     def _status(self, state: str, t_s: float) -> Outgoing:
-        request = call.StatusNotification(timestamp=self._ts(t_s), connector_status=_STATE[state][0],
+        request = call.StatusNotification(timestamp=self._ts(t_s), connector_status=OCPP201.connector_status(state),
                                           evse_id=EVSE_ID, connector_id=CONNECTOR_ID)
         return Outgoing(t_s, "StatusNotification", lambda: request, False)
 
-    def state_messages(self, old: str | None, new: str, tx: Transaction | None, t_s: float) -> list[Outgoing]:
+    def state_messages(self, old: str | None, new: str, tx: ChargingSession | None, t_s: float) -> list[Outgoing]:
         items = []
-        if old is None or _STATE[old][0] != _STATE[new][0]:
+        if old is None or OCPP201.connector_status(old) != OCPP201.connector_status(new):
             items.append(self._status(new, t_s))
-        if tx is not None and not tx.ended and tx.charging_state != _STATE[new][1]:
-            tx.charging_state = _STATE[new][1]
+        if tx is not None and not tx.ended and tx.charging_state != OCPP201.charging_state(new):
+            tx.charging_state = OCPP201.charging_state(new)
             items.append(self._event(tx, "Updated", "ChargingStateChanged", t_s, None))
         return items
 
     def boot_status_messages(self, state: str, t_s: float) -> list[Outgoing]:
         return [self._status(state, t_s)]
 
-    def _event(self, tx: Transaction, event_type: str, trigger: str, t_s: float,
+    def _event(self, tx: ChargingSession, event_type: str, trigger: str, t_s: float,
                meter_value: list[dict[str, Any]] | None, *, stopped_reason: str | None = None) -> Outgoing:
         info: dict[str, Any] = {"transaction_id": tx.local_id}
         if tx.charging_state is not None:
@@ -296,13 +269,13 @@ class Ocpp201Protocol(ProtocolBase):
         return Outgoing(t_s, "TransactionEvent", lambda: request, True)
 
     def _meter_value(self, t_s: float, samples: list[MeterSampleValue], context: str) -> list[dict[str, Any]]:
-        return [{"timestamp": self._ts(t_s), "sampled_value": [_sampled_value(s, context) for s in samples]}]
+        return [{"timestamp": self._ts(t_s), "sampled_value": [
+            OCPP201.sampled_value(s.measurand, s.value, s.unit, s.phase, context) for s in samples]}]
 
-    def transaction_started(self, tx: Transaction, t_s: float, trigger: str) -> list[Outgoing]:
+    def transaction_started(self, tx: ChargingSession, t_s: float, trigger: str) -> list[Outgoing]:
         charger = self.charger
         if charger is not None:
-            state = charger.connector_state()
-            tx.charging_state = _STATE[state][1] if state in _STATE else "EVConnected"
+            tx.charging_state = OCPP201.charging_state(charger.connector_state())
             samples = charger.meter_samples()
         else:
             samples = []
@@ -310,15 +283,16 @@ class Ocpp201Protocol(ProtocolBase):
         return [self._event(tx, "Started", trigger, t_s,
                             self._meter_value(t_s, energy, "Transaction.Begin") if energy else None)]
 
-    def transaction_ended(self, tx: Transaction, t_s: float, reason: str, meter_stop_wh: float) -> list[Outgoing]:
-        stopped, trigger = _STOP.get(reason, ("Other", "AbnormalCondition"))
+    def transaction_ended(self, tx: ChargingSession, t_s: float, reason: str,
+                          meter_stop_wh: float) -> list[Outgoing]:
+        stopped, trigger = OCPP201.stop_reasons(reason)
         end_sample = [MeterSampleValue("Energy.Active.Import.Register", meter_stop_wh, "Wh")]
         tx.charging_state = "EVConnected" if self.charger is not None and \
             self.charger.electrical.cp_state in ("B", "C", "D") else "Idle"
         return [self._event(tx, "Ended", trigger, t_s, self._meter_value(t_s, end_sample, "Transaction.End"),
                             stopped_reason=stopped)]
 
-    def meter_values(self, tx: Transaction | None, t_s: float, samples: list[MeterSampleValue],
+    def meter_values(self, tx: ChargingSession | None, t_s: float, samples: list[MeterSampleValue],
                      context: str) -> list[Outgoing]:
         meter_value = self._meter_value(t_s, samples, context)
         if self.settings.meter_values_break_schema:     # fault knob: the required timestamp is missing

@@ -1,4 +1,4 @@
-"""Field readers and writers shared by the OCPP 1.6J and 2.0.1 wire forms.
+"""Field readers and writers shared by the OCPP 1.6J and 2.0.1 version objects (v16.py, v201.py).
 
 Payloads arrive as the ``ocpp`` library hands them to handlers: snake_case keys, date-times as
 RFC 3339 strings, numbers as int / float (``decimal.Decimal`` for 1.6 SetChargingProfile, which
@@ -15,9 +15,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from links.ocpp.smart_charging.model import (ChargingProfile, ChargingSchedule, CompositePeriod, CompositeSchedule,
-                                        ProfileError, ProfileKind, RateUnit, Recurrency,
-                                        SchedulePeriod)
+from links.ocpp.smart_charging.model import (ChargingProfile, ProfileError, ProfileKind, RateUnit, Recurrency,
+                                             SchedulePeriod)
+from links.ocpp.timestamps import format_schedule_time, parse_timestamp
 
 MISSING = object()
 
@@ -137,19 +137,6 @@ def timestamp(data: Mapping[str, Any], key: str, path: str, *,
     return parsed
 
 
-def format_time(value: dt.datetime) -> str:
-    """RFC 3339 in UTC with ``Z`` (whole seconds unless the value has a fraction)."""
-    utc = value.astimezone(dt.timezone.utc)
-    spec = "seconds" if utc.microsecond == 0 else "milliseconds"
-    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
-
-
-def format_limit(value: float) -> float:
-    """A limit with one decimal (1.6 schema ``multipleOf 0.1``; 2.0.1 "at most one digit
-    fraction")."""
-    return round(float(value), 1)
-
-
 UNITS = {"A": RateUnit.A, "W": RateUnit.W}
 KINDS = {k.value: k for k in ProfileKind}
 RECURRENCIES = {r.value: r for r in Recurrency}
@@ -174,9 +161,10 @@ def periods(raw: Any, path: str, *, allowed: set[str], recurrency: Recurrency | 
         if index == 0 and start != 0:
             raise ProfileError(join(where, "start_period"), f"the first period must start at 0, "
                                                             f"got {start}")
-        if result and start <= result[-1].start_s:
+        previous = result[-1].start_s if result else None
+        if previous is not None and start <= previous:
             raise ProfileError(join(where, "start_period"),
-                               f"must be greater than the previous period's {result[-1].start_s}")
+                               f"must be greater than the previous period's {previous}")
         if recurrency is not None and start >= recurrency.period.total_seconds():
             raise ProfileError(join(where, "start_period"),
                                f"beyond the {recurrency.value} recurrence "
@@ -196,7 +184,9 @@ def periods(raw: Any, path: str, *, allowed: set[str], recurrency: Recurrency | 
 
 def schedule(data: Mapping[str, Any], path: str, *, allowed: set[str], period_keys: set[str],
              kind: ProfileKind, recurrency: Recurrency | None,
-             max_periods: int | None) -> ChargingSchedule:
+             max_periods: int | None) -> dict[str, Any]:
+    """A ChargingSchedule(Type) as the :class:`ChargingProfile` keyword arguments it fills (unit,
+    periods, start_schedule, duration_s, min_charging_rate, schedule_id)."""
     check_keys(data, path, allowed)
     unit = choice(data, "charging_rate_unit", path, UNITS, required=True)
     start = timestamp(data, "start_schedule", path, required=False)
@@ -207,41 +197,8 @@ def schedule(data: Mapping[str, Any], path: str, *, allowed: set[str], period_ke
                      recurrency=recurrency if kind is ProfileKind.RECURRING else None,
                      max_count=max_periods)
     schedule_id = integer(data, "id", path, required="id" in allowed) if "id" in allowed else None
-    return ChargingSchedule(unit, parsed, duration, start, min_rate, schedule_id)
-
-
-def composite_periods(raw: Any, path: str) -> tuple[CompositePeriod, ...]:
-    parsed = periods(raw, path, allowed={"start_period", "limit", "number_phases", "phase_to_use",
-                                         "custom_data"}, recurrency=None, max_count=None)
-    return tuple(CompositePeriod(p.start_s, p.limit, p.number_phases) for p in parsed)
-
-
-def period_dicts(composite: CompositeSchedule) -> list[dict[str, Any]]:
-    out = []
-    for period in composite.periods:
-        if period.limit is None:
-            raise ValueError(f"composite period at +{period.start_s} s has no limit; build the "
-                             f"composite with max_current_a to report unconstrained periods")
-        entry: dict[str, Any] = {"start_period": period.start_s,
-                                 "limit": format_limit(period.limit)}
-        if period.number_phases is not None:
-            entry["number_phases"] = period.number_phases
-        out.append(entry)
-    return out
-
-
-def schedule_period_dicts(periods_: tuple[SchedulePeriod, ...], *, with_phase_to_use: bool
-                          ) -> list[dict[str, Any]]:
-    out = []
-    for period in periods_:
-        entry: dict[str, Any] = {"start_period": period.start_s,
-                                 "limit": format_limit(period.limit)}
-        if period.number_phases is not None:
-            entry["number_phases"] = period.number_phases
-        if with_phase_to_use and period.phase_to_use is not None:
-            entry["phase_to_use"] = period.phase_to_use
-        out.append(entry)
-    return out
+    return {"unit": unit, "periods": parsed, "duration_s": duration, "start_schedule": start,
+            "min_charging_rate": min_rate, "schedule_id": schedule_id}
 
 
 def recurrency_and_validity(raw: Mapping[str, Any], path: str, kind: ProfileKind
@@ -258,25 +215,56 @@ def recurrency_and_validity(raw: Mapping[str, Any], path: str, kind: ProfileKind
     return recurrency, valid_from, valid_to
 
 
-def schedule_optional_dict(schedule_: ChargingSchedule) -> dict[str, Any]:
-    """The optional fields of a ChargingSchedule on the wire: duration, startSchedule, minChargingRate."""
-    out: dict[str, Any] = {}
-    if schedule_.duration_s is not None:
-        out["duration"] = schedule_.duration_s
-    if schedule_.start_schedule is not None:
-        out["start_schedule"] = format_time(schedule_.start_schedule)
-    if schedule_.min_charging_rate is not None:
-        out["min_charging_rate"] = format_limit(schedule_.min_charging_rate)
+# ---- writers ---------------------------------------------------------------------------------------
+def without_nones(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def format_limit(value: float) -> float:
+    """A limit with one decimal (1.6 schema ``multipleOf 0.1``; 2.0.1 "at most one digit fraction")."""
+    return round(float(value), 1)
+
+
+def time_or_none(value: dt.datetime | None) -> str | None:
+    return None if value is None else format_schedule_time(value)
+
+
+def period_dicts(periods_: tuple[SchedulePeriod, ...], *, with_phase_to_use: bool) -> list[dict[str, Any]]:
+    """chargingSchedulePeriod entries (start_period, limit with one decimal, number_phases[, phase_to_use]).
+    Every period needs a limit: a composite built without ``max_current_a`` cannot go on the wire."""
+    out = []
+    for period in periods_:
+        if period.limit is None:
+            raise ValueError(f"period at +{period.start_s} s has no limit; build the composite with "
+                             f"max_current_a to report unconstrained periods")
+        out.append(without_nones({"start_period": period.start_s, "limit": format_limit(period.limit),
+                                  "number_phases": period.number_phases,
+                                  "phase_to_use": period.phase_to_use if with_phase_to_use else None}))
     return out
 
 
-def profile_optional_dict(profile: ChargingProfile) -> dict[str, Any]:
-    """The optional fields of a ChargingProfile on the wire after transactionId: recurrencyKind, validFrom, validTo."""
-    out: dict[str, Any] = {}
-    if profile.recurrency is not None:
-        out["recurrency_kind"] = profile.recurrency.value
-    if profile.valid_from is not None:
-        out["valid_from"] = format_time(profile.valid_from)
-    if profile.valid_to is not None:
-        out["valid_to"] = format_time(profile.valid_to)
-    return out
+def optional_limit(value: float | None) -> float | None:
+    return None if value is None else format_limit(value)
+
+
+def validity(profile: ChargingProfile) -> dict[str, Any]:
+    """recurrencyKind, validFrom, validTo (None when absent)."""
+    return {"recurrency_kind": None if profile.recurrency is None else profile.recurrency.value,
+            "valid_from": time_or_none(profile.valid_from), "valid_to": time_or_none(profile.valid_to)}
+
+
+def composite_periods(raw: Any) -> tuple[SchedulePeriod, ...]:
+    """The periods of a charger's composite schedule, as given (the library checked the schema)."""
+    return tuple(SchedulePeriod(int(p["start_period"]), float(p["limit"]),
+                                None if p.get("number_phases") is None else int(p["number_phases"]))
+                 for p in raw or ())
+
+
+def composite_start(*texts: Any) -> dt.datetime | None:
+    """The first of ``texts`` that is an RFC 3339 date-time with an offset (None if none is)."""
+    for value in texts:
+        if isinstance(value, str):
+            parsed = parse_timestamp(value)
+            if parsed is not None:
+                return parsed
+    return None
