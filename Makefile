@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench-perf clean
+.PHONY: demo test lint bench-perf clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ demo: $(STAMP)
 ## test: the project's own tests (units, driver transcripts, suite proofs on the simulated lab)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests
+
+## lint: ruff (rules in pyproject.toml) over all Python files, then mypy on the installed packages
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## bench-perf: benchmarks whose results are written into docs/performance.md
 bench-perf: $(STAMP)

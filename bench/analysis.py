@@ -17,7 +17,8 @@ Points = Sequence[Sequence[float]]
 
 __all__ = [
     "ResponseResult", "Uncertainty", "first_order_response_check", "first_time_above",
-    "first_time_below", "lfsm_o_band_w", "RampResult", "ramp_rate_detail", "lfsm_o_expected_power_w", "ramp_rate_pct_per_min",
+    "first_time_below", "lfsm_o_band_w", "RampResult", "ramp_rate_detail", "lfsm_o_expected_power_w",
+    "ramp_rate_pct_per_min",
     "sample_period_s", "ten_minute_running_mean_v", "volt_watt_band_w", "volt_watt_limit_pct",
 ]
 

@@ -13,6 +13,7 @@ import argparse
 import subprocess
 import sys
 import time
+from typing import IO
 from pathlib import Path
 
 from bench.config import PROFILE_DIR
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, tuple[int, float]] = {}
     pending = list(DEMO_PROFILES)
-    running: dict[str, tuple[subprocess.Popen, float, object]] = {}
+    running: dict[str, tuple[subprocess.Popen[bytes], float, IO[str]]] = {}
     while pending or running:
         while pending and len(running) < max(1, args.jobs):
             name = pending.pop(0)
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             cmd = [sys.executable, "-m", "bench.cli", "run", "--profile", str(profile), "--out", str(out / name)]
             if args.market:
                 cmd += ["--market", args.market]
-            log = open(out / f"{name}.log", "w", encoding="utf-8")
+            log: IO[str] = open(out / f"{name}.log", "w", encoding="utf-8")  # noqa: SIM115  closed when the campaign ends
             print(f"== campaign started: {name} ({profile}); log {out / f'{name}.log'}", flush=True)
             running[name] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), time.monotonic(), log)
         time.sleep(0.2)

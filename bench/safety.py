@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from bench.config import SafetyLimits
 from bench.errors import SafetyLimitError
-from instruments.capabilities import AcSource
+from instruments.capabilities import AcSource, AcSourceTransients
 
 
 class GuardedAcSource:
@@ -143,7 +143,7 @@ class SafeStateGuard:
             self._done = True
         try:
             self._go_safe()
-        except BaseException as exc:  # report, never mask the original exit reason
+        except BaseException as exc:  # noqa: BLE001  report, never mask the original exit reason
             self._on_error(exc)
 
     def release(self) -> None:
@@ -160,6 +160,7 @@ class GuardedTransientAcSource(GuardedAcSource):
     def __init__(self, source: Any, limits: SafetyLimits,
                  on_command: Callable[[str], None] | None = None) -> None:
         super().__init__(source, limits, on_command)
+        self._transients: AcSourceTransients = source
         self.max_transient_steps = source.max_transient_steps
         self.min_step_duration_s = source.min_step_duration_s
 
@@ -167,18 +168,18 @@ class GuardedTransientAcSource(GuardedAcSource):
         for step in steps:
             self._check_voltage(step.volts)
         self._on_command(f"program_voltage_steps {len(steps)} steps phase={phase or 'all'}")
-        self._source.program_voltage_steps(steps, phase=phase)
+        self._transients.program_voltage_steps(steps, phase=phase)
 
     def run_transient(self) -> None:
         self._on_command("run_transient")
-        self._source.run_transient()
+        self._transients.run_transient()
 
     def transient_done(self) -> bool:
-        return self._source.transient_done()
+        return self._transients.transient_done()
 
     def abort_transient(self) -> None:
         self._on_command("abort_transient")
-        self._source.abort_transient()
+        self._transients.abort_transient()
 
 
 def guard_ac_source(source: AcSource, limits: SafetyLimits,

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import datetime as dt
 import hashlib
 import sys
 import threading

@@ -275,9 +275,10 @@ On a quiet machine the CSMS before these changes already kept p99 under 50 ms at
 
 
 def _table(rows: list[dict[str, Any]], label: str | None = None) -> list[str]:
-    head = "| " + (f"{label} | " if label else "") + ("chargers | connected | calls/s | p50 (ms) | p99 (ms) | max (ms) | "
-                                                      "CSMS CPU | CPU per call (µs) | full GCs / longest GC pause (ms) | "
-                                                      "post-ramp GC (ms) | load avg |")
+    head = "| " + (f"{label} | " if label else "") + (
+        "chargers | connected | calls/s | p50 (ms) | p99 (ms) | max (ms) | "
+        "CSMS CPU | CPU per call (µs) | full GCs / longest GC pause (ms) | "
+        "post-ramp GC (ms) | load avg |")
     lines = [head, "|" + "---|" * (1 if label else 0) + "---:|" * 11]
     for r in rows:
         lines.append("| " + (f"{r.get('variant', '')} | " if label else "")
@@ -296,7 +297,8 @@ def render(rows: list[dict[str, Any]], duration_s: float, processes: int,
     best = max(ok, default=None)
     lines = [
         SECTION, "",
-        f"Measured {dt.date.today().isoformat()} with `benchmarks/ocpp_csms_load.py` on {platform.machine()}, "
+        f"Measured {dt.datetime.now(dt.UTC).date().isoformat()} with `benchmarks/ocpp_csms_load.py` on "
+        f"{platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}: the bench's CSMS (`links/ocpp`, own thread "
         "and asyncio loop, OCPP 1.6J schema validation, every frame written to a campaign record) in one "
         f"process, N simulated chargers in {processes} other processes on the same machine (plain asyncio "
@@ -306,7 +308,8 @@ def render(rows: list[dict[str, Any]], duration_s: float, processes: int,
         "booted; CPU is the CSMS process's CPU time over that window (100 % = one core); GC counts the "
         "full (generation 2) collections in the CSMS process during the window and the longest pause of "
         "any collection. The full collection that follows the connection ramp once (about 150 objects per "
-        "connection reach the oldest generation) is run just before the window and shown as post-ramp GC. Client processes share the 2 cores, and so did whatever else ran on the machine "
+        "connection reach the oldest generation) is run just before the window and shown as post-ramp GC. "
+        "Client processes share the 2 cores, and so did whatever else ran on the machine "
         "(load average column): p99 is sensitive to that, rerun on a quiet machine to compare.",
         "",
         *_table(rows), "",

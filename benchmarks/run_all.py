@@ -40,7 +40,8 @@ def scpi_round_trips(iterations: int) -> list[tuple[str, dict[str, float]]]:
         pa = YokogawaWT5000(VisaTransport(f"TCPIP::127.0.0.1::{lab.ports['power_analyzer']}::SOCKET",
                                           timeout_ms=2000), name="power_analyzer")
         pa.open()
-        rows = [("AC source setting: write + SYSTem:ERRor? query", measure(lambda: src.set_frequency_hz(50.0), iterations)),
+        rows = [("AC source setting: write + SYSTem:ERRor? query",
+                 measure(lambda: src.set_frequency_hz(50.0), iterations)),
                 ("analyzer reading: one :NUMeric:NORMal:VALue? query (19 values)", measure(pa.read, iterations)),
                 ("control channel: advance lab by one 200 ms tick", _advance_cost(lab, iterations))]
         src.close()
@@ -80,7 +81,7 @@ def render(rows: list[tuple[str, dict[str, float]]], demo: dict[str, float]) -> 
     lines = [
         "# Performance",
         "",
-        f"Measured {dt.date.today().isoformat()} by `make bench-perf` (`benchmarks/run_all.py`) on "
+        f"Measured {dt.datetime.now(dt.UTC).date().isoformat()} by `make bench-perf` (`benchmarks/run_all.py`) on "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         "Numbers move with machine load; rerun to compare.",
         "",

@@ -33,7 +33,7 @@ def run(iterations: int, slow_iterations: int) -> list[dict[str, object]]:
                                       tcp_nodelay=nodelay)
             source = Chroma61845(transport, name="grid")
             try:
-                stats = measure(lambda: source.set_frequency_hz(50.0), n)
+                stats = measure(lambda src=source: src.set_frequency_hz(50.0), n)
             finally:
                 source.close()
         results.append({"operation": "set_frequency_hz (write + SYST:ERR?)",

@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from bench.errors import InstrumentError, InstrumentReportedError, SafetyLimitError
 
@@ -125,10 +125,18 @@ class Setting:
             raise TypeError(f"{self.name or self.set_format}: the instrument has no query for it")
         return self.query.format(**fields)
 
-    def __get__(self, obj: ScpiDriver | None, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        return obj.fetch(self)
+    @overload
+    def __get__(self, obj: ScpiDriver, owner: type | None = None) -> Any: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> Setting: ...
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        """On a driver: query the instrument. On a class or a plain table (a dataclass of rows):
+        the row itself."""
+        if isinstance(obj, ScpiDriver):
+            return obj.fetch(self)
+        return self
 
     def __set__(self, obj: ScpiDriver, value: Any) -> None:
         obj.apply(self, value)

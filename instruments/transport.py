@@ -251,7 +251,7 @@ class VisaTransport:
         if session is not None:
             try:
                 session.close()
-            except Exception as exc:  # the old session is gone either way; keep the evidence
+            except Exception as exc:  # noqa: BLE001  the old session is gone either way; keep the evidence
                 self._event(f"closing the old session failed: {exc}")
 
     def _event(self, text: str) -> None:

@@ -22,7 +22,8 @@ from typing import Any
 from reports.record import ParsedRecord, as_dict, num, opt_text, text
 
 DEFAULT_TITLE = "Compliance test report"
-ISSUE_DATE_BASIS = "wall-clock date (UTC) of the record's campaign_end line: the report is a pure function of the record"
+ISSUE_DATE_BASIS = ("wall-clock date (UTC) of the record's campaign_end line: "
+                    "the report is a pure function of the record")
 TEST_DATE_BASIS = "wall-clock dates (UTC) of the record's campaign_start and campaign_end lines"
 
 _RULES: dict[str, dict[str, str]] = {
@@ -66,7 +67,7 @@ def decision_rule(recorded: Any) -> dict[str, str]:
     raw = text(recorded)
     key = raw.strip().upper().replace("-", "_").replace(" ", "_")
     for rule_id, spec in _RULES.items():
-        if key == rule_id or key.startswith(rule_id + "_") or key.startswith(rule_id + "("):
+        if key == rule_id or key.startswith((rule_id + "_", rule_id + "(")):
             return {"id": rule_id.lower(), "recorded": raw, **spec}
     return {"id": "unknown", "recorded": raw, "name": raw or "not recorded",
             "description": "the record names no decision rule this report knows; verdicts are the bench's"}
@@ -150,7 +151,9 @@ def uncertainty_basis(check: Mapping[str, Any], accuracy: Sequence[Mapping[str, 
 def _split_sources(source: str) -> list[str]:
     """Split "A (NL), B (DE); C" into its documents at top-level ',' and ';' (not inside
     parentheses), so the method lists each specification once."""
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in source:
         depth += (ch == "(") - (ch == ")")
         if ch in ",;" and depth == 0:

@@ -111,9 +111,10 @@ def _keyed_checks(checks: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str,
 
 def _requirement(out: list[Change], rid: str, a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> None:
     if a is None or b is None:
-        present = b if a is None else a
-        _compare(out, rid, "requirement", None if a is None else f"present ({present.get('verdict')})",
-                 None if b is None else f"present ({present.get('verdict')})")
+        present = b if b is not None else a
+        verdict = present.get("verdict") if present is not None else None
+        _compare(out, rid, "requirement", None if a is None else f"present ({verdict})",
+                 None if b is None else f"present ({verdict})")
         return
     _compare(out, rid, "verdict", a.get("verdict"), b.get("verdict"))
     _compare(out, rid, "mandatory", a.get("mandatory"), b.get("mandatory"))

@@ -122,7 +122,7 @@ def _sample_row(sample: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(phases, list):
         for n, phase in enumerate(phases, start=1):
             if isinstance(phase, list):
-                for col, value in zip(PHASE_COLUMNS, phase):
+                for col, value in zip(PHASE_COLUMNS, phase, strict=False):   # a record may carry fewer quantities
                     row[col.format(n=n)] = value
     if isinstance(sample.get("dut"), Mapping):
         _flatten("dut", sample["dut"], row)

@@ -138,7 +138,8 @@ def _identification(report: Mapping[str, Any]) -> list[str]:
          + (f'{_DOT}order {_e(cust["order_reference"])}' if cust["order_reference"] else "")),
         ("Item condition", _e(dut["condition"] or "not stated")),
         ("Date of receipt", _e(d["received"] or "not stated")),
-        ("Date(s) of test", f'{_e(d["tested_from"])} \u2013 {_e(d["tested_to"])} <small>({_e(d["tested_basis"])})</small>'),
+        ("Date(s) of test",
+         f'{_e(d["tested_from"])} \u2013 {_e(d["tested_to"])} <small>({_e(d["tested_basis"])})</small>'),
         ("Date of issue", f'{_e(d["issued"])} <small>({_e(d["issued_basis"])})</small>'),
         ("Bench calendar", _e(d["bench_calendar_start"]) + " <small>(clock start used by the bench; virtual in "
                            "simulation)</small>"),
@@ -360,7 +361,8 @@ def _conformity(report: Mapping[str, Any]) -> list[str]:
     out += [f"<li>{_e(x['statement'])}</li>" for x in conf["requirements"]]
     out.append("</ul>")
     auth = lab["authoriser"]
-    who = f"{_e(auth['name'])}, {_e(auth['role'])}" if auth else "<strong>no authoriser named in the bench config</strong>"
+    who = (f"{_e(auth['name'])}, {_e(auth['role'])}" if auth
+           else "<strong>no authoriser named in the bench config</strong>")
     out += ["<h2>12 Authorisation</h2>",
             _kv_table([("Authorised by", who), ("Date of issue", _e(report["dates"]["issued"])),
                        ("Signature", "see the signed manifest that accompanies this report")])]

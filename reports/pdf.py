@@ -138,7 +138,7 @@ def _xy_runs(pairs: Any) -> list[list[tuple[float, float]]]:
 def _series_runs(xs: Any, ys: Any) -> list[list[tuple[float, float]]]:
     if not isinstance(xs, (list, tuple)) or not isinstance(ys, (list, tuple)):
         return []
-    return _xy_runs(list(zip(xs, ys)))
+    return _xy_runs(list(zip(xs, ys, strict=False)))   # a malformed series is cut, not fatal
 
 
 def plot_drawing(plot: Mapping[str, Any], title: str, width: float = CONTENT_W, height: float = 62 * mm) -> Drawing:
@@ -262,7 +262,9 @@ def _method(report: Mapping[str, Any]) -> list[Any]:
     rule = m.get("decision_rule")
     rule_text = (f"<b>{_t(rule.get('name'))}</b>: {_t(rule.get('description'))}" if isinstance(rule, Mapping)
                  else _t(c.get("decision_rule")))
-    req_set = m.get("requirement_set") if isinstance(m.get("requirement_set"), Mapping) else c.get("catalog") or {}
+    req_set_value = m.get("requirement_set")
+    req_set: Mapping[str, Any] = (req_set_value if isinstance(req_set_value, Mapping)
+                                  else c.get("catalog") or {})
     rec_sw = " ".join(str(_get(sw, "record", k) or "") for k in ("name", "version", "commit")).strip()
     rows: list[tuple[str, Any]] = [
         ("Requirement set", f"{req_set.get('name') or ''} {req_set.get('version') or ''}"),
@@ -337,7 +339,8 @@ def _traceability(report: Mapping[str, Any]) -> list[Any]:
         tests = t.get("tests") or []
         tests_text = "<br/>".join(f"{_t(x.get('nodeid') if isinstance(x, Mapping) else x)}"
                                   + (f" ({_t(x.get('outcome'))})" if isinstance(x, Mapping) else "") for x in tests)
-        counts = t.get("checks") if isinstance(t.get("checks"), Mapping) else {}
+        checks_value = t.get("checks")
+        counts: Mapping[str, Any] = checks_value if isinstance(checks_value, Mapping) else {}
         count_text = ", ".join(f"{k} {v}" for k, v in counts.items() if k != "total" and v) or "none"
         rows.append([Paragraph(f"<b>{_t(t.get('requirement'))}</b><br/>{_t(t.get('title'))}", S_CELL),
                      _p(bool(t.get("mandatory"))), Paragraph(tests_text or "NONE: not tested", S_MONO),

@@ -133,15 +133,15 @@ def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
             open_tests[test.nodeid] = test
         elif kind == "test_end":
             nodeid = text(entry.get("nodeid"))
-            test = open_tests.pop(nodeid, None)
-            if test is None:  # a test_end without its start: still evidence of an outcome
-                test = TestRun(nodeid=nodeid)
-                tests.append(test)
-            test.outcome = model.normalise_outcome(entry.get("outcome"))
-            test.message = text(entry.get("message"))
-            test.requirements = merge_unique(test.requirements, text_list(entry.get("requirements")))
-            test.end_t_s = t
-            test.end_seq = lines - 1
+            ended = open_tests.pop(nodeid) if nodeid in open_tests else None
+            if ended is None:  # a test_end without its start: still evidence of an outcome
+                ended = TestRun(nodeid=nodeid)
+                tests.append(ended)
+            ended.outcome = model.normalise_outcome(entry.get("outcome"))
+            ended.message = text(entry.get("message"))
+            ended.requirements = merge_unique(ended.requirements, text_list(entry.get("requirements")))
+            ended.end_t_s = t
+            ended.end_seq = lines - 1
         elif kind == "command":
             commands.append({"seq": lines - 1, "t_s": t, "target": text(entry.get("target")),
                              "text": text(entry.get("text"))})

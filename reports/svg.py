@@ -61,7 +61,7 @@ def _segments(xs: Any, ys: Any) -> list[list[Point]]:
     if not isinstance(xs, Sequence) or not isinstance(ys, Sequence):
         return runs
     current: list[Point] = []
-    for x_raw, y_raw in zip(xs, ys):
+    for x_raw, y_raw in zip(xs, ys, strict=False):   # a malformed series is cut, not fatal
         x, y = _num(x_raw), _num(y_raw)
         if x is None or y is None:
             if current:
@@ -137,9 +137,9 @@ def padded_range(lo: float, hi: float, pad_fraction: float) -> tuple[float, floa
 def tick_label(value: float, step: float) -> str:
     """A tick label with just enough decimals for ``step``; never '-0'."""
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    if decimals > 0 or not math.isclose(step, round(step)):
-        if not math.isclose(step * 10 ** decimals, round(step * 10 ** decimals)):
-            decimals += 1
+    if ((decimals > 0 or not math.isclose(step, round(step)))
+            and not math.isclose(step * 10 ** decimals, round(step * 10 ** decimals))):
+        decimals += 1
     text = f"{value:.{decimals}f}"
     return text.lstrip("-") if float(text) == 0 else text
 

@@ -169,7 +169,7 @@ class Catalog:
                                               f"{', '.join(self.markets)})", field=f"{pwhere}.{mk}")
                         per_market[str(mk).upper()] = v
                 else:
-                    per_market = {m: raw for m in self.markets}
+                    per_market = dict.fromkeys(self.markets, raw)
                 values = dict(p.values)
                 for mk, v in per_market.items():
                     _check_same_kind(values[mk], v, pwhere)
@@ -298,7 +298,7 @@ def _build(data: dict[str, Any], path: Path, root: yaml.Node | None) -> Catalog:
                     line=_line_of(root, ppath + ["values"]))
             conf = p["confidence"]
             if isinstance(conf, str):
-                conf_map = {m: conf for m in markets}
+                conf_map = dict.fromkeys(markets, conf)
             else:
                 unknown = [m for m in conf if m not in markets]
                 lacking = [m for m in markets if m not in conf]

@@ -61,7 +61,7 @@ class Chroma66205(ScpiDriver):
             raise InstrumentError(f"{self.name}: {FETCH_QUERY!r} returned {len(fields)} values, "
                                   f"expected {len(FETCH_ITEMS)}")
         try:
-            values = dict(zip(FETCH_ITEMS, (parse_float(text) for text in fields)))
+            values = dict(zip(FETCH_ITEMS, (parse_float(text) for text in fields), strict=True))
         except ValueError as exc:
             raise InstrumentError(f"{self.name}: invalid numeric data in {reply!r}") from exc
         for item in FETCH_ITEMS:

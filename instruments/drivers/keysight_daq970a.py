@@ -113,4 +113,4 @@ class KeysightDAQ970A(ScpiDriver):
         if len(states) != len(self.channels):
             raise InstrumentError(f"{self.name}: ROUTe:CLOSe? returned {len(states)} states for "
                                   f"{len(self.channels)} channels")
-        return [channel for channel, closed in zip(self.channels, states) if closed]
+        return [channel for channel, closed in zip(self.channels, states, strict=True) if closed]

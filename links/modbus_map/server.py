@@ -207,7 +207,7 @@ class _MapAction:
         names = tuple(p.name for p in points if p is not None)
         if any(p is None or not p.writable for p in points):
             return self._log(fc, Table.COIL, address, len(values), names, ExcCodes.ILLEGAL_ADDRESS)
-        for point, value in zip(points, values):
+        for point, value in zip(points, values, strict=True):
             assert point is not None
             code = self._apply(point, lambda v=value: v)
             if code is not None:

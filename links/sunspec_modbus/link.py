@@ -25,7 +25,7 @@ import sunspec2.modbus.client as ss_client
 
 from bench.errors import ConfigError, LinkError, LinkTimeout, ModelNotFoundError, ProtocolFrameError
 from links.sunspec_modbus.transport import (
-    EXCEPTION_NAMES, FC_READ_HOLDING, CheckedSunSpecDevice, ModbusExceptionReply, Transaction,
+    EXCEPTION_NAMES, FC_READ_HOLDING, CheckedSunSpecDevice, Transaction,
 )
 from links.sunspec_modbus.points import walk_points
 from links.sunspec_modbus.types import (
@@ -292,7 +292,7 @@ class SunSpecLink:
             raise ConfigError(f"{what}: {len(points)} points given, the DUT's curve takes "
                               f"{minimum}..{npt}", field="points")
         crv.ActPt.value = len(points)
-        for pt, (xv, yv) in zip(crv.groups["Pt"], points):
+        for pt, (xv, yv) in zip(crv.groups["Pt"], points, strict=False):   # points <= the curve's slots
             pt.points[x].cvalue = xv
             pt.points[y].cvalue = yv
 

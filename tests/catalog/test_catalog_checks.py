@@ -56,7 +56,7 @@ def test_soft_checks_do_not_raise_and_raise_if_failed_lists_all(rec):
     assert exc.value.requirement_id == "PV-UMAX-TRIP"
     assert "stayed connected" in str(exc.value) and "2 check(s) failed" in str(exc.value)
     lines = _lines(rec)
-    assert [l["verdict"] for l in lines] == ["FAIL", "INCONCLUSIVE", "FAIL", "PASS"]
+    assert [line["verdict"] for line in lines] == ["FAIL", "INCONCLUSIVE", "FAIL", "PASS"]
     obs = lines[2]
     assert obs["quantity"] == "observed" and obs["measured"] is False and obs["rule"] == "OBSERVATION"
     assert obs["detail"] == "observed: no; tripped at 612 s"

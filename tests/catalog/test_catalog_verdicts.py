@@ -9,7 +9,7 @@ import pytest
 from bench.verdicts import CampaignVerdict, DecisionRule, Verdict, campaign_verdict, evaluate
 
 G, S = DecisionRule.GUARD_BAND, DecisionRule.SIMPLE_ACCEPTANCE
-P, F, I = Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE
+P, F, I = Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE  # noqa: E741  the verdict table reads as P / F / I
 
 
 @pytest.mark.parametrize("measured, u, low, high, guard, simple", [

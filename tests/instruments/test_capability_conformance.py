@@ -50,9 +50,8 @@ def _members(protocol: type) -> tuple[dict[str, Callable[..., Any]], set[str]]:
         if not getattr(klass, "_is_protocol", False) or klass.__module__ == "typing":
             continue
         attributes.update(getattr(klass, "__annotations__", {}))
-        for name, value in vars(klass).items():
-            if not name.startswith("_") and callable(value):
-                methods[name] = value
+        methods.update({name: value for name, value in vars(klass).items()
+                        if not name.startswith("_") and callable(value)})
     return methods, attributes - set(methods)
 
 

@@ -110,7 +110,8 @@ class FakeClock:
 def _session(doc: LoadedYaml, ports: dict[str, Any] | None) -> SimpleNamespace:
     lab = None if ports is None else SimpleNamespace(ports=ports, spec=SimpleNamespace(host="127.0.0.1"))
     profile = SimpleNamespace(doc=doc, file=doc.file, identity={"manufacturer": "ACME"})
-    return SimpleNamespace(profile=profile, recorder=FakeRecorder(), clock=FakeClock(), lab=lab, simulated=lab is not None)
+    return SimpleNamespace(profile=profile, recorder=FakeRecorder(), clock=FakeClock(), lab=lab,
+                           simulated=lab is not None)
 
 
 def test_tcp_sim_endpoint_record_and_heartbeat(tmp_path: Path, tcp_server: tuple[ModbusMapServerHandle, int],

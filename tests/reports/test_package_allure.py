@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +37,7 @@ def test_evidence_attachments_from_record_lines(helpers: Any) -> None:
 
 def test_long_wire_trace_keeps_head_and_tail(helpers: Any) -> None:
     entries = _entries(helpers, n_commands=MAX_TRACE_LINES + 50)
-    trace = dict((n, b) for n, b, _ in evidence_attachments(entries))["wire trace (SCPI / SunSpec)"]
+    trace = {n: b for n, b, _ in evidence_attachments(entries)}["wire trace (SCPI / SunSpec)"]
     lines = trace.splitlines()
     assert len(lines) == MAX_TRACE_LINES + 1
     assert "VOLT 230" in lines[0] and f"VOLT {230 + MAX_TRACE_LINES + 49}" in lines[-1]

@@ -173,7 +173,8 @@ def test_uncertainty_basis_names_the_instrument_accuracy(record: Any, helpers: A
     report = build_report(record.path, tmp_path / "out")
     bases = [c["uncertainty_basis"] for r in report["requirements"] for c in r["checks"]]
     assert bases == ["power_analyzer accuracy voltage_v = 0.3 V (bench config, k = 2)",
-                     "power_analyzer accuracy power_w = 8 W (bench config, k = 2) x 3 phases (total of per-phase readings)",
+                     "power_analyzer accuracy power_w = 8 W (bench config, k = 2) x 3 phases "
+                     "(total of per-phase readings)",
                      "time resolution: the recorder sample period 0.2 s"]
     assert report["measurement_uncertainty"]["instrument_accuracy"] == [
         {"role": "power_analyzer", "quantity": "power_w", "value": 8.0, "unit": "W"},

@@ -5,6 +5,8 @@ gas mode (Modbus operating mode, S2 DDBC), each with the fault knobs that break 
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from simlab.devices.heat_pump.lab_wiring import (
@@ -56,7 +58,7 @@ def test_lifted_limit_restores_softly_without_rebound(warm):
     trace = warm.run(1200)
     assert max(trace) <= before + 5.0
     assert trace[-1] == pytest.approx(before, abs=30.0)
-    rises = [b - a for a, b in zip(trace, trace[1:]) if b > a + 1e-6]
+    rises = [b - a for a, b in itertools.pairwise(trace) if b > a + 1e-6]
     assert max(rises[1:]) <= 5.0 + 1e-6                         # release ramp 5 W/s (after the start)
 
 
