@@ -69,7 +69,9 @@ class _Switch:
             iid = self.dut.s2.send_ddbc_instruction(gas.actuator_id, gas.operation_mode_id)
             record = self.dut.s2.instruction(iid)
             status = record.reception.status if record is not None and record.reception else "none"
-            return "" if status == "OK" else f"DDBC instruction to {gas.label or gas.operation_mode_id}: ReceptionStatus {status}"
+            if status == "OK":
+                return ""
+            return f"DDBC instruction to {gas.label or gas.operation_mode_id}: ReceptionStatus {status}"
         self.dut.modbus.write("operating_mode", "gas")
         return ""
 

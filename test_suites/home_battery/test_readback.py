@@ -52,7 +52,7 @@ def test_active_power_readback(dut, check):
     accuracy_w = dut.pct_of_rated_w(dut.declared("readback_accuracy_pct_rated", REQ, "accuracy_pct_rated"))
     settle_s = float(dut.param(REQ, "settle_s"))
     dut.transition("idle")
-    worst: Reading = (0.0, 0.0, 0.0, 0.0)
+    worst = (0.0, 0.0, 0.0, 0.0)         # (deviation, t, readback, analyzer)
     try:
         for share in dut.param(REQ, "setpoints_pct_rated"):
             _operating_point(dut, dut.pct_of_rated_w(share), settle_s)

@@ -88,7 +88,8 @@ def _judge_droop(dut: Any, check: Any, droop: Droop, points: list[float], measur
     grid = np.linspace(dut.f_nom_hz, max(points) + 0.1, 60)
     bands = [band(g, p_ref_all) for g in grid]
     plot = curve_plot("frequency / Hz", "active power / W", [(m.f_mean_hz, m.p_mean_w) for m in measured],
-                      [(g, b[0]) for g, b in zip(grid, bands)], [(g, b[1]) for g, b in zip(grid, bands)])
+                      [(g, b[0]) for g, b in zip(grid, bands, strict=True)],
+                      [(g, b[1]) for g, b in zip(grid, bands, strict=True)])
     for i, m in enumerate(measured):
         low, high = band(m.f_mean_hz, m.p_ref_w)
         expected = lfsm_o_expected_power_w(m.f_mean_hz, m.p_ref_w, droop.f_start_hz, droop.droop_pct, dut.f_nom_hz)

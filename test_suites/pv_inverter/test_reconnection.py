@@ -212,7 +212,7 @@ def test_no_reconnection_outside_window(dut, check):
     _trip_by_loss_of_mains(dut, check, REQ_WINDOW)
     spans, t_back = _hold_outside_then_nominal(dut, window, conditions, hold_s, observation_s)
 
-    held = [_held_outside(dut, c, t0, t1) for c, (t0, t1) in zip(conditions, spans)]
+    held = [_held_outside(dut, c, t0, t1) for c, (t0, t1) in zip(conditions, spans, strict=True)]
     t_in, p_in = dut.series(t_back + 1e-6)
     plot = series_plot([x for h in held for x in h.t_s] + t_in.tolist(),
                        [y for h in held for y in h.power_w] + p_in.tolist(), POWER_LABEL, limit=threshold_w)
@@ -321,7 +321,8 @@ def _judge_ramp(dut: Any, check: Any, t_on: float, limit: float, window_s: float
     check.within(REQ_RAMP, f"largest sustained ramp over {window_s:g} s after reconnection", "ramp_rate",
                  "% Pn/min", res.max_pct_per_min, u.expanded, None, limit,
                  detail=f"steepest window from {res.window_start_s:.1f} s; slope standard error "
-                        f"{res.slope_stderr_pct_per_min:.4f} % Pn/min, analyzer gain {u_gain.expanded:.4f} % Pn/min (k=2); first power at {t_first:.1f} s",
+                        f"{res.slope_stderr_pct_per_min:.4f} % Pn/min, analyzer gain {u_gain.expanded:.4f} % Pn/min "
+                        f"(k=2); first power at {t_first:.1f} s",
                  plot=plot)
 
 

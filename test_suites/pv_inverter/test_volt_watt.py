@@ -30,7 +30,7 @@ def _test_points_pct(points: list[list[float]]) -> list[float]:
     inside the voltage tolerance of the knee) and on the flat part beyond the tolerance."""
     xs = sorted(p[0] for p in points)
     out = [xs[0] - 2.0]
-    for a, b in zip(xs, xs[1:]):
+    for a, b in zip(xs, xs[1:], strict=False):
         out += [a, (a + b) / 2.0]
     out += [xs[-1], xs[-1] + 1.0, xs[-1] + 2.5]
     return out
@@ -75,7 +75,8 @@ def _judge_curve(dut: Any, check: Any, measured: list[tuple[float, float]], poin
     grid = np.linspace(min(v for v, _ in measured) - 2, max(v for v, _ in measured) + 2, 80)
     bands = [band(g) for g in grid]
     plot = curve_plot("terminal voltage / V", "active power / W", measured,
-                      [(g, b[0]) for g, b in zip(grid, bands)], [(g, b[1]) for g, b in zip(grid, bands)])
+                      [(g, b[0]) for g, b in zip(grid, bands, strict=True)],
+                      [(g, b[1]) for g, b in zip(grid, bands, strict=True)])
     for i, (v_mean, p_mean) in enumerate(measured):
         low, high = band(v_mean)
         check.within(REQ_STEADY, f"P at {v_mean:.1f} V ({fraction * 100:.0f} % irradiance)", "active_power", "W",
