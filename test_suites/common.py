@@ -110,5 +110,3 @@ class DutStrategy:
             raise BenchError("no analyzer sample recorded yet")
         return sample
 
-
-SuiteBench = DutStrategy   # transitional: the suites not yet moved to a strategy module
