@@ -1,15 +1,23 @@
-"""What every device-class suite needs from the bench: catalog values, the clock, the grid at
-nominal, and the analyzer's declared accuracy. Device-class helpers (PvBench, HpBench) extend it.
+"""What every device-class suite needs from the bench, and the named states of its DUT.
 
-Only capabilities and links are reached from here, never the simulated lab."""
+:class:`DutStrategy` is the base of each device class's strategy (test_suites/<class>/strategy.py;
+after labgrid's strategies): catalog values, the clock, the grid at nominal, the analyzer's
+declared accuracy and the recorded samples, plus :meth:`DutStrategy.transition` to a named state
+("producing", "running", "idle", "charging"...). Each state's preparation lives in one place, its
+strategy class; the suites' ``dut`` fixture (each class's conftest.py) hands the strategy to a test.
+
+Only capabilities and links are reached from here, never the simulated lab.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+from bench.errors import BenchError
 
-class SuiteBench:
-    """The suites' view of the bench shared by every device class."""
+
+class DutStrategy:
+    """The suites' view of the bench shared by every device class, and its named DUT states."""
 
     def __init__(self, *, ac_source: Any, clock: Any, dut_profile: Any, catalog: Any, market: str,
                  bench: Any, step: Callable[[str], None]) -> None:
@@ -28,10 +36,47 @@ class SuiteBench:
         self.u_power_w = float(acc.get("power_w", 0.0)) * dut_profile.phase_count   # sum of phases
         self.u_frequency_hz = float(acc.get("frequency_hz", 0.0))
 
+    # --- named states ---------------------------------------------------------------------------
+    def _preparations(self) -> dict[str, Callable[..., Any]]:
+        """Each named state of this device class and the method that brings the DUT to it."""
+        return {}
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """The named states :meth:`transition` knows."""
+        return tuple(self._preparations())
+
+    def transition(self, state: str, **options: Any) -> Any:
+        """Bring the DUT to the named ``state`` (``options`` go to its preparation); returns what the
+        preparation measured (e.g. the steady power). An unknown state is a bench ERROR."""
+        prepare = self._preparations().get(state)
+        if prepare is None:
+            known = ", ".join(repr(s) for s in self.states) or "none"
+            raise BenchError(f"{type(self).__name__}: no DUT state {state!r}; its states are {known}")
+        return prepare(**options)
+
+    # --- catalog and declarations ---------------------------------------------------------------
     def param(self, requirement_id: str, name: str) -> Any:
         """A catalog parameter of the campaign's market."""
         return self.catalog.requirement(requirement_id).param(name, self.market)
 
+    def declared(self, name: str, requirement_id: str, param: str) -> float:
+        """The profile's declared value ``name``, else the catalog parameter (market value)."""
+        value = self.profile.declared_value(name)
+        return float(value) if value is not None else float(self.param(requirement_id, param))
+
+    def pct_of_rated_w(self, pct: float) -> float:
+        return float(pct) / 100.0 * self.p_rated_w
+
+    def link_of(self, links: dict[str, Any], *protocols: str) -> Any:
+        """The first declared link (control first) in ``links`` speaking one of ``protocols``, else None."""
+        declared = self.profile.links
+        for name in sorted(declared, key=lambda n: (n != "control", n)):
+            if declared[name].get("protocol") in protocols and name in links:
+                return links[name]
+        return None
+
+    # --- clock and grid -------------------------------------------------------------------------
     def wait(self, duration_s: float, *, sample_period_s: float | None = None) -> None:
         """Wait on the bench clock (virtual in simulation), sampling as it goes."""
         self.clock.sleep(duration_s, sample_period_s=sample_period_s)
@@ -46,3 +91,22 @@ class SuiteBench:
         src.set_voltage_v(self.v_nom_v)
         if not src.output_is_on():
             src.set_output(True)
+
+    # --- recorded samples -----------------------------------------------------------------------
+    def samples_between(self, t0_s: float, t1_s: float | None = None) -> list[Any]:
+        """The analyzer samples recorded in [t0_s, t1_s] (t1_s None: up to now)."""
+        return [s for s in self._bench.samples_since(t0_s) if t1_s is None or s.t_s <= t1_s + 1e-9]
+
+    def latest_sample(self) -> Any:
+        """The latest recorded analyzer sample, None before the first (the clock samples at the end
+        of every wait)."""
+        samples = self._bench.samples
+        return samples[-1] if samples else None
+
+    def sample_now(self) -> Any:
+        """The latest recorded analyzer sample (a bench ERROR when none was recorded yet)."""
+        sample = self.latest_sample()
+        if sample is None:
+            raise BenchError("no analyzer sample recorded yet")
+        return sample
+

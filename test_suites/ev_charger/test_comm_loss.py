@@ -2,7 +2,7 @@
 OCPP 2.1-style offline fallback where the charger claims it.
 
 Method: a TxDefaultProfile limits a charging session to ``default_limit_a`` (A per phase) and is
-reached first (EvBench.judge_limit_step). The bench's CSMS then goes away as a charger sees it:
+reached first (EvChargerStrategy.judge_limit_step). The bench's CSMS then goes away as a charger sees it:
 it closes the WebSocket (1001) and answers every reconnection with HTTP 503 (``refuse_connections``)
 for the offline time; later it accepts the charger again. Judged on the measured per-phase current
 (and, after a reconnect or reboot, on the charger's GetCompositeSchedule):
@@ -25,147 +25,148 @@ import pytest
 
 from bench.errors import ConfigError
 from links.ocpp import OcppCallError, ProfilePurpose
-from test_suites.ev_charger.conftest import COARSE_SAMPLE_S, FINE_SAMPLE_S
+from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S, LONG_OBSERVATION_SAMPLE_S
 
 OFFLINE, RECONNECT, RESET, FALLBACK = ("EV-COMMLOSS-OFFLINE", "EV-COMMLOSS-RECONNECT", "EV-COMMLOSS-RESET",
                                        "EV-OFFLINE-FALLBACK")
 
 
-def _limited_session(ev, req: str, limit_a: float) -> bool:
+def _limited_session(dut, req: str, limit_a: float) -> bool:
     """Charging under a TxDefaultProfile of ``limit_a``, reached within the response time."""
-    ev.prepare()
-    tr = ev.response_time_s(req)
-    if not ev.install(req, ev.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, limit_a)])):
+    dut.transition("charging")
+    tr = dut.response_time_s(req)
+    if not dut.install(req, dut.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, limit_a)])):
         return False
-    t0 = ev.now_s()
-    ev.wait(tr, sample_period_s=FINE_SAMPLE_S)
-    ev.judge_limit_step(req, f"TxDefaultProfile {limit_a:g} A before the connection loss", t_change_s=t0,
-                        t_end_s=ev.now_s(), limit=limit_a, tolerance=float(ev.param(req, "tolerance_a")),
-                        response_time_s=tr, previous_limit=ev.rated_current_a)
+    t0 = dut.now_s()
+    dut.wait(tr, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    dut.judge_limit_step(req, f"TxDefaultProfile {limit_a:g} A before the connection loss", t_change_s=t0,
+                         t_end_s=dut.now_s(), limit=limit_a, tolerance=float(dut.param(req, "tolerance_a")),
+                         response_time_s=tr, previous_limit=dut.rated_current_a)
     return True
 
 
-def _go_offline(ev) -> float:
+def _go_offline(dut) -> float:
     """The CSMS drops the charger and refuses it from now on; returns the bench time."""
-    ev.step("CSMS: refuse the charger's connections (HTTP 503) and close its WebSocket")
-    ev.link.refuse_connections(True)
-    ev.link.disconnect()
-    return ev.now_s()
+    dut.step("CSMS: refuse the charger's connections (HTTP 503) and close its WebSocket")
+    dut.link.refuse_connections(True)
+    dut.link.disconnect()
+    return dut.now_s()
 
 
-def _back_online(ev, req: str, since_event: int) -> float | None:
+def _back_online(dut, req: str, since_event: int) -> float | None:
     """The CSMS accepts the charger again; the bench time until the charger has connected anew
     (after the first ``since_event`` connection events) and booted (FAIL when it does not)."""
-    timeout_s = float(ev.param(req, "reconnect_timeout_s"))
-    ev.step("CSMS: accept the charger again")
-    ev.link.refuse_connections(False)
-    took = ev.wait_reconnected(since_event, timeout_s)
-    ev.check.require_true(req, "charger reconnected and booted by itself", took is not None,
-                          f"within {took:.0f} s of bench time" if took is not None
-                          else f"not back after {timeout_s:g} s of bench time")
+    timeout_s = float(dut.param(req, "reconnect_timeout_s"))
+    dut.step("CSMS: accept the charger again")
+    dut.link.refuse_connections(False)
+    took = dut.wait_reconnected(since_event, timeout_s)
+    dut.check.require_true(req, "charger reconnected and booted by itself", took is not None,
+                           f"within {took:.0f} s of bench time" if took is not None
+                           else f"not back after {timeout_s:g} s of bench time")
     return took
 
 
-def _composite_keeps_limit(ev, req: str, limit_a: float) -> None:
+def _composite_keeps_limit(dut, req: str, limit_a: float) -> None:
     """GetCompositeSchedule (now, next 10 min) still carries the installed limit."""
     try:
-        answer = ev.composite(600, "A")
+        answer = dut.composite(600, "A")
     except OcppCallError as error:
-        ev.check.require_true(req, "GetCompositeSchedule answered", False, f"CALLERROR {error.code}")
+        dut.check.require_true(req, "GetCompositeSchedule answered", False, f"CALLERROR {error.code}")
         return
     reported = answer.limit_at_offset(0) if answer.status == "Accepted" else None
-    tol = float(ev.param(req, "tolerance_a"))
-    ev.check.within(req, "composite limit now, as the charger reports it", "current", "A", reported, 0.0,
-                    None, limit_a + tol, detail=f"status {answer.status}; installed limit {limit_a:g} A + {tol:g} A; "
+    tol = float(dut.param(req, "tolerance_a"))
+    dut.check.within(req, "composite limit now, as the charger reports it", "current", "A", reported, 0.0,
+                     None, limit_a + tol, detail=f"status {answer.status}; installed limit {limit_a:g} A + {tol:g} A; "
                                                 f"{'no limit reported' if reported is None else 'reported'}")
 
 
 @pytest.mark.requirement(OFFLINE)
-def test_offline_keeps_default_profile(ev):
+def test_offline_keeps_default_profile(dut):
     """Offline with a TxDefaultProfile installed: never above the limit."""
-    limit_a = float(ev.param(OFFLINE, "default_limit_a"))
-    if not _limited_session(ev, OFFLINE, limit_a):
+    limit_a = float(dut.param(OFFLINE, "default_limit_a"))
+    if not _limited_session(dut, OFFLINE, limit_a):
         return
-    t_off = _go_offline(ev)
-    ev.wait(float(ev.param(OFFLINE, "offline_s")), sample_period_s=FINE_SAMPLE_S)
-    tol = float(ev.param(OFFLINE, "tolerance_a"))
-    ev.judge_at_most(OFFLINE, "highest current while offline", t0_s=t_off, t1_s=ev.now_s(), limit=limit_a + tol,
-                     detail=f"{ev.now_s() - t_off:g} s offline; TxDefaultProfile {limit_a:g} A + {tol:g} A")
+    t_off = _go_offline(dut)
+    dut.wait(float(dut.param(OFFLINE, "offline_s")), sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    tol = float(dut.param(OFFLINE, "tolerance_a"))
+    dut.judge_at_most(OFFLINE, "highest current while offline", t0_s=t_off, t1_s=dut.now_s(), limit=limit_a + tol,
+                      detail=f"{dut.now_s() - t_off:g} s offline; TxDefaultProfile {limit_a:g} A + {tol:g} A")
 
 
 @pytest.mark.requirement(RECONNECT)
-def test_profile_survives_reconnect(ev):
+def test_profile_survives_reconnect(dut):
     """After a lost connection the limit still holds (GetCompositeSchedule and measured current)."""
-    limit_a = float(ev.param(RECONNECT, "default_limit_a"))
-    tol = float(ev.param(RECONNECT, "tolerance_a"))
-    if not _limited_session(ev, RECONNECT, limit_a):
+    limit_a = float(dut.param(RECONNECT, "default_limit_a"))
+    tol = float(dut.param(RECONNECT, "tolerance_a"))
+    if not _limited_session(dut, RECONNECT, limit_a):
         return
-    events = len(ev.link.connection_events())
-    _go_offline(ev)
-    ev.wait(float(ev.param(RECONNECT, "observation_s")), sample_period_s=COARSE_SAMPLE_S)
-    if _back_online(ev, RECONNECT, events) is None:
+    events = len(dut.link.connection_events())
+    _go_offline(dut)
+    dut.wait(float(dut.param(RECONNECT, "observation_s")), sample_period_s=LONG_OBSERVATION_SAMPLE_S)
+    if _back_online(dut, RECONNECT, events) is None:
         return
-    t_back = ev.now_s()
-    _composite_keeps_limit(ev, RECONNECT, limit_a)
-    ev.wait(ev.response_time_s(RECONNECT) + float(ev.param(RECONNECT, "observation_s")),
-            sample_period_s=FINE_SAMPLE_S)
-    ev.judge_at_most(RECONNECT, "highest current after the reconnect", t0_s=t_back, t1_s=ev.now_s(),
-                     limit=limit_a + tol, detail=f"TxDefaultProfile {limit_a:g} A + {tol:g} A")
+    t_back = dut.now_s()
+    _composite_keeps_limit(dut, RECONNECT, limit_a)
+    dut.wait(dut.response_time_s(RECONNECT) + float(dut.param(RECONNECT, "observation_s")),
+             sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    dut.judge_at_most(RECONNECT, "highest current after the reconnect", t0_s=t_back, t1_s=dut.now_s(),
+                      limit=limit_a + tol, detail=f"TxDefaultProfile {limit_a:g} A + {tol:g} A")
 
 
 @pytest.mark.requirement(RESET)
-def test_profile_survives_reset(ev):
+def test_profile_survives_reset(dut):
     """After Reset the charger charges again, never above the installed limit."""
-    limit_a = float(ev.param(RESET, "default_limit_a"))
-    tol = float(ev.param(RESET, "tolerance_a"))
-    if not _limited_session(ev, RESET, limit_a):
+    limit_a = float(dut.param(RESET, "default_limit_a"))
+    tol = float(dut.param(RESET, "tolerance_a"))
+    if not _limited_session(dut, RESET, limit_a):
         return
-    kind = ev.link.version.immediate_reset
-    ev.step(f"Reset {kind}")
-    t_reset = ev.now_s()
-    events = len(ev.link.connection_events())
+    kind = dut.link.version.immediate_reset
+    dut.step(f"Reset {kind}")
+    t_reset = dut.now_s()
+    events = len(dut.link.connection_events())
     try:
-        status = ev.link.reset(kind)
+        status = dut.link.reset(kind)
     except OcppCallError as error:
         status = f"CALLERROR {error.code}"
-    if ev.check.require_true(RESET, f"Reset {kind} accepted", status == "Accepted", f"status {status}") != "PASS":
+    if dut.check.require_true(RESET, f"Reset {kind} accepted", status == "Accepted", f"status {status}") != "PASS":
         return
-    if _back_online(ev, RESET, events) is None:
+    if _back_online(dut, RESET, events) is None:
         return
-    _composite_keeps_limit(ev, RESET, limit_a)
-    ev.start_charging()
-    t_charging = ev.now_s()
-    ev.wait(ev.response_time_s(RESET) + float(ev.param(RESET, "observation_s")), sample_period_s=FINE_SAMPLE_S)
-    ev.judge_at_most(RESET, "highest current from the Reset on", t0_s=t_reset, t1_s=ev.now_s(),
-                     limit=limit_a + tol, detail=f"TxDefaultProfile {limit_a:g} A + {tol:g} A; charging again "
+    _composite_keeps_limit(dut, RESET, limit_a)
+    dut.start_charging()
+    t_charging = dut.now_s()
+    dut.wait(dut.response_time_s(RESET) + float(dut.param(RESET, "observation_s")),
+             sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    dut.judge_at_most(RESET, "highest current from the Reset on", t0_s=t_reset, t1_s=dut.now_s(),
+                      limit=limit_a + tol, detail=f"TxDefaultProfile {limit_a:g} A + {tol:g} A; charging again "
                                                  f"{t_charging - t_reset:.0f} s after the Reset")
 
 
 @pytest.mark.requirement(FALLBACK)
-def test_offline_fallback_limit(ev):
+def test_offline_fallback_limit(dut):
     """Offline longer than the declared time: the charger applies its declared fallback limit."""
-    if not ev.profile.claims("offline_fallback"):
+    if not dut.profile.claims("offline_fallback"):
         pytest.skip("NOT_APPLICABLE: the charger does not claim an offline fallback (functions.offline_fallback)")
-    after_s = ev.profile.declared_value("offline_fallback_after_s")
-    fallback_a = ev.profile.declared_value("offline_fallback_limit_a")
+    after_s = dut.profile.declared_value("offline_fallback_after_s")
+    fallback_a = dut.profile.declared_value("offline_fallback_limit_a")
     if after_s is None or fallback_a is None:
         raise ConfigError("a charger claiming offline_fallback declares offline_fallback_after_s and "
-                          "offline_fallback_limit_a", file=ev.profile.file, field="declared")
+                          "offline_fallback_limit_a", file=dut.profile.file, field="declared")
     after_s, fallback_a = float(after_s), float(fallback_a)
-    online_a = float(ev.param(FALLBACK, "online_limit_a"))
-    tol = float(ev.param(FALLBACK, "tolerance_a"))
-    tr = ev.response_time_s(FALLBACK)
-    if not _limited_session(ev, FALLBACK, online_a):
+    online_a = float(dut.param(FALLBACK, "online_limit_a"))
+    tol = float(dut.param(FALLBACK, "tolerance_a"))
+    tr = dut.response_time_s(FALLBACK)
+    if not _limited_session(dut, FALLBACK, online_a):
         return
-    t_off = _go_offline(ev)
-    ev.wait(after_s + tr + float(ev.param(FALLBACK, "observation_s")), sample_period_s=FINE_SAMPLE_S)
-    ev.judge_at_most(FALLBACK, "highest current before the fallback time", t0_s=t_off, t1_s=t_off + after_s - 1e-6,
-                     limit=online_a + tol, detail=f"online limit {online_a:g} A + {tol:g} A")
-    paused_a = float(ev.param("EV-MIN-CURRENT", "paused_current_a"))
-    if fallback_a < float(ev.param("EV-MIN-CURRENT", "min_current_a")):
+    t_off = _go_offline(dut)
+    dut.wait(after_s + tr + float(dut.param(FALLBACK, "observation_s")), sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    dut.judge_at_most(FALLBACK, "highest current before the fallback time", t0_s=t_off, t1_s=t_off + after_s - 1e-6,
+                      limit=online_a + tol, detail=f"online limit {online_a:g} A + {tol:g} A")
+    paused_a = float(dut.param("EV-MIN-CURRENT", "paused_current_a"))
+    if fallback_a < float(dut.param("EV-MIN-CURRENT", "min_current_a")):
         low, high = None, paused_a          # a fallback below 6 A pauses charging
     else:
-        low, high = ev.expected_current_a(fallback_a) - tol, fallback_a + tol
-    ev.judge_follow(FALLBACK, f"fallback to {fallback_a:g} A after {after_s:g} s offline",
-                    t_change_s=t_off + after_s, t_end_s=ev.now_s(), low=low, high=high, response_time_s=tr,
-                    peak_limit=online_a + tol, detail=f"declared offline_fallback_limit_a {fallback_a:g} A")
+        low, high = dut.expected_current_a(fallback_a) - tol, fallback_a + tol
+    dut.judge_follow(FALLBACK, f"fallback to {fallback_a:g} A after {after_s:g} s offline",
+                     t_change_s=t_off + after_s, t_end_s=dut.now_s(), low=low, high=high, response_time_s=tr,
+                     peak_limit=online_a + tol, detail=f"declared offline_fallback_limit_a {fallback_a:g} A")

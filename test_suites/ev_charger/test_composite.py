@@ -12,18 +12,19 @@ The composite a compliant charger applies is then 9 A, 13 A (station maximum cap
 The bench computes it itself from the profiles it sent (links/ocpp/smart_charging.composite), asks the
 charger for GetCompositeSchedule over the same span and compares them (limits within
 ``limit_tolerance_a``, ignoring ``time_tolerance_s`` around each expected boundary), then judges the
-measured per-phase current against the bench's composite period by period (EvBench.judge_follow).
+measured per-phase current against the bench's composite period by period (EvChargerStrategy.judge_follow).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from links.ocpp import CompositeSchedule, InstalledProfile, ProfilePurpose, Transaction
 from links.ocpp.smart_charging import composite
-from test_suites.ev_charger.conftest import FINE_SAMPLE_S
+from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
 
 REQ = "EV-COMPOSITE"
 
@@ -37,7 +38,7 @@ def _compare(expected: CompositeSchedule, reported: CompositeSchedule, *, limit_
               reported.start + dt.timedelta(seconds=reported_s))
     edges = [expected.start + dt.timedelta(seconds=p.start_s) for p in expected.periods]
     instants = set()
-    for edge, nxt in zip(edges, edges[1:] + [end]):
+    for edge, nxt in zip(edges, edges[1:] + [end], strict=True):
         instants.update({edge + dt.timedelta(seconds=time_tolerance_s), edge + (nxt - edge) / 2,
                          nxt - dt.timedelta(seconds=time_tolerance_s)})
     for p in reported.periods:
@@ -60,53 +61,70 @@ def _compare(expected: CompositeSchedule, reported: CompositeSchedule, *, limit_
     return findings
 
 
-@pytest.mark.requirement(REQ)
-def test_composite_schedule_and_current(ev):
-    """GetCompositeSchedule equals the bench's own composite, and the measured current follows it."""
-    check = ev.check
-    tr = ev.response_time_s(REQ)
-    tol = float(ev.param(REQ, "tolerance_a"))
-    duration_s = int(ev.param(REQ, "duration_s"))
-    period_s = duration_s // 4
-    ev.prepare()
-    tx = ev.transaction_id()
-    start = ev.next_whole_second()
-    ev.wait(max(0.0, (start - ev.clock.calendar()).total_seconds()))
+def _install_stack(dut, start: dt.datetime, period_s: int, tx) -> list[tuple[Any, int]] | None:
+    """Stimulus: the four profiles of the method, all starting at ``start``; None when one was
+    refused (a FAIL recorded by ``dut.install``)."""
     specs = [
-        (ev.charging_profile(ProfilePurpose.STATION_MAX, [(0, 13.0)], start=start), 0),
-        (ev.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, 11.0), (2 * period_s, 7.0)], start=start),
-         ev.connector_id),
-        (ev.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, 9.0), (period_s, 16.0)], stack_level=1, start=start,
-                    duration_s=3 * period_s), ev.connector_id),
-        (ev.charging_profile(ProfilePurpose.TX, [(0, 10.0)], start=start + dt.timedelta(seconds=3 * period_s),
-                    transaction_id=tx), ev.connector_id),
+        (dut.charging_profile(ProfilePurpose.STATION_MAX, [(0, 13.0)], start=start), 0),
+        (dut.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, 11.0), (2 * period_s, 7.0)], start=start),
+         dut.connector_id),
+        (dut.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, 9.0), (period_s, 16.0)], stack_level=1, start=start,
+                              duration_s=3 * period_s), dut.connector_id),
+        (dut.charging_profile(ProfilePurpose.TX, [(0, 10.0)], start=start + dt.timedelta(seconds=3 * period_s),
+                              transaction_id=tx), dut.connector_id),
     ]
     for spec, connector_id in specs:
-        if not ev.install(REQ, spec, connector_id):
-            return
-    t_start = ev.bench_time_of(start)
-    installed = [InstalledProfile(connector_id, spec) for spec, connector_id in specs]
-    expected = composite(installed, start, duration_s, "A", connector_id=ev.connector_id,
-                         transactions=[Transaction(ev.connector_id, start, str(tx))],
-                         number_phases=ev.phase_count, max_current_a=ev.rated_current_a)
-    answer = ev.composite(duration_s, "A")
+        if not dut.install(REQ, spec, connector_id):
+            return None
+    return specs
+
+
+def _judge_reported(dut, expected: CompositeSchedule, answer) -> None:
+    """The charger's GetCompositeSchedule equals the bench's composite."""
     if answer.status != "Accepted" or not answer.periods:
-        check.require_true(REQ, "GetCompositeSchedule answered with a schedule", False,
-                           f"status {answer.status}, {len(answer.periods)} period(s)")
-    else:
-        findings = _compare(expected, answer, limit_tolerance=float(ev.param(REQ, "limit_tolerance_a")),
-                            time_tolerance_s=float(ev.param(REQ, "time_tolerance_s")))
-        want = ", ".join(f"+{p.start_s} s {p.limit:g} A" for p in expected.periods)
-        got = ", ".join(f"+{p.start_s} s {p.limit:g} {answer.unit}" for p in answer.periods)
-        check.require_true(REQ, "GetCompositeSchedule equals the bench's composite", not findings,
+        dut.check.require_true(REQ, "GetCompositeSchedule answered with a schedule", False,
+                               f"status {answer.status}, {len(answer.periods)} period(s)")
+        return
+    findings = _compare(expected, answer, limit_tolerance=float(dut.param(REQ, "limit_tolerance_a")),
+                        time_tolerance_s=float(dut.param(REQ, "time_tolerance_s")))
+    want = ", ".join(f"+{p.start_s} s {p.limit:g} A" for p in expected.periods)
+    got = ", ".join(f"+{p.start_s} s {p.limit:g} {answer.unit}" for p in answer.periods)
+    dut.check.require_true(REQ, "GetCompositeSchedule equals the bench's composite", not findings,
                            f"bench: {want}; charger (from {answer.start}): {got}"
                            + (f"; differences: {'; '.join(findings)}" if findings else ""))
-    ev.wait(duration_s - (ev.now_s() - t_start), sample_period_s=FINE_SAMPLE_S)
-    previous = ev.rated_current_a
+
+
+def _judge_followed(dut, expected: CompositeSchedule, t_start: float, duration_s: int, tol: float,
+                    tr: float) -> None:
+    """The measured current follows the bench's composite, period by period."""
+    previous = dut.rated_current_a
     offsets = [p.start_s for p in expected.periods] + [duration_s]
-    for period, end in zip(expected.periods, offsets[1:]):
-        limit = period.limit if period.limit is not None else ev.rated_current_a
-        ev.judge_limit_step(REQ, f"composite period +{period.start_s} s: {limit:g} A",
-                            t_change_s=t_start + period.start_s, t_end_s=t_start + end - 1e-6, limit=limit,
-                            tolerance=tol, response_time_s=tr, previous_limit=previous)
+    for period, end in zip(expected.periods, offsets[1:], strict=True):
+        limit = period.limit if period.limit is not None else dut.rated_current_a
+        dut.judge_limit_step(REQ, f"composite period +{period.start_s} s: {limit:g} A",
+                             t_change_s=t_start + period.start_s, t_end_s=t_start + end - 1e-6, limit=limit,
+                             tolerance=tol, response_time_s=tr, previous_limit=previous)
         previous = limit
+
+
+@pytest.mark.requirement(REQ)
+def test_composite_schedule_and_current(dut):
+    """GetCompositeSchedule equals the bench's own composite, and the measured current follows it."""
+    tr = dut.response_time_s(REQ)
+    tol = float(dut.param(REQ, "tolerance_a"))
+    duration_s = int(dut.param(REQ, "duration_s"))
+    dut.transition("charging")
+    tx = dut.transaction_id()
+    start = dut.next_whole_second()
+    dut.wait(max(0.0, (start - dut.clock.calendar()).total_seconds()))
+    specs = _install_stack(dut, start, duration_s // 4, tx)
+    if specs is None:
+        return
+    t_start = dut.bench_time_of(start)
+    installed = [InstalledProfile(connector_id, spec) for spec, connector_id in specs]
+    expected = composite(installed, start, duration_s, "A", connector_id=dut.connector_id,
+                         transactions=[Transaction(dut.connector_id, start, str(tx))],
+                         number_phases=dut.phase_count, max_current_a=dut.rated_current_a)
+    _judge_reported(dut, expected, dut.composite(duration_s, "A"))
+    dut.wait(duration_s - (dut.now_s() - t_start), sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    _judge_followed(dut, expected, t_start, duration_s, tol, tr)

@@ -14,36 +14,36 @@ from __future__ import annotations
 import pytest
 
 from links.ocpp import ProfilePurpose
-from test_suites.ev_charger.conftest import FINE_SAMPLE_S
+from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
 
 REQ = "EV-14A-DIMMING"
 
 
 @pytest.mark.requirement(REQ)
-def test_dimming_to_4_2_kw(ev):
+def test_dimming_to_4_2_kw(dut):
     """Station maximum of 4.2 kW: consumption at 4.2 kW within Tr, and full power after it is lifted."""
-    dimmed_w = float(ev.param(REQ, "dimmed_power_w"))
-    high_w = dimmed_w * (1.0 + float(ev.param(REQ, "tolerance_pct")) / 100.0)
-    low_w = dimmed_w * (1.0 - float(ev.param(REQ, "tolerance_low_pct")) / 100.0)
-    tol_a = float(ev.param(REQ, "tolerance_a"))
-    tr = ev.response_time_s(REQ)
-    hold_s = float(ev.param(REQ, "hold_s"))
-    if ev.p_rated_w <= dimmed_w:
-        pytest.skip(f"NOT_APPLICABLE: rated {ev.p_rated_w:g} W: §14a dims devices above {dimmed_w:g} W only")
-    ev.prepare()
-    full_w = ev.watts_for_amps(ev.rated_current_a)
-    spec = ev.charging_profile(ProfilePurpose.STATION_MAX, [(0, dimmed_w)], unit="W")
-    if not ev.install(REQ, spec):
+    dimmed_w = float(dut.param(REQ, "dimmed_power_w"))
+    high_w = dimmed_w * (1.0 + float(dut.param(REQ, "tolerance_pct")) / 100.0)
+    low_w = dimmed_w * (1.0 - float(dut.param(REQ, "tolerance_low_pct")) / 100.0)
+    tol_a = float(dut.param(REQ, "tolerance_a"))
+    tr = dut.response_time_s(REQ)
+    hold_s = float(dut.param(REQ, "hold_s"))
+    if dut.p_rated_w <= dimmed_w:
+        pytest.skip(f"NOT_APPLICABLE: rated {dut.p_rated_w:g} W: §14a dims devices above {dimmed_w:g} W only")
+    dut.transition("charging")
+    full_w = dut.watts_for_amps(dut.rated_current_a)
+    spec = dut.charging_profile(ProfilePurpose.STATION_MAX, [(0, dimmed_w)], unit="W")
+    if not dut.install(REQ, spec):
         return
-    t_dim = ev.now_s()
-    ev.wait(tr + hold_s, sample_period_s=FINE_SAMPLE_S)
-    ev.judge_follow(REQ, f"dimmed to {dimmed_w:g} W", t_change_s=t_dim, t_end_s=ev.now_s(), low=low_w, high=high_w,
-                    response_time_s=tr, peak_limit=None, unit="W",
-                    detail=f"§14a: {dimmed_w:g} W -{ev.param(REQ, 'tolerance_low_pct'):g} % / "
-                           f"+{ev.param(REQ, 'tolerance_pct'):g} %; full power was about {full_w:.0f} W")
-    ev.step(f"ClearChargingProfile id {spec.profile_id}: dimming lifted")
-    ev.link.clear_charging_profile(profile_id=spec.profile_id)
-    t_lift = ev.now_s()
-    ev.wait(tr + hold_s, sample_period_s=FINE_SAMPLE_S)
-    ev.judge_limit_step(REQ, "dimming lifted: full current again", t_change_s=t_lift, t_end_s=ev.now_s(),
-                        limit=ev.rated_current_a, tolerance=tol_a, response_time_s=tr, previous_limit=None)
+    t_dim = dut.now_s()
+    dut.wait(tr + hold_s, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    dut.judge_follow(REQ, f"dimmed to {dimmed_w:g} W", t_change_s=t_dim, t_end_s=dut.now_s(), low=low_w, high=high_w,
+                     response_time_s=tr, peak_limit=None, unit="W",
+                     detail=f"§14a: {dimmed_w:g} W -{dut.param(REQ, 'tolerance_low_pct'):g} % / "
+                           f"+{dut.param(REQ, 'tolerance_pct'):g} %; full power was about {full_w:.0f} W")
+    dut.step(f"ClearChargingProfile id {spec.profile_id}: dimming lifted")
+    dut.link.clear_charging_profile(profile_id=spec.profile_id)
+    t_lift = dut.now_s()
+    dut.wait(tr + hold_s, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    dut.judge_limit_step(REQ, "dimming lifted: full current again", t_change_s=t_lift, t_end_s=dut.now_s(),
+                         limit=dut.rated_current_a, tolerance=tol_a, response_time_s=tr, previous_limit=None)

@@ -24,14 +24,17 @@ measured per-phase current:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from links.ocpp import ProfilePurpose
-from test_suites.ev_charger.conftest import FINE_SAMPLE_S, plot_series
+from test_suites.evidence import series_plot
+from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
 
 REQ = "EV-GRID-EXCURSION"
+LOWEST_LABEL = "lowest phase current / A"
 
 
 def _behaviour(volts: float, under_v: float, over_v: float, margin_v: float) -> str:
@@ -41,68 +44,49 @@ def _behaviour(volts: float, under_v: float, over_v: float, margin_v: float) -> 
     return "stop" if volts < under_v or volts > over_v else "continue"
 
 
-@pytest.mark.requirement(REQ)
-def test_voltage_excursions(ev):
-    """Each test voltage: keep charging or stop and resume as declared, never above the limit."""
-    check = ev.check
-    limit_a = float(ev.param(REQ, "limit_a"))
-    tol = float(ev.param(REQ, "tolerance_a"))
-    tr = ev.response_time_s(REQ)
-    hold_s = float(ev.param(REQ, "hold_s"))
-    stop_time_s = float(ev.param(REQ, "stop_time_s"))
-    stopped_a = float(ev.param(REQ, "stopped_current_a"))
-    margin_v = float(ev.param(REQ, "threshold_margin_v"))
-    restart_tol_s = float(ev.param(REQ, "restart_tolerance_s"))
-    under_v = float(ev.profile.declared_value("grid_undervoltage_stop_v", 0.0))
-    over_v = float(ev.profile.declared_value("grid_overvoltage_stop_v", math.inf))
-    restart_s = float(ev.profile.declared_value("grid_restart_delay_s", 0.0))
-    expected_a = ev.expected_current_a(limit_a)
-    ev.prepare()
-    if not ev.install(REQ, ev.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, limit_a)])):
-        return
-    ev.wait(tr, sample_period_s=FINE_SAMPLE_S)
-    try:
-        for volts in [float(v) for v in ev.param(REQ, "test_voltages_v")]:
-            behaviour = _behaviour(volts, under_v, over_v, margin_v)
-            label = f"{volts:g} V ({volts / ev.v_nom_v * 100:.0f} % Un, declared: {behaviour})"
-            ev.step(f"AC source: {volts:g} V on every phase for {hold_s:g} s")
-            t0 = ev.now_s()
-            ev.ac_source.set_voltage_v(volts)
-            ev.wait(hold_s, sample_period_s=FINE_SAMPLE_S)
-            t1 = ev.now_s()
-            ev.step(f"AC source: back to {ev.v_nom_v:g} V")
-            ev.ac_source.set_voltage_v(ev.v_nom_v)
-            ev.wait(restart_s + tr, sample_period_s=FINE_SAMPLE_S)
-            t2 = ev.now_s()
-            ev.judge_at_most(REQ, f"{label}: highest current during and after the excursion", t0_s=t0, t1_s=t2,
-                             limit=limit_a + tol, detail=f"limit {limit_a:g} A + {tol:g} A")
-            if behaviour == "continue":
-                env = ev.envelope(t0, t2)
-                check.within(REQ, f"{label}: lowest current (keeps charging)", "current", "A",
-                             float(env.min_current_a.min()), ev.u_current_a, expected_a - tol, None,
-                             plot=plot_series(env.t_s, env.min_current_a, "lowest phase current / A", [t0, t1]),
-                             detail=f"declared range {under_v:g}..{over_v:g} V: no stop expected")
-            elif behaviour == "stop":
-                _judge_stop_and_restart(ev, label, t0=t0, t1=t1, t2=t2, stop_time_s=stop_time_s,
-                                        stopped_a=stopped_a, low_a=expected_a - tol, restart_s=restart_s,
-                                        restart_tol_s=restart_tol_s, tr=tr)
-    finally:
-        ev.ac_source.set_voltage_v(ev.v_nom_v)
+@dataclass(frozen=True)
+class Declared:
+    """The profile's declared grid behaviour: stop thresholds (V) and restart delay (s)."""
+
+    under_v: float
+    over_v: float
+    restart_s: float
 
 
-def _judge_stop_and_restart(ev, label: str, *, t0: float, t1: float, t2: float, stop_time_s: float,
+def _excursion(dut, volts: float, hold_s: float, back_s: float) -> tuple[float, float, float]:
+    """Stimulus: ``volts`` on every phase for ``hold_s``, then nominal for ``back_s``; returns the
+    excursion's start, its end and the end of the observation."""
+    dut.step(f"AC source: {volts:g} V on every phase for {hold_s:g} s")
+    t0 = dut.now_s()
+    dut.ac_source.set_voltage_v(volts)
+    dut.wait(hold_s, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    t1 = dut.now_s()
+    dut.step(f"AC source: back to {dut.v_nom_v:g} V")
+    dut.ac_source.set_voltage_v(dut.v_nom_v)
+    dut.wait(back_s, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    return t0, t1, dut.now_s()
+
+
+def _judge_keeps_charging(dut, label: str, t0: float, t1: float, t2: float, low_a: float, declared: Declared) -> None:
+    env = dut.envelope(t0, t2)
+    dut.check.within(REQ, f"{label}: lowest current (keeps charging)", "current", "A",
+                     float(env.min_current_a.min()), dut.u_current_a, low_a, None,
+                     plot=series_plot(env.t_s, env.min_current_a, LOWEST_LABEL, window=[t0, t1]),
+                     detail=f"declared range {declared.under_v:g}..{declared.over_v:g} V: no stop expected")
+
+
+def _judge_stop_and_restart(dut, label: str, *, t0: float, t1: float, t2: float, stop_time_s: float,
                             stopped_a: float, low_a: float, restart_s: float, restart_tol_s: float,
                             tr: float) -> None:
-    check = ev.check
-    during = ev.envelope(t0 + stop_time_s, t1 - 1e-6)
+    check = dut.check
+    during = dut.envelope(t0 + stop_time_s, t1 - 1e-6)
     check.within(REQ, f"{label}: highest current from {stop_time_s:g} s into the excursion (stopped)", "current",
-                 "A", float(during.max_current_a.max()), ev.u_current_a, None, stopped_a,
-                 plot=plot_series(during.t_s, during.max_current_a, "highest phase current / A", [t0, t1]),
+                 "A", float(during.max_current_a.max()), dut.u_current_a, None, stopped_a,
+                 plot=series_plot(during.t_s, during.max_current_a, "highest phase current / A", window=[t0, t1]),
                  detail="outside the declared voltage range: charging stops")
-    after = ev.envelope(t1, t2)
+    after = dut.envelope(t1, t2)
     charging = np.nonzero(after.min_current_a >= low_a)[0]
-    plot = plot_series(after.t_s, after.min_current_a, "lowest phase current / A",
-                       [t1 + restart_s, t1 + restart_s + tr])
+    plot = series_plot(after.t_s, after.min_current_a, LOWEST_LABEL, window=[t1 + restart_s, t1 + restart_s + tr])
     if charging.size == 0:
         check.require_true(REQ, f"{label}: charging resumed after nominal voltage returned", False,
                            f"not at {low_a:g} A within {t2 - t1:g} s (declared restart delay {restart_s:g} s)",
@@ -110,5 +94,40 @@ def _judge_stop_and_restart(ev, label: str, *, t0: float, t1: float, t2: float, 
         return
     resumed_s = float(after.t_s[charging[0]] - t1)
     check.within(REQ, f"{label}: time from nominal voltage to charging again", "time", "s", resumed_s,
-                 FINE_SAMPLE_S, restart_s - restart_tol_s, restart_s + tr, plot=plot,
+                 CHARGER_RESPONSE_SAMPLE_S, restart_s - restart_tol_s, restart_s + tr, plot=plot,
                  detail=f"declared restart delay {restart_s:g} s; at least {low_a:g} A on every phase")
+
+
+@pytest.mark.requirement(REQ)
+def test_voltage_excursions(dut):
+    """Each test voltage: keep charging or stop and resume as declared, never above the limit."""
+    limit_a = float(dut.param(REQ, "limit_a"))
+    tol = float(dut.param(REQ, "tolerance_a"))
+    tr = dut.response_time_s(REQ)
+    hold_s = float(dut.param(REQ, "hold_s"))
+    declared = Declared(float(dut.profile.declared_value("grid_undervoltage_stop_v", 0.0)),
+                        float(dut.profile.declared_value("grid_overvoltage_stop_v", math.inf)),
+                        float(dut.profile.declared_value("grid_restart_delay_s", 0.0)))
+    low_a = dut.expected_current_a(limit_a) - tol
+    dut.transition("charging")
+    if not dut.install(REQ, dut.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, limit_a)])):
+        return
+    dut.wait(tr, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    try:
+        for volts in [float(v) for v in dut.param(REQ, "test_voltages_v")]:
+            behaviour = _behaviour(volts, declared.under_v, declared.over_v,
+                                   float(dut.param(REQ, "threshold_margin_v")))
+            label = f"{volts:g} V ({volts / dut.v_nom_v * 100:.0f} % Un, declared: {behaviour})"
+            t0, t1, t2 = _excursion(dut, volts, hold_s, declared.restart_s + tr)
+            dut.judge_at_most(REQ, f"{label}: highest current during and after the excursion", t0_s=t0, t1_s=t2,
+                              limit=limit_a + tol, detail=f"limit {limit_a:g} A + {tol:g} A")
+            if behaviour == "continue":
+                _judge_keeps_charging(dut, label, t0, t1, t2, low_a, declared)
+            elif behaviour == "stop":
+                _judge_stop_and_restart(dut, label, t0=t0, t1=t1, t2=t2,
+                                        stop_time_s=float(dut.param(REQ, "stop_time_s")),
+                                        stopped_a=float(dut.param(REQ, "stopped_current_a")), low_a=low_a,
+                                        restart_s=declared.restart_s,
+                                        restart_tol_s=float(dut.param(REQ, "restart_tolerance_s")), tr=tr)
+    finally:
+        dut.ac_source.set_voltage_v(dut.v_nom_v)

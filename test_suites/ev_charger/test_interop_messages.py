@@ -17,12 +17,12 @@ FRAME_CHARS = 500
 
 
 @pytest.mark.requirement(REQ)
-def test_no_protocol_violations_during_campaign(ev):
+def test_no_protocol_violations_during_campaign(dut):
     """Every frame the CSMS received from the charger during the campaign followed the schema and order."""
-    check = ev.check
-    violations = ev.link.violations()
-    events = ev.link.connection_events()
-    allowed = int(ev.param(REQ, "max_violations"))
+    check = dut.check
+    violations = dut.link.violations()
+    events = dut.link.connection_events()
+    allowed = int(dut.param(REQ, "max_violations"))
     check.within(REQ, "schema / framing / order violations recorded by the CSMS", "count", "count",
                  float(len(violations)), 0.0, None, float(allowed),
                  detail=f"over {len(events)} connection event(s) of the campaign")

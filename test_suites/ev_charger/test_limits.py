@@ -5,7 +5,7 @@ at a time and records the analyzer's per-phase current (A limits) or total consu
 After each change (SetChargingProfile accepted, or a schedule period boundary) the measured value
 must settle within +- tolerance of the expected value (min of the limit, the charger's rating and
 the EV's demand) within the response time Tr, stay there, and never rise above max(previous,
-new limit) + tolerance during the change (EvBench.judge_follow). Tr is the catalog's (a lab
+new limit) + tolerance during the change (EvChargerStrategy.judge_follow). Tr is the catalog's (a lab
 parameter, OCPP sets none) or the profile's shorter declared ``smart_charging_response_time_s``.
 
 * EV-LIMIT-TXDEFAULT: a TxDefaultProfile in A, replaced (same id and stack level) at each step.
@@ -19,83 +19,83 @@ from __future__ import annotations
 import pytest
 
 from links.ocpp import ProfilePurpose
-from test_suites.ev_charger.conftest import FINE_SAMPLE_S
+from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
 
 TX_DEFAULT, TX, STATION_MAX = ProfilePurpose.TX_DEFAULT, ProfilePurpose.TX, ProfilePurpose.STATION_MAX
 
 
-def _stepped(ev, req: str, purpose: ProfilePurpose, steps: list[float], *, unit: str = "A",
+def _stepped(dut, req: str, purpose: ProfilePurpose, steps: list[float], *, unit: str = "A",
              previous: float | None) -> None:
     """Install ``steps`` one after the other as the same profile (same id and stack level)."""
-    tr = ev.response_time_s(req)
-    tol_a = float(ev.param(req, "tolerance_a"))
-    hold = float(ev.param(req, "hold_s"))
-    profile_id = ev.next_profile_id()
+    tr = dut.response_time_s(req)
+    tol_a = float(dut.param(req, "tolerance_a"))
+    hold = float(dut.param(req, "hold_s"))
+    profile_id = dut.next_profile_id()
     for number, limit in enumerate(steps, start=1):
-        spec = ev.charging_profile(purpose, [(0, limit)], unit=unit, profile_id=profile_id)
-        if not ev.install(req, spec):
+        spec = dut.charging_profile(purpose, [(0, limit)], unit=unit, profile_id=profile_id)
+        if not dut.install(req, spec):
             return
-        t0 = ev.now_s()
-        ev.wait(tr + hold, sample_period_s=FINE_SAMPLE_S)
-        tolerance = ev.watts_for_amps(tol_a) if unit == "W" else tol_a
-        ev.judge_limit_step(req, f"step {number}: {limit:g} {unit}", t_change_s=t0, t_end_s=ev.now_s(), limit=limit,
-                            tolerance=tolerance, response_time_s=tr, previous_limit=previous, unit=unit)
+        t0 = dut.now_s()
+        dut.wait(tr + hold, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+        tolerance = dut.watts_for_amps(tol_a) if unit == "W" else tol_a
+        dut.judge_limit_step(req, f"step {number}: {limit:g} {unit}", t_change_s=t0, t_end_s=dut.now_s(), limit=limit,
+                             tolerance=tolerance, response_time_s=tr, previous_limit=previous, unit=unit)
         previous = limit
 
 
 @pytest.mark.requirement("EV-LIMIT-TXDEFAULT")
-def test_tx_default_profile_steps(ev):
+def test_tx_default_profile_steps(dut):
     """Stepped TxDefaultProfile limits in A: the measured current follows each within Tr."""
     req = "EV-LIMIT-TXDEFAULT"
-    ev.prepare()
-    _stepped(ev, req, TX_DEFAULT, [float(a) for a in ev.param(req, "steps_a")], previous=ev.rated_current_a)
+    dut.transition("charging")
+    _stepped(dut, req, TX_DEFAULT, [float(a) for a in dut.param(req, "steps_a")], previous=dut.rated_current_a)
 
 
 @pytest.mark.requirement("EV-LIMIT-TX")
-def test_tx_profile_periods(ev):
+def test_tx_profile_periods(dut):
     """One TxProfile for the running transaction; its periods step the limit at known instants."""
     req = "EV-LIMIT-TX"
-    ev.prepare()
-    tr = ev.response_time_s(req)
-    tol = float(ev.param(req, "tolerance_a"))
-    period_s = int(tr + float(ev.param(req, "hold_s")))
-    steps = [float(a) for a in ev.param(req, "steps_a")]
-    spec = ev.charging_profile(TX, [(i * period_s, limit) for i, limit in enumerate(steps)],
-                      transaction_id=ev.transaction_id(), duration_s=period_s * len(steps) + 600)
-    if not ev.install(req, spec):
+    dut.transition("charging")
+    tr = dut.response_time_s(req)
+    tol = float(dut.param(req, "tolerance_a"))
+    period_s = int(tr + float(dut.param(req, "hold_s")))
+    steps = [float(a) for a in dut.param(req, "steps_a")]
+    spec = dut.charging_profile(TX, [(i * period_s, limit) for i, limit in enumerate(steps)],
+                      transaction_id=dut.transaction_id(), duration_s=period_s * len(steps) + 600)
+    if not dut.install(req, spec):
         return
-    t_start = ev.bench_time_of(spec.start_schedule)
-    ev.wait(period_s * len(steps), sample_period_s=FINE_SAMPLE_S)
-    previous = ev.rated_current_a
+    t_start = dut.bench_time_of(spec.start_schedule)
+    dut.wait(period_s * len(steps), sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    previous = dut.rated_current_a
     for i, limit in enumerate(steps):
         t0 = t_start + i * period_s
-        ev.judge_limit_step(req, f"period {i + 1} ({i * period_s} s): {limit:g} A", t_change_s=t0,
-                            t_end_s=t0 + period_s - 1e-6, limit=limit, tolerance=tol, response_time_s=tr,
-                            previous_limit=previous)
+        dut.judge_limit_step(req, f"period {i + 1} ({i * period_s} s): {limit:g} A", t_change_s=t0,
+                             t_end_s=t0 + period_s - 1e-6, limit=limit, tolerance=tol, response_time_s=tr,
+                             previous_limit=previous)
         previous = limit
 
 
 @pytest.mark.requirement("EV-LIMIT-STATIONMAX")
-def test_station_max_profile_caps(ev):
+def test_station_max_profile_caps(dut):
     """A ChargePointMaxProfile below the TxDefaultProfile decides the current (minimum of purposes)."""
     req = "EV-LIMIT-STATIONMAX"
-    ev.prepare()
-    tr = ev.response_time_s(req)
-    default_a = float(ev.param(req, "default_limit_a"))
-    if not ev.install(req, ev.charging_profile(TX_DEFAULT, [(0, default_a)])):
+    dut.transition("charging")
+    tr = dut.response_time_s(req)
+    default_a = float(dut.param(req, "default_limit_a"))
+    if not dut.install(req, dut.charging_profile(TX_DEFAULT, [(0, default_a)])):
         return
-    t0 = ev.now_s()
-    ev.wait(tr, sample_period_s=FINE_SAMPLE_S)
-    ev.judge_limit_step(req, f"TxDefaultProfile {default_a:g} A (before the station maximum)", t_change_s=t0,
-                        t_end_s=ev.now_s(), limit=default_a, tolerance=float(ev.param(req, "tolerance_a")),
-                        response_time_s=tr, previous_limit=ev.rated_current_a)
-    _stepped(ev, req, STATION_MAX, [float(a) for a in ev.param(req, "steps_a")], previous=default_a)
+    t0 = dut.now_s()
+    dut.wait(tr, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    dut.judge_limit_step(req, f"TxDefaultProfile {default_a:g} A (before the station maximum)", t_change_s=t0,
+                         t_end_s=dut.now_s(), limit=default_a, tolerance=float(dut.param(req, "tolerance_a")),
+                         response_time_s=tr, previous_limit=dut.rated_current_a)
+    _stepped(dut, req, STATION_MAX, [float(a) for a in dut.param(req, "steps_a")], previous=default_a)
 
 
 @pytest.mark.requirement("EV-LIMIT-WATT")
-def test_watt_limits(ev):
+def test_watt_limits(dut):
     """Stepped TxDefaultProfile limits in W: the measured consumption follows each within Tr."""
     req = "EV-LIMIT-WATT"
-    ev.prepare()
-    _stepped(ev, req, TX_DEFAULT, [float(w) for w in ev.param(req, "steps_w")], unit="W",
-             previous=ev.watts_for_amps(ev.rated_current_a))
+    dut.transition("charging")
+    _stepped(dut, req, TX_DEFAULT, [float(w) for w in dut.param(req, "steps_w")], unit="W",
+             previous=dut.watts_for_amps(dut.rated_current_a))

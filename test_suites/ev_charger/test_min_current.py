@@ -13,32 +13,32 @@ from __future__ import annotations
 import pytest
 
 from links.ocpp import ProfilePurpose
-from test_suites.ev_charger.conftest import FINE_SAMPLE_S
+from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
 
 REQ = "EV-MIN-CURRENT"
 
 
 @pytest.mark.requirement(REQ)
-def test_limit_below_minimum_pauses_and_resumes(ev):
+def test_limit_below_minimum_pauses_and_resumes(dut):
     """Below 6 A: paused (about 0 A measured); back above it: charging resumes."""
-    below_a = float(ev.param(REQ, "below_min_a"))
-    resume_a = float(ev.param(REQ, "resume_a"))
-    paused_a = float(ev.param(REQ, "paused_current_a"))
-    tol = float(ev.param(REQ, "tolerance_a"))
-    tr = ev.response_time_s(REQ)
-    hold_s = float(ev.param(REQ, "hold_s"))
-    ev.prepare()
-    profile_id = ev.next_profile_id()
-    if not ev.install(REQ, ev.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, below_a)], profile_id=profile_id)):
+    below_a = float(dut.param(REQ, "below_min_a"))
+    resume_a = float(dut.param(REQ, "resume_a"))
+    paused_a = float(dut.param(REQ, "paused_current_a"))
+    tol = float(dut.param(REQ, "tolerance_a"))
+    tr = dut.response_time_s(REQ)
+    hold_s = float(dut.param(REQ, "hold_s"))
+    dut.transition("charging")
+    profile_id = dut.next_profile_id()
+    if not dut.install(REQ, dut.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, below_a)], profile_id=profile_id)):
         return
-    t_pause = ev.now_s()
-    ev.wait(tr + hold_s, sample_period_s=FINE_SAMPLE_S)
-    ev.judge_follow(REQ, f"limit {below_a:g} A (< {ev.param(REQ, 'min_current_a'):g} A): paused", t_change_s=t_pause,
-                    t_end_s=ev.now_s(), low=None, high=paused_a, response_time_s=tr, peak_limit=None,
-                    detail=f"paused: at most {paused_a:g} A per phase")
-    if not ev.install(REQ, ev.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, resume_a)], profile_id=profile_id)):
+    t_pause = dut.now_s()
+    dut.wait(tr + hold_s, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    dut.judge_follow(REQ, f"limit {below_a:g} A (< {dut.param(REQ, 'min_current_a'):g} A): paused", t_change_s=t_pause,
+                     t_end_s=dut.now_s(), low=None, high=paused_a, response_time_s=tr, peak_limit=None,
+                     detail=f"paused: at most {paused_a:g} A per phase")
+    if not dut.install(REQ, dut.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, resume_a)], profile_id=profile_id)):
         return
-    t_resume = ev.now_s()
-    ev.wait(tr + hold_s, sample_period_s=FINE_SAMPLE_S)
-    ev.judge_limit_step(REQ, f"limit {resume_a:g} A: charging resumes", t_change_s=t_resume, t_end_s=ev.now_s(),
-                        limit=resume_a, tolerance=tol, response_time_s=tr, previous_limit=paused_a)
+    t_resume = dut.now_s()
+    dut.wait(tr + hold_s, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+    dut.judge_limit_step(REQ, f"limit {resume_a:g} A: charging resumes", t_change_s=t_resume, t_end_s=dut.now_s(),
+                         limit=resume_a, tolerance=tol, response_time_s=tr, previous_limit=paused_a)

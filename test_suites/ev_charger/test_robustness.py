@@ -36,25 +36,25 @@ def _frames(unknown_action: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.requirement(REQ)
-def test_unknown_and_malformed_calls(ev):
+def test_unknown_and_malformed_calls(dut):
     """CALLERROR for each bad CALL, connection kept, valid calls still answered."""
-    check = ev.check
-    ev.prepare()
-    for label, frame in _frames(str(ev.param(REQ, "unknown_action"))):
-        ev.step(f"raw CALL ({label}): {frame}")
+    check = dut.check
+    dut.transition("charging")
+    for label, frame in _frames(str(dut.param(REQ, "unknown_action"))):
+        dut.step(f"raw CALL ({label}): {frame}")
         unique_id = json.loads(frame)[1]
-        reply = ev.link.send_raw(frame)
+        reply = dut.link.send_raw(frame)
         check.require_true(REQ, f"{label}: answered with a CALLERROR of the same message id",
                            reply.kind == "error" and reply.unique_id == unique_id,
                            f"reply {reply.kind}" + (f" {reply.error_code}" if reply.error_code else "")
                            + f": {reply.frame}")
-        connected = ev.link.is_connected()
+        connected = dut.link.is_connected()
         check.require_true(REQ, f"{label}: still connected afterwards", connected,
                            "" if connected else "the charger closed the WebSocket")
         if not connected:
             return
     try:
-        status = ev.link.trigger_message("Heartbeat")
+        status = dut.link.trigger_message("Heartbeat")
     except LinkError as error:
         status = f"{type(error).__name__}: {error}"
     check.require_true(REQ, "a valid call (TriggerMessage Heartbeat) is still answered", status == "Accepted",

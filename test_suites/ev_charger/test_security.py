@@ -26,106 +26,106 @@ from typing import Any, Callable
 import pytest
 
 from bench.errors import BenchError
+from test_suites.sampling import LINK_POLL_S
 
 BASIC, SERVER_CERT, MTLS = "EV-SECURITY-BASIC-AUTH", "EV-SECURITY-SERVER-CERT", "EV-SECURITY-MTLS"
 WRONG_PASSWORD = "flexbench-not-the-password-0000"
-POLL_S = 2.0
 TLS_VERSION = re.compile(r"TLSv(\d)\.(\d)")
 
 
-def _csms(ev, name: str) -> Callable[..., Any]:
+def _csms(dut, name: str) -> Callable[..., Any]:
     """A security control of the bench's CSMS (a missing one is a bench gap: ERROR, not FAIL)."""
-    method = getattr(ev.link, name, None)
+    method = getattr(dut.link, name, None)
     if method is None:
         raise BenchError(f"the bench's OCPP link cannot {name.replace('_', ' ')}: security test not possible")
     return method
 
 
-def _tls_version(ev) -> tuple[int, int] | None:
+def _tls_version(dut) -> tuple[int, int] | None:
     """The TLS version of the charger's latest accepted connection (from the CSMS's event)."""
-    for event in reversed(ev.link.connection_events()):
+    for event in reversed(dut.link.connection_events()):
         if event.kind == "connected":
             found = TLS_VERSION.search(event.detail)
             return (int(found.group(1)), int(found.group(2))) if found else None
     return None
 
 
-def _stays_out_then_returns(ev, req: str, what: str, spoil: Callable[[], None], restore: Callable[[], None]) -> None:
+def _stays_out_then_returns(dut, req: str, what: str, spoil: Callable[[], None], restore: Callable[[], None]) -> None:
     """Spoil new handshakes, drop the charger, watch it stay out; restore, watch it return."""
-    check = ev.check
-    observe_s = float(ev.param(req, "refused_observation_s"))
-    ev.step(f"CSMS: {what}; drop the charger's connection")
+    check = dut.check
+    observe_s = float(dut.param(req, "refused_observation_s"))
+    dut.step(f"CSMS: {what}; drop the charger's connection")
     spoil()
-    ev.link.disconnect()
-    t0 = ev.now_s()
-    events_before = len(ev.link.connection_events())
+    dut.link.disconnect()
+    t0 = dut.now_s()
+    events_before = len(dut.link.connection_events())
     got_in_at = None
     try:
-        while ev.now_s() - t0 < observe_s:
-            ev.wait(POLL_S, sample_period_s=POLL_S)
-            if ev.link.is_connected():
-                got_in_at = ev.now_s() - t0
+        while dut.now_s() - t0 < observe_s:
+            dut.wait(LINK_POLL_S, sample_period_s=LINK_POLL_S)
+            if dut.link.is_connected():
+                got_in_at = dut.now_s() - t0
                 break
     finally:
         restore()
-    attempts = [e for e in ev.link.connection_events()[events_before:] if e.kind in ("refused", "connected")]
+    attempts = [e for e in dut.link.connection_events()[events_before:] if e.kind in ("refused", "connected")]
     check.require_true(req, f"charger stayed out while the CSMS {what}", got_in_at is None,
                        f"connected {got_in_at:.0f} s after the drop" if got_in_at is not None
                        else f"{observe_s:g} s observed; {len(attempts)} connection attempt(s) seen by the CSMS")
     if got_in_at is not None:
-        ev.link.disconnect()            # that connection was made under the spoiled setting
-    ev.step("CSMS: back to its own settings")
-    took = ev.wait_online(float(ev.param(req, "reconnect_timeout_s")))
+        dut.link.disconnect()            # that connection was made under the spoiled setting
+    dut.step("CSMS: back to its own settings")
+    took = dut.wait_online(float(dut.param(req, "reconnect_timeout_s")))
     check.require_true(req, "charger reconnected by itself once the CSMS was right again", took is not None,
                        f"after {took:.0f} s of bench time" if took is not None else
-                       f"not within {ev.param(req, 'reconnect_timeout_s'):g} s of bench time")
+                       f"not within {dut.param(req, 'reconnect_timeout_s'):g} s of bench time")
 
 
-def _judge_tls(ev, req: str) -> None:
-    minimum = TLS_VERSION.search(str(ev.param(req, "min_tls_version")))
+def _judge_tls(dut, req: str) -> None:
+    minimum = TLS_VERSION.search(str(dut.param(req, "min_tls_version")))
     want = (int(minimum.group(1)), int(minimum.group(2))) if minimum else (1, 2)
-    found = _tls_version(ev)
-    ev.check.require_true(req, f"connection over TLS {want[0]}.{want[1]} or higher",
-                          found is not None and found >= want,
-                          f"TLS {found[0]}.{found[1]}" if found else "no TLS version seen on the connection")
+    found = _tls_version(dut)
+    dut.check.require_true(req, f"connection over TLS {want[0]}.{want[1]} or higher",
+                           found is not None and found >= want,
+                           f"TLS {found[0]}.{found[1]}" if found else "no TLS version seen on the connection")
 
 
 @pytest.mark.requirement(BASIC)
-def test_basic_auth(ev):
+def test_basic_auth(dut):
     """Basic auth: connected as itself, refused with another password, back by itself."""
-    profile = ev.link.security_profile
+    profile = dut.link.security_profile
     if profile == 3:
         pytest.skip("NOT_APPLICABLE: security profile 3 authenticates the charger by its client certificate")
-    ev.prepare()
+    dut.transition("charging")
     if profile == 0:
-        ev.check.require_true(BASIC, "charger uses an authenticated OCPP security profile", False,
-                              "security profile 0: the CSMS cannot tell the charger from anyone else")
+        dut.check.require_true(BASIC, "charger uses an authenticated OCPP security profile", False,
+                               "security profile 0: the CSMS cannot tell the charger from anyone else")
         return
-    expect = _csms(ev, "set_expected_password")
-    _stays_out_then_returns(ev, BASIC, "expects another password", lambda: expect(WRONG_PASSWORD),
+    expect = _csms(dut, "set_expected_password")
+    _stays_out_then_returns(dut, BASIC, "expects another password", lambda: expect(WRONG_PASSWORD),
                             lambda: expect(None))
 
 
 @pytest.mark.requirement(SERVER_CERT)
-def test_server_certificate_from_unknown_ca_refused(ev):
+def test_server_certificate_from_unknown_ca_refused(dut):
     """A CSMS certificate from an unknown CA: the charger does not connect."""
-    if ev.link.security_profile < 2:
-        pytest.skip(f"NOT_APPLICABLE: security profile {ev.link.security_profile} uses no TLS")
-    ev.prepare()
-    _judge_tls(ev, SERVER_CERT)
-    present = _csms(ev, "use_untrusted_server_certificate")
-    _stays_out_then_returns(ev, SERVER_CERT, "presents a certificate from an unknown CA", lambda: present(True),
+    if dut.link.security_profile < 2:
+        pytest.skip(f"NOT_APPLICABLE: security profile {dut.link.security_profile} uses no TLS")
+    dut.transition("charging")
+    _judge_tls(dut, SERVER_CERT)
+    present = _csms(dut, "use_untrusted_server_certificate")
+    _stays_out_then_returns(dut, SERVER_CERT, "presents a certificate from an unknown CA", lambda: present(True),
                             lambda: present(False))
-    _judge_tls(ev, SERVER_CERT)
+    _judge_tls(dut, SERVER_CERT)
 
 
 @pytest.mark.requirement(MTLS)
-def test_mutual_tls(ev):
+def test_mutual_tls(dut):
     """Mutual TLS: connected with its accepted client certificate; out while the CSMS does not trust it."""
-    if ev.link.security_profile != 3:
-        pytest.skip(f"NOT_APPLICABLE: security profile {ev.link.security_profile} uses no client certificate")
-    ev.prepare()
-    _judge_tls(ev, MTLS)
-    trust = _csms(ev, "trust_client_certificates")
-    _stays_out_then_returns(ev, MTLS, "does not trust the charger's certificate", lambda: trust(False),
+    if dut.link.security_profile != 3:
+        pytest.skip(f"NOT_APPLICABLE: security profile {dut.link.security_profile} uses no client certificate")
+    dut.transition("charging")
+    _judge_tls(dut, MTLS)
+    trust = _csms(dut, "trust_client_certificates")
+    _stays_out_then_returns(dut, MTLS, "does not trust the charger's certificate", lambda: trust(False),
                             lambda: trust(True))

@@ -1,7 +1,7 @@
 """Judging helpers shared by the heat-pump control suites (limits, failsafe, dimming, hybrid).
 
-All judge measured consumption (= -analyzer active power, see conftest) from the recorded samples;
-limits come from the catalog / the profile's declarations, uncertainties from the analyzer.
+All judge measured consumption (= -analyzer active power, see strategy.py) from the recorded
+samples; limits come from the catalog / the profile's declarations, uncertainties from the analyzer.
 """
 
 from __future__ import annotations
@@ -10,13 +10,9 @@ from typing import Any
 
 import numpy as np
 
-FINE_SAMPLE_S = 0.5
-SAMPLE_S = 2.0
-
-
-def series_plot(t: np.ndarray, c: np.ndarray, window: list[float]) -> dict[str, Any]:
-    return {"type": "series", "x_label": "bench time / s", "y_label": "consumption / W",
-            "t_s": t.tolist(), "y": c.tolist(), "window": window}
+from test_suites.evidence import series_plot
+from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
+from test_suites.sampling import CONTROL_RESPONSE_SAMPLE_S, SLOW_LOAD_SAMPLE_S
 
 
 def settle_time_s(t: np.ndarray, c: np.ndarray, t0_s: float, limit_w: float) -> float | None:
@@ -30,12 +26,12 @@ def settle_time_s(t: np.ndarray, c: np.ndarray, t0_s: float, limit_w: float) -> 
     return None
 
 
-def judge_settles_below(hp: Any, check: Any, req: str, *, what: str, t0_s: float, response_time_s: float,
+def judge_settles_below(dut: Any, check: Any, req: str, *, what: str, t0_s: float, response_time_s: float,
                         limit_w: float, t1_s: float | None = None, detail: str = "") -> None:
     """Consumption at or below ``limit_w`` for good within ``response_time_s`` of ``t0_s``, and at
     or below it from then until ``t1_s`` (default: now)."""
-    t, c = hp.series(t0_s, t1_s)
-    plot = series_plot(t, c, [t0_s, t0_s + response_time_s])
+    t, c = dut.series(t0_s, t1_s)
+    plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0_s, t0_s + response_time_s])
     settle_s = settle_time_s(t, c, t0_s, limit_w)
     if settle_s is None:
         check.require_true(req, f"{what}: consumption fell to the limit", False,
@@ -43,18 +39,18 @@ def judge_settles_below(hp: Any, check: Any, req: str, *, what: str, t0_s: float
                            f"observation; {detail}", plot=plot)
         return
     check.within(req, f"{what}: time to reach the limit (last crossing)", "time", "s", settle_s,
-                 FINE_SAMPLE_S, None, response_time_s, plot=plot,
+                 CONTROL_RESPONSE_SAMPLE_S, None, response_time_s, plot=plot,
                  detail=f"consumption <= {limit_w:.0f} W for good; {detail}")
     held = c[t >= t0_s + response_time_s]
     if held.size:
         check.within(req, f"{what}: highest consumption from the response time on", "consumption", "W",
-                     float(held.max()), hp.u_power_w, None, limit_w,
+                     float(held.max()), dut.u_power_w, None, limit_w,
                      detail=f"limit + band {limit_w:.0f} W over {float(t[-1] - t0_s - response_time_s):g} s")
 
 
-def wait_fine_then_coarse(hp: Any, fine_s: float, total_s: float) -> None:
+def wait_fine_then_coarse(dut: Any, fine_s: float, total_s: float) -> None:
     """Wait ``total_s`` on the bench clock: the first ``fine_s`` finely sampled (response times)."""
     fine_s = min(fine_s, total_s)
-    hp.wait(fine_s, sample_period_s=FINE_SAMPLE_S)
+    dut.wait(fine_s, sample_period_s=CONTROL_RESPONSE_SAMPLE_S)
     if total_s > fine_s:
-        hp.wait(total_s - fine_s, sample_period_s=SAMPLE_S)
+        dut.wait(total_s - fine_s, sample_period_s=SLOW_LOAD_SAMPLE_S)

@@ -20,73 +20,73 @@ from typing import Any
 import pytest
 
 from bench.errors import BenchError, ConfigError
+from test_suites.heat_pump.controls import lift_modbus_limit
 from test_suites.heat_pump.judging import judge_settles_below, wait_fine_then_coarse
-from test_suites.heat_pump.test_power_limit import lift_modbus_limit
 
 REQ = "HP-14A-DIMMING"
+FINE_AFTER_TR_S = 10.0      # sampled finely until this long after Tr
 
 
 class _Signal:
     """The declared §14a control input, applied and released."""
 
-    def __init__(self, hp: Any, floor_w: float) -> None:
-        self.hp, self.floor_w = hp, floor_w
-        self.kind = str(hp.profile.declared_value("dimming_14a_input", "contact"))
+    def __init__(self, dut: Any, floor_w: float) -> None:
+        self.dut, self.floor_w = dut, floor_w
+        self.kind = str(dut.profile.declared_value("dimming_14a_input", "contact"))
         if self.kind == "contact":
-            channel = hp.profile.declared_value("dimming_14a_contact_channel")
-            if not isinstance(channel, int) or hp.digital_io is None or channel not in hp.digital_io.channels:
+            channel = dut.profile.declared_value("dimming_14a_contact_channel")
+            if not isinstance(channel, int) or dut.digital_io is None or channel not in dut.digital_io.channels:
                 raise ConfigError(f"§14a contact channel {channel!r} is not a contact of the bench's digital_io",
-                                  file=hp.profile.file, field="declared.dimming_14a_contact_channel")
+                                  file=dut.profile.file, field="declared.dimming_14a_contact_channel")
             self.channel = channel
         elif self.kind == "modbus_limit":
-            self.link = hp.modbus_point("power_limit_w", writable=True)
+            self.link = dut.modbus_point("power_limit_w", writable=True)
             if self.link is None:
                 raise ConfigError("dimming_14a_input modbus_limit needs a Modbus map with a writable power_limit_w",
-                                  file=hp.profile.file, field="declared.dimming_14a_input")
+                                  file=dut.profile.file, field="declared.dimming_14a_input")
         else:
             raise ConfigError(f"unknown §14a input {self.kind!r} (contact or modbus_limit)",
-                              file=hp.profile.file, field="declared.dimming_14a_input")
+                              file=dut.profile.file, field="declared.dimming_14a_input")
 
     def apply(self) -> None:
         if self.kind == "contact":
-            self.hp.digital_io.set_output(self.channel, True)
-            if not self.hp.digital_io.output_state(self.channel):
+            self.dut.digital_io.set_output(self.channel, True)
+            if not self.dut.digital_io.output_state(self.channel):
                 raise BenchError(f"§14a contact {self.channel} did not close")
         else:
             self.link.write("power_limit_w", self.floor_w)
 
     def release(self) -> None:
         if self.kind == "contact":
-            self.hp.digital_io.set_output(self.channel, False)
+            self.dut.digital_io.set_output(self.channel, False)
         else:
             lift_modbus_limit(self.link)
 
 
 @pytest.mark.requirement(REQ)
-def test_dimming_to_floor(hp_step, check):
+def test_dimming_to_floor(dut, check):
     """The §14a signal holds consumption at or below 4.2 kW from the response time on."""
-    hp = hp_step
-    floor_w = float(hp.param(REQ, "dimming_limit_w"))
-    if not hp.profile.claims("dimming_14a"):
-        if hp.market == "DE" and hp.p_rated_w > floor_w:
+    floor_w = float(dut.param(REQ, "dimming_limit_w"))
+    if not dut.profile.claims("dimming_14a"):
+        if dut.market == "DE" and dut.p_rated_w > floor_w:
             check.require_true(REQ, "DUT claims §14a dimming", False,
-                               f"rated {hp.p_rated_w:.0f} W > {floor_w:.0f} W: §14a EnWG applies in DE")
+                               f"rated {dut.p_rated_w:.0f} W > {floor_w:.0f} W: §14a EnWG applies in DE")
             return
         pytest.skip("NOT_APPLICABLE: the profile claims no §14a dimming input")
-    signal = _Signal(hp, floor_w)
-    tr = hp.declared("dimming_response_time_s", REQ, "response_time_s")
-    tol_w = hp.pct_of_rated_w(hp.param(REQ, "tolerance_pct_rated"))
-    hold_s = float(hp.param(REQ, "hold_s"))
-    p2 = hp.bring_to_normal()
+    signal = _Signal(dut, floor_w)
+    tr = dut.declared("dimming_response_time_s", REQ, "response_time_s")
+    tol_w = dut.pct_of_rated_w(dut.param(REQ, "tolerance_pct_rated"))
+    hold_s = float(dut.param(REQ, "hold_s"))
+    p2 = dut.transition("running")
     if p2 <= floor_w + tol_w:
         raise BenchError(f"running consumption {p2:.0f} W is not above the §14a floor {floor_w:.0f} W + band: "
                          "dimming cannot be observed (raise the heat demand)")
     try:
-        hp.step(f"§14a dimming signal on ({signal.kind})")
-        t0 = hp.now_s()
+        dut.step(f"§14a dimming signal on ({signal.kind})")
+        t0 = dut.now_s()
         signal.apply()
-        wait_fine_then_coarse(hp, tr + 10.0, hold_s)
-        judge_settles_below(hp, check, REQ, what="§14a dimming", t0_s=t0, response_time_s=tr,
+        wait_fine_then_coarse(dut, tr + FINE_AFTER_TR_S, hold_s)
+        judge_settles_below(dut, check, REQ, what="§14a dimming", t0_s=t0, response_time_s=tr,
                             limit_w=floor_w + tol_w,
                             detail=f"floor {floor_w:.0f} W + band {tol_w:.0f} W; Tr {tr:g} s; P2 {p2:.0f} W")
     finally:

@@ -21,29 +21,32 @@ from typing import Any
 import numpy as np
 import pytest
 
-from test_suites.heat_pump.judging import SAMPLE_S, judge_settles_below, wait_fine_then_coarse
-from test_suites.heat_pump.test_power_limit import ensure_control_type
+from test_suites.evidence import series_plot
+from test_suites.heat_pump.controls import ensure_control_type
+from test_suites.heat_pump.judging import judge_settles_below, wait_fine_then_coarse
+from test_suites.sampling import SLOW_LOAD_SAMPLE_S
 
 REQ = "HP-HYBRID-SWITCH"
 DDBC = "DEMAND_DRIVEN_BASED_CONTROL"
 HEAT_READ_PERIOD_S = 30.0
+FINE_AFTER_TR_S = 10.0      # sampled finely until this long after Tr
 
 
 class _Switch:
     """The switch-to-gas path the profile offers (S2 DDBC first, else the Modbus operating mode)."""
 
-    def __init__(self, hp: Any) -> None:
-        self.hp = hp
-        s2 = hp.s2
+    def __init__(self, dut: Any) -> None:
+        self.dut = dut
+        s2 = dut.s2
         details = s2.details() if s2 is not None else None
         self.via = None
         if details is not None and DDBC in details.available_control_types:
             self.via = "S2 DDBC"
-        elif hp.modbus_point("operating_mode", writable=True) is not None:
+        elif dut.modbus_point("operating_mode", writable=True) is not None:
             self.via = "Modbus operating_mode"
 
     def _ddbc_modes(self) -> tuple[Any, Any]:
-        s2 = self.hp.s2
+        s2 = self.dut.s2
         ensure_control_type(s2, "DDBC")
         modes = s2.ddbc_modes()
         if not modes:
@@ -63,62 +66,75 @@ class _Switch:
             gas, _ = self._ddbc_modes()
             if gas is None:
                 return "the RM's DDBC.SystemDescription has no operation modes"
-            iid = self.hp.s2.send_ddbc_instruction(gas.actuator_id, gas.operation_mode_id)
-            record = self.hp.s2.instruction(iid)
+            iid = self.dut.s2.send_ddbc_instruction(gas.actuator_id, gas.operation_mode_id)
+            record = self.dut.s2.instruction(iid)
             status = record.reception.status if record is not None and record.reception else "none"
-            return "" if status == "OK" else f"DDBC instruction to {gas.label or gas.operation_mode_id}: ReceptionStatus {status}"
-        self.hp.modbus.write("operating_mode", "gas")
+            if status == "OK":
+                return ""
+            return f"DDBC instruction to {gas.label or gas.operation_mode_id}: ReceptionStatus {status}"
+        self.dut.modbus.write("operating_mode", "gas")
         return ""
 
     def to_electric(self) -> None:
         if self.via == "S2 DDBC":
             _, electric = self._ddbc_modes()
             if electric is not None:
-                self.hp.s2.send_ddbc_instruction(electric.actuator_id, electric.operation_mode_id)
+                self.dut.s2.send_ddbc_instruction(electric.actuator_id, electric.operation_mode_id)
         elif self.via is not None:
-            self.hp.modbus.write("operating_mode", "electric")
+            self.dut.modbus.write("operating_mode", "electric")
+
+
+def _heat_readback(dut: Any, heat_link: Any, t0: float, tr: float, observation_s: float) -> list[tuple[float, float]]:
+    """Stimulus and record: fine sampling through Tr, then the DUT's heat readback every
+    HEAT_READ_PERIOD_S until the observation time; returns (bench time, heat output / W) pairs."""
+    wait_fine_then_coarse(dut, tr + FINE_AFTER_TR_S, tr + FINE_AFTER_TR_S)
+    heat: list[tuple[float, float]] = []
+    while dut.now_s() < t0 + observation_s - 1e-6:
+        dut.wait(min(HEAT_READ_PERIOD_S, t0 + observation_s - dut.now_s()), sample_period_s=SLOW_LOAD_SAMPLE_S)
+        heat.append((dut.now_s(), float(heat_link.read("heat_output_w"))))
+    return heat
+
+
+def _judge_heat_continues(check: Any, heat: list[tuple[float, float]], t0: float, tr: float, observation_s: float,
+                          share: float, heat_before_w: float) -> None:
+    """The mean heat readback from Tr on keeps at least ``share`` of the heat output before the switch."""
+    t_h = np.array([h[0] for h in heat])
+    h = np.array([h[1] for h in heat])
+    heat_mean_w = float(np.mean(h[t_h >= t0 + tr])) if h.size else 0.0
+    check.within(REQ, "mean heat output readback in gas mode", "heat_output", "W", heat_mean_w, 0.0,
+                 share * heat_before_w, None,
+                 plot=series_plot(t_h, h, "heat output (DUT readback) / W", window=[t0 + tr, t0 + observation_s]),
+                 detail=f">= {share:.0%} of {heat_before_w:.0f} W before the switch (DUT readback)")
 
 
 @pytest.mark.requirement(REQ)
-def test_switch_to_gas(hp_step, check):
+def test_switch_to_gas(dut, check):
     """Switch to gas: electric consumption at standby within Tr, heat delivery continues."""
-    hp = hp_step
-    if not hp.profile.claims("hybrid_gas"):
+    if not dut.profile.claims("hybrid_gas"):
         pytest.skip("NOT_APPLICABLE: the profile claims no hybrid (gas) operation")
-    switch = _Switch(hp)
-    heat_link = hp.modbus_point("heat_output_w")
+    switch = _Switch(dut)
+    heat_link = dut.modbus_point("heat_output_w")
     if switch.via is None or heat_link is None:
         check.require_true(REQ, "switch-to-gas path and heat readback declared", False,
                            f"switch path: {switch.via or 'none (S2 DDBC or Modbus operating_mode)'}; "
                            f"heat readback: {'heat_output_w' if heat_link else 'none (Modbus heat_output_w)'}")
         return
-    tr = hp.declared("hybrid_switch_response_time_s", REQ, "response_time_s")
-    standby = hp.profile.declared_value("hybrid_standby_power_w", hp.profile.declared_value("standby_power_w"))
-    standby_w = float(standby) if standby is not None else float(hp.param("HP-SGREADY-BLOCK", "standby_power_w"))
-    limit_w = standby_w + hp.pct_of_rated_w(hp.param(REQ, "standby_tolerance_pct_rated"))
-    observation_s = float(hp.param(REQ, "observation_s"))
-    share = float(hp.param(REQ, "heat_continuity_pct")) / 100.0
-    p2 = hp.bring_to_normal()
+    tr = dut.declared("hybrid_switch_response_time_s", REQ, "response_time_s")
+    standby = dut.profile.declared_value("hybrid_standby_power_w", dut.profile.declared_value("standby_power_w"))
+    standby_w = float(standby) if standby is not None else float(dut.param("HP-SGREADY-BLOCK", "standby_power_w"))
+    limit_w = standby_w + dut.pct_of_rated_w(dut.param(REQ, "standby_tolerance_pct_rated"))
+    observation_s = float(dut.param(REQ, "observation_s"))
+    share = float(dut.param(REQ, "heat_continuity_pct")) / 100.0
+    p2 = dut.transition("running")
     heat_before_w = float(heat_link.read("heat_output_w"))
     try:
-        hp.step(f"switch to gas via {switch.via}")
-        t0 = hp.now_s()
+        dut.step(f"switch to gas via {switch.via}")
+        t0 = dut.now_s()
         refused = switch.to_gas()
         check.require_true(REQ, "switch-to-gas instruction accepted", not refused, refused or "accepted")
-        wait_fine_then_coarse(hp, tr + 10.0, tr + 10.0)
-        heat: list[tuple[float, float]] = []
-        while hp.now_s() < t0 + observation_s - 1e-6:
-            hp.wait(min(HEAT_READ_PERIOD_S, t0 + observation_s - hp.now_s()), sample_period_s=SAMPLE_S)
-            heat.append((hp.now_s(), float(heat_link.read("heat_output_w"))))
-        judge_settles_below(hp, check, REQ, what="switch to gas", t0_s=t0, response_time_s=tr, limit_w=limit_w,
+        heat = _heat_readback(dut, heat_link, t0, tr, observation_s)
+        judge_settles_below(dut, check, REQ, what="switch to gas", t0_s=t0, response_time_s=tr, limit_w=limit_w,
                             detail=f"standby {standby_w:.0f} W + band; Tr {tr:g} s; P2 {p2:.0f} W")
-        t_h = np.array([h[0] for h in heat])
-        h = np.array([h[1] for h in heat])
-        heat_mean_w = float(np.mean(h[t_h >= t0 + tr])) if h.size else 0.0
-        check.within(REQ, "mean heat output readback in gas mode", "heat_output", "W", heat_mean_w, 0.0,
-                     share * heat_before_w, None,
-                     plot={"type": "series", "x_label": "bench time / s", "y_label": "heat output (DUT readback) / W",
-                           "t_s": t_h.tolist(), "y": h.tolist(), "window": [t0 + tr, t0 + observation_s]},
-                     detail=f">= {share:.0%} of {heat_before_w:.0f} W before the switch (DUT readback)")
+        _judge_heat_continues(check, heat, t0, tr, observation_s, share, heat_before_w)
     finally:
         switch.to_electric()

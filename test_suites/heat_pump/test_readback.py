@@ -16,77 +16,93 @@ NOT_APPLICABLE when the profile offers no power readback.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pytest
 
-from test_suites.heat_pump.judging import series_plot
+from test_suites.evidence import series_plot
+from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
+from test_suites.sampling import STEADY_SAMPLE_S
 
 REQ = "HP-READBACK"
-SAMPLE_S = 1.0
+
+Pairs = list[tuple[float, float, float]]          # (bench time, readback, analyzer consumption)
 
 
-def _modbus_reader(hp: Any) -> tuple[str, Any] | None:
-    link = hp.modbus_point("consumption_w")
+def _modbus_reader(dut: Any) -> tuple[str, Callable[[], float]] | None:
+    link = dut.modbus_point("consumption_w")
     if link is not None:
         return "Modbus consumption_w", lambda: float(link.read("consumption_w"))
-    link = hp.modbus_point("active_power_w")
+    link = dut.modbus_point("active_power_w")
     if link is not None:
         return "Modbus active_power_w (negated)", lambda: -float(link.read("active_power_w"))
     return None
 
 
-@pytest.mark.requirement(REQ)
-def test_power_readback_against_analyzer(hp_step, check):
-    """Every declared power readback agrees with the analyzer within the declared accuracy."""
-    hp = hp_step
-    modbus = _modbus_reader(hp)
-    s2 = hp.s2
-    if modbus is None and s2 is None:
-        pytest.skip("NOT_APPLICABLE: the profile offers no power readback (Modbus map or S2)")
-    accuracy_w = hp.pct_of_rated_w(hp.declared("readback_accuracy_pct_rated", REQ, "accuracy_pct_rated"))
-    observation_s = float(hp.param(REQ, "observation_s"))
-    period_s = float(hp.param(REQ, "read_period_s"))
-    hp.bring_to_normal()
-    t0 = hp.now_s()
-    cal0 = hp.clock.calendar()
-    pairs: list[tuple[float, float, float]] = []          # (t, readback, analyzer)
-    while hp.now_s() < t0 + observation_s - 1e-6:
-        hp.wait(period_s, sample_period_s=SAMPLE_S)
-        if modbus is not None:
-            sample = hp.sample_now()
-            pairs.append((sample.t_s, modbus[1](), -float(sample.reading.active_power_w)))
-    t, c = hp.series(t0)
-    limit_w = accuracy_w + hp.u_power_w
-    if modbus is not None:
-        _judge(hp, check, modbus[0], pairs, limit_w, accuracy_w)
-    if s2 is not None:
-        s2_pairs = []
-        for m in s2.measurements():
-            if m.consumption_w is None:
-                continue
-            tm = t0 + (m.timestamp - cal0).total_seconds()
-            if tm < t0 or tm > t[-1] + 1e-6:
-                continue
-            i = int(np.argmin(np.abs(t - tm)))
-            s2_pairs.append((tm, float(m.consumption_w), float(c[i])))
-        if not s2_pairs:
-            check.require_true(REQ, "S2 PowerMeasurement received during the observation", False,
-                               f"none in {observation_s:g} s of bench time")
-        else:
-            _judge(hp, check, "S2 PowerMeasurement", s2_pairs, limit_w, accuracy_w)
+def _read_periodically(dut: Any, read: Callable[[], float] | None, observation_s: float, period_s: float) -> Pairs:
+    """Stimulus and record: every ``period_s`` over the observation, the Modbus readback (when the
+    DUT has one) with the analyzer's consumption at the same bench time."""
+    t0 = dut.now_s()
+    pairs: Pairs = []
+    while dut.now_s() < t0 + observation_s - 1e-6:
+        dut.wait(period_s, sample_period_s=STEADY_SAMPLE_S)
+        if read is not None:
+            sample = dut.sample_now()
+            pairs.append((sample.t_s, read(), -float(sample.reading.active_power_w)))
+    return pairs
 
 
-def _judge(hp: Any, check: Any, source: str, pairs: list[tuple[float, float, float]], limit_w: float,
-           accuracy_w: float) -> None:
+def _s2_pairs(dut: Any, s2: Any, t0: float, cal0: Any) -> Pairs:
+    """Analysis: each S2 PowerMeasurement of the observation, placed at its own timestamp on the
+    bench calendar, with the nearest analyzer sample's consumption."""
+    t, c = dut.series(t0)
+    pairs: Pairs = []
+    for m in s2.measurements():
+        if m.consumption_w is None:
+            continue
+        tm = t0 + (m.timestamp - cal0).total_seconds()
+        if tm < t0 or tm > t[-1] + 1e-6:
+            continue
+        i = int(np.argmin(np.abs(t - tm)))
+        pairs.append((tm, float(m.consumption_w), float(c[i])))
+    return pairs
+
+
+def _judge(dut: Any, check: Any, source: str, pairs: Pairs, limit_w: float, accuracy_w: float) -> None:
     t = np.array([p[0] for p in pairs])
     readback = np.array([p[1] for p in pairs])
     measured = np.array([p[2] for p in pairs])
     deviation = np.abs(readback - measured)
     worst = int(np.argmax(deviation))
     check.within(REQ, f"largest |readback - analyzer| ({source})", "power_deviation", "W", float(deviation[worst]),
-                 hp.u_power_w, None, limit_w,
-                 plot=series_plot(t, readback, [float(t[0]), float(t[-1])]),
+                 dut.u_power_w, None, limit_w,
+                 plot=series_plot(t, readback, CONSUMPTION_LABEL, window=[float(t[0]), float(t[-1])]),
                  detail=f"{len(pairs)} readings; at {t[worst]:.0f} s readback {readback[worst]:.0f} W, analyzer "
                         f"{measured[worst]:.0f} W; declared accuracy {accuracy_w:.0f} W + analyzer U")
+
+
+@pytest.mark.requirement(REQ)
+def test_power_readback_against_analyzer(dut, check):
+    """Every declared power readback agrees with the analyzer within the declared accuracy."""
+    modbus = _modbus_reader(dut)
+    s2 = dut.s2
+    if modbus is None and s2 is None:
+        pytest.skip("NOT_APPLICABLE: the profile offers no power readback (Modbus map or S2)")
+    accuracy_w = dut.pct_of_rated_w(dut.declared("readback_accuracy_pct_rated", REQ, "accuracy_pct_rated"))
+    observation_s = float(dut.param(REQ, "observation_s"))
+    limit_w = accuracy_w + dut.u_power_w
+    dut.transition("running")
+    t0 = dut.now_s()
+    cal0 = dut.clock.calendar()
+    pairs = _read_periodically(dut, modbus[1] if modbus is not None else None, observation_s,
+                               float(dut.param(REQ, "read_period_s")))
+    if modbus is not None:
+        _judge(dut, check, modbus[0], pairs, limit_w, accuracy_w)
+    if s2 is not None:
+        s2_pairs = _s2_pairs(dut, s2, t0, cal0)
+        if not s2_pairs:
+            check.require_true(REQ, "S2 PowerMeasurement received during the observation", False,
+                               f"none in {observation_s:g} s of bench time")
+        else:
+            _judge(dut, check, "S2 PowerMeasurement", s2_pairs, limit_w, accuracy_w)

@@ -16,84 +16,115 @@ P0), the AC source holds the level for the hold time, then returns to nominal.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
-from test_suites.heat_pump.judging import FINE_SAMPLE_S, series_plot
+from test_suites.evidence import series_plot
+from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
+from test_suites.sampling import CONTROL_RESPONSE_SAMPLE_S, RESTART_SAMPLE_S
 
 REQ = "HP-UNDERVOLTAGE"
 STOP_EDGE_SHARE_OF_RATED = 0.02   # the stop instant: first sample 2 % Prated below P0 (ramp-down start)
 RESTART_POLL_S = 10.0
-RESTART_SAMPLE_S = 1.0
 
 
-def _wait_restart(hp, t_stop: float, standby_limit_w: float, deadline_s: float) -> float | None:
+# --- stimulus -------------------------------------------------------------------------------------
+def _hold_level(dut: Any, level_v: float, hold_s: float) -> tuple[float, float]:
+    """The AC source at ``level_v`` for ``hold_s``, then nominal; returns (start, voltage back)."""
+    dut.step(f"AC source at {level_v:g} V for {hold_s:g} s")
+    t0 = dut.now_s()
+    dut.ac_source.set_voltage_v(level_v)
+    dut.wait(hold_s, sample_period_s=CONTROL_RESPONSE_SAMPLE_S)
+    t_back = dut.now_s()
+    dut.ac_source.set_voltage_v(dut.v_nom_v)
+    return t0, t_back
+
+
+def _wait_restart(dut: Any, t_stop: float, standby_limit_w: float, deadline_s: float) -> float | None:
     """Wait (bench time) until the consumption, after reaching standby, rises above it again;
     the bench time of that first sample, or None by ``deadline_s``."""
     while True:
-        t, c = hp.series(t_stop)
+        t, c = dut.series(t_stop)
         off = np.nonzero(c <= standby_limit_w)[0]
         if off.size:
             back_on = np.nonzero((c > standby_limit_w) & (t > t[off[0]]))[0]
             if back_on.size:
                 return float(t[back_on[0]])
-        if hp.now_s() >= deadline_s - 1e-6:
+        if dut.now_s() >= deadline_s - 1e-6:
             return None
-        hp.wait(min(RESTART_POLL_S, deadline_s - hp.now_s()), sample_period_s=RESTART_SAMPLE_S)
+        dut.wait(min(RESTART_POLL_S, deadline_s - dut.now_s()), sample_period_s=RESTART_SAMPLE_S)
+
+
+# --- analysis -------------------------------------------------------------------------------------
+def _stop_instant(t: np.ndarray, c: np.ndarray, p0: float, running_floor_w: float, edge_w: float) -> float | None:
+    """The stop's first edge (the first sample 2 % Prated below P0 before the consumption left the
+    running band); None when it never left the band."""
+    below = np.nonzero(c < running_floor_w)[0]
+    if below.size == 0:
+        return None
+    i = int(below[0])
+    while i > 0 and c[i - 1] < p0 - edge_w:      # the stop's first edge, not the dip band
+        i -= 1
+    return float(t[i])
+
+
+# --- judgement ------------------------------------------------------------------------------------
+def _judge_runs_on(dut: Any, check: Any, name: str, t: np.ndarray, c: np.ndarray, window: list[float],
+                   running_floor_w: float, detail: str = "") -> None:
+    """The lowest consumption during the hold stays above P0 - dip band."""
+    check.within(REQ, name, "consumption", "W", float(c.min()), dut.u_power_w, running_floor_w, None,
+                 plot=series_plot(t, c, CONSUMPTION_LABEL, window=window), detail=detail)
+
+
+def _judge_restart(dut: Any, check: Any, level_v: float, t_stop: float, t_back: float, t_restart: float | None,
+                   restart_s: float, min_off_s: float, standby_limit_w: float) -> None:
+    """A stop to standby, then a restart: not before the minimum off time after the stop, and
+    within the restart time (or the rest of the minimum off time) after the voltage returned."""
+    t, c = dut.series(t_stop)
+    plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t_stop, t_back + restart_s])
+    if t_restart is None:
+        check.require_true(REQ, f"stop at {level_v:g} V, then restart", False,
+                           f"no stop to standby ({standby_limit_w:.0f} W) followed by a restart within "
+                           f"{max(restart_s, min_off_s):g} s after the voltage returned", plot=plot)
+        return
+    check.within(REQ, f"off time after the stop at {level_v:g} V (minimum off time)", "time", "s",
+                 t_restart - t_stop, RESTART_SAMPLE_S, min_off_s, None, plot=plot,
+                 detail=f"declared minimum off time {min_off_s:g} s")
+    check.within(REQ, f"restart after the voltage returned from {level_v:g} V", "time", "s",
+                 t_restart - t_back, RESTART_SAMPLE_S, None, max(restart_s, min_off_s - (t_back - t_stop)),
+                 detail=f"restart time {restart_s:g} s (or the rest of the minimum off time)")
 
 
 @pytest.mark.requirement(REQ)
-def test_undervoltage_levels(hp_step, check):
+def test_undervoltage_levels(dut, check):
     """At 207 V and 195.5 V: runs on, or stops and restarts within its declared behaviour."""
-    hp = hp_step
-    ride_through_v = hp.declared("undervoltage_ride_through_v", REQ, "ride_through_v")
-    min_off_s = hp.declared("min_off_time_s", REQ, "min_off_time_s")
-    restart_s = float(hp.param(REQ, "restart_time_s"))
-    hold_s = float(hp.param(REQ, "hold_s"))
-    dip_w = hp.pct_of_rated_w(hp.param(REQ, "dip_tolerance_pct_rated"))
-    standby_limit_w = hp.standby_limit_w
-    edge_w = STOP_EDGE_SHARE_OF_RATED * hp.p_rated_w
+    ride_through_v = dut.declared("undervoltage_ride_through_v", REQ, "ride_through_v")
+    min_off_s = dut.declared("min_off_time_s", REQ, "min_off_time_s")
+    restart_s = float(dut.param(REQ, "restart_time_s"))
+    hold_s = float(dut.param(REQ, "hold_s"))
+    dip_w = dut.pct_of_rated_w(dut.param(REQ, "dip_tolerance_pct_rated"))
+    standby_limit_w = dut.standby_limit_w
+    edge_w = STOP_EDGE_SHARE_OF_RATED * dut.p_rated_w
     try:
-        for level_v in hp.param(REQ, "levels_v"):
+        for level_v in dut.param(REQ, "levels_v"):
             level_v = float(level_v)
-            p0 = hp.bring_to_normal()
-            hp.step(f"AC source at {level_v:g} V for {hold_s:g} s")
-            t0 = hp.now_s()
-            hp.ac_source.set_voltage_v(level_v)
-            hp.wait(hold_s, sample_period_s=FINE_SAMPLE_S)
-            t_back = hp.now_s()
-            hp.ac_source.set_voltage_v(hp.v_nom_v)
-            t, c = hp.series(t0, t_back)
+            p0 = dut.transition("running")
+            t0, t_back = _hold_level(dut, level_v, hold_s)
+            t, c = dut.series(t0, t_back)
             running_floor_w = p0 - dip_w
             if level_v >= ride_through_v - 1e-6:
-                check.within(REQ, f"lowest consumption at {level_v:g} V (keeps running)", "consumption", "W",
-                             float(c.min()), hp.u_power_w, running_floor_w, None,
-                             plot=series_plot(t, c, [t0, t_back]),
-                             detail=f"declared to run down to {ride_through_v:g} V; P0 {p0:.0f} W - {dip_w:.0f} W")
+                _judge_runs_on(dut, check, f"lowest consumption at {level_v:g} V (keeps running)", t, c,
+                               [t0, t_back], running_floor_w,
+                               f"declared to run down to {ride_through_v:g} V; P0 {p0:.0f} W - {dip_w:.0f} W")
                 continue
-            below = np.nonzero(c < running_floor_w)[0]
-            if below.size == 0:
-                check.within(REQ, f"lowest consumption at {level_v:g} V (ran on; stopping was allowed)",
-                             "consumption", "W", float(c.min()), hp.u_power_w, running_floor_w, None,
-                             plot=series_plot(t, c, [t0, t_back]))
+            t_stop = _stop_instant(t, c, p0, running_floor_w, edge_w)
+            if t_stop is None:
+                _judge_runs_on(dut, check, f"lowest consumption at {level_v:g} V (ran on; stopping was allowed)",
+                               t, c, [t0, t_back], running_floor_w)
                 continue
-            i = int(below[0])
-            while i > 0 and c[i - 1] < p0 - edge_w:      # the stop's first edge, not the dip band
-                i -= 1
-            t_stop = float(t[i])
-            t_restart = _wait_restart(hp, t_stop, standby_limit_w, t_back + max(restart_s, min_off_s))
-            t, c = hp.series(t_stop)
-            plot = series_plot(t, c, [t_stop, t_back + restart_s])
-            if t_restart is None:
-                check.require_true(REQ, f"stop at {level_v:g} V, then restart", False,
-                                   f"no stop to standby ({standby_limit_w:.0f} W) followed by a restart within "
-                                   f"{max(restart_s, min_off_s):g} s after the voltage returned", plot=plot)
-                continue
-            check.within(REQ, f"off time after the stop at {level_v:g} V (minimum off time)", "time", "s",
-                         t_restart - t_stop, RESTART_SAMPLE_S, min_off_s, None, plot=plot,
-                         detail=f"declared minimum off time {min_off_s:g} s")
-            check.within(REQ, f"restart after the voltage returned from {level_v:g} V", "time", "s",
-                         t_restart - t_back, RESTART_SAMPLE_S, None, max(restart_s, min_off_s - (t_back - t_stop)),
-                         detail=f"restart time {restart_s:g} s (or the rest of the minimum off time)")
+            t_restart = _wait_restart(dut, t_stop, standby_limit_w, t_back + max(restart_s, min_off_s))
+            _judge_restart(dut, check, level_v, t_stop, t_back, t_restart, restart_s, min_off_s, standby_limit_w)
     finally:
-        hp.ac_source.set_voltage_v(hp.v_nom_v)
+        dut.ac_source.set_voltage_v(dut.v_nom_v)

@@ -10,50 +10,62 @@ uncertainty.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
-from test_suites.home_battery.conftest import follows_setpoints
+from test_suites.evidence import series_plot
+from test_suites.home_battery.strategy import POWER_LABEL
+from test_suites.sampling import SETPOINT_RESPONSE_SAMPLE_S, STEADY_SAMPLE_S
 
 REQ = "BAT-SETPOINT"
-FINE_SAMPLE_S = 0.2
-SAMPLE_S = 1.0
+FINE_AFTER_TR_S = 5.0       # each step: sampled finely until this long after Tr
+
+
+def _hold_setpoint(dut: Any, setpoint_w: float, tr: float, hold_s: float) -> float:
+    """Stimulus: write the setpoint and hold it, finely sampled through Tr; returns the write's time."""
+    t0 = dut.now_s()
+    dut.write_setpoint(setpoint_w)
+    dut.wait(min(tr + FINE_AFTER_TR_S, hold_s), sample_period_s=SETPOINT_RESPONSE_SAMPLE_S)
+    dut.wait(max(hold_s - tr - FINE_AFTER_TR_S, 0.0), sample_period_s=STEADY_SAMPLE_S)
+    return t0
+
+
+def _judge_step(dut: Any, check: Any, setpoint_w: float, t0: float, tr: float, band_w: float, hold_s: float) -> None:
+    """In setpoint +- band for good within Tr (last sample outside), and within it from Tr on."""
+    t, p = dut.series(t0)
+    outside = np.nonzero(np.abs(p - setpoint_w) > band_w)[0]
+    plot = series_plot(t, p, POWER_LABEL, window=[t0, t0 + tr])
+    what = f"setpoint {setpoint_w:+.0f} W"
+    if outside.size and outside[-1] + 1 >= t.size:
+        check.require_true(REQ, f"{what}: power within the band", False,
+                           f"outside {setpoint_w:+.0f} +- {band_w:.0f} W at the end of {hold_s:g} s",
+                           plot=plot)
+        return
+    settle_s = float(t[outside[-1] + 1] - t0) if outside.size else 0.0
+    check.within(REQ, f"{what}: time to enter the band for good", "time", "s", settle_s, SETPOINT_RESPONSE_SAMPLE_S,
+                 None, tr, plot=plot, detail=f"band +- {band_w:.0f} W; Tr {tr:g} s")
+    held = p[t >= t0 + tr]
+    if held.size:
+        check.within(REQ, f"{what}: largest deviation from the response time on", "power_deviation", "W",
+                     float(np.max(np.abs(held - setpoint_w))), dut.u_power_w, None, band_w,
+                     detail=f"over {hold_s - tr:g} s")
 
 
 @pytest.mark.requirement(REQ)
-def test_setpoint_steps(bat_step, check):
+def test_setpoint_steps(dut, check):
     """Each setpoint step is reached within Tr and held within the band."""
-    bat = bat_step
-    if not follows_setpoints(bat, check, REQ):
+    if not dut.follows_setpoints(check, REQ):
         return
-    tr = bat.declared("setpoint_response_time_s", REQ, "response_time_s")
-    band_w = bat.pct_of_rated_w(bat.param(REQ, "tolerance_pct_rated"))
-    hold_s = float(bat.param(REQ, "hold_s"))
-    bat.bring_to_idle()
+    tr = dut.declared("setpoint_response_time_s", REQ, "response_time_s")
+    band_w = dut.pct_of_rated_w(dut.param(REQ, "tolerance_pct_rated"))
+    hold_s = float(dut.param(REQ, "hold_s"))
+    dut.transition("idle")
     try:
-        for share in bat.param(REQ, "setpoint_steps_pct_rated"):
-            setpoint_w = bat.pct_of_rated_w(share)
-            t0 = bat.now_s()
-            bat.write_setpoint(setpoint_w)
-            bat.wait(min(tr + 5.0, hold_s), sample_period_s=FINE_SAMPLE_S)
-            bat.wait(max(hold_s - tr - 5.0, 0.0), sample_period_s=SAMPLE_S)
-            t, p = bat.series(t0)
-            outside = np.nonzero(np.abs(p - setpoint_w) > band_w)[0]
-            plot = {"type": "series", "x_label": "bench time / s", "y_label": "active power (export +) / W",
-                    "t_s": t.tolist(), "y": p.tolist(), "window": [t0, t0 + tr]}
-            what = f"setpoint {setpoint_w:+.0f} W"
-            if outside.size and outside[-1] + 1 >= t.size:
-                check.require_true(REQ, f"{what}: power within the band", False,
-                                   f"outside {setpoint_w:+.0f} +- {band_w:.0f} W at the end of {hold_s:g} s",
-                                   plot=plot)
-                continue
-            settle_s = float(t[outside[-1] + 1] - t0) if outside.size else 0.0
-            check.within(REQ, f"{what}: time to enter the band for good", "time", "s", settle_s, FINE_SAMPLE_S,
-                         None, tr, plot=plot, detail=f"band +- {band_w:.0f} W; Tr {tr:g} s")
-            held = p[t >= t0 + tr]
-            if held.size:
-                check.within(REQ, f"{what}: largest deviation from the response time on", "power_deviation", "W",
-                             float(np.max(np.abs(held - setpoint_w))), bat.u_power_w, None, band_w,
-                             detail=f"over {hold_s - tr:g} s")
+        for share in dut.param(REQ, "setpoint_steps_pct_rated"):
+            setpoint_w = dut.pct_of_rated_w(share)
+            t0 = _hold_setpoint(dut, setpoint_w, tr, hold_s)
+            _judge_step(dut, check, setpoint_w, t0, tr, band_w, hold_s)
     finally:
-        bat.write_setpoint(0.0)
+        dut.write_setpoint(0.0)

@@ -9,7 +9,7 @@ the source is set to
 
 with ``P_phase`` = analyzer active power / phase count and ``U_terminal`` = the highest measured
 phase voltage of the latest recorded sample (a quasi-static feeder model; no clock sampler, just
-``pv.wait(FEEDER_TICK_S)`` followed by one source update from the latest sample).
+``dut.wait(FEEDER_TICK_S)`` followed by one source update from the latest sample).
 
 Module constants (method choices, not grid-code limits):
 
@@ -25,10 +25,13 @@ output never drops to ~0). The exported energy (kWh) is recorded as evidence.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from bench.analysis import ten_minute_running_mean_v
+from test_suites.evidence import series_plot
 
 REQ = "PV-ACTIVE-LIMITING"
 R_FEEDER_OHM = 0.6          # per phase
@@ -36,54 +39,42 @@ U_GRID_V = 246.0            # no-load feeder voltage at the point of connection
 FEEDER_TICK_S = 0.2         # source update period (bench time) = the recorder's sample period
 DEFAULT_OBSERVATION_S = 1200.0
 CONNECTED_FRACTION = 0.05   # below 5 % of rated power the DUT counts as disconnected (~0 W)
+MAX_PLOT_POINTS = 2000      # the power plot is thinned to about this many samples
 
 
-def _observation_s(pv) -> float:
-    decision = pv.catalog.requirement(REQ).decision or {}
+def _observation_s(dut: Any) -> float:
+    decision = dut.catalog.requirement(REQ).decision or {}
     return float(decision.get("observation_time_s", DEFAULT_OBSERVATION_S))
 
 
-def _source_voltage_v(pv, sample) -> float:
-    p_phase_w = max(float(sample.reading.active_power_w), 0.0) / pv.profile.phase_count
+def _source_voltage_v(dut: Any, sample: Any) -> float:
+    p_phase_w = max(float(sample.reading.active_power_w), 0.0) / dut.profile.phase_count
     u_term_v = max(float(sample.reading.max_voltage_v), 1.0)
     return U_GRID_V + R_FEEDER_OHM * p_phase_w / u_term_v
 
 
-def run_on_emulated_feeder(pv, bench, duration_s: float) -> float:
-    """Emulate the feeder for ``duration_s`` of bench time; return the start time.
+def run_on_emulated_feeder(dut: Any, duration_s: float) -> float:
+    """Stimulus: emulate the feeder for ``duration_s`` of bench time; return the start time.
 
-    The latest sample is read from the bench's recorded samples (``bench.samples[-1]``): a
-    constant-time look-up per tick instead of filtering the whole record."""
-    pv.step(f"emulated feeder: U_grid {U_GRID_V:.1f} V, R {R_FEEDER_OHM:g} ohm/phase, "
-            f"source updated every {FEEDER_TICK_S:g} s for {duration_s:.0f} s")
-    t0 = pv.now_s()
-    samples = bench.samples
-    pv.ac_source.set_voltage_v(_source_voltage_v(pv, samples[-1]) if samples else U_GRID_V)
-    while pv.now_s() - t0 < duration_s:
-        pv.wait(FEEDER_TICK_S)
-        if samples:
-            pv.ac_source.set_voltage_v(_source_voltage_v(pv, samples[-1]))
+    The source follows the latest recorded sample (``dut.latest_sample()``): a constant-time
+    look-up per tick instead of filtering the whole record."""
+    dut.step(f"emulated feeder: U_grid {U_GRID_V:.1f} V, R {R_FEEDER_OHM:g} ohm/phase, "
+             f"source updated every {FEEDER_TICK_S:g} s for {duration_s:.0f} s")
+    t0 = dut.now_s()
+    latest = dut.latest_sample()
+    dut.ac_source.set_voltage_v(_source_voltage_v(dut, latest) if latest is not None else U_GRID_V)
+    while dut.now_s() - t0 < duration_s:
+        dut.wait(FEEDER_TICK_S)
+        latest = dut.latest_sample()
+        if latest is not None:
+            dut.ac_source.set_voltage_v(_source_voltage_v(dut, latest))
     return t0
 
 
-@pytest.mark.requirement(REQ)
-def test_active_limiting_on_feeder(pv_step, bench, check):
-    """Emulated feeder: the 10-min mean terminal voltage stays <= limit and the DUT stays connected."""
-    pv = pv_step
-    v_max = pv.param(REQ, "ten_minute_mean_max_v")
-    must_stay = bool(pv.param(REQ, "must_stay_connected"))
-    observation_s = _observation_s(pv)
-    pv.bring_to_production(fraction=1.0)
-    try:
-        t0 = run_on_emulated_feeder(pv, bench, observation_s)
-    finally:
-        pv.set_voltage_v(pv.v_nom_v)
-    t, p = pv.series(t0 + 1e-6)
-    _, v = pv.series(t0 + 1e-6, "max_voltage_v")
-    if t.size < 2:
-        check.inconclusive(REQ, "samples recorded on the emulated feeder", f"{t.size} samples")
-        return
-    energy_kwh = float(np.sum(0.5 * (p[1:] + p[:-1]) * np.diff(t))) / 3.6e6
+def _judge_mean_voltage(dut: Any, check: Any, t: np.ndarray, p: np.ndarray, v: np.ndarray,
+                        energy_kwh: float) -> None:
+    """The highest 10-minute running mean of the terminal voltage at or below the limit."""
+    v_max = dut.param(REQ, "ten_minute_mean_max_v")
     t_mean, v_mean = ten_minute_running_mean_v(t, v)
     finite = np.isfinite(v_mean)
     if not finite.any():
@@ -95,21 +86,40 @@ def test_active_limiting_on_feeder(pv_step, bench, check):
               f"{energy_kwh:.3f} kWh in {t[-1] - t[0]:.0f} s (mean {np.mean(p):.0f} W); "
               f"terminal voltage {v.min():.1f}-{v.max():.1f} V; highest 10-min mean "
               f"{v_mean[i_max]:.2f} V at t = {t_mean[i_max]:.0f} s")
-    plot_v = {"type": "series", "x_label": "bench time / s", "y_label": "10-min mean terminal voltage / V",
-              "t_s": t_mean[finite].tolist(), "y": v_mean[finite].tolist(),
-              "limit": [float(v_max)] * int(finite.sum()), "window": None}
+    plot_v = series_plot(t_mean[finite], v_mean[finite], "10-min mean terminal voltage / V", limit=float(v_max))
     check.within(REQ, "highest 10-minute running mean of the terminal voltage", "voltage", "V",
-                 float(v_mean[i_max]), pv.u_voltage_v, None, v_max, detail=detail, plot=plot_v)
-    threshold_w = CONNECTED_FRACTION * pv.p_rated_w
+                 float(v_mean[i_max]), dut.u_voltage_v, None, v_max, detail=detail, plot=plot_v)
+
+
+def _judge_stays_connected(dut: Any, check: Any, t: np.ndarray, p: np.ndarray, energy_kwh: float) -> None:
+    """The output never dropped to ~0 (when the catalog requires the DUT to stay connected)."""
+    threshold_w = CONNECTED_FRACTION * dut.p_rated_w
     dropped = t[p < threshold_w]
-    stride = max(1, t.size // 2000)
-    plot_p = {"type": "series", "x_label": "bench time / s", "y_label": "active power / W",
-              "t_s": t[::stride].tolist(), "y": p[::stride].tolist(),
-              "limit": [threshold_w] * len(t[::stride]), "window": None}
-    if must_stay:
+    stride = max(1, t.size // MAX_PLOT_POINTS)
+    plot_p = series_plot(t[::stride], p[::stride], "active power / W", limit=threshold_w)
+    if bool(dut.param(REQ, "must_stay_connected")):
         check.require_true(
             REQ, "DUT stayed connected (output never ~0)", dropped.size == 0,
             (f"output below {threshold_w:.0f} W first at t = {dropped[0]:.1f} s, "
              f"{dropped.size * float(np.median(np.diff(t))):.0f} s in total; " if dropped.size else "")
             + f"min {p.min():.0f} W; energy exported {energy_kwh:.3f} kWh",
             plot=plot_p)
+
+
+@pytest.mark.requirement(REQ)
+def test_active_limiting_on_feeder(dut, check):
+    """Emulated feeder: the 10-min mean terminal voltage stays <= limit and the DUT stays connected."""
+    observation_s = _observation_s(dut)
+    dut.transition("producing", fraction=1.0)
+    try:
+        t0 = run_on_emulated_feeder(dut, observation_s)
+    finally:
+        dut.set_voltage_v(dut.v_nom_v)
+    t, p = dut.series(t0 + 1e-6)
+    _, v = dut.series(t0 + 1e-6, "max_voltage_v")
+    if t.size < 2:
+        check.inconclusive(REQ, "samples recorded on the emulated feeder", f"{t.size} samples")
+        return
+    energy_kwh = float(np.sum(0.5 * (p[1:] + p[:-1]) * np.diff(t))) / 3.6e6
+    _judge_mean_voltage(dut, check, t, p, v, energy_kwh)
+    _judge_stays_connected(dut, check, t, p, energy_kwh)

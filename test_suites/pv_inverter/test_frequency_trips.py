@@ -1,6 +1,6 @@
 """Frequency protection: every f> and f< stage of the market (``stages_hz_s``).
 
-Same method as the voltage stages (see test_voltage_trips.py): for each stage, (a) the frequency
+Same method as the voltage stages (test_suites/pv_inverter/trip_stages.py): for each stage, (a) the frequency
 is held at threshold -+ 1.5 MRA_f for longer than the stage's clearing time plus tolerance, but
 shorter than any less severe stage that the level also exceeds would need (e.g. 51.985 Hz also
 exceeds a 51.5 Hz / 2 s stage), and the output must stay up; (b) a step to threshold +- 1.5 MRA_f
@@ -15,16 +15,18 @@ above the ~0 trip criterion, so a reduction is not mistaken for a trip.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from test_suites.pv_inverter.test_voltage_trips import _restore, check_stage, frequency_stages
+from test_suites.pv_inverter.trip_stages import check_stage, frequency_stages
 
 REQ_FMAX = "PV-FMAX-TRIP"
 REQ_FMIN = "PV-FMIN-TRIP"
 
 
-def _run_all_stages(pv, check, req: str, over: bool) -> None:
-    stages = frequency_stages(pv, req, over)
+def _run_all_stages(dut: Any, check: Any, req: str, over: bool) -> None:
+    stages = frequency_stages(dut, req, over)
     if not stages:
         check.inconclusive(req, "frequency stages", "the catalog lists no stage for this market")
         return
@@ -32,18 +34,18 @@ def _run_all_stages(pv, check, req: str, over: bool) -> None:
     try:
         for stage in stages:
             others = [s for s in stages if s is not stage]
-            tripped = check_stage(pv, check, stage, others, after_trip=tripped)
+            tripped = check_stage(dut, check, stage, others, after_trip=tripped)
     finally:
-        _restore(pv)
+        dut.restore_nominal_grid()
 
 
 @pytest.mark.requirement(REQ_FMAX)
-def test_fmax_trip_stages(pv_step, check):
+def test_fmax_trip_stages(dut, check):
     """f> stages: no trip at threshold - 1.5 MRA_f; trip with the set clearing time at threshold + 1.5 MRA_f."""
-    _run_all_stages(pv_step, check, REQ_FMAX, over=True)
+    _run_all_stages(dut, check, REQ_FMAX, over=True)
 
 
 @pytest.mark.requirement(REQ_FMIN)
-def test_fmin_trip_stages(pv_step, check):
+def test_fmin_trip_stages(dut, check):
     """f< stages: no trip at threshold + 1.5 MRA_f; trip with the set clearing time at threshold - 1.5 MRA_f."""
-    _run_all_stages(pv_step, check, REQ_FMIN, over=False)
+    _run_all_stages(dut, check, REQ_FMIN, over=False)

@@ -11,6 +11,8 @@ analyzer's expanded uncertainty.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -27,7 +29,7 @@ WINDOW_S = 2.0              # analyzer averaging on each side of the SunSpec rea
 def test_sunspec_discovery(dut_link, catalog, market, step, check):
     """'SunS' at a catalog base address; every required model present.
 
-    Deliberately independent of the ``pv`` fixture: that one writes the market settings into
+    Deliberately independent of the ``dut`` fixture: its strategy writes the market settings into
     models 703-711, which would turn a missing model into an ERROR instead of this FAIL."""
     req = catalog.requirement(REQ_DISCOVERY)
     bases = [int(b) for b in req.param("base_addresses", market)]
@@ -43,52 +45,57 @@ def test_sunspec_discovery(dut_link, catalog, market, step, check):
                            f"discovered models {models}")
 
 
-def _analyzer_window(pv, t_lo: float, t_hi: float):
-    samples = [s for s in pv.samples_since(t_lo) if s.t_s <= t_hi]
-    return samples
+def _read_at_operating_point(dut: Any, fraction: float, v_pct: float, f_hz: float, where: str) -> tuple[Any, list[Any]]:
+    """Stimulus: production at ``fraction``, then the grid at the point, settled; the DUT's 701
+    reading taken in the middle of an analyzer window. Returns the reading and the window's samples."""
+    dut.transition("producing", fraction=fraction)
+    dut.step(f"operating point: {where}")
+    dut.set_voltage_v(v_pct / 100.0 * dut.v_nom_v)
+    dut.set_frequency_hz(f_hz)
+    dut.wait(SETTLE_S)
+    t_lo = dut.now_s()
+    dut.wait(WINDOW_S)
+    reading = dut.link.read_ac()
+    dut.wait(WINDOW_S)
+    return reading, dut.samples_between(t_lo + 1e-6, dut.now_s())
+
+
+def _judge_readings(dut: Any, check: Any, reading: Any, samples: list[Any], where: str) -> None:
+    """Each 701 reading minus the analyzer's mean over the window within +- the declared accuracy."""
+    acc_v = dut.param(REQ_READINGS, "voltage_accuracy_pct_un") / 100.0 * dut.v_nom_v
+    acc_p = dut.param(REQ_READINGS, "active_power_accuracy_pct_srated") / 100.0 * dut.s_rated_va
+    acc_f = float(dut.param(REQ_READINGS, "frequency_accuracy_hz"))
+    p_ref = float(np.mean([s.reading.active_power_w for s in samples]))
+    f_ref = float(np.mean([s.reading.frequency_hz for s in samples]))
+    n_ph = min(len(reading.voltage_v), len(samples[0].reading.phases))
+    for i in range(n_ph):
+        v_ref = float(np.mean([s.reading.phases[i].voltage_v for s in samples]))
+        diff = reading.voltage_v[i] - v_ref
+        check.within(REQ_READINGS, f"701 VL{i + 1} - analyzer at {where}", "voltage_error", "V",
+                     diff, dut.u_voltage_v, -acc_v, acc_v,
+                     detail=f"DUT {reading.voltage_v[i]:.2f} V, analyzer {v_ref:.2f} V; "
+                            f"accuracy +- {acc_v:.2f} V")
+    check.within(REQ_READINGS, f"701 W - analyzer at {where}", "active_power_error", "W",
+                 reading.active_power_w - p_ref, dut.u_power_w, -acc_p, acc_p,
+                 detail=f"DUT {reading.active_power_w:.0f} W, analyzer {p_ref:.0f} W; "
+                        f"accuracy +- {acc_p:.0f} W")
+    check.within(REQ_READINGS, f"701 Hz - analyzer at {where}", "frequency_error", "Hz",
+                 reading.frequency_hz - f_ref, dut.u_frequency_hz, -acc_f, acc_f,
+                 detail=f"DUT {reading.frequency_hz:.4f} Hz, analyzer {f_ref:.4f} Hz; "
+                        f"accuracy +- {acc_f:.4f} Hz")
 
 
 @pytest.mark.requirement(REQ_READINGS)
-def test_sunspec_readings_accuracy(pv_step, dut_link, check):
+def test_sunspec_readings_accuracy(dut, check):
     """701 voltage, power and frequency agree with the analyzer within the declared accuracy."""
-    pv = pv_step
-    acc_v = pv.param(REQ_READINGS, "voltage_accuracy_pct_un") / 100.0 * pv.v_nom_v
-    acc_p = pv.param(REQ_READINGS, "active_power_accuracy_pct_srated") / 100.0 * pv.s_rated_va
-    acc_f = float(pv.param(REQ_READINGS, "frequency_accuracy_hz"))
     try:
         for fraction, v_pct, f_hz in OPERATING_POINTS:
-            pv.bring_to_production(fraction=fraction)
             where = f"{fraction * 100:.0f} % irradiance, {v_pct:.0f} % Un, {f_hz:.2f} Hz"
-            pv.step(f"operating point: {where}")
-            pv.set_voltage_v(v_pct / 100.0 * pv.v_nom_v)
-            pv.set_frequency_hz(f_hz)
-            pv.wait(SETTLE_S)
-            t_lo = pv.now_s()
-            pv.wait(WINDOW_S)
-            reading = dut_link.read_ac()
-            pv.wait(WINDOW_S)
-            samples = _analyzer_window(pv, t_lo + 1e-6, pv.now_s())
+            reading, samples = _read_at_operating_point(dut, fraction, v_pct, f_hz, where)
             if not samples:
                 check.inconclusive(REQ_READINGS, f"analyzer samples at {where}", "none recorded")
                 continue
-            p_ref = float(np.mean([s.reading.active_power_w for s in samples]))
-            f_ref = float(np.mean([s.reading.frequency_hz for s in samples]))
-            n_ph = min(len(reading.voltage_v), len(samples[0].reading.phases))
-            for i in range(n_ph):
-                v_ref = float(np.mean([s.reading.phases[i].voltage_v for s in samples]))
-                diff = reading.voltage_v[i] - v_ref
-                check.within(REQ_READINGS, f"701 VL{i + 1} - analyzer at {where}", "voltage_error", "V",
-                             diff, pv.u_voltage_v, -acc_v, acc_v,
-                             detail=f"DUT {reading.voltage_v[i]:.2f} V, analyzer {v_ref:.2f} V; "
-                                    f"accuracy +- {acc_v:.2f} V")
-            check.within(REQ_READINGS, f"701 W - analyzer at {where}", "active_power_error", "W",
-                         reading.active_power_w - p_ref, pv.u_power_w, -acc_p, acc_p,
-                         detail=f"DUT {reading.active_power_w:.0f} W, analyzer {p_ref:.0f} W; "
-                                f"accuracy +- {acc_p:.0f} W")
-            check.within(REQ_READINGS, f"701 Hz - analyzer at {where}", "frequency_error", "Hz",
-                         reading.frequency_hz - f_ref, pv.u_frequency_hz, -acc_f, acc_f,
-                         detail=f"DUT {reading.frequency_hz:.4f} Hz, analyzer {f_ref:.4f} Hz; "
-                                f"accuracy +- {acc_f:.4f} Hz")
+            _judge_readings(dut, check, reading, samples, where)
     finally:
-        pv.set_frequency_hz(pv.f_nom_hz)
-        pv.set_voltage_v(pv.v_nom_v)
+        dut.set_frequency_hz(dut.f_nom_hz)
+        dut.set_voltage_v(dut.v_nom_v)

@@ -9,15 +9,20 @@ available power.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from bench.analysis import first_order_response_check, volt_watt_band_w
+from test_suites.evidence import curve_plot
 
 REQ_STEADY = "PV-PU-STEADY"
 REQ_RESPONSE = "PV-PU-RESPONSE"
 POWER_LEVELS = (1.0, 0.5)
 AVERAGING_S = 10.0
+REFERENCE_MEAN_S = 5.0      # the power before the step: mean over the last seconds
+VOLTAGE_MEAN_S = 2.0        # the terminal voltage measured before a correction
 
 
 def _test_points_pct(points: list[list[float]]) -> list[float]:
@@ -25,82 +30,98 @@ def _test_points_pct(points: list[list[float]]) -> list[float]:
     inside the voltage tolerance of the knee) and on the flat part beyond the tolerance."""
     xs = sorted(p[0] for p in points)
     out = [xs[0] - 2.0]
-    for a, b in zip(xs, xs[1:]):
+    for a, b in zip(xs, xs[1:], strict=False):
         out += [a, (a + b) / 2.0]
     out += [xs[-1], xs[-1] + 1.0, xs[-1] + 2.5]
     return out
 
 
-def _set_terminal_voltage(pv, target_v: float, settle_s: float) -> None:
+def _set_terminal_voltage(dut: Any, target_v: float, settle_s: float) -> None:
     """Set the source so the DUT terminals sit at ``target_v`` (one correction for any feeder)."""
-    pv.set_voltage_v(target_v)
-    pv.wait(settle_s)
-    measured = pv.mean_over(2.0, "max_voltage_v")
+    dut.set_voltage_v(target_v)
+    dut.wait(settle_s)
+    measured = dut.mean_over(VOLTAGE_MEAN_S, "max_voltage_v")
     correction = target_v - measured
     if abs(correction) > 0.05:
-        pv.set_voltage_v(target_v + correction)
-        pv.wait(settle_s)
+        dut.set_voltage_v(target_v + correction)
+        dut.wait(settle_s)
 
 
-@pytest.mark.requirement(REQ_STEADY)
-@pytest.mark.parametrize("fraction", POWER_LEVELS, ids=lambda f: f"{f * 100:.0f}pct")
-def test_volt_watt_steady_state(pv_step, check, fraction):
-    """P(U) steady state at points below, on and above every break point."""
-    pv = pv_step
-    if not pv.profile.claims("volt_watt"):
-        check.require_true(REQ_STEADY, "DUT claims P(U) (volt-watt)", False, "mandatory function not claimed")
-        return
-    points = pv.param(REQ_STEADY, "volt_watt_points_pct")
-    tr = pv.param(REQ_RESPONSE, "response_time_s")
-    mra_v, mra_p = pv.mra_voltage_v(REQ_STEADY), pv.mra_power_w(REQ_STEADY)
-    p_avail = pv.bring_to_production(fraction=fraction)
+def _measure_curve(dut: Any, points_pct: list[float], fraction: float, tr: float) -> list[tuple[float, float]]:
+    """Stimulus and record: each point held (settled for 2 Tr), then the mean terminal voltage and
+    power over AVERAGING_S; back to nominal afterwards."""
     measured = []
-    for v_pct in _test_points_pct(points):
-        target = v_pct / 100.0 * pv.v_nom_v
-        pv.step(f"P(U) point {v_pct:.1f} % Un at {fraction * 100:.0f} % irradiance")
-        _set_terminal_voltage(pv, target, settle_s=2.0 * tr)
-        t0 = pv.now_s()
-        pv.wait(AVERAGING_S)
-        _, p = pv.series(t0 + 1e-6)
-        _, v = pv.series(t0 + 1e-6, "max_voltage_v")
+    for v_pct in points_pct:
+        target = v_pct / 100.0 * dut.v_nom_v
+        dut.step(f"P(U) point {v_pct:.1f} % Un at {fraction * 100:.0f} % irradiance")
+        _set_terminal_voltage(dut, target, settle_s=2.0 * tr)
+        t0 = dut.now_s()
+        dut.wait(AVERAGING_S)
+        _, p = dut.series(t0 + 1e-6)
+        _, v = dut.series(t0 + 1e-6, "max_voltage_v")
         measured.append((float(np.mean(v)), float(np.mean(p))))
-    pv.set_voltage_v(pv.v_nom_v)
+    dut.set_voltage_v(dut.v_nom_v)
+    return measured
+
+
+def _judge_curve(dut: Any, check: Any, measured: list[tuple[float, float]], points: list[list[float]],
+                 fraction: float, p_avail: float) -> None:
+    """Each measured point inside the curve's band at its measured voltage."""
+    mra_v, mra_p = dut.mra_voltage_v(REQ_STEADY), dut.mra_power_w(REQ_STEADY)
+
+    def band(v: float) -> tuple[float, float]:
+        return volt_watt_band_w(v, points, dut.v_nom_v, dut.p_rated_w, p_avail, mra_v, mra_p)
+
     grid = np.linspace(min(v for v, _ in measured) - 2, max(v for v, _ in measured) + 2, 80)
-    bands = [volt_watt_band_w(g, points, pv.v_nom_v, pv.p_rated_w, p_avail, mra_v, mra_p) for g in grid]
-    plot = {"type": "curve", "x_label": "terminal voltage / V", "y_label": "active power / W",
-            "points": [[v, p] for v, p in measured],
-            "band_low": [[g, b[0]] for g, b in zip(grid, bands)],
-            "band_high": [[g, b[1]] for g, b in zip(grid, bands)]}
+    bands = [band(g) for g in grid]
+    plot = curve_plot("terminal voltage / V", "active power / W", measured,
+                      [(g, b[0]) for g, b in zip(grid, bands, strict=True)],
+                      [(g, b[1]) for g, b in zip(grid, bands, strict=True)])
     for i, (v_mean, p_mean) in enumerate(measured):
-        low, high = volt_watt_band_w(v_mean, points, pv.v_nom_v, pv.p_rated_w, p_avail, mra_v, mra_p)
+        low, high = band(v_mean)
         check.within(REQ_STEADY, f"P at {v_mean:.1f} V ({fraction * 100:.0f} % irradiance)", "active_power", "W",
-                     p_mean, pv.u_power_w, low, high,
+                     p_mean, dut.u_power_w, low, high,
                      detail=f"curve {points} evaluated at {v_mean:.2f} V +- {1.5 * mra_v:.2f} V, "
                             f"+- {1.5 * mra_p:.0f} W, capped at available {p_avail:.0f} W",
                      plot=plot if i == len(measured) - 1 else None)
 
 
+@pytest.mark.requirement(REQ_STEADY)
+@pytest.mark.parametrize("fraction", POWER_LEVELS, ids=lambda f: f"{f * 100:.0f}pct")
+def test_volt_watt_steady_state(dut, check, fraction):
+    """P(U) steady state at points below, on and above every break point."""
+    if not dut.profile.claims("volt_watt"):
+        check.require_true(REQ_STEADY, "DUT claims P(U) (volt-watt)", False, "mandatory function not claimed")
+        return
+    points = dut.param(REQ_STEADY, "volt_watt_points_pct")
+    p_avail = dut.transition("producing", fraction=fraction)
+    measured = _measure_curve(dut, _test_points_pct(points), fraction, dut.param(REQ_RESPONSE, "response_time_s"))
+    _judge_curve(dut, check, measured, points, fraction, p_avail)
+
+
 @pytest.mark.requirement(REQ_RESPONSE)
-def test_volt_watt_response_time(pv_step, check):
+def test_volt_watt_response_time(dut, check):
     """P(U) open-loop response to a voltage step: >= 90 % at Tr and settled at 2 Tr."""
-    pv = pv_step
-    if not pv.profile.claims("volt_watt"):
+    if not dut.profile.claims("volt_watt"):
         check.require_true(REQ_RESPONSE, "DUT claims P(U) (volt-watt)", False, "mandatory function not claimed")
         return
-    points = pv.param(REQ_STEADY, "volt_watt_points_pct")
-    tr = pv.param(REQ_RESPONSE, "response_time_s")
-    tolerance_w = 1.5 * pv.mra_power_w(REQ_RESPONSE)
-    pv.bring_to_production(fraction=1.0)
+    points = dut.param(REQ_STEADY, "volt_watt_points_pct")
+    tr = dut.param(REQ_RESPONSE, "response_time_s")
+    tolerance_w = 1.5 * dut.mra_power_w(REQ_RESPONSE)
+    dut.transition("producing", fraction=1.0)
     xs = sorted(p[0] for p in points)
-    v_step = (xs[0] + xs[-1]) / 2.0 / 100.0 * pv.v_nom_v   # mid-curve: a large power step
-    y_initial = pv.mean_over(5.0)
-    t_step = pv.now_s()
-    pv.step(f"voltage step to {v_step:.1f} V; Tr = {tr:g} s")
-    pv.set_voltage_v(v_step)
-    pv.wait(4.0 * tr)
-    t, p = pv.series(t_step - 5.0)
+    v_step = (xs[0] + xs[-1]) / 2.0 / 100.0 * dut.v_nom_v   # mid-curve: a large power step
+    # stimulus
+    y_initial = dut.mean_over(REFERENCE_MEAN_S)
+    t_step = dut.now_s()
+    dut.step(f"voltage step to {v_step:.1f} V; Tr = {tr:g} s")
+    dut.set_voltage_v(v_step)
+    dut.wait(4.0 * tr)
+    # analysis
+    t, p = dut.series(t_step - REFERENCE_MEAN_S)
     y_final = float(np.mean(p[t >= t_step + 3.0 * tr]))
-    pv.set_voltage_v(pv.v_nom_v)
+    dut.set_voltage_v(dut.v_nom_v)
+    # judgement
     if abs(y_final - y_initial) < 2 * tolerance_w:
         check.require_true(REQ_RESPONSE, "voltage step produced a measurable power step", False,
                            f"P went from {y_initial:.0f} W to {y_final:.0f} W only")
@@ -108,8 +129,8 @@ def test_volt_watt_response_time(pv_step, check):
     res = first_order_response_check(t, p, t_step, y_initial, y_final, tr, tolerance_w,
                                      x_label="bench time / s", y_label="active power / W")
     check.within(REQ_RESPONSE, "share of the step at Tr", "step_fraction", "1", res.fraction_at_tr,
-                 pv.u_power_w / abs(y_final - y_initial), res.required_fraction_at_tr, None,
+                 dut.u_power_w / abs(y_final - y_initial), res.required_fraction_at_tr, None,
                  detail=f"P {y_initial:.0f} W -> {y_final:.0f} W; at Tr = {tr:g} s: {res.value_at_tr:.0f} W",
                  plot=res.plot)
-    check.within(REQ_RESPONSE, "power at 2 Tr", "active_power", "W", res.value_at_2tr, pv.u_power_w,
+    check.within(REQ_RESPONSE, "power at 2 Tr", "active_power", "W", res.value_at_2tr, dut.u_power_w,
                  res.band_2tr[0], res.band_2tr[1], detail=f"settled value {y_final:.0f} W +- {tolerance_w:.0f} W")

@@ -15,7 +15,7 @@ from bench.session import Sample
 from links.ocpp.smart_charging import CompositeSchedule, RateUnit, SchedulePeriod
 from bench.verdicts import DecisionRule
 from instruments.capabilities import AnalyzerReading, PhaseReading
-from test_suites.ev_charger.conftest import EvBench
+from test_suites.ev_charger.strategy import EvChargerStrategy
 from test_suites.ev_charger.test_composite import _compare
 from test_suites.ev_charger.test_grid_excursions import _behaviour
 
@@ -29,8 +29,8 @@ class _Recorder:
         return self.lines[-1]
 
 
-def _bench(current_of_t: Callable[[float], float], t_end_s: float = 120.0) -> EvBench:
-    """An EvBench over a synthetic 3-phase series sampled every second (230 V, unity power factor)."""
+def _bench(current_of_t: Callable[[float], float], t_end_s: float = 120.0) -> EvChargerStrategy:
+    """An EvChargerStrategy over a synthetic 3-phase series sampled every second (230 V, unity power factor)."""
     samples = []
     for i in range(int(t_end_s) + 1):
         amps = current_of_t(float(i))
@@ -43,8 +43,8 @@ def _bench(current_of_t: Callable[[float], float], t_end_s: float = 120.0) -> Ev
     profile = SimpleNamespace(nominal_voltage_v=230.0, nominal_frequency_hz=50.0, rated_power_w=11040.0,
                               phase_count=3, ratings={"max_current_a": 16.0},
                               declared_value=lambda name, default=None: default)
-    ev = EvBench(ac_source=None, ev_emulator=None, dut_link=None, clock=None, dut_profile=profile,
-                 catalog=None, market="NL", bench=session, step=lambda text: None)
+    ev = EvChargerStrategy(ac_source=None, ev_emulator=None, dut_link=None, clock=None, dut_profile=profile,
+                           catalog=None, market="NL", bench=session, step=lambda text: None)
     ev.check = Checker(_Recorder(), "synthetic", DecisionRule.GUARD_BAND)
     return ev
 
@@ -57,7 +57,7 @@ def _step_to(target_a: float, *, from_a: float = 16.0, at_s: float = 5.0, oversh
     return current
 
 
-def _judge(ev: EvBench, limit_a: float = 10.0) -> list[str]:
+def _judge(ev: EvChargerStrategy, limit_a: float = 10.0) -> list[str]:
     ev.judge_limit_step("EV-LIMIT-TXDEFAULT", "step", t_change_s=0.0, t_end_s=120.0, limit=limit_a,
                         tolerance=1.0, response_time_s=30.0, previous_limit=16.0)
     return [c["name"] for c in ev.check.failures()]

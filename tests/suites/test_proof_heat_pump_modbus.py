@@ -20,8 +20,8 @@ def test_compliant_modbus_heat_pump_is_compliant(lab):
     result = lab.run_reference(PROFILE, {})
     assert result.exit_code == 0, result.stdout + result.stderr[-3000:]
     assert result.report["verdict"] == "COMPLIANT"
-    assert result.verdicts() == {**{rid: "PASS" for rid in APPLICABLE},
-                                 **{rid: "NOT_APPLICABLE" for rid in NOT_APPLICABLE}}
+    assert result.verdicts() == {**dict.fromkeys(APPLICABLE, "PASS"),
+                                 **dict.fromkeys(NOT_APPLICABLE, "NOT_APPLICABLE")}
 
 
 # Knobs act on distinct behaviours of the simulated heat pump (docs/simulated-devices.md), so
@@ -40,7 +40,7 @@ def test_compliant_modbus_heat_pump_is_compliant(lab):
 def test_fault_knobs_fail_their_requirements(lab, knobs, requirements):
     result = lab.run_reference(PROFILE, knobs, requirements)
     assert result.exit_code == 1, result.stdout + result.stderr[-3000:]
-    assert {rid: result.verdict(rid) for rid in requirements} == {rid: "FAIL" for rid in requirements}
+    assert {rid: result.verdict(rid) for rid in requirements} == dict.fromkeys(requirements, "FAIL")
 
 
 def test_slow_limit_response_just_inside_passes(lab):

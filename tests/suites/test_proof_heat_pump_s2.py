@@ -20,8 +20,8 @@ def test_compliant_s2_heat_pump_is_compliant(lab):
     result = lab.run_reference(PROFILE, {})
     assert result.exit_code == 0, result.stdout + result.stderr[-3000:]
     assert result.report["verdict"] == "COMPLIANT"
-    assert result.verdicts() == {**{rid: "PASS" for rid in APPLICABLE},
-                                 **{rid: "NOT_APPLICABLE" for rid in NOT_APPLICABLE}}
+    assert result.verdicts() == {**dict.fromkeys(APPLICABLE, "PASS"),
+                                 **dict.fromkeys(NOT_APPLICABLE, "NOT_APPLICABLE")}
 
 
 # Independent knobs (docs/simulated-devices.md) share one campaign of the requirements they break.
@@ -39,4 +39,4 @@ def test_compliant_s2_heat_pump_is_compliant(lab):
 def test_fault_knobs_fail_their_requirements(lab, knobs, requirements):
     result = lab.run_reference(PROFILE, knobs, requirements)
     assert result.exit_code == 1, result.stdout + result.stderr[-3000:]
-    assert {rid: result.verdict(rid) for rid in requirements} == {rid: "FAIL" for rid in requirements}
+    assert {rid: result.verdict(rid) for rid in requirements} == dict.fromkeys(requirements, "FAIL")

@@ -30,7 +30,7 @@ def _expect(result, expected: dict[str, str]) -> None:
 
 
 def _all(ids: list[str], verdict: str) -> dict[str, str]:
-    return {rid: verdict for rid in ids}
+    return dict.fromkeys(ids, verdict)
 
 
 CASES = [

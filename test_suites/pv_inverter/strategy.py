@@ -1,0 +1,171 @@
+"""The PV inverter's strategy: the market's settings written to the DUT, and its named states.
+
+States (``dut.transition(name, ...)``):
+
+* ``producing``: nominal grid, the PV array at ``fraction`` of the profile's array, output steady;
+  returns the steady output power (W);
+* ``tripped``: the AC source output off (a loss of mains) and 5 s for the DUT to cease; returns the
+  bench time the output went off;
+* ``reconnected``: after a trip, nominal grid, the reconnection (observation time + a full ramp)
+  on a coarse record, then ``producing``.
+
+Everything here reaches the device only through the plugin's capabilities (AC source, power
+analyzer, PV simulator) and the DUT's SunSpec link, so it means the same on hardware.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from bench.errors import BenchError
+from links.sunspec_modbus.types import TripKind, TripStageSetting
+from test_suites.common import DutStrategy
+from test_suites.sampling import STEADY_SAMPLE_S, TRIP_SAMPLE_S
+
+PRODUCTION_TIMEOUT_S = 1500.0   # observation time + a first-start ramp, with margin
+SETTLE_WINDOW_S = 30.0
+STEADY_SHARE_OF_RATED = 0.05    # producing: above 5 % of rated power ...
+STEADY_SPREAD_SHARE_OF_RATED = 0.005   # ... with max - min over the window below 0.5 % of it
+CEASE_WAIT_S = 5.0              # tripped: time given to the DUT to cease after the loss of mains
+RAMP_SETTING_SHARE_OF_LIMIT = 0.8
+QUANTITIES = ("active_power_w", "max_voltage_v", "min_voltage_v", "frequency_hz")
+
+
+class PvInverterStrategy(DutStrategy):
+    """The PV suites' view of the bench: capabilities, catalog values and the DUT's named states."""
+
+    def __init__(self, *, ac_source: Any, power_analyzer: Any, pv_simulator: Any, dut_link: Any,
+                 clock: Any, dut_profile: Any, catalog: Any, market: str, bench: Any,
+                 step: Callable[[str], None]) -> None:
+        super().__init__(ac_source=ac_source, clock=clock, dut_profile=dut_profile, catalog=catalog,
+                         market=market, bench=bench, step=step)
+        self.analyzer = power_analyzer
+        self.pv_simulator = pv_simulator
+        self.link = dut_link
+        self.s_rated_va = float(dut_profile.ratings.get("rated_apparent_power_va", self.p_rated_w))
+
+    # --- catalog -------------------------------------------------------------------------------
+    def mra_voltage_v(self, requirement_id: str) -> float:
+        return self.param(requirement_id, "mra_voltage_pct_un") / 100.0 * self.v_nom_v
+
+    def mra_power_w(self, requirement_id: str) -> float:
+        return self.param(requirement_id, "mra_active_power_pct_srated") / 100.0 * self.s_rated_va
+
+    def reconnect_time_s(self) -> float:
+        """Observation time plus a full 0-100 % reconnection ramp, from the catalog."""
+        return (self.param("PV-RECONNECT-DELAY", "observation_time_s")
+                + 100.0 / self.param("PV-RECONNECT-RAMP", "ramp_max_pct_pn_per_min") * 60.0)
+
+    # --- actions -------------------------------------------------------------------------------
+    def set_voltage_v(self, volts: float) -> None:
+        self.step(f"AC source: {volts:.1f} V on all phases ({volts / self.v_nom_v * 100:.1f} % Un)")
+        self.ac_source.set_voltage_v(volts)
+
+    def set_frequency_hz(self, hertz: float) -> None:
+        self.step(f"AC source: {hertz:.3f} Hz")
+        self.ac_source.set_frequency_hz(hertz)
+
+    def restore_nominal_grid(self) -> None:
+        """Nominal frequency, then nominal voltage on all phases (each a recorded step)."""
+        self.set_frequency_hz(self.f_nom_hz)
+        self.set_voltage_v(self.v_nom_v)
+
+    def set_available_fraction(self, fraction: float) -> None:
+        """Program the PV simulator's array at ``fraction`` of the profile's array (Imp, Isc scaled)."""
+        arr = self.profile.ratings["pv_array"]
+        self.step(f"PV simulator: array at {fraction * 100:.0f} % irradiance")
+        self.pv_simulator.set_iv_curve(arr["voc_v"], arr["isc_a"] * fraction, arr["vmp_v"], arr["imp_a"] * fraction)
+
+    def apply_market_settings(self) -> None:
+        """Write the market's grid-code settings into the DUT over SunSpec (703, 704, 706-711)."""
+        self.step(f"write the {self.market} grid-code settings to the DUT over SunSpec")
+        link, param = self.link, self.param
+        link.write_volt_watt([tuple(p) for p in param("PV-PU-STEADY", "volt_watt_points_pct")],
+                             param("PV-PU-RESPONSE", "response_time_s"), enabled=True)
+        f_start = param("PV-LFSM-O", "f_start_hz")
+        link.write_frequency_droop(f_start - self.f_nom_hz, param("PV-LFSM-O", "droop_pct"),
+                                   param("PV-LFSM-O", "response_time_s"), enabled=True)
+        # The ramp is a maximum: configure the DUT at 80 % of it, as an installer would, so a compliant
+        # device is measurably inside the limit rather than sitting on it (ILAC-G8 guard band).
+        ramp_pct_per_min = RAMP_SETTING_SHARE_OF_LIMIT * param("PV-RECONNECT-RAMP", "ramp_max_pct_pn_per_min")
+        link.write_enter_service(enabled=True,
+                                 voltage_high_pct=param("PV-RECONNECT-WINDOW", "voltage_high_pct_un"),
+                                 voltage_low_pct=param("PV-RECONNECT-WINDOW", "voltage_low_pct_un"),
+                                 frequency_high_hz=param("PV-RECONNECT-WINDOW", "frequency_high_hz"),
+                                 frequency_low_hz=param("PV-RECONNECT-WINDOW", "frequency_low_hz"),
+                                 delay_s=param("PV-RECONNECT-DELAY", "observation_time_s"),
+                                 ramp_time_s=100.0 / ramp_pct_per_min * 60.0)
+        stages = [TripStageSetting(TripKind.OVER_VOLTAGE, param("PV-UMAX-TRIP", "threshold_pct_un"),
+                                   param("PV-UMAX-TRIP", "clearing_time_s")),
+                  TripStageSetting(TripKind.UNDER_VOLTAGE, param("PV-UMIN-TRIP", "threshold_pct_un"),
+                                   param("PV-UMIN-TRIP", "clearing_time_s")),
+                  TripStageSetting(TripKind.UNDER_VOLTAGE, param("PV-UMINMIN-TRIP", "threshold_pct_un"),
+                                   param("PV-UMINMIN-TRIP", "clearing_time_s"))]
+        stages += [TripStageSetting(TripKind.OVER_FREQUENCY, hz, s) for hz, s in param("PV-FMAX-TRIP", "stages_hz_s")]
+        stages += [TripStageSetting(TripKind.UNDER_FREQUENCY, hz, s) for hz, s in param("PV-FMIN-TRIP", "stages_hz_s")]
+        link.write_trip_stages(stages)
+        link.write_power_limit(None)
+
+    # --- measurements --------------------------------------------------------------------------
+    def series(self, t0_s: float, quantity: str = "active_power_w", *,
+               t1_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(bench time / s, ``quantity``) of the samples in [t0_s, t1_s] (t1_s None: up to now);
+        ``quantity`` one of :data:`QUANTITIES` (active power export positive, highest / lowest
+        phase voltage, frequency)."""
+        if quantity not in QUANTITIES:
+            raise ValueError(quantity)
+        samples = self.samples_between(t0_s, t1_s)
+        t = np.array([s.t_s for s in samples])
+        return t, np.array([getattr(s.reading, quantity) for s in samples])
+
+    def mean_over(self, duration_s: float, quantity: str = "active_power_w") -> float:
+        """Wait ``duration_s`` and return the mean of ``quantity`` over it."""
+        t0 = self.now_s()
+        self.wait(duration_s)
+        _, y = self.series(t0 + 1e-6, quantity)
+        if y.size == 0:
+            raise BenchError("no samples recorded in the averaging window")
+        return float(np.mean(y))
+
+    # --- named states --------------------------------------------------------------------------
+    def _preparations(self) -> dict[str, Callable[..., Any]]:
+        return {"producing": self._producing, "tripped": self._tripped, "reconnected": self._reconnected}
+
+    def _producing(self, *, fraction: float = 1.0, timeout_s: float = PRODUCTION_TIMEOUT_S) -> float:
+        """Nominal grid, PV array at ``fraction``; wait until the DUT's output is steady.
+
+        Returns the steady output power. A DUT that never produces makes this an ERROR
+        (inconclusive for the requirement under test), not a FAIL of it.
+        """
+        self.step(f"bring DUT to steady production at nominal grid, {fraction * 100:.0f} % irradiance")
+        self.energize_nominal()
+        self.set_available_fraction(fraction)
+        if not self.pv_simulator.output_is_on():
+            self.pv_simulator.set_output(True)
+        t_start = self.now_s()
+        while self.now_s() - t_start < timeout_s:
+            self.wait(SETTLE_WINDOW_S, sample_period_s=STEADY_SAMPLE_S)
+            _, p = self.series(self.now_s() - SETTLE_WINDOW_S + 1e-6)
+            if p.size and p.min() > STEADY_SHARE_OF_RATED * self.p_rated_w \
+                    and p.max() - p.min() < STEADY_SPREAD_SHARE_OF_RATED * self.p_rated_w:
+                return float(p.mean())
+        raise BenchError(f"DUT did not reach steady production within {timeout_s:.0f} s of bench time")
+
+    def _tripped(self) -> float:
+        """A loss of mains: the AC source output off, then time for the DUT to cease. Returns the
+        bench time the output went off (the suite judges whether the DUT ceased)."""
+        self.step("trip: AC source output off (loss of mains)")
+        t_off = self.now_s()
+        self.ac_source.set_output(False)
+        self.wait(CEASE_WAIT_S, sample_period_s=TRIP_SAMPLE_S)
+        return t_off
+
+    def _reconnected(self, *, fraction: float = 1.0) -> float:
+        """After a trip: nominal grid, the reconnection (observation time + ramp) on a coarse record,
+        then steady production at ``fraction`` (returns its power)."""
+        self.restore_nominal_grid()
+        self.step("DUT tripped: nominal grid, wait for the reconnection (observation time + ramp)")
+        self.wait(self.reconnect_time_s(), sample_period_s=STEADY_SAMPLE_S)
+        return self._producing(fraction=fraction)
