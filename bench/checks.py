@@ -80,6 +80,12 @@ class Checker:
         self._record_observation(requirement, name, bool(ok), verdict, detail, plot)
         return verdict
 
+    def device_lacks(self, requirement: str, function: str, evidence: str) -> Verdict:
+        """Record the device's own answer showing it lacks or breaks a declared ``function``
+        (the frame or point in ``evidence``): a FAIL of ``requirement``
+        (:class:`bench.errors.DeviceLacksFunction`)."""
+        return self.require_true(requirement, f"the device provides {function}", False, evidence)
+
     def inconclusive(self, requirement: str, name: str, detail: str,
                      plot: dict[str, Any] | None = None) -> Verdict:
         """Record that a check could not be decided (e.g. the event was not observable)."""

@@ -15,6 +15,8 @@
      │    │    └── ModelNotFoundError        the DUT lacks a protocol model the bench needs
      │    └── LabError               the simulated lab process failed or vanished
      └── DutNonConformance           a measured / observed non-conformance -> FAIL  -> exit 1
+          └── DeviceLacksFunction    the device's own protocol answer shows it lacks or breaks
+                                     a function its profile declares -> FAIL, frame as evidence
 
 Only ``DutNonConformance`` may turn into a FAIL. Any other exception in a test is an ERROR and
 makes the campaign INCONCLUSIVE. ``DutNonConformance`` derives from ``AssertionError`` so pytest
@@ -103,6 +105,25 @@ class DutNonConformance(FlexbenchError, AssertionError):
     def __init__(self, requirement_id: str, message: str) -> None:
         self.requirement_id = requirement_id
         super().__init__(f"[{requirement_id}] {message}")
+
+
+class DeviceLacksFunction(DutNonConformance):
+    """The device's own protocol answer shows that it lacks or breaks a function its profile
+    declares: a CALLERROR NotImplemented / NotSupported, a Modbus exception 01 / 02 on a declared
+    point, a mandatory SunSpec point left unimplemented, an S2 resource manager that does not offer
+    the declared control type, a reply that breaks the message schema.
+
+    Raised by a DUT link, which does not know the requirement: the pytest plugin turns it into a
+    FAIL check of every requirement the running test covers (``function`` as the check name,
+    ``evidence`` — the frame or point — as its detail). A function the profile does not declare is
+    NOT_APPLICABLE instead, and a link or bench failure stays a :class:`LinkError` / ERROR.
+    """
+
+    def __init__(self, function: str, evidence: str, requirement_id: str = "") -> None:
+        self.function = function
+        self.evidence = evidence
+        FlexbenchError.__init__(self, f"the device lacks {function}: {evidence}")
+        self.requirement_id = requirement_id
 
 
 class Inconclusive(BenchError):
