@@ -17,8 +17,9 @@ Profile keys (``links.<name>``)::
 records ``dut_identity`` for the control link (ResourceManagerDetails), selects ``control_type``
 and returns an :class:`S2DutLink`. An RM whose ResourceManagerDetails do not offer the declared
 ``control_type`` still opens (nothing selected, a warning event): the requirements that need that
-control type FAIL with the details as evidence (links/s2/capability.py), the others run. Frames go to the record as ``command`` lines (``"-> "`` + frame
-to the RM, ``"<- "`` + frame from it), connection events and S2 violations as ``event`` lines.
+control type FAIL with the details as evidence (links/s2/capability.py), the others run.
+Frames go to the record as ``command`` lines (``"-> "`` + frame to the RM, ``"<- "`` + frame
+from it), connection events and S2 violations as ``event`` lines.
 Timestamps the CEM writes (instruction execution times) come from the bench calendar
 (``clock.calendar()``). See docs/s2.md for pointing a real RM at the bench.
 """
