@@ -20,11 +20,13 @@ from links.s2.capability import ControlTypeSupport, control_type_support
 from links.s2.opener import S2Opener
 from simlab.devices.s2_resource_manager import RmConfig, SimResourceManager
 from test_suites.heat_pump.controls import s2_offering_pebc
+from test_suites.heat_pump.test_hybrid import _Switch
 
 from .helpers import START, FakeBackend, LabLoop, VirtualTime
 
 FRBC = "FILL_RATE_BASED_CONTROL"
 PEBC = "POWER_ENVELOPE_BASED_CONTROL"
+DDBC = "DEMAND_DRIVEN_BASED_CONTROL"
 
 
 def details(*offered: str) -> RmDetails:
@@ -93,6 +95,14 @@ def test_pebc_gate_is_not_applicable_when_pebc_is_neither_offered_nor_declared()
 def test_pebc_gate_runs_when_the_rm_offers_pebc() -> None:
     s2 = FakeS2("PEBC", PEBC)
     assert s2_offering_pebc(SimpleNamespace(s2=s2), "no PEBC") == (s2, s2.details())
+
+
+def test_hybrid_switch_path_fails_when_ddbc_is_declared_and_not_offered() -> None:
+    no_modbus = {"modbus_point": lambda name, writable=False: None}
+    with pytest.raises(DeviceLacksFunction, match="S2 control type DDBC"):
+        _Switch(SimpleNamespace(s2=FakeS2("DDBC", PEBC), **no_modbus))
+    assert _Switch(SimpleNamespace(s2=FakeS2("PEBC", PEBC), **no_modbus)).via is None       # not declared
+    assert _Switch(SimpleNamespace(s2=FakeS2("PEBC", PEBC, DDBC), **no_modbus)).via == "S2 DDBC"
 
 
 # ---- the opener --------------------------------------------------------------------------------
