@@ -21,7 +21,7 @@ RM_SCRIPT = Path(__file__).with_name("s2_frbc_rm.py")
 REFERENCE = REPO / "device_profiles" / "sim-heat-pump-s2.yaml"
 RM_ID = "frbc-1"
 #: The options of every campaign here (``--clock virtual`` goes here once the CLI has it).
-CAMPAIGN_OPTIONS: tuple[str, ...] = ("--quiet",)
+CAMPAIGN_OPTIONS: tuple[str, ...] = ("--quiet", "--clock", "virtual")   # issue 11: keep the acceptance run short
 #: Need PEBC (FAIL) / declare nothing the bench could use (NOT_APPLICABLE: no Modbus map, no hybrid).
 NEED_PEBC = ("HP-LIMIT-S2", "HP-FAILSAFE-S2")
 UNDECLARED = ("HP-LIMIT-MODBUS", "HP-FAILSAFE-MODBUS", "HP-HYBRID-SWITCH")
