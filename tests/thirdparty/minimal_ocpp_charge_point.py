@@ -51,10 +51,13 @@ async def _life_201(cp: ChargePoint201) -> None:
         await cp.call(call201.Heartbeat(), suppress=False)
 
 
+#: Per OCPP version (the command-line argument): the library's ChargePoint class, its life, its subprotocol.
+FLAVOURS: dict[str, tuple[Any, Any, Any]] = {"1.6": (ChargePoint16, _life_16, "ocpp1.6"),
+                                             "2.0.1": (ChargePoint201, _life_201, "ocpp2.0.1")}
+
+
 async def main(version: str, url: str, charger_id: str) -> None:
-    cls: Any = ChargePoint16 if version == "1.6" else ChargePoint201
-    life: Any = _life_16 if version == "1.6" else _life_201
-    subprotocol: Any = "ocpp1.6" if version == "1.6" else "ocpp2.0.1"
+    cls, life, subprotocol = FLAVOURS[version]
     while True:
         try:
             async with connect(f"{url}/{charger_id}", subprotocols=[subprotocol], open_timeout=5) as ws:
@@ -69,6 +72,6 @@ async def main(version: str, url: str, charger_id: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in ("1.6", "2.0.1"):
+    if len(sys.argv) != 4 or sys.argv[1] not in FLAVOURS:
         sys.exit("usage: minimal_ocpp_charge_point.py 1.6|2.0.1 ws://host:port CHARGER-ID")
     asyncio.run(main(*sys.argv[1:]))
