@@ -40,7 +40,7 @@ class BrokenReplies16(Charger16):
 
 def _session(tmp_path: Path, functions: dict[str, bool]) -> SimpleNamespace:
     return SimpleNamespace(recorder=Recorder(tmp_path / "record.jsonl", lambda: 0.0), out_dir=tmp_path, clock=None,
-                           simulated=True, config=SimpleNamespace(start_calendar=START),
+                           simulated=True, clock_mode="virtual", config=SimpleNamespace(start_calendar=START),
                            profile=SimpleNamespace(identity={}, doc=None, functions=functions))
 
 
