@@ -214,6 +214,9 @@ def load_device_profile(file: str | Path) -> DeviceProfile:
                 raise doc.error(f"links.{name}.{key}", "'sim' needs a 'simulation' section (a simulated device)")
     if "pv_array" not in d["ratings"] and d["device"]["class"] == "pv_inverter":
         raise doc.error("ratings.pv_array", "a PV inverter profile declares the PV array the lab simulates")
+    if "phase_connection" in d["ratings"] and d["ratings"]["phase_count"] != 1:
+        raise doc.error("ratings.phase_connection", "only a single-phase device (phase_count 1) is connected "
+                        "to one phase; a three-phase device is on L1, L2 and L3")
     identity = {k: str(d["device"][k]) for k in ("manufacturer", "model", "serial_number", "firmware_version")}
     return DeviceProfile(file=doc.file, device_class=d["device"]["class"], identity=identity,
                          ratings=d["ratings"], functions=d["functions"], declared=d.get("declared", {}),

@@ -13,11 +13,31 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 if TYPE_CHECKING:   # imported lazily: simlab.instruments imports this module
     from simlab.ev_port import EvPort
     from simlab.instruments.keysight_daq970a import ContactBank
+
+
+PHASE_NAMES = ("L1", "L2", "L3")
+"""The grid phases a device may be connected to (profile ``ratings.phase_connection``)."""
+
+
+def grid_phases_for(phase_count: int, connection: object = None) -> tuple[int, ...] | None:
+    """The 0-based source phases of a device of ``phase_count`` phases (a device's
+    ``grid_phases``): a single-phase device on its ``connection`` ("L1", "L2" or "L3"; None: L1),
+    None for a three-phase device (phase k on source phase k). ``ValueError`` naming the problem
+    for a connection that is not a phase name, or any connection on a three-phase device."""
+    if connection is not None and connection not in PHASE_NAMES:
+        raise ValueError(f"expected one of {', '.join(PHASE_NAMES)}, got {connection!r}")
+    if phase_count == 3:
+        if connection is not None:
+            raise ValueError(f"a three-phase device is on every phase; {connection!r} is for phase_count 1")
+        return None
+    if phase_count != 1:
+        raise ValueError(f"phase_count must be 1 or 3, got {phase_count!r}")
+    return (PHASE_NAMES.index(connection) if connection is not None else 0,)
 
 
 @dataclass
@@ -72,10 +92,11 @@ class PvArrayState:
 class TerminalConditions:
     """What the DUT sees at one instant."""
 
-    voltage_v: tuple[float, ...]        # per phase, at the DUT terminals
+    voltage_v: tuple[float, ...]        # per phase of the device (its ``grid_phases``), at its terminals
     frequency_hz: float
     dc_available_power_w: float         # from the PV simulator (0 when off / absent)
     closed_contacts: frozenset[int] = frozenset()   # relay channels closed by the digital-I/O unit
+    grid_voltage_v: tuple[float, ...] = ()          # every source phase at the DUT terminals
 
 
 @dataclass(frozen=True)
@@ -87,7 +108,12 @@ class DeviceOutput:
 
 
 class SimDevice(Protocol):
-    """A simulated DUT's behaviour, stepped by the lab in virtual time."""
+    """A simulated DUT's behaviour, stepped by the lab in virtual time.
+
+    A device may also have ``grid_phases``: the 0-based source phase each of its phases is wired
+    to (e.g. ``(1,)`` for a single-phase device on L2). Without it (or None) device phase k is on
+    source phase k. :class:`Physics` hands the device the voltages of its own phases and puts its
+    output on those source phases only."""
 
     phase_count: int
 
@@ -140,24 +166,46 @@ class Physics:
         self.t_s = 0.0
         self._steps = 0
 
+    def _grid_output(self) -> tuple[Sequence[float], Sequence[float]] | None:
+        """The device's (active, reactive) power per source phase; None without a device."""
+        if self.device is None:
+            return None
+        out = self.device.output()
+        wiring = getattr(self.device, "grid_phases", None)
+        if wiring is None:
+            return out.active_power_w, out.reactive_power_var
+        n = self.source.phase_count
+        p = [0.0] * n
+        q = [0.0] * n
+        for k, g in enumerate(wiring):
+            p[g] += out.active_power_w[k]
+            q[g] += out.reactive_power_var[k]
+        return p, q
+
     def terminal_voltage_v(self) -> tuple[float, ...]:
-        out = self.device.output() if self.device is not None else None
+        """Per source phase: the voltage at the DUT terminals (source plus the feeder rise)."""
+        out = self._grid_output()
         volts = []
         for i in range(self.source.phase_count):
             u_src = self.source.voltage_v[i]
             if u_src <= 1.0 or out is None:
                 volts.append(max(u_src, 0.0))
                 continue
-            rise = (out.active_power_w[i] * self.feeder.resistance_ohm
-                    + out.reactive_power_var[i] * self.feeder.reactance_ohm) / u_src
+            rise = (out[0][i] * self.feeder.resistance_ohm
+                    + out[1][i] * self.feeder.reactance_ohm) / u_src
             volts.append(u_src + rise)
         return tuple(volts)
 
     def terminal(self) -> TerminalConditions:
-        return TerminalConditions(voltage_v=self.terminal_voltage_v(),
+        """What the device sees: the voltages of its own phases (``grid_phases``), and the grid's."""
+        grid_v = self.terminal_voltage_v()
+        wiring = getattr(self.device, "grid_phases", None) if self.device is not None else None
+        volts = grid_v if wiring is None else tuple(grid_v[g] for g in wiring)
+        return TerminalConditions(voltage_v=volts,
                                   frequency_hz=self.source.frequency_hz,
                                   dc_available_power_w=self.pv_array.available_power_w,
-                                  closed_contacts=frozenset(ch for ch, on in self.contacts.closed.items() if on))
+                                  closed_contacts=frozenset(ch for ch, on in self.contacts.closed.items() if on),
+                                  grid_voltage_v=grid_v)
 
     def advance_to(self, t_s: float) -> None:
         """Run fixed steps until bench time t_s (never backwards). Deterministic: the step grid
@@ -178,11 +226,11 @@ class Physics:
     def truth(self) -> list[PhaseTruth]:
         """True per-phase values at the DUT terminals (what an ideal analyzer would read)."""
         volts = self.terminal_voltage_v()
-        out = self.device.output() if self.device is not None else None
+        out = self._grid_output()
         phases = []
         for i, u in enumerate(volts):
-            p = out.active_power_w[i] if out else 0.0
-            q = out.reactive_power_var[i] if out else 0.0
+            p = out[0][i] if out else 0.0
+            q = out[1][i] if out else 0.0
             s = math.hypot(p, q)
             i_a = s / u if u > 1.0 else 0.0
             pf = p / s if s > 1e-9 else 1.0

@@ -136,4 +136,5 @@ def device_entry(profile: DeviceDeclaration, links_runtime: Mapping[str, Mapping
                               "rated_apparent_power_va", profile.rated_power_w)),
                           "nominal_voltage_v": profile.nominal_voltage_v,
                           "nominal_frequency_hz": profile.nominal_frequency_hz,
-                          "phase_count": profile.phase_count}}
+                          "phase_count": profile.phase_count,
+                          "phase_connection": profile.ratings.get("phase_connection")}}

@@ -16,6 +16,17 @@ from typing import Any, Callable
 from bench.errors import BenchError
 
 
+def device_phases(profile: Any) -> tuple[int, ...]:
+    """The grid phases (1-based) the DUT is connected to, from its profile's declaration: 1, 2, 3
+    for a three-phase device; a single-phase device's ``ratings.phase_connection`` (default L1).
+    Judging a device on its own phases never depends on what the device outputs."""
+    count = int(profile.phase_count)
+    if count != 1:
+        return tuple(range(1, count + 1))
+    connection = str((getattr(profile, "ratings", None) or {}).get("phase_connection", "L1"))
+    return (int(connection[1:]),)
+
+
 class DutStrategy:
     """The suites' view of the bench shared by every device class, and its named DUT states."""
 
@@ -31,6 +42,7 @@ class DutStrategy:
         self.v_nom_v = dut_profile.nominal_voltage_v
         self.f_nom_hz = dut_profile.nominal_frequency_hz
         self.p_rated_w = dut_profile.rated_power_w
+        self.phases = device_phases(dut_profile)    # 1-based grid phases the DUT is on
         acc = bench.config.instruments["power_analyzer"].accuracy   # expanded (k = 2), per reading
         self.u_voltage_v = float(acc.get("voltage_v", 0.0))
         self.u_power_w = float(acc.get("power_w", 0.0)) * dut_profile.phase_count   # sum of phases

@@ -109,22 +109,29 @@ class EvChargerStrategy(DutStrategy):
 
     # --- measurements ---------------------------------------------------------------------------
     def envelope(self, t0_s: float, t1_s: float | None = None) -> Envelope:
-        """Per-sample highest and lowest phase current and the consumption in [t0, t1]."""
+        """Per-sample highest and lowest current of the charger's phases and the consumption in [t0, t1]."""
         samples = self.samples_between(t0_s, t1_s)
         if not samples:
             return Envelope(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
-        currents = np.array([[p.current_a for p in s.reading.phases[:self.phase_count]] for s in samples])
+        currents = np.array([[s.reading.phases[i].current_a for i in self._analyzer_phases] for s in samples])
         return Envelope(np.array([s.t_s for s in samples]), currents.max(axis=1), currents.min(axis=1),
                         consumption_w(np.array([s.reading.active_power_w for s in samples])))
 
     def mean_around(self, t_s: float, half_window_s: float = 1.0) -> MeanReading:
-        """Mean analyzer values over [t - half_window, t + half_window] (e.g. at a MeterValues time)."""
+        """Mean analyzer values over [t - half_window, t + half_window] (e.g. at a MeterValues time);
+        ``current_a`` per phase of the charger (index 0: its L1)."""
         samples = self.samples_between(t_s - half_window_s, t_s + half_window_s)
         if not samples:
             return MeanReading(None, ())
         return MeanReading(float(np.mean([consumption_w(s.reading.active_power_w) for s in samples])),
                            tuple(float(np.mean([s.reading.phases[i].current_a for s in samples]))
-                                 for i in range(self.phase_count)))
+                                 for i in self._analyzer_phases))
+
+    @property
+    def _analyzer_phases(self) -> tuple[int, ...]:
+        """0-based analyzer phases of the charger's phases (its L1.. on the grid phases its profile
+        declares: L2 alone for a single-phase charger on L2)."""
+        return tuple(p - 1 for p in self.phases)
 
     def bench_time_of(self, calendar: dt.datetime) -> float:
         """The bench time of a calendar instant (e.g. a MeterValues timestamp)."""

@@ -118,7 +118,18 @@ class PvInverterStrategy(DutStrategy):
             raise ValueError(quantity)
         samples = self.samples_between(t0_s, t1_s)
         t = np.array([s.t_s for s in samples])
-        return t, np.array([getattr(s.reading, quantity) for s in samples])
+        return t, np.array([self.quantity_of(s.reading, quantity) for s in samples])
+
+    def quantity_of(self, reading: Any, quantity: str) -> float:
+        """``quantity`` of one analyzer reading; the highest / lowest phase voltage is taken over
+        the DUT's own phases (:attr:`phases`, from its profile), e.g. L2 alone for a
+        single-phase inverter on L2."""
+        if quantity not in ("max_voltage_v", "min_voltage_v"):
+            return float(getattr(reading, quantity))
+        n = len(reading.phases)
+        volts = [reading.phases[p - 1].voltage_v for p in self.phases if p <= n] or \
+                [phase.voltage_v for phase in reading.phases]
+        return float(max(volts) if quantity == "max_voltage_v" else min(volts))
 
     def mean_over(self, duration_s: float, quantity: str = "active_power_w") -> float:
         """Wait ``duration_s`` and return the mean of ``quantity`` over it."""

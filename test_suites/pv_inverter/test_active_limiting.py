@@ -49,7 +49,7 @@ def _observation_s(dut: Any) -> float:
 
 def _source_voltage_v(dut: Any, sample: Any) -> float:
     p_phase_w = max(float(sample.reading.active_power_w), 0.0) / dut.profile.phase_count
-    u_term_v = max(float(sample.reading.max_voltage_v), 1.0)
+    u_term_v = max(dut.quantity_of(sample.reading, "max_voltage_v"), 1.0)
     return U_GRID_V + R_FEEDER_OHM * p_phase_w / u_term_v
 
 

@@ -67,11 +67,15 @@ def _judge_readings(dut: Any, check: Any, reading: Any, samples: list[Any], wher
     acc_f = float(dut.param(REQ_READINGS, "frequency_accuracy_hz"))
     p_ref = float(np.mean([s.reading.active_power_w for s in samples]))
     f_ref = float(np.mean([s.reading.frequency_hz for s in samples]))
-    n_ph = min(len(reading.voltage_v), len(samples[0].reading.phases))
-    for i in range(n_ph):
-        v_ref = float(np.mean([s.reading.phases[i].voltage_v for s in samples]))
+    n_analyzer = len(samples[0].reading.phases)
+    for i, grid_phase in enumerate(dut.phases[:len(reading.voltage_v)]):   # 701 VL1.. = the DUT's phases
+        a = grid_phase - 1 if grid_phase <= n_analyzer else i
+        if a >= n_analyzer:
+            continue
+        v_ref = float(np.mean([s.reading.phases[a].voltage_v for s in samples]))
         diff = reading.voltage_v[i] - v_ref
-        check.within(REQ_READINGS, f"701 VL{i + 1} - analyzer at {where}", "voltage_error", "V",
+        on = "" if grid_phase == i + 1 else f" (on L{grid_phase})"
+        check.within(REQ_READINGS, f"701 VL{i + 1}{on} - analyzer at {where}", "voltage_error", "V",
                      diff, dut.u_voltage_v, -acc_v, acc_v,
                      detail=f"DUT {reading.voltage_v[i]:.2f} V, analyzer {v_ref:.2f} V; "
                             f"accuracy +- {acc_v:.2f} V")

@@ -4,8 +4,9 @@
 Method for a protection stage: see test_suites/pv_inverter/trip_stages.py ((a) no trip at
 threshold -+ 1.5 MRA, (b) trip with the set clearing time at threshold +- 1.5 MRA).
 
-Under-voltage stages: U< is stepped on all phases. U<< is stepped on phase 1 only (the others
-stay at Un): a DUT cannot keep feeding with all phases at 25-45 % Un, so with an all-phase dip
+Under-voltage stages: U< is stepped on all phases. U<< is stepped on the DUT's first phase only
+(phase 1 of a three-phase DUT, the connected phase of a single-phase one; the others stay at Un):
+a three-phase DUT cannot keep feeding with all phases at 25-45 % Un, so with an all-phase dip
 "stays connected" could not be observed; the stage acts on the lowest phase either way.
 
 U> on the 10-minute mean: the bench forms its own IEC 61000-4-30 style running mean (3-s
@@ -43,7 +44,8 @@ REQ_UMINMIN = "PV-UMINMIN-TRIP"
 def _voltage_stages(dut: Any) -> dict[str, TripStage]:
     return {REQ_UMAX: voltage_stage(dut, REQ_UMAX, "U>>", over=True),
             REQ_UMIN: voltage_stage(dut, REQ_UMIN, "U<", over=False),
-            REQ_UMINMIN: voltage_stage(dut, REQ_UMINMIN, "U<< (phase 1)", over=False, phase=1)}
+            REQ_UMINMIN: voltage_stage(dut, REQ_UMINMIN, f"U<< (phase {dut.phases[0]})", over=False,
+                                       phase=dut.phases[0])}
 
 
 def _run_voltage_stage(dut: Any, check: Any, req: str) -> None:
@@ -70,7 +72,7 @@ def test_umin_trip(dut, check):
 
 @pytest.mark.requirement(REQ_UMINMIN)
 def test_uminmin_trip(dut, check):
-    """U<< (phase 1): no trip at threshold + 1.5 MRA (held shorter than U< needs); trip at threshold - 1.5 MRA."""
+    """U<< (on its phase): no trip at threshold + 1.5 MRA (held shorter than U< needs); trip at threshold - 1.5 MRA."""
     _run_voltage_stage(dut, check, REQ_UMINMIN)
 
 

@@ -517,7 +517,12 @@ def test_knob_readings_distortions() -> None:
     ("parameters", {"trip_stages": [["over_voltage", 115, "fast"]]}, "trip_stages[0]"),
     ("parameters", {"nameplate": {"rated_power_w": "10k"}}, "nameplate.rated_power_w"),
     ("parameters", {"nameplate": {"colour": "blue"}}, "nameplate.colour"),
-    ("parameters", {"nameplate": {"phase_count": 1}}, "nameplate.phase_count"),
+    ("parameters", {"nameplate": {"phase_count": 2}}, "nameplate.phase_count"),
+    ("parameters", {"nameplate": {"phase_count": 1, "phase_connection": "L4"}}, "nameplate.phase_connection"),
+    ("parameters", {"nameplate": {"phase_count": 3, "phase_connection": "L2"}}, "nameplate.phase_connection"),
+    ("parameters", {"phase_count": 1, "phase_connection": 2}, "phase_connection"),
+    ("parameters", {"phase_count": True}, "phase_count"),
+    ("knobs", {"sensed_phase": "L9"}, "sensed_phase"),
 ])
 def test_factory_rejects_unknown_or_mistyped_keys(section: str, raw: dict, key: str) -> None:
     args = ({}, raw) if section == "knobs" else (raw, {})

@@ -114,6 +114,7 @@ def lab_device(ctx: Any) -> EvChargerSim:
     from simlab.devices.ev_charger.ocpp16 import Ocpp16Protocol
     from simlab.devices.ev_charger.ocpp201 import Ocpp201Protocol
     from simlab.ev_port import EvPort
+    from simlab.physics import grid_phases_for
 
     raw = dict(ctx.parameters)
     found = _link(ctx)
@@ -139,7 +140,7 @@ def lab_device(ctx: Any) -> EvChargerSim:
         controller=ChargingController(params, knobs, ProfileStore()),
         protocol=protocol_cls(identity, settings, calendar), endpoint=endpoint, identity=identity,
         settings=settings, calendar=calendar, rated_current_a=params.rated_current_a,
-        phase_count=params.phase_count,
+        phase_count=params.phase_count, grid_phases=grid_phases_for(params.phase_count, params.phase_connection),
         limits=SmartChargingLimits(max_stack_level=params.charge_profile_max_stack_level,
                                    max_periods=params.charging_schedule_max_periods,
                                    max_profiles=params.max_charging_profiles_installed))

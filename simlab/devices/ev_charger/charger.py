@@ -278,7 +278,8 @@ class EvChargerSim(DefaultLabHooks):
     def __init__(self, *, electrical: Any, controller: Any, protocol: OcppProtocol | None,
                  endpoint: OcppEndpoint | None, identity: ChargerIdentity, settings: OcppSettings,
                  calendar: Callable[[float], dt.datetime], rated_current_a: float,
-                 phase_count: int = 3, limits: SmartChargingLimits = SmartChargingLimits()) -> None:
+                 phase_count: int = 3, limits: SmartChargingLimits = SmartChargingLimits(),
+                 grid_phases: tuple[int, ...] | None = None) -> None:
         self.electrical = electrical
         self.controller = controller
         self.protocol = protocol
@@ -288,6 +289,7 @@ class EvChargerSim(DefaultLabHooks):
         self.calendar = calendar
         self.rated_current_a = rated_current_a
         self.phase_count = phase_count
+        self.grid_phases = grid_phases      # source phases of a single-phase charger (simlab.physics)
         self.limits = limits
         self.config = ChargerConfig(heartbeat_interval_s=settings.heartbeat_interval_s,
                                     meter_value_interval_s=settings.meter_value_interval_s,

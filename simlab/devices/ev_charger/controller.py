@@ -202,9 +202,10 @@ class ChargingController:
 
     def _limit(self, at: dt.datetime, connector_id: int, unit: RateUnit,
                relative_start: dt.datetime | None) -> Limit | None:
+        # a period without numberPhases: the phases the charger has (W / (U x 1) on a single-phase one)
         return limit_at(self._understood(), at, connector_id, transactions=self.transactions,
-                        unit=unit, voltage_v=self.params.nominal_voltage_v,
-                        relative_start=relative_start,
+                        unit=unit, number_phases=self.params.phase_count,
+                        voltage_v=self.params.nominal_voltage_v, relative_start=relative_start,
                         station_connector_ids=range(1, self.connector_count + 1),
                         rules=self._rules())
 

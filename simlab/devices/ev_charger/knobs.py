@@ -20,6 +20,7 @@ from typing import Any
 
 from links.ocpp.versions import OCPP16J, VERSIONS
 from simlab.devices.registry import SimSettingError
+from simlab.physics import PHASE_NAMES, grid_phases_for
 
 __all__ = ["EvChargerParameters", "EvChargerKnobs", "SimSettingError", "parse_parameters",
            "parse_knobs", "MEASURANDS", "DEFAULT_MEASURANDS", "UNIT_CONVERSION_FAULTS",
@@ -61,6 +62,8 @@ class EvChargerParameters:
 
     Ratings (IEC 61851-1 mode 3):
       phase_count: phases wired to the charger, 1 or 3.
+      phase_connection: the grid phase ("L1", "L2", "L3") a single-phase charger is wired to
+        (None: L1); the profile's ``ratings.phase_connection``.
       rated_current_a: maximum current per phase (at most 80 A, the highest PWM offer).
         Default 16 A: an 11 kW wallbox.
       min_current_a: below this offer the charger pauses instead (IEC 61851-1: 6 A).
@@ -109,6 +112,7 @@ class EvChargerParameters:
     offline_queue_max: int = 1000
     # ratings
     phase_count: int = 3
+    phase_connection: str | None = None
     rated_current_a: float = 16.0
     min_current_a: float = 6.0
     nominal_voltage_v: float = 230.0
@@ -247,6 +251,7 @@ _PARAMETER_SPECS: dict[str, Any] = {
     "call_timeout_s": _Number(low_open=True),
     "offline_queue_max": _Integer(0),
     "phase_count": _Choice((1, 3)),
+    "phase_connection": _Choice(PHASE_NAMES, optional=True),
     "rated_current_a": _Number(6.0, 80.0),
     "min_current_a": _Number(6.0, 80.0),
     "nominal_voltage_v": _Number(low_open=True),
@@ -286,7 +291,7 @@ _KNOB_SPECS: dict[str, Any] = {
     "meter_values_break_schema": bool,
 }
 
-_NAMEPLATE_USED = ("nominal_voltage_v", "phase_count", "rated_power_w")
+_NAMEPLATE_USED = ("nominal_voltage_v", "phase_count", "phase_connection", "rated_power_w")
 
 
 def _value(key: str, spec: Any, value: Any) -> Any:
@@ -369,7 +374,7 @@ def _parse_parameters(raw: dict[str, Any] | None,
     if not isinstance(plate, dict):
         raise SimSettingError("nameplate", f"expected a mapping, got {plate!r}")
     params = EvChargerParameters()
-    for key in ("nominal_voltage_v", "phase_count"):
+    for key in ("nominal_voltage_v", "phase_count", "phase_connection"):
         if plate.get(key) is not None and key not in raw:
             setattr(params, key, _value(f"nameplate.{key}", _PARAMETER_SPECS[key], plate[key]))
     _apply(params, raw, _PARAMETER_SPECS)
@@ -383,6 +388,10 @@ def _parse_parameters(raw: dict[str, Any] | None,
 
 
 def _check_relations(params: EvChargerParameters) -> None:
+    try:
+        grid_phases_for(params.phase_count, params.phase_connection)
+    except ValueError as error:
+        raise SimSettingError("phase_connection", str(error)) from None
     if params.rated_current_a < params.min_current_a:
         raise SimSettingError("rated_current_a", f"must be >= min_current_a "
                                                  f"({params.min_current_a:g}), got "

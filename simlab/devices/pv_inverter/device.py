@@ -1,4 +1,5 @@
-"""Simulated three-phase PV inverter: the compliant reference device for the PV suites.
+"""Simulated PV inverter (three-phase, or single-phase on L1, L2 or L3): the compliant reference
+device for the PV suites.
 
 Behaviour (compliant by default; :class:`PvInverterKnobs` breaks one requirement per knob):
 available power with an MPPT lag, P(U) volt-watt limiting, remote WMaxLimPct limit with revert,
@@ -28,7 +29,7 @@ from simlab.devices.pv_inverter.knobs import (
     parse_knobs,
     parse_parameters,
 )
-from simlab.physics import DeviceOutput, TerminalConditions
+from simlab.physics import PHASE_NAMES, DeviceOutput, TerminalConditions, grid_phases_for
 from links.sunspec_modbus.types import TripKind, TripStageSetting
 
 __all__ = ["PvInverterSim", "PvInverterKnobs", "PvInverterParameters", "SimSettingError",
@@ -115,7 +116,8 @@ class TenMinuteMeanVoltage:
 
 
 class PvInverterSim:
-    """Three-phase PV inverter model implementing :class:`simlab.physics.SimDevice`."""
+    """PV inverter model implementing :class:`simlab.physics.SimDevice`: three-phase, or single-phase
+    on the grid phase of ``parameters.phase_connection`` (its ``grid_phases``)."""
 
     def __init__(self, parameters: PvInverterParameters | None = None,
                  knobs: PvInverterKnobs | None = None, seed: int = 0) -> None:
@@ -128,8 +130,11 @@ class PvInverterSim:
             firmware_version=p.firmware_version, rated_power_w=p.rated_power_w,
             rated_apparent_power_va=p.rated_apparent_power_va,
             nominal_voltage_v=p.nominal_voltage_v, nominal_frequency_hz=p.nominal_frequency_hz,
-            phase_count=3)
+            phase_count=p.phase_count)
         self.phase_count: int = self.nameplate.phase_count
+        self.grid_phases = grid_phases_for(p.phase_count, p.phase_connection)
+        sensed = self.knobs.sensed_phase
+        self._sensed_index = PHASE_NAMES.index(sensed) if sensed is not None else None
         self.settings = PvInverterSettings(
             trip_stages=list(p.trip_stages),
             ten_minute_mean_trip_pct=p.ten_minute_mean_trip_pct,
@@ -161,6 +166,8 @@ class PvInverterSim:
     def step(self, t_s: float, dt_s: float, terminal: TerminalConditions) -> None:
         """Advance by dt_s ending at bench time t_s with the given terminal conditions."""
         volts = tuple(terminal.voltage_v[:self.phase_count])
+        if self._sensed_index is not None and terminal.grid_voltage_v:   # knob: the wrong phase's voltage
+            volts = (terminal.grid_voltage_v[self._sensed_index],) * self.phase_count
         if len(volts) < self.phase_count:
             volts = volts + (0.0,) * (self.phase_count - len(volts))
         self._voltage_v = volts

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from links.sunspec_modbus.types import TripKind, TripStageSetting
+from simlab.physics import PHASE_NAMES, grid_phases_for
 
 
 class SimSettingError(ValueError):
@@ -63,6 +64,8 @@ class PvInverterParameters:
     trip_stages: list[TripStageSetting] = field(default_factory=default_trip_stages)
     ten_minute_mean_trip_pct: float = 110.0
     ten_minute_mean_trip_delay_s: float = 3.0
+    phase_count: int = 3                    # 1: a single-phase inverter on ``phase_connection``
+    phase_connection: str | None = None     # "L1".."L3" (single-phase only; None: L1)
 
 
 @dataclass
@@ -103,6 +106,8 @@ class PvInverterKnobs:
     readings_power_gain: float = 1.0
     readings_voltage_offset_v: float = 0.0
     readings_frequency_offset_hz: float = 0.0
+    # wiring: judges the voltage of this grid phase ("L1".."L3") instead of its own (all of them)
+    sensed_phase: str | None = None
 
 
 def finite_number(key: str, value: Any, *, minimum: float | None = None, positive: bool = False) -> float:
@@ -161,6 +166,8 @@ def _parse_knobs(raw: dict[str, Any] | None) -> PvInverterKnobs:
             if not isinstance(value, bool):
                 raise SimSettingError(key, f"expected true/false, got {value!r}")
             setattr(knobs, key, value)
+        elif key == "sensed_phase":
+            knobs.sensed_phase = None if value is None else _phase_name(key, value)
         elif value is None and key in ("lfsm_o_droop_pct", "ten_minute_mean_delay_s",
                                        "trip_instead_of_limiting_pct", "fixed_export_cap_pct"):
             setattr(knobs, key, None)
@@ -196,7 +203,7 @@ def parse_parameters(raw: dict[str, Any] | None) -> PvInverterParameters:
 
 _NAMEPLATE_KEYS = {"manufacturer", "model", "serial_number", "firmware_version", "rated_power_w",
                    "rated_apparent_power_va", "nominal_voltage_v", "nominal_frequency_hz",
-                   "phase_count"}
+                   "phase_count", "phase_connection"}
 
 
 def _parse_parameters(raw: dict[str, Any] | None) -> PvInverterParameters:
@@ -212,10 +219,6 @@ def _parse_parameters(raw: dict[str, Any] | None) -> PvInverterParameters:
     for key, value in nameplate.items():
         if key not in _NAMEPLATE_KEYS:
             raise SimSettingError(f"nameplate.{key}", "unknown key")
-        if key == "phase_count":
-            if value != 3 or isinstance(value, bool):
-                raise SimSettingError("nameplate.phase_count", f"the model is three-phase, got {value!r}")
-            continue
         _set_parameter(params, key, value, f"nameplate.{key}")
     for key, value in raw.items():
         if key == "nameplate":
@@ -223,7 +226,18 @@ def _parse_parameters(raw: dict[str, Any] | None) -> PvInverterParameters:
         if key not in known:
             raise SimSettingError(str(key), "unknown key")
         _set_parameter(params, key, value, key)
+    where = "phase_connection" if "phase_connection" in raw or "phase_count" in raw else "nameplate.phase_connection"
+    try:
+        grid_phases_for(params.phase_count, params.phase_connection)
+    except ValueError as error:
+        raise SimSettingError(where, str(error)) from None
     return params
+
+
+def _phase_name(key: str, value: Any) -> str:
+    if value not in PHASE_NAMES:
+        raise SimSettingError(key, f"expected one of {', '.join(PHASE_NAMES)}, got {value!r}")
+    return str(value)
 
 
 def _set_parameter(params: PvInverterParameters, key: str, value: Any, name: str) -> None:
@@ -232,6 +246,12 @@ def _set_parameter(params: PvInverterParameters, key: str, value: Any, name: str
         if not isinstance(value, str):
             raise SimSettingError(name, f"expected a string, got {value!r}")
         setattr(params, key, value)
+    elif key == "phase_count":
+        if isinstance(value, bool) or value not in (1, 3):
+            raise SimSettingError(name, f"expected 1 or 3, got {value!r}")
+        params.phase_count = int(value)
+    elif key == "phase_connection":
+        params.phase_connection = None if value is None else _phase_name(name, value)
     elif key == "available_power_schedule_w":
         params.available_power_schedule_w = None if value is None else _schedule(name, value)
     elif key == "trip_stages":
