@@ -146,7 +146,8 @@ class SunSpecLink:
         ac_type = m.ACType.value
         if ac_type not in _PHASES_BY_ACTYPE:
             shown = "not implemented" if ac_type is None else f"={ac_type}"
-            raise ProtocolFrameError(f"{self._device.endpoint}: SunSpec point 701.ACType {shown}: outside its "
+            raise PointOutsideSchema("701.ACType", ac_type,
+                                     f"{self._device.endpoint}: SunSpec point 701.ACType {shown}: outside its "
                                      f"enumeration (0 SINGLE_PHASE, 1 SPLIT_PHASE, 2 THREE_PHASE), so the "
                                      f"phase count of the readings is unknown")
         return _PHASES_BY_ACTYPE[int(ac_type)]
@@ -454,6 +455,16 @@ class SunSpecLink:
             value = point.cvalue if point.sf_required else point.value
             parts.append(f"{located[1]}={value}")
         return ", ".join(parts) or "?"
+
+
+class PointOutsideSchema(ProtocolFrameError):
+    """A point the DUT answered with a value its SunSpec model does not allow (e.g. an enum value
+    outside the enumeration): the reply breaks the schema. ``point`` is ``model.point``."""
+
+    def __init__(self, point: str, value: object, message: str) -> None:
+        super().__init__(message)
+        self.point = point
+        self.value = value
 
 
 class _MissingPoint(Exception):
