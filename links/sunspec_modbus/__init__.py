@@ -1,6 +1,6 @@
 """SunSpec Modbus TCP link to a DER under test (pysunspec2 client behind one checked transport)."""
 
-from links.sunspec_modbus.link import SunSpecLink, TraceFunc
+from links.sunspec_modbus.link import PointOutsideSchema, SunSpecLink, TraceFunc
 from links.sunspec_modbus.transport import ModbusExceptionReply
 from links.sunspec_modbus.types import (
     AcMeasurements, DerSettings, DeviceIdentity, EnterServiceSetting, FrequencyDroopSetting,
@@ -9,6 +9,6 @@ from links.sunspec_modbus.types import (
 
 __all__ = [
     "AcMeasurements", "DerSettings", "DeviceIdentity", "EnterServiceSetting", "FrequencyDroopSetting",
-    "ModbusExceptionReply", "Nameplate", "SunSpecLink", "TraceFunc", "TripKind", "TripStageSetting",
-    "VoltWattSetting",
+    "ModbusExceptionReply", "Nameplate", "PointOutsideSchema", "SunSpecLink", "TraceFunc", "TripKind",
+    "TripStageSetting", "VoltWattSetting",
 ]

@@ -11,19 +11,30 @@ first curve the DUT marks writable (``ReadOnly`` = RW), then adopted with ``Adpt
 ``AdptCtlReq``; the link waits (wall time, up to ``timeout_s``) for ``AdptCrvRslt`` and raises
 ``LinkError`` unless it reads ``COMPLETED``.
 
+No library exception leaves this module. A bench or link failure is a ``LinkError`` /
+``ProtocolFrameError`` naming the model and point; the device's own answer that it lacks a
+setting it is asked for (a mandatory point or scale factor left unimplemented, no writable curve,
+a scale factor that cannot represent the value) is :class:`~bench.errors.DeviceLacksFunction`
+naming ``model.point`` (a FAIL of the requirement that needs the setting); an optional point left
+unimplemented is read as ``None`` and listed in ``DerSettings.unimplemented``.
+
 Never imports ``simlab``: it speaks to the DUT only through the wire.
 """
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from types import TracebackType
 
 import sunspec2.device as ss_device
 import sunspec2.modbus.client as ss_client
 
-from bench.errors import ConfigError, LinkError, LinkTimeout, ModelNotFoundError, ProtocolFrameError
+from bench.errors import (
+    ConfigError, DeviceLacksFunction, LinkError, LinkTimeout, ModelNotFoundError, ProtocolFrameError,
+)
 from links.sunspec_modbus.transport import (
     EXCEPTION_NAMES, FC_READ_HOLDING, CheckedSunSpecDevice, ModbusExchange,
 )
@@ -41,7 +52,9 @@ TRIP_MODEL_IDS: dict[TripKind, tuple[int, str]] = {
 }
 ADOPT_IN_PROGRESS, ADOPT_COMPLETED, ADOPT_FAILED = 0, 1, 2
 _ADOPT_POLL_S = 0.01
-_PHASES_BY_ACTYPE = {0: 1, 1: 2, 2: 3}
+_PHASES_BY_ACTYPE = {0: 1, 1: 2, 2: 3}      # 701 ACType: SINGLE_PHASE, SPLIT_PHASE, THREE_PHASE
+# pysunspec2 ModelError texts name the scale factor and the point it scales
+_SF_IN_ERROR = re.compile(r"(?:SF field|Scale factor) (\w+) .*for point (\w+)")
 
 
 class SunSpecLink:
@@ -119,7 +132,7 @@ class SunSpecLink:
 
     def read_ac(self) -> AcMeasurements:
         m = self._read_model(701)
-        phases = _PHASES_BY_ACTYPE.get(int(m.ACType.value) if m.ACType.value is not None else 2, 3)
+        phases = self._phase_count(m)
         volts = tuple(self._req(m, f"VL{i}") for i in range(1, phases + 1))
         amps = tuple(self._req(m, f"AL{i}") for i in range(1, phases + 1))
         return AcMeasurements(
@@ -128,9 +141,22 @@ class SunSpecLink:
             frequency_hz=self._req(m, "Hz"), inverter_state=self._symbol(m, "InvSt") or "UNKNOWN",
             connected=m.ConnSt.value == 1, alarm_info=self._text(m, "MnAlrmInfo"))
 
+    def _phase_count(self, m: ss_client.SunSpecModbusClientModel) -> int:
+        """Phases the DUT reports in 701 ACType (0 single, 1 split, 2 three phase)."""
+        ac_type = m.ACType.value
+        if ac_type not in _PHASES_BY_ACTYPE:
+            shown = "not implemented" if ac_type is None else f"={ac_type}"
+            raise PointOutsideSchema("701.ACType", ac_type,
+                                     f"{self._device.endpoint}: SunSpec point 701.ACType {shown}: outside its "
+                                     f"enumeration (0 SINGLE_PHASE, 1 SPLIT_PHASE, 2 THREE_PHASE), so the "
+                                     f"phase count of the readings is unknown")
+        return _PHASES_BY_ACTYPE[int(ac_type)]
+
     def read_settings(self) -> DerSettings:
-        """The DUT's active settings, from the models it has (active curve = first read-only one)."""
+        """The DUT's active settings, from the models it has (active curve = first read-only one);
+        curve points the DUT leaves unimplemented are left out and named in ``unimplemented``."""
         have = set(self.model_ids)
+        missing: list[str] = []
         enabled = limit = revert = None
         if 704 in have:
             m = self._read_model(704)
@@ -140,7 +166,8 @@ class SunSpecLink:
         if 706 in have:
             m = self._read_model(706)
             crv = self._active(m, "Crv")
-            volt_watt = VoltWattSetting(enabled=m.Ena.value == 1, points_pct=self._curve(crv, "V", "W"),
+            volt_watt = VoltWattSetting(enabled=m.Ena.value == 1,
+                                        points_pct=self._curve(crv, "V", "W", "706.Crv", missing),
                                         response_time_s=self._req(crv, "RspTms"))
         if 711 in have:
             m = self._read_model(711)
@@ -161,66 +188,73 @@ class SunSpecLink:
                 m = self._read_model(model_id)
                 if m.Ena.value == 1:
                     must = self._active(m, "Crv").groups["MustTrip"]
-                    stages += [TripStageSetting(kind, t, s) for t, s in self._curve(must, x, "Tms")]
+                    curve = self._curve(must, x, "Tms", f"{model_id}.Crv.MustTrip", missing)
+                    stages += [TripStageSetting(kind, t, s) for t, s in curve]
         return DerSettings(power_limit_enabled=enabled, power_limit_pct=limit,
                            power_limit_revert_time_s=revert, volt_watt=volt_watt,
-                           frequency_droop=droop, enter_service=enter, trip_stages=stages)
+                           frequency_droop=droop, enter_service=enter, trip_stages=stages,
+                           unimplemented=missing)
 
     # --- writes -------------------------------------------------------------------------------
     def write_power_limit(self, limit_pct: float | None, *, revert_time_s: float | None = None) -> None:
         """704 WMaxLimPct (% of rated W) and WMaxLimPctEna; ``None`` disables the limit."""
-        m = self._read_model(704)
-        if limit_pct is None:
-            m.WMaxLimPctEna.value = 0
-        else:
+        if limit_pct is not None:
             self._check_range("limit_pct", limit_pct, 0.0, 100.0)
-            m.WMaxLimPct.cvalue = limit_pct
-            m.WMaxLimPctEna.value = 1
-        if revert_time_s is not None:
-            m.WMaxLimPctRvrtTms.value = round(revert_time_s)
-        self._write(m)
+        with self._setting("the remote active power limit (SunSpec 704)", 704):
+            m = self._read_model(704)
+            if limit_pct is None:
+                m.WMaxLimPctEna.value = 0
+            else:
+                m.WMaxLimPct.cvalue = limit_pct
+                m.WMaxLimPctEna.value = 1
+            if revert_time_s is not None:
+                m.WMaxLimPctRvrtTms.value = round(revert_time_s)
+            self._write(m)
 
     def write_volt_watt(self, points_pct: list[tuple[float, float]], response_time_s: float,
                         enabled: bool = True) -> None:
         """706: fill a writable curve with (V % Vnom, W % rated) points, adopt it, enable/disable."""
-        m = self._read_model(706)
-        crv, index = self._editable(m, "Crv")
-        self._fill(crv, "volt-watt", points_pct, "V", "W", int(m.NPt.value), minimum=2)
-        crv.DeptRef.value = 0                       # W_MAX_PCT
-        crv.RspTms.cvalue = response_time_s
-        self._write(m)
-        self._adopt(m, "AdptCrvReq", "AdptCrvRslt", index)
-        self._write_enable(m, enabled)
+        with self._setting("the volt-watt curve setting (SunSpec 706)", 706):
+            m = self._read_model(706)
+            crv, index = self._editable(m, "Crv")
+            self._fill(crv, "volt-watt", points_pct, "V", "W", self._count(m, "NPt"), minimum=2)
+            crv.DeptRef.value = 0                       # W_MAX_PCT
+            crv.RspTms.cvalue = response_time_s
+            self._write(m)
+            self._adopt(m, "AdptCrvReq", "AdptCrvRslt", index)
+            self._write_enable(m, enabled)
 
     def write_frequency_droop(self, deadband_hz: float, droop_pct: float, response_time_s: float,
                               enabled: bool = True) -> None:
         """711 over-frequency droop: DbOf, KOf (= droop_pct / 100) and RspTms; adopt; enable."""
         self._check_range("droop_pct", droop_pct, 0.1, 100.0)
-        m = self._read_model(711)
-        ctl, index = self._editable(m, "Ctl")
-        ctl.DbOf.cvalue = deadband_hz
-        ctl.KOf.cvalue = droop_pct / 100.0
-        ctl.RspTms.cvalue = response_time_s
-        self._write(m)
-        self._adopt(m, "AdptCtlReq", "AdptCtlRslt", index)
-        self._write_enable(m, enabled)
+        with self._setting("the frequency-droop setting (SunSpec 711)", 711):
+            m = self._read_model(711)
+            ctl, index = self._editable(m, "Ctl")
+            ctl.DbOf.cvalue = deadband_hz
+            ctl.KOf.cvalue = droop_pct / 100.0
+            ctl.RspTms.cvalue = response_time_s
+            self._write(m)
+            self._adopt(m, "AdptCtlReq", "AdptCtlRslt", index)
+            self._write_enable(m, enabled)
 
     def write_enter_service(self, *, enabled: bool | None = None, voltage_high_pct: float | None = None,
                             voltage_low_pct: float | None = None, frequency_high_hz: float | None = None,
                             frequency_low_hz: float | None = None, delay_s: float | None = None,
                             ramp_time_s: float | None = None) -> None:
         """703 enter-service window, delay and ramp; arguments left at None are not written."""
-        m = self._read_model(703)
-        if enabled is not None:
-            m.ES.value = int(enabled)
-        for name, value in (("ESVHi", voltage_high_pct), ("ESVLo", voltage_low_pct),
-                            ("ESHzHi", frequency_high_hz), ("ESHzLo", frequency_low_hz)):
-            if value is not None:
-                m.points[name].cvalue = value
-        for name, value in (("ESDlyTms", delay_s), ("ESRmpTms", ramp_time_s)):
-            if value is not None:
-                m.points[name].value = round(value)
-        self._write(m)
+        with self._setting("the enter-service setting (SunSpec 703)", 703):
+            m = self._read_model(703)
+            if enabled is not None:
+                m.ES.value = int(enabled)
+            for name, value in (("ESVHi", voltage_high_pct), ("ESVLo", voltage_low_pct),
+                                ("ESHzHi", frequency_high_hz), ("ESHzLo", frequency_low_hz)):
+                if value is not None:
+                    m.points[name].cvalue = value
+            for name, value in (("ESDlyTms", delay_s), ("ESRmpTms", ramp_time_s)):
+                if value is not None:
+                    m.points[name].value = round(value)
+            self._write(m)
 
     def write_trip_stages(self, stages: Sequence[TripStageSetting]) -> None:
         """707-710 must-trip curves: one curve point per stage; kinds not in ``stages`` are untouched."""
@@ -228,12 +262,14 @@ class SunSpecLink:
             mine = [(s.threshold, s.clearing_time_s) for s in stages if TripKind(s.kind) is kind]
             if not mine:
                 continue
-            m = self._read_model(model_id)
-            crv, index = self._editable(m, "Crv")
-            self._fill(crv.groups["MustTrip"], f"{kind.value} trip", mine, x, "Tms", int(m.NPt.value),
-                       minimum=1)
-            self._write(m)
-            self._adopt(m, "AdptCrvReq", "AdptCrvRslt", index)
+            with self._setting(f"the {kind.value.replace('_', '-')} trip curve setting (SunSpec {model_id})",
+                               model_id):
+                m = self._read_model(model_id)
+                crv, index = self._editable(m, "Crv")
+                self._fill(crv.groups["MustTrip"], f"{kind.value} trip", mine, x, "Tms", self._count(m, "NPt"),
+                           minimum=1)
+                self._write(m)
+                self._adopt(m, "AdptCrvReq", "AdptCrvRslt", index)
 
     def write_point(self, model_id: int, name: str, value: float) -> None:
         """Write one top-level point of a model in engineering units (scale factor applied).
@@ -245,12 +281,13 @@ class SunSpecLink:
         point = m.points.get(name)
         if point is None:
             raise ConfigError(f"SunSpec model {model_id} has no point {name!r}", field="name")
-        if point.sf_required:
-            point.cvalue = value
-        else:
-            point.value = int(value) if float(value).is_integer() else value
-        point.dirty = True
-        self._write(m)
+        with self._setting(f"point {model_id}.{name}", model_id):
+            if point.sf_required:
+                point.cvalue = value
+            else:
+                point.value = int(value) if float(value).is_integer() else value
+            point.dirty = True
+            self._write(m)
 
     # --- internals: models ----------------------------------------------------------------------
     def _model(self, model_id: int) -> ss_client.SunSpecModbusClientModel:
@@ -265,11 +302,26 @@ class SunSpecLink:
         m.read()        # also clears stale dirty flags
         return m
 
+    @contextmanager
+    def _setting(self, function: str, model_id: int) -> Iterator[None]:
+        """Writing ``function``: the device's own gaps (pysunspec2 ``ModelError`` on a scale factor
+        or count it leaves unimplemented) become :class:`DeviceLacksFunction` naming model.point."""
+        try:
+            yield
+        except _MissingPoint as exc:
+            raise DeviceLacksFunction(function, f"{self._device.endpoint}: {exc}") from None
+        except ss_device.ModelError as exc:
+            found = _SF_IN_ERROR.search(str(exc))
+            where = (f"{model_id}.{found.group(1)} (scale factor of {model_id}.{found.group(2)}) is not "
+                     f"implemented" if found else f"model {model_id}: {exc}")
+            raise DeviceLacksFunction(function, f"{self._device.endpoint}: {where}") from None
+
     def _write(self, m: ss_client.SunSpecModbusClientModel) -> None:
         try:
             m.write()
         except ss_client.SunSpecModbusValueError as exc:
-            raise ConfigError(f"SunSpec model {m.model_id}: value does not fit its point: {exc}") from exc
+            raise _MissingPoint(f"model {m.model_id}: a value does not fit the device's point at its "
+                                f"scale factor: {exc}") from exc
 
     def _write_enable(self, m: ss_client.SunSpecModbusClientModel, enabled: bool) -> None:
         m.Ena.value = int(enabled)
@@ -283,8 +335,16 @@ class SunSpecLink:
         for index, g in enumerate(m.groups.get(name, []), start=1):
             if g.ReadOnly.value == 0:
                 return g, index
-        raise LinkError(f"SunSpec model {m.model_id} on {self._device.endpoint} offers no writable "
-                        f"{name} group")
+        flags = [g.ReadOnly.value for g in m.groups.get(name, [])]
+        raise _MissingPoint(f"model {m.model_id} offers no writable {name} group ({m.model_id}.{name}[n].ReadOnly "
+                            f"= {flags}; 0 = writable)")
+
+    @staticmethod
+    def _count(m: ss_client.SunSpecModbusClientModel, name: str) -> int:
+        value = m.points[name].value
+        if value is None:
+            raise _MissingPoint(f"mandatory point {m.model_id}.{name} is not implemented")
+        return int(value)
 
     def _fill(self, crv: ss_device.Group, what: str, points: Sequence[tuple[float, float]],
               x: str, y: str, npt: int, *, minimum: int) -> None:
@@ -303,6 +363,9 @@ class SunSpecLink:
         while True:
             m.points[result].read()
             state = m.points[result].value
+            if state is None:
+                raise _MissingPoint(f"mandatory point {m.model_id}.{result} is not implemented, so the "
+                                    f"adoption of {m.model_id}.{request}={index} cannot be confirmed")
             if state == ADOPT_COMPLETED:
                 return
             if state != ADOPT_IN_PROGRESS or time.monotonic() > deadline:
@@ -312,9 +375,17 @@ class SunSpecLink:
             time.sleep(_ADOPT_POLL_S)
 
     @staticmethod
-    def _curve(crv: ss_device.Group, x: str, y: str) -> list[tuple[float, float]]:
+    def _curve(crv: ss_device.Group, x: str, y: str, where: str, missing: list[str]) -> list[tuple[float, float]]:
+        """The curve's active (x, y) points; a point the DUT leaves unimplemented is left out and its
+        dotted name (``where.Pt[i].x``) appended to ``missing``."""
         n = int(crv.ActPt.value or 0)
-        return [(float(pt.points[x].cvalue), float(pt.points[y].cvalue)) for pt in crv.groups["Pt"][:n]]
+        pairs: list[tuple[float, float]] = []
+        for i, pt in enumerate(crv.groups["Pt"][:n], start=1):
+            xv, yv = pt.points[x].cvalue, pt.points[y].cvalue
+            missing += [f"{where}.Pt[{i}].{name}" for name, v in ((x, xv), (y, yv)) if v is None]
+            if xv is not None and yv is not None:
+                pairs.append((float(xv), float(yv)))
+        return pairs
 
     # --- internals: values ----------------------------------------------------------------------
     @staticmethod
@@ -330,7 +401,8 @@ class SunSpecLink:
     def _req(self, group: ss_device.Group, name: str) -> float:
         value = self._opt(group, name)
         if value is None:
-            raise ProtocolFrameError(f"{self._device.endpoint}: SunSpec point {name} reads "
+            model = getattr(group, "model_id", None) or getattr(getattr(group, "model", None), "model_id", "?")
+            raise ProtocolFrameError(f"{self._device.endpoint}: SunSpec point {model}.{name} reads "
                                      f"'not implemented'")
         return value
 
@@ -383,3 +455,18 @@ class SunSpecLink:
             value = point.cvalue if point.sf_required else point.value
             parts.append(f"{located[1]}={value}")
         return ", ".join(parts) or "?"
+
+
+class PointOutsideSchema(ProtocolFrameError):
+    """A point the DUT answered with a value its SunSpec model does not allow (e.g. an enum value
+    outside the enumeration): the reply breaks the schema. ``point`` is ``model.point``."""
+
+    def __init__(self, point: str, value: object, message: str) -> None:
+        super().__init__(message)
+        self.point = point
+        self.value = value
+
+
+class _MissingPoint(Exception):
+    """Internal: the device leaves a point it needs for a setting unimplemented (turned into
+    :class:`DeviceLacksFunction` by :meth:`SunSpecLink._setting`)."""

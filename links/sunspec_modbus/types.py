@@ -108,3 +108,5 @@ class DerSettings:
     frequency_droop: FrequencyDroopSetting | None
     enter_service: EnterServiceSetting | None
     trip_stages: list[TripStageSetting] = field(default_factory=list)
+    unimplemented: list[str] = field(default_factory=list)   # curve points the DUT leaves unimplemented,
+                                                             # e.g. "706.Crv.Pt[2].W" (left out above)

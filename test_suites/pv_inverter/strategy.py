@@ -1,4 +1,10 @@
-"""The PV inverter's strategy: the market's settings written to the DUT, and its named states.
+"""The PV inverter's strategy: the market's settings each requirement needs, and the named states.
+
+Each requirement writes only the market settings its result depends on, in its own setup
+(:meth:`PvInverterStrategy.prepare_for`, called by the ``dut`` fixture with the test's
+requirements): the function it judges first, then the protection and reconnection settings that
+govern the DUT at the grid levels it applies. A setting the device refuses (its own answer:
+``DeviceLacksFunction``) is a FAIL of that requirement and voids no other one.
 
 States (``dut.transition(name, ...)``):
 
@@ -15,11 +21,12 @@ analyzer, PV simulator) and the DUT's SunSpec link, so it means the same on hard
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from bench.errors import BenchError
+from bench.errors import BenchError, DeviceLacksFunction, ModelNotFoundError
+from links.sunspec_modbus import PointOutsideSchema
 from links.sunspec_modbus.types import TripKind, TripStageSetting
 from test_suites.common import DutStrategy
 from test_suites.sampling import STEADY_SAMPLE_S, TRIP_SAMPLE_S
@@ -31,6 +38,29 @@ STEADY_SPREAD_SHARE_OF_RATED = 0.005   # ... with max - min over the window belo
 CEASE_WAIT_S = 5.0              # tripped: time given to the DUT to cease after the loss of mains
 RAMP_SETTING_SHARE_OF_LIMIT = 0.8
 QUANTITIES = ("active_power_w", "max_voltage_v", "min_voltage_v", "frequency_hz")
+
+_VOLTAGE_PROTECTION = ("trip_stages", "volt_watt", "enter_service", "power_limit_off")
+_FREQUENCY_PROTECTION = ("trip_stages", "frequency_droop", "enter_service", "power_limit_off")
+SETTINGS_BY_REQUIREMENT: dict[str, tuple[str, ...]] = {
+    # the requirement's own function first (its FAIL names that gap), then what governs the DUT at
+    # the grid levels the test applies
+    "PV-PU-STEADY": ("volt_watt", "trip_stages", "power_limit_off"),
+    "PV-PU-RESPONSE": ("volt_watt", "trip_stages", "power_limit_off"),
+    "PV-ACTIVE-LIMITING": ("volt_watt", "trip_stages", "power_limit_off"),
+    "PV-LFSM-O": ("frequency_droop", "trip_stages", "power_limit_off"),
+    "PV-UMAX-TRIP": _VOLTAGE_PROTECTION, "PV-UMIN-TRIP": _VOLTAGE_PROTECTION,
+    "PV-UMINMIN-TRIP": _VOLTAGE_PROTECTION, "PV-UMEAN-TRIP": _VOLTAGE_PROTECTION,
+    "PV-FMAX-TRIP": _FREQUENCY_PROTECTION, "PV-FMIN-TRIP": _FREQUENCY_PROTECTION,
+    "PV-RECONNECT-WINDOW": ("enter_service", "trip_stages", "power_limit_off"),
+    "PV-RECONNECT-DELAY": ("enter_service", "trip_stages", "power_limit_off"),
+    "PV-RECONNECT-RAMP": ("enter_service", "trip_stages", "power_limit_off"),
+    "PV-REMOTE-LIMIT": ("power_limit",),
+    "PV-SUNSPEC-READINGS": ("readings", "power_limit_off"),
+}
+# a setting is written only when the profile claims its function (trip stages are always mandatory)
+_CLAIM_BY_SETTING = {"volt_watt": "volt_watt", "frequency_droop": "frequency_droop",
+                     "enter_service": "enter_service", "power_limit_off": "remote_active_power_limit",
+                     "power_limit": "remote_active_power_limit"}
 
 
 class PvInverterStrategy(DutStrategy):
@@ -45,6 +75,7 @@ class PvInverterStrategy(DutStrategy):
         self.pv_simulator = pv_simulator
         self.link = dut_link
         self.s_rated_va = float(dut_profile.ratings.get("rated_apparent_power_va", self.p_rated_w))
+        self._prepared: set[str] = set()       # market settings written this session
 
     # --- catalog -------------------------------------------------------------------------------
     def mra_voltage_v(self, requirement_id: str) -> float:
@@ -78,25 +109,56 @@ class PvInverterStrategy(DutStrategy):
         self.step(f"PV simulator: array at {fraction * 100:.0f} % irradiance")
         self.pv_simulator.set_iv_curve(arr["voc_v"], arr["isc_a"] * fraction, arr["vmp_v"], arr["imp_a"] * fraction)
 
-    def apply_market_settings(self) -> None:
-        """Write the market's grid-code settings into the DUT over SunSpec (703, 704, 706-711)."""
-        self.step(f"write the {self.market} grid-code settings to the DUT over SunSpec")
-        link, param = self.link, self.param
-        link.write_volt_watt([tuple(p) for p in param("PV-PU-STEADY", "volt_watt_points_pct")],
-                             param("PV-PU-RESPONSE", "response_time_s"), enabled=True)
-        f_start = param("PV-LFSM-O", "f_start_hz")
-        link.write_frequency_droop(f_start - self.f_nom_hz, param("PV-LFSM-O", "droop_pct"),
-                                   param("PV-LFSM-O", "response_time_s"), enabled=True)
+    def prepare_for(self, requirement_ids: Iterable[str]) -> None:
+        """Write the market settings the requirements need (:data:`SETTINGS_BY_REQUIREMENT`), each
+        once per session. A setting whose function the profile does not claim is left alone (the
+        requirement judges the claim itself). The device's own refusal (DeviceLacksFunction) fails
+        only the running requirement; the next one that needs the setting tries again."""
+        needed = [name for req in requirement_ids for name in SETTINGS_BY_REQUIREMENT.get(req, ())]
+        for name in dict.fromkeys(needed):
+            function = _CLAIM_BY_SETTING.get(name)
+            if name in self._prepared or (function is not None and not self.profile.claims(function)):
+                continue
+            try:
+                self._settings()[name]()
+            except ModelNotFoundError as exc:      # the claimed function's whole model is absent
+                raise DeviceLacksFunction(f"the {name.replace('_', ' ')} setting", str(exc)) from None
+            self._prepared.add(name)
+
+    def _settings(self) -> dict[str, Callable[[], None]]:
+        return {"volt_watt": self._write_volt_watt, "frequency_droop": self._write_frequency_droop,
+                "enter_service": self._write_enter_service, "trip_stages": self._write_trip_stages,
+                "power_limit_off": self._write_power_limit_off, "power_limit": self._probe_power_limit,
+                "readings": self._probe_readings}
+
+    def _write_volt_watt(self) -> None:
+        self.step(f"write the {self.market} P(U) curve to the DUT over SunSpec (706)")
+        self.link.write_volt_watt([tuple(p) for p in self.param("PV-PU-STEADY", "volt_watt_points_pct")],
+                                  self.param("PV-PU-RESPONSE", "response_time_s"), enabled=True)
+
+    def _write_frequency_droop(self) -> None:
+        self.step(f"write the {self.market} LFSM-O droop to the DUT over SunSpec (711)")
+        f_start = self.param("PV-LFSM-O", "f_start_hz")
+        self.link.write_frequency_droop(f_start - self.f_nom_hz, self.param("PV-LFSM-O", "droop_pct"),
+                                        self.param("PV-LFSM-O", "response_time_s"), enabled=True)
+
+    def _write_enter_service(self) -> None:
+        self.step(f"write the {self.market} enter-service window, delay and ramp to the DUT over SunSpec (703)")
+        param = self.param
         # The ramp is a maximum: configure the DUT at 80 % of it, as an installer would, so a compliant
         # device is measurably inside the limit rather than sitting on it (ILAC-G8 guard band).
         ramp_pct_per_min = RAMP_SETTING_SHARE_OF_LIMIT * param("PV-RECONNECT-RAMP", "ramp_max_pct_pn_per_min")
-        link.write_enter_service(enabled=True,
-                                 voltage_high_pct=param("PV-RECONNECT-WINDOW", "voltage_high_pct_un"),
-                                 voltage_low_pct=param("PV-RECONNECT-WINDOW", "voltage_low_pct_un"),
-                                 frequency_high_hz=param("PV-RECONNECT-WINDOW", "frequency_high_hz"),
-                                 frequency_low_hz=param("PV-RECONNECT-WINDOW", "frequency_low_hz"),
-                                 delay_s=param("PV-RECONNECT-DELAY", "observation_time_s"),
-                                 ramp_time_s=100.0 / ramp_pct_per_min * 60.0)
+        self.link.write_enter_service(enabled=True,
+                                      voltage_high_pct=param("PV-RECONNECT-WINDOW", "voltage_high_pct_un"),
+                                      voltage_low_pct=param("PV-RECONNECT-WINDOW", "voltage_low_pct_un"),
+                                      frequency_high_hz=param("PV-RECONNECT-WINDOW", "frequency_high_hz"),
+                                      frequency_low_hz=param("PV-RECONNECT-WINDOW", "frequency_low_hz"),
+                                      delay_s=param("PV-RECONNECT-DELAY", "observation_time_s"),
+                                      ramp_time_s=100.0 / ramp_pct_per_min * 60.0)
+
+    def _write_trip_stages(self) -> None:
+        self.step(f"write the {self.market} protection stages to the DUT over SunSpec (707-710)")
+        param = self.param
         stages = [TripStageSetting(TripKind.OVER_VOLTAGE, param("PV-UMAX-TRIP", "threshold_pct_un"),
                                    param("PV-UMAX-TRIP", "clearing_time_s")),
                   TripStageSetting(TripKind.UNDER_VOLTAGE, param("PV-UMIN-TRIP", "threshold_pct_un"),
@@ -105,8 +167,26 @@ class PvInverterStrategy(DutStrategy):
                                    param("PV-UMINMIN-TRIP", "clearing_time_s"))]
         stages += [TripStageSetting(TripKind.OVER_FREQUENCY, hz, s) for hz, s in param("PV-FMAX-TRIP", "stages_hz_s")]
         stages += [TripStageSetting(TripKind.UNDER_FREQUENCY, hz, s) for hz, s in param("PV-FMIN-TRIP", "stages_hz_s")]
-        link.write_trip_stages(stages)
-        link.write_power_limit(None)
+        self.link.write_trip_stages(stages)
+
+    def _write_power_limit_off(self) -> None:
+        self.step("release any remote active power limit over SunSpec (704 WMaxLimPctEna = 0)")
+        self.link.write_power_limit(None)
+
+    def _probe_power_limit(self) -> None:
+        """The limit the requirement steps through must be writable: 100 % (no limit), then released."""
+        self.step("check the DUT takes a remote active power limit: 704 WMaxLimPct 100 %, then released")
+        self.link.write_power_limit(100.0)
+        self.link.write_power_limit(None)
+
+    def _probe_readings(self) -> None:
+        """The DUT's 701 readings must decode: a value outside the SunSpec schema (e.g. 701.ACType)
+        is the device's own answer that it lacks schema-conformant readings."""
+        self.step("read the DUT's SunSpec 701 readings once (schema check)")
+        try:
+            self.link.read_ac()
+        except PointOutsideSchema as exc:
+            raise DeviceLacksFunction(f"SunSpec 701 readings ({exc.point})", str(exc)) from None
 
     # --- measurements --------------------------------------------------------------------------
     def series(self, t0_s: float, quantity: str = "active_power_w", *,
