@@ -22,7 +22,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_campaign(profile=args.profile, bench=args.bench, market=args.market, out=args.out,
                         requirements=args.requirements, decision_rule=args.decision_rule,
                         progress=not args.quiet, customer=args.customer, received=args.received,
-                        reference=args.order_ref)
+                        reference=args.order_ref, verbose=args.verbose)
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--requirements", default=None, help="comma-separated requirement ids to run")
     run.add_argument("--decision-rule", choices=["guard_band", "simple_acceptance"], default=None)
     run.add_argument("--quiet", action="store_true", help="no live progress")
+    run.add_argument("--verbose", action="store_true",
+                     help="pytest's tracebacks of FAIL/ERROR tests (default: one line per test with its reason)")
     run.add_argument("--customer", default=None, help="customer (name, address) printed on the report")
     run.add_argument("--received", default=None, help="date the test item was received, YYYY-MM-DD")
     run.add_argument("--order-ref", default=None, help="the customer's order / request reference")

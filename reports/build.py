@@ -23,7 +23,7 @@ from bench.errors import FlexbenchError
 from bench.recorder import read_record
 from bench.verdicts import (CampaignInputs, DecisionRule, FinishedTest, RequirementResult, campaign_verdict,
                             requirement_verdict)
-from reports import content, evidence, model, parameters
+from reports import causes, content, evidence, model, parameters
 from reports.html import render_html
 from reports.record import (ParsedRecord, ReportError, TestRun, as_dict, merge_unique, num, opt_text,
                             parse_record, text)
@@ -372,6 +372,7 @@ def assemble(entries: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], dict
     report["traceability"] = _traceability(report["requirements"], tests, params)
     judgement = campaign_verdict(verdict_inputs(report))
     report["verdict"], report["verdict_reasons"] = judgement.verdict.value, judgement.reasons
+    report["verdict_causes"] = causes.verdict_causes(report)
     report["observations"] = _observations(report)
     report["deviations"] = content.deviations(report)
     report["conformity"] = content.conformity(report)

@@ -111,7 +111,8 @@ def _header(report: Mapping[str, Any]) -> list[str]:
         out.append(f'<div class="banner" role="alert">{_e(SIMULATED_BANNER)}</div>')
     if report["verdict_reasons"]:
         out.append("<p><strong>Why the verdict is not COMPLIANT:</strong></p><ul>"
-                   + "".join(f"<li>{_e(r)}</li>" for r in report["verdict_reasons"]) + "</ul>")
+                   + "".join(f"<li>{_e(r)}</li>" for r in report["verdict_causes"] or report["verdict_reasons"])
+                   + "</ul>")
     s = report["summary"]
     req_counts = ", ".join(f"{_e(k.replace('_', ' '))} {v}" for k, v in s["requirements"].items()
                            if k != "total" and v)

@@ -42,9 +42,9 @@ _RED = colors.HexColor("#b3261e")
 _DASH = "\u2014"
 # top-level report keys rendered by a dedicated section; any other mapping is listed generically
 _KNOWN = {"format", "report_id", "software", "campaign", "dut", "bench", "requirements", "tests", "events",
-          "simulated", "summary", "verdict", "verdict_reasons", "observations", "title", "laboratory", "customer",
-          "dates", "method", "measurement_uncertainty", "simulation_notice", "traceability", "deviations",
-          "conformity"}
+          "simulated", "summary", "verdict", "verdict_reasons", "verdict_causes", "observations", "title",
+          "laboratory", "customer", "dates", "method", "measurement_uncertainty", "simulation_notice", "traceability",
+          "declared_values", "deviations", "conformity"}
 
 _base = getSampleStyleSheet()
 S_BODY = ParagraphStyle("fb-body", parent=_base["BodyText"], fontSize=9, leading=11.5)
@@ -205,7 +205,7 @@ def _title(report: Mapping[str, Any]) -> list[Any]:
         out.append(Paragraph(escape(SIMULATED_MARK), S_BANNER))
         if report.get("simulation_notice"):
             out.append(Paragraph(_t(report.get("simulation_notice")), S_BODY))
-    reasons = report.get("verdict_reasons") or []
+    reasons = report.get("verdict_causes") or report.get("verdict_reasons") or []
     if reasons:
         out.append(Paragraph("<b>Why the verdict is not COMPLIANT:</b>", S_BODY))
         out += [Paragraph("\u2022 " + _t(r), S_BODY) for r in reasons]
