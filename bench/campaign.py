@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.clock import choose_clock_mode
 from bench.config import DeviceProfile, load_bench_config, load_device_profile
 from bench.errors import ConfigError
 from bench.session import BenchSession, OpenBench
@@ -20,8 +21,10 @@ def default_out_dir(profile_file: Path) -> Path:
 
 
 def build_session(*, bench: str | Path | None, profile: str | Path, market: str | None = None,
-                  out: str | Path | None = None, decision_rule: str | None = None) -> OpenBench:
-    """Load and validate the bench config and device profile, then open the bench."""
+                  out: str | Path | None = None, decision_rule: str | None = None,
+                  clock: str | None = None) -> OpenBench:
+    """Load and validate the bench config and device profile, then open the bench (``clock``:
+    ``wall``/``virtual``, None for the default of bench.clock.choose_clock_mode)."""
     from bench.catalog import load_catalog
 
     config = load_bench_config(bench)
@@ -34,7 +37,8 @@ def build_session(*, bench: str | Path | None, profile: str | Path, market: str 
         except ConfigError as exc:
             raise ConfigError(exc.detail, file=config.file, field=f"catalog_overrides.{exc.field or ''}".rstrip(".")) from None
     session = BenchSession(config=config, profile=dut, out_dir=Path(out) if out else default_out_dir(dut.file),
-                           market=chosen_market, decision_rule=decision_rule or config.decision_rule, catalog=catalog)
+                           market=chosen_market, decision_rule=decision_rule or config.decision_rule, catalog=catalog,
+                           clock=clock)
     return session.open()
 
 
@@ -77,9 +81,10 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
                  out: str | None = None, requirements: str | None = None, decision_rule: str | None = None,
                  progress: bool = True, extra_pytest_args: list[str] | None = None,
                  customer: str | None = None, received: str | None = None, reference: str | None = None,
-                 verbose: bool = False) -> int:
+                 clock: str | None = None, verbose: bool = False) -> int:
     """Run the suites for the profile's device class in-process; build the report; return the
     exit code (0 compliant, 1 non-compliant, 2 inconclusive, 3 usage/configuration error).
+    ``clock``: ``wall``/``virtual`` (None: virtual for a simulated device, wall for a real one).
 
     The console gets one line per FAIL/ERROR test with its reason (fixtures/plugin.py) and, after the
     report, one line per cause of a verdict other than COMPLIANT; pytest's tracebacks only with
@@ -94,6 +99,10 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     if dut.device_class not in SUITE_FOR_CLASS or not SUITE_FOR_CLASS[dut.device_class].is_dir():
         raise ConfigError(f"no suites for device class {dut.device_class!r}", file=dut.file, field="device.class")
     validate_simulation(dut)
+    try:
+        choose_clock_mode(clock, device_simulated=dut.simulation is not None, lab_simulated=config.lab.simulated)
+    except ValueError as exc:
+        raise ConfigError(str(exc), file=config.file, field="clock") from None
     out_dir = Path(out) if out else default_out_dir(dut.file)
     write_order(out_dir, customer=customer, received=received, reference=reference)
     args = [str(SUITE_FOR_CLASS[dut.device_class]), "-p", "no:cacheprovider", "-q", "--no-header",
@@ -109,6 +118,8 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
         args += ["--requirements", requirements]
     if decision_rule:
         args += ["--decision-rule", decision_rule]
+    if clock:
+        args += ["--clock", clock]
     if progress:
         args += ["--flexbench-progress"]
     if not verbose:

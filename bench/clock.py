@@ -6,16 +6,44 @@
   campaign gives the same result on every run.
 * ``WallClock`` (hardware): a real sleep, sampling at the same period.
 
-Both carry a calendar (``start_calendar`` + bench time), so time of day is virtual too.
+Both carry a calendar (``start_calendar`` + bench time), so time of day is virtual too; a
+``WallClock`` started without one follows the real calendar.
+
+Which one a campaign runs on is :func:`choose_clock_mode`: ``virtual`` when the device is simulated,
+``wall`` otherwise, whatever the instruments are (``flexbench run --clock`` overrides it).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import time
-from typing import Callable, Protocol
+from typing import Callable, Literal, Protocol
 
 Sampler = Callable[[float], None]
+ClockMode = Literal["wall", "virtual"]
+CLOCK_MODES: tuple[ClockMode, ...] = ("wall", "virtual")
+
+
+def default_clock_mode(*, device_simulated: bool) -> ClockMode:
+    """``virtual`` for a simulated device, ``wall`` for a real one (whatever the instruments are):
+    a real device runs in real time."""
+    return "virtual" if device_simulated else "wall"
+
+
+def choose_clock_mode(requested: str | None, *, device_simulated: bool, lab_simulated: bool) -> ClockMode:
+    """The clock a campaign runs on: ``requested`` (``--clock``) or :func:`default_clock_mode`.
+
+    ``virtual`` needs the simulated lab (it is what the bench advances); with a real device it is
+    allowed, for software devices that tolerate it, and the record says so. Raises ValueError for
+    an unknown mode or a virtual clock on real instruments."""
+    if requested is None:   # without the lab nothing can advance virtual time
+        return default_clock_mode(device_simulated=device_simulated) if lab_simulated else "wall"
+    if requested not in CLOCK_MODES:
+        raise ValueError(f"unknown clock {requested!r}: one of {', '.join(CLOCK_MODES)}")
+    if requested == "virtual" and not lab_simulated:
+        raise ValueError("a virtual clock needs the simulated lab (lab.simulated: true); real instruments "
+                         "run in real time")
+    return requested
 
 
 class BenchClock(Protocol):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bench import __version__
 from bench.catalog import Catalog
-from bench.clock import BenchClock, VirtualClock, WallClock
+from bench.clock import BenchClock, ClockMode, VirtualClock, WallClock, choose_clock_mode
 from bench.config import BenchConfig, DeviceProfile
 from bench.errors import ConfigError, SafetyLimitError
 from bench.recorder import RECORD_FORMAT, Recorder
@@ -71,12 +71,13 @@ def read_order(out_dir: Path) -> dict[str, Any] | None:
 @dataclass
 class LinkContext:
     """The bench as a DUT link opener sees it while the bench opens (links/openers.py): config,
-    profile, output folder and recorder from the start; the lab (None on hardware), the clock and
-    the digital_io unit once they are up (None before)."""
+    profile, output folder, recorder and clock mode from the start; the lab (None on hardware), the
+    clock and the digital_io unit once they are up (None before)."""
 
     config: BenchConfig
     profile: DeviceProfile
     out_dir: Path
+    clock_mode: ClockMode = "virtual"
     recorder: Recorder = field(init=False)
     lab: SimLabProcess | None = None
     clock: BenchClock | None = None
@@ -231,7 +232,8 @@ class OpenBench:
 @dataclass
 class BenchSession:
     """What to open: the validated bench config and device profile, the output folder, the market,
-    the decision rule and the requirement catalog. :meth:`open` opens it."""
+    the decision rule, the requirement catalog and the clock asked for (``--clock``; None: the
+    default of :func:`bench.clock.choose_clock_mode`). :meth:`open` opens it."""
 
     config: BenchConfig
     profile: DeviceProfile
@@ -239,10 +241,24 @@ class BenchSession:
     market: str
     decision_rule: str
     catalog: Catalog
+    clock: str | None = None
 
     @property
     def simulated(self) -> bool:
         return self.config.lab.simulated
+
+    @property
+    def device_simulated(self) -> bool:
+        """The device under test is the lab's (the profile has a ``simulation`` section)."""
+        return self.profile.simulation is not None
+
+    @property
+    def clock_mode(self) -> ClockMode:
+        """The clock this session runs on (ConfigError naming ``--clock`` when it cannot be)."""
+        try:
+            return choose_clock_mode(self.clock, device_simulated=self.device_simulated, lab_simulated=self.simulated)
+        except ValueError as exc:
+            raise ConfigError(str(exc), file=self.config.file, field="clock") from None
 
     def open(self) -> OpenBench:
         """Start the record, the DUT links' servers, the lab and clock, the instruments and the
@@ -252,14 +268,18 @@ class BenchSession:
         record_path = self.out_dir / "record.jsonl"
         if record_path.exists():
             record_path.unlink()   # a new campaign starts a new record
-        context = LinkContext(self.config, self.profile, self.out_dir)
+        context = LinkContext(self.config, self.profile, self.out_dir, clock_mode=self.clock_mode)
+        # a wall clock starts now, with the real calendar; a virtual one when the lab is up
+        wall = context.clock = WallClock(sample_period_s=self.config.sample_period_s) \
+            if context.clock_mode == "wall" else None
+        start_calendar = wall.start_calendar.isoformat() if wall is not None else self.config.start_calendar
         context.recorder = recorder = Recorder(record_path, context.now_s)
         catalog_requirements = self.catalog.for_market(self.market)
-        self._write_campaign_start(recorder, record_path, catalog_requirements)
+        self._write_campaign_start(recorder, record_path, catalog_requirements, context.clock_mode, start_calendar)
         teardown = _Teardown(recorder)
         try:
             openers, links_runtime = self._prepare_dut_links(context, teardown)
-            context.lab, clock = self._open_lab_and_clock(recorder, links_runtime)
+            context.lab, clock = self._open_lab_and_clock(recorder, links_runtime, wall)
             teardown.lab, context.clock = context.lab, clock
             bench = self._open_instruments(context.lab, clock, recorder, teardown, catalog_requirements)
             context.digital_io = bench.digital_io
@@ -278,8 +298,8 @@ class BenchSession:
             raise
         return bench
 
-    def _write_campaign_start(self, recorder: Recorder, record_path: Path,
-                              catalog_requirements: list[dict[str, Any]]) -> None:
+    def _write_campaign_start(self, recorder: Recorder, record_path: Path, catalog_requirements: list[dict[str, Any]],
+                              clock_mode: ClockMode, start_calendar: str) -> None:
         campaign_id = hashlib.sha256(
             f"{self.profile.file}|{self.config.file}|{self.market}|{record_path.resolve()}".encode()).hexdigest()[:16]
         recorder.write(
@@ -290,10 +310,10 @@ class BenchSession:
             market=self.market,
             catalog={"name": self.catalog.name, "version": str(self.catalog.version),
                      "requirements": catalog_requirements},
-            clock={"mode": "virtual" if self.simulated else "wall",
-                   "start_calendar": self.config.start_calendar,
+            clock={"mode": clock_mode, "requested": self.clock, "start_calendar": start_calendar,
                    "sample_period_s": self.config.sample_period_s},
-            simulated=self.simulated or self.profile.simulation is not None,
+            simulated=self.simulated or self.device_simulated,
+            simulated_parts={"instruments": self.simulated, "device": self.device_simulated},
             decision_rule=self.decision_rule,
             laboratory=self.config.laboratory.as_record() if self.config.laboratory else None,
             order=read_order(self.out_dir),
@@ -314,22 +334,31 @@ class BenchSession:
             runtime[name] = {**cfg, **(opener.before_lab() or {})}
         return openers, runtime
 
-    def _open_lab_and_clock(self, recorder: Recorder,
-                            links_runtime: dict[str, dict[str, Any]]) -> tuple[SimLabProcess | None, BenchClock]:
-        """The simulated lab (None on hardware) and the bench clock: virtual, driven by the lab, or
-        wall time."""
+    def _open_lab_and_clock(self, recorder: Recorder, links_runtime: dict[str, dict[str, Any]],
+                            wall: WallClock | None) -> tuple[SimLabProcess | None, BenchClock]:
+        """The simulated lab (None on hardware) and the bench clock: ``wall`` when given (the lab
+        then runs in real time from the wall calendar), else virtual time driven by the lab."""
         cfg = self.config
         if not cfg.lab.simulated:
-            return None, WallClock(sample_period_s=cfg.sample_period_s)
+            if wall is None:    # choose_clock_mode never gives a virtual clock without the lab
+                raise ConfigError("a virtual clock needs the simulated lab", file=cfg.file, field="clock")
+            return None, wall
+        from dataclasses import replace
+
         from simlab import LabSpec, SimLabProcess
 
-        spec = LabSpec.from_config(cfg, self.profile, links_runtime=links_runtime)
+        spec = LabSpec.from_config(cfg, self.profile, links_runtime=links_runtime,
+                                   time_scale=None if wall is None else 1.0)
+        if wall is not None:
+            spec = replace(spec, start_calendar=wall.calendar().isoformat())
         try:
             lab = SimLabProcess(spec, config_file=str(self.profile.file))
         except ConfigError as exc:
             raise self.profile.doc.error(exc.field or "simulation", exc.detail) from None
-        clock = VirtualClock(lab.advance_to, sample_period_s=cfg.sample_period_s, start_calendar=cfg.start_calendar)
-        recorder.write("event", level="info", message=f"simulated lab started (pid {lab.pid}, ports {lab.ports})")
+        clock = wall or VirtualClock(lab.advance_to, sample_period_s=cfg.sample_period_s,
+                                     start_calendar=cfg.start_calendar)
+        recorder.write("event", level="info", message=f"simulated lab started (pid {lab.pid}, ports {lab.ports})"
+                       + (" in real time" if wall is not None else ""))
         return lab, clock
 
     def _resource(self, role: str, resource: str, lab: SimLabProcess | None) -> str:

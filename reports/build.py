@@ -34,8 +34,6 @@ __all__ = ["REPORT_FORMAT", "SCHEMA_PATH", "ReportError", "ReportSchemaError", "
 
 REPORT_FORMAT = "flexbench-report/2"
 GENERATOR = {"name": "flexbench.reports", "version": "2.0"}
-SIMULATION_NOTICE = ("SIMULATED: instruments and/or the device under test were simulated; this report is not "
-                     "a certificate of a real device")
 FLOAT_DIGITS = 12
 
 
@@ -78,12 +76,24 @@ def _instrument(entry: Mapping[str, Any], test_date: str | None,
             "simulated": bool(entry.get("simulated", False))}
 
 
+def _simulated_parts(rec: ParsedRecord) -> dict[str, bool]:
+    """Which parts were simulated, from ``campaign_start.simulated_parts``; a record from before
+    that field counts the instruments' own flags and takes the device as simulated whenever the
+    campaign was (what the report said then)."""
+    parts = rec.start.get("simulated_parts")
+    if isinstance(parts, Mapping):
+        return {"instruments": bool(parts.get("instruments")), "device": bool(parts.get("device"))}
+    profile = as_dict(rec.start.get("profile"))
+    return {"instruments": any(bool(i.get("simulated", False)) for i in rec.instruments),
+            "device": bool(rec.start.get("simulated", False)) or bool(as_dict(profile.get("config")).get("simulated"))}
+
+
 def _dut(rec: ParsedRecord) -> dict[str, Any]:
     profile = as_dict(rec.start.get("profile"))
     declared = {str(k): opt_text(v) for k, v in as_dict((rec.dut or {}).get("declared")).items()}
     read = {str(k): opt_text(v) for k, v in as_dict((rec.dut or {}).get("read")).items()}
     mismatches = sorted(k for k in set(declared) & set(read) if declared[k] != read[k])
-    simulated = bool(rec.start.get("simulated", False)) or bool(as_dict(profile.get("config")).get("simulated"))
+    simulated = _simulated_parts(rec)["device"]
     condition = rec.start.get("dut_condition")
     if condition is None:
         condition = as_dict(as_dict(profile.get("config")).get("device")).get("condition")
@@ -261,6 +271,7 @@ def _campaign(rec: ParsedRecord) -> dict[str, Any]:
         "id": text(s.get("campaign_id")), "record_format": text(s.get("format")),
         "market": text(s.get("market")), "decision_rule": text(s.get("decision_rule")),
         "simulated": bool(s.get("simulated", False)),
+        "simulated_parts": _simulated_parts(rec),
         "catalog": {"name": text(catalog.get("name")), "version": text(catalog.get("version"))},
         "clock": {"mode": text(clock.get("mode")), "start_calendar": opt_text(clock.get("start_calendar"))},
         "start_t_s": num(s.get("t_s")), "end_t_s": num(e.get("t_s")) if e else None,
@@ -298,7 +309,8 @@ def _observations(report: Mapping[str, Any]) -> list[str]:
         if not req["in_catalog"]:
             notes.append(f"requirement {req['id']} is claimed by a test but not in the catalog")
     if report["simulated"]:
-        notes.append("simulated instruments or device: not a certificate of a real device")
+        notes.append(f"{content.simulated_parts_statement(report['campaign']['simulated_parts'])}: "
+                     "not a certificate of a real device")
     return notes
 
 
@@ -366,7 +378,8 @@ def assemble(entries: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], dict
                     "level": text(e.get("level")), "message": text(e.get("message"))} for e in rec.events],
         "simulated": campaign["simulated"] or dut["simulated"] or any(i["simulated"] for i in instruments),
     }
-    report["simulation_notice"] = SIMULATION_NOTICE if report["simulated"] else None
+    report["simulation_notice"] = (content.simulation_notice(campaign["simulated_parts"]) if report["simulated"]
+                                   else None)
     report["summary"] = _summary(report["requirements"], tests)
     params, report["declared_values"] = parameters.trace(rec, report["requirements"])
     report["traceability"] = _traceability(report["requirements"], tests, params)

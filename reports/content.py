@@ -213,9 +213,30 @@ def deviations(report: Mapping[str, Any]) -> list[str]:
             out.append(f"{inst['role']} has no calibration due date in the bench config")
     if not report["campaign"]["complete"]:
         out.append("the record has no campaign_end: the campaign did not finish")
+    parts = report["campaign"]["simulated_parts"]
     if report["simulated"]:
-        out.append("instruments and/or the device were simulated: no real device was tested")
+        out.append(simulated_parts_statement(parts) + (": no real device was tested" if parts["device"] else
+                                                       ": the real device was measured by simulated instruments"))
+    if report["campaign"]["clock"]["mode"] == "virtual" and not parts["device"]:
+        out.append("the device under test is real but the bench ran on the virtual clock (--clock virtual): bench "
+                   "times and the calendar sent to the device were virtual, not real time")
     return out
+
+
+def simulated_parts_statement(parts: Mapping[str, bool]) -> str:
+    """Which parts were simulated, in words (``parts``: the report's ``campaign.simulated_parts``)."""
+    if parts["instruments"] and parts["device"]:
+        return "the instruments and the device under test were simulated"
+    if parts["device"]:
+        return "the device under test was simulated (the instruments are real)"
+    if parts["instruments"]:
+        return "the instruments were simulated (the device under test is real)"
+    return "nothing was simulated"
+
+
+def simulation_notice(parts: Mapping[str, bool]) -> str:
+    """The report's ``simulation_notice`` when anything was simulated."""
+    return f"SIMULATED: {simulated_parts_statement(parts)}; this report is not a certificate of a real device"
 
 
 def conformity(report: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,5 +261,7 @@ def conformity(report: Mapping[str, Any]) -> dict[str, Any]:
     statement = (f"The device {overall[report['verdict']]} the requirement set {rset['name']} {rset['version']} "
                  f"(market {market}) under the decision rule {rule}.")
     if report["simulated"]:
-        statement += " The test was run against a simulation: this is not a statement about a real device."
+        statement += (" The test was run against a simulation: this is not a statement about a real device."
+                      if report["campaign"]["simulated_parts"]["device"] else
+                      " The device was measured by simulated instruments: this is not a certified statement about it.")
     return {"decision_rule": rule, "statement": statement, "requirements": per_requirement}

@@ -109,6 +109,7 @@ def _header(report: Mapping[str, Any]) -> list[str]:
            "</div><div>", _verdict(report["verdict"], big=True), "</div></div>"]
     if report["simulated"]:
         out.append(f'<div class="banner" role="alert">{_e(SIMULATED_BANNER)}</div>')
+        out.append(f"<p>{_e(report['simulation_notice'])}</p>")
     if report["verdict_reasons"]:
         out.append("<p><strong>Why the verdict is not COMPLIANT:</strong></p><ul>"
                    + "".join(f"<li>{_e(r)}</li>" for r in report["verdict_causes"] or report["verdict_reasons"])
@@ -136,8 +137,8 @@ def _identification(report: Mapping[str, Any]) -> list[str]:
         ("Date(s) of test",
          f'{_e(d["tested_from"])} \u2013 {_e(d["tested_to"])} <small>({_e(d["tested_basis"])})</small>'),
         ("Date of issue", f'{_e(d["issued"])} <small>({_e(d["issued_basis"])})</small>'),
-        ("Bench calendar", _e(d["bench_calendar_start"]) + " <small>(clock start used by the bench; virtual in "
-                           "simulation)</small>"),
+        ("Bench calendar", _e(d["bench_calendar_start"]) + f" <small>(clock start used by the bench; "
+                           f"{_e(report['campaign']['clock']['mode'] or 'unknown')} clock)</small>"),
     ]
     out = ["<h2>1 Identification</h2>", _kv_table(rows), "<h3>Device under test</h3>"]
     fields = list(dut["declared"]) + [k for k in dut["read"] if k not in dut["declared"]]

@@ -23,7 +23,8 @@ charger needs (``csms_url``, ``charger_id``, ``password``, ``ocpp_version``, ``s
 ``LinkTimeout``: bench ERROR, inconclusive) and returns an :class:`OcppDutLink`. Frames go to the
 record as ``command`` lines (``text`` = ``"-> "`` + frame to the charger, ``"<- "`` + frame from it),
 connection events and protocol violations as ``event`` lines. Timestamps the CSMS writes
-(BootNotification/Heartbeat ``currentTime``) come from the bench calendar (``clock.calendar()``).
+(BootNotification/Heartbeat ``currentTime``) come from the bench calendar (``clock.calendar()``): the
+real calendar on the wall clock (a real charger's default), the frozen virtual one on the virtual clock.
 See docs/ocpp.md for pointing a real charger at the bench.
 """
 
@@ -109,11 +110,11 @@ class OcppOpener:
 
     # ---- wiring to the record and the bench calendar ------------------------------------------
     def _now(self) -> dt.datetime:
-        """The bench calendar; before the clock exists, its start (simulation) or the wall clock."""
+        """The bench calendar; before the (virtual) clock exists, its start calendar."""
         clock = self.session.clock
         if clock is not None:
             return clock.calendar()
-        if self.session.simulated:
+        if self.session.clock_mode == "virtual":
             return dt.datetime.fromisoformat(self.session.config.start_calendar)
         return dt.datetime.now().astimezone()
 

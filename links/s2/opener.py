@@ -15,8 +15,11 @@ Profile keys (``links.<name>``)::
 "control_type": ...}`` for a simulated device (``ctx.links[name]``; simlab/s2 dials it).
 ``open`` waits for the RM (a RM that never comes is a ``LinkTimeout``: bench ERROR, inconclusive),
 records ``dut_identity`` for the control link (ResourceManagerDetails), selects ``control_type``
-and returns an :class:`S2DutLink`. Frames go to the record as ``command`` lines (``"-> "`` + frame
-to the RM, ``"<- "`` + frame from it), connection events and S2 violations as ``event`` lines.
+and returns an :class:`S2DutLink`. An RM whose ResourceManagerDetails do not offer the declared
+``control_type`` still opens (nothing selected, a warning event): the requirements that need that
+control type FAIL with the details as evidence (links/s2/capability.py), the others run.
+Frames go to the record as ``command`` lines (``"-> "`` + frame to the RM, ``"<- "`` + frame
+from it), connection events and S2 violations as ``event`` lines.
 Timestamps the CEM writes (instruction execution times) come from the bench calendar
 (``clock.calendar()``). See docs/s2.md for pointing a real RM at the bench.
 """
@@ -33,6 +36,7 @@ from bench.errors import LinkTimeout
 from links.s2 import (CemConfig, DdbcMode, InstructionRecord, PowerEnvelope, PowerSample,
                       ReceivedMessage, RmDetails, S2CemServer, S2Timeout, StatusUpdate,
                       control_type_name)
+from links.s2.capability import ControlTypeSupport, control_type_support
 from links.violations import Violation
 
 _KEYS = ("rm_id", "control_type", "host", "port", "timeout_s", "connect_timeout_s")
@@ -124,7 +128,8 @@ class S2Opener:
         try:
             cem.wait_for_rm(connect_timeout_s)
         except S2Timeout as error:
-            problems = "; ".join(v.reason for v in cem.violations())
+            problems = "; ".join(v.reason + (f" in frame {v.frame[:200]!r}" if v.frame else "")
+                                 for v in cem.violations()[:3])
             raise LinkTimeout(
                 f"{self._target}: no S2 resource manager completed Handshake and ResourceManagerDetails "
                 f"at {cem.url} within {connect_timeout_s:g} s"
@@ -136,10 +141,21 @@ class S2Opener:
                                         read={"manufacturer": details.manufacturer, "model": details.model,
                                               "serial_number": details.serial_number,
                                               "firmware_version": details.firmware_version})
+        self.link = S2DutLink(cem, name=self.name, control_type=self.control_type)
+        offered = details is not None and control_type_name(self.control_type) in details.available_control_types
+        if not offered:
+            # The RM's own answer: the device lacks the declared control type. The session stays
+            # open (requirements that do not need it run); those that need it FAIL (capability.py).
+            offers = ", ".join(details.available_control_types) if details is not None else "nothing"
+            self.session.recorder.write(
+                "event", level="warning",
+                message=f"{self._target}: the S2 resource manager offers {offers or 'no control type'}, "
+                        f"not the declared control type {self.control_type}: nothing selected; "
+                        f"requirements that need {self.control_type} FAIL")
+            return self.link
         cem.select_control_type(self.control_type)
         self.session.recorder.write("event", level="info",
                                     message=f"{self._target}: S2 control type {self.control_type} selected")
-        self.link = S2DutLink(cem, name=self.name, control_type=self.control_type)
         return self.link
 
     def close(self) -> None:
@@ -167,6 +183,13 @@ class S2DutLink:
 
     def selected_control_type(self) -> str | None:
         return self.cem.selected_control_type()
+
+    def control_type_support(self, needed: str) -> ControlTypeSupport:
+        """The mismatch rule (links/s2/capability.py) for a control type a requirement needs:
+        OFFERED (run it), NOT_DECLARED (NOT_APPLICABLE), or :class:`~bench.errors.DeviceLacksFunction`
+        when the profile declares it and the RM's ResourceManagerDetails do not offer it."""
+        return control_type_support(needed, (self.control_type,), self.cem.details(),
+                                    where=f"links.{self.name}.control_type")
 
     def is_ready(self) -> bool:
         return self.cem.ready()

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from bench.errors import BenchError
-
-PEBC = "POWER_ENVELOPE_BASED_CONTROL"
+from links.s2.capability import ControlTypeSupport
 
 
 def lift_modbus_limit(link: Any) -> None:
@@ -36,15 +35,16 @@ def pebc_max_upper_w(s2: Any, fallback_w: float) -> float:
 
 
 def s2_offering_pebc(dut: Any, no_pebc: str) -> tuple[Any, Any]:
-    """The profile's S2 link and the RM's details; NOT_APPLICABLE (skip) without an S2 link, or with
-    ``no_pebc`` as the reason when the resource manager offers no PEBC."""
+    """The profile's S2 link and the RM's details when the RM offers PEBC. NOT_APPLICABLE (skip)
+    without an S2 link, or with ``no_pebc`` as the reason when the RM offers no PEBC and the profile
+    does not declare it; DeviceLacksFunction (FAIL, the RM's ResourceManagerDetails as evidence)
+    when the profile declares PEBC and the RM does not offer it (links/s2/capability.py)."""
     s2 = dut.s2
     if s2 is None:
         pytest.skip("NOT_APPLICABLE: the profile declares no S2 link")
-    details = s2.details()
-    if details is None or PEBC not in details.available_control_types:
-        pytest.skip(f"NOT_APPLICABLE: {no_pebc}")
-    return s2, details
+    if s2.control_type_support("PEBC") is not ControlTypeSupport.OFFERED:
+        pytest.skip(f"NOT_APPLICABLE: {no_pebc} and the profile declares no PEBC")
+    return s2, s2.details()
 
 
 def ensure_control_type(s2: Any, short: str) -> None:

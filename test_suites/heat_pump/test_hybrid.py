@@ -21,13 +21,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from links.s2.capability import ControlTypeSupport
 from test_suites.evidence import series_plot
 from test_suites.heat_pump.controls import ensure_control_type
 from test_suites.heat_pump.judging import judge_settles_below, wait_fine_then_coarse
 from test_suites.sampling import SLOW_LOAD_SAMPLE_S
 
 REQ = "HP-HYBRID-SWITCH"
-DDBC = "DEMAND_DRIVEN_BASED_CONTROL"
 HEAT_READ_PERIOD_S = 30.0
 FINE_AFTER_TR_S = 10.0      # sampled finely until this long after Tr
 
@@ -38,9 +38,9 @@ class _Switch:
     def __init__(self, dut: Any) -> None:
         self.dut = dut
         s2 = dut.s2
-        details = s2.details() if s2 is not None else None
         self.via = None
-        if details is not None and DDBC in details.available_control_types:
+        # A declared DDBC the RM does not offer raises DeviceLacksFunction (links/s2/capability.py).
+        if s2 is not None and s2.control_type_support("DDBC") is ControlTypeSupport.OFFERED:
             self.via = "S2 DDBC"
         elif dut.modbus_point("operating_mode", writable=True) is not None:
             self.via = "Modbus operating_mode"

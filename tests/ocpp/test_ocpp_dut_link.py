@@ -38,7 +38,7 @@ class FakeClock:
 
 def make_session(tmp_path: Path) -> SimpleNamespace:
     return SimpleNamespace(recorder=Recorder(tmp_path / "record.jsonl", lambda: 0.0), out_dir=tmp_path, clock=None,
-                           simulated=True, config=SimpleNamespace(start_calendar=START),
+                           simulated=True, clock_mode="virtual", config=SimpleNamespace(start_calendar=START),
                            profile=SimpleNamespace(identity={"manufacturer": "Acme", "model": "W11"}, doc=None))
 
 

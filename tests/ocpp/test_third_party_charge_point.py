@@ -136,7 +136,8 @@ def test_through_the_bench_opener_the_outcome_is_a_link_or_a_link_error_never_a_
     charge point answers with CALLERROR NotImplemented (or it has already hung up, as it does after its
     Heartbeat). Either way the record holds the frames and the outcome is a link or a LinkError."""
     session = SimpleNamespace(recorder=Recorder(tmp_path / "record.jsonl", lambda: 0.0), out_dir=tmp_path,
-                              clock=None, simulated=False, config=SimpleNamespace(start_calendar=None),
+                              clock=None, simulated=False, clock_mode="wall",
+                              config=SimpleNamespace(start_calendar=None),
                               profile=SimpleNamespace(identity={"manufacturer": "TestVendor"}, doc=None))
     opener = OcppOpener(session, "control", {"protocol": "ocpp16j", "charger_id": "TP-CAMPAIGN",
                                              "meter_value_interval_s": 10, "connect_timeout_s": 10.0})

@@ -5,7 +5,8 @@ as its own process exactly as published) pointed at the bench's CSMS.
 That charge point boots, sends one Heartbeat and hangs up; it has no EV, no smart charging and no
 meter. The campaign must come to a verdict anyway: what it does not do is a FAIL or an
 INCONCLUSIVE result in a report, never a crash of the bench. The instruments are the simulated
-lab's (no simulated device: the profile has no ``simulation`` section).
+lab's (no simulated device: the profile has no ``simulation`` section); ``--clock virtual`` keeps the
+campaign as short as it was before a real device defaulted to the wall clock.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def test_campaign_against_an_unmodified_third_party_charge_point_ends_in_a_verdi
     out = tmp_path / "out"
     campaign = subprocess.Popen(
         [sys.executable, "-m", "bench.cli", "run", "--profile", str(_profile(tmp_path, port)), "--out", str(out),
-         "--quiet"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--quiet", "--clock", "virtual"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     charge_point_runs: list[subprocess.CompletedProcess[str]] = []
     try:
         deadline = time.monotonic() + 20.0
@@ -91,3 +92,8 @@ def test_campaign_against_an_unmodified_third_party_charge_point_ends_in_a_verdi
     assert any('"BootNotification"' in t for t in frames), frames[:5]
     assert any('"Heartbeat"' in t for t in frames), frames[:5]
     assert record[-1]["kind"] == "campaign_end"
+    # --clock reached the session through the pytest plugin; the report labels the real device as real
+    assert record[0]["clock"]["mode"] == "virtual" and report["campaign"]["clock"]["mode"] == "virtual"
+    assert report["campaign"]["simulated_parts"] == {"instruments": True, "device": False}
+    assert report["dut"]["simulated"] is False
+    assert any("bench ran on the virtual clock" in d for d in report["deviations"])
