@@ -124,3 +124,28 @@ def test_untraced_names_a_value_the_report_left_out(record: Any) -> None:
     broken = copy.deepcopy(report)
     broken["traceability"][0]["parameters"].pop()
     assert untraced(broken, DECLARED) == ["PV-VRT-01.u_max"]
+
+
+def _pdf_text(data: bytes) -> str:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(data)
+    try:
+        texts = []
+        for page in doc:
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range())
+            textpage.close()
+        return " ".join(" ".join(texts).split())
+    finally:
+        doc.close()
+
+
+def test_the_pdf_states_sensitivities_and_values_not_verified(record: Any, tmp_path: Path) -> None:
+    from reports.pdf import render_pdf
+
+    _campaign(record)
+    text = _pdf_text(render_pdf(build_report(record.path, tmp_path / "out")))
+    assert "sensitivity: passes a time up to 10.5 s (1.05 x the required 10 s)" in text
+    assert "parameters not verified: t_response" in text
+    assert "declared min_off_time_s = 30: not verified" in text
