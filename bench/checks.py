@@ -44,7 +44,7 @@ def _g(x: float) -> str:
 def sensitivity(*, unit: str, uncertainty: float | None, low: float | None, high: float | None,
                 rule: DecisionRule | str, required: float | None = None,
                 sampling_period_s: float | None = None, kind: str | None = None,
-                quantity: str = "value") -> dict[str, Any]:
+                quantity: str = "value", step_fraction_at_tr: float | None = None) -> dict[str, Any]:
     """The largest deviation from the requirement that a ``within`` check would still pass.
 
     ``pass_low``/``pass_high``: the measured values the decision rule accepts (simple acceptance:
@@ -53,8 +53,13 @@ def sensitivity(*, unit: str, uncertainty: float | None, low: float | None, high
     (U, and for timing at least one ``sampling_period_s``). ``required``: the value the requirement
     states (e.g. Tr); by default the centre of a two-sided band, else the one limit. ``deviation_*``
     = true bound - required, ``ratio_*`` = true bound / required (when required is not 0). ``text``
-    states it ("passes a time up to 1.2 x the required 5 s"). A side without a limit is null."""
-    kind = kind or check_kind(unit)
+    states it ("passes a time up to 1.2 x the required 5 s"). A side without a limit is null.
+
+    ``step_fraction_at_tr``: the check judges the share of a step reached at Tr, and the requirement
+    is a first-order response reaching this share (e.g. 0.9) at Tr. The check is then a timing check
+    and ``response_time_ratio`` states the slowest first-order response that still passes, in
+    multiples of Tr: ln(1 - share) / ln(1 - true_low) ("passes a response up to 1.15 x Tr")."""
+    kind = kind or ("timing" if step_fraction_at_tr is not None else check_kind(unit))
     if kind not in SENSITIVITY_KINDS:
         raise ConfigError(f"unknown check kind {kind!r} (use one of {', '.join(SENSITIVITY_KINDS)})",
                           field="kind")
@@ -86,8 +91,27 @@ def sensitivity(*, unit: str, uncertainty: float | None, low: float | None, high
         "deviation_low": dev(true_low, ref_low), "deviation_high": dev(true_high, ref_high),
         "ratio_low": ratio(true_low, ref_low), "ratio_high": ratio(true_high, ref_high),
     }
+    out["response_time_ratio"] = None
     out["text"] = _sensitivity_text(out, unit, quantity, ref_low, ref_high)
+    if step_fraction_at_tr is not None:
+        out["response_time_ratio"] = _response_time_ratio(float(step_fraction_at_tr), true_low)
+        if out["response_time_ratio"] is not None and true_low is not None:
+            out["text"] = (f"passes a response up to {_g(out['response_time_ratio'])} x Tr (first order; "
+                           f"a share of the step down to {_g(true_low)} at Tr, "
+                           f"{_g(step_fraction_at_tr)} required)")
     return out
+
+
+def _response_time_ratio(share: float, true_low: float | None) -> float | None:
+    """Response time / Tr of the first-order response that covers ``true_low`` of the step at Tr,
+    where the requirement is ``share`` at Tr."""
+    if true_low is None or not 0.0 < share < 1.0:
+        return None
+    if true_low <= 0.0:
+        return None    # no share required at Tr: no response time bounds it
+    if true_low >= 1.0:
+        return 0.0
+    return math.log(1.0 - share) / math.log(1.0 - true_low)
 
 
 def _sensitivity_text(s: dict[str, Any], unit: str, quantity: str, ref_low: float | None,
@@ -145,11 +169,13 @@ class Checker:
                measured: float | None, uncertainty: float | None, low: float | None,
                high: float | None, detail: str = "",
                plot: dict[str, Any] | None = None, *, required: float | None = None,
-               sampling_period_s: float | None = None, kind: str | None = None) -> Verdict:
+               sampling_period_s: float | None = None, kind: str | None = None,
+               step_fraction_at_tr: float | None = None) -> Verdict:
         """Judge ``low <= measured <= high`` with the expanded (k=2) ``uncertainty``; record it with
         its :func:`sensitivity` (``required``: the value the requirement states, e.g. Tr, when the
         limits are not that value; ``sampling_period_s`` for timing; ``kind`` overrides the kind
-        derived from ``unit``)."""
+        derived from ``unit``; ``step_fraction_at_tr`` when the check judges a step response's
+        share at Tr)."""
         self._known(requirement)
         verdict = evaluate(measured, uncertainty, low, high, self.rule)
         m = None if measured is None or not math.isfinite(float(measured)) else float(measured)
@@ -161,7 +187,7 @@ class Checker:
             "detail": detail or ("no finite measurement" if m is None else ""),
             "sensitivity": sensitivity(unit=unit, uncertainty=uncertainty, low=low, high=high, rule=self.rule,
                                        required=required, sampling_period_s=sampling_period_s, kind=kind,
-                                       quantity=quantity),
+                                       quantity=quantity, step_fraction_at_tr=step_fraction_at_tr),
         }
         if plot is not None:
             fields["plot"] = plot

@@ -124,7 +124,7 @@ def _check(entry: Mapping[str, Any], basis: Any = None) -> dict[str, Any]:
 
 
 _SENSITIVITY_NUMBERS = ("required", "resolution", "pass_low", "pass_high", "true_low", "true_high",
-                        "deviation_low", "deviation_high", "ratio_low", "ratio_high")
+                        "deviation_low", "deviation_high", "ratio_low", "ratio_high", "response_time_ratio")
 
 
 def _sensitivity(entry: Mapping[str, Any], check: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -3,6 +3,8 @@ still pass, from the limits, the uncertainty, the decision rule and (timing) the
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from bench.checks import Checker, check_kind, sensitivity
@@ -68,3 +70,17 @@ def test_within_records_the_sensitivity_with_what_the_suite_passes(tmp_path) -> 
     assert timing["sensitivity"]["required"] == 0.2 and timing["sensitivity"]["resolution"] == 0.05
     assert timing["sensitivity"]["true_high"] == pytest.approx(0.3)
     assert "sensitivity" not in observation
+
+
+def test_a_step_response_share_at_tr_is_stated_as_the_slowest_passing_response() -> None:
+    # share required at Tr 0.9 - 0.015 (tolerance) ; U 0.02 under simple acceptance: true share 0.865
+    s = sensitivity(unit="1", uncertainty=0.02, low=0.885, high=None, rule=DecisionRule.SIMPLE_ACCEPTANCE,
+                    quantity="step_fraction", step_fraction_at_tr=0.9)
+    assert s["kind"] == "timing" and s["true_low"] == pytest.approx(0.865)
+    assert s["response_time_ratio"] == pytest.approx(math.log(0.1) / math.log(0.135))   # 1.15
+    assert s["text"].startswith("passes a response up to 1.15 x Tr (first order;")
+    guarded = sensitivity(unit="1", uncertainty=0.02, low=0.9, high=None, rule=DecisionRule.GUARD_BAND,
+                          step_fraction_at_tr=0.9)
+    assert guarded["response_time_ratio"] == pytest.approx(1.0)
+    plain = sensitivity(unit="W", uncertainty=1.0, low=None, high=5.0, rule=DecisionRule.GUARD_BAND)
+    assert plain["response_time_ratio"] is None

@@ -25,6 +25,10 @@ def test_pv_campaign_report_states_sensitivities_and_traces_every_value(tmp_path
     kinds = {c["sensitivity"]["kind"] for r in report["requirements"] for c in r["checks"] if c["sensitivity"]}
     assert kinds == {"timing", "slope", "level"}
     assert lacking_sensitivity(report) == []
+    shares = [c["sensitivity"] for r in report["requirements"] for c in r["checks"]
+              if c["name"].startswith("share of the step at Tr")]
+    assert shares and all(s["kind"] == "timing" and s["response_time_ratio"] >= 1.0
+                          and s["text"].startswith("passes a response up to ") for s in shares)
     declared = load_device_profile("sim-pv-inverter").declared
     assert untraced(report, declared) == []
     params = {(row["requirement"], p["name"]): p["status"] for row in report["traceability"] for p in row["parameters"]}
