@@ -2,7 +2,7 @@
 
 The suites record every catalog parameter and profile declaration they read as a ``parameter`` line
 (test_suites/common.py). A value counts as **exercised** when a test read it and ended PASS or FAIL
-(a check judged the device against it) and covers the requirement it was read for; every other
+(a check judged the device against it) and, for a catalog parameter, covers its requirement; every other
 catalog parameter of the market, and every value the profile declares, is listed as **not verified**
 with the reason. Nothing is left out:
 :func:`untraced` names any value that is neither (a report bug), as :func:`lacking_sensitivity` names
@@ -46,10 +46,11 @@ class _Reads:
 
     def trace(self, matches: Any) -> dict[str, Any]:
         """{status, tests, reason} over the reads for which ``matches(read, test)`` holds. A read
-        exercises the value when its test ended PASS or FAIL and covers the read's requirement."""
+        exercises the value when its test ended PASS or FAIL and, for a catalog parameter, covers the
+        parameter's requirement (a declared value serves whichever requirement the test covers)."""
         hits = [(p, t) for p, t in self.reads if matches(p, t)]
         judged = sorted({t.nodeid for p, t in hits if t is not None and t.outcome in JUDGED
-                         and (not p["requirement"] or p["requirement"] in t.requirements)})
+                         and (p["source"] != "catalog" or p["requirement"] in t.requirements)})
         if judged:
             return {"status": EXERCISED, "tests": judged, "reason": ""}
         others = sorted({f"{t.nodeid} ({t.outcome or model.ERROR})" for _p, t in hits if t is not None})
@@ -82,7 +83,7 @@ def trace(rec: ParsedRecord, requirements: Sequence[Mapping[str, Any]]
         def matches(p: Mapping[str, Any], _t: Any, n: str = name) -> bool:
             return p["source"] == "declared" and p["name"] == n
         found = sorted({r for p, t in reads.reads if matches(p, t)
-                        for r in ([p["requirement"]] if p["requirement"] else (t.requirements if t else []))})
+                        for r in (t.requirements if t is not None else [p["requirement"]]) if r})
         values.append({"name": str(name), "value": _value(declared[name]), "requirements": found,
                        **reads.trace(matches)})
     return params, values

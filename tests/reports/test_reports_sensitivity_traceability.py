@@ -14,7 +14,8 @@ from reports.build import assemble_report, build_report
 from reports.parameters import EXERCISED, NOT_VERIFIED, lacking_sensitivity, untraced
 from reports.validate import ReportSchemaError, validate_report
 
-DECLARED = {"power_limit_response_time_s": 5.0, "readings_accuracy": {"voltage_v": 2.3}, "min_off_time_s": 30.0}
+DECLARED = {"power_limit_response_time_s": 5.0, "readings_accuracy": {"voltage_v": 2.3}, "min_off_time_s": 30.0,
+            "standby_power_w": 20.0}
 
 
 def _numeric(requirement: str, name: str, quantity: str, unit: str, measured: float, u: float,
@@ -41,6 +42,10 @@ def _campaign(record: Any) -> None:
     record.line("test_start", nodeid=nodeid, name="test_pu_response", requirements=["PV-PU-01"], doc="")
     record.line("parameter", requirement="PV-PU-01", name="u_start", source="catalog", value=250.7)
     record.line("parameter", requirement="", name="power_limit_response_time_s", source="declared", value=5.0)
+    # a declared value read with another requirement's catalog fallback serves the running test's
+    record.line("parameter", requirement="PV-LIM-01", name="standby_power_w", source="declared", value=20.0)
+    # a catalog parameter of another requirement does not exercise it
+    record.line("parameter", requirement="PV-LIM-01", name="mode", source="catalog", value="fixed")
     for check in (_numeric("PV-PU-01", "time to settle", "time", "s", 8.0, 0.1, None, 10.0, sampling_period_s=0.5),
                   _numeric("PV-PU-01", "ramp", "ramp_rate", "% Pn/min", 9.0, 0.5, None, 10.0),
                   _numeric("PV-PU-01", "trip threshold", "voltage", "V", 252.0, 0.5, None, 253.0, required=250.0),
@@ -103,12 +108,17 @@ def test_every_catalog_parameter_and_declared_value_is_exercised_or_listed(recor
     assert "outside the tests" in rows["PV-PU-01"]["t_response"]["reason"]
     assert rows["PV-VRT-01"]["u_min"]["status"] == NOT_VERIFIED                 # its test judged nothing
     assert "NOT_APPLICABLE" in rows["PV-VRT-01"]["u_min"]["reason"]
-    assert rows["PV-LIM-01"]["mode"]["reason"] == "not read by any test"
+    assert rows["PV-LIM-01"]["mode"]["status"] == NOT_VERIFIED
+    assert "cover another requirement: test_suites/pv/test_pu.py::test_pu_response (PASS)" in \
+        rows["PV-LIM-01"]["mode"]["reason"]
+    assert rows["PV-VRT-01"]["u_max"]["reason"] == "not read by any test"
     declared = {d["name"]: d for d in report["declared_values"]}
     assert set(declared) == set(DECLARED)
     assert declared["power_limit_response_time_s"]["status"] == EXERCISED
     assert declared["power_limit_response_time_s"]["requirements"] == ["PV-PU-01"]   # the reading test's
     assert declared["min_off_time_s"]["status"] == NOT_VERIFIED
+    assert declared["standby_power_w"]["status"] == EXERCISED
+    assert declared["standby_power_w"]["requirements"] == ["PV-PU-01"]
     assert declared["readings_accuracy"]["status"] == NOT_VERIFIED
     assert declared["readings_accuracy"]["value"] == '{"voltage_v": 2.3}'
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
