@@ -75,6 +75,7 @@ class _ConnectionRules:
     boot_accepted: bool = False
     last_raw_in: str = ""
     last_response_type: int | None = None
+    last_response_raw: str = ""               # the latest CALLRESULT / CALLERROR as received
     id: str
     #: the OCPP version this connection speaks
     version: OcppVersion
@@ -103,6 +104,7 @@ class _ConnectionRules:
             return
         if msg.message_type_id in (MessageType.CallResult, MessageType.CallError):
             self.last_response_type = msg.message_type_id
+            self.last_response_raw = raw_msg
             if self._offer_raw(raw_msg, str(msg.unique_id)):
                 return
         await super().route_message(raw_msg)  # type: ignore[misc]

@@ -294,16 +294,18 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
             except OCPPError as error:
                 if cp.last_response_type == MessageType.CallError:
                     raise OcppCallError(charger_id, action, error.code, error.description,
-                                        error.details) from error
+                                        error.details, frame=cp.last_response_raw) from error
                 if cp.last_response_type is None:
                     raise LinkError(f"the bench's own {action} request breaks the schema: {error}") from error
                 reason = f"{action} CALLRESULT breaks the schema: {error}"
                 self._add_violation(Violation(charger_id, cp.last_raw_in, reason))
-                raise OcppInvalidResponse(f"{charger_id}: {reason}") from error
+                raise OcppInvalidResponse(f"{charger_id}: {reason}", action=action,
+                                          frame=cp.last_response_raw) from error
             except TypeError as error:
                 reason = f"{action} CALLRESULT has unexpected fields: {error}"
                 self._add_violation(Violation(charger_id, cp.last_raw_in, reason))
-                raise OcppInvalidResponse(f"{charger_id}: {reason}") from error
+                raise OcppInvalidResponse(f"{charger_id}: {reason}", action=action,
+                                          frame=cp.last_response_raw) from error
 
         future = asyncio.run_coroutine_threadsafe(run(), self._loop)
         try:

@@ -45,15 +45,20 @@ class OcppCallError(LinkError):
     """The charger answered a CALL with a CALLERROR."""
 
     def __init__(self, charger_id: str, action: str, code: str, description: str,
-                 details: dict[str, Any] | None) -> None:
+                 details: dict[str, Any] | None, frame: str = "") -> None:
         self.charger_id, self.action, self.code = charger_id, action, code
         self.description, self.details = description, details or {}
+        self.frame = frame                      # the CALLERROR as received (evidence)
         super().__init__(f"{charger_id} answered {action} with CALLERROR {code}: {description} "
                          f"{self.details}")
 
 
 class OcppInvalidResponse(LinkError):
     """The charger's CALLRESULT does not match the OCPP schema of the action."""
+
+    def __init__(self, message: str, *, action: str = "", frame: str = "") -> None:
+        super().__init__(message)
+        self.action, self.frame = action, frame    # the request's action, the reply as received
 
 
 class OcppConnectionClosed(LinkError):

@@ -32,15 +32,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from links.openers import check_host, check_identifier, trace_target
-from bench.errors import LinkTimeout
+from bench.errors import DeviceLacksFunction, LinkTimeout
 from links.ocpp import (ChargingProfile, CompositeSchedule, ConfigurationKey, ConnectionEvent, CsmsConfig,
-                        CsmsServer, MeterSample, OcppCallError, OcppCallTimeout, ProfilePurpose, RawReply, TestPki,
-                        Transaction, VariableResult, Violation)
+                        CsmsServer, MeterSample, OcppCallError, OcppCallTimeout, OcppInvalidResponse, ProfilePurpose,
+                        RawReply, TestPki, Transaction, VariableResult, Violation)
 from links.ocpp.versions import BY_PROTOCOL, OcppVersion, Setting
 
 _KEYS = ("charger_id", "security_profile", "password", "host", "port", "meter_value_interval_s",
@@ -49,6 +49,15 @@ _KEYS = ("charger_id", "security_profile", "password", "host", "port", "meter_va
 #: OCPP 2.0.1 Part 4 §3.1.1: the identity is at most 48 characters; unreserved URL characters only
 #: (no ':' either, it separates user and password in Basic auth).
 CHARGER_ID = re.compile(r"[A-Za-z0-9._~-]{1,48}")
+
+#: The profile function (``functions.<name>``) each CSMS-initiated action belongs to (OCPP 1.6
+#: Smart Charging profile §3.13, 2.0.1 functional block K).
+ACTION_FUNCTIONS = {"SetChargingProfile": "smart_charging", "ClearChargingProfile": "smart_charging",
+                    "GetCompositeSchedule": "smart_charging"}
+#: CALLERROR codes by which a charger says it does not have the action (1.6 §4.2.3, 2.0.1 Part 4 §4.3).
+LACKING_CODES = ("NotImplemented", "NotSupported")
+
+_T = TypeVar("_T")
 
 
 def _number(doc: Any, name: str, cfg: dict[str, Any], key: str, *, integer: bool, low: float,
@@ -199,8 +208,10 @@ class OcppOpener:
                 f"and get its BootNotification accepted within {connect_timeout_s:g} s"
                 + (f" (connection events: {seen})" if seen else " (it never tried)")
                 + (f" (violations: {problems})" if problems else "")) from error
+        functions = getattr(session.profile, "functions", None) or {}
+        declared = {function for function, claimed in functions.items() if claimed}
         self.link = OcppDutLink(csms, self.charger_id, name=self.name, csms_url=self.csms_url,
-                                security_profile=self.security_profile)
+                                security_profile=self.security_profile, declared_functions=declared)
         boot = csms.boot_info(self.charger_id) or {}
         if self.name == "control":
             session.recorder.write("dut_identity", declared=session.profile.identity, read=_identity(boot))
@@ -241,13 +252,36 @@ class OcppDutLink:
 
     Raises the ``links.ocpp`` exceptions (all LinkError: inconclusive) on communication problems;
     what the charger *did* (answers, meter values, violations, connection events) is returned for
-    the suites to judge.
+    the suites to judge. One answer is classified here, where it is known to be the device's own:
+    a CALLERROR NotImplemented / NotSupported, or a reply that breaks the schema, to an action of a
+    function the profile declares (:data:`ACTION_FUNCTIONS`, ``declared_functions``) raises
+    :class:`~bench.errors.DeviceLacksFunction` with the frame as evidence (a FAIL of the running
+    requirement). Any other CALLERROR stays an ``OcppCallError`` for the suite to judge.
     """
 
     def __init__(self, csms: CsmsServer, charger_id: str, *, name: str = "control", csms_url: str = "",
-                 security_profile: int = 0) -> None:
+                 security_profile: int = 0, declared_functions: Collection[str] = ()) -> None:
         self.csms, self.charger_id, self.name = csms, charger_id, name
         self.csms_url, self.security_profile = csms_url, security_profile
+        self.declared_functions = frozenset(declared_functions)
+
+    def _answered(self, action: str, send: Callable[[], _T]) -> _T:
+        """``send()``; the charger's answer that it lacks a declared function becomes
+        DeviceLacksFunction."""
+        function = ACTION_FUNCTIONS.get(action)
+        if function is None or function not in self.declared_functions:
+            return send()
+        what = f"{function.replace('_', ' ')} ({action}; declared as functions.{function})"
+        try:
+            return send()
+        except OcppCallError as error:
+            if error.code not in LACKING_CODES:
+                raise
+            raise DeviceLacksFunction(what, f"CALLERROR {error.code} to {action}: "
+                                            f"{error.frame or error.description}") from error
+        except OcppInvalidResponse as error:
+            raise DeviceLacksFunction(what, f"reply to {action} breaks the schema: {error}; "
+                                            f"frame {error.frame}") from error
 
     @property
     def version(self) -> OcppVersion:
@@ -257,17 +291,20 @@ class OcppDutLink:
     # ---- smart charging -------------------------------------------------------------------------
     def set_charging_profile(self, profile: ChargingProfile, connector_id: int, *,
                              timeout_s: float | None = None) -> str:
-        return self.csms.set_charging_profile(self.charger_id, profile, connector_id, timeout_s=timeout_s)
+        return self._answered("SetChargingProfile", lambda: self.csms.set_charging_profile(
+            self.charger_id, profile, connector_id, timeout_s=timeout_s))
 
     def get_composite_schedule(self, connector_id: int, duration_s: int, unit: str | None = None, *,
                                timeout_s: float | None = None) -> CompositeSchedule:
-        return self.csms.get_composite_schedule(self.charger_id, connector_id, duration_s, unit, timeout_s=timeout_s)
+        return self._answered("GetCompositeSchedule", lambda: self.csms.get_composite_schedule(
+            self.charger_id, connector_id, duration_s, unit, timeout_s=timeout_s))
 
     def clear_charging_profile(self, *, profile_id: int | None = None, connector_id: int | None = None,
                                purpose: ProfilePurpose | str | None = None, stack_level: int | None = None,
                                timeout_s: float | None = None) -> str:
-        return self.csms.clear_charging_profile(self.charger_id, profile_id=profile_id, connector_id=connector_id,
-                                                purpose=purpose, stack_level=stack_level, timeout_s=timeout_s)
+        return self._answered("ClearChargingProfile", lambda: self.csms.clear_charging_profile(
+            self.charger_id, profile_id=profile_id, connector_id=connector_id, purpose=purpose,
+            stack_level=stack_level, timeout_s=timeout_s))
 
     # ---- provisioning ---------------------------------------------------------------------------
     def reset(self, kind: str, *, timeout_s: float | None = None) -> str:
@@ -301,8 +338,9 @@ class OcppDutLink:
         """Any ``ocpp.v16.call`` / ``ocpp.v201.call`` request (the library's response dataclass back).
         CsmsServer.call_checked sends it with the library's ``call(..., suppress=False)``: a CALLERROR reply
         raises OcppCallError instead of returning None."""
-        return self.csms.call_checked(self.charger_id, request,
-                              self.csms.response_timeout_s if timeout_s is None else timeout_s)
+        timeout = self.csms.response_timeout_s if timeout_s is None else timeout_s
+        return self._answered(type(request).__name__,
+                              lambda: self.csms.call_checked(self.charger_id, request, timeout))
 
     def send_raw(self, frame_text: str, *, timeout_s: float | None = None) -> RawReply:
         return self.csms.send_raw(self.charger_id, frame_text, timeout_s)
@@ -363,4 +401,4 @@ class OcppDutLink:
         """Nothing to do: the opener stops the CSMS."""
 
 
-__all__ = ["OcppDutLink", "OcppOpener"]
+__all__ = ["ACTION_FUNCTIONS", "LACKING_CODES", "OcppDutLink", "OcppOpener"]

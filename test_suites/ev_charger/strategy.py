@@ -1,9 +1,15 @@
 """The EV charger's strategy: the EV emulator, the charger's OCPP link, judging on the measured input.
 
-State (``dut.transition(name)``):
+States (``dut.transition(name)``); each test prepares only what its requirement needs, so a
+failed preparation is that requirement's result and never another's:
 
-* ``charging``: nominal grid, charger online (the CSMS with its own credentials and certificates),
-  no charging profile, the EV plugged in and charging at full power.
+* ``online``: nominal grid, charger online (the CSMS with its own credentials and certificates).
+* ``charging``: ``online``, no charging profile (ClearChargingProfile, when the profile declares
+  ``smart_charging``), the EV plugged in and charging at full power.
+
+A test of a function the profile does not declare skips NOT_APPLICABLE (:meth:`EvChargerStrategy.needs`)
+before preparing anything; a charger answering a declared function's call with CALLERROR
+NotImplemented / NotSupported FAILs the requirement (the link raises DeviceLacksFunction).
 
 The charger's MEASURED input current and power decide (power analyzer on the charger's supply;
 test_suites/ev_charger/measurements.py). The suites reach the charger only through its OCPP link
@@ -22,8 +28,9 @@ import datetime as dt
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import pytest
 
-from bench.errors import BenchError, LinkError
+from bench.errors import BenchError, DeviceLacksFunction, LinkError
 from links.ocpp import (ChargingProfile, CompositeSchedule, OcppCallError, OcppCallTimeout, ProfileKind,
                         ProfilePurpose)
 from test_suites.common import DutStrategy
@@ -68,8 +75,17 @@ class EvChargerStrategy(DutStrategy):
         self.u_current_a = float(acc.get("current_a", 0.0))
         self._next_profile_id = 100
         self._meter_configured = False
+        self._profiles_sent = False             # a profile may be installed: cleanup clears them
 
     # --- catalog and declarations ---------------------------------------------------------------
+    def needs(self, *functions: str) -> None:
+        """Skip the test NOT_APPLICABLE unless the profile declares every one of ``functions``
+        (``functions.<name>``, e.g. ``smart_charging``); call it before preparing anything."""
+        missing = [f for f in functions if not self.profile.claims(f)]
+        if missing:
+            pytest.skip(f"NOT_APPLICABLE: the charger does not declare {', '.join(missing)} "
+                        f"(functions.{missing[0]})")
+
     def response_time_s(self, requirement_id: str) -> float:
         """The catalog's response time, or the profile's declared one when that is shorter."""
         catalog_s = float(self.param(requirement_id, "response_time_s"))
@@ -216,6 +232,7 @@ class EvChargerStrategy(DutStrategy):
         limits = ", ".join(f"{p.start_s} s: {p.limit:g} {spec.unit}" for p in spec.periods)
         self.step(f"SetChargingProfile {self.link.version.purpose_name(purpose)} id {spec.profile_id} "
                   f"stack {spec.stack_level} on connector {connector_id}: {limits}")
+        self._profiles_sent = True
         try:
             status = self.link.set_charging_profile(spec, connector_id)
         except OcppCallError as error:
@@ -228,6 +245,7 @@ class EvChargerStrategy(DutStrategy):
         """ClearChargingProfile with no criteria (all of them)."""
         self.step("ClearChargingProfile (all)")
         self.link.clear_charging_profile()
+        self._profiles_sent = False
 
     def transaction_id(self) -> str | int:
         """The charger's running transaction on the connector (for a TxProfile)."""
@@ -245,15 +263,14 @@ class EvChargerStrategy(DutStrategy):
 
     # --- named states ---------------------------------------------------------------------------
     def _preparations(self) -> dict[str, Callable[..., Any]]:
-        return {"charging": self._charging}
+        return {"online": self._online, "charging": self._charging}
 
-    def _charging(self) -> None:
-        """Charger online, no charging profile, nominal grid, EV charging at full power.
+    def _online(self) -> None:
+        """Nominal grid, the CSMS with its own settings, the charger connected and booted.
 
-        A charger that does not come back online, or does not charge, makes the test an ERROR
-        (inconclusive), never a FAIL: that is not what the test judges.
-        """
-        self.step("prepare: nominal grid, charger online, no charging profile, EV charging")
+        A charger that does not come back online makes the test an ERROR (inconclusive), never a
+        FAIL: that is not what the test judges."""
+        self.step("prepare: nominal grid, charger online")
         self.energize_nominal()
         self.restore_link()
         if not self.online():
@@ -261,11 +278,22 @@ class EvChargerStrategy(DutStrategy):
             if took is None:
                 raise BenchError(f"the charger did not come back to the CSMS within {ONLINE_TIMEOUT_S:g} s "
                                  "of bench time")
-        if not self._meter_configured:
+
+    def _charging(self) -> None:
+        """``online``, no charging profile, EV charging at full power.
+
+        ClearChargingProfile only when the profile declares smart charging (a NotImplemented answer
+        then FAILs the running requirement, before any EV is plugged in); a charger that does not
+        charge makes the test an ERROR (inconclusive), never a FAIL.
+        """
+        self._online()
+        self.step("prepare: no charging profile, EV charging")
+        if not self._meter_configured and self.profile.claims("meter_values"):
             self._meter_configured = True
             status = self.configure_meter_values()
             self.step(f"MeterValues measurands {','.join(METER_MEASURANDS)} -> {status}")
-        self.clear_profiles()
+        if self.profile.claims("smart_charging"):
+            self.clear_profiles()
         self.start_charging()
 
     def start_charging(self) -> float:
@@ -297,13 +325,14 @@ class EvChargerStrategy(DutStrategy):
                          f"(need >= {threshold_a:g} A on every phase)")
 
     def cleanup(self) -> None:
-        """Leave the bench ready for the next test: CSMS accepting, grid nominal, no profiles."""
+        """Leave the bench ready for the next test: CSMS accepting, grid nominal, no profiles (when
+        the test sent one)."""
         try:
             self.restore_link()
             self.energize_nominal()
-            if self.online():
+            if self._profiles_sent and self.online():
                 self.clear_profiles()
-        except (LinkError, BenchError) as error:   # the next test's "charging" transition will retry
+        except (LinkError, BenchError, DeviceLacksFunction) as error:   # the next "charging" will retry
             self.step(f"cleanup incomplete: {error}")
 
     # --- judging --------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ OFFLINE, RECONNECT, RESET, FALLBACK = ("EV-COMMLOSS-OFFLINE", "EV-COMMLOSS-RECON
 
 def _limited_session(dut, req: str, limit_a: float) -> bool:
     """Charging under a TxDefaultProfile of ``limit_a``, reached within the response time."""
+    dut.needs("smart_charging")
     dut.transition("charging")
     tr = dut.response_time_s(req)
     if not dut.install(req, dut.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, limit_a)])):

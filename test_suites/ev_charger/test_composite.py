@@ -113,6 +113,7 @@ def test_composite_schedule_and_current(dut):
     tr = dut.response_time_s(REQ)
     tol = float(dut.param(REQ, "tolerance_a"))
     duration_s = int(dut.param(REQ, "duration_s"))
+    dut.needs("smart_charging")
     dut.transition("charging")
     tx = dut.transaction_id()
     start = dut.next_whole_second()

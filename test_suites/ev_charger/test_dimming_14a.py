@@ -30,6 +30,7 @@ def test_dimming_to_4_2_kw(dut):
     hold_s = float(dut.param(REQ, "hold_s"))
     if dut.p_rated_w <= dimmed_w:
         pytest.skip(f"NOT_APPLICABLE: rated {dut.p_rated_w:g} W: §14a dims devices above {dimmed_w:g} W only")
+    dut.needs("smart_charging")
     dut.transition("charging")
     full_w = dut.watts_for_amps(dut.rated_current_a)
     spec = dut.charging_profile(ProfilePurpose.STATION_MAX, [(0, dimmed_w)], unit="W")

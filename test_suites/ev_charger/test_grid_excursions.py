@@ -109,6 +109,7 @@ def test_voltage_excursions(dut):
                         float(dut.profile.declared_value("grid_overvoltage_stop_v", math.inf)),
                         float(dut.profile.declared_value("grid_restart_delay_s", 0.0)))
     low_a = dut.expected_current_a(limit_a) - tol
+    dut.needs("smart_charging")
     dut.transition("charging")
     if not dut.install(REQ, dut.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, limit_a)])):
         return

@@ -47,6 +47,7 @@ def _stepped(dut, req: str, purpose: ProfilePurpose, steps: list[float], *, unit
 def test_tx_default_profile_steps(dut):
     """Stepped TxDefaultProfile limits in A: the measured current follows each within Tr."""
     req = "EV-LIMIT-TXDEFAULT"
+    dut.needs("smart_charging")
     dut.transition("charging")
     _stepped(dut, req, TX_DEFAULT, [float(a) for a in dut.param(req, "steps_a")], previous=dut.rated_current_a)
 
@@ -55,6 +56,7 @@ def test_tx_default_profile_steps(dut):
 def test_tx_profile_periods(dut):
     """One TxProfile for the running transaction; its periods step the limit at known instants."""
     req = "EV-LIMIT-TX"
+    dut.needs("smart_charging")
     dut.transition("charging")
     tr = dut.response_time_s(req)
     tol = float(dut.param(req, "tolerance_a"))
@@ -79,6 +81,7 @@ def test_tx_profile_periods(dut):
 def test_station_max_profile_caps(dut):
     """A ChargePointMaxProfile below the TxDefaultProfile decides the current (minimum of purposes)."""
     req = "EV-LIMIT-STATIONMAX"
+    dut.needs("smart_charging")
     dut.transition("charging")
     tr = dut.response_time_s(req)
     default_a = float(dut.param(req, "default_limit_a"))
@@ -96,6 +99,7 @@ def test_station_max_profile_caps(dut):
 def test_watt_limits(dut):
     """Stepped TxDefaultProfile limits in W: the measured consumption follows each within Tr."""
     req = "EV-LIMIT-WATT"
+    dut.needs("smart_charging")
     dut.transition("charging")
     _stepped(dut, req, TX_DEFAULT, [float(w) for w in dut.param(req, "steps_w")], unit="W",
              previous=dut.watts_for_amps(dut.rated_current_a))

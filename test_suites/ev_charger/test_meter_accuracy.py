@@ -97,6 +97,7 @@ def test_reported_meter_values_agree_with_analyzer(dut):
     window_s = float(dut.param(REQ, "window_s"))
     min_samples = int(dut.param(REQ, "min_samples"))
     standby_w = dut.declared_standby_w
+    dut.needs("meter_values", "smart_charging")
     dut.transition("charging")
     profile_id = dut.next_profile_id()
     for amps in [float(a) for a in dut.param(REQ, "currents_a")]:

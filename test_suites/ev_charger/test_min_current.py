@@ -27,6 +27,7 @@ def test_limit_below_minimum_pauses_and_resumes(dut):
     tol = float(dut.param(REQ, "tolerance_a"))
     tr = dut.response_time_s(REQ)
     hold_s = float(dut.param(REQ, "hold_s"))
+    dut.needs("smart_charging")
     dut.transition("charging")
     profile_id = dut.next_profile_id()
     if not dut.install(REQ, dut.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, below_a)], profile_id=profile_id)):

@@ -48,6 +48,7 @@ def test_daily_profile_reduces_charging_in_peak_window(dut):
     tr = dut.response_time_s(REQ)
     observe_s = float(dut.param(REQ, "edge_observation_s"))
     window_start_s, window_end_s = start_h * 3600 + start_m * 60, end_h * 3600 + end_m * 60
+    dut.needs("smart_charging")
     dut.transition("charging")
     midnight = dut.clock.calendar().replace(hour=0, minute=0, second=0, microsecond=0)
     spec = dut.charging_profile(ProfilePurpose.TX_DEFAULT,

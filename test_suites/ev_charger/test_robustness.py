@@ -39,7 +39,7 @@ def _frames(unknown_action: str) -> list[tuple[str, str]]:
 def test_unknown_and_malformed_calls(dut):
     """CALLERROR for each bad CALL, connection kept, valid calls still answered."""
     check = dut.check
-    dut.transition("charging")
+    dut.transition("online")
     for label, frame in _frames(str(dut.param(REQ, "unknown_action"))):
         dut.step(f"raw CALL ({label}): {frame}")
         unique_id = json.loads(frame)[1]

@@ -62,7 +62,7 @@ STRATEGIES = {
                     ("producing", "tripped", "reconnected")),
     "heat_pump": (lambda: HeatPumpStrategy(dut_link=None, dut_links={}, **_common()), ("running",)),
     "home_battery": (lambda: HomeBatteryStrategy(dut_links={}, **_common()), ("idle", "discharging", "charging")),
-    "ev_charger": (lambda: EvChargerStrategy(ev_emulator=None, dut_link=None, **_common()), ("charging",)),
+    "ev_charger": (lambda: EvChargerStrategy(ev_emulator=None, dut_link=None, **_common()), ("online", "charging")),
 }
 
 

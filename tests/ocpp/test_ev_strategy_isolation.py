@@ -1,0 +1,142 @@
+"""Isolation in the EV-charger suites (test_suites/ev_charger/strategy.py): each test prepares only
+what its requirement needs. A function the profile does not declare is NOT_APPLICABLE before any
+preparation; ClearChargingProfile is sent only for a charger declaring smart charging; ``online``
+plugs no EV and clears nothing; the cleanup never turns the charger's NotImplemented into an ERROR;
+security profile 0 FAILs on the declaration alone, whatever the preparation would have done."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from _pytest.outcomes import Skipped
+
+from bench.checks import Checker
+from bench.errors import BenchError, DeviceLacksFunction
+from bench.verdicts import DecisionRule
+from test_suites.ev_charger import test_security
+from test_suites.ev_charger.strategy import EvChargerStrategy
+
+NOT_IMPLEMENTED = '[4,"42","NotImplemented","No handler for ClearChargingProfile registered.",{}]'
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.lines: list[dict[str, Any]] = []
+
+    def write(self, kind: str, **fields: Any) -> dict[str, Any]:
+        self.lines.append({"kind": kind, **fields})
+        return self.lines[-1]
+
+
+class _Link:
+    """A charger that is online and answers ClearChargingProfile NotImplemented (when ``lacks``)."""
+
+    security_profile = 0
+
+    def __init__(self, *, lacks: bool) -> None:
+        self.lacks, self.calls = lacks, list[str]()
+
+    def wait_connected(self, timeout_s: float) -> None:
+        self.calls.append("wait_connected")
+
+    def refuse_connections(self, refuse: bool) -> None: ...
+    def set_expected_password(self, password: str | None) -> None: ...
+    def use_untrusted_server_certificate(self, use: bool) -> None: ...
+    def trust_client_certificates(self, trust: bool) -> None: ...
+
+    def configure(self, setting: str, value: Any) -> str:
+        self.calls.append(f"configure {setting}")
+        return "Accepted"
+
+    def clear_charging_profile(self, **criteria: Any) -> str:
+        self.calls.append("ClearChargingProfile")
+        if self.lacks:
+            raise DeviceLacksFunction("smart charging (ClearChargingProfile)", NOT_IMPLEMENTED)
+        return "Accepted"
+
+
+class _Source:
+    def set_frequency_hz(self, hz: float) -> None: ...
+    def set_voltage_v(self, volts: float) -> None: ...
+    def output_is_on(self) -> bool:
+        return True
+
+
+class _Ev:
+    def __init__(self) -> None:
+        self.plugged = False
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args: None
+
+    def plug_in(self) -> None:
+        self.plugged = True
+
+
+def _strategy(functions: dict[str, bool], link: _Link) -> EvChargerStrategy:
+    profile = SimpleNamespace(nominal_voltage_v=230.0, nominal_frequency_hz=50.0, rated_power_w=11040.0,
+                              phase_count=3, ratings={"max_current_a": 16.0},
+                              declared_value=lambda name, default=None: default,
+                              claims=lambda function: bool(functions.get(function, False)))
+    bench = SimpleNamespace(config=SimpleNamespace(instruments={"power_analyzer": SimpleNamespace(accuracy={})}))
+    dut = EvChargerStrategy(ac_source=_Source(), ev_emulator=_Ev(), dut_link=link, clock=None, dut_profile=profile,
+                            catalog=None, market="NL", bench=bench, step=lambda text: None)
+    dut.check = Checker(_Recorder(), "isolation", DecisionRule.GUARD_BAND)
+    return dut
+
+
+def test_an_undeclared_function_is_not_applicable() -> None:
+    dut = _strategy({"smart_charging": False, "meter_values": True}, _Link(lacks=True))
+    with pytest.raises(Skipped, match="^NOT_APPLICABLE: .*smart_charging"):
+        dut.needs("meter_values", "smart_charging")
+    dut.needs("meter_values")                      # declared: nothing happens
+
+
+def test_charging_sends_no_clear_to_a_charger_without_smart_charging(monkeypatch: pytest.MonkeyPatch) -> None:
+    link = _Link(lacks=True)
+    dut = _strategy({"smart_charging": False}, link)
+    monkeypatch.setattr(dut, "start_charging", lambda: 0.0)
+    dut.transition("charging")
+    assert "ClearChargingProfile" not in link.calls and "configure measurands" not in link.calls
+
+
+def test_charging_of_a_declared_smart_charger_fails_on_its_not_implemented_before_the_ev(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    link = _Link(lacks=True)
+    dut = _strategy({"smart_charging": True, "meter_values": True}, link)
+    monkeypatch.setattr(dut, "start_charging", lambda: pytest.fail("the EV was plugged in before the clear"))
+    with pytest.raises(DeviceLacksFunction):
+        dut.transition("charging")
+    assert link.calls[-1] == "ClearChargingProfile"
+
+
+def test_online_plugs_no_ev_and_clears_nothing() -> None:
+    link = _Link(lacks=True)
+    dut = _strategy({"smart_charging": True}, link)
+    dut.transition("online")
+    assert link.calls == ["wait_connected"] and not dut.ev.plugged
+
+
+def test_cleanup_clears_only_what_the_test_sent_and_never_raises_the_devices_answer() -> None:
+    link = _Link(lacks=True)
+    dut = _strategy({"smart_charging": True}, link)
+    dut.cleanup()
+    assert "ClearChargingProfile" not in link.calls
+    dut._profiles_sent = True
+    dut.cleanup()                                   # NotImplemented: a step, not an exception
+    assert link.calls.count("ClearChargingProfile") == 1
+
+
+def test_security_profile_0_fails_without_any_preparation(monkeypatch: pytest.MonkeyPatch) -> None:
+    dut = _strategy({"smart_charging": True}, _Link(lacks=True))
+
+    def broken(state: str, **options: Any) -> None:
+        raise BenchError(f"preparing {state!r} failed")
+
+    monkeypatch.setattr(dut, "transition", broken)
+    test_security.test_basic_auth(dut)
+    [check] = dut.check.checks()
+    assert check["requirement"] == test_security.BASIC and check["verdict"] == "FAIL"
+    assert "security profile 0" in check["detail"]
