@@ -163,6 +163,7 @@ class ResponseResult:
     passed_at_tr: bool
     passed_at_2tr: bool
     plot: dict[str, Any]
+    fraction: float = 0.9            # the share of the step the requirement asks for at Tr
 
     @property
     def passed(self) -> bool:
@@ -212,7 +213,7 @@ def first_order_response_check(t_s: ArrayLike, y: ArrayLike, t_step_s: float, y_
             "y": yy[sel].tolist(), "limit": ref.tolist(), "window": [t_step_s, t_2tr]}
     return ResponseResult(fraction_at_tr=frac, required_fraction_at_tr=required, value_at_tr=v_tr,
                           value_at_2tr=v_2tr, band_2tr=band, passed_at_tr=frac >= required,
-                          passed_at_2tr=band[0] <= v_2tr <= band[1], plot=plot)
+                          passed_at_2tr=band[0] <= v_2tr <= band[1], plot=plot, fraction=fraction)
 
 
 # --------------------------------------------------------------------------------------------

@@ -81,10 +81,14 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
                  out: str | None = None, requirements: str | None = None, decision_rule: str | None = None,
                  progress: bool = True, extra_pytest_args: list[str] | None = None,
                  customer: str | None = None, received: str | None = None, reference: str | None = None,
-                 clock: str | None = None) -> int:
+                 clock: str | None = None, verbose: bool = False) -> int:
     """Run the suites for the profile's device class in-process; build the report; return the
     exit code (0 compliant, 1 non-compliant, 2 inconclusive, 3 usage/configuration error).
-    ``clock``: ``wall``/``virtual`` (None: virtual for a simulated device, wall for a real one)."""
+    ``clock``: ``wall``/``virtual`` (None: virtual for a simulated device, wall for a real one).
+
+    The console gets one line per FAIL/ERROR test with its reason (fixtures/plugin.py) and, after the
+    report, one line per cause of a verdict other than COMPLIANT; pytest's tracebacks only with
+    ``verbose``."""
     import pytest
 
     from reports.package import build_package
@@ -118,6 +122,8 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
         args += ["--clock", clock]
     if progress:
         args += ["--flexbench-progress"]
+    if not verbose:
+        args += ["--tb=no", "-rN"]   # the plugin prints one line per FAIL/ERROR instead
     args += extra_pytest_args or []
     started = time.monotonic()
     code = pytest.main(args)
@@ -131,5 +137,7 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     wall = time.monotonic() - started
     print(f"flexbench: {dut.identity['manufacturer']} {dut.identity['model']} ({config.name}, market "
           f"{market or config.market}): {verdict} in {wall:.1f} s wall time")
+    for cause in report.get("verdict_causes") or []:
+        print(f"flexbench: why not COMPLIANT: {cause}")
     print(f"flexbench: report: {out_dir / 'report.html'}  ({out_dir / 'report.json'}, {record})")
     return EXIT_CODES[verdict]

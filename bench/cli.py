@@ -22,7 +22,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_campaign(profile=args.profile, bench=args.bench, market=args.market, out=args.out,
                         requirements=args.requirements, decision_rule=args.decision_rule,
                         progress=not args.quiet, customer=args.customer, received=args.received,
-                        reference=args.order_ref, clock=args.clock)
+                        reference=args.order_ref, clock=args.clock, verbose=args.verbose)
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="bench clock: wall (real time) or virtual (simulated lab time); default virtual for "
                           "a simulated device, wall for a real one, whatever the instruments are")
     run.add_argument("--quiet", action="store_true", help="no live progress")
+    run.add_argument("--verbose", action="store_true",
+                     help="pytest's tracebacks of FAIL/ERROR tests (default: one line per test with its reason)")
     run.add_argument("--customer", default=None, help="customer (name, address) printed on the report")
     run.add_argument("--received", default=None, help="date the test item was received, YYYY-MM-DD")
     run.add_argument("--order-ref", default=None, help="the customer's order / request reference")

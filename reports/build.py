@@ -18,9 +18,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.checks import OBSERVATION_RULE, SENSITIVITY_KINDS, sensitivity
+from bench.errors import FlexbenchError
 from bench.recorder import read_record
-from bench.verdicts import CampaignInputs, FinishedTest, RequirementResult, campaign_verdict, requirement_verdict
-from reports import content, evidence, model
+from bench.verdicts import (CampaignInputs, DecisionRule, FinishedTest, RequirementResult, campaign_verdict,
+                            requirement_verdict)
+from reports import causes, content, evidence, model, parameters
 from reports.html import render_html
 from reports.record import (ParsedRecord, ReportError, TestRun, as_dict, merge_unique, num, opt_text,
                             parse_record, text)
@@ -113,10 +116,36 @@ def _check(entry: Mapping[str, Any], basis: Any = None) -> dict[str, Any]:
         "rule": text(entry.get("rule")), "detail": text(entry.get("detail")),
     }
     out["uncertainty_basis"] = basis(out) if basis is not None else ""
+    out["sensitivity"] = _sensitivity(entry, out)
     plot = _plot(entry.get("plot"))
     if plot is not None:
         out["plot"] = plot
     return out
+
+
+_SENSITIVITY_NUMBERS = ("required", "resolution", "pass_low", "pass_high", "true_low", "true_high",
+                        "deviation_low", "deviation_high", "ratio_low", "ratio_high", "response_time_ratio")
+
+
+def _sensitivity(entry: Mapping[str, Any], check: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A numeric check's sensitivity (bench.checks.sensitivity) as recorded on its line; a record
+    from before sensitivities were recorded gets it derived from the check's limits, uncertainty
+    and rule (``derived`` true). Observation checks have none (null)."""
+    if check["rule"] == OBSERVATION_RULE:
+        return None
+    recorded = entry.get("sensitivity")
+    derived = not isinstance(recorded, Mapping)
+    if isinstance(recorded, Mapping):
+        raw: Mapping[str, Any] = recorded
+    else:
+        try:
+            raw = sensitivity(unit=check["unit"], uncertainty=check["uncertainty"], low=check["low"],
+                              high=check["high"], rule=DecisionRule.parse(check["rule"]), quantity=check["quantity"])
+        except (ValueError, FlexbenchError):
+            return None
+    kind = raw.get("kind")
+    return {"kind": kind if kind in SENSITIVITY_KINDS else "level", "text": text(raw.get("text")),
+            "derived": derived, **{k: num(raw.get(k)) for k in _SENSITIVITY_NUMBERS}}
 
 
 def _num_list(raw: Any) -> list[float | int | None]:
@@ -219,15 +248,18 @@ def _tests(tests: Sequence[TestRun], complete: bool, rec: ParsedRecord | None = 
     return out
 
 
-def _traceability(requirements: Sequence[Mapping[str, Any]], tests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The matrix: every requirement of the set -> the tests covering it (with outcomes) -> verdict."""
+def _traceability(requirements: Sequence[Mapping[str, Any]], tests: Sequence[Mapping[str, Any]],
+                  params: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The matrix: every requirement of the set -> the tests covering it (with outcomes) -> verdict,
+    with each of its catalog parameters exercised or not verified (:mod:`reports.parameters`)."""
     outcome = {t["nodeid"]: t["outcome"] for t in tests}
     rows = []
     for r in requirements:
         counts = model.count((c["verdict"] for c in r["checks"]), model.CHECK_VERDICTS)
         rows.append({"requirement": r["id"], "title": r["title"], "mandatory": r["mandatory"],
                      "tests": [{"nodeid": n, "outcome": outcome.get(n, model.ERROR)} for n in r["tests"]],
-                     "checks": {"total": len(r["checks"]), **counts}, "verdict": r["verdict"]})
+                     "checks": {"total": len(r["checks"]), **counts}, "verdict": r["verdict"],
+                     "parameters": params.get(r["id"], [])})
     return rows
 
 
@@ -349,9 +381,11 @@ def assemble(entries: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], dict
     report["simulation_notice"] = (content.simulation_notice(campaign["simulated_parts"]) if report["simulated"]
                                    else None)
     report["summary"] = _summary(report["requirements"], tests)
-    report["traceability"] = _traceability(report["requirements"], tests)
+    params, report["declared_values"] = parameters.trace(rec, report["requirements"])
+    report["traceability"] = _traceability(report["requirements"], tests, params)
     judgement = campaign_verdict(verdict_inputs(report))
     report["verdict"], report["verdict_reasons"] = judgement.verdict.value, judgement.reasons
+    report["verdict_causes"] = causes.verdict_causes(report)
     report["observations"] = _observations(report)
     report["deviations"] = content.deviations(report)
     report["conformity"] = content.conformity(report)

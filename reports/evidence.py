@@ -46,7 +46,7 @@ def slug_for(nodeid: str, taken: set[str]) -> str:
     return slug
 
 
-def _within(seq: int, test: TestRun, record_lines: int) -> bool:
+def in_test(seq: int, test: TestRun, record_lines: int) -> bool:
     end = test.end_seq if test.end_seq is not None else record_lines
     return test.start_seq < seq < end
 
@@ -65,7 +65,7 @@ def wire_trace(commands: Sequence[Mapping[str, Any]], test: TestRun, record_line
     into a ``count``, cut to the first :data:`EXCERPT_HEAD` and last :data:`EXCERPT_TAIL` with the
     number left out in ``settings_omitted``; ``queries`` are the most frequent read lines with
     their counts (error-queue polls, measurement reads, register reads)."""
-    mine = [c for c in commands if _within(int(c["seq"]), test, record_lines)]
+    mine = [c for c in commands if in_test(int(c["seq"]), test, record_lines)]
     by_target = Counter(c["target"] for c in mine)
     collapsed: list[dict[str, Any]] = []
     queries: Counter[tuple[str, str]] = Counter()
@@ -90,7 +90,7 @@ def wire_trace(commands: Sequence[Mapping[str, Any]], test: TestRun, record_line
 def trace_text(commands: Sequence[Mapping[str, Any]], test: TestRun, record_lines: int) -> str:
     """Every command line of the test, ``t_s<TAB>target<TAB>text``, one per line."""
     rows = [f"{_fmt(c['t_s'])}\t{c['target']}\t{c['text']}" for c in commands
-            if _within(int(c["seq"]), test, record_lines)]
+            if in_test(int(c["seq"]), test, record_lines)]
     return "t_s\ttarget\ttext\n" + "".join(r + "\n" for r in rows)
 
 
@@ -131,7 +131,7 @@ def _sample_row(sample: Mapping[str, Any]) -> dict[str, Any]:
 
 def samples_csv(samples: Sequence[Mapping[str, Any]], test: TestRun, record_lines: int) -> tuple[str, int]:
     """The test's samples as CSV text (comma separated, header row, '.' decimals) and the row count."""
-    return samples_csv_text([s for s in samples if _within(int(s["seq"]), test, record_lines)])
+    return samples_csv_text([s for s in samples if in_test(int(s["seq"]), test, record_lines)])
 
 
 def samples_csv_text(samples: Sequence[Mapping[str, Any]]) -> tuple[str, int]:

@@ -112,7 +112,8 @@ def _header(report: Mapping[str, Any]) -> list[str]:
         out.append(f"<p>{_e(report['simulation_notice'])}</p>")
     if report["verdict_reasons"]:
         out.append("<p><strong>Why the verdict is not COMPLIANT:</strong></p><ul>"
-                   + "".join(f"<li>{_e(r)}</li>" for r in report["verdict_reasons"]) + "</ul>")
+                   + "".join(f"<li>{_e(r)}</li>" for r in report["verdict_causes"] or report["verdict_reasons"])
+                   + "</ul>")
     s = report["summary"]
     req_counts = ", ".join(f"{_e(k.replace('_', ' '))} {v}" for k, v in s["requirements"].items()
                            if k != "total" and v)
@@ -215,14 +216,26 @@ def _traceability(report: Mapping[str, Any]) -> list[str]:
                             for x in t["tests"]) or "<strong>no covering test</strong>"
         ch = t["checks"]
         counts = f"{ch['total']} ({', '.join(f'{k} {v}' for k, v in ch.items() if k != 'total' and v) or 'none'})"
+        unverified = [p["name"] for p in t["parameters"] if p["status"] == "not verified"]
+        params = (f"<br><small>parameters not verified: {_e(', '.join(unverified))}</small>" if unverified else "")
         rows.append(f"<tr><td class=\"mono\">{_e(t['requirement'])}</td><td>{_e(t['title'])}</td>"
-                    f"<td>{'yes' if t['mandatory'] else 'no'}</td><td>{tests}</td><td>{_e(counts)}</td>"
+                    f"<td>{'yes' if t['mandatory'] else 'no'}</td><td>{tests}{params}</td><td>{_e(counts)}</td>"
                     f"<td>{_verdict(t['verdict'])}</td></tr>")
-    return ["<h2>5 Traceability matrix</h2>",
-            "<p>Every requirement of the set, the tests that cover it and its verdict. The overall verdict "
-            "cannot be COMPLIANT while a mandatory requirement is NOT TESTED.</p>",
-            "<table><tr><th>Requirement</th><th>Title</th><th>Mandatory</th><th>Covering tests</th>"
-            "<th>Checks</th><th>Verdict</th></tr>" + "".join(rows) + "</table>"]
+    declared = "".join(f"<tr><td class=\"mono\">{_e(d['name'])}</td><td>{_e(d['value'])}</td>"
+                       f"<td>{_e(', '.join(d['requirements']))}</td><td>{_e(d['status'])}</td>"
+                       f"<td>{_e(d['reason'] or ', '.join(d['tests']))}</td></tr>" for d in report["declared_values"])
+    out = ["<h2>5 Traceability matrix</h2>",
+           "<p>Every requirement of the set, the tests that cover it and its verdict. The overall verdict "
+           "cannot be COMPLIANT while a mandatory requirement is NOT TESTED. A catalog parameter or a declared "
+           "value is exercised when a test that judged the device read it; the others are listed as not "
+           "verified.</p>",
+           "<table><tr><th>Requirement</th><th>Title</th><th>Mandatory</th><th>Covering tests</th>"
+           "<th>Checks</th><th>Verdict</th></tr>" + "".join(rows) + "</table>"]
+    if declared:
+        out += ["<h3>Values the device profile declares</h3>",
+                "<table><tr><th>Declared value</th><th>Value</th><th>Requirements</th><th>Status</th>"
+                "<th>Tests / reason</th></tr>" + declared + "</table>"]
+    return out
 
 
 def _parameters(report: Mapping[str, Any]) -> list[str]:
@@ -264,6 +277,7 @@ def _results(report: Mapping[str, Any]) -> list[str]:
             rows.append(
                 f"<tr>{cells}<td>{_e(c['name'])}<br><small>{_e(c['quantity'])}"
                 + (_DOT + _e(c["rule"]) if c["rule"] else "") + _DOT + "U: " + _e(c["uncertainty_basis"])
+                + (_DOT + "sensitivity: " + _e(c["sensitivity"]["text"]) if c.get("sensitivity") else "")
                 + "</small></td>"
                 f"<td class=\"num\">{fmt_num(c['measured'])}</td><td class=\"num\">{fmt_num(c['uncertainty'])}</td>"
                 f"<td class=\"num\">{_limits(c)}</td><td>{_e(c['unit'])}</td><td>{_verdict(c['verdict'])}"
@@ -271,7 +285,8 @@ def _results(report: Mapping[str, Any]) -> list[str]:
     return ["<h2>6 Results by requirement</h2>",
             f"<p>Decision rule: {_e(report['campaign']['decision_rule'])}. "
             "U is the expanded uncertainty (k = 2) of the measured value, in the unit shown; its basis is "
-            "given under each check.</p>", head + "".join(rows) + "</table>"]
+            "given under each check, with the check's sensitivity: the largest deviation from the requirement "
+            "it would still pass.</p>", head + "".join(rows) + "</table>"]
 
 
 def _trace_block(test: Mapping[str, Any]) -> str:

@@ -42,9 +42,9 @@ _RED = colors.HexColor("#b3261e")
 _DASH = "\u2014"
 # top-level report keys rendered by a dedicated section; any other mapping is listed generically
 _KNOWN = {"format", "report_id", "software", "campaign", "dut", "bench", "requirements", "tests", "events",
-          "simulated", "summary", "verdict", "verdict_reasons", "observations", "title", "laboratory", "customer",
-          "dates", "method", "measurement_uncertainty", "simulation_notice", "traceability", "deviations",
-          "conformity"}
+          "simulated", "summary", "verdict", "verdict_reasons", "verdict_causes", "observations", "title",
+          "laboratory", "customer", "dates", "method", "measurement_uncertainty", "simulation_notice", "traceability",
+          "declared_values", "deviations", "conformity"}
 
 _base = getSampleStyleSheet()
 S_BODY = ParagraphStyle("fb-body", parent=_base["BodyText"], fontSize=9, leading=11.5)
@@ -205,7 +205,7 @@ def _title(report: Mapping[str, Any]) -> list[Any]:
         out.append(Paragraph(escape(SIMULATED_MARK), S_BANNER))
         if report.get("simulation_notice"):
             out.append(Paragraph(_t(report.get("simulation_notice")), S_BODY))
-    reasons = report.get("verdict_reasons") or []
+    reasons = report.get("verdict_causes") or report.get("verdict_reasons") or []
     if reasons:
         out.append(Paragraph("<b>Why the verdict is not COMPLIANT:</b>", S_BODY))
         out += [Paragraph("\u2022 " + _t(r), S_BODY) for r in reasons]
@@ -324,11 +324,21 @@ def _traceability(report: Mapping[str, Any]) -> list[Any]:
         checks_value = t.get("checks")
         counts: Mapping[str, Any] = checks_value if isinstance(checks_value, Mapping) else {}
         count_text = ", ".join(f"{k} {v}" for k, v in counts.items() if k != "total" and v) or "none"
+        unverified = [_t(p.get("name")) for p in t.get("parameters") or []
+                      if isinstance(p, Mapping) and p.get("status") == "not verified"]
+        if unverified:
+            tests_text += f"<br/><font size=6.5>parameters not verified: {', '.join(unverified)}</font>"
         rows.append([Paragraph(f"<b>{_t(t.get('requirement'))}</b><br/>{_t(t.get('title'))}", S_CELL),
                      _p(bool(t.get("mandatory"))), Paragraph(tests_text or "NONE: not tested", S_MONO),
                      _p(count_text), _verdict(t.get("verdict"))])
-    return [CondPageBreak(30 * mm), Paragraph("6 Traceability: requirement \u2192 tests \u2192 verdict", S_H2),
-            _table(rows, [w * CONTENT_W for w in (0.27, 0.09, 0.38, 0.13, 0.13)])]
+    out = [CondPageBreak(30 * mm), Paragraph("6 Traceability: requirement \u2192 tests \u2192 verdict", S_H2),
+           _table(rows, [w * CONTENT_W for w in (0.27, 0.09, 0.38, 0.13, 0.13)])]
+    for d in report.get("declared_values") or []:
+        if isinstance(d, Mapping):
+            out.append(Paragraph(f"\u2022 declared <b>{_t(d.get('name'))}</b> = {_t(d.get('value'))}: "
+                                 f"{_t(d.get('status'))}" + (f" ({_t(d.get('reason'))})" if d.get("reason") else ""),
+                                 S_BODY))
+    return out
 
 
 def _results(report: Mapping[str, Any]) -> list[Any]:
@@ -349,13 +359,17 @@ def _results(report: Mapping[str, Any]) -> list[Any]:
                 continue
             u = c.get("uncertainty")
             m = c.get("measured")
-            rows.append(first + [_p(c.get("name")), _p(f"{m:.5g}" if isinstance(m, float) else m),
+            sens = c.get("sensitivity")
+            name = _t(c.get("name")) + (f"<br/><font size=6.5>sensitivity: {_t(sens.get('text'))}</font>"
+                                        if isinstance(sens, Mapping) else "")
+            rows.append(first + [Paragraph(name, S_CELL), _p(f"{m:.5g}" if isinstance(m, float) else m),
                                  _p(f"{u:.3g}" if isinstance(u, float) else u),
                                  Paragraph(_limits(c), S_CELL), _p(c.get("unit")), _verdict(c.get("verdict"))])
     rule = _get(report, "conformity", "decision_rule") or _get(report, "campaign", "decision_rule")
     return [CondPageBreak(40 * mm), Paragraph("7 Results by requirement", S_H2),
             Paragraph(f"Decision rule: {_t(rule)}. "
-                      "Uncertainties are expanded uncertainties (k = 2).", S_BODY),
+                      "Uncertainties are expanded uncertainties (k = 2); a check's sensitivity is the largest "
+                      "deviation from the requirement it would still pass.", S_BODY),
             _table(rows, [w * CONTENT_W for w in (0.25, 0.11, 0.20, 0.09, 0.07, 0.12, 0.05, 0.11)])]
 
 

@@ -89,6 +89,7 @@ class ParsedRecord:
     events: list[dict[str, Any]]
     commands: list[dict[str, Any]] = field(default_factory=list)  # wire trace, record order
     samples: list[dict[str, Any]] = field(default_factory=list)   # recorder ticks, record order
+    parameters: list[dict[str, Any]] = field(default_factory=list)  # catalog/declared values read, record order
 
 
 def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
@@ -105,6 +106,7 @@ def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
     events: list[dict[str, Any]] = []
     commands: list[dict[str, Any]] = []
     samples: list[dict[str, Any]] = []
+    parameters: list[dict[str, Any]] = []
     for entry in entries:
         if not isinstance(entry, Mapping):
             raise ReportError(f"record line {lines + 1} is not a JSON object")
@@ -149,8 +151,12 @@ def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
             samples.append({**entry, "seq": lines - 1})
         elif kind == "check":
             checks.append(dict(entry))
+        elif kind == "parameter":
+            parameters.append({"seq": lines - 1, "requirement": text(entry.get("requirement")),
+                               "name": text(entry.get("name")), "source": text(entry.get("source"))})
         elif kind == "event" and entry.get("level") in ("warning", "error"):
             events.append(dict(entry))
     if start is None:
         raise ReportError("record has no campaign_start")
-    return ParsedRecord(start, end, last_t_s, lines, instruments, dut, tests, checks, events, commands, samples)
+    return ParsedRecord(start, end, last_t_s, lines, instruments, dut, tests, checks, events, commands, samples,
+                        parameters)

@@ -6,6 +6,11 @@ declared accuracy and the recorded samples, plus :meth:`DutStrategy.transition` 
 ("producing", "running", "idle", "charging"...). Each state's preparation lives in one place, its
 strategy class; the suites' ``dut`` fixture (each class's conftest.py) hands the strategy to a test.
 
+Every catalog parameter and every declared value a suite reads through the strategy
+(:meth:`DutStrategy.param`, :meth:`DutStrategy.declared`, ``dut.profile.declared_value``) is recorded as a
+``parameter`` line (docs/record-format.md), so the report's traceability matrix can tell which values a
+check exercised and list the others as not verified.
+
 Only capabilities and links are reached from here, never the simulated lab.
 """
 
@@ -27,6 +32,35 @@ def device_phases(profile: Any) -> tuple[int, ...]:
     return (int(connection[1:]),)
 
 
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy of a parameter value (numbers, text, bools, lists and mappings of them)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+class _RecordedDeclarations:
+    """The device profile as the suites see it: every declared value read is recorded."""
+
+    def __init__(self, profile: Any, record: Callable[[str, str, Any, str], None]) -> None:
+        self._profile = profile
+        self._record = record
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._profile, name)
+
+    def declared_value(self, name: str, default: Any = None) -> Any:
+        value = self._profile.declared_value(name)
+        if value is None:
+            return default
+        self._record("", name, value, "declared")
+        return value
+
+
 class DutStrategy:
     """The suites' view of the bench shared by every device class, and its named DUT states."""
 
@@ -34,7 +68,8 @@ class DutStrategy:
                  bench: Any, step: Callable[[str], None]) -> None:
         self.ac_source = ac_source
         self.clock = clock
-        self.profile = dut_profile
+        self._declarations = dut_profile
+        self.profile: Any = _RecordedDeclarations(dut_profile, self._record_parameter)
         self.catalog = catalog
         self.market = market
         self._bench = bench
@@ -68,14 +103,27 @@ class DutStrategy:
         return prepare(**options)
 
     # --- catalog and declarations ---------------------------------------------------------------
+    def _record_parameter(self, requirement_id: str, name: str, value: Any, source: str) -> None:
+        """A ``parameter`` record line: ``source`` "catalog" (``name`` a parameter of ``requirement_id``)
+        or "declared" (``name`` a profile declaration; requirement "" = the running test's)."""
+        recorder = getattr(self._bench, "recorder", None)
+        if recorder is not None:
+            recorder.write("parameter", requirement=requirement_id, name=name, source=source, value=_plain(value))
+
     def param(self, requirement_id: str, name: str) -> Any:
-        """A catalog parameter of the campaign's market."""
-        return self.catalog.requirement(requirement_id).param(name, self.market)
+        """A catalog parameter of the campaign's market (recorded as read for ``requirement_id``)."""
+        value = self.catalog.requirement(requirement_id).param(name, self.market)
+        self._record_parameter(requirement_id, name, value, "catalog")
+        return value
 
     def declared(self, name: str, requirement_id: str, param: str) -> float:
-        """The profile's declared value ``name``, else the catalog parameter (market value)."""
-        value = self.profile.declared_value(name)
-        return float(value) if value is not None else float(self.param(requirement_id, param))
+        """The profile's declared value ``name``, else the catalog parameter (market value); either
+        is recorded as read for ``requirement_id``."""
+        value = self._declarations.declared_value(name)
+        if value is None:
+            return float(self.param(requirement_id, param))
+        self._record_parameter(requirement_id, name, value, "declared")
+        return float(value)
 
     def pct_of_rated_w(self, pct: float) -> float:
         return float(pct) / 100.0 * self.p_rated_w

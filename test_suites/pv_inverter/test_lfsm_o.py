@@ -113,7 +113,7 @@ def _judge_response(dut: Any, check: Any, droop: Droop, largest: DroopPoint) -> 
     check.within(REQ, f"share of the step at Tr ({f_point:.2f} Hz)", "step_fraction", "1", res.fraction_at_tr,
                  dut.u_power_w / abs(p_final - p_ref), res.required_fraction_at_tr, None,
                  detail=f"P {p_ref:.0f} W -> {p_final:.0f} W; at Tr = {tr:g} s: {res.value_at_tr:.0f} W",
-                 plot=res.plot)
+                 plot=res.plot, step_fraction_at_tr=res.fraction)
     check.within(REQ, f"power at 2 Tr ({f_point:.2f} Hz)", "active_power", "W", res.value_at_2tr, dut.u_power_w,
                  res.band_2tr[0], res.band_2tr[1], detail=f"settled value {p_final:.0f} W +- {tolerance_w:.0f} W")
 

@@ -131,6 +131,6 @@ def test_volt_watt_response_time(dut, check):
     check.within(REQ_RESPONSE, "share of the step at Tr", "step_fraction", "1", res.fraction_at_tr,
                  dut.u_power_w / abs(y_final - y_initial), res.required_fraction_at_tr, None,
                  detail=f"P {y_initial:.0f} W -> {y_final:.0f} W; at Tr = {tr:g} s: {res.value_at_tr:.0f} W",
-                 plot=res.plot)
+                 plot=res.plot, step_fraction_at_tr=res.fraction)
     check.within(REQ_RESPONSE, "power at 2 Tr", "active_power", "W", res.value_at_2tr, dut.u_power_w,
                  res.band_2tr[0], res.band_2tr[1], detail=f"settled value {y_final:.0f} W +- {tolerance_w:.0f} W")

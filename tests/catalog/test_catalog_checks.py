@@ -35,7 +35,10 @@ def test_within_writes_a_check_record(rec):
                    6000.0, detail="at 100 % irradiance", plot=plot)
     assert v is Verdict.PASS
     (line,) = _lines(rec)
-    assert set(line) == CHECK_FIELDS | {"plot"}
+    assert set(line) == CHECK_FIELDS | {"plot", "sensitivity"}
+    # guard band: accepted measured values 4100..5900 W, a true value between the limits
+    assert (line["sensitivity"]["pass_low"], line["sensitivity"]["pass_high"]) == (4100.0, 5900.0)
+    assert line["sensitivity"]["kind"] == "level"
     assert line["kind"] == "check" and line["verdict"] == "PASS" and line["rule"] == "GUARD_BAND"
     assert line["nodeid"] == NODE and line["requirement"] == "PV-PU-STEADY"
     assert (line["measured"], line["uncertainty"], line["low"], line["high"]) == (5000.0, 100.0, 4000.0, 6000.0)

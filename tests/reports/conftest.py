@@ -40,11 +40,14 @@ class RecordWriter:
         self.t_s += 0.5
 
     def start(self, *, requirements: Sequence[dict[str, Any]] = CATALOG_REQUIREMENTS, simulated: bool = True,
-              campaign_id: str = "camp-0001", **extra: Any) -> None:
+              campaign_id: str = "camp-0001", declared: dict[str, Any] | None = None, **extra: Any) -> None:
+        profile_config: dict[str, Any] = {"simulated": simulated}
+        if declared is not None:
+            profile_config["declared"] = declared
         self.line("campaign_start", format="flexbench-record/1", campaign_id=campaign_id, **extra,
                   software={"name": "flexbench", "version": "0.1.0", "commit": "26dccf9"},
                   bench={"file": "benches/sim.yaml", "name": "sim-bench", "config": {}},
-                  profile={"file": "device_profiles/ref_pv.yaml", "config": {"simulated": simulated}},
+                  profile={"file": "device_profiles/ref_pv.yaml", "config": profile_config},
                   market="NL", catalog={"name": "flexbench-catalog", "version": "2026.11",
                                         "requirements": list(requirements)},
                   clock={"mode": "virtual", "start_calendar": "2026-06-21T12:00:00+02:00"},

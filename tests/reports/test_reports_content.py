@@ -109,7 +109,11 @@ def test_traceability_matrix_lists_every_requirement_with_tests_and_not_tested(r
     assert matrix["PV-VRT-01"]["checks"]["PASS"] == 1 and matrix["PV-VRT-01"]["verdict"] == "PASS"
     assert matrix["PV-PU-01"] == {"requirement": "PV-PU-01", "title": matrix["PV-PU-01"]["title"], "mandatory": True,
                                   "tests": [], "checks": {"total": 0, "PASS": 0, "FAIL": 0, "INCONCLUSIVE": 0},
-                                  "verdict": "NOT_TESTED"}
+                                  "verdict": "NOT_TESTED",
+                                  "parameters": [
+                                      {"name": n, "value": v, "unit": u, "status": "not verified", "tests": [],
+                                       "reason": "the record carries no parameter reads"}
+                                      for n, v, u in (("u_start", 250.7, "V"), ("t_response", 10, "s"))]}
     assert matrix["PV-LIM-01"]["tests"][0]["outcome"] == "SKIPPED"
     assert report["verdict"] != "COMPLIANT"  # mandatory PV-PU-01 untested
     assert any("mandatory requirement PV-PU-01 NOT TESTED" in d for d in report["deviations"])

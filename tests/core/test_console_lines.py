@@ -1,0 +1,71 @@
+"""`flexbench run` console: one line per FAIL/ERROR test with its reason and the causes of a verdict
+other than COMPLIANT; pytest tracebacks only with --verbose (issue 11, item 7)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from fixtures.plugin import REASON_CHARS, console_reason
+
+REPO = Path(__file__).resolve().parents[2]
+PROFILE = REPO / "device_profiles" / "sim-pv-inverter.yaml"
+BENCH = REPO / "bench" / "configs" / "simulated.yaml"
+TRIP = "test_suites/pv_inverter/test_voltage_trips.py::test_umin_trip"
+
+
+def _yaml_copy(src: Path, dst: Path, edit: dict) -> Path:
+    data = yaml.safe_load(src.read_text())
+    for dotted, value in edit.items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    dst.write_text(yaml.safe_dump(data, sort_keys=False))
+    return dst
+
+
+def _run(tmp_path: Path, *extra: str, profile: Path = PROFILE) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bench.cli", "run", "--profile", str(profile), "--out",
+                           str(tmp_path / "out"), "--requirements", "PV-UMIN-TRIP", "--quiet", *extra],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+
+
+def test_console_reason_is_one_line_cut_to_length() -> None:
+    assert console_reason("ModelError: point RspTms_SF\n  Traceback (most recent call last):\n  x") == \
+        "ModelError: point RspTms_SF"
+    assert len(console_reason("x" * 1000)) == REASON_CHARS
+    assert console_reason("") == "no message"
+
+
+def test_a_device_fail_is_one_console_line_and_names_the_failed_check(tmp_path: Path) -> None:
+    # U< clears 10 % late (1.65 s for 1.5 s +- 0.115 s): tests/suites/test_proof_trips.py
+    profile = _yaml_copy(PROFILE, tmp_path / "late.yaml",
+                         {"simulation.knobs": {"trip_time_factor": {"under_voltage": 1.1}}})
+    run = _run(tmp_path, profile=profile)
+    assert run.returncode == 1, run.stdout + run.stderr
+    fail_lines = [line for line in run.stdout.splitlines() if line.startswith(f"FAIL  {TRIP}: ")]
+    assert len(fail_lines) == 1 and "clearing time" in fail_lines[0], run.stdout
+    assert "Traceback" not in run.stdout + run.stderr and "\nE   " not in run.stdout
+    causes = [line for line in run.stdout.splitlines() if line.startswith("flexbench: why not COMPLIANT: ")]
+    assert any("requirement PV-UMIN-TRIP FAIL: " in c and "clearing time" in c for c in causes), run.stdout
+
+
+def test_bench_errors_are_one_line_each_and_the_cause_is_named_once(tmp_path: Path) -> None:
+    bench = _yaml_copy(BENCH, tmp_path / "bench.yaml",
+                       {"lab.instrument_faults": {"ac_source": {"error_after_commands": 30}}})
+    run = _run(tmp_path, "--bench", str(bench))
+    assert run.returncode == 2, run.stdout + run.stderr
+    error_lines = [line for line in run.stdout.splitlines() if line.startswith("ERROR test_suites/")]
+    assert error_lines and all("InstrumentReportedError" in line for line in error_lines), run.stdout
+    assert "Traceback" not in run.stdout + run.stderr and "\nE   " not in run.stdout
+    causes = [line for line in run.stdout.splitlines() if line.startswith("flexbench: why not COMPLIANT: ")]
+    assert any("ERROR (bench, not the device): InstrumentReportedError" in c for c in causes), run.stdout
+
+    verbose = _run(tmp_path, "--bench", str(bench), "--verbose")
+    assert verbose.returncode == 2
+    assert "\nE   " in verbose.stdout                      # pytest's own traceback, on request
