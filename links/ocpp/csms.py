@@ -496,7 +496,7 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
     def violations(self, charger_id: str | None = None) -> list[Violation]:
         """Interoperability violations recorded so far (all chargers, or one)."""
         with self._lock:
-            return [v for v in self._violations if charger_id is None or v.charger_id == charger_id]
+            return [v for v in self._violations if charger_id is None or v.peer_id == charger_id]
 
 
 __all__ = ["CsmsConfig", "CsmsServer", "SUBPROTOCOLS"]
