@@ -28,8 +28,3 @@ class Violation:
     reason: str
     session: int | None = None
     at: dt.datetime | None = None
-
-    @property
-    def charger_id(self) -> str:
-        """The OCPP name of ``peer_id`` (the charging station identity)."""
-        return self.peer_id

@@ -11,7 +11,8 @@ from links.modbus_map.link import ModbusMapLink, plan_reads
 from links.modbus_map.register_map import (
     Access, Order, Point, PointType, RegisterMap, Table, WatchdogSpec, parse_register_map,
 )
-from links.modbus_map.wire import ModbusExceptionReply, RtuTransport, TcpTransport, TraceFunc, Transport
+from links.modbus_map.wire import RtuTransport, TcpTransport, TraceFunc, Transport
+from links.modbus_protocol import ModbusExceptionReply
 
 __all__ = [
     "Access", "ModbusExceptionReply", "ModbusMapLink", "Order", "Point", "PointType", "RegisterMap",

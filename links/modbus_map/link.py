@@ -19,7 +19,7 @@ sunssf point is read together with its scale factor. Writes validate first (acce
 min/max, type range after scaling; see :mod:`links.modbus_map.codec` for the rounding rule) and
 raise ``ValueError`` naming the point without sending anything.
 
-Errors: :class:`~bench.errors.LinkTimeout`, :class:`~links.modbus_map.wire.ModbusExceptionReply`
+Errors: :class:`~bench.errors.LinkTimeout`, :class:`~links.modbus_protocol.ModbusExceptionReply`
 (a :class:`~bench.errors.LinkError`), :class:`~bench.errors.ProtocolFrameError`; see
 :mod:`links.modbus_map.wire`. A scale factor the DUT reports as "not implemented" (0x8000) or out
 of -10..10 is a :class:`~bench.errors.LinkError`: the link cannot turn the value into units.

@@ -6,9 +6,9 @@ keywords moved between minors, ``slave=`` became ``device_id=``). Every transact
   ``trace("in", "<decoded reply> | <ADU hex>")`` when answered (TCP: MBAP header included;
   RTU: address and CRC included), so the record holds the exact wire bytes;
 - turns failures into the :mod:`bench.errors` tree: no answer -> :class:`LinkTimeout`; a Modbus
-  exception reply -> :class:`ModbusExceptionReply` (names points, function and exception code);
-  bytes that are not the expected reply -> :class:`ProtocolFrameError` naming the bytes; a TCP
-  connection the DUT dropped is re-opened once and the request sent once more.
+  exception reply -> :class:`~links.modbus_protocol.ModbusExceptionReply` (names points, function
+  and exception code); bytes that are not the expected reply -> :class:`ProtocolFrameError` naming
+  the bytes; a TCP connection the DUT dropped is re-opened once and the request sent once more.
 
 RTU (Modbus over Serial Line V1.02 §2.5.1.1): the link keeps a silent interval of 3.5 characters
 (1.75 ms above 19200 baud) between a reply and its next request.
@@ -29,27 +29,15 @@ from pymodbus.pdu import ExceptionResponse, ModbusPDU
 
 from bench.errors import LinkError, LinkTimeout, ProtocolFrameError
 from links.modbus_map.register_map import Table
+from links.modbus_protocol import (
+    FC_READ_COILS, FC_READ_DISCRETE, FC_READ_HOLDING, FC_READ_INPUT, FC_WRITE_COIL, FC_WRITE_REGISTER,
+    FC_WRITE_REGISTERS, FUNCTION_NAMES, ModbusExceptionReply, exception_name, function_text,
+)
 
 TraceFunc = Callable[[str, str], None]
 
-#: Modbus Application Protocol V1.1b3 §6 function codes
-FC_READ_COILS, FC_READ_DISCRETE, FC_READ_HOLDING, FC_READ_INPUT = 0x01, 0x02, 0x03, 0x04
-FC_WRITE_COIL, FC_WRITE_REGISTER, FC_WRITE_REGISTERS = 0x05, 0x06, 0x10
-FUNCTION_NAMES = {
-    FC_READ_COILS: "read coils", FC_READ_DISCRETE: "read discrete inputs",
-    FC_READ_HOLDING: "read holding registers", FC_READ_INPUT: "read input registers",
-    FC_WRITE_COIL: "write single coil", FC_WRITE_REGISTER: "write single register",
-    FC_WRITE_REGISTERS: "write multiple registers",
-}
 READ_FUNCTION = {Table.COIL: FC_READ_COILS, Table.DISCRETE: FC_READ_DISCRETE,
                  Table.HOLDING: FC_READ_HOLDING, Table.INPUT: FC_READ_INPUT}
-#: Modbus Application Protocol V1.1b3 §7 exception codes
-EXCEPTION_NAMES = {
-    0x01: "ILLEGAL FUNCTION", 0x02: "ILLEGAL DATA ADDRESS", 0x03: "ILLEGAL DATA VALUE",
-    0x04: "SERVER DEVICE FAILURE", 0x05: "ACKNOWLEDGE", 0x06: "SERVER DEVICE BUSY",
-    0x08: "MEMORY PARITY ERROR", 0x0A: "GATEWAY PATH UNAVAILABLE",
-    0x0B: "GATEWAY TARGET DEVICE FAILED TO RESPOND",
-}
 PARITIES = ("N", "E", "O")
 
 
@@ -106,22 +94,6 @@ class RtuTransport:
 
 
 Transport = TcpTransport | RtuTransport
-
-
-class ModbusExceptionReply(LinkError):
-    """The DUT answered with a Modbus exception response (names points, function and code)."""
-
-    def __init__(self, *, endpoint: str, points: Sequence[str], function_code: int, exception_code: int,
-                 address: int, table: Table) -> None:
-        self.points = tuple(points)
-        self.function_code = function_code
-        self.exception_code = exception_code
-        self.address = address
-        name = EXCEPTION_NAMES.get(exception_code, "unknown exception")
-        super().__init__(
-            f"{endpoint}: DUT refused {FUNCTION_NAMES.get(function_code, 'function')} "
-            f"(function code 0x{function_code:02X}) at {table.value} {address} for "
-            f"{', '.join(self.points)}: Modbus exception code {exception_code:02d} ({name})")
 
 
 class ModbusWire:
@@ -182,7 +154,7 @@ class ModbusWire:
         """Read ``count`` registers (or bits) of ``table`` from ``address``; checked length."""
         fc = READ_FUNCTION[table]
         unit = "bits" if table.is_bit_table else "registers"
-        text = f"{FUNCTION_NAMES[fc]} (0x{fc:02X}) {table.value} {_span(address, count)} [{', '.join(points)}]"
+        text = f"{function_text(fc)} {table.value} {_span(address, count)} [{', '.join(points)}]"
         if fc == FC_READ_COILS:
             call = lambda: self._client.read_coils(address, count=count, device_id=self.unit_id)  # noqa: E731
         elif fc == FC_READ_DISCRETE:
@@ -210,7 +182,7 @@ class ModbusWire:
         """Write holding registers (0x06 for one register unless ``single_function`` is 0x10; else 0x10)."""
         regs = [int(r) for r in registers]
         fc = FC_WRITE_REGISTER if len(regs) == 1 and single_function == FC_WRITE_REGISTER else FC_WRITE_REGISTERS
-        text = (f"{FUNCTION_NAMES[fc]} (0x{fc:02X}) holding {_span(address, len(regs))} "
+        text = (f"{function_text(fc)} holding {_span(address, len(regs))} "
                 f"{what} raw {_values_text(regs)}")
         if fc == FC_WRITE_REGISTER:
             call = lambda: self._client.write_register(address, regs[0], device_id=self.unit_id)  # noqa: E731
@@ -230,7 +202,7 @@ class ModbusWire:
 
     def write_coil(self, address: int, value: bool, points: Sequence[str], what: str) -> None:
         """Write one coil (0x05: 0xFF00 on, 0x0000 off)."""
-        text = f"{FUNCTION_NAMES[FC_WRITE_COIL]} (0x05) coil {address} {what}"
+        text = f"{function_text(FC_WRITE_COIL)} coil {address} {what}"
         call = lambda: self._client.write_coil(address, bool(value), device_id=self.unit_id)  # noqa: E731
         with self._lock:
             reply = self._transact(FC_WRITE_COIL, Table.COIL, address, points, text, call)
@@ -269,9 +241,9 @@ class ModbusWire:
             if isinstance(reply, ExceptionResponse):
                 code = int(reply.exception_code)
                 self._emit("in", f"exception reply to {FUNCTION_NAMES[fc]}: code {code:02d} "
-                                 f"({EXCEPTION_NAMES.get(code, 'unknown')})")
-                raise ModbusExceptionReply(endpoint=self.endpoint, points=points, function_code=fc,
-                                           exception_code=code, address=address, table=table)
+                                 f"({exception_name(code)})")
+                raise ModbusExceptionReply(endpoint=self.endpoint, function_code=fc, exception_code=code,
+                                           address=address, table=table.value, points=points)
             if reply.function_code != fc:
                 raise self._frame_error(f"reply to {text} carries function code 0x{reply.function_code:02X}")
             return reply

@@ -212,19 +212,22 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
             self._add_violation(Violation(charger_id, cp.last_raw_in, f"connection ended: {error!r}"))
         finally:
             cp.closed.set()
-            with self._connected:
-                if self._charge_points.get(charger_id) is cp:
+            code, reason = ws.close_code, ws.close_reason
+            detail = "no close frame" if code is None else f"code {code}" + (f" {reason!r}" if reason else "")
+            self._event(charger_id, "closed", detail, gone=cp)
+
+    def _event(self, charger_id: str, kind: str, detail: str, *,
+               gone: CsmsChargePoint16 | CsmsChargePoint201 | None = None) -> None:
+        """Record (and trace) a connection event; with ``gone``, forget that charge point in the same
+        step, so whoever sees the charger disconnected also sees its ``closed`` event."""
+        event = ConnectionEvent(charger_id, kind, self._config.now(), detail)
+        with self._connected:
+            self._events.append(event)
+            if gone is not None:
+                if self._charge_points.get(charger_id) is gone:
                     del self._charge_points[charger_id]
                     del self._sockets[charger_id]
                 self._connected.notify_all()
-            code, reason = ws.close_code, ws.close_reason
-            detail = "no close frame" if code is None else f"code {code}" + (f" {reason!r}" if reason else "")
-            self._event(charger_id, "closed", detail)
-
-    def _event(self, charger_id: str, kind: str, detail: str) -> None:
-        event = ConnectionEvent(charger_id, kind, self._config.now(), detail)
-        with self._lock:
-            self._events.append(event)
         self._trace(f"event:{charger_id}", f"{kind}: {detail}")
 
     def _add_violation(self, violation: Violation) -> None:
@@ -258,6 +261,13 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
             if not self._connected.wait_for(ready, timeout_s):
                 raise OcppCallTimeout(f"charger {charger_id} did not connect"
                                       f"{' and boot' if booted else ''} within {timeout_s} s")
+
+    def wait_for_disconnect(self, charger_id: str, timeout_s: float) -> None:
+        """Block until ``charger_id`` has no open connection (its ``closed`` event is then recorded):
+        after the charger hung up, before reading what the CSMS saw of it."""
+        with self._connected:
+            if not self._connected.wait_for(lambda: charger_id not in self._charge_points, timeout_s):
+                raise OcppCallTimeout(f"charger {charger_id} still connected after {timeout_s} s")
 
     def call_checked(self, charger_id: str, request: Any, timeout_s: float) -> Any:
         """Send ``request`` (an ``ocpp.v16.call`` / ``ocpp.v201.call`` dataclass) with the library's
@@ -498,7 +508,7 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
     def violations(self, charger_id: str | None = None) -> list[Violation]:
         """Interoperability violations recorded so far (all chargers, or one)."""
         with self._lock:
-            return [v for v in self._violations if charger_id is None or v.charger_id == charger_id]
+            return [v for v in self._violations if charger_id is None or v.peer_id == charger_id]
 
 
 __all__ = ["CsmsConfig", "CsmsServer", "SUBPROTOCOLS"]

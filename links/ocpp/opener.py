@@ -141,7 +141,7 @@ class OcppOpener:
 
     def _violation(self, violation: Violation) -> None:
         self.session.recorder.write("event", level="warning",
-                                    message=f"{self._target} OCPP violation by {violation.charger_id}: "
+                                    message=f"{self._target} OCPP violation by {violation.peer_id}: "
                                             f"{violation.reason}", frame=violation.frame)
 
     # ---- opener contract ------------------------------------------------------------------------

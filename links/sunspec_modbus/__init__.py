@@ -1,7 +1,7 @@
 """SunSpec Modbus TCP link to a DER under test (pysunspec2 client behind one checked transport)."""
 
+from links.modbus_protocol import ModbusExceptionReply
 from links.sunspec_modbus.link import PointOutsideSchema, SunSpecLink, TraceFunc
-from links.sunspec_modbus.transport import ModbusExceptionReply
 from links.sunspec_modbus.types import (
     AcMeasurements, DerSettings, DeviceIdentity, EnterServiceSetting, FrequencyDroopSetting,
     Nameplate, TripKind, TripStageSetting, VoltWattSetting,

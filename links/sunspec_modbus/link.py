@@ -35,9 +35,8 @@ import sunspec2.modbus.client as ss_client
 from bench.errors import (
     ConfigError, DeviceLacksFunction, LinkError, LinkTimeout, ModelNotFoundError, ProtocolFrameError,
 )
-from links.sunspec_modbus.transport import (
-    EXCEPTION_NAMES, FC_READ_HOLDING, CheckedSunSpecDevice, ModbusExchange,
-)
+from links.modbus_protocol import EXCEPTION_NAMES, FC_READ_HOLDING
+from links.sunspec_modbus.transport import CheckedSunSpecDevice, ModbusExchange
 from links.sunspec_modbus.points import walk_points
 from links.sunspec_modbus.types import (
     AcMeasurements, DerSettings, DeviceIdentity, EnterServiceSetting, FrequencyDroopSetting,
@@ -438,7 +437,7 @@ class SunSpecLink:
             regs = [int.from_bytes(t.data[i:i + 2], "big") for i in range(0, len(t.data or b""), 2)]
             text = f"write{model} {self._describe(t.address, t.count)} (addr {t.address} {regs})"
         if t.exception_code is not None:
-            text += f" -> exception {t.exception_code:02d} ({EXCEPTION_NAMES.get(t.exception_code, '?')})"
+            text += f" -> exception {t.exception_code:02d} ({EXCEPTION_NAMES.get(t.exception_code, '?').lower()})"
         elif t.error is not None:
             text += f" -> {t.error}"
         self._trace("in" if t.function == FC_READ_HOLDING else "out", text)

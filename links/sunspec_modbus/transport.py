@@ -18,15 +18,10 @@ import sunspec2.modbus.client as ss_client
 import sunspec2.modbus.modbus as ss_modbus
 
 from bench.errors import LinkError, LinkTimeout, ProtocolFrameError
+from links.modbus_protocol import (
+    FC_READ_HOLDING, FC_WRITE_REGISTER, FC_WRITE_REGISTERS, ModbusExceptionReply, function_text,
+)
 
-FC_READ_HOLDING = 0x03
-FC_WRITE_SINGLE = 0x06
-FC_WRITE_MULTIPLE = 0x10
-FUNCTION_NAMES = {FC_READ_HOLDING: "read holding registers (0x03)",
-                  FC_WRITE_SINGLE: "write single register (0x06)",
-                  FC_WRITE_MULTIPLE: "write multiple registers (0x10)"}
-EXCEPTION_NAMES = {1: "illegal function", 2: "illegal data address", 3: "illegal data value",
-                   4: "server device failure", 5: "acknowledge", 6: "server device busy"}
 _MBAP_LEN = 7   # transaction id, protocol id, length, unit id
 
 
@@ -40,16 +35,6 @@ class ModbusExchange:
     data: bytes | None                  # written data (None for a read)
     exception_code: int | None = None
     error: str | None = None
-
-
-class ModbusExceptionReply(LinkError):
-    """The DUT answered with a Modbus exception (names function, address and code)."""
-
-    def __init__(self, function: int, address: int, code: int) -> None:
-        self.function, self.address, self.code = function, address, code
-        super().__init__(f"DUT answered {FUNCTION_NAMES.get(function, hex(function))} at address "
-                         f"{address} with Modbus exception {code:02d} "
-                         f"({EXCEPTION_NAMES.get(code, 'unknown')})")
 
 
 class CheckedSunSpecDevice(ss_client.SunSpecModbusClientDeviceTCP):
@@ -102,7 +87,7 @@ class CheckedSunSpecDevice(ss_client.SunSpecModbusClientDeviceTCP):
         addr = int(addr)
         self._ensure_connected()
         count = len(data) // 2
-        function = FC_WRITE_SINGLE if count == 1 else FC_WRITE_MULTIPLE
+        function = FC_WRITE_REGISTER if count == 1 else FC_WRITE_REGISTERS
         try:
             super().write(addr, data)
             self._check_reply(function, addr, count, None)
@@ -119,18 +104,18 @@ class CheckedSunSpecDevice(ss_client.SunSpecModbusClientDeviceTCP):
     def _check_reply(self, function: int, addr: int, count: int, data: bytes | None) -> None:
         reply = self._last_reply
         if len(reply) < _MBAP_LEN + 2:
-            raise ProtocolFrameError(f"reply to {FUNCTION_NAMES[function]} at {addr} too short: "
+            raise ProtocolFrameError(f"reply to {function_text(function)} at {addr} too short: "
                                      f"frame {reply.hex(' ')}")
         if reply[_MBAP_LEN] & 0x7F != function:
-            raise ProtocolFrameError(f"reply to {FUNCTION_NAMES[function]} at {addr} carries function "
+            raise ProtocolFrameError(f"reply to {function_text(function)} at {addr} carries function "
                                      f"0x{reply[_MBAP_LEN]:02X}: frame {reply.hex(' ')}")
         if data is not None and len(data) != 2 * count:
-            raise ProtocolFrameError(f"reply to {FUNCTION_NAMES[function]} at {addr} count {count} "
+            raise ProtocolFrameError(f"reply to {function_text(function)} at {addr} count {count} "
                                      f"carries {len(data)} bytes: frame {reply.hex(' ')}")
         if data is None:
             echoed = struct.unpack(">H", reply[_MBAP_LEN + 1:_MBAP_LEN + 3])[0] if len(reply) >= 10 else -1
             if not addr <= echoed < addr + count:
-                raise ProtocolFrameError(f"reply to {FUNCTION_NAMES[function]} at {addr} echoes "
+                raise ProtocolFrameError(f"reply to {function_text(function)} at {addr} echoes "
                                          f"address {echoed}: frame {reply.hex(' ')}")
 
     def _fail(self, exc: BaseException, function: int, addr: int, count: int,
@@ -139,8 +124,9 @@ class CheckedSunSpecDevice(ss_client.SunSpecModbusClientDeviceTCP):
             match = re.search(r"exception:?\s*(\d+)", str(exc))
             code = int(match.group(1)) if match else -1
             self._on_exchange(ModbusExchange(function, addr, count, data, exception_code=code))
-            return ModbusExceptionReply(function, addr, code)
-        error = self._translate(exc, f"{FUNCTION_NAMES[function]} at {addr} count {count}")
+            return ModbusExceptionReply(endpoint=self.endpoint, function_code=function, exception_code=code,
+                                        address=addr)
+        error = self._translate(exc, f"{function_text(function)} at {addr} count {count}")
         self.failures.append(error)
         self._on_exchange(ModbusExchange(function, addr, count, data, error=str(error)))
         self.disconnect()         # the stream may be out of step: start clean next time

@@ -1,5 +1,5 @@
-"""EV-charger campaign fixtures: the EV emulator and ``dut``, the EV charger's strategy
-(test_suites/ev_charger/strategy.py), bound to each test and left ready for the next.
+"""EV-charger campaign fixtures: ``dut``, the EV charger's strategy (test_suites/ev_charger/strategy.py)
+driving the bench's EV emulator, bound to each test and left ready for the next.
 """
 
 from __future__ import annotations
@@ -13,20 +13,11 @@ from test_suites.ev_charger.strategy import EvChargerStrategy
 
 
 @pytest.fixture(scope="session")
-def ev_emulator(bench: Any) -> Any:
-    """The EvEmulator capability of bench role ``ev_emulator`` (instruments/capabilities.py)."""
-    emulator = getattr(bench, "ev_emulator", None)
-    if emulator is None:
-        emulator = (getattr(bench, "instruments", None) or {}).get("ev_emulator")
-    if emulator is None:
-        raise BenchError("the EV-charger suites need an EV emulator: the bench config has no "
-                         "'ev_emulator' instrument")
-    return emulator
-
-
-@pytest.fixture(scope="session")
-def dut_strategy(bench: Any, ac_source: Any, ev_emulator: Any, dut_link: Any, clock: Any, dut_profile: Any,
-                 catalog: Any, market: str) -> EvChargerStrategy:
+def dut_strategy(bench: Any, ac_source: Any, dut_link: Any, clock: Any, dut_profile: Any, catalog: Any,
+                 market: str) -> EvChargerStrategy:
+    """The EV charger's strategy; a bench without an EV emulator or a profile without an OCPP control
+    link is a bench error (the suites cannot run), not a requirement that does not apply."""
+    ev_emulator = bench.require_ev_emulator()       # ConfigError naming instruments.ev_emulator
     if dut_link is None or not hasattr(dut_link, "set_charging_profile"):
         raise BenchError("the EV-charger suites need an OCPP control link (protocol ocpp16j or ocpp201)")
     return EvChargerStrategy(ac_source=ac_source, ev_emulator=ev_emulator, dut_link=dut_link, clock=clock,

@@ -6,19 +6,19 @@ from typing import Any, Callable
 
 import pytest
 
-from bench.errors import BenchError
 from test_suites.heat_pump.strategy import HeatPumpStrategy
 
 
 @pytest.fixture(scope="session")
 def dut_strategy(bench: Any, ac_source: Any, dut_link: Any, clock: Any, dut_profile: Any, catalog: Any,
                  market: str) -> HeatPumpStrategy:
-    if bench.digital_io is None:
-        raise BenchError("the heat-pump suites drive SG-Ready contacts: the bench needs a digital_io instrument")
+    """The heat pump's strategy; the suites drive SG-Ready contacts, so a bench without a digital_io
+    instrument is a bench error (ConfigError naming instruments.digital_io)."""
+    digital_io = bench.require_digital_io()
     return HeatPumpStrategy(ac_source=ac_source, dut_link=dut_link, clock=clock, dut_profile=dut_profile,
                             catalog=catalog, market=market, bench=bench,
                             step=lambda text: bench.step("campaign", text),
-                            dut_links=dict(bench.dut_links), digital_io=bench.digital_io)
+                            dut_links=dict(bench.dut_links), digital_io=digital_io)
 
 
 @pytest.fixture

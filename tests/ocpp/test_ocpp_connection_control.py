@@ -54,6 +54,7 @@ def test_disconnect_then_refuse_keeps_the_charger_out_until_let_back_in(server: 
             await asyncio.to_thread(server.wait_for_charger, "CP", CALL_TIMEOUT_S)
 
     asyncio.run(scenario())
+    server.wait_for_disconnect("CP", CALL_TIMEOUT_S)     # the charger hung up last: until the CSMS saw it
     events = server.connection_events("CP")
     assert [e.kind for e in events] == ["connected", "disconnected", "closed", "refused", "refused",
                                         "connected", "closed"]
@@ -100,6 +101,7 @@ def test_send_raw_returns_the_chargers_reply_for_unknown_and_malformed_calls(ser
             assert await send(server.reset, "RAW", "Hard") == "Accepted"
 
     asyncio.run(scenario())
+    server.wait_for_disconnect("RAW", CALL_TIMEOUT_S)    # the charger hung up: until the CSMS saw it
     assert server.violations("RAW") == []        # the bench's own odd frames are not the charger's fault
     with pytest.raises(OcppNotConnected):
         server.send_raw("RAW", "[]")

@@ -85,6 +85,7 @@ def test_ocpp16_security_profile1_boot_and_heartbeat(make_csms) -> None:
     boot, beat = csms.results_out("TP-16")
     assert boot["status"] == "Accepted" and boot["interval"] == 120 and "currentTime" in beat
     assert csms.server.boot_info("TP-16") == {"vendor": "TestVendor", "model": "TestModel"}
+    csms.server.wait_for_disconnect("TP-16", RUN_TIMEOUT_S)     # it exits after hanging up: until the CSMS saw it
     assert [e.kind for e in csms.server.connection_events("TP-16")] == ["connected", "closed"]
     assert csms.server.violations() == []
 

@@ -136,7 +136,7 @@ def test_ocpp_and_s2_record_one_violation_type() -> None:
 
     assert links.s2.Violation is Violation and links.ocpp.Violation is Violation
     ocpp_style = Violation("CP-1", "[2,", "not valid JSON")
-    assert (ocpp_style.charger_id, ocpp_style.session, ocpp_style.at) == ("CP-1", None, None)
+    assert (ocpp_style.peer_id, ocpp_style.session, ocpp_style.at) == ("CP-1", None, None)
 
 
 def test_out_of_order_messages(cem: S2CemServer, rm: RawRm) -> None:

@@ -23,8 +23,7 @@ from simlab.devices.heat_pump.lab_wiring import (
 from links.sg_ready_contacts import SgReadyState
 from simlab.devices.registry import DeviceContext
 from simlab.physics import TerminalConditions
-from links.modbus_map import ModbusMapLink, parse_register_map
-from links.modbus_map.wire import ModbusExceptionReply, TcpTransport
+from links.modbus_map import ModbusExceptionReply, ModbusMapLink, TcpTransport, parse_register_map
 
 DT_S = 0.02
 

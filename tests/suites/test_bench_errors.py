@@ -10,8 +10,11 @@ import signal
 import subprocess
 import time
 
+import pytest
+import yaml
+
 from bench.recorder import read_record
-from conftest import REPO  # noqa: F401  (tests/suites/conftest.py)
+from conftest import DEFAULT_BENCH, REPO  # tests/suites/conftest.py
 
 REQ = ["PV-PU-RESPONSE"]
 
@@ -113,3 +116,38 @@ def test_sigterm_leaves_the_source_in_its_safe_state(lab):
                    and e["text"].startswith("OUTPut:STATe")]
     assert last_output and last_output[-1] == "OUTPut:STATe OFF", out + err
     assert entries[-1]["kind"] == "campaign_end"
+
+
+
+def _copy_without(source, dotted, path):
+    """A copy of the YAML file ``source`` at ``path`` without the key ``dotted``."""
+    data = yaml.safe_load(source.read_text())
+    *parents, leaf = dotted.split(".")
+    node = data
+    for key in parents:
+        node = node[key]
+    del node[leaf]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+@pytest.mark.parametrize(("reference", "drop_link", "role", "requirement"), [
+    ("sim-ev-charger-16j-11kw.yaml", None, "ev_emulator", "EV-LIMIT-TX"),
+    # without its SG-Ready contacts link, so that the bench opens and the suites find digital_io missing
+    ("sim-heat-pump-modbus.yaml", "sg_ready", "digital_io", "HP-LIMIT-MODBUS"),
+], ids=["ev_charger", "heat_pump"])
+def test_missing_instrument_the_suites_need_is_a_bench_error(lab, reference, drop_link, role, requirement):
+    """A bench without the instrument a device class's suites drive (the EV emulator, the SG-Ready
+    contacts) cannot test it: every test is a bench ERROR naming the missing instrument, never
+    NOT_APPLICABLE, and the campaign is INCONCLUSIVE."""
+    profile = REPO / "device_profiles" / reference
+    if drop_link is not None:
+        profile = _copy_without(profile, f"links.{drop_link}", lab.tmp_path / "dut.yaml")
+    bench = _copy_without(DEFAULT_BENCH, f"instruments.{role}", lab.tmp_path / "bench.yaml")
+    result = lab.run(profile=profile, bench=bench, requirements=[requirement])
+    assert result.exit_code == 2, result.stdout + result.stderr[-3000:]
+    ends = [e for e in _record(result.out_dir) if e["kind"] == "test_end"]
+    assert ends and all(e["outcome"] == "ERROR" for e in ends)
+    assert all(f"instruments.{role}" in e["message"] for e in ends), ends[0]["message"]
+    assert result.verdict(requirement) == "INCONCLUSIVE"
+    assert result.report["verdict"] == "INCONCLUSIVE"

@@ -135,11 +135,12 @@ def test_read_only_and_out_of_range_writes_are_refused(served, tracer, trace_log
         link.discover()
         with pytest.raises(ModbusExceptionReply) as refused:
             link.write_point(701, "W", 5)
-        assert refused.value.code == 2
+        assert refused.value.exception_code == 2
         message = str(refused.value)
-        assert "write single register (0x06)" in message and "exception 02" in message
-        assert str(link._model(701).model_addr + link._model(701).W.offset) in message
-        with pytest.raises(LinkError, match="exception 03"):
+        address = link._model(701).model_addr + link._model(701).W.offset
+        assert (f"127.0.0.1:{port} unit 1: DUT refused write single register (function code 0x06) at holding "
+                f"{address}: Modbus exception code 02 (ILLEGAL DATA ADDRESS)") in message
+        with pytest.raises(LinkError, match=r"exception code 03 \(ILLEGAL DATA VALUE\)"):
             link.write_point(704, "WMaxLimPct", 150.0)
         assert inverter.changes == 0
         assert link.read_ac().active_power_w == pytest.approx(inverter.current.active_power_w)  # still usable
