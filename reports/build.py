@@ -209,7 +209,8 @@ def _tests(tests: Sequence[TestRun], complete: bool, rec: ParsedRecord | None = 
     return out
 
 
-def _traceability(requirements: Sequence[Mapping[str, Any]], tests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _traceability(requirements: Sequence[Mapping[str, Any]],
+                  tests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The matrix: every requirement of the set -> the tests covering it (with outcomes) -> verdict."""
     outcome = {t["nodeid"]: t["outcome"] for t in tests}
     rows = []

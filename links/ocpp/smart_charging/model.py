@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 from bench.errors import BenchError
@@ -193,7 +194,7 @@ class ChargingProfile:
             raise InvalidChargingProfile("a charging schedule needs at least one period")
         if self.periods[0].start_s != 0:
             raise InvalidChargingProfile("the first schedule period must start at 0 s (OCPP 1.6 §7.10)")
-        for before, after in zip(self.periods, self.periods[1:]):
+        for before, after in pairwise(self.periods):
             if after.start_s <= before.start_s:
                 raise InvalidChargingProfile(f"schedule periods must start in increasing order "
                                              f"({before.start_s} s then {after.start_s} s)")

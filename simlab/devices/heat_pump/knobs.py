@@ -110,8 +110,8 @@ class HeatPumpKnobs:
 _POSITIVE_PARAMETERS = {"rated_power_w", "nominal_voltage_v", "house_loss_w_per_k", "house_capacity_j_per_k",
                         "emitter_w_per_k", "buffer_capacity_j_per_k", "cop", "ramp_up_w_per_s",
                         "ramp_down_w_per_s", "release_ramp_w_per_s", "block_limit_s", "watchdog_timeout_s",
-                        "s2_failsafe_timeout_s", "s2_measurement_interval_s", "undervoltage_stop_v", "undervoltage_restart_v",
-                        "boiler_max_heat_w"}
+                        "s2_failsafe_timeout_s", "s2_measurement_interval_s", "undervoltage_stop_v",
+                        "undervoltage_restart_v", "boiler_max_heat_w"}
 _UNIT_SHARE_PARAMETERS = {"min_modulation", "boost_max_modulation"}
 _SIGNED_PARAMETERS = {"outdoor_temperature_c", "indoor_setpoint_c", "buffer_max_c"}
 _POSITIVE_KNOBS = {"response_time_factor", "surge_on_release_factor", "release_ramp_factor",
