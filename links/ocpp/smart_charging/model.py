@@ -85,12 +85,22 @@ class ProfileKind(StrEnum):
     RECURRING = "Recurring"
     RELATIVE = "Relative"
 
+    @classmethod
+    def parse(cls, value: ProfileKind | str) -> ProfileKind:
+        """The kind from its name; :class:`InvalidChargingProfile` for another one."""
+        return _member(cls, value, "the charging profile kind")
+
 
 class Recurrency(StrEnum):
     """RecurrencyKindType: the period after which a Recurring schedule starts again."""
 
     DAILY = "Daily"
     WEEKLY = "Weekly"
+
+    @classmethod
+    def parse(cls, value: Recurrency | str) -> Recurrency:
+        """The recurrency from its name; :class:`InvalidChargingProfile` for another one."""
+        return _member(cls, value, "recurrency")
 
     @property
     def period(self) -> dt.timedelta:
@@ -102,6 +112,11 @@ class RateUnit(StrEnum):
 
     A = "A"
     W = "W"
+
+    @classmethod
+    def parse(cls, value: RateUnit | str) -> RateUnit:
+        """The unit from its name; :class:`InvalidChargingProfile` for another one."""
+        return _member(cls, value, "the charging rate unit")
 
 
 def require_aware(name: str, value: dt.datetime) -> dt.datetime:
@@ -168,10 +183,10 @@ class ChargingProfile:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "purpose", ProfilePurpose.parse(self.purpose))
-        set_(self, "kind", _member(ProfileKind, self.kind, "the charging profile kind"))
-        set_(self, "unit", _member(RateUnit, self.unit, "the charging rate unit"))
+        set_(self, "kind", ProfileKind.parse(self.kind))
+        set_(self, "unit", RateUnit.parse(self.unit))
         if self.recurrency is not None:
-            set_(self, "recurrency", _member(Recurrency, self.recurrency, "recurrency"))
+            set_(self, "recurrency", Recurrency.parse(self.recurrency))
         set_(self, "periods", tuple(_period(p) for p in self.periods))
         if self.transaction_id is not None and not isinstance(self.transaction_id, str):
             set_(self, "transaction_id", str(self.transaction_id))

@@ -74,13 +74,16 @@ class ElectricalParameterSource(Protocol):
 
 
 class ElectricalKnobSource(Protocol):
-    """The knob fields this module reads (``EvChargerKnobs`` carries them too)."""
+    """The knob fields this module reads, never writes (``EvChargerKnobs`` carries them too, the last
+    one as a read-only property)."""
 
     evse_response_delay_factor: float
     overshoot_factor: float
     overshoot_duration_s: float
     meter_error_factor: float
-    keeps_minimum_instead_of_pause: bool
+
+    @property
+    def keeps_minimum_instead_of_pause(self) -> bool: ...
 
 
 @dataclass

@@ -14,6 +14,7 @@ marked [unverified] there are defaults only, set per profile.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -141,8 +142,8 @@ def parse_knobs(raw: dict[str, Any] | None) -> HeatPumpKnobs:
         raise SimSettingError(error.key, error.problem, "knobs") from None
 
 
-def parse_settings(raw: dict[str, Any] | None, target: Any, positive: set[str], *, allow_nameplate: bool,
-                   signed: set[str] = frozenset(), unit_share: set[str] = frozenset()) -> Any:
+def parse_settings(raw: dict[str, Any] | None, target: Any, positive: Set[str], *, allow_nameplate: bool,
+                   signed: Set[str] = frozenset(), unit_share: Set[str] = frozenset()) -> Any:
     """Fill the dataclass ``target`` from ``raw``: the type of each default decides the check
     (bool; int-or-None channel; number, >= 0 unless in ``signed``, > 0 in ``positive``, (0, 1] in
     ``unit_share``). Also used by the home battery (simlab/devices/home_battery/knobs.py)."""
