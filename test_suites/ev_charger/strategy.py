@@ -195,13 +195,13 @@ class EvChargerStrategy(DutStrategy):
         limits rounded to the one decimal OCPP carries."""
         rounded = tuple(_rounded_period(p) for p in periods)
         profile_id = profile_id if profile_id is not None else self.next_profile_id()
-        kind = ProfileKind(kind)
-        start_schedule = start if start is not None or kind is ProfileKind.RELATIVE else self.next_whole_second()
+        start_schedule = (start if start is not None or ProfileKind(kind) is ProfileKind.RELATIVE
+                          else self.next_whole_second())
         return ChargingProfile(
-            profile_id=profile_id, purpose=ProfilePurpose.parse(purpose), stack_level=stack_level,
-            unit=RateUnit.parse(unit), periods=rounded, kind=kind,
-            start_schedule=start_schedule, recurrency=None if recurrency is None else Recurrency.parse(recurrency),
-            duration_s=duration_s, transaction_id=None if transaction_id is None else str(transaction_id))
+            profile_id=profile_id, purpose=ProfilePurpose.parse(purpose), kind=ProfileKind.parse(kind),
+            unit=RateUnit.parse(unit), recurrency=None if recurrency is None else Recurrency.parse(recurrency),
+            stack_level=stack_level, periods=rounded, start_schedule=start_schedule, duration_s=duration_s,
+            transaction_id=None if transaction_id is None else str(transaction_id))
 
     def next_whole_second(self) -> dt.datetime:
         """The calendar at the next whole second (OCPP date-times on the wire carry seconds)."""
