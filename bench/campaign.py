@@ -35,7 +35,8 @@ def build_session(*, bench: str | Path | None, profile: str | Path, market: str 
         try:
             catalog = catalog.overridden(config.catalog_overrides)
         except ConfigError as exc:
-            raise ConfigError(exc.detail, file=config.file, field=f"catalog_overrides.{exc.field or ''}".rstrip(".")) from None
+            field = f"catalog_overrides.{exc.field or ''}".rstrip(".")
+            raise ConfigError(exc.detail, file=config.file, field=field) from None
     session = BenchSession(config=config, profile=dut, out_dir=Path(out) if out else default_out_dir(dut.file),
                            market=chosen_market, decision_rule=decision_rule or config.decision_rule, catalog=catalog,
                            clock=clock)

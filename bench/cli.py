@@ -37,7 +37,8 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     print(json.dumps({"ports": lab.ports, "pid": lab.pid,
                       "resources": {role: inst.resource.replace("{port}", str(lab.ports.get(role)))
                                     for role, inst in config.instruments.items()}}, indent=2), flush=True)
-    mode = "virtual time: advance it over the control port" if not spec.time_scale else f"real time x{spec.time_scale:g}"
+    mode = (f"real time x{spec.time_scale:g}" if spec.time_scale
+            else "virtual time: advance it over the control port")
     print(f"simulated lab serving ({mode}); Ctrl-C to stop", flush=True)
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})

@@ -106,7 +106,7 @@ class _Teardown:
     def safe_state_failed(self, exc: BaseException) -> None:
         try:
             self.recorder.write("event", level="error", message=f"could not reach the safe state: {exc!r}")
-        except Exception:
+        except Exception:  # noqa: BLE001 - safety path: a failing record write must not mask the safe-state failure
             pass
 
     def close(self, campaign_end: dict[str, Any] | None) -> None:
@@ -118,7 +118,7 @@ class _Teardown:
         for closer in closers:
             try:
                 closer()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - close() never raises: every closer runs, failures are recorded
                 errors.append(repr(exc))
         if self.lab is not None:
             self.lab.stop()
@@ -291,7 +291,7 @@ class BenchSession:
             error = f"{type(exc).__name__}: {exc}"
             try:
                 recorder.write("event", level="error", message=f"bench could not be opened: {error}")
-            except Exception:
+            except Exception:  # noqa: BLE001 - the original opening error is re-raised below, not this one
                 pass
             teardown.close(campaign_end={"verdict": "INCONCLUSIVE", "counts": {}, "bench_time_s": context.now_s(),
                                          "error": error})

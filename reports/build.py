@@ -341,7 +341,8 @@ def assemble(entries: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], dict
     instruments = [_instrument(i, dates["tested_from"], accuracy) for i in rec.instruments]
     bench = as_dict(rec.start.get("bench"))
     ratings = as_dict(as_dict(as_dict(rec.start.get("profile")).get("config")).get("ratings"))
-    phases = ratings.get("phase_count") if isinstance(ratings.get("phase_count"), int) else 1
+    phase_count = ratings.get("phase_count")
+    phases = phase_count if isinstance(phase_count, int) else 1
     period = num(as_dict(rec.start.get("clock")).get("sample_period_s"))
     if period is None:
         period = num(as_dict(as_dict(bench.get("config")).get("clock")).get("sample_period_s"))

@@ -39,7 +39,7 @@ def normalise_check_verdict(verdict: object) -> str:
 
 def count(values: Iterable[str], keys: Sequence[str]) -> dict[str, int]:
     """Counts of ``values`` with every key of ``keys`` present (zero if absent)."""
-    counts = {k: 0 for k in keys}
+    counts = dict.fromkeys(keys, 0)
     for v in values:
         counts[v] = counts.get(v, 0) + 1
     return counts

@@ -117,7 +117,8 @@ def _xy_runs(pairs: Any) -> list[list[tuple[float, float]]]:
     """Curve points as runs of finite pairs; a malformed pair breaks the line."""
     runs: list[list[tuple[float, float]]] = [[]]
     for p in pairs or []:
-        x, y = (finite_float(p[0]), finite_float(p[1])) if isinstance(p, (list, tuple)) and len(p) >= 2 else (None, None)
+        is_pair = isinstance(p, (list, tuple)) and len(p) >= 2
+        x, y = (finite_float(p[0]), finite_float(p[1])) if is_pair else (None, None)
         if x is None or y is None:
             runs.append([])
         else:

@@ -156,9 +156,9 @@ class EvModel:
         volts = port.supply_voltage_v
         if len(volts) < 3:
             volts = tuple(volts) + (0.0,) * (3 - len(volts))
-        on0 = 0 < used and volts[0] >= LIVE_PHASE_V
-        on1 = 1 < used and volts[1] >= LIVE_PHASE_V
-        on2 = 2 < used and volts[2] >= LIVE_PHASE_V
+        on0 = used > 0 and volts[0] >= LIVE_PHASE_V
+        on1 = used > 1 and volts[1] >= LIVE_PHASE_V
+        on2 = used > 2 and volts[2] >= LIVE_PHASE_V
         cut = not port.s2_closed or not port.contactor_closed or not (on0 or on1 or on2)
         target = 0.0 if cut else min(port.ev_max_current_a, pilot_current_a(port.pilot_duty_pct))
         if target != self._target_a:

@@ -2,8 +2,8 @@
 
 One asyncio loop serves everything, so the lab is deterministic: the simulated instruments
 (SCPI over TCP sockets), the simulated device's protocol servers and clients (its ``serve`` hook,
-simlab/devices/hooks.py) and the control channel. Time is virtual and moves only when the bench sends ``advance`` over the control
-channel (or, in real-time mode, with wall time x time_scale).
+simlab/devices/hooks.py) and the control channel. Time is virtual and moves only when the bench sends
+``advance`` over the control channel (or, in real-time mode, with wall time x time_scale).
 
 Control channel: JSON Lines over TCP, one request -> one reply:
   {"op": "hello"}               -> {"ok": true, "t_s": ..., "ports": {...}, "pid": ...}
@@ -25,6 +25,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.errors import ConfigError
@@ -192,7 +193,7 @@ class Lab:
                             reply = {"ok": True, "t_s": self.physics.t_s}
                     else:
                         reply = self.handle(request)
-                except Exception as exc:  # a bad request must not kill the lab
+                except Exception as exc:  # noqa: BLE001 - a bad request must not kill the lab: it gets an error reply
                     reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
                 writer.write((json.dumps(reply) + "\n").encode())
                 await writer.drain()
@@ -206,7 +207,7 @@ class Lab:
         if self.device is not None:
             try:
                 await asyncio.wait_for(self.device.aclose(), timeout=5.0)
-            except Exception as exc:   # shutting down: report, never hang
+            except Exception as exc:  # noqa: BLE001 - shutting down: report any close failure, never hang
                 print(f"lab: device close failed: {exc!r}", file=sys.stderr, flush=True)
         for server in self._servers:
             server.close()
@@ -231,6 +232,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simlab", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--spec", required=True, help="lab spec JSON file ('-' for stdin)")
     args = parser.parse_args(argv)
-    raw = sys.stdin.read() if args.spec == "-" else open(args.spec, encoding="utf-8").read()
+    raw = sys.stdin.read() if args.spec == "-" else Path(args.spec).read_text(encoding="utf-8")
     spec = LabSpec.from_json(json.loads(raw))
     return asyncio.run(_amain(spec))

@@ -26,7 +26,8 @@ class SimLabProcess:
             json.dump(asdict(spec), fh)
         # stderr goes to a file, never a pipe: a chatty lab must not block on a full pipe.
         self.log_path = self._spec_path[:-5] + ".log"
-        self._log = open(self.log_path, "w", encoding="utf-8")
+        # open for the lab process's whole life, so no with-block: _cleanup() closes it
+        self._log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 - outlives __init__, see above
         self.proc = subprocess.Popen([sys.executable, "-m", "simlab", "--spec", self._spec_path],
                                      stdout=subprocess.PIPE, stderr=self._log, text=True)
         line = self._read_ready_line(start_timeout_s)

@@ -92,7 +92,8 @@ class LabSpec:
     feeder_reactance_ohm: float = 0.0
     ports: dict[str, int] = field(default_factory=dict)            # role -> fixed port (0 = any)
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)  # role -> {model, faults}
-    device: dict[str, Any] | None = None    # {kind, parameters, knobs, map, nameplate, unit_id, contact_channels, links}
+    # {kind, parameters, knobs, map, nameplate, unit_id, contact_channels, links}
+    device: dict[str, Any] | None = None
     time_scale: float | None = None         # real-time mode: lab time = wall time x scale
     start_calendar: str = "2026-06-21T12:00:00+02:00"   # calendar time of bench time 0 (virtual time of day)
 

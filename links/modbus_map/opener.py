@@ -31,7 +31,7 @@ Record: every request and reply is a ``command`` line, ``target`` ``dut`` (contr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from links.openers import COMMON_KEYS, trace_target
 from bench.errors import ConfigError
@@ -46,7 +46,7 @@ _RTU_KEYS = _COMMON + ("serial_port", "baudrate", "parity", "stopbits", "bytesiz
 _KEYS_BY_PROTOCOL = {"modbus_map_tcp": _TCP_KEYS, "modbus_map_rtu": _RTU_KEYS}
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -190,19 +191,20 @@ class RegisterMap:
     single_register_function: int = 6
     description: str | None = None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", {p.name: p for p in self.points})
+    @cached_property
+    def _by_name(self) -> dict[str, Point]:
+        return {p.name: p for p in self.points}
 
     def point(self, name: str) -> Point:
         """The point called ``name``; ValueError naming the declared points otherwise."""
         try:
-            return self._by_name[name]        # type: ignore[attr-defined,no-any-return]
+            return self._by_name[name]
         except KeyError:
             raise ValueError(f"no point named {name!r} in the register map "
                              f"(declared: {', '.join(self.names())})") from None
 
     def has(self, name: str) -> bool:
-        return name in self._by_name          # type: ignore[attr-defined]
+        return name in self._by_name
 
     def names(self) -> list[str]:
         return [p.name for p in self.points]
@@ -263,7 +265,7 @@ class _Parser:
         try:
             return enum(value)
         except ValueError:
-            allowed = ", ".join(str(m.value) for m in enum)   # type: ignore[attr-defined]
+            allowed = ", ".join(str(m.value) for m in enum)
             raise self.fail(field, f"must be one of {allowed}, found {value!r}") from None
 
     def text(self, value: Any, field: str) -> str:

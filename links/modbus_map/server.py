@@ -60,6 +60,7 @@ The only lab-side module of this package that imports pymodbus (3.16.1, pinned):
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
@@ -173,8 +174,7 @@ class _MapAction:
             return self._log(fc, Table.HOLDING, address, len(values), names, ExcCodes.ILLEGAL_ADDRESS)
         for point in points:
             regs = values[point.address - address:point.end - address]
-            code = self._apply(point, lambda p=point, r=regs: to_engineering(
-                p, decode_registers(p, r), self._exponent(p)))
+            code = self._apply(point, functools.partial(self._engineering, point, regs))
             if code is not None:
                 return self._log(fc, Table.HOLDING, address, len(values), names, code)
         return self._log(fc, Table.HOLDING, address, len(values), names, None)
@@ -209,7 +209,7 @@ class _MapAction:
             return self._log(fc, Table.COIL, address, len(values), names, ExcCodes.ILLEGAL_ADDRESS)
         for point, value in zip(points, values, strict=True):
             assert point is not None
-            code = self._apply(point, lambda v=value: v)
+            code = self._apply(point, functools.partial(_as_written, value))
             if code is not None:
                 return self._log(fc, Table.COIL, address, len(values), names, code)
         return self._log(fc, Table.COIL, address, len(values), names, None)
@@ -227,6 +227,10 @@ class _MapAction:
         if point.scale_point is None:
             return point.scale_exponent
         return check_exponent(point, int(self.backend.read_point(point.scale_point)))
+
+    def _engineering(self, point: Point, registers: list[int]) -> Value:
+        """The engineering value of ``point`` from the raw ``registers`` a client wrote."""
+        return to_engineering(point, decode_registers(point, registers), self._exponent(point))
 
     def _apply(self, point: Point, engineering: Callable[[], Value]) -> ExcCodes | None:
         """Compute the engineering value and hand it to the backend; the exception code, if any."""
@@ -248,6 +252,11 @@ class _MapAction:
              code: ExcCodes | None) -> ExcCodes | None:
         self.journal.append(ServedRequest(fc, table, address, count, names, None if code is None else int(code)))
         return code
+
+
+def _as_written(value: Value) -> Value:
+    """A coil's engineering value is the bit as written."""
+    return value
 
 
 def build_sim_device(register_map: RegisterMap, backend: MapBackend, *, unit_id: int | None = None,

@@ -130,9 +130,10 @@ class _ConnectionRules:
             future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
             self._raw_waiter = (unique_id, future)
             closed = asyncio.ensure_future(self.closed.wait())
+            waiters: set[asyncio.Future[Any]] = {future, closed}
             try:
                 await self._connection.send(text)
-                await asyncio.wait({future, closed}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(waiters, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
                 if future.done():
                     return future.result()
                 if self.closed.is_set():

@@ -77,7 +77,7 @@ def _install_validation() -> bool:
         return fast
 
     get_validator.original = original  # type: ignore[attr-defined]
-    ocpp.messages.get_validator = get_validator  # type: ignore[assignment]
+    ocpp.messages.get_validator = get_validator
     return True
 
 
@@ -97,7 +97,7 @@ def _install_key_cache() -> None:
         return data
 
     camel_to_snake_case.original = original  # type: ignore[attr-defined]
-    ocpp.charge_point.camel_to_snake_case = camel_to_snake_case  # type: ignore[assignment]
+    ocpp.charge_point.camel_to_snake_case = camel_to_snake_case
 
 
 def install() -> dict[str, bool]:

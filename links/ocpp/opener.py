@@ -68,7 +68,8 @@ def _number(doc: Any, name: str, cfg: dict[str, Any], key: str, *, integer: bool
     ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
     if isinstance(value, bool) or not ok_type or value < low or (high is not None and value > high):
         span = f"{low:g}..{high:g}" if high is not None else f">= {low:g}"
-        raise doc.error(f"links.{name}.{key}", f"must be {'an integer' if integer else 'a number'} {span}, got {value!r}")
+        kind = "an integer" if integer else "a number"
+        raise doc.error(f"links.{name}.{key}", f"must be {kind} {span}, got {value!r}")
 
 
 class OcppOpener:

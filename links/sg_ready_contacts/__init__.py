@@ -58,7 +58,7 @@ class SgReadyContactsLink:
         if self._trace is not None:
             c1, c2 = CONTACTS_FOR_STATE[state]
             self._trace("out", f"SG-Ready state {int(state)} ({state.name}): contacts {int(c1)}:{int(c2)}")
-        for channel, closed in zip(self.channels, CONTACTS_FOR_STATE[state]):
+        for channel, closed in zip(self.channels, CONTACTS_FOR_STATE[state], strict=True):
             self.io.set_output(channel, closed)
         self.state = state
 

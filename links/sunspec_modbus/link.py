@@ -434,7 +434,8 @@ class SunSpecLink:
         if t.function == FC_READ_HOLDING:
             text = f"read{model} (addr {int(t.address)} count {int(t.count)})"
         else:
-            regs = [int.from_bytes(t.data[i:i + 2], "big") for i in range(0, len(t.data or b""), 2)]
+            data = t.data or b""
+            regs = [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
             text = f"write{model} {self._describe(t.address, t.count)} (addr {t.address} {regs})"
         if t.exception_code is not None:
             text += f" -> exception {t.exception_code:02d} ({EXCEPTION_NAMES.get(t.exception_code, '?').lower()})"

@@ -32,7 +32,7 @@ import pytest
 
 from bench.errors import BenchError, DeviceLacksFunction, LinkError
 from links.ocpp import (ChargingProfile, CompositeSchedule, OcppCallError, OcppCallTimeout, ProfileKind,
-                        ProfilePurpose)
+                        ProfilePurpose, RateUnit, Recurrency, SchedulePeriod)
 from test_suites.common import DutStrategy
 from test_suites.ev_charger.measurements import Envelope, MeanReading, consumption_w
 from test_suites.evidence import series_plot
@@ -54,6 +54,11 @@ CONNECTOR_ID = 1
 #: What the suites ask the charger to sample (OCPP 1.6 §7.31 / 2.0.1 MeasurandEnumType).
 METER_MEASURANDS = ("Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage",
                     "Current.Offered")
+
+
+def _rounded_period(period: tuple[float, float] | tuple[float, float, int]) -> SchedulePeriod:
+    """``(start_s, limit[, number_phases])`` with the limit rounded to the one decimal OCPP carries."""
+    return SchedulePeriod(int(period[0]), round(float(period[1]), 1), *period[2:])
 
 
 class EvChargerStrategy(DutStrategy):
@@ -203,20 +208,23 @@ class EvChargerStrategy(DutStrategy):
         except OcppCallError as error:
             return f"CALLERROR {error.code}"
 
-    def charging_profile(self, purpose: ProfilePurpose | str, periods: Sequence[tuple[float, ...]], *,
-                         unit: str = "A", stack_level: int = 0, profile_id: int | None = None,
+    def charging_profile(self, purpose: ProfilePurpose | str,
+                         periods: Sequence[tuple[float, float] | tuple[float, float, int]], *,
+                         unit: RateUnit | str = "A", stack_level: int = 0, profile_id: int | None = None,
                          kind: ProfileKind | str = ProfileKind.ABSOLUTE, start: dt.datetime | None = None,
-                         recurrency: str | None = None, duration_s: int | None = None,
+                         recurrency: Recurrency | str | None = None, duration_s: int | None = None,
                          transaction_id: str | int | None = None) -> ChargingProfile:
         """A charging profile starting now (Absolute) with ``(start_s, limit[, phases])`` periods;
         limits rounded to the one decimal OCPP carries."""
-        rounded = [(int(p[0]), round(float(p[1]), 1), *p[2:]) for p in periods]
+        rounded = tuple(_rounded_period(p) for p in periods)
+        profile_id = profile_id if profile_id is not None else self.next_profile_id()
+        start_schedule = (start if start is not None or ProfileKind(kind) is ProfileKind.RELATIVE
+                          else self.next_whole_second())
         return ChargingProfile(
-            profile_id=profile_id if profile_id is not None else self.next_profile_id(), purpose=purpose,
-            stack_level=stack_level, unit=unit, periods=rounded, kind=kind,
-            start_schedule=start if start is not None or ProfileKind(kind) is ProfileKind.RELATIVE
-            else self.next_whole_second(),
-            recurrency=recurrency, duration_s=duration_s, transaction_id=transaction_id)
+            profile_id=profile_id, purpose=ProfilePurpose.parse(purpose), kind=ProfileKind.parse(kind),
+            unit=RateUnit.parse(unit), recurrency=None if recurrency is None else Recurrency.parse(recurrency),
+            stack_level=stack_level, periods=rounded, start_schedule=start_schedule, duration_s=duration_s,
+            transaction_id=None if transaction_id is None else str(transaction_id))
 
     def next_whole_second(self) -> dt.datetime:
         """The calendar at the next whole second (OCPP date-times on the wire carry seconds)."""

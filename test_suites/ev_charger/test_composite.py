@@ -33,31 +33,35 @@ def _compare(expected: CompositeSchedule, reported: CompositeSchedule, *, limit_
              time_tolerance_s: float) -> list[str]:
     """Where the reported limits differ from the expected ones, away from the expected boundaries (a
     reported schedule without a duration counts as 0 s long)."""
-    reported_s = reported.duration_s or 0
-    end = min(expected.start + dt.timedelta(seconds=expected.duration_s),
-              reported.start + dt.timedelta(seconds=reported_s))
-    edges = [expected.start + dt.timedelta(seconds=p.start_s) for p in expected.periods]
+    if expected.start is None or expected.duration_s is None or expected.unit is None:
+        raise ValueError("the bench's composite schedule needs a start, a duration and a unit")
+    if reported.start is None:
+        raise ValueError("the reported composite schedule has periods but no start")
+    expected_start, expected_s, unit = expected.start, expected.duration_s, expected.unit
+    reported_start, reported_s = reported.start, reported.duration_s or 0
+    end = min(expected_start + dt.timedelta(seconds=expected_s), reported_start + dt.timedelta(seconds=reported_s))
+    edges = [expected_start + dt.timedelta(seconds=p.start_s) for p in expected.periods]
     instants = set()
     for edge, nxt in zip(edges, edges[1:] + [end], strict=True):
         instants.update({edge + dt.timedelta(seconds=time_tolerance_s), edge + (nxt - edge) / 2,
                          nxt - dt.timedelta(seconds=time_tolerance_s)})
     for p in reported.periods:
-        t = reported.start + dt.timedelta(seconds=p.start_s)
+        t = reported_start + dt.timedelta(seconds=p.start_s)
         if all(abs((t - e).total_seconds()) > time_tolerance_s for e in edges):
             instants.add(t + dt.timedelta(seconds=0.5))
     findings = []
-    for t in sorted(i for i in instants if max(expected.start, reported.start) <= i < end):
-        want = expected.limit_at_offset((t - expected.start).total_seconds())
-        got = reported.limit_at_offset((t - reported.start).total_seconds())
-        offset = (t - expected.start).total_seconds()
+    for t in sorted(i for i in instants if max(expected_start, reported_start) <= i < end):
+        want = expected.limit_at_offset((t - expected_start).total_seconds())
+        got = reported.limit_at_offset((t - reported_start).total_seconds())
+        offset = (t - expected_start).total_seconds()
         if want is None:
             continue
         if got is None or abs(got - want) > limit_tolerance:
-            findings.append(f"at +{offset:g} s: expected {want:g} {expected.unit.value}, reported "
+            findings.append(f"at +{offset:g} s: expected {want:g} {unit.value}, reported "
                             f"{'no limit' if got is None else f'{got:g}'}")
-    if reported_s < expected.duration_s - time_tolerance_s:
+    if reported_s < expected_s - time_tolerance_s:
         findings.append(f"reported duration {reported_s} s shorter than the requested "
-                        f"{expected.duration_s} s")
+                        f"{expected_s} s")
     return findings
 
 

@@ -71,7 +71,8 @@ class FullCharger16(Charger16):
     @on(V16Action.change_configuration)
     def on_change_configuration(self, key: str, value: str) -> v16_result.ChangeConfiguration:
         self.configuration = {**getattr(self, "configuration", {}), key: value}
-        return v16_result.ChangeConfiguration(status="Accepted" if key == "MeterValueSampleInterval" else "NotSupported")
+        status = "Accepted" if key == "MeterValueSampleInterval" else "NotSupported"
+        return v16_result.ChangeConfiguration(status=status)
 
     @on(V16Action.get_configuration)
     def on_get_configuration(self, key: list[str] | None = None) -> v16_result.GetConfiguration:
@@ -161,7 +162,7 @@ async def boot201(cp: V201ChargePoint) -> Any:
 
 def sampled_values_16(power_w: float, amps: tuple[float, float, float]) -> list[dict[str, Any]]:
     values: list[dict[str, Any]] = [{"value": f"{power_w:.1f}", "measurand": "Power.Active.Import", "unit": "W"}]
-    for phase, amp in zip(("L1", "L2", "L3"), amps):
+    for phase, amp in zip(("L1", "L2", "L3"), amps, strict=True):
         values.append({"value": f"{amp:.2f}", "measurand": "Current.Import", "phase": phase, "unit": "A"})
     values.append({"value": "16", "measurand": "Current.Offered", "unit": "A"})
     values.append({"value": "230.1", "measurand": "Voltage", "phase": "L1-N", "unit": "V"})

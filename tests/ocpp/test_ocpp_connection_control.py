@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 
 import pytest
 from ocpp.v16 import call as v16_call
@@ -59,7 +60,7 @@ def test_disconnect_then_refuse_keeps_the_charger_out_until_let_back_in(server: 
     assert [e.kind for e in events] == ["connected", "disconnected", "closed", "refused", "refused",
                                         "connected", "closed"]
     assert "1001" in events[2].detail and "503" in events[3].detail
-    assert all(a.calendar < b.calendar for a, b in zip(events, events[1:]))   # stamped with now()
+    assert all(a.calendar < b.calendar for a, b in pairwise(events))   # stamped with now()
     assert server.violations() == []
 
 
@@ -70,7 +71,8 @@ def test_a_call_cut_by_the_charger_closing_fails_at_once_as_connection_closed(se
         async with connect(f"{url}/QUIT", subprotocols=["ocpp1.6"]) as ws:  # type: ignore[list-item]
             await ws.send('[2, "b", "BootNotification", {"chargePointVendor": "A", "chargePointModel": "B"}]')
             await ws.recv()
-            pending = asyncio.create_task(asyncio.to_thread(server.call_checked, "QUIT", v16_call.Reset(type="Soft"), 5.0))
+            reset = v16_call.Reset(type="Soft")
+            pending = asyncio.create_task(asyncio.to_thread(server.call_checked, "QUIT", reset, 5.0))
             await ws.recv()                       # the Reset CALL arrives; hang up instead of answering
             started = time.monotonic()
             await ws.close()

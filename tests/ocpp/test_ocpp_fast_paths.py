@@ -57,7 +57,8 @@ CASES: list[tuple[str, Any, str, dict[str, Any]]] = [
 
 
 def outcome(version: str, kind: Any, action: str, payload: dict[str, Any]) -> tuple[str, str]:
-    message = kind("id-1", action, copy.deepcopy(payload)) if kind is Call else kind("id-1", copy.deepcopy(payload), action)
+    body = copy.deepcopy(payload)
+    message = kind("id-1", action, body) if kind is Call else kind("id-1", body, action)
     try:
         _validate_payload(message, version)
     except Exception as error:  # noqa: BLE001 - the verdict is what is compared
@@ -71,11 +72,13 @@ def installed() -> dict[str, bool]:
 
 
 def test_both_fast_paths_are_active_and_install_is_idempotent(installed: dict[str, bool]) -> None:
-    assert installed["validation"], "fastjsonschema is not installed: it is a pinned dependency (fastjsonschema==2.22.3)"
+    assert installed["validation"], \
+        "fastjsonschema is not installed: it is a pinned dependency (fastjsonschema==2.22.3)"
     assert installed == {"validation": True, "keys": True, "inline": True}
     assert ocpp.messages.ASYNC_VALIDATION is False
     assert fast_paths.install() == installed == fast_paths.active()
-    assert hasattr(ocpp.messages.get_validator, "original") and hasattr(ocpp.charge_point.camel_to_snake_case, "original")
+    assert hasattr(ocpp.messages.get_validator, "original")
+    assert hasattr(ocpp.charge_point.camel_to_snake_case, "original")
 
 
 @pytest.mark.parametrize("version, kind, action, payload", CASES)

@@ -60,7 +60,8 @@ def test_absolute_profile_for_both_versions_validates_and_carries_the_same_conte
     assert p201["evseId"] == 1 and body["id"] == 11 and body["chargingProfileKind"] == "Absolute"
     [schedule] = body["chargingSchedule"]
     assert schedule["chargingRateUnit"] == "W" and schedule["id"] == 1
-    assert [(p["startPeriod"], p["limit"]) for p in schedule["chargingSchedulePeriod"]] == [(0, 11000.0), (3600, 4200.0)]
+    periods = [(p["startPeriod"], p["limit"]) for p in schedule["chargingSchedulePeriod"]]
+    assert periods == [(0, 11000.0), (3600, 4200.0)]
     assert schedule["chargingSchedulePeriod"][1]["numberPhases"] == 1
 
 
@@ -112,7 +113,7 @@ def test_the_library_schema_really_rejects_what_the_builder_refuses() -> None:
     (dict(kind="Relative"), "no start_schedule"),
     (dict(start_schedule=None), "needs start_schedule"),
     (dict(transaction_id=3), "only for TxProfile"),
-    (dict(start_schedule=dt.datetime(2026, 6, 21, 16, 0)), "timezone-aware"),
+    (dict(start_schedule=dt.datetime(2026, 6, 21, 16, 0)), "timezone-aware"),  # noqa: DTZ001 - naive on purpose
     (dict(duration_s=0), "positive"),
     (dict(purpose="Boost"), "purpose"),
     (dict(kind="Sometimes"), "kind"),

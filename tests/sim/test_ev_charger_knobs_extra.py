@@ -7,12 +7,13 @@ the CSMS sees, and nothing else.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import test_ev_charger_ocpp as rig_module
-from test_ev_charger_ocpp import CHARGER_ID, REPLY_S, make_rig  # noqa: F401 - make_rig: fixture
+from test_ev_charger_ocpp import CHARGER_ID, REPLY_S
 
 from links.ocpp import VERSIONS, OcppVersion, TestPki
 from simlab.devices.ev_charger.knobs import EvChargerKnobs, parse_knobs
@@ -20,6 +21,12 @@ from simlab.devices.registry import SimSettingError
 
 GIVES_UP = {"gives_up_after_refusal": True}
 BREAKS_SCHEMA = {"meter_values_break_schema": True}
+
+
+@pytest.fixture
+def make_rig(tmp_path: Path) -> Iterator[Any]:
+    """The rig of test_ev_charger_ocpp.py."""
+    yield from rig_module.rig_factory(tmp_path)
 
 
 def wait_offline(rig: Any) -> None:

@@ -72,9 +72,9 @@ class Rig:
                   "reconnect_backoff_min_s": 10.0, "call_timeout_s": REPLY_S, **(parameters or {})}
         nameplate = {"manufacturer": "Flexbench", "model": "SimCharger", "serial_number": "SN-0001",
                      "firmware_version": "1.0.0"}
-        self.spec = LabSpec(start_calendar=start_calendar, step_s=STEP_S, device={"kind": "ev_charger", "parameters": params,
-                                                          "knobs": knobs or {}, "nameplate": nameplate,
-                                                          "links": {"control": link}})
+        device = {"kind": "ev_charger", "parameters": params, "knobs": knobs or {}, "nameplate": nameplate,
+                  "links": {"control": link}}
+        self.spec = LabSpec(start_calendar=start_calendar, step_s=STEP_S, device=device)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -143,8 +143,8 @@ class Rig:
             self.csms.stop()
 
 
-@pytest.fixture
-def make_rig(tmp_path: Path) -> Iterator[Any]:
+def rig_factory(tmp_path: Path) -> Iterator[Any]:
+    """Body of a ``make_rig`` fixture: yields ``make(version, **kwargs) -> Rig``, closes every rig after."""
     rigs: list[Rig] = []
 
     def make(version: OcppVersion, **kwargs: Any) -> Rig:
@@ -155,6 +155,11 @@ def make_rig(tmp_path: Path) -> Iterator[Any]:
     yield make
     for rig in rigs:
         rig.close()
+
+
+@pytest.fixture
+def make_rig(tmp_path: Path) -> Iterator[Any]:
+    yield from rig_factory(tmp_path)
 
 
 def tx_default_profile(version: OcppVersion, limit_a: float, *, profile_id: int = 7) -> Any:

@@ -239,7 +239,7 @@ def test_number_phases_of_the_limiting_period_is_reported():
 
 def test_naive_times_are_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
-        composite([], dt.datetime(2026, 11, 2, 9), 600)
+        composite([], dt.datetime(2026, 11, 2, 9), 600)  # noqa: DTZ001 - the naive time under test
 
 
 # -- comparing a reported schedule with the expected one ------------------------------------------

@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 from bench.errors import BenchError
@@ -84,12 +85,22 @@ class ProfileKind(StrEnum):
     RECURRING = "Recurring"
     RELATIVE = "Relative"
 
+    @classmethod
+    def parse(cls, value: ProfileKind | str) -> ProfileKind:
+        """The kind from its name; :class:`InvalidChargingProfile` for another one."""
+        return _member(cls, value, "the charging profile kind")
+
 
 class Recurrency(StrEnum):
     """RecurrencyKindType: the period after which a Recurring schedule starts again."""
 
     DAILY = "Daily"
     WEEKLY = "Weekly"
+
+    @classmethod
+    def parse(cls, value: Recurrency | str) -> Recurrency:
+        """The recurrency from its name; :class:`InvalidChargingProfile` for another one."""
+        return _member(cls, value, "recurrency")
 
     @property
     def period(self) -> dt.timedelta:
@@ -101,6 +112,11 @@ class RateUnit(StrEnum):
 
     A = "A"
     W = "W"
+
+    @classmethod
+    def parse(cls, value: RateUnit | str) -> RateUnit:
+        """The unit from its name; :class:`InvalidChargingProfile` for another one."""
+        return _member(cls, value, "the charging rate unit")
 
 
 def require_aware(name: str, value: dt.datetime) -> dt.datetime:
@@ -167,10 +183,10 @@ class ChargingProfile:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "purpose", ProfilePurpose.parse(self.purpose))
-        set_(self, "kind", _member(ProfileKind, self.kind, "the charging profile kind"))
-        set_(self, "unit", _member(RateUnit, self.unit, "the charging rate unit"))
+        set_(self, "kind", ProfileKind.parse(self.kind))
+        set_(self, "unit", RateUnit.parse(self.unit))
         if self.recurrency is not None:
-            set_(self, "recurrency", _member(Recurrency, self.recurrency, "recurrency"))
+            set_(self, "recurrency", Recurrency.parse(self.recurrency))
         set_(self, "periods", tuple(_period(p) for p in self.periods))
         if self.transaction_id is not None and not isinstance(self.transaction_id, str):
             set_(self, "transaction_id", str(self.transaction_id))
@@ -193,7 +209,7 @@ class ChargingProfile:
             raise InvalidChargingProfile("a charging schedule needs at least one period")
         if self.periods[0].start_s != 0:
             raise InvalidChargingProfile("the first schedule period must start at 0 s (OCPP 1.6 §7.10)")
-        for before, after in zip(self.periods, self.periods[1:]):
+        for before, after in pairwise(self.periods):
             if after.start_s <= before.start_s:
                 raise InvalidChargingProfile(f"schedule periods must start in increasing order "
                                              f"({before.start_s} s then {after.start_s} s)")

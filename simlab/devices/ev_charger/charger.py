@@ -352,6 +352,12 @@ class EvChargerSim(DefaultLabHooks):
     def online(self) -> bool:
         return self._ws is not None and self.booted
 
+    def _online_protocol(self) -> OcppProtocol:
+        """The OCPP protocol of a charger that is online (only one with a control link connects)."""
+        if self.protocol is None:
+            raise RuntimeError("the simulated charger has no OCPP control link, so it cannot be online")
+        return self.protocol
+
     def _offer(self, t_s: float) -> tuple[float | None, int]:
         if self.rebooting_until_s is not None or self._finishing or (
                 not self.config.operative and self.transaction is None):
@@ -607,7 +613,7 @@ class EvChargerSim(DefaultLabHooks):
                 self._meter_s = self._meter_s + interval if interval > 0 else None
             did = True
         if self.online and self._heartbeat_s is not None and self._heartbeat_s <= t + _EPS_S:
-            self._queue(Outgoing(t, "Heartbeat", self.protocol.heartbeat_request, False))
+            self._queue(Outgoing(t, "Heartbeat", self._online_protocol().heartbeat_request, False))
             interval = self.config.heartbeat_interval_s
             while self._heartbeat_s is not None and self._heartbeat_s <= t + _EPS_S:
                 self._heartbeat_s = self._heartbeat_s + interval if interval > 0 else None
@@ -623,17 +629,17 @@ class EvChargerSim(DefaultLabHooks):
         return did and (self.next_event_s() or float("inf")) <= t + _EPS_S
 
     def _triggered(self, message: str, t: float) -> None:
-        assert self.protocol is not None
+        protocol = self._online_protocol()
         if message == "Heartbeat":
-            self._queue(Outgoing(t, "Heartbeat", self.protocol.heartbeat_request, False))
+            self._queue(Outgoing(t, "Heartbeat", protocol.heartbeat_request, False))
         elif message == "BootNotification":
-            self._queue(Outgoing(t, "BootNotification", lambda: self.protocol.boot_request("Triggered"),
+            self._queue(Outgoing(t, "BootNotification", lambda: protocol.boot_request("Triggered"),
                                   False, self._boot_answer))
         elif message == "StatusNotification":
-            for item in self.protocol.boot_status_messages(self._state or ConnectorState.AVAILABLE, t):
+            for item in protocol.boot_status_messages(self._state or ConnectorState.AVAILABLE, t):
                 self._queue(item)
         elif message == "MeterValues":
-            self._sample_meter(t, "Trigger", in_transaction=self.protocol.triggered_meter_values_in_transaction)
+            self._sample_meter(t, "Trigger", in_transaction=protocol.triggered_meter_values_in_transaction)
         elif message == "TransactionEvent" and self.transaction is not None:
             self._sample_meter(t, "Trigger")
 

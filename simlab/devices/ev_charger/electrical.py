@@ -74,13 +74,16 @@ class ElectricalParameterSource(Protocol):
 
 
 class ElectricalKnobSource(Protocol):
-    """The knob fields this module reads (``EvChargerKnobs`` carries them too)."""
+    """The knob fields this module reads, never writes (``EvChargerKnobs`` carries them too, the last
+    one as a read-only property)."""
 
     evse_response_delay_factor: float
     overshoot_factor: float
     overshoot_duration_s: float
     meter_error_factor: float
-    keeps_minimum_instead_of_pause: bool
+
+    @property
+    def keeps_minimum_instead_of_pause(self) -> bool: ...
 
 
 @dataclass
@@ -254,15 +257,16 @@ class EvseElectrical:
         if self._switch_until_s is None:
             port.supply_phases = self._applied_phases
         closed, n = port.contactor_closed, port.supply_phases
-        port.supply_voltage_v = (volts[0] if closed and 0 < n else 0.0,
-                                 volts[1] if closed and 1 < n else 0.0,
-                                 volts[2] if closed and 2 < n else 0.0)
+        port.supply_voltage_v = (volts[0] if closed and n > 0 else 0.0,
+                                 volts[1] if closed and n > 1 else 0.0,
+                                 volts[2] if closed and n > 2 else 0.0)
         self.ev.step(port, dt_s)
         supply, current = port.supply_voltage_v, port.ev_current_a
         if len(current) == 3:
             power_w = 0 + supply[0] * current[0] + supply[1] * current[1] + supply[2] * current[2]
         else:
-            power_w = sum(u * i for u, i in zip(supply, current))
+            # a shorter current tuple (fewer phases drawn) is legitimate: the missing phases carry no power
+            power_w = sum(u * i for u, i in zip(supply, current, strict=False))
         self._energy_import_wh += power_w * dt_s / 3600.0
 
     def _grid(self, t_s: float, volts: tuple[float, ...]) -> None:
@@ -347,7 +351,8 @@ class EvseElectrical:
     def output(self) -> DeviceOutput:
         """Export-positive per-phase power at the charger's input terminals."""
         port = self.port
-        power = [-(u * i) for u, i in zip(port.supply_voltage_v, port.ev_current_a)]
+        # per-phase tuples of a port may differ in length; a phase missing from either carries no power
+        power = [-(u * i) for u, i in zip(port.supply_voltage_v, port.ev_current_a, strict=False)]
         if self._terminal_v[0] >= LIVE_PHASE_V:         # _l1_live(), inlined: runs every step
             power[0] -= self.params.standby_power_w
         n = self.phase_count
@@ -362,7 +367,8 @@ class EvseElectrical:
         error = self.knobs.meter_error_factor
         n = self.phase_count
         currents = tuple(i * error for i in port.ev_current_a[:n])
-        power = sum(u * i for u, i in zip(port.supply_voltage_v, port.ev_current_a)) * error
+        # per-phase tuples of a port may differ in length; a phase missing from either carries no power
+        power = sum(u * i for u, i in zip(port.supply_voltage_v, port.ev_current_a, strict=False)) * error
         return MeterReading(energy_import_wh=self._energy_import_wh * error,
                             power_active_import_w=power,
                             current_import_a=currents,

@@ -135,7 +135,7 @@ class ChargePoint16(SimChargePointMixin, V16ChargePoint):
 
     @on(Action.get_configuration)
     def on_get_configuration(self, key: list[str] | None = None) -> call_result.GetConfiguration:
-        wanted = list(CONFIGURATION_KEYS) if not key else key
+        wanted = key if key else list(CONFIGURATION_KEYS)
         known = [{"key": k, "readonly": CONFIGURATION_KEYS[k], "value": _config_value(self.charger, k)}
                  for k in wanted if k in CONFIGURATION_KEYS]
         unknown = [k for k in wanted if k not in CONFIGURATION_KEYS]

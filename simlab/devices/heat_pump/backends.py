@@ -78,8 +78,8 @@ _BOILER_EFFICIENCY = 0.95
 
 
 class HeatPumpS2Backend:
-    """The ``S2DeviceBackend`` (simlab/devices/s2_resource_manager/backend.py) of the heat pump: PEBC power envelopes and,
-    for the hybrid variant, DDBC operation modes ``electric`` / ``gas`` (EN 50491-12-2). Power is
+    """The ``S2DeviceBackend`` (simlab/devices/s2_resource_manager/backend.py) of the heat pump: PEBC power
+    envelopes and, for the hybrid variant, DDBC operation modes ``electric`` / ``gas`` (EN 50491-12-2). Power is
     consumption positive, W; the DDBC supply rate is heat to the buffer, W. The DDBC factor is not
     followed: the unit modulates itself within the chosen mode."""
 

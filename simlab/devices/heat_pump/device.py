@@ -303,7 +303,7 @@ class HeatPumpSim:
         self.sg_ready.request(t_s, state, self.response_time_s)
 
     def _observe_control(self, t_s: float, terminal: TerminalConditions) -> None:
-        p, k = self.p, self.k
+        p = self.p
         entered = self.modbus_watchdog.check(t_s) | self.s2_latch.check(t_s)
         channel = p.dimming_contact_channel
         dimming_input = channel is not None and channel in terminal.closed_contacts

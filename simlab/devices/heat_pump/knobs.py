@@ -14,6 +14,7 @@ marked [unverified] there are defaults only, set per profile.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -110,8 +111,8 @@ class HeatPumpKnobs:
 _POSITIVE_PARAMETERS = {"rated_power_w", "nominal_voltage_v", "house_loss_w_per_k", "house_capacity_j_per_k",
                         "emitter_w_per_k", "buffer_capacity_j_per_k", "cop", "ramp_up_w_per_s",
                         "ramp_down_w_per_s", "release_ramp_w_per_s", "block_limit_s", "watchdog_timeout_s",
-                        "s2_failsafe_timeout_s", "s2_measurement_interval_s", "undervoltage_stop_v", "undervoltage_restart_v",
-                        "boiler_max_heat_w"}
+                        "s2_failsafe_timeout_s", "s2_measurement_interval_s", "undervoltage_stop_v",
+                        "undervoltage_restart_v", "boiler_max_heat_w"}
 _UNIT_SHARE_PARAMETERS = {"min_modulation", "boost_max_modulation"}
 _SIGNED_PARAMETERS = {"outdoor_temperature_c", "indoor_setpoint_c", "buffer_max_c"}
 _POSITIVE_KNOBS = {"response_time_factor", "surge_on_release_factor", "release_ramp_factor",
@@ -141,8 +142,8 @@ def parse_knobs(raw: dict[str, Any] | None) -> HeatPumpKnobs:
         raise SimSettingError(error.key, error.problem, "knobs") from None
 
 
-def parse_settings(raw: dict[str, Any] | None, target: Any, positive: set[str], *, allow_nameplate: bool,
-                   signed: set[str] = frozenset(), unit_share: set[str] = frozenset()) -> Any:
+def parse_settings(raw: dict[str, Any] | None, target: Any, positive: Set[str], *, allow_nameplate: bool,
+                   signed: Set[str] = frozenset(), unit_share: Set[str] = frozenset()) -> Any:
     """Fill the dataclass ``target`` from ``raw``: the type of each default decides the check
     (bool; int-or-None channel; number, >= 0 unless in ``signed``, > 0 in ``positive``, (0, 1] in
     ``unit_share``). Also used by the home battery (simlab/devices/home_battery/knobs.py)."""

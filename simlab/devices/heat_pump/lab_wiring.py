@@ -156,7 +156,7 @@ def lab_device(ctx: Any) -> LabHeatPump:
     start = ctx.calendar(0.0)
     day_s = start.hour * 3600.0 + start.minute * 60.0 + start.second + start.microsecond / 1e6
     channels = tuple(ctx.contact_channels or DEFAULT_CONTACT_CHANNELS)
-    device = LabHeatPump(parse_parameters(params), parse_knobs(ctx.knobs), channels, day_s)   # type: ignore[arg-type]
+    device = LabHeatPump(parse_parameters(params), parse_knobs(ctx.knobs), channels, day_s)
     device.servers = LinkServers(dict(ctx.links), lambda rmap: HeatPumpMapBackend(device, rmap),
                                  _resource_manager(ctx, device))
     device.servers.register_maps()       # a bad map fails at build time (ConfigError naming its field)

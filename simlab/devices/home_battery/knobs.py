@@ -81,7 +81,8 @@ def parse_parameters(raw: dict[str, Any] | None) -> HomeBatteryParameters:
             if not 0.0 <= getattr(p, key) <= 100.0:
                 raise SimSettingError(key, f"must be in [0, 100], got {getattr(p, key)!r}")
         if p.min_soc_pct >= p.max_soc_pct:
-            raise SimSettingError("max_soc_pct", f"must be above min_soc_pct ({p.min_soc_pct:g}), got {p.max_soc_pct!r}")
+            raise SimSettingError("max_soc_pct",
+                                  f"must be above min_soc_pct ({p.min_soc_pct:g}), got {p.max_soc_pct!r}")
         if p.phase_count not in (1, 3):
             raise SimSettingError("phase_count", f"must be 1 or 3, got {p.phase_count!r}")
         if not -p.max_charge_w <= p.failsafe_setpoint_w <= p.max_discharge_w:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import deque
+from itertools import pairwise
 from typing import Any
 
 from simlab.devices.pv_inverter.api import (
@@ -55,7 +56,7 @@ def _interpolate(points: list[tuple[float, float]], x: float) -> float:
     """Piecewise-linear curve value at x, flat beyond the first and last points."""
     if x <= points[0][0]:
         return points[0][1]
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+    for (x0, y0), (x1, y1) in pairwise(points):
         if x <= x1:
             return y0 if x1 <= x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
     return points[-1][1]
@@ -356,7 +357,7 @@ class PvInverterSim:
         """Apply the trip knobs to the present stages once (not on every step)."""
         k = self.knobs
         previous = dict(zip((entry[1:] for entry in getattr(self, "_stages", [])),
-                            getattr(self, "_trip_elapsed_s", [])))
+                            getattr(self, "_trip_elapsed_s", []), strict=True))
         self._stage_count = len(self.settings.trip_stages)
         self._stages = [
             (stage, _QUANTITY_INDEX[stage.kind], stage.kind in _OVER_KINDS,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from itertools import pairwise
 from typing import Any
 
 from links.sunspec_modbus.types import TripKind, TripStageSetting
@@ -272,7 +273,7 @@ def _schedule(key: str, value: Any) -> list[tuple[float, float]]:
         if not isinstance(entry, (list, tuple)) or len(entry) != 2:
             raise SimSettingError(f"{key}[{i}]", f"expected [t_s, W], got {entry!r}")
         steps.append((finite_number(f"{key}[{i}]", entry[0]), finite_number(f"{key}[{i}]", entry[1], minimum=0.0)))
-    if any(b[0] < a[0] for a, b in zip(steps, steps[1:])):
+    if any(b[0] < a[0] for a, b in pairwise(steps)):
         raise SimSettingError(key, "times must be non-decreasing")
     return steps
 

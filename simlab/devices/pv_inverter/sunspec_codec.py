@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from itertools import pairwise
 
 import sunspec2.device as ss_device
 
@@ -155,7 +156,7 @@ def encode_readings(regmap: SunSpecRegisterMap, readings: PvInverterReadings) ->
     m = regmap.model(701)
     volts, amps = readings.voltage_v, readings.current_a
     n = len(volts)
-    va_phase = [v * a for v, a in zip(volts, amps)]
+    va_phase = [v * a for v, a in zip(volts, amps, strict=True)]
     va_sum = sum(va_phase)
     share = [x / va_sum if va_sum > 0 else 1.0 / max(n, 1) for x in va_phase]
     mean_v = sum(volts) / n if n else 0.0
@@ -185,7 +186,7 @@ def _fill_curve(crv: ss_device.Group, points: list[tuple[float, float]], x: str,
     if len(points) > npt:
         raise ValueError(f"model {model_id}: {len(points)} curve points, the image holds {npt}")
     padded = list(points) + [(0.0, 0.0)] * (npt - len(points))
-    for pt, (xv, yv) in zip(crv.groups["Pt"], padded):
+    for pt, (xv, yv) in zip(crv.groups["Pt"], padded, strict=True):
         _set(pt, **{x: xv, y: yv})
 
 
@@ -341,7 +342,7 @@ def _copy_group(src: ss_device.Group, dst: ss_device.Group) -> None:
             dst.points[name].set_value(point.value)
     for name, sub in src.groups.items():
         if isinstance(sub, list):
-            for s, d in zip(sub, dst.groups[name]):
+            for s, d in zip(sub, dst.groups[name], strict=True):   # two groups of one model
                 _copy_group(s, d)
         else:
             _copy_group(sub, dst.groups[name])
@@ -386,5 +387,5 @@ def _trip_stages(model_id: int, crv: ss_device.Group) -> list[TripStageSetting]:
 
 def _require_increasing(points: list[tuple[float, float]], model_id: int) -> None:
     xs = [p[0] for p in points]
-    if any(b <= a for a, b in zip(xs, xs[1:])):
+    if any(b <= a for a, b in pairwise(xs)):
         raise WriteRejected(ILLEGAL_VALUE, f"model {model_id}: curve voltages not increasing: {xs}")
