@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
+from external_device import free_port, ocpp_charger_profile
 from ocpp_test_chargers import ChargerThread, FullCharger16, basic_auth_header, boot16
 
 from bench.campaign import build_session
@@ -30,29 +30,12 @@ PASSWORD = "real-charger-password-16"
 VIRTUAL_START = "2026-06-21T12:00:00+02:00"     # bench/configs/simulated.yaml start_calendar
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _real_charger_profile(tmp_path: Path, port: int) -> Path:
-    data = {
-        "format": "flexbench-device-profile/1",
-        "description": "an OCPP 1.6J charge point built from the ocpp library, not simulated by the bench",
-        "device": {"class": "ev_charger", "manufacturer": "Acme", "model": "W11",
-                   "serial_number": CHARGER_ID, "firmware_version": "1.0.0"},
-        "ratings": {"rated_power_w": 11040, "nominal_voltage_v": 230, "nominal_frequency_hz": 50,
-                    "phase_count": 3, "max_current_a": 16},
-        "functions": {"smart_charging": True, "meter_values": True},
-        "declared": {"connector_id": 1},
-        "links": {"control": {"protocol": "ocpp16j", "charger_id": CHARGER_ID, "security_profile": 1,
-                              "password": PASSWORD, "host": "127.0.0.1", "port": port,
-                              "connect_timeout_s": 30.0}},
-    }
-    path = tmp_path / "real-charger.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return ocpp_charger_profile(
+        tmp_path / "real-charger.yaml", charger_id=CHARGER_ID, port=port,
+        description="an OCPP 1.6J charge point built from the ocpp library, not simulated by the bench",
+        manufacturer="Acme", model="W11",
+        link={"security_profile": 1, "password": PASSWORD, "connect_timeout_s": 30.0})
 
 
 def _wait_listening(port: int, timeout_s: float) -> None:
@@ -68,7 +51,7 @@ def _wait_listening(port: int, timeout_s: float) -> None:
 def _open_with_charger(tmp_path: Path, clock: str | None) -> tuple[OpenBench, str, float]:
     """Open the bench for the real charger; return it, the ``currentTime`` of the BootNotification
     reply the charger received, and the wall time (POSIX s) it received it at."""
-    port = _free_port()
+    port = free_port()
     profile = _real_charger_profile(tmp_path, port)
     opened: dict[str, Any] = {}
 

@@ -12,46 +12,28 @@ campaign as short as it was before a real device defaulted to the wall clock.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import yaml
+from external_device import free_port, ocpp_charger_profile
 
 REPO = Path(__file__).resolve().parents[2]
 CHARGER_ID = "THIRD-PARTY-CP-1"
 PASSWORD = "third-party-campaign-pw"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _profile(tmp_path: Path, port: int) -> Path:
-    data = {
-        "format": "flexbench-device-profile/1",
-        "description": "test-ocpp 1.0.0 (PyPI) command-line charge point, unmodified",
-        "device": {"class": "ev_charger", "manufacturer": "test-ocpp", "model": "test-ocpp",
-                   "serial_number": CHARGER_ID, "firmware_version": "1.0.0"},
-        "ratings": {"rated_power_w": 11040, "nominal_voltage_v": 230, "nominal_frequency_hz": 50,
-                    "phase_count": 3, "max_current_a": 16},
-        "functions": {"smart_charging": True, "meter_values": True},
-        "declared": {"connector_id": 1},
-        "links": {"control": {"protocol": "ocpp16j", "charger_id": CHARGER_ID, "security_profile": 1,
-                              "password": PASSWORD, "host": "127.0.0.1", "port": port,
-                              "connect_timeout_s": 20.0}},
-    }
-    path = tmp_path / "third-party.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return ocpp_charger_profile(
+        tmp_path / "third-party.yaml", charger_id=CHARGER_ID, port=port,
+        description="test-ocpp 1.0.0 (PyPI) command-line charge point, unmodified",
+        manufacturer="test-ocpp", model="test-ocpp",
+        link={"security_profile": 1, "password": PASSWORD, "connect_timeout_s": 20.0})
 
 
 def test_campaign_against_an_unmodified_third_party_charge_point_ends_in_a_verdict(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     out = tmp_path / "out"
     campaign = subprocess.Popen(
         [sys.executable, "-m", "bench.cli", "run", "--profile", str(_profile(tmp_path, port)), "--out", str(out),

@@ -10,14 +10,12 @@ nothing (offline fallback, TLS, client certificates)."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
+from external_device import free_port, ocpp_charger_profile
 
 REPO = Path(__file__).resolve().parents[2]
 CHARGE_POINT = Path(__file__).with_name("minimal_ocpp_charge_point.py")
@@ -33,35 +31,20 @@ SMART_CHARGING = ("EV-LIMIT-TXDEFAULT", "EV-LIMIT-TX", "EV-LIMIT-STATIONMAX", "E
 NOT_DECLARED = ("EV-OFFLINE-FALLBACK", "EV-SECURITY-SERVER-CERT", "EV-SECURITY-MTLS")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _profile(tmp_path: Path, protocol: str, charger_id: str, port: int) -> Path:
-    data: dict[str, Any] = {
-        "format": "flexbench-device-profile/1",
-        "description": f"minimal {protocol} charge point from the ocpp library's classes (Boot, Heartbeat, Status)",
-        "device": {"class": "ev_charger", "manufacturer": "ocpp library", "model": "minimal charge point",
-                   "serial_number": charger_id, "firmware_version": "0.1"},
-        "ratings": {"rated_power_w": 11040, "nominal_voltage_v": 230, "nominal_frequency_hz": 50,
-                    "phase_count": 3, "max_current_a": 16},
-        "functions": {"smart_charging": True, "meter_values": True, "offline_fallback": False},
-        "declared": {"connector_id": 1},
-        "links": {"control": {"protocol": protocol, "charger_id": charger_id, "security_profile": 0,
-                              "host": "127.0.0.1", "port": port, "connect_timeout_s": 30.0, "timeout_s": 5.0}},
-    }
-    path = tmp_path / f"{charger_id}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return ocpp_charger_profile(
+        tmp_path / f"{charger_id}.yaml", charger_id=charger_id, port=port, protocol=protocol,
+        description=f"minimal {protocol} charge point from the ocpp library's classes (Boot, Heartbeat, Status)",
+        manufacturer="ocpp library", model="minimal charge point", firmware_version="0.1",
+        functions={"smart_charging": True, "meter_values": True, "offline_fallback": False},
+        link={"security_profile": 0, "connect_timeout_s": 30.0, "timeout_s": 5.0})
 
 
 @pytest.mark.timeout(CAMPAIGN_TIMEOUT_S + 60)
 @pytest.mark.parametrize("version, protocol", [("1.6", "ocpp16j"), ("2.0.1", "ocpp201")])
 def test_minimal_charge_point_is_non_compliant_never_inconclusive(tmp_path: Path, version: str,
                                                                  protocol: str) -> None:
-    port, charger_id, out = _free_port(), f"MIN-CP-{protocol.upper()}", tmp_path / "out"
+    port, charger_id, out = free_port(), f"MIN-CP-{protocol.upper()}", tmp_path / "out"
     profile = _profile(tmp_path, protocol, charger_id, port)
     charge_point = subprocess.Popen([sys.executable, str(CHARGE_POINT), version, f"ws://127.0.0.1:{port}",
                                      charger_id], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -8,13 +8,13 @@ and none is in ERROR."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+from external_device import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 RM_SCRIPT = Path(__file__).with_name("s2_frbc_rm.py")
@@ -26,12 +26,6 @@ CAMPAIGN_OPTIONS: tuple[str, ...] = ("--quiet", "--clock", "virtual")   # issue 
 NEED_PEBC = ("HP-LIMIT-S2", "HP-FAILSAFE-S2")
 UNDECLARED = ("HP-LIMIT-MODBUS", "HP-FAILSAFE-MODBUS", "HP-HYBRID-SWITCH")
 CAMPAIGN_TIMEOUT_S = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def write_profile(tmp_path: Path, port: int) -> Path:
