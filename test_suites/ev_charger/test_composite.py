@@ -24,45 +24,10 @@ import pytest
 
 from links.ocpp import CompositeSchedule, InstalledProfile, ProfilePurpose, Transaction
 from links.ocpp.smart_charging import composite
+from test_suites.ev_charger.measurements import composite_differences
 from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
 
 REQ = "EV-COMPOSITE"
-
-
-def _compare(expected: CompositeSchedule, reported: CompositeSchedule, *, limit_tolerance: float,
-             time_tolerance_s: float) -> list[str]:
-    """Where the reported limits differ from the expected ones, away from the expected boundaries (a
-    reported schedule without a duration counts as 0 s long)."""
-    if expected.start is None or expected.duration_s is None or expected.unit is None:
-        raise ValueError("the bench's composite schedule needs a start, a duration and a unit")
-    if reported.start is None:
-        raise ValueError("the reported composite schedule has periods but no start")
-    expected_start, expected_s, unit = expected.start, expected.duration_s, expected.unit
-    reported_start, reported_s = reported.start, reported.duration_s or 0
-    end = min(expected_start + dt.timedelta(seconds=expected_s), reported_start + dt.timedelta(seconds=reported_s))
-    edges = [expected_start + dt.timedelta(seconds=p.start_s) for p in expected.periods]
-    instants = set()
-    for edge, nxt in zip(edges, edges[1:] + [end], strict=True):
-        instants.update({edge + dt.timedelta(seconds=time_tolerance_s), edge + (nxt - edge) / 2,
-                         nxt - dt.timedelta(seconds=time_tolerance_s)})
-    for p in reported.periods:
-        t = reported_start + dt.timedelta(seconds=p.start_s)
-        if all(abs((t - e).total_seconds()) > time_tolerance_s for e in edges):
-            instants.add(t + dt.timedelta(seconds=0.5))
-    findings = []
-    for t in sorted(i for i in instants if max(expected_start, reported_start) <= i < end):
-        want = expected.limit_at_offset((t - expected_start).total_seconds())
-        got = reported.limit_at_offset((t - reported_start).total_seconds())
-        offset = (t - expected_start).total_seconds()
-        if want is None:
-            continue
-        if got is None or abs(got - want) > limit_tolerance:
-            findings.append(f"at +{offset:g} s: expected {want:g} {unit.value}, reported "
-                            f"{'no limit' if got is None else f'{got:g}'}")
-    if reported_s < expected_s - time_tolerance_s:
-        findings.append(f"reported duration {reported_s} s shorter than the requested "
-                        f"{expected_s} s")
-    return findings
 
 
 def _install_stack(dut, start: dt.datetime, period_s: int, tx) -> list[tuple[Any, int]] | None:
@@ -89,7 +54,7 @@ def _judge_reported(dut, expected: CompositeSchedule, answer) -> None:
         dut.check.require_true(REQ, "GetCompositeSchedule answered with a schedule", False,
                                f"status {answer.status}, {len(answer.periods)} period(s)")
         return
-    findings = _compare(expected, answer, limit_tolerance=float(dut.param(REQ, "limit_tolerance_a")),
+    findings = composite_differences(expected, answer, limit_tolerance=float(dut.param(REQ, "limit_tolerance_a")),
                         time_tolerance_s=float(dut.param(REQ, "time_tolerance_s")))
     want = ", ".join(f"+{p.start_s} s {p.limit:g} A" for p in expected.periods)
     got = ", ".join(f"+{p.start_s} s {p.limit:g} {answer.unit}" for p in answer.periods)

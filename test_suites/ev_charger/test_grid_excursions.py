@@ -30,18 +30,12 @@ import numpy as np
 import pytest
 
 from links.ocpp import ProfilePurpose
+from test_suites.ev_charger.measurements import declared_grid_behaviour
 from test_suites.evidence import series_plot
 from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
 
 REQ = "EV-GRID-EXCURSION"
 LOWEST_LABEL = "lowest phase current / A"
-
-
-def _behaviour(volts: float, under_v: float, over_v: float, margin_v: float) -> str:
-    """"stop", "continue" or "either" at ``volts`` for the declared thresholds."""
-    if abs(volts - under_v) <= margin_v or abs(volts - over_v) <= margin_v:
-        return "either"
-    return "stop" if volts < under_v or volts > over_v else "continue"
 
 
 @dataclass(frozen=True)
@@ -116,7 +110,7 @@ def test_voltage_excursions(dut):
     dut.wait(tr, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
     try:
         for volts in [float(v) for v in dut.param(REQ, "test_voltages_v")]:
-            behaviour = _behaviour(volts, declared.under_v, declared.over_v,
+            behaviour = declared_grid_behaviour(volts, declared.under_v, declared.over_v,
                                    float(dut.param(REQ, "threshold_margin_v")))
             label = f"{volts:g} V ({volts / dut.v_nom_v * 100:.0f} % Un, declared: {behaviour})"
             t0, t1, t2 = _excursion(dut, volts, hold_s, declared.restart_s + tr)

@@ -21,67 +21,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from links.s2.capability import ControlTypeSupport
 from test_suites.evidence import series_plot
-from test_suites.heat_pump.controls import ensure_control_type
+from test_suites.heat_pump.controls import HybridSwitch
 from test_suites.heat_pump.judging import judge_settles_below, wait_fine_then_coarse
 from test_suites.sampling import SLOW_LOAD_SAMPLE_S
 
 REQ = "HP-HYBRID-SWITCH"
 HEAT_READ_PERIOD_S = 30.0
 FINE_AFTER_TR_S = 10.0      # sampled finely until this long after Tr
-
-
-class _Switch:
-    """The switch-to-gas path the profile offers (S2 DDBC first, else the Modbus operating mode)."""
-
-    def __init__(self, dut: Any) -> None:
-        self.dut = dut
-        s2 = dut.s2
-        self.via = None
-        # A declared DDBC the RM does not offer raises DeviceLacksFunction (links/s2/capability.py).
-        if s2 is not None and s2.control_type_support("DDBC") is ControlTypeSupport.OFFERED:
-            self.via = "S2 DDBC"
-        elif dut.modbus_point("operating_mode", writable=True) is not None:
-            self.via = "Modbus operating_mode"
-
-    def _ddbc_modes(self) -> tuple[Any, Any]:
-        s2 = self.dut.s2
-        ensure_control_type(s2, "DDBC")
-        modes = s2.ddbc_modes()
-        if not modes:
-            return None, None
-
-        def electric_max(mode: Any) -> float:
-            return max((hi for q, lo, hi in mode.power_ranges_w if q.startswith("ELECTRIC")), default=0.0)
-
-        named = [m for m in modes if "gas" in (m.label or "").lower() or "gas" in m.operation_mode_id.lower()]
-        gas = named[0] if named else min(modes, key=electric_max)
-        others = [m for m in modes if m is not gas]
-        electric = max(others, key=electric_max) if others else None
-        return gas, electric
-
-    def to_gas(self) -> str:
-        if self.via == "S2 DDBC":
-            gas, _ = self._ddbc_modes()
-            if gas is None:
-                return "the RM's DDBC.SystemDescription has no operation modes"
-            iid = self.dut.s2.send_ddbc_instruction(gas.actuator_id, gas.operation_mode_id)
-            record = self.dut.s2.instruction(iid)
-            status = record.reception.status if record is not None and record.reception else "none"
-            if status == "OK":
-                return ""
-            return f"DDBC instruction to {gas.label or gas.operation_mode_id}: ReceptionStatus {status}"
-        self.dut.modbus.write("operating_mode", "gas")
-        return ""
-
-    def to_electric(self) -> None:
-        if self.via == "S2 DDBC":
-            _, electric = self._ddbc_modes()
-            if electric is not None:
-                self.dut.s2.send_ddbc_instruction(electric.actuator_id, electric.operation_mode_id)
-        elif self.via is not None:
-            self.dut.modbus.write("operating_mode", "electric")
 
 
 def _heat_readback(dut: Any, heat_link: Any, t0: float, tr: float, observation_s: float) -> list[tuple[float, float]]:
@@ -112,7 +59,7 @@ def test_switch_to_gas(dut, check):
     """Switch to gas: electric consumption at standby within Tr, heat delivery continues."""
     if not dut.profile.claims("hybrid_gas"):
         pytest.skip("NOT_APPLICABLE: the profile claims no hybrid (gas) operation")
-    switch = _Switch(dut)
+    switch = HybridSwitch(dut)
     heat_link = dut.modbus_point("heat_output_w")
     if switch.via is None or heat_link is None:
         check.require_true(REQ, "switch-to-gas path and heat readback declared", False,

@@ -73,6 +73,18 @@ def _is_test_module(ref: ImportRef) -> bool:
     return any(part == "conftest" or part.startswith("test_") for part in parts)
 
 
+def _test_borrows_test_code(ref: ImportRef) -> bool:
+    """A project test importing a conftest, another test module of tests/, or a private helper of a
+    suite's test module. Importing a suite test module itself (``from test_suites.ev_charger import
+    test_security``) to exercise that suite is allowed: the suite is the subject of the test."""
+    parts = ref.module.split(".") + ([ref.name] if ref.name else [])
+    if "conftest" in parts:
+        return True
+    if _top(ref.module) == "test_suites":
+        return _is_test_module(ref) and ref.name is not None and ref.name.startswith("_")
+    return any(part.startswith("test_") for part in parts)
+
+
 def violations(rel_path: Path, source: str, simlab_public: frozenset[str]) -> list[str]:
     """What ``rel_path`` (relative to the repository root) breaks of the rules above."""
     tree = ast.parse(source, filename=str(rel_path))
@@ -95,7 +107,10 @@ def violations(rel_path: Path, source: str, simlab_public: frozenset[str]) -> li
                 flag(ref.line, f"{ref}: simlab imports nothing of {top}/")
             continue
         if top != "simlab":
-            if where == "test_suites" and top == "test_suites" and _is_test_module(ref):
+            if where == "tests" and _test_borrows_test_code(ref):
+                flag(ref.line, f"{ref}: a test imports no conftest and no other test module "
+                               "(move shared code to an importable helper module)")
+            elif where == "test_suites" and top == "test_suites" and _is_test_module(ref):
                 flag(ref.line, f"{ref}: a suite imports no conftest and no other test module "
                                "(move shared code to an importable module)")
             continue
@@ -161,6 +176,10 @@ def test_suites_reach_the_device_only_through_instruments_and_links() -> None:
     assert _repository_violations("test_suites") == []
 
 
+def test_the_project_tests_share_code_through_helper_modules() -> None:
+    assert _repository_violations("tests") == []
+
+
 # ---- the checker catches what it should -----------------------------------------------------------
 PUBLIC = frozenset({"LabSpec", "SimLabProcess", "SpecError"})
 
@@ -182,6 +201,10 @@ PUBLIC = frozenset({"LabSpec", "SimLabProcess", "SpecError"})
     ("test_suites/x/test_a.py", "from test_suites.x.conftest import FINE_SAMPLE_S"),
     ("test_suites/x/test_a.py", "from .conftest import FINE_SAMPLE_S"),
     ("test_suites/x/test_a.py", "from . import conftest"),
+    ("tests/suites/test_a.py", "from conftest import run_campaign"),
+    ("tests/suites/test_a.py", "from test_suites.x.test_b import _compare"),
+    ("tests/suites/test_a.py", "from test_ev_charger_ocpp import rig_factory"),
+    ("tests/modbus_map/test_a.py", "from tests.modbus_map.conftest import TraceLog"),
     ("test_suites/x/test_a.py", "from test_suites.x.test_b import check_stage"),
     ("test_suites/x/test_a.py", "from test_suites.x import test_b"),
 ])
@@ -202,6 +225,8 @@ def test_the_checker_catches_a_violation(path: str, source: str) -> None:
      "from test_suites.common import SuiteBench\nfrom test_suites.x.judging import SAMPLE_S"),
     ("test_suites/x/conftest.py", "from test_suites.common import SuiteBench"),
     ("tests/sim/test_x.py", "from simlab.lab import Lab, _device_context"),
+    ("tests/ocpp/test_x.py", "from test_suites.ev_charger import test_security"),
+    ("tests/suites/test_x.py", "from proof_campaigns import run_campaign"),
     ("benchmarks/x.py", "from simlab.instruments.scpi_server import BackgroundScpiServer"),
 ])
 def test_the_checker_lets_allowed_imports_pass(path: str, source: str) -> None:

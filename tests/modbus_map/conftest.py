@@ -9,9 +9,8 @@ import pytest
 from links.modbus_map.server import ModbusMapServerHandle
 from links.modbus_map import RegisterMap
 
-from .helpers import DictBackend, LabLoop, heat_pump_map
+from .helpers import DictBackend, LabLoop, TraceLog, heat_pump_map
 
-TraceLog = list[tuple[str, str]]
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,9 @@ from links.modbus_map.server import (
 from background_loop import BackgroundLoop
 from links.modbus_map import RegisterMap, parse_register_map
 
+TraceLog = list[tuple[str, str]]
+"""The (direction, text) frames a link traced, in order."""
+
 #: a heat pump's vendor map: control registers, SG-Ready mode, watchdog, readbacks (sunssf-scaled)
 HEAT_PUMP_MAP: dict[str, Any] = {
     "unit_id": 3,

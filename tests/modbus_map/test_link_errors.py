@@ -13,7 +13,7 @@ import pytest
 from bench.errors import LinkError, LinkTimeout, ProtocolFrameError
 from links.modbus_map import ModbusMapLink, TcpTransport
 
-from .conftest import TraceLog
+from .helpers import TraceLog
 from .helpers import heat_pump_map
 
 Responder = Callable[[bytes], bytes | None]

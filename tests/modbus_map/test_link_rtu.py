@@ -15,7 +15,7 @@ from bench.errors import LinkTimeout, ProtocolFrameError
 from links.modbus_map.server import ModbusMapServerHandle
 from links.modbus_map import ModbusExceptionReply, ModbusMapLink, RtuTransport
 
-from .conftest import TraceLog
+from .helpers import TraceLog
 from .helpers import DictBackend, heat_pump_map
 
 

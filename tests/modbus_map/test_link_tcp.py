@@ -8,7 +8,7 @@ from bench.errors import LinkError
 from links.modbus_map.server import ModbusMapServerHandle
 from links.modbus_map import ModbusExceptionReply, ModbusMapLink, TcpTransport, Table
 
-from .conftest import TraceLog
+from .helpers import TraceLog
 from .helpers import HEAT_PUMP_MAP, DictBackend, LabLoop, heat_pump_map
 
 READBACKS = ["power_limit_w", "operating_mode", "sg_ready_mode", "setpoint_c", "active_power_w", "flow_temp_c",

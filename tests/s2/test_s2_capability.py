@@ -19,8 +19,7 @@ from links.s2 import RmDetails, S2NotConnected
 from links.s2.capability import ControlTypeSupport, control_type_support
 from links.s2.opener import S2Opener
 from simlab.devices.s2_resource_manager import RmConfig, SimResourceManager
-from test_suites.heat_pump.controls import s2_offering_pebc
-from test_suites.heat_pump.test_hybrid import _Switch
+from test_suites.heat_pump.controls import HybridSwitch, s2_offering_pebc
 
 from .helpers import START, FakeBackend, LabLoop, VirtualTime
 
@@ -100,9 +99,9 @@ def test_pebc_gate_runs_when_the_rm_offers_pebc() -> None:
 def test_hybrid_switch_path_fails_when_ddbc_is_declared_and_not_offered() -> None:
     no_modbus = {"modbus_point": lambda name, writable=False: None}
     with pytest.raises(DeviceLacksFunction, match="S2 control type DDBC"):
-        _Switch(SimpleNamespace(s2=FakeS2("DDBC", PEBC), **no_modbus))
-    assert _Switch(SimpleNamespace(s2=FakeS2("PEBC", PEBC), **no_modbus)).via is None       # not declared
-    assert _Switch(SimpleNamespace(s2=FakeS2("PEBC", PEBC, DDBC), **no_modbus)).via == "S2 DDBC"
+        HybridSwitch(SimpleNamespace(s2=FakeS2("DDBC", PEBC), **no_modbus))
+    assert HybridSwitch(SimpleNamespace(s2=FakeS2("PEBC", PEBC), **no_modbus)).via is None       # not declared
+    assert HybridSwitch(SimpleNamespace(s2=FakeS2("PEBC", PEBC, DDBC), **no_modbus)).via == "S2 DDBC"
 
 
 # ---- the opener --------------------------------------------------------------------------------

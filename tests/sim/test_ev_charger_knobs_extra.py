@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_ev_charger_ocpp as rig_module
-from test_ev_charger_ocpp import CHARGER_ID, REPLY_S
+import ev_charger_rig as rig_module
+from ev_charger_rig import CHARGER_ID, REPLY_S
 
 from links.ocpp import VERSIONS, OcppVersion, TestPki
 from simlab.devices.ev_charger.knobs import EvChargerKnobs, parse_knobs

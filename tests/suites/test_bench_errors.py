@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from bench.recorder import read_record
-from conftest import DEFAULT_BENCH, REPO  # tests/suites/conftest.py
+from proof_campaigns import DEFAULT_BENCH, REPO
 
 REQ = ["PV-PU-RESPONSE"]
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import run_campaign, write_profile
+from proof_campaigns import run_campaign, write_profile
 
 LIMITING = "PV-ACTIVE-LIMITING"
 DISCOVERY = "PV-SUNSPEC-DISCOVERY"

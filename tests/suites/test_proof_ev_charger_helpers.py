@@ -16,8 +16,7 @@ from links.ocpp.smart_charging import CompositeSchedule, RateUnit, SchedulePerio
 from bench.verdicts import DecisionRule
 from instruments.capabilities import AnalyzerReading, PhaseReading
 from test_suites.ev_charger.strategy import EvChargerStrategy
-from test_suites.ev_charger.test_composite import _compare
-from test_suites.ev_charger.test_grid_excursions import _behaviour
+from test_suites.ev_charger.measurements import composite_differences, declared_grid_behaviour
 
 
 class _Recorder:
@@ -109,23 +108,24 @@ def _schedule(periods: list[tuple[int, float]], *, shift_s: int = 0, duration_s:
 
 def test_composite_comparison():
     expected = _schedule([(0, 9.0), (120, 13.0), (360, 10.0)])
-    assert _compare(expected, _schedule([(0, 9.0), (120, 13.0), (360, 10.0)]),
+    assert composite_differences(expected, _schedule([(0, 9.0), (120, 13.0), (360, 10.0)]),
                     limit_tolerance=0.1, time_tolerance_s=4.0) == []
     # same limits reported with period boundaries 2 s late and split periods: still equal
-    assert _compare(expected, _schedule([(0, 9.0), (122, 13.0), (240, 13.0), (362, 10.0)]),
+    assert composite_differences(expected, _schedule([(0, 9.0), (122, 13.0), (240, 13.0), (362, 10.0)]),
                     limit_tolerance=0.1, time_tolerance_s=4.0) == []
-    wrong = _compare(expected, _schedule([(0, 11.0), (120, 11.0), (240, 7.0)]), limit_tolerance=0.1,
+    wrong = composite_differences(expected, _schedule([(0, 11.0), (120, 11.0), (240, 7.0)]), limit_tolerance=0.1,
                      time_tolerance_s=4.0)
     assert wrong and all("expected" in finding for finding in wrong)
-    short = _compare(expected, _schedule([(0, 9.0)], duration_s=60), limit_tolerance=0.1, time_tolerance_s=4.0)
+    short = composite_differences(expected, _schedule([(0, 9.0)], duration_s=60), limit_tolerance=0.1,
+                                  time_tolerance_s=4.0)
     assert any("shorter" in finding for finding in short)
     # a 1.6 answer may leave the duration out: it counts as 0 s, so shorter than requested
     no_duration = CompositeSchedule(START, None, RateUnit.A, (SchedulePeriod(0, 9.0),), connector_id=1)
-    assert _compare(expected, no_duration, limit_tolerance=0.1, time_tolerance_s=4.0) == [
+    assert composite_differences(expected, no_duration, limit_tolerance=0.1, time_tolerance_s=4.0) == [
         "reported duration 0 s shorter than the requested 480 s"]
 
 
 @pytest.mark.parametrize(("volts", "behaviour"), [
     (195.5, "stop"), (207.0, "continue"), (253.0, "continue"), (199.5, "either"), (266.0, "stop")])
-def test_declared_grid_behaviour(volts, behaviour):
-    assert _behaviour(volts, 200.0, 264.5, 1.0) == behaviour
+def test_declared_griddeclared_grid_behaviour(volts, behaviour):
+    assert declared_grid_behaviour(volts, 200.0, 264.5, 1.0) == behaviour
