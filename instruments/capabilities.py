@@ -141,6 +141,55 @@ class PowerAnalyzer(Instrument, Protocol):
         """One reading of all phases (U, I, P, Q, S, PF per phase and f)."""
 
 
+@dataclass(frozen=True)
+class AcquiredSample:
+    """One reading stored by the analyzer itself, stamped by the instrument's own time base
+    (converted to bench seconds by the driver)."""
+
+    t_s: float
+    reading: AnalyzerReading
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A triggered capture: readings every ``interval_s`` from ``pre_trigger_s`` before the trigger
+    to ``post_trigger_s`` after it, stamped on the instrument's time base (bench seconds).
+    ``trigger_t_s`` is the instant of the trigger (the AC source's programmed step)."""
+
+    trigger_t_s: float
+    interval_s: float
+    samples: tuple[AcquiredSample, ...]
+
+
+@runtime_checkable
+class AnalyzerAcquisition(Protocol):
+    """OPTIONAL: a :class:`PowerAnalyzer` that acquires on its own (data store, trend or streaming)
+    and returns readings in blocks with instrument timestamps, instead of one query per reading.
+
+    Timing then comes from the instrument: the uncertainty of an instant is the acquisition
+    interval (and the trigger's), not the bus latency or a poll period."""
+
+    min_acquisition_interval_s: float
+    """The shortest interval the model stores at (e.g. one quarter of a 50 Hz cycle)."""
+
+    def start_acquisition(self, interval_s: float) -> None:
+        """Store one reading every ``interval_s`` from now on (replacing a running acquisition).
+        Raises ``SettingOutOfRange`` below :attr:`min_acquisition_interval_s`."""
+
+    def read_acquired(self) -> list[AcquiredSample]:
+        """Every reading stored since the previous call, oldest first."""
+
+    def stop_acquisition(self) -> None:
+        """Stop storing; readings not yet read are discarded."""
+
+    def arm_capture(self, interval_s: float, pre_trigger_s: float, post_trigger_s: float) -> None:
+        """Arm a capture triggered by the AC source's next programmed step (its trigger output,
+        wired to the analyzer's external trigger input on hardware)."""
+
+    def read_capture(self) -> Capture | None:
+        """The capture once complete (None while it is still armed or acquiring)."""
+
+
 @runtime_checkable
 class PvSimulator(Instrument, Protocol):
     """DC source in solar-array-simulation mode feeding a PV inverter's DC input."""
