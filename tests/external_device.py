@@ -39,3 +39,23 @@ def ocpp_charger_profile(path: Path, *, charger_id: str, port: int, description:
     }
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+GAP_SHOWN_WITHIN_S = 1.0
+"""Bench time a requirement may use before the device's answer shows the function it lacks (every
+stimulus plan of the suites is longer)."""
+
+
+def bench_time_per_failed_test_s(record: list[dict[str, Any]]) -> dict[str, float]:
+    """Bench seconds from ``test_start`` to ``test_end`` of every test that ended FAIL, by nodeid.
+
+    Issue 11: a requirement whose function the device lacks ends as soon as the device's answer
+    shows it, not after the full stimulus plan, so such a test uses (almost) no bench time."""
+    started: dict[str, float] = {}
+    spent: dict[str, float] = {}
+    for entry in record:
+        if entry["kind"] == "test_start":
+            started[entry["nodeid"]] = entry["t_s"]
+        elif entry["kind"] == "test_end" and entry["outcome"] == "FAIL":
+            spent[entry["nodeid"]] = entry["t_s"] - started[entry["nodeid"]]
+    return spent

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from external_device import free_port, ocpp_charger_profile
+from external_device import GAP_SHOWN_WITHIN_S, bench_time_per_failed_test_s, free_port, ocpp_charger_profile
 
 REPO = Path(__file__).resolve().parents[2]
 CHARGE_POINT = Path(__file__).with_name("minimal_ocpp_charge_point.py")
@@ -74,6 +74,8 @@ def test_minimal_charge_point_is_non_compliant_never_inconclusive(tmp_path: Path
         assert lacking and "CALLERROR NotImplemented" in lacking[0]["detail"] and "[4," in lacking[0]["detail"], \
             (requirement, [c for c in checks if c["requirement"] == requirement])
     assert verdicts["EV-SECURITY-BASIC-AUTH"] == "FAIL", verdicts
+    spent = bench_time_per_failed_test_s(record)   # each gap ends its requirement at once
+    assert spent and max(spent.values()) <= GAP_SHOWN_WITHIN_S, spent
     for requirement in NOT_DECLARED:
         assert verdicts[requirement] == "NOT_APPLICABLE", (requirement, verdicts)
     frames = [e["text"] for e in record if e["kind"] == "command" and e.get("target") == "dut"]

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
+from external_device import GAP_SHOWN_WITHIN_S, bench_time_per_failed_test_s
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER = Path(__file__).with_name("sunspec_json_device.py")
@@ -96,3 +97,6 @@ def test_pv_campaign_against_pysunspec2_1547_image_is_non_compliant_without_erro
         assert verdicts[requirement] == "FAIL", (requirement, verdicts)
         messages = [e["message"] for e in ends if requirement in e["requirements"]]
         assert any(gap in m for m in messages), (requirement, gap, messages)
+    # each gap ends its requirement at once: no stimulus plan runs after the device's answer
+    spent = bench_time_per_failed_test_s(entries)
+    assert spent and max(spent.values()) <= GAP_SHOWN_WITHIN_S, spent
