@@ -40,10 +40,12 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     mode = (f"real time x{spec.time_scale:g}" if spec.time_scale
             else "virtual time: advance it over the control port")
     print(f"simulated lab serving ({mode}); Ctrl-C to stop", flush=True)
+    stops = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
+    # blocked first, so sigwait receives them instead of their default action ending this process
+    # without stopping the lab
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
     try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
-    except KeyboardInterrupt:
-        pass
+        signal.sigwait(stops)
     finally:
         lab.stop()
     return 0

@@ -115,10 +115,18 @@ class GuardedAcSource:
             self._source.set_output(True)
 
 
-class SafeStateGuard:
-    """Runs ``go_safe`` once on close, on interpreter exit and on SIGTERM/SIGINT.
+STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, name))
+"""Signals that end a campaign like Ctrl-C (SIGINT): a kill, an SSH session or terminal dropping
+(SIGHUP), Ctrl-\\ (SIGQUIT). Left to their defaults they would end the process at once, with the AC
+source still energised and no ``campaign_end``."""
 
-    SIGTERM is turned into ``KeyboardInterrupt`` in the main thread so the normal unwinding
+
+class SafeStateGuard:
+    """Runs ``go_safe`` once on close, on interpreter exit and on SIGINT or any of
+    :data:`STOP_SIGNALS`.
+
+    Those signals are turned into ``KeyboardInterrupt`` in the main thread so the normal unwinding
     (pytest teardown, ``finally`` blocks, the record's last lines) happens, then the source is
     made safe by the session's close.
     """
@@ -131,10 +139,11 @@ class SafeStateGuard:
         self._previous: dict[int, Any] = {}
         atexit.register(self.make_safe)
         if threading.current_thread() is threading.main_thread():
-            self._previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, self._on_sigterm)
+            for signum in STOP_SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._on_stop_signal)
 
-    def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
+    def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 
     def make_safe(self) -> None:
         with self._lock:

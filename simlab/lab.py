@@ -12,6 +12,10 @@ Control channel: JSON Lines over TCP, one request -> one reply:
   {"op": "shutdown"}            -> {"ok": true}  then the process exits
 Any error -> {"ok": false, "error": "..."}.
 
+With ``--spec -`` (how the bench starts it, simlab/launcher.py) the spec is the first line of stdin
+and stdin stays open: when the parent dies, however it dies, the lab reads end-of-file and exits by
+itself (:func:`watch_parent`), so no lab outlives its bench.
+
 On start the lab prints exactly one JSON line on stdout: {"ready": true, "ports": {...}}, or
 {"ready": false, "error": "...", "field": "..."} and exits 3 when the spec is invalid.
 """
@@ -24,7 +28,9 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +219,7 @@ class Lab:
             server.close()
 
 
-async def _amain(spec: LabSpec) -> int:
+async def _amain(spec: LabSpec, watch_stdin: bool = False) -> int:
     try:
         lab = Lab(spec)
         await lab.start()
@@ -221,8 +227,10 @@ async def _amain(spec: LabSpec) -> int:
         print(json.dumps({"ready": False, "error": str(exc), "field": exc.field_name}), flush=True)
         return 3
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, lab._stop.set)
+    if watch_stdin:
+        watch_parent(loop, lab._stop.set)
     print(json.dumps({"ready": True, "ports": lab.ports, "pid": os.getpid()}), flush=True)
     await lab.run_until_stopped()
     return 0
@@ -232,6 +240,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simlab", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--spec", required=True, help="lab spec JSON file ('-' for stdin)")
     args = parser.parse_args(argv)
-    raw = sys.stdin.read() if args.spec == "-" else Path(args.spec).read_text(encoding="utf-8")
+    # '-': the spec is the first line of stdin, and stdin stays open as the parent's lifeline
+    raw = sys.stdin.readline() if args.spec == "-" else Path(args.spec).read_text(encoding="utf-8")
     spec = LabSpec.from_json(json.loads(raw))
-    return asyncio.run(_amain(spec))
+    return asyncio.run(_amain(spec, watch_stdin=args.spec == "-"))
+
+
+PARENT_GONE_EXIT_S = 1.5
+"""After the parent is gone, the lab stops in an orderly way, or is ended this long after."""
+
+
+def watch_parent(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> threading.Thread:
+    """Stop the lab when the process that started it dies, however it dies (its end of our stdin
+    closes): an orderly stop first, a hard exit ``PARENT_GONE_EXIT_S`` later if that hangs."""
+
+    def wait_for_eof() -> None:
+        try:
+            while sys.stdin.readline():
+                pass
+        except (OSError, ValueError):
+            pass
+        print("lab: the process that started it is gone; stopping", file=sys.stderr, flush=True)
+        try:
+            loop.call_soon_threadsafe(stop)
+        except RuntimeError:   # the loop has already closed: the lab is ending anyway
+            return
+        time.sleep(PARENT_GONE_EXIT_S)
+        os._exit(0)
+
+    thread = threading.Thread(target=wait_for_eof, name="parent-watch", daemon=True)
+    thread.start()
+    return thread

@@ -21,15 +21,17 @@ class SimLabProcess:
     def __init__(self, spec: LabSpec, *, start_timeout_s: float = 30.0, config_file: str | None = None) -> None:
         self.spec = spec
         self._config_file = config_file
-        fd, self._spec_path = tempfile.mkstemp(prefix="flexbench-lab-", suffix=".json")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(asdict(spec), fh)
-        # stderr goes to a file, never a pipe: a chatty lab must not block on a full pipe.
-        self.log_path = self._spec_path[:-5] + ".log"
-        # open for the lab process's whole life, so no with-block: _cleanup() closes it
-        self._log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 - outlives __init__, see above
-        self.proc = subprocess.Popen([sys.executable, "-m", "simlab", "--spec", self._spec_path],
+        # stderr goes to an anonymous temporary file, never a pipe (a chatty lab must not block on a
+        # full pipe) and never a named file (nothing is left behind however either process ends);
+        # it lives as long as the lab, so no with-block: _cleanup() closes it
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - outlives __init__, see above
+        # the spec goes in as one line on stdin, which then stays open: when this process ends, however
+        # it ends, the lab reads end-of-file and exits by itself (simlab.lab.watch_parent)
+        self.proc = subprocess.Popen([sys.executable, "-m", "simlab", "--spec", "-"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self._log, text=True)
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(asdict(spec)) + "\n")
+        self.proc.stdin.flush()
         line = self._read_ready_line(start_timeout_s)
         try:
             ready = json.loads(line)
@@ -63,10 +65,11 @@ class SimLabProcess:
             self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             pass
-        try:
-            with open(self.log_path, encoding="utf-8") as fh:
-                return fh.read().strip()[-2000:]
-        except OSError:
+        try:   # pread: the lab shares the file offset, so never move it
+            fd = self._log.fileno()
+            size = os.fstat(fd).st_size
+            return os.pread(fd, 2000, max(0, size - 2000)).decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
             return ""
 
     def request(self, op: str, **fields: Any) -> dict[str, Any]:
@@ -116,12 +119,11 @@ class SimLabProcess:
                     closer.close()
             except OSError:
                 pass
-        if self.proc.stdout is not None and not self.proc.stdout.closed:
-            self.proc.stdout.close()
-        if not self._log.closed:
-            self._log.close()
-        for path in (self._spec_path, self.log_path):
+        for pipe in (self.proc.stdin, self.proc.stdout):
             try:
-                os.unlink(path)
+                if pipe is not None and not pipe.closed:
+                    pipe.close()
             except OSError:
                 pass
+        if not self._log.closed:
+            self._log.close()
