@@ -8,6 +8,7 @@ of that field in the file.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -17,33 +18,68 @@ import yaml
 from bench.errors import ConfigError
 
 
-def _node_to_python(node: yaml.Node, path: str, lines: dict[str, int], file: Path) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in out:
-                raise ConfigError("duplicate key", file=file, field=_join(path, key),
-                                  line=key_node.start_mark.line + 1)
-            out[key] = _node_to_python(value_node, _join(path, key), lines, file)
-            lines[_join(path, key)] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_node_to_python(v, f"{path}[{i}]", lines, file) for i, v in enumerate(node.value)]
-    return _construct_scalar(node)
+MAX_FILE_BYTES = 1_000_000
+"""Largest config or profile accepted (the reference files are a few KB)."""
+MAX_NODES = 100_000
+"""Most values a document may expand to, aliases counted each time they are used: a few hundred bytes
+of nested aliases (a "billion laughs") would otherwise expand to gigabytes."""
+MAX_DEPTH = 50
+"""Deepest nesting accepted (the formats need fewer than ten levels)."""
 
 
-def _construct_scalar(node: yaml.Node) -> Any:
-    """Resolve a scalar as PyYAML's safe loader would; dates stay ISO strings."""
-    loader = yaml.SafeLoader("")
-    try:
-        value = loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    return value
+class _Walk:
+    """Turns a composed YAML node tree into Python values within the budgets above, recording the
+    line of every field."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.lines: dict[str, int] = {}
+        self.nodes = 0
+
+    def value(self, node: yaml.Node, path: str, depth: int = 0) -> Any:
+        line = node.start_mark.line + 1
+        self.lines[path] = line
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise ConfigError(f"document expands to more than {MAX_NODES} values (aliases counted each time "
+                              f"they are used): refused", file=self.file, field=path or None, line=line)
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"nested deeper than {MAX_DEPTH} levels: refused", file=self.file,
+                              field=path or None, line=line)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise ConfigError("a key must be a plain scalar, not a mapping or a list", file=self.file,
+                                      field=path or None, line=key_node.start_mark.line + 1)
+                key = key_node.value
+                if key in out:
+                    raise ConfigError("duplicate key", file=self.file, field=_join(path, key),
+                                      line=key_node.start_mark.line + 1)
+                out[key] = self.value(value_node, _join(path, key), depth + 1)
+                self.lines[_join(path, key)] = key_node.start_mark.line + 1
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node.value)]
+        return self.scalar(node, path)
+
+    def scalar(self, node: yaml.Node, path: str) -> Any:
+        """Resolve a scalar as PyYAML's safe loader would; dates stay ISO strings; a value the
+        loader cannot construct (``!!timestamp 2026-13-45``) or a NaN / infinity is refused."""
+        loader = yaml.SafeLoader("")
+        try:
+            value = loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+            raise ConfigError(f"cannot read value {node.value!r}: {exc}", file=self.file, field=path or None,
+                              line=node.start_mark.line + 1) from None
+        finally:
+            loader.dispose()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{node.value!r} is not a finite number", file=self.file, field=path or None,
+                              line=node.start_mark.line + 1)
+        if isinstance(value, (_dt.date, _dt.datetime)):
+            return value.isoformat()
+        return value
 
 
 def _join(path: str, key: Any) -> str:
@@ -71,22 +107,30 @@ class LoadedYaml:
 
 
 def load_yaml(file: str | Path) -> LoadedYaml:
+    """Parse ``file`` within the size, expansion and depth budgets; any problem is a ConfigError
+    naming the file (and line and field where there is one)."""
     path = Path(file)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError(f"file larger than {MAX_FILE_BYTES} bytes: refused", file=path)
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read file: {exc.strerror}", file=path) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start}): a YAML file is expected", file=path) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise ConfigError(f"nested deeper than {MAX_DEPTH} levels: refused", file=path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path,
                           line=mark.line + 1 if mark else None) from exc
     if node is None:
         raise ConfigError("file is empty", file=path)
-    lines: dict[str, int] = {}
-    data = _node_to_python(node, "", lines, path)
-    return LoadedYaml(path, data, lines)
+    walk = _Walk(path)
+    data = walk.value(node, "")
+    return LoadedYaml(path, data, walk.lines)
 
 
 def _field_of(error: jsonschema.ValidationError) -> str:
