@@ -78,6 +78,20 @@ def write_order(out_dir: Path, *, customer: str | None, received: str | None, re
                                indent=2) + "\n", encoding="utf-8")
 
 
+def check_requirement_ids(requirements: str, device_class: str) -> list[str]:
+    """The ids of ``--requirements`` (comma-separated), each known to the device class's catalog; a
+    ConfigError naming every unknown one (a typo must not silently run fewer tests)."""
+    from bench.catalog import load_catalog
+
+    catalog = load_catalog(device_class)
+    ids = [r.strip() for r in requirements.split(",") if r.strip()]
+    unknown = [r for r in ids if r not in catalog.requirements]
+    if not ids or unknown:
+        raise ConfigError(f"unknown requirement id(s) {', '.join(unknown) or '(none given)'} for device class "
+                          f"{device_class} (known: {', '.join(catalog.ids())})", field="--requirements")
+    return ids
+
+
 def run_campaign(*, profile: str, bench: str | None = None, market: str | None = None,
                  out: str | None = None, requirements: str | None = None, decision_rule: str | None = None,
                  progress: bool = True, extra_pytest_args: list[str] | None = None,
@@ -100,6 +114,8 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     if dut.device_class not in SUITE_FOR_CLASS or not SUITE_FOR_CLASS[dut.device_class].is_dir():
         raise ConfigError(f"no suites for device class {dut.device_class!r}", file=dut.file, field="device.class")
     validate_simulation(dut)
+    if requirements:
+        check_requirement_ids(requirements, dut.device_class)
     try:
         choose_clock_mode(clock, device_simulated=dut.simulation is not None, lab_simulated=config.lab.simulated)
     except ValueError as exc:

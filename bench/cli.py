@@ -10,6 +10,7 @@ import argparse
 import json
 import signal
 import sys
+import traceback
 from pathlib import Path
 
 from bench.errors import ConfigError, FlexbenchError
@@ -124,6 +125,17 @@ def main(argv: list[str] | None = None) -> int:
     except FlexbenchError as exc:
         print(f"flexbench: bench error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - exit 1 means NON_COMPLIANT, so a crash must never look like it
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        where = "" if getattr(args, "verbose", False) else " (traceback with --verbose)"
+        print(f"flexbench: internal error: {type(exc).__name__}: {_one_line(exc)}{where}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 if __name__ == "__main__":
