@@ -20,6 +20,7 @@ from bench.clock import BenchClock, ClockMode, VirtualClock, WallClock, choose_c
 from bench.config import BenchConfig, DeviceProfile
 from bench.errors import ConfigError, SafetyLimitError
 from bench.recorder import RECORD_FORMAT, Recorder
+from bench.redaction import redact_secrets
 from bench.safety import GuardedAcSource, SafeStateGuard, guard_ac_source
 from instruments.capabilities import (AcLoad, AcSource, AnalyzerReading, DigitalIO, EvEmulator, Instrument,
                                      PowerAnalyzer, PvSimulator)
@@ -305,8 +306,8 @@ class BenchSession:
         recorder.write(
             "campaign_start", format=RECORD_FORMAT, campaign_id=campaign_id,
             software={"name": "flexbench", "version": __version__, "commit": software_commit()},
-            bench={"file": str(self.config.file), "name": self.config.name, "config": self.config.raw},
-            profile={"file": str(self.profile.file), "config": self.profile.raw},
+            bench={"file": str(self.config.file), "name": self.config.name, "config": redact_secrets(self.config.raw)},
+            profile={"file": str(self.profile.file), "config": redact_secrets(self.profile.raw)},
             market=self.market,
             catalog={"name": self.catalog.name, "version": str(self.catalog.version),
                      "requirements": catalog_requirements},

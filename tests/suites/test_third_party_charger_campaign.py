@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.redaction import redacted
 from external_device import free_port, ocpp_charger_profile
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,3 +80,7 @@ def test_campaign_against_an_unmodified_third_party_charge_point_ends_in_a_verdi
     assert report["campaign"]["simulated_parts"] == {"instruments": True, "device": False}
     assert report["dut"]["simulated"] is False
     assert any("bench ran on the virtual clock" in d for d in report["deviations"])
+    # issue 13 finding 8: the charger's Basic-auth password is nowhere in the evidence, only its fingerprint
+    for name in ("record.jsonl", "report.json", "report.html"):
+        assert PASSWORD not in (out / name).read_text(), name
+    assert record[0]["profile"]["config"]["links"]["control"]["password"] == redacted(PASSWORD)
