@@ -13,7 +13,8 @@ reports exactly which file changed, is missing or was added, and whether the sig
 Lab key: the private key is a PEM (PKCS#8) Ed25519 key, found in this order: the explicit
 ``key_path`` (``--key``), the ``FLEXBENCH_LAB_KEY`` environment variable (a file path; an optional
 passphrase in ``FLEXBENCH_LAB_KEY_PASSWORD``). Without one, a *development* key is generated once
-under ``out/dev-key/`` (or ``FLEXBENCH_DEV_KEY_DIR``) and the manifest says ``"kind": "development"``:
+in the user's ``~/.config/flexbench/dev-key/`` (``$XDG_CONFIG_HOME``; or ``FLEXBENCH_DEV_KEY_DIR``) and the
+manifest says ``"kind": "development"``:
 such a signature proves only that the folder is unchanged since it was written on that machine, never
 that an accredited lab signed it. A verifier that wants the lab's signature passes the lab's
 published public key (``flexbench verify DIR --public-key lab.pub.pem``).
@@ -47,7 +48,12 @@ LAB_KEY_ENV = "FLEXBENCH_LAB_KEY"
 LAB_KEY_PASSWORD_ENV = "FLEXBENCH_LAB_KEY_PASSWORD"
 DEV_KEY_DIR_ENV = "FLEXBENCH_DEV_KEY_DIR"
 DEV_KEY_NAME = "flexbench-DEVELOPMENT-ed25519.pem"
-DEFAULT_DEV_KEY_DIR = Path("out") / "dev-key"
+def _default_dev_key_dir() -> Path:
+    """The one per-user home of the development key: ``$XDG_CONFIG_HOME/flexbench/dev-key`` (default
+    ``~/.config/flexbench/dev-key``), whatever the working directory."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "flexbench" / "dev-key"
+
 _EXCLUDED = frozenset({MANIFEST_NAME, SIGNATURE_NAME})
 _CHUNK_BYTES = 1 << 20
 
@@ -116,13 +122,13 @@ def _dev_key(dev_dir: Path) -> SigningKey:
 
 def load_signing_key(key_path: str | Path | None = None, *, dev_key_dir: str | Path | None = None) -> SigningKey:
     """The lab key from ``key_path`` or ``$FLEXBENCH_LAB_KEY``; else the (created on first use)
-    development key in ``dev_key_dir`` / ``$FLEXBENCH_DEV_KEY_DIR`` / ``out/dev-key``."""
+    development key in ``dev_key_dir`` / ``$FLEXBENCH_DEV_KEY_DIR`` / ``~/.config/flexbench/dev-key``."""
     chosen = key_path if key_path is not None else os.environ.get(LAB_KEY_ENV) or None
     if chosen is not None:
         pw = os.environ.get(LAB_KEY_PASSWORD_ENV)
         return SigningKey(_read_private_key(Path(chosen), pw.encode("utf-8") if pw else None), "lab", str(chosen))
     directory = Path(dev_key_dir) if dev_key_dir is not None else Path(
-        os.environ.get(DEV_KEY_DIR_ENV) or DEFAULT_DEV_KEY_DIR)
+        os.environ.get(DEV_KEY_DIR_ENV) or _default_dev_key_dir())
     return _dev_key(directory)
 
 
