@@ -64,11 +64,19 @@ def strict_choice(values: Mapping[Any, str]) -> Validator:
     return validate
 
 
+SCPI_NAN = 9.91e37
+"""SCPI-99's "not a number" marker (also ``+/-9.9E37`` for infinity): an instrument's way of saying
+it has no valid value, never a measurement."""
+
+
 def parse_float(reply: str) -> float:
-    """Parse an NR1/NR2/NR3 reply; raise ``ValueError`` on anything else."""
+    """Parse an NR1/NR2/NR3 reply; raise ``ValueError`` on anything else, on NaN/infinity and on the
+    SCPI not-a-number / infinity markers (9.91E37, +/-9.9E37)."""
     value = float(reply.strip())
     if math.isnan(value) or math.isinf(value):
         raise ValueError(f"not a finite number: {reply!r}")
+    if abs(value) >= 9.9e37:
+        raise ValueError(f"the SCPI not-a-number / infinity marker, not a value: {reply!r}")
     return value
 
 

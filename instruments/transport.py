@@ -55,6 +55,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
+from bench.deadlines import abort_socket, deadline, with_grace_s
 from bench.errors import InstrumentError, InstrumentTimeout, SafetyLimitError
 
 from instruments.scpi_messages import is_idempotent_setting, is_query_message, split_units
@@ -359,8 +360,26 @@ class VisaTransport:
 
     def _query_raw(self, text: str) -> str:
         self._write_raw(text)
+        # the whole reply within timeout_ms (a deadline, not per byte): when it expires the socket is
+        # shut down so the blocked read returns, and the session is dropped (its stream is out of step)
+        with deadline(with_grace_s(self.timeout_ms / 1000.0), abort_socket(self._socket())) as reply_deadline:
+            try:
+                reply = self._read_reply(text)
+            except (InstrumentError, _LinkDown):
+                if not reply_deadline.expired:
+                    raise
+        if reply_deadline.expired:
+            self._drop_session()
+            raise InstrumentTimeout(f"{self.resource}: no complete reply to {text!r} within {self.timeout_ms} ms "
+                                    "(deadline for the whole reply)")
+        reply = reply.rstrip("\r\n")
+        if self._trace is not None:
+            self._trace("in", reply)
+        return reply
+
+    def _read_reply(self, text: str) -> str:
         try:
-            reply = self._session.read()
+            reply: str = self._session.read()
         except self._pyvisa.errors.VisaIOError as exc:
             if self._is_link_error(exc) or self._peer_closed():
                 raise _LinkDown(f"connection lost awaiting the reply to {text!r}: {exc}") from exc
@@ -370,9 +389,9 @@ class VisaTransport:
                 raise _LinkDown(f"connection lost awaiting the reply to {text!r}: {exc}") from exc
             raise InstrumentError(f"{self.resource}: I/O error reading reply to {text!r}: {exc}") \
                 from exc
-        reply = reply.rstrip("\r\n")
-        if self._trace is not None:
-            self._trace("in", reply)
+        except UnicodeDecodeError as exc:
+            raise InstrumentError(f"{self.resource}: reply to {text!r} is not ASCII text (byte "
+                                  f"{exc.object[exc.start:exc.start + 1]!r} at {exc.start})") from exc
         return reply
 
     # -- the Transport API ----------------------------------------------------------------

@@ -12,11 +12,13 @@ import re
 import socket
 import struct
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import sunspec2.modbus.client as ss_client
 import sunspec2.modbus.modbus as ss_modbus
 
+from bench.deadlines import Deadline, abort_socket, deadline, with_grace_s
 from bench.errors import LinkError, LinkTimeout, ProtocolFrameError
 from links.modbus_protocol import (
     FC_READ_HOLDING, FC_WRITE_REGISTER, FC_WRITE_REGISTERS, ModbusExceptionReply, function_text,
@@ -74,12 +76,14 @@ class CheckedSunSpecDevice(ss_client.SunSpecModbusClientDeviceTCP):
         addr, count = int(addr), int(count)     # pysunspec2's scan passes floats
         self._ensure_connected()
         data: bytes = b""
-        try:
-            data = super().read(addr, count, op)
-            self._check_reply(FC_READ_HOLDING, addr, count, data)
-        except Exception as exc:
-            error = self._fail(exc, FC_READ_HOLDING, addr, count, None)
-            raise error from exc
+        with self._deadline(count) as reply_deadline:
+            try:
+                data = super().read(addr, count, op)
+                self._check_reply(FC_READ_HOLDING, addr, count, data)
+            except Exception as exc:
+                error = self._fail(self._timed_out(exc, reply_deadline, FC_READ_HOLDING, addr),
+                                   FC_READ_HOLDING, addr, count, None)
+                raise error from exc
         self._on_exchange(ModbusExchange(FC_READ_HOLDING, addr, count, None))
         return data
 
@@ -88,15 +92,30 @@ class CheckedSunSpecDevice(ss_client.SunSpecModbusClientDeviceTCP):
         self._ensure_connected()
         count = len(data) // 2
         function = FC_WRITE_REGISTER if count == 1 else FC_WRITE_REGISTERS
-        try:
-            super().write(addr, data)
-            self._check_reply(function, addr, count, None)
-        except Exception as exc:
-            error = self._fail(exc, function, addr, count, bytes(data))
-            raise error from exc
+        with self._deadline(count) as reply_deadline:
+            try:
+                super().write(addr, data)
+                self._check_reply(function, addr, count, None)
+            except Exception as exc:
+                error = self._fail(self._timed_out(exc, reply_deadline, function, addr),
+                                   function, addr, count, bytes(data))
+                raise error from exc
         self._on_exchange(ModbusExchange(function, addr, count, bytes(data)))
 
     # --- internals ----------------------------------------------------------------------------
+    def _deadline(self, count: int) -> AbstractContextManager[Deadline]:
+        """A deadline of ``timeout`` per request frame for the whole exchange (pysunspec2 splits a read
+        into frames of at most 125 registers): a DUT that trickles its reply cannot hold it longer."""
+        frames = max(1, -(-count // 125))
+        sock = getattr(self.client, "socket", None) if self.client is not None else None
+        return deadline(with_grace_s(float(self.timeout) * frames), abort_socket(sock))
+
+    def _timed_out(self, exc: BaseException, reply_deadline: Deadline, function: int, addr: int) -> BaseException:
+        if not reply_deadline.expired:
+            return exc
+        return LinkTimeout(f"{self.endpoint}: no complete reply to {function_text(function)} at {addr} within "
+                           f"{self.timeout} s (deadline for the whole reply)")
+
     def _ensure_connected(self) -> None:
         if not self.is_connected():
             self.connect()
