@@ -78,6 +78,30 @@ def write_order(out_dir: Path, *, customer: str | None, received: str | None, re
                                indent=2) + "\n", encoding="utf-8")
 
 
+def prepare_out_dir(out_dir: Path, *, force: bool) -> str:
+    """Make sure a campaign writes into a new or empty folder: a file, or a folder with anything in it
+    (an old report whose files would be signed into the new manifest), is a ConfigError naming
+    ``--out``, unless ``force``: then its contents are removed and described in the return value
+    (recorded as an event of the new campaign); "" when nothing was removed."""
+    import shutil
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError("names a file, not a folder", file=out_dir, field="--out")
+    entries = sorted(out_dir.iterdir()) if out_dir.is_dir() else []
+    if not entries:
+        return ""
+    if not force:
+        raise ConfigError(f"folder is not empty ({len(entries)} entries, e.g. {entries[0].name}): choose a new "
+                          "folder, or --force to replace its contents", file=out_dir, field="--out")
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    names = ", ".join(e.name for e in entries[:5]) + (", ..." if len(entries) > 5 else "")
+    return f"{len(entries)} entries: {names}"
+
+
 def check_requirement_ids(requirements: str, device_class: str) -> list[str]:
     """The ids of ``--requirements`` (comma-separated), each known to the device class's catalog; a
     ConfigError naming every unknown one (a typo must not silently run fewer tests)."""
@@ -96,7 +120,7 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
                  out: str | None = None, requirements: str | None = None, decision_rule: str | None = None,
                  progress: bool = True, extra_pytest_args: list[str] | None = None,
                  customer: str | None = None, received: str | None = None, reference: str | None = None,
-                 clock: str | None = None, verbose: bool = False) -> int:
+                 clock: str | None = None, verbose: bool = False, force: bool = False) -> int:
     """Run the suites for the profile's device class in-process; build the report; return the
     exit code (0 compliant, 1 non-compliant, 2 inconclusive, 3 usage/configuration error).
     ``clock``: ``wall``/``virtual`` (None: virtual for a simulated device, wall for a real one).
@@ -121,6 +145,7 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     except ValueError as exc:
         raise ConfigError(str(exc), file=config.file, field="clock") from None
     out_dir = Path(out) if out else default_out_dir(dut.file)
+    replaced = prepare_out_dir(out_dir, force=force)
     write_order(out_dir, customer=customer, received=received, reference=reference)
     args = [str(SUITE_FOR_CLASS[dut.device_class]), "-p", "no:cacheprovider", "-q", "--no-header",
             "-p", "no:randomly", "--profile", str(dut.file), "--out", str(out_dir), "-o", "addopts=",
@@ -135,6 +160,8 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
         args += ["--requirements", requirements]
     if decision_rule:
         args += ["--decision-rule", decision_rule]
+    if replaced:
+        args += ["--replaced-out", replaced]
     if clock:
         args += ["--clock", clock]
     if progress:

@@ -23,7 +23,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_campaign(profile=args.profile, bench=args.bench, market=args.market, out=args.out,
                         requirements=args.requirements, decision_rule=args.decision_rule,
                         progress=not args.quiet, customer=args.customer, received=args.received,
-                        reference=args.order_ref, clock=args.clock, verbose=args.verbose)
+                        reference=args.order_ref, clock=args.clock, verbose=args.verbose,
+                        force=args.force)
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--clock", choices=["wall", "virtual"], default=None,
                      help="bench clock: wall (real time) or virtual (simulated lab time); default virtual for "
                           "a simulated device, wall for a real one, whatever the instruments are")
+    run.add_argument("--force", action="store_true",
+                     help="replace the contents of a non-empty --out folder (recorded in the new record)")
     run.add_argument("--quiet", action="store_true", help="no live progress")
     run.add_argument("--verbose", action="store_true",
                      help="pytest's tracebacks of FAIL/ERROR tests (default: one line per test with its reason)")

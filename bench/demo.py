@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         while pending and len(running) < max(1, args.jobs):
             name = pending.pop(0)
             profile = PROFILE_DIR / f"{name}.yaml"
-            cmd = [sys.executable, "-m", "bench.cli", "run", "--profile", str(profile), "--out", str(out / name)]
+            # the demo owns its folders: a rerun replaces the previous demo's reports (recorded as such)
+            cmd = [sys.executable, "-m", "bench.cli", "run", "--profile", str(profile), "--out", str(out / name),
+                   "--force"]
             if args.market:
                 cmd += ["--market", args.market]
             log: IO[str] = open(out / f"{name}.log", "w", encoding="utf-8")  # noqa: SIM115  closed when the campaign ends

@@ -43,3 +43,28 @@ def test_cli_run_with_a_typo_exits_3_before_any_test(capsys, tmp_path):
     assert code == 3
     assert "PV-PU-STEADDY" in capsys.readouterr().err
     assert not (tmp_path / "out" / "record.jsonl").exists()
+
+
+def test_out_naming_a_file_or_a_non_empty_folder_exits_3(capsys, tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    assert cli.main(["run", "--profile", "sim-pv-inverter", "--out", str(tmp_path / "a-file"), "--quiet"]) == 3
+    assert "names a file" in capsys.readouterr().err
+    old = tmp_path / "old-report"
+    old.mkdir()
+    (old / "foreign.txt").write_text("would be signed into the new manifest")
+    assert cli.main(["run", "--profile", "sim-pv-inverter", "--out", str(old), "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "not empty" in err and "--force" in err and str(old) in err
+    assert (old / "foreign.txt").exists()                      # nothing touched without --force
+
+
+def test_force_replaces_the_folder_contents_and_says_what_it_removed(tmp_path):
+    from bench.campaign import prepare_out_dir
+
+    out = tmp_path / "out"
+    (out / "raw").mkdir(parents=True)
+    (out / "foreign.txt").write_text("x")
+    (out / "raw" / "old.csv").write_text("x")
+    assert prepare_out_dir(out, force=True) == "2 entries: foreign.txt, raw"
+    assert not list(out.iterdir())
+    assert prepare_out_dir(out, force=False) == "" and prepare_out_dir(tmp_path / "new", force=False) == ""

@@ -218,3 +218,19 @@ def test_missing_instrument_the_suites_need_is_a_bench_error(lab, reference, dro
     assert all(f"instruments.{role}" in e["message"] for e in ends), ends[0]["message"]
     assert result.verdict(requirement) == "INCONCLUSIVE"
     assert result.report["verdict"] == "INCONCLUSIVE"
+
+
+def test_force_rerun_into_an_old_report_records_what_it_replaced(lab):
+    """Issue 13 finding 6: an existing --out folder is never overwritten silently."""
+    first = subprocess.run(lab.command(requirements=["PV-SUNSPEC-DISCOVERY"]), cwd=REPO, capture_output=True,
+                           text=True, timeout=300)
+    assert first.returncode == 2, first.stderr[-2000:]   # one requirement only: the campaign is INCONCLUSIVE
+    again = subprocess.run(lab.command(requirements=["PV-SUNSPEC-DISCOVERY"]), cwd=REPO, capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 3 and "not empty" in again.stderr
+    forced = subprocess.run([*lab.command(requirements=["PV-SUNSPEC-DISCOVERY"]), "--force"], cwd=REPO,
+                            capture_output=True, text=True, timeout=300)
+    assert forced.returncode == 2, forced.stderr[-2000:]
+    events = [e["message"] for e in _record(lab.tmp_path / "out") if e["kind"] == "event"]
+    assert any(m.startswith("--force: the output folder's previous contents were removed") and "record.jsonl" in m
+               for m in events), events
