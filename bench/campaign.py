@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 from bench.clock import choose_clock_mode
-from bench.config import DeviceProfile, load_bench_config, load_device_profile
+from bench.catalog import Catalog
+from bench.config import BenchConfig, DeviceProfile, load_bench_config, load_device_profile
 from bench.errors import ConfigError
 from bench.session import BenchSession, OpenBench
 from bench.verdicts import EXIT_CODES, EXIT_USAGE, CampaignVerdict
@@ -20,23 +21,32 @@ def default_out_dir(profile_file: Path) -> Path:
     return Path("out") / profile_file.stem
 
 
+def campaign_catalog(config: BenchConfig, device_class: str) -> Catalog:
+    """The device class's requirement catalog with the bench config's ``catalog_overrides`` applied
+    (an unknown id, parameter or market is a ConfigError naming the bench config's field)."""
+    from bench.catalog import load_catalog
+
+    catalog = load_catalog(device_class)
+    if not config.catalog_overrides:
+        return catalog
+    try:
+        return catalog.overridden(config.catalog_overrides)
+    except ConfigError as exc:
+        field = exc.field or "catalog_overrides"
+        if not field.startswith("catalog_overrides"):
+            field = f"catalog_overrides.{field}"
+        raise ConfigError(exc.detail, file=config.file, field=field) from None
+
+
 def build_session(*, bench: str | Path | None, profile: str | Path, market: str | None = None,
                   out: str | Path | None = None, decision_rule: str | None = None,
                   clock: str | None = None) -> OpenBench:
     """Load and validate the bench config and device profile, then open the bench (``clock``:
     ``wall``/``virtual``, None for the default of bench.clock.choose_clock_mode)."""
-    from bench.catalog import load_catalog
-
     config = load_bench_config(bench)
     dut = load_device_profile(profile)
     chosen_market = market or config.market
-    catalog = load_catalog(dut.device_class)
-    if config.catalog_overrides:
-        try:
-            catalog = catalog.overridden(config.catalog_overrides)
-        except ConfigError as exc:
-            field = f"catalog_overrides.{exc.field or ''}".rstrip(".")
-            raise ConfigError(exc.detail, file=config.file, field=field) from None
+    catalog = campaign_catalog(config, dut.device_class)
     session = BenchSession(config=config, profile=dut, out_dir=Path(out) if out else default_out_dir(dut.file),
                            market=chosen_market, decision_rule=decision_rule or config.decision_rule, catalog=catalog,
                            clock=clock)
@@ -138,6 +148,7 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     if dut.device_class not in SUITE_FOR_CLASS or not SUITE_FOR_CLASS[dut.device_class].is_dir():
         raise ConfigError(f"no suites for device class {dut.device_class!r}", file=dut.file, field="device.class")
     validate_simulation(dut)
+    campaign_catalog(config, dut.device_class)
     if requirements:
         check_requirement_ids(requirements, dut.device_class)
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -106,6 +108,8 @@ def load_bench_config(file: str | Path | None = None) -> BenchConfig:
     safe_on = safe["output"] == "on"
     safe_v = float(safe.get("voltage_v", 0.0))
     safe_f = float(safe.get("frequency_hz", 50.0))
+    if s.get("voltage_min_v", 0.0) >= s["voltage_max_v"]:
+        raise doc.error("safety.voltage_min_v", "must be below safety.voltage_max_v")
     if safe_v > s["voltage_max_v"]:
         raise doc.error("safety.safe_state.voltage_v", "safe voltage is above safety.voltage_max_v")
     if not s["frequency_min_hz"] <= safe_f <= s["frequency_max_hz"]:
@@ -124,8 +128,14 @@ def load_bench_config(file: str | Path | None = None) -> BenchConfig:
                     feeder_resistance_ohm=float(feeder.get("resistance_ohm", 0.0)),
                     feeder_reactance_ohm=float(feeder.get("reactance_ohm", 0.0)),
                     instrument_faults=dict(lab_d.get("instrument_faults", {})))
+    from instruments.registry import DRIVERS
+
+    known_models = DRIVERS.keys()
     instruments = {}
     for role, inst in d["instruments"].items():
+        if inst["model"] not in known_models:
+            raise doc.error(f"instruments.{role}.model", f"unknown instrument model {inst['model']!r} (known: "
+                                                         f"{', '.join(sorted(known_models))})")
         if lab.simulated is False and "{port}" in inst["resource"]:
             raise doc.error(f"instruments.{role}.resource",
                             "'{port}' is filled only by the simulated lab; set lab.simulated: true or a real resource")
@@ -137,6 +147,13 @@ def load_bench_config(file: str | Path | None = None) -> BenchConfig:
         if role not in instruments:
             raise doc.error(f"lab.instrument_faults.{role}", "no instrument with this role in 'instruments'")
     clock = d.get("clock", {})
+    start_calendar = str(clock.get("start_calendar", "2026-06-21T12:00:00+02:00"))
+    try:
+        calendar = _dt.datetime.fromisoformat(start_calendar)
+    except ValueError:
+        raise doc.error("clock.start_calendar", f"{start_calendar!r} is not an ISO 8601 date and time") from None
+    if calendar.tzinfo is None:
+        raise doc.error("clock.start_calendar", f"{start_calendar!r} has no UTC offset (e.g. +02:00)")
     lab_info = None
     if "laboratory" in d:
         li = d["laboratory"]
@@ -147,7 +164,7 @@ def load_bench_config(file: str | Path | None = None) -> BenchConfig:
     return BenchConfig(file=doc.file, name=d["name"], lab=lab,
                        sample_period_s=float(clock.get("sample_period_s", 0.2)),
                        dut_sample_period_s=float(clock.get("dut_sample_period_s", 1.0)),
-                       start_calendar=str(clock.get("start_calendar", "2026-06-21T12:00:00+02:00")),
+                       start_calendar=start_calendar,
                        instruments=instruments, safety=limits, market=d["market"],
                        decision_rule=d.get("decision_rule", "guard_band"),
                        catalog_overrides=dict(d.get("catalog_overrides", {})), raw=d, laboratory=lab_info)

@@ -66,6 +66,6 @@ def test_bench_errors_are_one_line_each_and_the_cause_is_named_once(tmp_path: Pa
     causes = [line for line in run.stdout.splitlines() if line.startswith("flexbench: why not COMPLIANT: ")]
     assert any("ERROR (bench, not the device): InstrumentReportedError" in c for c in causes), run.stdout
 
-    verbose = _run(tmp_path, "--bench", str(bench), "--verbose")
+    verbose = _run(tmp_path, "--bench", str(bench), "--verbose", "--force")   # a deliberate rerun
     assert verbose.returncode == 2
     assert "\nE   " in verbose.stdout                      # pytest's own traceback, on request
