@@ -13,15 +13,31 @@ from typing import Any, Callable, Iterator
 RECORD_FORMAT = "flexbench-record/1"
 
 
-def _clean(value: Any) -> Any:
-    """JSON cannot carry NaN/inf: record them as null, never crash the recorder."""
+MAX_TEXT_CHARS = 16_384
+"""Longest text kept in a record line. Text from the DUT, the operator or an instrument can be any
+length (a charger put 200 KB into a BootNotification field): a longer text is cut here, with a
+note naming the file under ``raw/long-text/`` (beside the record) that holds it in full."""
+LONG_TEXT_DIR = Path("raw") / "long-text"
+
+
+def _clean(value: Any, overflow: Callable[[str, str], str] | None = None, path: str = "") -> Any:
+    """JSON cannot carry NaN/inf: record them as null, never crash the recorder. Text longer than
+    :data:`MAX_TEXT_CHARS` is cut and handed in full to ``overflow(path, text)``, which returns where
+    it was kept."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS and overflow is not None:
+        kept = overflow(path, value)
+        return f"{value[:MAX_TEXT_CHARS]}... [cut at {MAX_TEXT_CHARS} of {len(value)} characters; full text: {kept}]"
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): _clean(v, overflow, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [_clean(v, overflow, f"{path}[{i}]") for i, v in enumerate(value)]
     return value
+
+
+def _safe_name(path: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in path)[:80] or "text"
 
 
 class Recorder:
@@ -50,7 +66,15 @@ class Recorder:
         with self._lock:
             entry = {"seq": self._seq, "kind": kind, "t_s": round(self._now_s(), 6),
                      "wall_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")}
-            entry.update(_clean(fields))
+            seq = self._seq
+
+            def keep_in_full(path: str, text: str) -> str:
+                name = LONG_TEXT_DIR / f"{seq:07d}-{_safe_name(path)}.txt"
+                (self.path.parent / name).parent.mkdir(parents=True, exist_ok=True)
+                (self.path.parent / name).write_text(text, encoding="utf-8", errors="backslashreplace")
+                return name.as_posix()
+
+            entry.update(_clean(fields, keep_in_full))
             self._fh.write(json.dumps(entry, separators=(",", ":"), sort_keys=False) + "\n")
             self._fh.flush()
             if kind in ("campaign_start", "campaign_end", "test_end"):
