@@ -30,14 +30,14 @@ WINDOW_S = 2.0              # analyzer averaging on each side of the SunSpec rea
 
 
 @pytest.mark.requirement(REQ_DISCOVERY)
-def test_sunspec_discovery(dut_link, catalog, market, step, check):
+def test_sunspec_discovery(dut_link, dut_strategy, step, check):
     """'SunS' at a catalog base address; every required model present.
 
     Deliberately independent of the ``dut`` fixture: discovery needs no DUT state and no market
-    setting, so it judges the map as found."""
-    req = catalog.requirement(REQ_DISCOVERY)
-    bases = [int(b) for b in req.param("base_addresses", market)]
-    required = [int(m) for m in req.param("required_models", market)]
+    setting, so it judges the map as found. The catalog values are read through the strategy so the
+    traceability matrix records them as exercised."""
+    bases = [int(b) for b in dut_strategy.param(REQ_DISCOVERY, "base_addresses")]
+    required = [int(m) for m in dut_strategy.param(REQ_DISCOVERY, "required_models")]
     base = dut_link.base_address
     models = list(dut_link.model_ids)
     step(f"SunSpec map discovered at base {base}: models {models}")

@@ -67,3 +67,14 @@ def test_reference_ramp_passes_inside_the_limit(campaign):
     inverter follows it and PASSES with a measurable margin under the guard-band rule."""
     result = campaign(requirements=[RAMP])
     assert result.verdict(RAMP) == "PASS"
+
+
+def test_lfsm_o_response_judged_on_the_largest_step(campaign):
+    """The response is judged at the highest frequency the f> stages allow (51.485 Hz), and the
+    report states the check's sensitivity: it passes a response up to about 1.64 x Tr, below the
+    1.7 x Tr that FAILS above."""
+    result = campaign(requirements=[LFSM])
+    shares = [c for r in result.report["requirements"] if r["id"] == LFSM for c in r["checks"]
+              if c["name"].startswith("share of the step at Tr")]
+    assert [c["name"] for c in shares] == ["share of the step at Tr (51.485 Hz)"], shares
+    assert 1.0 < shares[0]["sensitivity"]["response_time_ratio"] < 1.7, shares[0]["sensitivity"]

@@ -1,6 +1,7 @@
-"""Proofs that PV-SUNSPEC-READINGS judges the profile's declared readings accuracy
-(test_suites/pv_inverter/test_sunspec_interop.py): each 701 quantity is judged against the tighter
-of ``declared.readings_accuracy`` and the catalog's minimum accuracy.
+"""Proofs that the SunSpec interop suite (test_suites/pv_inverter/test_sunspec_interop.py) judges the
+values it depends on: PV-SUNSPEC-READINGS judges each 701 quantity against the tighter of the
+profile's ``declared.readings_accuracy`` and the catalog's minimum accuracy, and the discovery's
+catalog values (base addresses, required models) are traced as exercised.
 
 The reference inverter declares 200 W for its 701 W reading; the catalog's minimum is 5 % Srated =
 500 W. ``readings_power_gain`` scales the reported power only: 1.03 reports 300 W too much at
@@ -18,6 +19,7 @@ import pytest
 from proof_campaigns import run_campaign, write_profile
 
 READINGS = "PV-SUNSPEC-READINGS"
+DISCOVERY = "PV-SUNSPEC-DISCOVERY"
 NO_READINGS_DECLARATION = {"power_limit_response_time_s": 5.0}
 
 
@@ -48,3 +50,11 @@ def test_without_the_declaration_the_catalog_minimum_applies(tmp_path):
     result = run_campaign(tmp_path, profile=profile, requirements=[READINGS])
     assert result.verdict(READINGS) == "PASS", result.stdout[-2000:]
     assert all(c["low"] == -500.0 for c in _power_checks(result))
+
+
+def test_discovery_catalog_values_are_exercised(campaign):
+    result = campaign(requirements=[DISCOVERY])
+    assert result.verdict(DISCOVERY) == "PASS", result.stdout[-2000:]
+    row = next(r for r in result.report["traceability"] if r["requirement"] == DISCOVERY)
+    assert {p["name"]: p["status"] for p in row["parameters"]} == {"base_addresses": "exercised",
+                                                                   "required_models": "exercised"}
