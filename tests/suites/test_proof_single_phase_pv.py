@@ -56,6 +56,9 @@ def test_reference_passes_on_its_phase(lab):
                  id="wrong-phase-voltage-fails"),
     # 701 voltage 5 V high (declared accuracy 2.3 V)
     pytest.param({"readings_voltage_offset_v": 5.0}, [READINGS], {READINGS: "FAIL"}, id="readings-voltage-fails"),
+    # 701 W 3 % high: 138 W at 4.6 kW, inside the catalog's 230 W but outside the declared 92 W
+    pytest.param({"readings_power_gain": 1.03}, [READINGS], {READINGS: "FAIL"},
+                 id="readings-power-outside-declaration-fails"),
 ])
 def test_single_phase_defects_fail(lab, knobs, requirements, expected):
     result = run(lab, knobs, requirements, "dut")
