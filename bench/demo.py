@@ -10,6 +10,7 @@ package passes ``flexbench verify``.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -62,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in DEMO_PROFILES:
         code, wall = results[name]
         # the report package as a reviewer receives it: signed manifest checked by `flexbench verify`
-        verified = subprocess.run([sys.executable, "-m", "bench.cli", "verify", str(out / name)],
+        # signed with this user's development key unless a lab key is configured (then the lab's public
+        # key must be in FLEXBENCH_TRUSTED_KEYS): verify trusts only what it is told to trust
+        trust = [] if os.environ.get("FLEXBENCH_LAB_KEY") else ["--trust-development-key"]
+        verified = subprocess.run([sys.executable, "-m", "bench.cli", "verify", str(out / name), *trust],
                                   capture_output=True, text=True).returncode == 0
         all_ok = all_ok and code == 0 and verified
         print(f"  {name:28s} {verdicts.get(code, f'exit {code}'):20s} {wall:6.1f} s  "

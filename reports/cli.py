@@ -1,7 +1,9 @@
 """``flexbench verify`` / ``flexbench diff`` / ``flexbench keygen`` (registered into the main CLI).
 
-Exit codes: ``verify`` 0 OK, 1 a file changed / is missing / was added or the signature is bad;
-``diff`` 0 identical, 1 the reports differ; 3 usage error (unreadable input), as everywhere.
+Exit codes (1 is NON_COMPLIANT, for ``run`` only): ``verify`` 0 OK, 4 UNTRUSTED (intact, but signed by a
+key the verifier does not trust), 5 FAILED (a file changed / is missing / was added / is not a regular
+file, or the signature is bad); ``diff`` 0 identical, 6 the reports differ; 3 usage error (unreadable
+input), as everywhere.
 """
 
 from __future__ import annotations
@@ -12,20 +14,32 @@ import sys
 from pathlib import Path
 
 EXIT_OK = 0
-EXIT_DIFFERENT = 1
+EXIT_DIFFERENT = 6
+EXIT_UNTRUSTED = 4
+EXIT_TAMPERED = 5
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from bench.errors import ConfigError
-    from reports.integrity import IntegrityError, load_public_key, verify_folder
+    import os
 
+    from bench.errors import ConfigError
+    from reports.integrity import (TRUSTED_KEYS_ENV, IntegrityError, development_public_key, load_public_key,
+                                   load_trusted_keys, verify_folder)
+
+    sources = [*(args.trusted_keys or []), *filter(None, os.environ.get(TRUSTED_KEYS_ENV, "").split(os.pathsep))]
     try:
         pub = load_public_key(args.public_key) if args.public_key else None
+        trusted = load_trusted_keys(sources)
     except (OSError, IntegrityError) as exc:
-        raise ConfigError(str(exc), file=args.public_key) from exc
-    result = verify_folder(args.dir, public_key_raw=pub)
+        raise ConfigError(str(exc), field="--trusted-keys / --public-key") from exc
+    if args.trust_development_key:
+        dev = development_public_key()
+        if dev is None:
+            raise ConfigError("no development key on this machine to trust", field="--trust-development-key")
+        trusted.append(dev)
+    result = verify_folder(args.dir, public_key_raw=pub, trusted_keys=trusted)
     print("\n".join(result.lines()))
-    return EXIT_OK if result.ok else EXIT_DIFFERENT
+    return {"OK": EXIT_OK, "UNTRUSTED": EXIT_UNTRUSTED}.get(result.status, EXIT_TAMPERED)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -77,6 +91,11 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     verify.add_argument("dir", help="report folder (holding manifest.json and manifest.sig)")
     verify.add_argument("--public-key", default=None,
                         help="the lab's published Ed25519 public key (PEM): require the signature to be by it")
+    verify.add_argument("--trusted-keys", action="append", default=None, metavar="PEM_OR_FOLDER",
+                        help="public keys to trust (PEM file or folder of *.pem; repeatable; also "
+                             "$FLEXBENCH_TRUSTED_KEYS); a folder signed by any other key is UNTRUSTED")
+    verify.add_argument("--trust-development-key", action="store_true",
+                        help="trust this user's development key (a demo or a dry run, never a lab signature)")
     verify.set_defaults(func=_cmd_verify)
 
     diff = sub.add_parser("diff", help="what changed between two reports, requirement by requirement")

@@ -37,7 +37,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from bench.errors import ConfigError
 from reports.record import ReportError
 
-__all__ = ["DEV_KEY_DIR_ENV", "DEV_KEY_NAME", "LAB_KEY_ENV", "LAB_KEY_PASSWORD_ENV", "MANIFEST_FORMAT",
+__all__ = ["TRUSTED_KEYS_ENV", "load_trusted_keys", "development_public_key",
+           "DEV_KEY_DIR_ENV", "DEV_KEY_NAME", "LAB_KEY_ENV", "LAB_KEY_PASSWORD_ENV", "MANIFEST_FORMAT",
            "MANIFEST_NAME", "SIGNATURE_NAME", "IntegrityError", "SigningKey", "VerifyResult",
            "file_digests", "load_public_key", "load_signing_key", "verify_folder", "write_manifest"]
 
@@ -147,6 +148,27 @@ def load_public_key(path: str | Path) -> bytes:
     return pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
+TRUSTED_KEYS_ENV = "FLEXBENCH_TRUSTED_KEYS"
+"""Public keys a verifier trusts: PEM files or folders of ``*.pem``, separated by ``os.pathsep``."""
+
+
+def load_trusted_keys(paths: Iterable[str | Path]) -> list[bytes]:
+    """Raw Ed25519 public keys from PEM files, or from every ``*.pem`` in a folder."""
+    keys = []
+    for path in (Path(p) for p in paths):
+        files = sorted(path.glob("*.pem")) if path.is_dir() else [path]
+        keys += [load_public_key(f) for f in files]
+    return keys
+
+
+def development_public_key(dev_key_dir: str | Path | None = None) -> bytes | None:
+    """This user's development key's public half, if one exists (never created here)."""
+    directory = Path(dev_key_dir) if dev_key_dir is not None else Path(
+        os.environ.get(DEV_KEY_DIR_ENV) or _default_dev_key_dir())
+    path = directory / DEV_KEY_NAME
+    return load_public_key(path) if path.is_file() else None
+
+
 # ----------------------------------------------------------------------------- manifest
 
 def _sha256_file(path: Path) -> tuple[str, int]:
@@ -222,15 +244,28 @@ class VerifyResult:
     signature_ok: bool = False
     signer_kind: str | None = None
     fingerprint: str | None = None
+    trusted: bool = False                                # the signing key is one the verifier trusts
     problems: list[str] = field(default_factory=list)   # manifest/signature trouble, in words
 
     @property
-    def ok(self) -> bool:
+    def intact(self) -> bool:
+        """Every file as the manifest lists it, nothing added, and the manifest signed by the key it names."""
         return self.signature_ok and not (self.changed or self.missing or self.added or self.problems)
 
+    @property
+    def ok(self) -> bool:
+        """Intact and signed by a key the verifier trusts: anyone can sign a forged folder with a key of
+        their own, so an intact folder by an unknown key proves nothing."""
+        return self.intact and self.trusted
+
+    @property
+    def status(self) -> str:
+        return "OK" if self.ok else ("UNTRUSTED" if self.intact else "FAILED")
+
     def lines(self) -> list[str]:
-        """Human-readable verdict, one finding per line; the first line is ``OK ...`` or ``FAILED ...``."""
-        out = [f"{'OK' if self.ok else 'FAILED'}: {self.folder}"]
+        """Human-readable verdict, one finding per line; the first line is ``OK``, ``UNTRUSTED`` (intact,
+        but signed by a key the verifier does not trust) or ``FAILED``."""
+        out = [f"{self.status}: {self.folder}"]
         out += [f"  changed: {p}" for p in self.changed]
         out += [f"  missing: {p}" for p in self.missing]
         out += [f"  added:   {p}" for p in self.added]
@@ -238,6 +273,8 @@ class VerifyResult:
         if self.fingerprint:
             out.append(f"  signer: {self.signer_kind} key, SHA-256 fingerprint {self.fingerprint}"
                        + ("  (DEVELOPMENT key: not a lab signature)" if self.signer_kind == "development" else ""))
+        if self.intact and not self.trusted:
+            out.append("  the signing key is not among the trusted keys (--trusted-keys / FLEXBENCH_TRUSTED_KEYS)")
         return out
 
 
@@ -257,14 +294,28 @@ def _compare(expected: Iterable[Mapping[str, Any]], actual: Mapping[str, Mapping
     result.added = sorted(p for p in actual if p not in listed)
 
 
-def verify_folder(folder: str | Path, *, public_key_raw: bytes | None = None) -> VerifyResult:
+def _irregular_entries(root: Path) -> list[str]:
+    """Everything below ``root`` that is not a regular file or a folder (symlinks, FIFOs, sockets,
+    devices): a report folder holds none, and the manifest cannot vouch for them."""
+    out = []
+    for path in root.rglob("*"):
+        if path.is_symlink() or not (path.is_file() or path.is_dir()):
+            out.append(path.relative_to(root).as_posix())
+    return sorted(out)
+
+
+def verify_folder(folder: str | Path, *, public_key_raw: bytes | None = None,
+                  trusted_keys: Iterable[bytes] = ()) -> VerifyResult:
     """Check ``folder`` against its manifest and signature.
 
-    With ``public_key_raw`` (the lab's published key) the signature must be by that key; without it
-    the key embedded in the manifest is used and reported (its kind and fingerprint).
+    The signature is checked with the key the manifest names (with ``public_key_raw``, the lab's
+    published key, it must be that one). The result is ``ok`` only when that key is trusted: it is
+    ``public_key_raw`` or among ``trusted_keys`` (raw Ed25519 public keys); otherwise an intact folder
+    is UNTRUSTED.
     """
     root = Path(folder)
     result = VerifyResult(folder=root)
+    trusted = {bytes(k) for k in trusted_keys} | ({public_key_raw} if public_key_raw is not None else set())
     manifest_path, sig_path = root / MANIFEST_NAME, root / SIGNATURE_NAME
     if not root.is_dir():
         result.problems.append(f"not a folder: {root}")
@@ -285,6 +336,8 @@ def verify_folder(folder: str | Path, *, public_key_raw: bytes | None = None) ->
         result.problems.append(f"{MANIFEST_NAME} is not a valid manifest: {exc}")
         return result
     _compare(manifest.get("files") or [], file_digests(root), result)
+    result.problems += [f"not a regular file: {p} (symlinks, FIFOs and devices have no place in a report folder)"
+                        for p in _irregular_entries(root)]
     key_raw = public_key_raw if public_key_raw is not None else embedded
     result.fingerprint = hashlib.sha256(key_raw).hexdigest()
     if public_key_raw is not None and embedded != public_key_raw:
@@ -297,6 +350,7 @@ def verify_folder(folder: str | Path, *, public_key_raw: bytes | None = None) ->
         signature = bytes.fromhex(sig_path.read_text(encoding="ascii").strip())
         Ed25519PublicKey.from_public_bytes(key_raw).verify(signature, data)
         result.signature_ok = True
+        result.trusted = key_raw in trusted
     except (InvalidSignature, ValueError, UnicodeDecodeError):
         result.problems.append("bad signature: manifest.sig does not match manifest.json "
                                "(manifest.json or manifest.sig was changed, or signed by another key)")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from reports.integrity import DEV_KEY_DIR_ENV, LAB_KEY_ENV, verify_folder
+from reports.integrity import DEV_KEY_DIR_ENV, LAB_KEY_ENV, development_public_key, verify_folder
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,8 @@ def test_campaign_writes_signed_package_and_allure_results(tmp_path: Path) -> No
     for name in ("report.json", "report.html", "report.pdf", "record.jsonl", "manifest.json", "manifest.sig"):
         assert (out / name).is_file(), name
 
-    result = verify_folder(out)
+    dev_key = development_public_key(tmp_path / "dev-key")
+    result = verify_folder(out, trusted_keys=[dev_key])
     assert result.ok, result.lines()
     assert result.signer_kind == "development"
 
@@ -51,4 +52,4 @@ def test_campaign_writes_signed_package_and_allure_results(tmp_path: Path) -> No
                              env=env, capture_output=True, text=True, timeout=300)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert (out / "report.json").read_bytes() == before
-    assert verify_folder(out).ok
+    assert verify_folder(out, trusted_keys=[dev_key]).ok

@@ -74,12 +74,12 @@ def test_catalog_version_and_requirement_set_changes(two_reports: tuple[Path, Pa
 
 def test_diff_command(two_reports: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     a, b = two_reports
-    assert flexbench(["diff", str(a), str(b)]) == 1
+    assert flexbench(["diff", str(a), str(b)]) == 6          # differ (1 is NON_COMPLIANT, for run only)
     out = capsys.readouterr().out
     assert "firmware_version (read): 1.2 -> 1.3" in out
     assert flexbench(["diff", str(a.parent), str(a.parent)]) == 0          # a folder works too
     assert "no differences" in capsys.readouterr().out
-    assert flexbench(["diff", "--json", str(a), str(b)]) == 1
+    assert flexbench(["diff", "--json", str(a), str(b)]) == 6
     data = json.loads(capsys.readouterr().out)
     assert data["identical"] is False and any(c["scope"] == "PV-PU-01" for c in data["changes"])
     assert flexbench(["diff", str(a), str(a.parent / "missing.json")]) == 3

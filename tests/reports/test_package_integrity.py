@@ -12,8 +12,8 @@ import pytest
 
 from bench.cli import main as flexbench
 from bench.errors import ConfigError
-from reports.integrity import (LAB_KEY_ENV, MANIFEST_NAME, SIGNATURE_NAME, load_public_key, load_signing_key,
-                               verify_folder, write_manifest)
+from reports.integrity import (LAB_KEY_ENV, MANIFEST_NAME, SIGNATURE_NAME, development_public_key, load_public_key,
+                               load_signing_key, verify_folder, write_manifest)
 from reports.package import build_package
 
 
@@ -47,11 +47,14 @@ def test_package_holds_every_format_and_lists_every_file(package: Path) -> None:
     assert manifest["simulated"] is True
 
 
-def test_untouched_folder_verifies(package: Path, lab_key: Path) -> None:
+def test_untouched_folder_verifies_only_against_a_trusted_key(package: Path, lab_key: Path) -> None:
     result = verify_folder(package)
-    assert result.ok, result.lines()
-    pinned = verify_folder(package, public_key_raw=load_public_key(lab_key.with_name("lab.pub.pem")))
+    assert result.intact and not result.ok and result.status == "UNTRUSTED", result.lines()
+    lab_pub = load_public_key(lab_key.with_name("lab.pub.pem"))
+    pinned = verify_folder(package, public_key_raw=lab_pub)
     assert pinned.ok, pinned.lines()
+    trusted = verify_folder(package, trusted_keys=[lab_pub])
+    assert trusted.ok and trusted.lines()[0].startswith("OK"), trusted.lines()
 
 
 def test_one_changed_byte_in_any_file_fails_and_names_that_file(package: Path) -> None:
@@ -66,7 +69,7 @@ def test_one_changed_byte_in_any_file_fails_and_names_that_file(package: Path) -
         path.write_bytes(bytes(flipped))
         try:
             result = verify_folder(package)
-            assert not result.ok, rel
+            assert not result.intact, rel
             text = "\n".join(result.lines())
             assert text.startswith("FAILED"), rel
             if rel in (MANIFEST_NAME, SIGNATURE_NAME):
@@ -76,14 +79,14 @@ def test_one_changed_byte_in_any_file_fails_and_names_that_file(package: Path) -
                 assert f"changed: {rel}" in text
         finally:
             path.write_bytes(original)
-    assert verify_folder(package).ok
+    assert verify_folder(package).intact
 
 
 def test_missing_and_added_files_are_named(package: Path) -> None:
     (package / "report.pdf").unlink()
     (package / "notes.txt").write_text("added after signing\n", encoding="utf-8")
     result = verify_folder(package)
-    assert not result.ok
+    assert not result.intact
     assert result.missing == ["report.pdf"]
     assert result.added == ["notes.txt"]
     assert result.signature_ok   # the manifest itself is intact: only the folder changed
@@ -94,8 +97,9 @@ def test_resigned_manifest_is_caught_by_the_lab_public_key(package: Path, lab_ke
     (package / "report.html").write_text("<p>forged</p>", encoding="utf-8")
     forger = load_signing_key(dev_key_dir=tmp_path / "forger")
     write_manifest(package, forger)
-    assert verify_folder(package).ok                      # self-consistent, but by another key ...
-    assert verify_folder(package).fingerprint == forger.fingerprint
+    forged = verify_folder(package)
+    assert forged.intact and not forged.ok               # self-consistent, but by a key nobody trusts ...
+    assert forged.status == "UNTRUSTED" and forged.fingerprint == forger.fingerprint
     pinned = verify_folder(package, public_key_raw=load_public_key(lab_key.with_name("lab.pub.pem")))
     assert not pinned.ok                                  # ... which the lab's published key exposes
     assert not pinned.signature_ok
@@ -118,7 +122,9 @@ def test_development_key_is_created_once_and_labelled(record: Any, helpers: Any,
     assert signer["kind"] == "development" and "NOT" in signer["note"]
     assert not list((tmp_path / "a").rglob("*.pem"))      # the private key never lands in the report folder
     result = verify_folder(tmp_path / "a")
-    assert result.ok and "DEVELOPMENT key" in "\n".join(result.lines())
+    assert result.status == "UNTRUSTED" and "DEVELOPMENT key" in "\n".join(result.lines())
+    trusted = verify_folder(tmp_path / "a", trusted_keys=[development_public_key(dev_dir)])
+    assert trusted.ok
 
 
 def test_lab_key_from_environment(record: Any, helpers: Any, tmp_path: Path, lab_key: Path,
@@ -139,15 +145,31 @@ def test_unreadable_lab_key_is_a_configuration_error(record: Any, helpers: Any, 
     assert not (tmp_path / "a").exists()                  # nothing written before the key is known
 
 
-def test_verify_command_exit_codes_and_output(package: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert flexbench(["verify", str(package)]) == 0
+def test_verify_command_exit_codes_and_output(package: Path, lab_key: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    lab_pub = str(lab_key.with_name("lab.pub.pem"))
+    assert flexbench(["verify", str(package), "--trusted-keys", lab_pub]) == 0
     assert capsys.readouterr().out.startswith("OK")
+    assert flexbench(["verify", str(package), "--trusted-keys", str(lab_key.parent)]) == 0   # a folder of keys
+    capsys.readouterr()
+    assert flexbench(["verify", str(package)]) == 4                      # intact, but nobody said whom to trust
+    assert capsys.readouterr().out.startswith("UNTRUSTED")
     with (package / "report.json").open("ab") as fh:
         fh.write(b" ")
-    assert flexbench(["verify", str(package)]) == 1
+    assert flexbench(["verify", str(package), "--trusted-keys", lab_pub]) == 5
     out = capsys.readouterr().out
     assert out.startswith("FAILED") and "changed: report.json" in out
-    assert flexbench(["verify", str(package.parent / "nowhere")]) == 1
+    assert flexbench(["verify", str(package.parent / "nowhere")]) == 5
+
+
+def test_symlinks_and_fifos_in_a_report_folder_fail_verification(package: Path, lab_key: Path) -> None:
+    lab_pub = load_public_key(lab_key.with_name("lab.pub.pem"))
+    (package / "looks-like-evidence.csv").symlink_to(package / "report.json")
+    os.mkfifo(package / "pipe")
+    result = verify_folder(package, trusted_keys=[lab_pub])
+    assert result.status == "FAILED"
+    assert {"not a regular file: looks-like-evidence.csv", "not a regular file: pipe"} <= \
+        {p.split(" (")[0] for p in result.problems}
 
 
 def test_report_command_regenerates_identical_report_json(package: Path, lab_key: Path,
@@ -158,7 +180,7 @@ def test_report_command_regenerates_identical_report_json(package: Path, lab_key
     assert after["report.json"] == before["report.json"]
     assert after["report.pdf"] == before["report.pdf"]
     assert after["report.html"] == before["report.html"]
-    assert verify_folder(package).ok
+    assert verify_folder(package).intact
     assert "signed with the lab key" in capsys.readouterr().out
 
 
@@ -168,5 +190,5 @@ def test_report_command_into_another_folder_copies_the_raw_record(package: Path,
     assert flexbench(["report", str(package / "record.jsonl"), "--out", str(other), "--key", str(lab_key)]) == 0
     assert (other / "report.json").read_bytes() == (package / "report.json").read_bytes()
     assert (other / "record.jsonl").read_bytes() == (package / "record.jsonl").read_bytes()
-    assert verify_folder(other).ok
+    assert verify_folder(other).intact
     assert not os.path.samefile(other / "record.jsonl", package / "record.jsonl")
