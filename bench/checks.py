@@ -18,6 +18,7 @@ uncertainty, the decision rule and, for timing, the sampling period.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from bench.errors import ConfigError, DutNonConformance, Inconclusive
@@ -133,6 +134,25 @@ def _sensitivity_text(s: dict[str, Any], unit: str, quantity: str, ref_low: floa
     if not parts:
         return f"passes any {what.removeprefix('a ')}: no limit"
     return f"passes {what} " + " and ".join(parts)
+
+
+def rejudge(check: Mapping[str, Any]) -> Verdict:
+    """The verdict a recorded ``check`` line must carry, judged again from its recorded measured
+    value, uncertainty, limits and rule exactly as :class:`Checker` judged it: a record whose
+    verdicts disagree with their own numbers was edited. ValueError for a check no rule can judge."""
+    rule = check.get("rule")
+    if rule == OBSERVATION_RULE:
+        measured = check.get("measured")
+        if measured is None:
+            return Verdict.INCONCLUSIVE
+        if not isinstance(measured, bool):
+            raise ValueError(f"an observation's measured value must be true, false or null, not {measured!r}")
+        return Verdict.PASS if measured else Verdict.FAIL
+    numbers = [check.get(k) for k in ("measured", "uncertainty", "low", "high")]
+    if any(v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in numbers):
+        raise ValueError("measured, uncertainty and limits must be numbers or null")
+    measured, uncertainty, low, high = numbers
+    return evaluate(measured, uncertainty, low, high, DecisionRule.parse(str(rule)))
 
 
 class _RecorderLike(Protocol):

@@ -55,12 +55,19 @@ def _cmd_sim(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from reports.package import build_package
+    from bench.recorder import RecordLineError
+    from reports.record_integrity import RecordTampered
 
     record = Path(args.record)
     if not record.exists():
         raise ConfigError("no such record file", file=record)
     out = Path(args.out) if args.out else record.parent
-    package = build_package(record, out, key_path=args.key)
+    try:
+        package = build_package(record, out, key_path=args.key)
+    except RecordTampered as exc:   # input error: the record is not what a bench wrote
+        raise ConfigError(exc.detail_text, file=exc.path, line=exc.line) from None
+    except RecordLineError as exc:
+        raise ConfigError("record line is not valid JSON", file=exc.path, line=exc.line) from None
     print(f"{out / 'report.json'}: {package.report['verdict']}")
     print(f"{package.manifest_path}: signed with the {package.signer_kind} key {package.signer_fingerprint[:16]}"
           + (" (DEVELOPMENT key: set FLEXBENCH_LAB_KEY or --key for a lab signature)"

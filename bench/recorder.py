@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import math
 import os
@@ -11,6 +12,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 RECORD_FORMAT = "flexbench-record/1"
+SEAL_FIELD = "seal"
+"""``campaign_end`` carries ``record_sha256`` (SHA-256 over every earlier line's bytes) and, when the
+bench has a signing key, ``seal``: that digest signed (Ed25519) by the lab's (or the development) key,
+so a record edited after the campaign is refused by ``flexbench report``."""
 
 
 MAX_TEXT_CHARS = 16_384
@@ -47,16 +52,27 @@ class Recorder:
     crash loses at most the line being written.
     """
 
-    def __init__(self, path: str | Path, now_s: Callable[[], float]) -> None:
+    def __init__(self, path: str | Path, now_s: Callable[[], float],
+                 sealer: Callable[[bytes], dict[str, Any]] | None = None) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._now_s = now_s
         self._lock = threading.Lock()
         self._seq = 0
+        self._digest = hashlib.sha256()        # over every line written so far, newline included
         if self.path.exists() and self.path.stat().st_size > 0:
-            self._seq = sum(1 for _ in self.path.open("rb"))
+            with self.path.open("rb") as fh:
+                for line in fh:
+                    self._seq += 1
+                    self._digest.update(line)
         self._fh = self.path.open("a", encoding="utf-8")
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._sealer = sealer
+
+    def set_sealer(self, sealer: Callable[[bytes], dict[str, Any]]) -> None:
+        """Sign the record's head at ``campaign_end``: ``sealer(sha256 of every earlier line)`` returns
+        the seal recorded in that line (see :data:`SEAL_FIELD`)."""
+        self._sealer = sealer
 
     def add_listener(self, listener: Callable[[dict[str, Any]], None]) -> None:
         """Call ``listener(entry)`` after each line is written (live progress)."""
@@ -75,7 +91,14 @@ class Recorder:
                 return name.as_posix()
 
             entry.update(_clean(fields, keep_in_full))
-            self._fh.write(json.dumps(entry, separators=(",", ":"), sort_keys=False) + "\n")
+            if kind == "campaign_end":
+                head = self._digest.digest()
+                entry["record_sha256"] = head.hex()
+                if self._sealer is not None:
+                    entry[SEAL_FIELD] = self._sealer(head)
+            line = json.dumps(entry, separators=(",", ":"), sort_keys=False) + "\n"
+            self._digest.update(line.encode("utf-8"))
+            self._fh.write(line)
             self._fh.flush()
             if kind in ("campaign_start", "campaign_end", "test_end"):
                 os.fsync(self._fh.fileno())
@@ -92,6 +115,14 @@ class Recorder:
                 self._fh.close()
 
 
+class RecordLineError(ValueError):
+    """A line in the middle of a record is not JSON (only the last may be torn, by a crash)."""
+
+    def __init__(self, path: Path, line: int) -> None:
+        self.path, self.line = path, line
+        super().__init__(f"{path}:{line}: record line is not valid JSON")
+
+
 def read_record(path: str | Path) -> Iterator[dict[str, Any]]:
     """Yield the entries of a record; a torn last line (crash while writing) is skipped."""
     with Path(path).open(encoding="utf-8") as fh:
@@ -105,5 +136,5 @@ def read_record(path: str | Path) -> Iterator[dict[str, Any]]:
                 # Only the last line may be torn; anything else is corruption worth raising.
                 rest = fh.read()
                 if rest.strip():
-                    raise ValueError(f"{path}:{line_no}: record line is not valid JSON") from None
+                    raise RecordLineError(Path(path), line_no) from None
                 return

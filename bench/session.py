@@ -261,6 +261,14 @@ class BenchSession:
         except ValueError as exc:
             raise ConfigError(str(exc), file=self.config.file, field="clock") from None
 
+    @staticmethod
+    def _record_sealer() -> Any:
+        """The record's head is signed at campaign_end with the key the report will be signed with
+        (the lab key of ``FLEXBENCH_LAB_KEY``, else this user's development key)."""
+        from reports.integrity import load_signing_key, record_sealer
+
+        return record_sealer(load_signing_key())
+
     def open(self) -> OpenBench:
         """Start the record, the DUT links' servers, the lab and clock, the instruments and the
         links. On any failure, close what was opened and end the record with a campaign_end
@@ -274,7 +282,7 @@ class BenchSession:
         wall = context.clock = WallClock(sample_period_s=self.config.sample_period_s) \
             if context.clock_mode == "wall" else None
         start_calendar = wall.start_calendar.isoformat() if wall is not None else self.config.start_calendar
-        context.recorder = recorder = Recorder(record_path, context.now_s)
+        context.recorder = recorder = Recorder(record_path, context.now_s, sealer=self._record_sealer())
         catalog_requirements = self.catalog.for_market(self.market)
         self._write_campaign_start(recorder, record_path, catalog_requirements, context.clock_mode, start_calendar)
         teardown = _Teardown(recorder)

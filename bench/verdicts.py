@@ -48,8 +48,9 @@ class DecisionRule(str, Enum):
 
     @classmethod
     def parse(cls, text: str) -> "DecisionRule":
-        """Accepts 'guard_band', 'GUARD_BAND', 'guard-band', 'simple acceptance', ..."""
-        key = text.strip().upper().replace("-", "_").replace(" ", "_")
+        """Accepts 'guard_band', 'GUARD_BAND', 'guard-band', 'simple acceptance', and a label with its
+        source in parentheses ('simple acceptance (ILAC-G8 4.2.1)')."""
+        key = text.split("(", 1)[0].strip().upper().replace("-", "_").replace(" ", "_")
         try:
             return cls(key)
         except ValueError:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from bench.errors import ConfigError
 from reports.record import ReportError
 
-__all__ = ["TRUSTED_KEYS_ENV", "load_trusted_keys", "development_public_key",
+__all__ = ["TRUSTED_KEYS_ENV", "load_trusted_keys", "development_public_key", "record_sealer", "verify_seal",
            "DEV_KEY_DIR_ENV", "DEV_KEY_NAME", "LAB_KEY_ENV", "LAB_KEY_PASSWORD_ENV", "MANIFEST_FORMAT",
            "MANIFEST_NAME", "SIGNATURE_NAME", "IntegrityError", "SigningKey", "VerifyResult",
            "file_digests", "load_public_key", "load_signing_key", "verify_folder", "write_manifest"]
@@ -167,6 +167,31 @@ def development_public_key(dev_key_dir: str | Path | None = None) -> bytes | Non
         os.environ.get(DEV_KEY_DIR_ENV) or _default_dev_key_dir())
     path = directory / DEV_KEY_NAME
     return load_public_key(path) if path.is_file() else None
+
+
+# ----------------------------------------------------------------------------- record seal
+
+def record_sealer(key: SigningKey) -> Callable[[bytes], dict[str, Any]]:
+    """What :class:`bench.recorder.Recorder` records at ``campaign_end``: the record's SHA-256 head
+    signed with ``key``."""
+
+    def seal(head: bytes) -> dict[str, Any]:
+        return {"algorithm": "Ed25519", "kind": key.kind, "public_key_ed25519_hex": key.public_raw.hex(),
+                "signature_hex": key.private_key.sign(head).hex()}
+
+    return seal
+
+
+def verify_seal(seal: Mapping[str, Any], head: bytes) -> bytes:
+    """The raw public key that signed ``head`` in ``seal``; IntegrityError when the seal is malformed or
+    its signature does not hold."""
+    try:
+        key_raw = bytes.fromhex(str(seal["public_key_ed25519_hex"]))
+        signature = bytes.fromhex(str(seal["signature_hex"]))
+        Ed25519PublicKey.from_public_bytes(key_raw).verify(signature, head)
+    except (KeyError, TypeError, ValueError, InvalidSignature) as exc:
+        raise IntegrityError(f"the record's seal does not hold ({type(exc).__name__})") from None
+    return key_raw
 
 
 # ----------------------------------------------------------------------------- manifest

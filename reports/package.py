@@ -13,6 +13,7 @@ there), so ``flexbench verify`` names any file that was changed, removed or adde
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 
 from reports.build import build_report
 from reports.integrity import SIGNATURE_NAME, SigningKey, load_signing_key, write_manifest
+from reports.record_integrity import check_record
 from reports.pdf import render_pdf
 
 __all__ = ["PDF_NAME", "RECORD_NAME", "PackageResult", "build_package"]
@@ -62,6 +64,7 @@ def build_package(record_path: str | Path, out_dir: str | Path, *, key_path: str
     record = Path(record_path)
     out = Path(out_dir)
     key: SigningKey = load_signing_key(key_path, dev_key_dir=dev_key_dir)   # fail before writing anything
+    sealed_by = check_record(record)     # an edited, re-ordered or re-judged record is refused, nothing written
     report = build_report(record, out)
     _write_bytes_atomic(out / PDF_NAME, render_pdf(report))
     raw_copy = out / RECORD_NAME
@@ -69,7 +72,9 @@ def build_package(record_path: str | Path, out_dir: str | Path, *, key_path: str
         shutil.copyfile(record, raw_copy)
     manifest = write_manifest(out, key, extra={"report_id": report.get("report_id"),
                                                "verdict": report.get("verdict"),
-                                               "simulated": bool(report.get("simulated"))})
+                                               "simulated": bool(report.get("simulated")),
+                                               "record_sealed_by": None if sealed_by is None else
+                                               hashlib.sha256(sealed_by).hexdigest()})
     return PackageResult(report=report, out_dir=out, pdf_path=out / PDF_NAME, manifest_path=manifest,
                          signature_path=out / SIGNATURE_NAME, signer_kind=key.kind,
                          signer_fingerprint=key.fingerprint, key_source=key.source)
