@@ -10,6 +10,7 @@ from bench.clock import choose_clock_mode
 from bench.catalog import Catalog
 from bench.config import BenchConfig, DeviceProfile, load_bench_config, load_device_profile
 from bench.errors import ConfigError
+from bench.safety import stop_signals_interrupt
 from bench.session import BenchSession, OpenBench
 from bench.verdicts import EXIT_CODES, EXIT_USAGE, CampaignVerdict
 
@@ -181,13 +182,14 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
         args += ["--tb=no", "-rN"]   # the plugin prints one line per FAIL/ERROR instead
     args += extra_pytest_args or []
     started = time.monotonic()
-    code = pytest.main(args)
-    record = out_dir / "record.jsonl"
-    if not record.exists():
-        # the session never opened: configuration or bench start-up problem
-        print(f"flexbench: no campaign record was written (pytest exit {int(code)})", file=sys.stderr)
-        return EXIT_USAGE if int(code) in (3, 4) else EXIT_CODES[CampaignVerdict.INCONCLUSIVE.value]
-    report = build_package(record, out_dir).report
+    with stop_signals_interrupt():   # a signal at any moment ends like Ctrl-C: campaign_end, safe state
+        code = pytest.main(args)
+        record = out_dir / "record.jsonl"
+        if not record.exists():
+            # the session never opened: configuration or bench start-up problem
+            print(f"flexbench: no campaign record was written (pytest exit {int(code)})", file=sys.stderr)
+            return EXIT_USAGE if int(code) in (3, 4) else EXIT_CODES[CampaignVerdict.INCONCLUSIVE.value]
+        report = build_package(record, out_dir).report
     verdict = report["verdict"]
     wall = time.monotonic() - started
     print(f"flexbench: {dut.identity['manufacturer']} {dut.identity['model']} ({config.name}, market "

@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     except FlexbenchError as exc:
         print(f"flexbench: bench error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:   # Ctrl-C or a stop signal outside a campaign's own unwinding
+        print(f"flexbench: interrupted ({exc or 'SIGINT'})", file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - exit 1 means NON_COMPLIANT, so a crash must never look like it
         if getattr(args, "verbose", False):
             traceback.print_exc()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import atexit
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any, Callable
 
@@ -122,6 +124,26 @@ STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
 source still energised and no ``campaign_end``."""
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+
+@contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """For the whole campaign (also before the AC source is open and while the report is built), each of
+    :data:`STOP_SIGNALS` interrupts like Ctrl-C, so the session's unwinding writes ``campaign_end``
+    instead of the process ending where it stands. Only in the main thread; handlers restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _interrupt) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 class SafeStateGuard:
     """Runs ``go_safe`` once on close, on interpreter exit and on SIGINT or any of
     :data:`STOP_SIGNALS`.
@@ -140,10 +162,7 @@ class SafeStateGuard:
         atexit.register(self.make_safe)
         if threading.current_thread() is threading.main_thread():
             for signum in STOP_SIGNALS:
-                self._previous[signum] = signal.signal(signum, self._on_stop_signal)
-
-    def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+                self._previous[signum] = signal.signal(signum, _interrupt)
 
     def make_safe(self) -> None:
         with self._lock:
