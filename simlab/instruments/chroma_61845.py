@@ -1,6 +1,10 @@
 """Simulated Chroma 61845 grid simulator: the dialect of
 :mod:`instruments.drivers.chroma_61800` (Chroma 61500/61600/61700-family SCPI, see there for
-which headers are confirmed by a manual), acting on a :class:`GridSourceState`."""
+which headers are confirmed by a manual), acting on a :class:`GridSourceState`.
+
+A voltage or frequency setting that changes the output's setpoint is a programmed step: the source
+fires its trigger output (:class:`simlab.instruments.capture.TriggerLine`, wired to the analyzer's
+external trigger input) at that lab instant."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Mapping
 
 from simlab.instruments._scpi_device import (ON_OFF, SimCommand, SimScpiDevice, SimScpiError,
                                                choice, in_range, number)
+from simlab.instruments.capture import TriggerLine
 from simlab.physics import GridSourceState
 
 MAX_VOLTAGE_V = 300.0
@@ -23,8 +28,10 @@ class SimChroma61845(SimScpiDevice):
     identity = "Chroma ATE,61845,SIMULATED-61845,1.00,1.00,1.00"
     no_error_reply = '0,"No error"'
 
-    def __init__(self, state: GridSourceState, *, faults: Mapping[str, int] | None = None) -> None:
+    def __init__(self, state: GridSourceState, *, faults: Mapping[str, int] | None = None,
+                 trigger_line: TriggerLine | None = None) -> None:
         self.state = state
+        self.trigger_line = trigger_line
         self.coupled = True
         self.selected_phase = 1
         self.voltage_limit_v = MAX_VOLTAGE_V
@@ -52,8 +59,11 @@ class SimChroma61845(SimScpiDevice):
 
     def _set_voltage(self, args: list[str], _: int | None) -> None:
         volts = in_range(number(args), 0.0, self.voltage_limit_v)
+        stepped = any(self.state.voltage_setpoint_v[i] != volts for i in self._targets())
         for i in self._targets():
             self.state.voltage_setpoint_v[i] = volts
+        if stepped:
+            self._trigger_out()
 
     def _get_voltage(self, args: list[str], _: int | None) -> str:
         return _fmt(self.state.voltage_setpoint_v[self._targets()[0]])
@@ -62,7 +72,16 @@ class SimChroma61845(SimScpiDevice):
         self.voltage_limit_v = in_range(number(args), 0.0, MAX_VOLTAGE_V)
 
     def _set_frequency(self, args: list[str], _: int | None) -> None:
-        self.state.frequency_setpoint_hz = in_range(number(args), 15.0, 1000.0)
+        hertz = in_range(number(args), 15.0, 1000.0)
+        stepped = hertz != self.state.frequency_setpoint_hz
+        self.state.frequency_setpoint_hz = hertz
+        if stepped:
+            self._trigger_out()
+
+    def _trigger_out(self) -> None:
+        """A setpoint step: pulse the trigger output (when the source's output is on)."""
+        if self.trigger_line is not None and self.state.output_on:
+            self.trigger_line.fire()
 
     def _set_phase(self, args: list[str], suffix: int | None) -> None:
         self.state.phase_angle_deg[self._phase_index(suffix)] = in_range(number(args), 0.0, 360.0)
