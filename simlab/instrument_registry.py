@@ -31,7 +31,8 @@ def _chroma_61845(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> 
 def _yokogawa_wt5000(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
     from simlab.instruments import SimYokogawaWT5000
 
-    return SimYokogawaWT5000(physics.truth, lambda: physics.source.frequency_hz, seed, faults=faults)
+    return SimYokogawaWT5000(physics.truth, lambda: physics.source.frequency_hz, seed, faults=faults,
+                             time_fn=lambda: physics.t_s)
 
 
 def _keysight_e4360a(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
