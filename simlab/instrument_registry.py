@@ -30,9 +30,10 @@ def _chroma_61845(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> 
 
 def _yokogawa_wt5000(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
     from simlab.instruments import SimYokogawaWT5000
+    from simlab.instruments.capture import trigger_line_of
 
     return SimYokogawaWT5000(physics.truth, lambda: physics.source.frequency_hz, seed, faults=faults,
-                             time_fn=lambda: physics.t_s)
+                             time_fn=lambda: physics.t_s, trigger_line=trigger_line_of(physics))
 
 
 def _keysight_e4360a(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:

@@ -17,7 +17,20 @@ manual; a fractional seconds field below the data update rate is what the simula
 must be confirmed on hardware), and ``:STORe:DATA? <n>``, the simulated lab's block read-back (NOT a
 WT5000 command: the real instrument stores to files; the hardware path is still to be chosen). Each
 stored record carries the item list above and its instant on the instrument's time base (see
-:data:`STORE_DATA_QUERY`). Triggered capture is not implemented here yet.
+:data:`STORE_DATA_QUERY`).
+
+Triggered capture (``arm_capture`` / ``read_capture``): the ``:CAPTure`` group below is the
+simulated lab's (simlab/instruments/capture.py), NOT a WT5000 command group: ``:CAPTure:INTerval``,
+``:CAPTure:PRETrigger``, ``:CAPTure:POSTtrigger`` (seconds), ``:CAPTure:ARM``, ``:CAPTure:STATe?``
+(IDLE/ARMED/TRIGGERED/COMPLETE), ``:CAPTure:TRIGger:TIME?``, ``:CAPTure:COUNt?`` and
+``:CAPTure:DATA? <first>,<count>`` (the store's block format). What the WT5000 offers for it, from
+its user's manual (IM WT5000-01EN, "Data Update Interval" / "Update Mode"): a *trigger* update mode
+in which storage and communication output follow the waveform trigger, and the trigger group with an
+external trigger source; the mapping of arm / pre-trigger / read-back onto those, and whether a
+pre-trigger record exists at all, is unconfirmed and must be settled on hardware. The model's
+fastest data update interval is 10 ms (WT5000 data sheet); ``min_acquisition_interval_s`` below is
+the simulated lab's until then. Wiring assumption: the AC source's trigger output goes to the
+analyzer's external trigger input (docs/hardware-first-connection.md, "Wire the trigger").
 """
 
 from __future__ import annotations
@@ -92,12 +105,45 @@ def parse_store_block(reply: str, values_per_record: int) -> list[tuple[float, l
     return records
 
 
+def _seconds_text(seconds: float, what: str) -> str:
+    """A duration in seconds with microsecond resolution (the capture group's unit)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        raise SettingOutOfRange(f"{what}: {seconds!r} is not a duration in seconds")
+    return f"{round(seconds * 1e6) / 1e6:.6f}"
+
+
+CAPTURE_INTERVAL = Setting(":CAPTure:INTerval {value}", ":CAPTure:INTerval?", "s", _seconds_text,
+                           doc="capture interval")
+CAPTURE_PRE_TRIGGER = Setting(":CAPTure:PRETrigger {value}", ":CAPTure:PRETrigger?", "s", _seconds_text,
+                              doc="capture length before the trigger")
+CAPTURE_POST_TRIGGER = Setting(":CAPTure:POSTtrigger {value}", ":CAPTure:POSTtrigger?", "s", _seconds_text,
+                               doc="capture length after the trigger")
+CAPTURE_ARM = ":CAPTure:ARM"
+"""Arm: record every interval into a pre-trigger ring; the external trigger input's next edge
+completes the capture ``POSTtrigger`` later."""
+CAPTURE_STATE_QUERY = ":CAPTure:STATe?"
+"""``IDLE``, ``ARMED``, ``TRIGGERED`` or ``COMPLETE``."""
+CAPTURE_TRIGGER_TIME_QUERY = ":CAPTure:TRIGger:TIME?"
+"""The trigger edge's instant (s, instrument time base)."""
+CAPTURE_COUNT_QUERY = ":CAPTure:COUNt?"
+"""How many records the complete capture holds."""
+CAPTURE_DATA_QUERY = ":CAPTure:DATA? {first},{count}"
+"""Records ``first`` .. ``first + count - 1`` of a complete capture, in the store's block format
+(:func:`parse_store_block`)."""
+CAPTURE_BLOCK_RECORDS = 100
+"""Records asked for per ``:CAPTure:DATA?`` round trip."""
+
 class YokogawaWT5000(ElementAnalyzer):
     """Yokogawa WT5000 driver (a ``PowerAnalyzer``); ``phase_count`` elements are read."""
 
     error_query = ":STATus:ERRor?"
     min_acquisition_interval_s = 0.001
     """The simulated store's shortest interval (confirm the model's on hardware)."""
+    capture_trigger_uncertainty_s = 0.0
+    """Uncertainty of the capture's trigger instant: the instrument time-stamps the edge on its
+    external trigger input, so nothing is added to the capture interval here. The AC source's own
+    delay between applying a step and its trigger pulse is not included (measure it once, see
+    docs/hardware-first-connection.md, and set it here)."""
     instrument_time_offset_s = 0.0
     """Instrument time base minus bench time (0 on the simulated lab, whose instruments run on the
     bench's time axis)."""
@@ -165,11 +211,50 @@ class YokogawaWT5000(ElementAnalyzer):
     def stop_acquisition(self) -> None:
         self.write(STORE_STOP)
 
+    # --- triggered capture (AnalyzerAcquisition) ------------------------------------------------
     def arm_capture(self, interval_s: float, pre_trigger_s: float, post_trigger_s: float) -> None:
-        raise InstrumentError(f"{self.name}: triggered capture is not implemented in this driver yet")
+        """Arm a capture every ``interval_s``, ``pre_trigger_s`` before and ``post_trigger_s``
+        after the next edge on the external trigger input (the AC source's step)."""
+        self._require_configured("arm_capture()")
+        if interval_s < self.min_acquisition_interval_s - 1e-12:
+            raise SettingOutOfRange(f"{self.name}: capture interval {interval_s:g} s is below the "
+                                    f"model's {self.min_acquisition_interval_s:g} s")
+        if not post_trigger_s > 0:
+            raise SettingOutOfRange(f"{self.name}: a capture needs a positive post-trigger time")
+        self.apply(CAPTURE_INTERVAL, interval_s)
+        self.apply(CAPTURE_PRE_TRIGGER, pre_trigger_s)
+        self.apply(CAPTURE_POST_TRIGGER, post_trigger_s)
+        self.write(CAPTURE_ARM)
+        self._capture_interval_s = float(interval_s)
 
     def read_capture(self) -> Capture | None:
-        return None
+        """The complete capture (None while armed or still recording after the trigger), read
+        back in blocks of :data:`CAPTURE_BLOCK_RECORDS`."""
+        interval_s = getattr(self, "_capture_interval_s", None)
+        if interval_s is None:
+            raise InstrumentError(f"{self.name}: read_capture() before arm_capture()")
+        state = self.query(CAPTURE_STATE_QUERY).strip().upper()
+        if state in ("ARMED", "TRIGGERED"):
+            return None
+        if state != "COMPLETE":
+            raise InstrumentError(f"{self.name}: capture state {state!r} (the capture was not armed)")
+        trigger_t_s = self.query_value(CAPTURE_TRIGGER_TIME_QUERY)
+        count = self.query_value(CAPTURE_COUNT_QUERY, int)
+        width = self._values_per_reading()
+        samples: list[AcquiredSample] = []
+        while len(samples) < count:
+            query = CAPTURE_DATA_QUERY.format(first=len(samples),
+                                              count=min(CAPTURE_BLOCK_RECORDS, count - len(samples)))
+            reply = self.transport.query(query)
+            try:
+                records = parse_store_block(reply, width)
+            except ValueError as exc:
+                raise InstrumentError(f"{self.name}: invalid captured data in reply to {query}: {exc}") from exc
+            if not records:
+                raise InstrumentError(f"{self.name}: {query} returned no records of the {count} captured")
+            samples.extend(AcquiredSample(t_s - self.instrument_time_offset_s, self._reading(values))
+                           for t_s, values in records)
+        return Capture(trigger_t_s - self.instrument_time_offset_s, interval_s, tuple(samples))
 
     # --- internals ---------------------------------------------------------------------------------
     def _require_configured(self, what: str) -> None:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 
 from simlab.instruments._scpi_device import (SimCommand, SimScpiDevice, SimScpiError, choice,
                                                in_range, number)
+from simlab.instruments.capture import SimCapture, TriggerLine, capture_commands
 from simlab.instruments.data_store import MICROSECONDS, DataStore
 from simlab.physics import PhaseTruth
 
@@ -53,11 +54,15 @@ class SimYokogawaWT5000(SimScpiDevice):
 
     def __init__(self, truth_fn: Callable[[], list[PhaseTruth]], frequency_fn: Callable[[], float],
                  seed: int, *, faults: Mapping[str, int] | None = None,
-                 time_fn: Callable[[], float] = lambda: 0.0) -> None:
+                 time_fn: Callable[[], float] = lambda: 0.0,
+                 trigger_line: TriggerLine | None = None) -> None:
         self.truth_fn = truth_fn
         self.frequency_fn = frequency_fn
         self.time_fn = time_fn      # the lab's time (s): where a started store begins
         self.store: DataStore[list[float]] = DataStore(self._reading)
+        self.capture = SimCapture(self._reading, self.time_fn)   # triggered by the AC source's step
+        if trigger_line is not None:
+            trigger_line.connect(self.capture.on_trigger)
         self._store_interval_us = 200_000
         self.seed = seed
         self._rng = random.Random(seed)
@@ -70,13 +75,18 @@ class SimYokogawaWT5000(SimScpiDevice):
         self.header_on, self.item_count, self.items = True, 15, {}
         self.store.stop()
         self._store_interval_us = 200_000
+        self.capture.abort()
 
     # the lab's observer protocol (simlab/lab.py LabObserver): the data store's instants
     def next_due_s(self) -> float | None:
-        return self.store.next_due_s()
+        due = [t for t in (self.store.next_due_s(), self.capture.next_due_s()) if t is not None]
+        return min(due) if due else None
 
     def observe(self, t_s: float) -> None:
-        self.store.observe(t_s)
+        for part in (self.store, self.capture):
+            due_s = part.next_due_s()
+            if due_s is not None and due_s <= t_s + 1e-9:
+                part.observe(t_s)
 
     def _noisy(self, value: float) -> float:
         return value + self._rng.gauss(0.0, RELATIVE_NOISE * abs(value) + ABSOLUTE_NOISE)
@@ -167,7 +177,7 @@ class SimYokogawaWT5000(SimScpiDevice):
             SimCommand("STORe:STOP", self._store_stop, None),
             SimCommand("STORe:STATe", None, lambda a, n: "1" if self.store.running else "0"),
             SimCommand("STORe:DATA", None, self._store_data),
-        ]
+        ] + capture_commands(self.capture)
 
 
 def _numeric_text(values: list[float]) -> str:
