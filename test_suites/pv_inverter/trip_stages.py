@@ -305,7 +305,8 @@ def _judge_clearing(dut: Any, check: Any, stage: TripStage, trip: TripRecord, p_
         return False
     check.require_true(req, f"{stage.name}: trips at threshold +- margin", True,
                        f"measured {level_meas:.3f} {stage.unit}; output {p_before:.0f} W -> below {off_w:.0f} W")
-    check.within(req, f"{stage.name}: clearing time", "clearing_time", "s", t_off - t_cross, trip.uncertainty_s,
+    clearing_s = round(t_off - t_cross, 6)     # instants are whole microseconds
+    check.within(req, f"{stage.name}: clearing time", "clearing_time", "s", clearing_s, trip.uncertainty_s,
                  stage.clearing_s - stage.tolerance_s, t_limit, sampling_period_s=trip.period_s,
                  detail=f"{trip.method}: {t_cross:.3f} s to the first sample below {off_w:.0f} W "
                         f"({t_off:.3f} s); setting {stage.clearing_s:g} s +- {stage.tolerance_s:.3f} s",
