@@ -25,7 +25,8 @@ def _chroma_61845(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> 
     from simlab.instruments.capture import trigger_line_of
 
     # its trigger output drives the lab's trigger line (the analyzer's external trigger input)
-    return SimChroma61845(physics.source, faults=faults, trigger_line=trigger_line_of(physics))
+    return SimChroma61845(physics.source, faults=faults, trigger_line=trigger_line_of(physics),
+                          time_fn=lambda: physics.t_s)
 
 
 def _yokogawa_wt5000(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:

@@ -98,14 +98,18 @@ def captures_steps(analyzer: Any) -> bool:
 def captured_step(dut: Any, analyzer: Any, apply_step: Callable[[], None], *, pre_s: float,
                   post_s: float, interval_s: float = CAPTURE_INTERVAL_S) -> StepCapture:
     """Arm the analyzer's capture, wait ``pre_s``, apply the step (the source's step triggers the
-    capture), wait ``post_s`` and read the capture back; every captured sample is recorded.
+    capture; ``apply_step`` may itself hold the level for a while), wait out ``post_s`` after it and
+    read the capture back; every captured sample is recorded.
 
     A capture that never completes (no trigger reached the analyzer) is a bench ERROR."""
     interval = max(interval_s, float(analyzer.min_acquisition_interval_s))
     analyzer.arm_capture(interval, pre_s, post_s)
     dut.wait(pre_s, sample_period_s=CAPTURE_WATCH_SAMPLE_S)
+    t_step = dut.now_s()
     apply_step()
-    dut.wait(post_s, sample_period_s=CAPTURE_WATCH_SAMPLE_S)
+    remaining_s = post_s - (dut.now_s() - t_step)
+    if remaining_s > 0:
+        dut.wait(remaining_s, sample_period_s=CAPTURE_WATCH_SAMPLE_S)
     capture = analyzer.read_capture()
     for _ in range(round(1.0 / CAPTURE_WATCH_SAMPLE_S)):    # up to 1 s more for the record's tail
         if capture is not None:

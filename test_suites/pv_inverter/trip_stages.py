@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from bench.analysis import first_time_above, first_time_below, sample_period_s
+from bench.excursions import Excursion, run_excursion
 from test_suites.evidence import series_plot
 from test_suites.sampling import (NO_TRIP_HOLD_SAMPLE_S, TRIP_SAMPLE_S, StepCapture, captured_step,
                                   captures_steps)
@@ -172,11 +173,23 @@ def _announce_step(dut: Any, stage: TripStage, level: float) -> None:
              f"clearing time {stage.clearing_s:g} s +- {stage.tolerance_s:.3f} s")
 
 
+def _programmed_step(dut: Any, stage: TripStage, level: float, hold_s: float) -> None:
+    """The step as a program of the AC source: a voltage step through ``bench.excursions`` (the
+    source's own LIST when it has one, whose start pulses its trigger output), a frequency step as
+    a setting (the source pulses its trigger output when it applies it)."""
+    if stage.quantity == "frequency_hz":
+        apply_level(dut, stage, level)
+        return
+    where = "all phases" if stage.phase is None else f"phase {stage.phase} (other phases at Un)"
+    dut.step(f"AC source: {level:.1f} V ({level / dut.v_nom_v * 100:.1f} % Un) on {where} for {hold_s:.2f} s")
+    run_excursion(dut.ac_source, Excursion.step(level, hold_s), dut.clock, phase=stage.phase)
+
+
 def _captured_step_beyond(dut: Any, stage: TripStage, level: float, window_s: float) -> StepCapture:
     """(b) the step to ``level`` recorded by the analyzer's triggered capture (``PRE_STEP_S``
     before the trigger, ``window_s`` after), then back to nominal."""
     _announce_step(dut, stage, level)
-    capture = captured_step(dut, dut.analyzer, lambda: apply_level(dut, stage, level),
+    capture = captured_step(dut, dut.analyzer, lambda: _programmed_step(dut, stage, level, window_s),
                             pre_s=PRE_STEP_S, post_s=window_s)
     dut.restore_nominal_grid()
     return capture

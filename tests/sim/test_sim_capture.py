@@ -96,3 +96,35 @@ def test_capture_wire_protocol() -> None:
     assert sim.errors == []
     sim.handle(":CAPTure:INTerval 0.001")                 # below the simulated minimum
     assert sim.errors and sim.errors[0][0] == -222
+
+
+def test_list_program_runs_on_lab_time_and_its_start_is_the_trigger() -> None:
+    clock = _Clock()
+    line = TriggerLine(lambda: clock.t_s)
+    fired: list[float] = []
+    line.connect(fired.append)
+    state = GridSourceState()
+    source = SimChroma61845(state, trigger_line=line, time_fn=lambda: clock.t_s)
+    for command in ("OUTPut:STATe ON", "SOURce:VOLTage:AC 230", "OUTPut:MODE LIST", "LIST:BASE TIME",
+                    "LIST:COUNt 1", "LIST:VOLTage:AC:STARt 264.5,230", "LIST:VOLTage:AC:END 264.5,230",
+                    "LIST:FREQuency:STARt 50,50", "LIST:FREQuency:END 50,50", "LIST:DWELl 150,1000.5"):
+        source.handle(command)
+    fired.clear()
+    clock.t_s = 10.0
+    source.handle("TRIG ON")
+    assert fired == [10.0] and state.voltage_setpoint_v == [264.5] * 3
+    assert source.handle("TRIG:STATE?") == "RUNNING"
+    assert source.next_due_s() == pytest.approx(10.15)
+    source.observe(10.15)
+    assert state.voltage_setpoint_v == [230.0] * 3
+    assert source.next_due_s() == pytest.approx(11.1505)
+    source.observe(11.1505)
+    assert source.handle("TRIG:STATE?") == "OFF" and source.next_due_s() is None
+    assert state.voltage_setpoint_v == [230.0] * 3
+    source.handle("TRIG OFF")
+    source.handle("OUTPut:MODE FIXED")
+    assert source.errors == []
+    source.handle("LIST:VOLTage:AC:END 200,230")
+    source.handle("OUTPut:MODE LIST")
+    source.handle("TRIG ON")                              # a ramp within a point: refused
+    assert source.errors and source.errors[-1][0] == -221
