@@ -51,6 +51,7 @@ class _Blocks:
         self.started: list[float] = []
         self.stopped = 0
         self.collected: list[float] = []
+        self.collect_calls = 0
         self._period_us: int | None = None
         self._last_us = 0
 
@@ -67,6 +68,7 @@ class _Blocks:
         self._period_us = None
 
     def collect_acquired(self) -> None:
+        self.collect_calls += 1
         now_us, period_us = self.clock_ref[0]._now_us, self._period_us
         assert period_us is not None
         k = self._last_us // period_us + 1
@@ -135,3 +137,14 @@ def test_period_below_the_acquisition_minimum_falls_back_to_ticks():
     assert blocks.stopped == 1 and advanced == [0.4, 0.405, 0.41]
     clock.sleep(0.19)
     assert blocks.started == [0.2, 0.2] and advanced[-1] == 0.6
+
+
+def test_no_read_back_when_a_wait_crosses_no_tick():
+    clock, advanced, blocks = _block_clock()
+    polled: list[float] = []
+    clock.add_sampler(polled.append)
+    clock.sleep(0.05)
+    clock.sleep(0.05)
+    assert blocks.collect_calls == 0 and polled == [0.05, 0.1]     # ends polled as ticks were
+    clock.sleep(0.1)
+    assert blocks.collect_calls == 1 and blocks.collected == [0.2]
