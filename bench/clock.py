@@ -188,8 +188,10 @@ class VirtualClock(_ClockBase):
                 due_tick_us = next_tick_us if due_us <= self._now_us else -(-round(due_us) // period_us) * period_us
                 stop_us = min(stop_us, max(due_tick_us, next_tick_us))
             self._advance(stop_us / 1e6)
+            crossed_a_tick = stop_us // period_us > self._now_us // period_us
             self._now_us = stop_us
-            blocks.collect_acquired()
+            if crossed_a_tick:          # else the instrument stored nothing: no read-back
+                blocks.collect_acquired()
             if stop_us % period_us:     # the end of the wait, off the period's grid: a sample there too
                 for sampler in self._samplers:
                     sampler(self.now_s())
