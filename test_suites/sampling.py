@@ -104,21 +104,27 @@ def captured_step(dut: Any, analyzer: Any, apply_step: Callable[[], None], *, pr
     A capture that never completes (no trigger reached the analyzer) is a bench ERROR."""
     interval = max(interval_s, float(analyzer.min_acquisition_interval_s))
     analyzer.arm_capture(interval, pre_s, post_s)
-    dut.wait(pre_s, sample_period_s=CAPTURE_WATCH_SAMPLE_S)
-    t_step = dut.now_s()
-    apply_step()
-    remaining_s = post_s - (dut.now_s() - t_step)
-    if remaining_s > 0:
-        dut.wait(remaining_s, sample_period_s=CAPTURE_WATCH_SAMPLE_S)
-    capture = analyzer.read_capture()
-    for _ in range(round(1.0 / CAPTURE_WATCH_SAMPLE_S)):    # up to 1 s more for the record's tail
-        if capture is not None:
-            break
-        dut.wait(CAPTURE_WATCH_SAMPLE_S, sample_period_s=CAPTURE_WATCH_SAMPLE_S)
+    try:
+        dut.wait(pre_s, sample_period_s=CAPTURE_WATCH_SAMPLE_S)
+        t_step = dut.now_s()
+        apply_step()
+        remaining_s = post_s - (dut.now_s() - t_step)
+        if remaining_s > 0:
+            dut.wait(remaining_s, sample_period_s=CAPTURE_WATCH_SAMPLE_S)
         capture = analyzer.read_capture()
-    if capture is None:
-        raise BenchError(f"the analyzer's capture did not complete {post_s + 1.0:g} s after the step: "
-                         "no trigger from the AC source reached it (check the trigger wiring)")
+        for _ in range(round(1.0 / CAPTURE_WATCH_SAMPLE_S)):    # up to 1 s more for the record's tail
+            if capture is not None:
+                break
+            dut.wait(CAPTURE_WATCH_SAMPLE_S, sample_period_s=CAPTURE_WATCH_SAMPLE_S)
+            capture = analyzer.read_capture()
+        if capture is None:
+            raise BenchError(f"the analyzer's capture did not complete {post_s + 1.0:g} s after the step: "
+                             "no trigger from the AC source reached it (check the trigger wiring)")
+    except BaseException:
+        abort = getattr(analyzer, "abort_capture", None)   # a model's own: leave nothing armed
+        if abort is not None:
+            abort()
+        raise
     dut.record_acquired(capture.samples, source="capture")
     return StepCapture(capture.trigger_t_s, capture.interval_s,
                        float(getattr(analyzer, "capture_trigger_uncertainty_s", 0.0)), capture.samples)

@@ -22,7 +22,7 @@ stored record carries the item list above and its instant on the instrument's ti
 Triggered capture (``arm_capture`` / ``read_capture``): the ``:CAPTure`` group below is the
 simulated lab's (simlab/instruments/capture.py), NOT a WT5000 command group: ``:CAPTure:INTerval``,
 ``:CAPTure:PRETrigger``, ``:CAPTure:POSTtrigger`` (seconds), ``:CAPTure:ARM``, ``:CAPTure:STATe?``
-(IDLE/ARMED/TRIGGERED/COMPLETE), ``:CAPTure:TRIGger:TIME?``, ``:CAPTure:COUNt?`` and
+(IDLE/ARMED/TRIGGERED/COMPLETE), ``:CAPTure:ABORt``, ``:CAPTure:TRIGger:TIME?``, ``:CAPTure:COUNt?`` and
 ``:CAPTure:DATA? <first>,<count>`` (the store's block format). What the WT5000 offers for it, from
 its user's manual (IM WT5000-01EN, "Data Update Interval" / "Update Mode"): a *trigger* update mode
 in which storage and communication output follow the waveform trigger, and the trigger group with an
@@ -121,6 +121,8 @@ CAPTURE_POST_TRIGGER = Setting(":CAPTure:POSTtrigger {value}", ":CAPTure:POSTtri
 CAPTURE_ARM = ":CAPTure:ARM"
 """Arm: record every interval into a pre-trigger ring; the external trigger input's next edge
 completes the capture ``POSTtrigger`` later."""
+CAPTURE_ABORT = ":CAPTure:ABORt"
+"""Disarm and drop the capture."""
 CAPTURE_STATE_QUERY = ":CAPTure:STATe?"
 """``IDLE``, ``ARMED``, ``TRIGGERED`` or ``COMPLETE``."""
 CAPTURE_TRIGGER_TIME_QUERY = ":CAPTure:TRIGger:TIME?"
@@ -226,6 +228,10 @@ class YokogawaWT5000(ElementAnalyzer):
         self.apply(CAPTURE_POST_TRIGGER, post_trigger_s)
         self.write(CAPTURE_ARM)
         self._capture_interval_s = float(interval_s)
+
+    def abort_capture(self) -> None:
+        """Disarm (an armed capture that will not be read is dropped)."""
+        self.write(CAPTURE_ABORT)
 
     def read_capture(self) -> Capture | None:
         """The complete capture (None while armed or still recording after the trigger), read

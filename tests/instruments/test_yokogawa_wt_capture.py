@@ -104,3 +104,10 @@ def test_the_instrument_refusing_arm_raises() -> None:
     analyzer.open()
     with pytest.raises(InstrumentError):
         analyzer.arm_capture(0.005, 0.01, 0.01)
+
+
+def test_abort_disarms() -> None:
+    analyzer, transport = _analyzer(ARM + yokogawa_set(":CAPTure:ABORt"))
+    analyzer.arm_capture(0.005, 0.01, 0.01)
+    analyzer.abort_capture()
+    transport.verify()
