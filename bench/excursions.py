@@ -6,7 +6,9 @@ Two ways, chosen by what the driver offers:
   :class:`instruments.capabilities.AcSourceTransients` (Chroma 61500/61600/61800 LIST, Asterion
   LIST): the whole profile is loaded first, one trigger starts it, the instrument's own timer
   paces it. The result records the bench time window in which the trigger was sent; every step's
-  start is that time plus the programmed dwells (exact to the instrument's timebase).
+  start is that time plus the programmed dwells (exact to the instrument's timebase). The program's
+  start is also what pulses the source's trigger output, so an analyzer capture armed on it
+  (``AnalyzerAcquisition.arm_capture``) is timed from the instant the first level is applied.
 * **stepped** otherwise: one ``set_voltage_v`` per step, paced by the bench clock; the result
   records when each command was sent and when it returned (the achieved timing), so a report
   can show how far it is from the intended profile.

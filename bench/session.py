@@ -22,8 +22,8 @@ from bench.errors import ConfigError, SafetyLimitError
 from bench.recorder import RECORD_FORMAT, Recorder
 from bench.redaction import redact_secrets
 from bench.safety import GuardedAcSource, SafeStateGuard, guard_ac_source
-from instruments.capabilities import (AcLoad, AcSource, AnalyzerReading, DigitalIO, EvEmulator, Instrument,
-                                     PowerAnalyzer, PvSimulator)
+from instruments.capabilities import (AcLoad, AcSource, AnalyzerAcquisition, AnalyzerReading, DigitalIO,
+                                     EvEmulator, Instrument, PowerAnalyzer, PvSimulator)
 
 if TYPE_CHECKING:
     from links.openers import LinkOpener
@@ -32,11 +32,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Sample:
-    """One recorder tick: analyzer reading at bench time t_s, plus DUT readings when taken."""
+    """One analyzer reading at bench time t_s (a clock tick, or the instrument's own timestamp of
+    an acquired reading). The DUT's own readings are read over its link by the checks that use
+    them, not sampled here."""
 
     t_s: float
     reading: AnalyzerReading
-    dut: Any | None = None
 
 
 def software_commit() -> str | None:
@@ -165,7 +166,6 @@ class OpenBench:
     _teardown: _Teardown = field(repr=False)
     samples: list[Sample] = field(default_factory=list)
     broken: BaseException | None = None             # set after a bench error that ends the campaign
-    _last_dut_sample_s: float = field(default=-1e9, init=False, repr=False)
 
     @property
     def simulated(self) -> bool:
@@ -192,26 +192,44 @@ class OpenBench:
         return self.clock.now_s()
 
     def sample(self, t_s: float) -> None:
-        """The clock's sampler: read the analyzer (and the control link's readings every
-        ``dut_sample_period_s``), record them, and refuse a current above the bench limit."""
-        reading = self.power_analyzer.read()
-        dut = None
-        link: Any = self.dut_links.get("control")
-        if hasattr(link, "read_ac") and t_s - self._last_dut_sample_s >= self.config.dut_sample_period_s - 1e-9:
-            dut = link.read_ac()
-            self._last_dut_sample_s = t_s
-        self.samples.append(Sample(t_s, reading, dut))
-        fields: dict[str, Any] = {
-            "phases": [[p.voltage_v, p.current_a, p.active_power_w, p.reactive_power_var,
-                        p.apparent_power_va, p.power_factor] for p in reading.phases],
-            "frequency_hz": reading.frequency_hz, "active_power_w": reading.active_power_w}
-        if dut is not None:
-            fields["dut"] = _dut_fields(dut)
-        self.recorder.write("sample", **fields)
-        worst_a = max(p.current_a for p in reading.phases)
+        """The clock's sampler: read the analyzer, record the reading, and refuse a current above
+        the bench limit."""
+        self._record_reading(t_s, self.power_analyzer.read())
+        self._check_current(self.samples[-1])
+
+    # the clock's BlockSampler (bench/clock.py): the analyzer's own acquisition, when it has one
+    def acquisition_supports(self, period_s: float) -> bool:
+        analyzer = self.power_analyzer
+        return isinstance(analyzer, AnalyzerAcquisition) and period_s >= analyzer.min_acquisition_interval_s - 1e-12
+
+    def start_acquisition(self, period_s: float) -> None:
+        cast(AnalyzerAcquisition, self.power_analyzer).start_acquisition(period_s)
+
+    def stop_acquisition(self) -> None:
+        cast(AnalyzerAcquisition, self.power_analyzer).stop_acquisition()
+
+    def collect_acquired(self) -> None:
+        """Record every reading the analyzer acquired since the last call (instrument timestamps),
+        then refuse a current above the bench limit in any of them."""
+        acquired = cast(AnalyzerAcquisition, self.power_analyzer).read_acquired()
+        first = len(self.samples)
+        for item in acquired:
+            self._record_reading(item.t_s, item.reading)
+        for sample in self.samples[first:]:
+            self._check_current(sample)
+
+    def _record_reading(self, t_s: float, reading: AnalyzerReading) -> None:
+        self.samples.append(Sample(t_s, reading))
+        self.recorder.write("sample", t_s=round(t_s, 6),
+                            phases=[[p.voltage_v, p.current_a, p.active_power_w, p.reactive_power_var,
+                                     p.apparent_power_va, p.power_factor] for p in reading.phases],
+                            frequency_hz=reading.frequency_hz, active_power_w=reading.active_power_w)
+
+    def _check_current(self, sample: Sample) -> None:
+        worst_a = max(p.current_a for p in sample.reading.phases)
         if worst_a > self.config.safety.current_max_a:
             self.ac_source.go_safe()
-            raise SafetyLimitError(f"measured current {worst_a:.2f} A above the bench limit "
+            raise SafetyLimitError(f"measured current {worst_a:.2f} A at {sample.t_s:g} s above the bench limit "
                                    f"{self.config.safety.current_max_a:g} A: source switched to its safe state")
 
     def samples_since(self, t0_s: float) -> list[Sample]:
@@ -293,6 +311,8 @@ class BenchSession:
             bench = self._open_instruments(context.lab, clock, recorder, teardown, catalog_requirements)
             context.digital_io = bench.digital_io
             clock.add_sampler(bench.sample)
+            if isinstance(clock, VirtualClock) and isinstance(bench.power_analyzer, AnalyzerAcquisition):
+                clock.use_block_sampler(bench)
             for name in sorted(openers, key=lambda n: (n != "control", n)):   # control first
                 bench.dut_links[name] = openers[name].open()
         except BaseException as exc:
@@ -420,14 +440,3 @@ class BenchSession:
             ev_emulator=cast("EvEmulator | None", by_role.get("ev_emulator")),
             ac_load=cast("AcLoad | None", by_role.get("ac_load")),
             dut_links={}, _guard=guard, _teardown=teardown)
-
-
-def _dut_fields(dut: Any) -> dict[str, Any]:
-    if hasattr(dut, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        out = asdict(dut)
-        return {k: (v.value if hasattr(v, "value") else v) for k, v in out.items()}
-    return {"value": repr(dut)}
-
-

@@ -22,14 +22,19 @@ class SimInstrumentFactory(Protocol):
 
 def _chroma_61845(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
     from simlab.instruments import SimChroma61845
+    from simlab.instruments.capture import trigger_line_of
 
-    return SimChroma61845(physics.source, faults=faults)
+    # its trigger output drives the lab's trigger line (the analyzer's external trigger input)
+    return SimChroma61845(physics.source, faults=faults, trigger_line=trigger_line_of(physics),
+                          time_fn=lambda: physics.t_s)
 
 
 def _yokogawa_wt5000(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
     from simlab.instruments import SimYokogawaWT5000
+    from simlab.instruments.capture import trigger_line_of
 
-    return SimYokogawaWT5000(physics.truth, lambda: physics.source.frequency_hz, seed, faults=faults)
+    return SimYokogawaWT5000(physics.truth, lambda: physics.source.frequency_hz, seed, faults=faults,
+                             time_fn=lambda: physics.t_s, trigger_line=trigger_line_of(physics))
 
 
 def _keysight_e4360a(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:

@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from bench.errors import ConfigError
 from bench.registry import UnknownEntryError
@@ -97,6 +97,19 @@ def _build_instrument(role: str, cfg: dict[str, Any], physics: Physics, seed: in
     return factory(physics, seed=seed, faults=cfg.get("faults", {}))
 
 
+@runtime_checkable
+class LabObserver(Protocol):
+    """Something in the lab that must see the lab's state at instants of its own (a simulated
+    instrument's data store): the lab stops its physics exactly at ``next_due_s()`` and calls
+    ``observe`` there, after the device's protocol work due at that instant."""
+
+    def next_due_s(self) -> float | None:
+        """The next instant (lab seconds) to observe; None: nothing due."""
+
+    def observe(self, t_s: float) -> None:
+        """Take the observation due at ``t_s`` (and move the next due instant on)."""
+
+
 class Lab:
     def __init__(self, spec: LabSpec) -> None:
         self.spec = spec
@@ -113,6 +126,7 @@ class Lab:
         if device_step_s:
             self.physics.step_s = max(spec.step_s, float(device_step_s))
         self.ports: dict[str, int | str] = {}
+        self.observers: list[LabObserver] = []
         self._servers: list[asyncio.AbstractServer] = []
         self._stop = asyncio.Event()
         self._wall0 = time.monotonic()
@@ -123,6 +137,8 @@ class Lab:
         host = self.spec.host
         for role, cfg in self.spec.instruments.items():
             sim = _build_instrument(role, cfg, self.physics, self.spec.seed)
+            if isinstance(sim, LabObserver):
+                self.observers.append(sim)
             server, port = await serve_scpi(sim, host, self.spec.ports.get(role, 0))
             self._servers.append(server)
             self.ports[role] = port
@@ -143,28 +159,41 @@ class Lab:
 
     async def advance(self, to_s: float) -> None:
         """Run the physics to bench time ``to_s``, stopping wherever the device has protocol work
-        due (``next_event_s``) to await its ``on_time`` hook there; then let the loop run."""
-        device = self.device
-        if device is None:
-            if self.physics.t_s < to_s - 1e-9:
-                self.physics.advance_to(to_s)
-            await asyncio.sleep(0)
-            return
+        due (``next_event_s``) to await its ``on_time`` hook there, and at every observer's due
+        instant (device work due at the same instant first); then let the loop run."""
+        device, physics = self.device, self.physics
         repeats, last_due = 0, None
         for _ in range(10_000_000):
-            due = device.next_event_s()
-            if due is None or due > to_s + 1e-9:
-                if self.physics.t_s < to_s - 1e-9:
-                    self.physics.advance_to(to_s)
-                    continue        # the physics may have made protocol work due (EV plugged in...)
+            due = device.next_event_s() if device is not None else None
+            observer, seen_s = self._next_observer(to_s)
+            if due is not None and due <= to_s + 1e-9 and (seen_s is None or due <= seen_s + 1e-9):
+                physics.advance_to(max(due, physics.t_s))
+                repeats = repeats + 1 if due == last_due else 0
+                if repeats > 1000:      # the hook must move its next event on
+                    raise RuntimeError(f"simulated device kept protocol work due at {due} s")
+                last_due = due
+                assert device is not None
+                await device.on_time(physics.t_s)
+                continue
+            target_s = to_s if seen_s is None else seen_s
+            if physics.t_s < target_s - 1e-9:
+                physics.advance_to(target_s)
+                continue            # the physics may have made protocol work due (EV plugged in...)
+            if observer is None:
                 break
-            self.physics.advance_to(max(due, self.physics.t_s))
-            repeats = repeats + 1 if due == last_due else 0
-            if repeats > 1000:      # the hook must move its next event on
-                raise RuntimeError(f"simulated device kept protocol work due at {due} s")
-            last_due = due
-            await device.on_time(self.physics.t_s)
+            observer.observe(physics.t_s)
+            await asyncio.sleep(0)  # as between the bench's ticks: pending protocol I/O runs
         await asyncio.sleep(0)
+
+    def _next_observer(self, to_s: float) -> tuple[LabObserver | None, float | None]:
+        """The observer due first at or before ``to_s`` and its instant (None, None: none)."""
+        first: LabObserver | None = None
+        first_s: float | None = None
+        for observer in self.observers:
+            due_s = observer.next_due_s()
+            if due_s is not None and due_s <= to_s + 1e-9 and (first_s is None or due_s < first_s):
+                first, first_s = observer, due_s
+        return first, first_s
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request.get("op")

@@ -144,6 +144,13 @@ class PhaseTruth:
     power_factor: float
 
 
+_NONE_CLOSED: frozenset[int] = frozenset()
+
+
+def _closed(contacts: dict[int, bool]) -> frozenset[int]:
+    return frozenset(ch for ch, on in contacts.items() if on) if contacts else _NONE_CLOSED
+
+
 class Physics:
     """Steps source, DUT and feeder together on a fixed time step."""
 
@@ -184,6 +191,8 @@ class Physics:
 
     def terminal_voltage_v(self) -> tuple[float, ...]:
         """Per source phase: the voltage at the DUT terminals (source plus the feeder rise)."""
+        if self.feeder.resistance_ohm == 0.0 and self.feeder.reactance_ohm == 0.0:
+            return tuple(max(u, 0.0) for u in self.source.voltage_v[:self.source.phase_count])  # no rise
         out = self._grid_output()
         volts = []
         for i in range(self.source.phase_count):
@@ -204,7 +213,7 @@ class Physics:
         return TerminalConditions(voltage_v=volts,
                                   frequency_hz=self.source.frequency_hz,
                                   dc_available_power_w=self.pv_array.available_power_w,
-                                  closed_contacts=frozenset(ch for ch, on in self.contacts.closed.items() if on),
+                                  closed_contacts=_closed(self.contacts.closed),
                                   grid_voltage_v=grid_v)
 
     def advance_to(self, t_s: float) -> None:

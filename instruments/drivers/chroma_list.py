@@ -15,6 +15,11 @@ Not confirmed from the manual text available when this was written (confirm on t
 hardware campaign): ``LIST:COUNt`` (repeat count, sent as 1), the ``LIST:DWELl`` unit (taken as
 milliseconds, 0.1-99999.9 ms) and the list length (taken as 100 points).
 Programs apply to all phases: per-phase lists are refused.
+
+Trigger output (for an analyzer capture timed from the step, docs/hardware-first-connection.md):
+the bench assumes the source pulses its rear-panel trigger / sync output when ``TRIG ON`` starts
+the program. This is unconfirmed: no manual text at hand says which event pulses that output. Check
+it with a scope on the first hardware campaign.
 """
 
 from __future__ import annotations

@@ -10,17 +10,39 @@ Follows the WT5000 Communication Interface User's Manual (IM WT5000-17EN), NUMer
 Elements 1..3 are the DUT's phases 1..3 (1-based). :meth:`YokogawaWT5000.open` programs the
 numeric item list once (U, I, P, Q, S, LAMBda for each element, then FU of element 1);
 :meth:`YokogawaWT5000.read` is then ONE query round trip for every value.
+
+Block acquisition (:class:`instruments.capabilities.AnalyzerAcquisition`) uses the data store,
+STORe group: ``:STORe:INTerval <h>,<m>,<s>``, ``:STORe:STARt``, ``:STORe:STOP`` (headers of the
+manual; a fractional seconds field below the data update rate is what the simulated lab accepts and
+must be confirmed on hardware), and ``:STORe:DATA? <n>``, the simulated lab's block read-back (NOT a
+WT5000 command: the real instrument stores to files; the hardware path is still to be chosen). Each
+stored record carries the item list above and its instant on the instrument's time base (see
+:data:`STORE_DATA_QUERY`).
+
+Triggered capture (``arm_capture`` / ``read_capture``): the ``:CAPTure`` group below is the
+simulated lab's (simlab/instruments/capture.py), NOT a WT5000 command group: ``:CAPTure:INTerval``,
+``:CAPTure:PRETrigger``, ``:CAPTure:POSTtrigger`` (seconds), ``:CAPTure:ARM``, ``:CAPTure:STATe?``
+(IDLE/ARMED/TRIGGERED/COMPLETE), ``:CAPTure:ABORt``, ``:CAPTure:TRIGger:TIME?``, ``:CAPTure:COUNt?`` and
+``:CAPTure:DATA? <first>,<count>`` (the store's block format). What the WT5000 offers for it, from
+its user's manual (IM WT5000-01EN, "Data Update Interval" / "Update Mode"): a *trigger* update mode
+in which storage and communication output follow the waveform trigger, and the trigger group with an
+external trigger source; the mapping of arm / pre-trigger / read-back onto those, and whether a
+pre-trigger record exists at all, is unconfirmed and must be settled on hardware. The model's
+fastest data update interval is 10 ms (WT5000 data sheet); ``min_acquisition_interval_s`` below is
+the simulated lab's until then. Wiring assumption: the AC source's trigger output goes to the
+analyzer's external trigger input (docs/hardware-first-connection.md, "Wire the trigger").
 """
 
 from __future__ import annotations
 
-from instruments.capabilities import AnalyzerReading, PhaseReading
+from instruments.capabilities import AcquiredSample, AnalyzerReading, Capture, PhaseReading
 from instruments.drivers.analyzer_common import ElementAnalyzer
-from instruments.scpi import Setting, parse_float, strict_choice, strict_range
+from instruments.scpi import Setting, SettingOutOfRange, parse_float, strict_choice, strict_range
 
 from bench.errors import InstrumentError
 
-__all__ = ["YokogawaWT5000", "PHASE_FUNCTIONS"]
+__all__ = ["YokogawaWT5000", "PHASE_FUNCTIONS", "STORE_INTERVAL", "STORE_START", "STORE_STOP",
+           "STORE_DATA_QUERY", "parse_store_block"]
 
 PHASE_FUNCTIONS: tuple[str, ...] = ("U", "I", "P", "Q", "S", "LAMBda")
 """Per-element numeric functions, in the order of :class:`PhaseReading`'s fields."""
@@ -41,10 +63,92 @@ NUMERIC_ITEM = Setting(":NUMeric:NORMal:ITEM{item} {value}", ":NUMeric:NORMal:IT
 VALUES_QUERY = ":NUMeric:NORMal:VALue?"
 
 
+def _store_interval_text(interval_s: float, what: str) -> str:
+    """``h,m,s`` of the STORe group, seconds with microsecond resolution."""
+    if isinstance(interval_s, bool) or not isinstance(interval_s, (int, float)) or not interval_s > 0:
+        raise SettingOutOfRange(f"{what}: {interval_s!r} is not a positive interval")
+    total_us = round(interval_s * 1e6)
+    hours, rest_us = divmod(total_us, 3_600_000_000)
+    minutes, rest_us = divmod(rest_us, 60_000_000)
+    if hours > 99:
+        raise SettingOutOfRange(f"{what}: {interval_s:g} s is longer than 99 h")
+    return f"{hours},{minutes},{rest_us // 1_000_000}.{rest_us % 1_000_000:06d}"
+
+
+STORE_INTERVAL = Setting(":STORe:INTerval {value}", ":STORe:INTerval?", "s", _store_interval_text, parse=str,
+                         doc="data store interval (h,m,s)")
+STORE_START = ":STORe:STARt"
+"""Start storing: a record at every multiple of the interval on the instrument's time base after
+now (unread records are discarded)."""
+STORE_STOP = ":STORe:STOP"
+"""Stop storing (unread records are discarded)."""
+STORE_DATA_QUERY = ":STORe:DATA? {max_records}"
+"""Up to ``max_records`` stored records, oldest first, removed from the store. Reply: one line
+``count,t_1,v_1..v_K,t_2,...``: t the record's instant (s, instrument time base), v the K values of the
+``:NUMeric:NORMal`` item list (as ``:NUMeric:NORMal:VALue?``)."""
+STORE_BLOCK_RECORDS = 2000
+"""Records asked for per ``:STORe:DATA?`` round trip."""
+
+
+def parse_store_block(reply: str, values_per_record: int) -> list[tuple[float, list[float]]]:
+    """``(t_s, values)`` of each record of a :data:`STORE_DATA_QUERY` reply; ValueError when it
+    is malformed (a count that does not match, non-numeric data)."""
+    fields = reply.split(",")
+    count = int(fields[0])
+    width = values_per_record + 1
+    if count < 0 or len(fields) != 1 + count * width:
+        raise ValueError(f"{count} records of {width} fields announced, {len(fields) - 1} fields sent")
+    records = []
+    for k in range(count):
+        start = 1 + k * width
+        records.append((float(fields[start]), [parse_float(text) for text in fields[start + 1:start + width]]))
+    return records
+
+
+def _seconds_text(seconds: float, what: str) -> str:
+    """A duration in seconds with microsecond resolution (the capture group's unit)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        raise SettingOutOfRange(f"{what}: {seconds!r} is not a duration in seconds")
+    return f"{round(seconds * 1e6) / 1e6:.6f}"
+
+
+CAPTURE_INTERVAL = Setting(":CAPTure:INTerval {value}", ":CAPTure:INTerval?", "s", _seconds_text,
+                           doc="capture interval")
+CAPTURE_PRE_TRIGGER = Setting(":CAPTure:PRETrigger {value}", ":CAPTure:PRETrigger?", "s", _seconds_text,
+                              doc="capture length before the trigger")
+CAPTURE_POST_TRIGGER = Setting(":CAPTure:POSTtrigger {value}", ":CAPTure:POSTtrigger?", "s", _seconds_text,
+                               doc="capture length after the trigger")
+CAPTURE_ARM = ":CAPTure:ARM"
+"""Arm: record every interval into a pre-trigger ring; the external trigger input's next edge
+completes the capture ``POSTtrigger`` later."""
+CAPTURE_ABORT = ":CAPTure:ABORt"
+"""Disarm and drop the capture."""
+CAPTURE_STATE_QUERY = ":CAPTure:STATe?"
+"""``IDLE``, ``ARMED``, ``TRIGGERED`` or ``COMPLETE``."""
+CAPTURE_TRIGGER_TIME_QUERY = ":CAPTure:TRIGger:TIME?"
+"""The trigger edge's instant (s, instrument time base)."""
+CAPTURE_COUNT_QUERY = ":CAPTure:COUNt?"
+"""How many records the complete capture holds."""
+CAPTURE_DATA_QUERY = ":CAPTure:DATA? {first},{count}"
+"""Records ``first`` .. ``first + count - 1`` of a complete capture, in the store's block format
+(:func:`parse_store_block`)."""
+CAPTURE_BLOCK_RECORDS = 100
+"""Records asked for per ``:CAPTure:DATA?`` round trip."""
+
 class YokogawaWT5000(ElementAnalyzer):
     """Yokogawa WT5000 driver (a ``PowerAnalyzer``); ``phase_count`` elements are read."""
 
     error_query = ":STATus:ERRor?"
+    min_acquisition_interval_s = 0.001
+    """The simulated store's shortest interval (confirm the model's on hardware)."""
+    capture_trigger_uncertainty_s = 0.0
+    """Uncertainty of the capture's trigger instant: the instrument time-stamps the edge on its
+    external trigger input, so nothing is added to the capture interval here. The AC source's own
+    delay between applying a step and its trigger pulse is not included (measure it once, see
+    docs/hardware-first-connection.md, and set it here)."""
+    instrument_time_offset_s = 0.0
+    """Instrument time base minus bench time (0 on the simulated lab, whose instruments run on the
+    bench's time axis)."""
 
     def item_list(self) -> list[str]:
         """The ``function,element`` items programmed by :meth:`open`, in reply order."""
@@ -65,11 +169,10 @@ class YokogawaWT5000(ElementAnalyzer):
 
     def read(self) -> AnalyzerReading:
         """U, I, P, Q, S, PF per phase and f, in one ``:NUMeric:NORMal:VALue?`` round trip."""
-        if not self._configured:
-            raise InstrumentError(f"{self.name}: read() before open() programmed the item list")
+        self._require_configured("read()")
         reply = self.transport.query(VALUES_QUERY)
         fields = reply.split(",")
-        expected = len(PHASE_FUNCTIONS) * self.phase_count + 1
+        expected = self._values_per_reading()
         if len(fields) != expected:
             raise InstrumentError(
                 f"{self.name}: {VALUES_QUERY} returned {len(fields)} values, expected {expected}")
@@ -77,6 +180,97 @@ class YokogawaWT5000(ElementAnalyzer):
             values = [parse_float(text) for text in fields]
         except ValueError as exc:  # NAN (no data) or INF (over range) per the manual
             raise InstrumentError(f"{self.name}: invalid numeric data in {reply!r}") from exc
+        return self._reading(values)
+
+    # --- block acquisition (AnalyzerAcquisition) ---------------------------------------------------
+    def start_acquisition(self, interval_s: float) -> None:
+        """Store a reading every ``interval_s`` from now on (the data store, restarted)."""
+        self._require_configured("start_acquisition()")
+        if interval_s < self.min_acquisition_interval_s - 1e-12:
+            raise SettingOutOfRange(f"{self.name}: acquisition interval {interval_s:g} s is below the "
+                                    f"model's {self.min_acquisition_interval_s:g} s")
+        self.apply(STORE_INTERVAL, interval_s)
+        self.write(STORE_START)
+
+    def read_acquired(self) -> list[AcquiredSample]:
+        """Every stored reading not read yet, oldest first (one round trip per
+        :data:`STORE_BLOCK_RECORDS`)."""
+        self._require_configured("read_acquired()")
+        width = self._values_per_reading()
+        samples: list[AcquiredSample] = []
+        while True:
+            query = STORE_DATA_QUERY.format(max_records=STORE_BLOCK_RECORDS)
+            reply = self.transport.query(query)
+            try:
+                records = parse_store_block(reply, width)
+            except ValueError as exc:
+                raise InstrumentError(f"{self.name}: invalid stored data in reply to {query}: {exc}") from exc
+            samples.extend(AcquiredSample(t_s - self.instrument_time_offset_s, self._reading(values))
+                           for t_s, values in records)
+            if len(records) < STORE_BLOCK_RECORDS:
+                return samples
+
+    def stop_acquisition(self) -> None:
+        self.write(STORE_STOP)
+
+    # --- triggered capture (AnalyzerAcquisition) ------------------------------------------------
+    def arm_capture(self, interval_s: float, pre_trigger_s: float, post_trigger_s: float) -> None:
+        """Arm a capture every ``interval_s``, ``pre_trigger_s`` before and ``post_trigger_s``
+        after the next edge on the external trigger input (the AC source's step)."""
+        self._require_configured("arm_capture()")
+        if interval_s < self.min_acquisition_interval_s - 1e-12:
+            raise SettingOutOfRange(f"{self.name}: capture interval {interval_s:g} s is below the "
+                                    f"model's {self.min_acquisition_interval_s:g} s")
+        if not post_trigger_s > 0:
+            raise SettingOutOfRange(f"{self.name}: a capture needs a positive post-trigger time")
+        self.apply(CAPTURE_INTERVAL, interval_s)
+        self.apply(CAPTURE_PRE_TRIGGER, pre_trigger_s)
+        self.apply(CAPTURE_POST_TRIGGER, post_trigger_s)
+        self.write(CAPTURE_ARM)
+        self._capture_interval_s = float(interval_s)
+
+    def abort_capture(self) -> None:
+        """Disarm (an armed capture that will not be read is dropped)."""
+        self.write(CAPTURE_ABORT)
+
+    def read_capture(self) -> Capture | None:
+        """The complete capture (None while armed or still recording after the trigger), read
+        back in blocks of :data:`CAPTURE_BLOCK_RECORDS`."""
+        interval_s = getattr(self, "_capture_interval_s", None)
+        if interval_s is None:
+            raise InstrumentError(f"{self.name}: read_capture() before arm_capture()")
+        state = self.query(CAPTURE_STATE_QUERY).strip().upper()
+        if state in ("ARMED", "TRIGGERED"):
+            return None
+        if state != "COMPLETE":
+            raise InstrumentError(f"{self.name}: capture state {state!r} (the capture was not armed)")
+        trigger_t_s = self.query_value(CAPTURE_TRIGGER_TIME_QUERY)
+        count = self.query_value(CAPTURE_COUNT_QUERY, int)
+        width = self._values_per_reading()
+        samples: list[AcquiredSample] = []
+        while len(samples) < count:
+            query = CAPTURE_DATA_QUERY.format(first=len(samples),
+                                              count=min(CAPTURE_BLOCK_RECORDS, count - len(samples)))
+            reply = self.transport.query(query)
+            try:
+                records = parse_store_block(reply, width)
+            except ValueError as exc:
+                raise InstrumentError(f"{self.name}: invalid captured data in reply to {query}: {exc}") from exc
+            if not records:
+                raise InstrumentError(f"{self.name}: {query} returned no records of the {count} captured")
+            samples.extend(AcquiredSample(t_s - self.instrument_time_offset_s, self._reading(values))
+                           for t_s, values in records)
+        return Capture(trigger_t_s - self.instrument_time_offset_s, interval_s, tuple(samples))
+
+    # --- internals ---------------------------------------------------------------------------------
+    def _require_configured(self, what: str) -> None:
+        if not self._configured:
+            raise InstrumentError(f"{self.name}: {what} before open() programmed the item list")
+
+    def _values_per_reading(self) -> int:
+        return len(PHASE_FUNCTIONS) * self.phase_count + 1
+
+    def _reading(self, values: list[float]) -> AnalyzerReading:
         width = len(PHASE_FUNCTIONS)
         phases = tuple(PhaseReading(*values[i * width:(i + 1) * width])
                        for i in range(self.phase_count))

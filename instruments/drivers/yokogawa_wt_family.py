@@ -14,6 +14,17 @@ names and identities:
 
 Only the identity of the instrument differs in the transcripts; a dialect difference found on
 hardware belongs in a subclass here, not in the WT5000 driver.
+
+Acquisition (``AnalyzerAcquisition``): the store and the triggered capture are the WT5000 driver's
+(see there for which commands are confirmed and which are the simulated lab's); each model here
+states only its own shortest interval, its fastest *data update interval* in normal measurement
+mode (the store and the communication output follow the data update):
+
+* WT3000: 50 ms (IM 760301-01E, "Data Update Rate": 50 ms, 100 ms, 250 ms, 500 ms, 1 s ... 20 s;
+  the cycle-by-cycle measurement mode of the /CC option updates once per signal cycle, 20 ms at
+  50 Hz, and is not used here);
+* WT1800: 50 ms (IM WT1801-01EN, data update interval 50 ms ... 20 s in normal measurement mode;
+  unconfirmed from the manual text at hand, and the /HS high-speed capture option is not used).
 """
 
 from __future__ import annotations
@@ -26,6 +37,10 @@ __all__ = ["YokogawaWT1800", "YokogawaWT3000"]
 class YokogawaWT1800(YokogawaWT5000):
     """Yokogawa WT1800 series (a ``PowerAnalyzer``), WT5000 dialect (IM WT1801-17EN)."""
 
+    min_acquisition_interval_s = 0.05
+
 
 class YokogawaWT3000(YokogawaWT5000):
     """Yokogawa WT3000 / WT3000E (a ``PowerAnalyzer``), WT5000 dialect (IM 760301-17E)."""
+
+    min_acquisition_interval_s = 0.05

@@ -22,6 +22,17 @@ them; no manual copy was at hand): confirm ``CYCL``'s range and the ``ERRALL?`` 
 several queued errors on the first hardware session.
 
 Channels 1..3 are the DUT's phases 1..3. :meth:`ZesLmg670.read` is ONE query round trip.
+
+No ``AnalyzerAcquisition`` (block acquisition, triggered capture) yet; the suites poll this model.
+What it would use, from a public LMG670 logging tool (github.com/cuveland/lmgtools, lmg670.py /
+powerlog670.py; not from the manual): ``ACTN;<query>?;<query>?...`` selects the values sent after
+every measuring cycle, ``CONT ON`` / ``CONT OFF`` start and stop that gapless continuous output (one
+``;``-separated line per cycle), and ``TSNORM<n>?`` / ``DURNORM<n>?`` give each cycle's time stamp and
+duration, so every line carries the instrument's own time. The shortest interval is then one
+measuring cycle, ``CYCL`` 10 ms (unconfirmed, see above). Two things are missing: the continuous
+output arrives unasked, and the bench's transports only query (``instruments.transport``: a
+``read_line`` is needed), and the trigger commands that would start a capture at the AC source's
+step are not confirmed from any public source.
 """
 
 from __future__ import annotations

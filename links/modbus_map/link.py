@@ -159,6 +159,14 @@ class ModbusMapLink:
         self._last_heartbeat_s = now_s
         return True
 
+    def next_heartbeat_s(self) -> float | None:
+        """Bench time the next heartbeat is due (``-inf``: at the next :meth:`service` call); None
+        without a watchdog or while paused."""
+        spec = self.register_map.watchdog
+        if spec is None or self._heartbeat_paused:
+            return None
+        return float("-inf") if self._last_heartbeat_s is None else self._last_heartbeat_s + spec.period_s
+
     def pause_heartbeat(self) -> None:
         """Stop the periodic heartbeat (a suite checking the DUT's communication-loss failsafe)."""
         self._heartbeat_paused = True

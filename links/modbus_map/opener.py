@@ -21,8 +21,9 @@ port) and ``dut_rtu`` (tty path); ``"sim"`` resolves them from ``session.lab.por
 carries no parity bit, so ``serial_port: sim`` needs ``parity: N``.
 
 When the map declares a ``watchdog``, the opener writes the first heartbeat on open and registers a
-bench-clock sampler that writes it every ``period_s`` of bench time (virtual in simulation);
-suites stop it with ``link.pause_heartbeat()`` to exercise the DUT's failsafe.
+bench-clock service that writes it every ``period_s`` of bench time (virtual in simulation; the clock
+stops for it when the heartbeat is due); suites stop it with ``link.pause_heartbeat()`` to exercise
+the DUT's failsafe.
 
 Record: every request and reply is a ``command`` line, ``target`` ``dut`` (control link) or
 ``dut:<name>``, ``direction`` ``to_dut``/``from_dut``, ``text`` ``-> <decoded request> | <ADU hex>`` /
@@ -167,7 +168,7 @@ class ModbusMapOpener:
         if self.register_map.watchdog is not None:
             self.link.service(clock.now_s() if clock is not None else 0.0)
             if clock is not None:
-                clock.add_sampler(self._service)
+                clock.add_service(self._service, self._next_service_s)
         if self.name == "control":
             session.recorder.write("dut_identity", declared=session.profile.identity, read=None)
         return self.link
@@ -180,6 +181,12 @@ class ModbusMapOpener:
     def _service(self, t_s: float) -> None:
         if not self._closed and self.link is not None:
             self.link.service(t_s)
+
+    def _next_service_s(self) -> float | None:
+        if self._closed or self.link is None:
+            return None
+        due: float | None = self.link.next_heartbeat_s()
+        return due
 
     def _sim_endpoint(self, endpoint: str, key: str) -> int | str:
         lab = self.session.lab

@@ -1,16 +1,30 @@
 """Simulated Chroma 61845 grid simulator: the dialect of
 :mod:`instruments.drivers.chroma_61800` (Chroma 61500/61600/61700-family SCPI, see there for
-which headers are confirmed by a manual), acting on a :class:`GridSourceState`."""
+which headers are confirmed by a manual), acting on a :class:`GridSourceState`.
+
+LIST mode (the headers of :mod:`instruments.drivers.chroma_list`): ``OUTPut:MODE LIST|FIXED``,
+``LIST:BASE TIME``, ``LIST:COUNt 1``, ``LIST:VOLTage:AC:STARt|END`` and ``LIST:FREQuency:STARt|END``
+(one value per point; a point holds its level, so start and end must be equal), ``LIST:DWELl`` (ms),
+``TRIG ON|OFF`` and ``TRIG:STATE?`` (``OFF``/``RUNNING``). ``TRIG ON`` starts the program at that lab
+instant; the source is a lab observer (``next_due_s``/``observe``), so each following point starts
+exactly at its programmed instant, and after the last dwell the output holds the last point.
+
+A programmed step fires the source's trigger output (:class:`simlab.instruments.capture.TriggerLine`,
+wired to the analyzer's external trigger input) at its lab instant: the start of a LIST program, or a
+voltage or frequency setting that changes the output's setpoint."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from simlab.instruments._scpi_device import (ON_OFF, SimCommand, SimScpiDevice, SimScpiError,
                                                choice, in_range, number)
+from simlab.instruments.capture import TriggerLine
 from simlab.physics import GridSourceState
 
 MAX_VOLTAGE_V = 300.0
+LIST_MAX_POINTS = 100
+_US = 1_000_000
 
 
 def _fmt(value: float) -> str:
@@ -23,8 +37,16 @@ class SimChroma61845(SimScpiDevice):
     identity = "Chroma ATE,61845,SIMULATED-61845,1.00,1.00,1.00"
     no_error_reply = '0,"No error"'
 
-    def __init__(self, state: GridSourceState, *, faults: Mapping[str, int] | None = None) -> None:
+    def __init__(self, state: GridSourceState, *, faults: Mapping[str, int] | None = None,
+                 trigger_line: TriggerLine | None = None,
+                 time_fn: Callable[[], float] = lambda: 0.0) -> None:
         self.state = state
+        self.trigger_line = trigger_line
+        self.time_fn = time_fn          # the lab's time (s): where a LIST program starts
+        self.list_mode = False
+        self.lists: dict[str, list[float]] = {}
+        self._point_ends_us: list[int] = []     # end instant of each point of the running program
+        self._point = 0
         self.coupled = True
         self.selected_phase = 1
         self.voltage_limit_v = MAX_VOLTAGE_V
@@ -39,6 +61,7 @@ class SimChroma61845(SimScpiDevice):
         s.frequency_slew_hz_per_s = None
         s.output_on = False
         self.coupled, self.selected_phase, self.voltage_limit_v = True, 1, MAX_VOLTAGE_V
+        self.list_mode, self.lists, self._point_ends_us = False, {}, []
 
     def _targets(self) -> list[int]:
         return list(range(self.state.phase_count)) if self.coupled else [self.selected_phase - 1]
@@ -52,8 +75,11 @@ class SimChroma61845(SimScpiDevice):
 
     def _set_voltage(self, args: list[str], _: int | None) -> None:
         volts = in_range(number(args), 0.0, self.voltage_limit_v)
+        stepped = any(self.state.voltage_setpoint_v[i] != volts for i in self._targets())
         for i in self._targets():
             self.state.voltage_setpoint_v[i] = volts
+        if stepped:
+            self._trigger_out()
 
     def _get_voltage(self, args: list[str], _: int | None) -> str:
         return _fmt(self.state.voltage_setpoint_v[self._targets()[0]])
@@ -62,7 +88,16 @@ class SimChroma61845(SimScpiDevice):
         self.voltage_limit_v = in_range(number(args), 0.0, MAX_VOLTAGE_V)
 
     def _set_frequency(self, args: list[str], _: int | None) -> None:
-        self.state.frequency_setpoint_hz = in_range(number(args), 15.0, 1000.0)
+        hertz = in_range(number(args), 15.0, 1000.0)
+        stepped = hertz != self.state.frequency_setpoint_hz
+        self.state.frequency_setpoint_hz = hertz
+        if stepped:
+            self._trigger_out()
+
+    def _trigger_out(self) -> None:
+        """A setpoint step: pulse the trigger output (when the source's output is on)."""
+        if self.trigger_line is not None and self.state.output_on:
+            self.trigger_line.fire()
 
     def _set_phase(self, args: list[str], suffix: int | None) -> None:
         self.state.phase_angle_deg[self._phase_index(suffix)] = in_range(number(args), 0.0, 360.0)
@@ -89,6 +124,75 @@ class SimChroma61845(SimScpiDevice):
         rate = self.state.frequency_slew_hz_per_s
         return _fmt(rate / 1000.0) if rate is not None else "1000"
 
+    # -- LIST mode --------------------------------------------------------------------------
+    def _set_mode(self, args: list[str], _: int | None) -> None:
+        self.list_mode = choice(args, {"LIST": True, "FIXed": False}) is True
+        if not self.list_mode:
+            self._point_ends_us = []
+
+    def _list_setter(self, key: str, low: float, high: float) -> Callable[[list[str], int | None], None]:
+        def set_values(args: list[str], _: int | None) -> None:
+            if not 1 <= len(args) <= LIST_MAX_POINTS:
+                raise SimScpiError(-108, f"{len(args)} list points")
+            self.lists[key] = [in_range(number(args, i), low, high) for i in range(len(args))]
+        return set_values
+
+    def _set_base(self, args: list[str], _: int | None) -> None:
+        if choice(args, {"TIME": "TIME", "CYCLe": "CYCLE"}) != "TIME":
+            raise SimScpiError(-221, "only LIST:BASE TIME is simulated")
+
+    def _set_count(self, args: list[str], _: int | None) -> None:
+        if number(args) != 1:
+            raise SimScpiError(-221, "only LIST:COUNt 1 is simulated")
+
+    def _set_trigger(self, args: list[str], _: int | None) -> None:
+        if choice(args, ON_OFF):
+            self._start_list()
+        else:
+            self._point_ends_us = []
+
+    def _start_list(self) -> None:
+        lists = self.lists
+        keys = ("volt_start", "volt_end", "freq_start", "freq_end", "dwell_ms")
+        if not self.list_mode or any(k not in lists for k in keys):
+            raise SimScpiError(-221, "TRIG ON needs OUTPut:MODE LIST and a complete list")
+        if len({len(lists[k]) for k in keys}) != 1:
+            raise SimScpiError(-221, "list lengths differ")
+        if lists["volt_start"] != lists["volt_end"] or lists["freq_start"] != lists["freq_end"]:
+            raise SimScpiError(-221, "ramps within a point are not simulated (start must equal end)")
+        t_us = round(self.time_fn() * _US)
+        self._point_ends_us = []
+        for dwell_ms in lists["dwell_ms"]:
+            t_us += round(dwell_ms * 1000.0)
+            self._point_ends_us.append(t_us)
+        self._point = 0
+        self._apply_point()
+        if self.trigger_line is not None and self.state.output_on:
+            self.trigger_line.fire()
+
+    def _apply_point(self) -> None:
+        s = self.state
+        for i in range(s.phase_count):
+            s.voltage_setpoint_v[i] = self.lists["volt_start"][self._point]
+        s.frequency_setpoint_hz = self.lists["freq_start"][self._point]
+
+    def _list_state(self, args: list[str], _: int | None) -> str:
+        return "RUNNING" if self._point_ends_us else "OFF"
+
+    # the lab's observer protocol (simlab/lab.py LabObserver): the program's point boundaries
+    def next_due_s(self) -> float | None:
+        return self._point_ends_us[self._point] / _US if self._point_ends_us else None
+
+    def observe(self, t_s: float) -> None:
+        due = self.next_due_s()
+        if due is None or t_s < due - 1e-9:
+            return
+        self._point += 1
+        if self._point >= len(self._point_ends_us):
+            self._point_ends_us = []            # done: the output holds the last point
+            return
+        self._apply_point()
+
     def _set_output(self, args: list[str], _: int | None) -> None:
         self.state.output_on = bool(choice(args, ON_OFF))
 
@@ -111,4 +215,14 @@ class SimChroma61845(SimScpiDevice):
                        self._get_frequency_slew),
             SimCommand("OUTPut[:STATe]", self._set_output,
                        lambda a, n: "ON" if s.output_on else "OFF"),
+            SimCommand("OUTPut:MODE", self._set_mode, lambda a, n: "LIST" if self.list_mode else "FIXED"),
+            SimCommand("[SOURce:]LIST:BASE", self._set_base, lambda a, n: "TIME"),
+            SimCommand("[SOURce:]LIST:COUNt", self._set_count, lambda a, n: "1"),
+            SimCommand("[SOURce:]LIST:VOLTage:AC:STARt", self._list_setter("volt_start", 0.0, MAX_VOLTAGE_V)),
+            SimCommand("[SOURce:]LIST:VOLTage:AC:END", self._list_setter("volt_end", 0.0, MAX_VOLTAGE_V)),
+            SimCommand("[SOURce:]LIST:FREQuency:STARt", self._list_setter("freq_start", 15.0, 1000.0)),
+            SimCommand("[SOURce:]LIST:FREQuency:END", self._list_setter("freq_end", 15.0, 1000.0)),
+            SimCommand("[SOURce:]LIST:DWELl", self._list_setter("dwell_ms", 0.1, 99999.9)),
+            SimCommand("TRIG", self._set_trigger, None),
+            SimCommand("TRIG:STATE", None, self._list_state),
         ]

@@ -4,8 +4,9 @@ Same method as the voltage stages (test_suites/pv_inverter/trip_stages.py): for 
 is held at threshold -+ 1.5 MRA_f for longer than the stage's clearing time plus tolerance, but
 shorter than any less severe stage that the level also exceeds would need (e.g. 51.985 Hz also
 exceeds a 51.5 Hz / 2 s stage), and the output must stay up; (b) a step to threshold +- 1.5 MRA_f
-must trip the DUT with the clearing time measured on the analyzer's samples inside
-T +- (trip_time_tolerance_s + 1 % of T). A more severe stage whose threshold the step exceeds
+must trip the DUT with the clearing time inside T +- (trip_time_tolerance_s + 1 % of T), measured from
+the source's step on the analyzer's triggered capture every 5 ms when it offers one (else on the
+bench's 20 ms samples). A more severe stage whose threshold the step exceeds
 with a longer clearing time cannot act first; a step whose stage could be pre-empted by a faster
 stage is reported inconclusive. The DUT is brought back to production before each measurement.
 

@@ -2,7 +2,8 @@
 10-minute running mean.
 
 Method for a protection stage: see test_suites/pv_inverter/trip_stages.py ((a) no trip at
-threshold -+ 1.5 MRA, (b) trip with the set clearing time at threshold +- 1.5 MRA).
+threshold -+ 1.5 MRA, (b) trip with the set clearing time at threshold +- 1.5 MRA, timed from the
+source's step on the analyzer's triggered capture every 5 ms when it offers one).
 
 Under-voltage stages: U< is stepped on all phases. U<< is stepped on the DUT's first phase only
 (phase 1 of a three-phase DUT, the connected phase of a single-phase one; the others stay at Un):

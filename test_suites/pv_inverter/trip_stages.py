@@ -6,10 +6,13 @@ requirement):
 (a) no trip inside the threshold margin: the AC source holds the quantity at threshold -+ m for
     longer than T + tolerance (but shorter than any other stage that level also exceeds would
     need); the analyzer must see the output stay up (no trip);
-(b) trip: a step to threshold +- m; the clearing time is measured on the analyzer's samples from
-    the first sample beyond the threshold to the first sample whose output is ~0, and must lie in
-    T +- (trip_time_tolerance_s + mra_time_pct_of_duration of T); time uncertainty = the sample
-    period (fine sampling around the step).
+(b) trip: a step to threshold +- m; the clearing time must lie in
+    T +- (trip_time_tolerance_s + mra_time_pct_of_duration of T). When the analyzer offers the
+    triggered capture (``AnalyzerAcquisition``), the source's step triggers it and the clearing time
+    runs from the trigger instant to the first captured sample whose output is ~0: its uncertainty is
+    the capture interval (a quarter cycle, test_suites/sampling.py) plus the trigger's. Otherwise it
+    is measured on the bench's polled samples from the first sample beyond the threshold to the first
+    sample with the output ~0, uncertain by the sample period.
 
 Each part is a stimulus (the AC source's levels and the waits), an analysis of the recorded
 samples and a judgement (the checks).
@@ -23,8 +26,10 @@ from typing import Any
 import numpy as np
 
 from bench.analysis import first_time_above, first_time_below, sample_period_s
+from bench.excursions import Excursion, run_excursion
 from test_suites.evidence import series_plot
-from test_suites.sampling import NO_TRIP_HOLD_SAMPLE_S, TRIP_SAMPLE_S
+from test_suites.sampling import (NO_TRIP_HOLD_SAMPLE_S, TRIP_SAMPLE_S, StepCapture, captured_step,
+                                  captures_steps)
 
 OFF_FRACTION = 0.05           # "output ~0": below 5 % of rated power (as in the "producing" state)
 NO_TRIP_EXTRA_S = 2.0         # (a) hold beyond T + tolerance when no other stage limits it
@@ -82,15 +87,19 @@ class HeldLevel:
 
 @dataclass(frozen=True)
 class TripRecord:
-    """(b) the record around a step: power, quantity, first sample beyond the threshold, first
-    sample with the output ~0, and the sample period."""
+    """(b) the record around a step: power, quantity, the instant the clearing time runs from
+    (``t_cross``: the capture's trigger, or the first polled sample beyond the threshold; None when
+    the level never went beyond it), the first sample with the output ~0, the time uncertainty of
+    the clearing time and the sampling period, and how the instants were taken (``method``)."""
 
     t_s: np.ndarray
     power_w: np.ndarray
     level: np.ndarray
     t_cross: float | None
     t_off: float | None
+    uncertainty_s: float
     period_s: float
+    method: str
 
 
 # --- stages from the catalog --------------------------------------------------------------------
@@ -159,11 +168,37 @@ def _hold_level(dut: Any, stage: TripStage, level: float, hold_s: float) -> floa
     return t0
 
 
+def _announce_step(dut: Any, stage: TripStage, level: float) -> None:
+    dut.step(f"{stage.name}: step to {level:.3f} {stage.unit} (threshold +- {stage.margin:.3f}); "
+             f"clearing time {stage.clearing_s:g} s +- {stage.tolerance_s:.3f} s")
+
+
+def _programmed_step(dut: Any, stage: TripStage, level: float, hold_s: float) -> None:
+    """The step as a program of the AC source: a voltage step through ``bench.excursions`` (the
+    source's own LIST when it has one, whose start pulses its trigger output), a frequency step as
+    a setting (the source pulses its trigger output when it applies it)."""
+    if stage.quantity == "frequency_hz":
+        apply_level(dut, stage, level)
+        return
+    where = "all phases" if stage.phase is None else f"phase {stage.phase} (other phases at Un)"
+    dut.step(f"AC source: {level:.1f} V ({level / dut.v_nom_v * 100:.1f} % Un) on {where} for {hold_s:.2f} s")
+    run_excursion(dut.ac_source, Excursion.step(level, hold_s), dut.clock, phase=stage.phase)
+
+
+def _captured_step_beyond(dut: Any, stage: TripStage, level: float, window_s: float) -> StepCapture:
+    """(b) the step to ``level`` recorded by the analyzer's triggered capture (``PRE_STEP_S``
+    before the trigger, ``window_s`` after), then back to nominal."""
+    _announce_step(dut, stage, level)
+    capture = captured_step(dut, dut.analyzer, lambda: _programmed_step(dut, stage, level, window_s),
+                            pre_s=PRE_STEP_S, post_s=window_s)
+    dut.restore_nominal_grid()
+    return capture
+
+
 def _step_beyond(dut: Any, stage: TripStage, level: float, window_s: float) -> float:
     """(b) a pre-step record, the step to ``level`` for ``window_s``, back to nominal; returns the
     bench time of the step command."""
-    dut.step(f"{stage.name}: step to {level:.3f} {stage.unit} (threshold +- {stage.margin:.3f}); "
-             f"clearing time {stage.clearing_s:g} s +- {stage.tolerance_s:.3f} s")
+    _announce_step(dut, stage, level)
     dut.wait(PRE_STEP_S, sample_period_s=TRIP_SAMPLE_S)
     t_cmd = dut.now_s()
     apply_level(dut, stage, level)
@@ -188,8 +223,28 @@ def _trip_record(dut: Any, stage: TripStage, t_cmd: float, window_s: float) -> T
     keep = t <= t_cmd + window_s + 1e-9
     t, p, q = t[keep], p[keep], q[keep]
     finder = first_time_above if stage.over else first_time_below
+    period = sample_period_s(t)
     return TripRecord(t, p, q, finder(t, q, stage.threshold, after_s=t_cmd),
-                      first_time_below(t, p, off_w, after_s=t_cmd), sample_period_s(t))
+                      first_time_below(t, p, off_w, after_s=t_cmd), period, period,
+                      f"from the first sample beyond {stage.threshold:.3f} {stage.unit}; uncertainty = the "
+                      f"sample period {period:g} s")
+
+
+def _captured_trip_record(dut: Any, stage: TripStage, capture: StepCapture) -> TripRecord:
+    """(b) the captured record: the clearing time runs from the trigger (the source applied the
+    step) when the first captured sample after it is beyond the threshold (None otherwise)."""
+    off_w = OFF_FRACTION * dut.p_rated_w
+    t = np.array([s.t_s for s in capture.samples])
+    p = np.array([s.reading.active_power_w for s in capture.samples])
+    q = np.array([dut.quantity_of(s.reading, stage.quantity) for s in capture.samples])
+    after = t > capture.trigger_t_s + 1e-9
+    beyond = bool(np.any(after)) and stage.beyond(float(q[after][0]))
+    u = capture.timing_uncertainty_s
+    return TripRecord(t, p, q, capture.trigger_t_s if beyond else None,
+                      first_time_below(t, p, off_w, after_s=capture.trigger_t_s), u, capture.interval_s,
+                      f"from the trigger (the AC source applied the step, {capture.trigger_t_s:.3f} s) on the "
+                      f"analyzer's capture every {capture.interval_s * 1000:g} ms; uncertainty = capture "
+                      f"interval + trigger {capture.trigger_uncertainty_s * 1000:g} ms = {u * 1000:g} ms")
 
 
 # --- judgement ------------------------------------------------------------------------------------
@@ -248,14 +303,14 @@ def _judge_clearing(dut: Any, check: Any, stage: TripStage, trip: TripRecord, p_
     (likely) tripped at the end."""
     req, t_limit = stage.requirement, stage.t_limit_s
     off_w = OFF_FRACTION * dut.p_rated_w
-    t_cross, t_off, period = trip.t_cross, trip.t_off, trip.period_s
+    t_cross, t_off = trip.t_cross, trip.t_off
     if t_cross is None:
         check.inconclusive(req, f"{stage.name}: clearing time",
                            f"the analyzer never saw the {stage.unit} beyond {stage.threshold:.3f}")
         return True
     plot = series_plot(trip.t_s, trip.power_w, POWER_LABEL,
                        window=[t_cross + stage.clearing_s - stage.tolerance_s, t_cross + t_limit])
-    level_meas = float(np.mean(trip.level[trip.t_s >= t_cross]))
+    level_meas = float(np.mean(trip.level[trip.t_s > t_cross + 1e-9]))   # samples after the step
     if t_off is None:
         check.require_true(req, f"{stage.name}: trips at threshold +- margin", False,
                            f"measured {level_meas:.3f} {stage.unit}; output stayed above {off_w:.0f} W for "
@@ -263,11 +318,11 @@ def _judge_clearing(dut: Any, check: Any, stage: TripStage, trip: TripRecord, p_
         return False
     check.require_true(req, f"{stage.name}: trips at threshold +- margin", True,
                        f"measured {level_meas:.3f} {stage.unit}; output {p_before:.0f} W -> below {off_w:.0f} W")
-    check.within(req, f"{stage.name}: clearing time", "clearing_time", "s", t_off - t_cross, period,
-                 stage.clearing_s - stage.tolerance_s, t_limit,
-                 detail=f"from the first sample beyond {stage.threshold:.3f} {stage.unit} ({t_cross:.2f} s) to "
-                        f"the first sample below {off_w:.0f} W ({t_off:.2f} s); setting {stage.clearing_s:g} s "
-                        f"+- {stage.tolerance_s:.3f} s; uncertainty = sample period {period:g} s",
+    clearing_s = round(t_off - t_cross, 6)     # instants are whole microseconds
+    check.within(req, f"{stage.name}: clearing time", "clearing_time", "s", clearing_s, trip.uncertainty_s,
+                 stage.clearing_s - stage.tolerance_s, t_limit, sampling_period_s=trip.period_s,
+                 detail=f"{trip.method}: {t_cross:.3f} s to the first sample below {off_w:.0f} W "
+                        f"({t_off:.3f} s); setting {stage.clearing_s:g} s +- {stage.tolerance_s:.3f} s",
                  plot=plot)
     return True
 
@@ -297,6 +352,9 @@ def check_stage(dut: Any, check: Any, stage: TripStage, others: list[TripStage],
         return not stayed
     p_before = back_to_production(dut, fraction, not stayed)
     window_s = stage.t_limit_s + TRIP_EXTRA_S
-    t_cmd = _step_beyond(dut, stage, stage.level_beyond, window_s)
-    trip = _trip_record(dut, stage, t_cmd, window_s)
+    if captures_steps(dut.analyzer):
+        trip = _captured_trip_record(dut, stage, _captured_step_beyond(dut, stage, stage.level_beyond, window_s))
+    else:
+        t_cmd = _step_beyond(dut, stage, stage.level_beyond, window_s)
+        trip = _trip_record(dut, stage, t_cmd, window_s)
     return _judge_clearing(dut, check, stage, trip, p_before, window_s)

@@ -40,3 +40,111 @@ def test_calendar_and_time_of_day():
 def test_negative_sleep_refused():
     with pytest.raises(ValueError):
         VirtualClock(lambda t: None).sleep(-1)
+
+
+class _Blocks:
+    """A fake acquisition: records what the clock asks; 'acquires' at every multiple of the period
+    up to the lab time the clock advanced to."""
+
+    def __init__(self, clock_ref: list, min_period_s: float = 0.01) -> None:
+        self.clock_ref, self.min_period_s = clock_ref, min_period_s
+        self.started: list[float] = []
+        self.stopped = 0
+        self.collected: list[float] = []
+        self.collect_calls = 0
+        self._period_us: int | None = None
+        self._last_us = 0
+
+    def acquisition_supports(self, period_s: float) -> bool:
+        return period_s >= self.min_period_s
+
+    def start_acquisition(self, period_s: float) -> None:
+        self.started.append(period_s)
+        self._period_us = round(period_s * 1e6)
+        self._last_us = self.clock_ref[0]._now_us
+
+    def stop_acquisition(self) -> None:
+        self.stopped += 1
+        self._period_us = None
+
+    def collect_acquired(self) -> None:
+        self.collect_calls += 1
+        now_us, period_us = self.clock_ref[0]._now_us, self._period_us
+        assert period_us is not None
+        k = self._last_us // period_us + 1
+        while k * period_us <= now_us:
+            self.collected.append(k * period_us / 1e6)
+            k += 1
+        self._last_us = now_us
+
+
+def _block_clock(**kw) -> tuple[VirtualClock, list[float], _Blocks]:
+    advanced: list[float] = []
+    ref: list = []
+    clock = VirtualClock(advanced.append, sample_period_s=0.2, **kw)
+    ref.append(clock)
+    blocks = _Blocks(ref)
+    clock.use_block_sampler(blocks)
+    return clock, advanced, blocks
+
+
+def test_block_path_advances_once_per_wait_and_records_the_grid():
+    clock, advanced, blocks = _block_clock()
+    polled: list[float] = []
+    clock.add_sampler(polled.append)
+    clock.sleep(1.0)
+    assert advanced == [1.0] and blocks.started == [0.2]
+    assert blocks.collected == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0])
+    clock.sleep(0.3)                  # ends off the grid: the end is polled, as a tick would be
+    assert advanced == [1.0, 1.3] and polled == [1.3]
+    clock.sleep(0.3)
+    assert blocks.collected[-2:] == pytest.approx([1.4, 1.6]) and polled == [1.3]
+    assert blocks.started == [0.2]    # same period: the acquisition keeps running
+
+
+def test_block_path_splits_long_waits_and_restarts_at_a_new_period():
+    clock, advanced, blocks = _block_clock()
+    clock.sleep(25.0)
+    assert advanced == [10.0, 20.0, 25.0]
+    clock.sleep(1.0, sample_period_s=0.05)
+    assert blocks.started == [0.2, 0.05] and advanced[-1] == 26.0
+    assert blocks.collected[-20:] == pytest.approx([25.0 + 0.05 * k for k in range(1, 21)])
+
+
+def test_block_path_stops_at_the_tick_a_service_is_due():
+    clock, advanced, blocks = _block_clock()
+    served: list[float] = []
+    due = {"s": 3.05}
+
+    def service(t_s: float) -> None:
+        served.append(t_s)
+        if t_s >= due["s"]:
+            due["s"] = t_s + 30.0         # like a heartbeat: the next one a period later
+
+    clock.add_service(service, lambda: due["s"])
+    clock.sleep(5.0)
+    assert advanced == [3.2, 5.0]     # the first tick at or after 3.05 s
+    assert served == [3.2, 5.0]
+    due["s"] = float("-inf")          # due at once (a resumed heartbeat): the next tick
+    clock.sleep(1.0)
+    assert advanced[-2:] == [5.2, 6.0]
+
+
+def test_period_below_the_acquisition_minimum_falls_back_to_ticks():
+    clock, advanced, blocks = _block_clock()
+    clock.sleep(0.4)
+    clock.sleep(0.01, sample_period_s=0.005)
+    assert blocks.stopped == 1 and advanced == [0.4, 0.405, 0.41]
+    clock.sleep(0.19)
+    assert blocks.started == [0.2, 0.2] and advanced[-1] == 0.6
+
+
+def test_no_read_back_when_a_wait_crosses_no_tick():
+    clock, advanced, blocks = _block_clock()
+    polled: list[float] = []
+    clock.add_sampler(polled.append)
+    clock.sleep(0.05)
+    clock.sleep(0.05)
+    assert blocks.collect_calls == 0 and polled == [0.05, 0.1]     # ends polled as ticks were
+    clock.sleep(0.1)
+    assert blocks.collect_calls == 1 and blocks.collected == [0.2]

@@ -96,8 +96,14 @@ class FakeClock:
     def now_s(self) -> float:
         return self.t_s
 
+    services: list[Any] = field(default_factory=list)      # (service, next_due_s)
+
     def add_sampler(self, sampler: Any) -> None:
         self.samplers.append(sampler)
+
+    def add_service(self, service: Any, next_due_s: Any) -> None:
+        self.samplers.append(service)
+        self.services.append((service, next_due_s))
 
     def sleep(self, duration_s: float) -> None:     # a tick per second, like the bench's sampler
         end = self.t_s + duration_s
@@ -127,8 +133,15 @@ def test_tcp_sim_endpoint_record_and_heartbeat(tmp_path: Path, tcp_server: tuple
         assert backend.writes == [("watchdog", 1)]                 # first heartbeat on open
         session.clock.sleep(65.0)                                  # period 30 s of bench time
         assert [v for n, v in backend.writes if n == "watchdog"] == [1, 2, 3]
+        (_, next_due_s), = session.clock.services                  # the clock stops for the next one
+        assert next_due_s() == 90.0
+        link.pause_heartbeat()
+        assert next_due_s() is None
+        link.resume_heartbeat()
+        assert next_due_s() == float("-inf")                       # at once
     finally:
         opener.close()
+    assert next_due_s() is None
     session.clock.sleep(60.0)                                      # closed: the sampler stays quiet
     assert [v for n, v in backend.writes if n == "watchdog"] == [1, 2, 3]
     commands = [e for e in session.recorder.entries if e["kind"] == "command"]
