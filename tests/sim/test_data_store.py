@@ -97,7 +97,8 @@ def test_interval_below_the_simulated_minimum_is_refused() -> None:
 
 class _Observer:
     def __init__(self, lab: Lab, interval_s: float) -> None:
-        self.lab, self.interval_s, self.seen = lab, interval_s, []
+        self.lab, self.interval_s = lab, interval_s
+        self.seen: list[tuple[float, float]] = []
         self._next = interval_s
 
     def next_due_s(self) -> float:
@@ -116,3 +117,66 @@ def test_the_lab_stops_its_physics_exactly_at_every_observer_instant() -> None:
     assert [t for t, _ in observer.seen] == pytest.approx([0.005 * k for k in range(1, 11)])
     assert all(abs(t - physics_t) < 1e-12 for t, physics_t in observer.seen)
     assert lab.physics.t_s == pytest.approx(0.05)
+
+
+def _pv_lab() -> Lab:
+    from bench.config import load_bench_config, load_device_profile, resolve_profile_path
+
+    spec = LabSpec.from_config(load_bench_config(), load_device_profile(resolve_profile_path("sim-pv-inverter")))
+    return Lab(spec)
+
+
+def _energize(lab: Lab, volts: float) -> SimYokogawaWT5000:
+    analyzer = next(o for o in lab.observers if isinstance(o, SimYokogawaWT5000))
+    items = [f"{f},{e}" for e in (1, 2, 3) for f in ("U", "I", "P", "Q", "S", "LAMBda")] + ["FU,1"]
+    analyzer.handle(f":NUMeric:NORMal:NUMber {len(items)}")
+    for n, item in enumerate(items, start=1):
+        analyzer.handle(f":NUMeric:NORMal:ITEM{n} {item}")
+    lab.source.voltage_setpoint_v = [volts] * 3
+    lab.source.output_on = True
+    lab.pv_array.voc_v, lab.pv_array.isc_a, lab.pv_array.vmp_v, lab.pv_array.imp_a = 900.0, 12.0, 800.0, 11.0
+    lab.pv_array.output_on = True
+    return analyzer
+
+
+def test_one_large_step_stores_what_polling_every_tick_reads() -> None:
+    """The same lab, the same stimulus: stored records (one advance per stimulus) equal the
+    readings of a poll after every tick, instant for instant and digit for digit."""
+    async def polled() -> list[str]:
+        lab = await _started(_pv_lab())
+        analyzer = _energize(lab, 230.0)
+        out = []
+        for k in range(1, 101):                 # 20 s at 0.2 s; 253 V from 10 s on
+            if k == 51:
+                lab.source.voltage_setpoint_v = [253.0] * 3
+            await lab.advance(k * 0.2)
+            out.append(f"{k * 0.2:.6f},{analyzer.handle(':NUMeric:NORMal:VALue?')}")
+        await _stopped(lab)
+        return out
+
+    async def stored() -> list[str]:
+        lab = await _started(_pv_lab())
+        analyzer = _energize(lab, 230.0)
+        analyzer.handle(":STORe:INTerval 0,0,0.2;:STORe:STARt")
+        await lab.advance(10.0)
+        lab.source.voltage_setpoint_v = [253.0] * 3
+        await lab.advance(20.0)
+        reply = analyzer.handle(":STORe:DATA? 1000")
+        await _stopped(lab)
+        assert reply is not None
+        fields = reply.split(",")
+        width = 20
+        return [",".join(fields[1 + k * width:1 + (k + 1) * width]) for k in range(int(fields[0]))]
+
+    polls, records = asyncio.run(polled()), asyncio.run(stored())
+    assert len(records) == 100 and records == polls
+
+
+async def _started(lab: Lab) -> Lab:
+    await lab.start()
+    return lab
+
+
+async def _stopped(lab: Lab) -> None:
+    lab.handle({"op": "shutdown"})
+    await lab.run_until_stopped()
