@@ -4,7 +4,8 @@ The suites record every catalog parameter and profile declaration they read as a
 (test_suites/common.py). A value counts as **exercised** when a test read it and ended PASS or FAIL
 (a check judged the device against it) and, for a catalog parameter, covers its requirement; every other
 catalog parameter of the market, and every value the profile declares, is listed as **not verified**
-with the reason. Nothing is left out:
+with the reason (the suite's own when a ``parameter`` line states why its method cannot verify the
+value). Nothing is left out:
 :func:`untraced` names any value that is neither (a report bug), as :func:`lacking_sensitivity` names
 any timing / slope / level check without its sensitivity."""
 
@@ -48,11 +49,15 @@ class _Reads:
         """{status, tests, reason} over the reads for which ``matches(read, test)`` holds. A read
         exercises the value when its test ended PASS or FAIL and, for a catalog parameter, covers the
         parameter's requirement (a declared value serves whichever requirement the test covers)."""
-        hits = [(p, t) for p, t in self.reads if matches(p, t)]
+        matched = [(p, t) for p, t in self.reads if matches(p, t)]
+        stated = sorted({p["reason"] for p, _t in matched if p.get("reason")})   # the suite: "not verified, because"
+        hits = [(p, t) for p, t in matched if not p.get("reason")]
         judged = sorted({t.nodeid for p, t in hits if t is not None and t.outcome in JUDGED
                          and (p["source"] != "catalog" or p["requirement"] in t.requirements)})
         if judged:
             return {"status": EXERCISED, "tests": judged, "reason": ""}
+        if stated:
+            return {"status": NOT_VERIFIED, "tests": [], "reason": "; ".join(stated)}
         others = sorted({f"{t.nodeid} ({t.outcome or model.ERROR})" for _p, t in hits if t is not None})
         if others:
             reason = ("read only by tests that judged nothing or cover another requirement: "

@@ -153,7 +153,8 @@ def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
             checks.append(dict(entry))
         elif kind == "parameter":
             parameters.append({"seq": lines - 1, "requirement": text(entry.get("requirement")),
-                               "name": text(entry.get("name")), "source": text(entry.get("source"))})
+                               "name": text(entry.get("name")), "source": text(entry.get("source")),
+                               "reason": text(entry.get("reason"))})
         elif kind == "event" and entry.get("level") in ("warning", "error"):
             events.append(dict(entry))
     if start is None:

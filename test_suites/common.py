@@ -103,12 +103,21 @@ class DutStrategy:
         return prepare(**options)
 
     # --- catalog and declarations ---------------------------------------------------------------
-    def _record_parameter(self, requirement_id: str, name: str, value: Any, source: str) -> None:
+    def _record_parameter(self, requirement_id: str, name: str, value: Any, source: str, reason: str = "") -> None:
         """A ``parameter`` record line: ``source`` "catalog" (``name`` a parameter of ``requirement_id``)
-        or "declared" (``name`` a profile declaration; requirement "" = the running test's)."""
+        or "declared" (``name`` a profile declaration; requirement "" = the running test's); with a
+        ``reason``, the suite states it does not verify the value (and why)."""
         recorder = getattr(self._bench, "recorder", None)
         if recorder is not None:
-            recorder.write("parameter", requirement=requirement_id, name=name, source=source, value=_plain(value))
+            fields = {"reason": reason} if reason else {}
+            recorder.write("parameter", requirement=requirement_id, name=name, source=source, value=_plain(value),
+                           **fields)
+
+    def not_verified(self, requirement_id: str, name: str, reason: str) -> None:
+        """Record that the method does not verify catalog parameter ``name`` of ``requirement_id``, and
+        why: the traceability matrix lists it as not verified with ``reason`` (never as exercised)."""
+        value = self.catalog.requirement(requirement_id).param(name, self.market)
+        self._record_parameter(requirement_id, name, value, "catalog", reason)
 
     def param(self, requirement_id: str, name: str) -> Any:
         """A catalog parameter of the campaign's market (recorded as read for ``requirement_id``)."""

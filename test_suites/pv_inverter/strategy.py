@@ -57,6 +57,30 @@ SETTINGS_BY_REQUIREMENT: dict[str, tuple[str, ...]] = {
     "PV-REMOTE-LIMIT": ("power_limit",),
     "PV-SUNSPEC-READINGS": ("readings", "power_limit_off"),
 }
+# catalog parameters the method does not verify, and why (recorded for each test of the requirement,
+# so the traceability matrix lists them as not verified with this reason)
+_FIRST_ORDER_TIME_MRA = ("the catalog's first_order_response rule puts the whole tolerance on the power "
+                         "(1.5 MRA_P at Tr and 2 Tr); no duration is measured, so a time MRA has nothing to widen")
+NOT_VERIFIED_BY_METHOD: dict[str, dict[str, str]] = {
+    "PV-PU-RESPONSE": {"mra_time_pct_of_duration": _FIRST_ORDER_TIME_MRA},
+    "PV-REMOTE-LIMIT": {"mra_time_pct_of_duration": _FIRST_ORDER_TIME_MRA},
+    "PV-ACTIVE-LIMITING": {"mra_voltage_pct_un": "the 10-minute-mean limit applies to the terminal voltage the "
+                           "analyzer measures (with its uncertainty); the DUT's own voltage accuracy does not "
+                           "widen a grid limit"},
+    "PV-UMEAN-TRIP": {"threshold_range_pct_un": "the 10-minute-mean threshold is not written to the DUT (SunSpec "
+                      "707-710 carry no 10-minute-mean stage): the test judges the catalog's setting, and whether "
+                      "the DUT can be set anywhere in this range is not tested"},
+    "PV-RECONNECT-DELAY": {"mra_time_pct_of_duration": "the catalog's min_time rule allows no reconnection before "
+                           "the observation time; a time MRA would only allow an earlier one and is not applied "
+                           "(the check's uncertainty is the bench's sampling)"},
+    "PV-RECONNECT-RAMP": {
+        "first_start_ramp_max_pct_pn_per_min": "the method produces a reconnection after a trip (judged against "
+                                               "ramp_max_pct_pn_per_min); a first start, to which this limit "
+                                               "applies, cannot be produced on demand on a device under test",
+        "mra_active_power_pct_srated": "the ramp is judged as a slope, in which a power offset within the MRA "
+                                       "cancels; its uncertainty is the fit's standard error and the analyzer's "
+                                       "gain error"},
+}
 # a setting is written only when the profile claims its function (trip stages are always mandatory)
 _CLAIM_BY_SETTING = {"volt_watt": "volt_watt", "frequency_droop": "frequency_droop",
                      "enter_service": "enter_service", "power_limit_off": "remote_active_power_limit",
@@ -83,6 +107,15 @@ class PvInverterStrategy(DutStrategy):
 
     def mra_power_w(self, requirement_id: str) -> float:
         return self.param(requirement_id, "mra_active_power_pct_srated") / 100.0 * self.s_rated_va
+
+    def outside_settable_range(self, requirement_id: str, setting: str, range_param: str) -> str | None:
+        """Why the market's ``setting`` cannot be judged: it lies outside the catalog's settable range
+        ``range_param`` of the same requirement (e.g. a lab override), else None. Both are read."""
+        value = float(self.param(requirement_id, setting))
+        low, high = (float(x) for x in self.param(requirement_id, range_param))
+        if low <= value <= high:
+            return None
+        return f"{setting} {value:g} lies outside the settable range {range_param} {low:g}-{high:g}"
 
     def reconnect_time_s(self) -> float:
         """Observation time plus a full 0-100 % reconnection ramp, from the catalog."""
@@ -113,7 +146,13 @@ class PvInverterStrategy(DutStrategy):
         """Write the market settings the requirements need (:data:`SETTINGS_BY_REQUIREMENT`), each
         once per session. A setting whose function the profile does not claim is left alone (the
         requirement judges the claim itself). The device's own refusal (DeviceLacksFunction) fails
-        only the running requirement; the next one that needs the setting tries again."""
+        only the running requirement; the next one that needs the setting tries again. The catalog
+        parameters the requirements' methods do not verify are recorded with the reason
+        (:data:`NOT_VERIFIED_BY_METHOD`)."""
+        requirement_ids = list(requirement_ids)
+        for req in requirement_ids:
+            for param, reason in NOT_VERIFIED_BY_METHOD.get(req, {}).items():
+                self.not_verified(req, param, reason)
         needed = [name for req in requirement_ids for name in SETTINGS_BY_REQUIREMENT.get(req, ())]
         for name in dict.fromkeys(needed):
             function = _CLAIM_BY_SETTING.get(name)

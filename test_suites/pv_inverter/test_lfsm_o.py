@@ -1,7 +1,8 @@
 """LFSM-O: active power reduction with over-frequency (droop from the power at activation).
 
 Method (EN 50549-1 / VDE-AR-N 4105 droop, band after IEEE 1547.1): the droop settings are written
-over SunSpec 711 by the campaign fixture. From steady production at nominal frequency the AC
+over SunSpec 711 by the campaign fixture; the droop must lie in the catalog's settable range
+(``droop_range_pct``), else the test is inconclusive. From steady production at nominal frequency the AC
 source steps the frequency to points above f_start, the last one the highest the catalog's f> stages
 allow (:func:`highest_frequency_hz`); the reference power is the measured power just before the step
 (the power at activation, the catalog's ``power_reference``). After the response has settled, the
@@ -136,6 +137,10 @@ def test_lfsm_o_droop(dut, check):
         return
     droop = Droop(dut.param(REQ, "f_start_hz"), dut.param(REQ, "droop_pct"), dut.param(REQ, "response_time_s"),
                   dut.param(REQ, "mra_frequency_hz"), dut.mra_power_w(REQ))
+    outside = dut.outside_settable_range(REQ, "droop_pct", "droop_range_pct")
+    if outside:
+        check.inconclusive(REQ, "droop setting inside its settable range", outside)
+        return
     reference = dut.param(REQ, "power_reference")
     if reference != POWER_AT_ACTIVATION:
         check.inconclusive(REQ, "reference power of the droop", f"catalog asks for {reference!r}; this method "

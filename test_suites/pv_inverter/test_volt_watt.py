@@ -5,7 +5,8 @@ campaign fixture; the AC source steps the terminal voltage through points below,
 every break point at two irradiance levels; the measured active power must lie in the band of
 the curve evaluated at the measured voltage +-1.5 MRA_V, widened by +-1.5 MRA_P and capped by the
 available power. The response time is judged on a full-range step (:func:`response_step_pct_un`), so
-the 1.5 MRA_P tolerance stays small next to the power step.
+the 1.5 MRA_P tolerance stays small next to the power step; the Tr written to the DUT must lie in the
+catalog's settable range (``response_time_range_s``), else the test is inconclusive.
 """
 
 from __future__ import annotations
@@ -127,6 +128,10 @@ def test_volt_watt_response_time(dut, check):
         return
     points = dut.param(REQ_STEADY, "volt_watt_points_pct")
     tr = dut.param(REQ_RESPONSE, "response_time_s")
+    outside = dut.outside_settable_range(REQ_RESPONSE, "response_time_s", "response_time_range_s")
+    if outside:
+        check.inconclusive(REQ_RESPONSE, "Tr setting inside its settable range", outside)
+        return
     tolerance_w = MRA_MULTIPLIER * dut.mra_power_w(REQ_RESPONSE)
     v_pct, highest_pct = response_step_pct_un(dut, points)
     if v_pct < max(p[0] for p in points):

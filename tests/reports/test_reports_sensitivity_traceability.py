@@ -125,6 +125,23 @@ def test_every_catalog_parameter_and_declared_value_is_exercised_or_listed(recor
     assert "parameters not verified: t_response" in html and "Values the device profile declares" in html
 
 
+def test_a_reason_the_suite_states_keeps_the_parameter_not_verified(record: Any, tmp_path: Path) -> None:
+    """A ``parameter`` line with a ``reason`` (``dut.not_verified``) is no read: even in a test that judged
+    the requirement, the parameter is listed as not verified, with the suite's reason."""
+    record.start(declared={})
+    nodeid = "test_suites/pv/test_pu.py::test_pu_response"
+    record.line("test_start", nodeid=nodeid, name="test_pu_response", requirements=["PV-PU-01"], doc="")
+    record.line("parameter", requirement="PV-PU-01", name="u_start", source="catalog", value=250.7,
+                reason="the method cannot set it")
+    record.line("check", nodeid=nodeid, **_observation("PV-PU-01"))
+    record.line("test_end", nodeid=nodeid, outcome="PASS", message="", requirements=["PV-PU-01"])
+    record.end("INCONCLUSIVE")
+    report = build_report(record.path, tmp_path / "out")
+    row = next(r for r in report["traceability"] if r["requirement"] == "PV-PU-01")
+    u_start = next(p for p in row["parameters"] if p["name"] == "u_start")
+    assert (u_start["status"], u_start["reason"], u_start["tests"]) == (NOT_VERIFIED, "the method cannot set it", [])
+
+
 def test_untraced_names_a_value_the_report_left_out(record: Any) -> None:
     _campaign(record)
     from bench.recorder import read_record

@@ -1,5 +1,8 @@
 """Acceptance: a whole campaign on a device with one fault knob exits 1, and its report marks
-exactly the affected requirement FAIL and every other requirement PASS."""
+exactly the affected requirement FAIL and every other requirement PASS; every catalog parameter is
+exercised or listed as not verified with the reason the PV method states."""
+
+from test_suites.pv_inverter.strategy import NOT_VERIFIED_BY_METHOD
 
 
 def test_one_knob_full_campaign_fails_only_its_requirement(campaign):
@@ -9,3 +12,7 @@ def test_one_knob_full_campaign_fails_only_its_requirement(campaign):
     assert verdicts.pop("PV-LFSM-O") == "FAIL"
     assert set(verdicts.values()) == {"PASS"}, verdicts
     assert result.report["verdict"] == "NON_COMPLIANT"
+    not_verified = {(row["requirement"], p["name"]): p["reason"] for row in result.report["traceability"]
+                    for p in row["parameters"] if p["status"] != "exercised"}
+    assert not_verified == {(req, name): reason for req, reasons in NOT_VERIFIED_BY_METHOD.items()
+                            for name, reason in reasons.items()}

@@ -6,7 +6,14 @@ LFSM-O: the points are 50.3, 50.5, 50.8, 51.2 Hz and the highest the f> stages a
 1.5 MRA_f = 51.485 Hz, where the 5 % droop takes Pref 10 kW to 4860 W. The response is judged on that
 5140 W step: at Tr it needs 0.9 - 750 / 5140 = 75.4 % (75.9 % with the analyzer's 24 W under the
 guard band), so it passes a first-order response up to 1.64 x Tr (the 51.2 Hz step allowed 1.85 x Tr).
-A response k x Tr covers 1 - 0.1^(1/k) at Tr."""
+A response k x Tr covers 1 - 0.1^(1/k) at Tr.
+
+Remote limit: WMaxLimPct steps from full output (10 kW) to 0 % and back (the full-range step), so at
+Tr the check needs 0.9 - 750 / 10000 = 82.5 % of the step: it passes a first-order response up to
+1.32 x Tr (the 50 % -> 30 % step used before needed 52.5 % and passed up to 3.09 x Tr). The partial
+limit (50 %) is judged held until its revert time. Response time: the profile declares 5 s, faster
+than the catalog's 60 s maximum, so 5 s is judged; a declaration slower than the catalog is judged
+at the catalog's 60 s."""
 
 from __future__ import annotations
 
@@ -43,10 +50,11 @@ CASES = [
     (LIMIT, {}, "PASS"),
     (LIMIT, {"power_limit_ignored": True}, "FAIL"),
     (LIMIT, {"power_limit_offset_pct": 10.0}, "FAIL"),         # 1000 W above a 750 W tolerance
-    (LIMIT, {"power_limit_offset_pct": -10.0}, "FAIL"),
+    (LIMIT, {"power_limit_offset_pct": -10.0}, "FAIL"),        # 4000 W held at the 50 % limit
     (LIMIT, {"power_limit_offset_pct": 5.0}, "PASS"),
-    (LIMIT, {"power_limit_response_time_factor": 2.0}, "FAIL"),  # 68 % at Tr on the 50 % step (need 75 %)
-    (LIMIT, {"power_limit_response_time_factor": 1.3}, "PASS"),  # 83 %
+    (LIMIT, {"power_limit_response_time_factor": 2.0}, "FAIL"),  # 68 % at Tr on the 0 % step (need 82.5 %)
+    (LIMIT, {"power_limit_response_time_factor": 1.35}, "FAIL"),  # 82.1 %: just slower than 1.32 x Tr
+    (LIMIT, {"power_limit_response_time_factor": 1.3}, "PASS"),  # 83.2 %
     (LIMIT, {"power_limit_revert_ignored": True}, "FAIL"),
 ]
 
@@ -78,3 +86,32 @@ def test_lfsm_o_response_judged_on_the_largest_step(campaign):
               if c["name"].startswith("share of the step at Tr")]
     assert [c["name"] for c in shares] == ["share of the step at Tr (51.485 Hz)"], shares
     assert 1.0 < shares[0]["sensitivity"]["response_time_ratio"] < 1.7, shares[0]["sensitivity"]
+
+
+def _shares(result, requirement: str) -> list[dict]:
+    return [c for r in result.report["requirements"] if r["id"] == requirement for c in r["checks"]
+            if c["name"].startswith("share of the step at Tr")]
+
+
+def test_remote_limit_response_judged_on_the_full_range_step(campaign):
+    """The limit steps from full output to 0 % and back, and the report states the checks'
+    sensitivity: they pass a response up to about 1.32 x Tr, below the 1.35 x Tr that FAILS above."""
+    result = campaign(requirements=[LIMIT])
+    shares = _shares(result, LIMIT)
+    assert [c["name"] for c in shares] == ["share of the step at Tr, limit 0 %",
+                                           "share of the step at Tr, limit disabled"], shares
+    assert all(1.0 < c["sensitivity"]["response_time_ratio"] < 1.35 for c in shares), shares
+
+
+def test_remote_limit_declaration_only_tightens_the_response_time(lab):
+    """A declared response time slower than the catalog's 60 s maximum is judged at 60 s (the
+    catalog value is exercised): a device responding in 100 s FAILS although it declares 90 s (judged at
+    90 s it would pass: 1.11 x Tr)."""
+    profile = lab.profile(knobs={"power_limit_response_time_factor": 20.0},      # 20 x 5 s = 100 s
+                          edit={"declared.power_limit_response_time_s": 90.0})
+    result = lab.run(profile=profile, requirements=[LIMIT])
+    assert result.verdict(LIMIT) == "FAIL", result.stdout[-2000:]
+    shares = _shares(result, LIMIT)
+    assert shares and all("Tr = 60 s" in c["detail"] and c["verdict"] == "FAIL" for c in shares), shares
+    row = next(r for r in result.report["traceability"] if r["requirement"] == LIMIT)
+    assert {p["name"]: p["status"] for p in row["parameters"]}["response_time_s"] == "exercised"
