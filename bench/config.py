@@ -86,7 +86,6 @@ class BenchConfig:
     name: str
     lab: LabConfig
     sample_period_s: float
-    dut_sample_period_s: float
     start_calendar: str
     instruments: dict[str, InstrumentConfig]
     safety: SafetyLimits
@@ -163,7 +162,6 @@ def load_bench_config(file: str | Path | None = None) -> BenchConfig:
                                   authoriser_name=auth.get("name"), authoriser_role=auth.get("role"))
     return BenchConfig(file=doc.file, name=d["name"], lab=lab,
                        sample_period_s=float(clock.get("sample_period_s", 0.2)),
-                       dut_sample_period_s=float(clock.get("dut_sample_period_s", 1.0)),
                        start_calendar=start_calendar,
                        instruments=instruments, safety=limits, market=d["market"],
                        decision_rule=d.get("decision_rule", "guard_band"),

@@ -116,7 +116,10 @@ class _Teardown:
         errors: list[str] = []
         if self.guard is not None:
             self.guard.release()
-        closers: list[Callable[[], None]] = [o.close for o in self.openers] + [i.close for i in self.instruments]
+        # an analyzer left storing would keep filling its memory after the campaign: stop it first
+        stoppers = [i.stop_acquisition for i in self.instruments if isinstance(i, AnalyzerAcquisition)]
+        closers: list[Callable[[], None]] = ([o.close for o in self.openers] + stoppers
+                                             + [i.close for i in self.instruments])
         for closer in closers:
             try:
                 closer()
