@@ -1,10 +1,13 @@
 """Proofs for the reconnection, LFSM-O and remote-limit suites: the compliant reference inverter
 passes, each fault knob that breaks a requirement makes it FAIL, and a knob value just inside the
-tolerance still passes. Each case is one real campaign restricted to one requirement."""
+tolerance still passes. Each case is one real campaign restricted to one requirement, except the
+reference cases, which read the session's shared campaign of the reference inverter
+(tests/proof_campaigns.py SHARED_PV_CAMPAIGNS)."""
 
 from __future__ import annotations
 
 import pytest
+from proof_campaigns import LFSM_O_IGNORED_GROUP, SHARED_REFERENCE_GROUP
 
 WINDOW = "PV-RECONNECT-WINDOW"
 DELAY = "PV-RECONNECT-DELAY"
@@ -49,14 +52,22 @@ def _id(case) -> str:
     return f"{req}-{'-'.join(f'{k}={v}' for k, v in knobs.items()) or 'reference'}-{expected}"
 
 
-@pytest.mark.parametrize("requirement,knobs,expected", CASES, ids=[_id(c) for c in CASES])
-def test_verdict(campaign, requirement, knobs, expected):
-    result = campaign(knobs=knobs, requirements=[requirement])
+def _group(knobs) -> list:
+    """The proofs whose campaign is shared (tests/proof_campaigns.py SHARED_PV_CAMPAIGNS) run with it."""
+    if not knobs:
+        return [SHARED_REFERENCE_GROUP]
+    return [LFSM_O_IGNORED_GROUP] if knobs == {"lfsm_o_ignored": True} else []
+
+
+@pytest.mark.parametrize("requirement,knobs,expected", [pytest.param(*c, id=_id(c), marks=_group(c[1])) for c in CASES])
+def test_verdict(shared_campaign, requirement, knobs, expected):
+    result = shared_campaign(knobs=knobs, requirements=[requirement])
     assert result.verdict(requirement) == expected, result.report.get("requirements")
 
 
-def test_reference_ramp_passes_inside_the_limit(campaign):
+@SHARED_REFERENCE_GROUP
+def test_reference_ramp_passes_inside_the_limit(shared_campaign):
     """The campaign configures the ramp at 80 % of the catalog maximum (8 % Pn/min); the reference
     inverter follows it and PASSES with a measurable margin under the guard-band rule."""
-    result = campaign(requirements=[RAMP])
+    result = shared_campaign(requirements=[RAMP])
     assert result.verdict(RAMP) == "PASS"

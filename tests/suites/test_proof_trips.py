@@ -17,6 +17,7 @@ leaves at 0 s; their threshold and disable knobs are proven instead.
 from __future__ import annotations
 
 import pytest
+from proof_campaigns import SHARED_REFERENCE_GROUP
 
 VOLTAGE_STAGES = ["PV-UMAX-TRIP", "PV-UMIN-TRIP", "PV-UMINMIN-TRIP"]
 FREQUENCY_STAGES = ["PV-FMAX-TRIP", "PV-FMIN-TRIP"]
@@ -35,9 +36,11 @@ def _all(ids: list[str], verdict: str) -> dict[str, str]:
 
 CASES = [
     # ---- compliant reference -------------------------------------------------------------
-    pytest.param({}, VOLTAGE_STAGES, _all(VOLTAGE_STAGES, "PASS"), id="reference-voltage-stages"),
-    pytest.param({}, FREQUENCY_STAGES, _all(FREQUENCY_STAGES, "PASS"), id="reference-frequency-stages"),
-    pytest.param({}, UMEAN, _all(UMEAN, "PASS"), id="reference-ten-minute-mean"),
+    pytest.param({}, VOLTAGE_STAGES, _all(VOLTAGE_STAGES, "PASS"), id="reference-voltage-stages",
+                 marks=SHARED_REFERENCE_GROUP),
+    pytest.param({}, FREQUENCY_STAGES, _all(FREQUENCY_STAGES, "PASS"), id="reference-frequency-stages",
+                 marks=SHARED_REFERENCE_GROUP),
+    pytest.param({}, UMEAN, _all(UMEAN, "PASS"), id="reference-ten-minute-mean", marks=SHARED_REFERENCE_GROUP),
     # ---- voltage stages: thresholds -------------------------------------------------------
     # +2 % Un: U>> at 117 % does not trip at 116.5 %; -2 % Un: U< at 68 % / U<< at 23 % do not
     # trip at 68.5 % / 23.5 %
@@ -98,5 +101,5 @@ CASES = [
 
 
 @pytest.mark.parametrize("knobs, requirements, expected", CASES)
-def test_trip_suite_verdicts(campaign, knobs, requirements, expected):
-    _expect(campaign(knobs=knobs, requirements=requirements), expected)
+def test_trip_suite_verdicts(shared_campaign, knobs, requirements, expected):
+    _expect(shared_campaign(knobs=knobs, requirements=requirements), expected)
