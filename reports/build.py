@@ -176,79 +176,6 @@ def _plot(raw: Any) -> dict[str, Any] | None:
     return out
 
 
-PLOTS_DIR = f"{evidence.RAW_DIR}/plots"
-
-
-def _plot_csv(plot: Mapping[str, Any]) -> str:
-    """A plot's full arrays as CSV: ``t_s,y[,limit]`` for a series, ``array,x,y`` for a curve."""
-    fmt = evidence.format_cell
-    if plot["type"] == "series":
-        limit = plot.get("limit")
-        header = "t_s,y,limit" if limit is not None else "t_s,y"
-        columns = [plot["t_s"], plot["y"]] + ([limit] if limit is not None else [])
-        n = max(len(c) for c in columns)
-        rows = [",".join(fmt(c[i]) if i < len(c) else "" for c in columns) for i in range(n)]
-    else:
-        header = "array,x,y"
-        rows = [f"{key},{fmt(x)},{fmt(y)}" for key in ("points", "band_low", "band_high") for x, y in plot[key]]
-    return "\n".join([header, *rows]) + "\n"
-
-
-def _window_marks(t_s: Sequence[Any], window: Sequence[Any] | None) -> list[int]:
-    """The first sample at or after each edge of a response window."""
-    marks: list[int] = []
-    for edge in window or ():
-        marks += [next((i for i, t in enumerate(t_s) if isinstance(t, (int, float)) and t >= edge), len(t_s) - 1)]
-    return marks
-
-
-def _decimate_plot(plot: dict[str, Any]) -> int | None:
-    """Cut a plot's arrays for display in place (reports.decimation); the length before, or None
-    when the plot is short enough to keep whole."""
-    if plot["type"] == "series":
-        t_s, y, limit = plot["t_s"], plot["y"], plot.get("limit")
-        n = len(t_s)
-        if len(y) != n or (limit is not None and len(limit) != n):
-            return None             # malformed (unequal arrays): kept as recorded, drawn as far as it pairs
-        kept = decimation.display_indexes(n, [y] + ([limit] if limit is not None else []),
-                                          marks=_window_marks(t_s, plot.get("window")))
-        if kept is None:
-            return None
-        plot["t_s"], plot["y"] = decimation.take(t_s, kept), decimation.take(y, kept)
-        if limit is not None:
-            plot["limit"] = decimation.take(limit, kept)
-        return n
-    longest = max(len(plot[key]) for key in ("points", "band_low", "band_high"))
-    if longest <= decimation.DISPLAY_POINTS:
-        return None
-    for key in ("points", "band_low", "band_high"):
-        pairs = plot[key]
-        kept = decimation.display_indexes(len(pairs), [[p[1] for p in pairs]])
-        if kept is not None:
-            plot[key] = decimation.take(pairs, kept)
-    return longest
-
-
-def _display_plots(requirements: Sequence[Mapping[str, Any]], files: dict[str, str]) -> None:
-    """Decimate long plot arrays for display; each decimated plot's full arrays go to
-    ``raw/plots/<requirement>__<check>.csv``, named with its SHA-256 in the plot's ``full_data``."""
-    taken: set[str] = set()
-    for req in requirements:
-        for n, check in enumerate(req["checks"]):
-            plot = check.get("plot")
-            if plot is None:
-                continue
-            full = dict(plot)       # decimation assigns new lists: ``full`` keeps the recorded arrays
-            total = _decimate_plot(plot)
-            if total is None:
-                continue
-            seq = check["seq"] if check["seq"] is not None else f"n{n}"
-            rid = req["id"]
-            path = f"{PLOTS_DIR}/{evidence.slug_for(f'{rid}::check{seq}', taken)}.csv"
-            full_csv = files[path] = _plot_csv(full)
-            plot["full_data"] = {"csv": path, "sha256": evidence.sha256_text(full_csv), "points": total}
-
-
 def _parameters(raw: Any) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, spec in as_dict(raw).items():
@@ -457,7 +384,7 @@ def assemble(entries: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], dict
     }
     report["simulation_notice"] = (content.simulation_notice(campaign["simulated_parts"]) if report["simulated"]
                                    else None)
-    _display_plots(report["requirements"], files)
+    decimation.display_plots(report["requirements"], files)
     report["summary"] = _summary(report["requirements"], tests)
     params, report["declared_values"] = parameters.trace(rec, report["requirements"])
     report["traceability"] = _traceability(report["requirements"], tests, params)
