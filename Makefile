@@ -26,8 +26,9 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 ## bench-perf: benchmarks whose results are written into docs/performance.md
+## (BENCH_PERF_FLAGS="--make-test" also times make test; "--skip-demo" leaves out the whole demo)
 bench-perf: $(STAMP)
-	cd benchmarks && ../$(BIN)/python run_all.py --write ../docs/performance.md
+	cd benchmarks && ../$(BIN)/python run_all.py --write ../docs/performance.md $(BENCH_PERF_FLAGS)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -1,10 +1,17 @@
-"""Benchmarks behind docs/performance.md (``make bench-perf``).
+"""Benchmarks behind docs/performance.md (``make bench-perf``); every figure of a page comes from one run.
 
 1. SCPI write+query round trip through the full driver stack (driver -> pyvisa-py SOCKET session
    -> loopback TCP -> the simulated lab *process* -> simulated instrument), with TCP_NODELAY on.
-2. The demo campaign's bench-time / wall-time ratio (goal: at least 100), read from its record.
+2. The SunSpec Modbus server's cost per model read (benchmarks/sunspec_server.py).
+3. The reference PV campaign alone: bench-time / wall-time ratio, read from its record.
+4. The whole demo (``python -m bench.demo``, two campaigns at a time): its wall time and ratio, and
+   per reference campaign its bench time, wall time and ratio, and the time to build its report
+   package again from its record (``reports.package.build_package``, as ``flexbench report`` does).
+5. Acquisition blocks vs polling on the same test: not measured yet (see ``acquisition_vs_polling``).
+6. With ``--make-test``: the wall time of ``make test`` (pytest -n 2 over tests/; long).
 
     .venv/bin/python benchmarks/run_all.py [--write docs/performance.md] [--iterations 2000]
+                                           [--skip-demo] [--make-test]
 """
 
 from __future__ import annotations
@@ -13,14 +20,20 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+import sunspec_server  # same folder
 from benchmarks_common import measure  # noqa: E402  (same folder)
+from bench.demo import DEMO_PROFILES
 from bench.recorder import read_record
+from reports.package import build_package
 from simlab.lab import LabSpec
 from simlab.launcher import SimLabProcess
 from instruments.drivers.chroma_61800 import Chroma61845
@@ -61,23 +74,82 @@ def _advance_cost(lab: SimLabProcess, iterations: int) -> dict[str, float]:
     return measure(tick, iterations)
 
 
+def record_figures(record: Path) -> dict[str, float]:
+    """Bench time, campaign wall time (first to last record line) and their ratio, from a record."""
+    entries = list(read_record(record))
+    end = entries[-1]
+    wall_campaign = (dt.datetime.fromisoformat(end["wall_utc"])
+                     - dt.datetime.fromisoformat(entries[0]["wall_utc"])).total_seconds()
+    return {"bench_time_s": end["t_s"], "wall_campaign_s": wall_campaign,
+            "samples": sum(e["kind"] == "sample" for e in entries), "record_lines": len(entries),
+            "ratio_campaign": end["t_s"] / wall_campaign}
+
+
+def report_build_time(campaign_dir: Path) -> dict[str, float]:
+    """Wall and CPU time of building the report package again from the campaign's record alone
+    (in a fresh folder: report.json/.html/.pdf, raw/, manifest), in this process."""
+    scratch = Path(tempfile.mkdtemp(prefix="flexbench-perf-report-"))
+    try:
+        shutil.copyfile(campaign_dir / "record.jsonl", scratch / "record.jsonl")
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        build_package(scratch / "record.jsonl", scratch, dev_key_dir=scratch / "keys")
+        return {"report_wall_s": time.perf_counter() - wall0, "report_cpu_s": time.process_time() - cpu0}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def demo_ratio() -> dict[str, float]:
+    """The reference PV campaign alone (``flexbench run``), as one user runs it."""
     out = Path(tempfile.mkdtemp(prefix="flexbench-perf-"))
     started = time.monotonic()
     code = subprocess.call([sys.executable, "-m", "bench.cli", "run", "--profile", "sim-pv-inverter",
                             "--out", str(out), "--quiet"], cwd=REPO, stdout=subprocess.DEVNULL)
     wall_total = time.monotonic() - started
-    entries = list(read_record(out / "record.jsonl"))
-    end = entries[-1]
-    wall_campaign = (dt.datetime.fromisoformat(end["wall_utc"])
-                     - dt.datetime.fromisoformat(entries[0]["wall_utc"])).total_seconds()
-    samples = sum(e["kind"] == "sample" for e in entries)
-    return {"exit_code": code, "bench_time_s": end["t_s"], "wall_campaign_s": wall_campaign,
-            "wall_total_s": wall_total, "samples": samples, "record_lines": len(entries),
-            "ratio_campaign": end["t_s"] / wall_campaign, "ratio_total": end["t_s"] / wall_total}
+    figures = record_figures(out / "record.jsonl")
+    return {"exit_code": code, **figures, "wall_total_s": wall_total,
+            "ratio_total": figures["bench_time_s"] / wall_total, **report_build_time(out)}
 
 
-def render(rows: list[tuple[str, dict[str, float]]], demo: dict[str, float]) -> str:
+def whole_demo() -> dict[str, Any]:
+    """``python -m bench.demo`` once: its wall time, and per reference campaign the figures of its
+    record and the time to rebuild its report package."""
+    out = Path(tempfile.mkdtemp(prefix="flexbench-perf-demo-"))
+    started = time.monotonic()
+    code = subprocess.call([sys.executable, "-m", "bench.demo", "--out", str(out)], cwd=REPO,
+                           stdout=subprocess.DEVNULL)
+    wall_s = time.monotonic() - started
+    campaigns = {name: {**record_figures(out / name / "record.jsonl"), **report_build_time(out / name)}
+                 for name in DEMO_PROFILES if (out / name / "record.jsonl").exists()}
+    bench_s = sum(c["bench_time_s"] for c in campaigns.values())
+    return {"exit_code": code, "wall_s": wall_s, "bench_time_s": bench_s, "ratio": bench_s / wall_s,
+            "campaigns": campaigns}
+
+
+def acquisition_vs_polling() -> dict[str, float] | None:
+    """Acquisition blocks vs polling on the same test (issue 12 item 5): not measured yet.
+
+    TODO(issue 12): once the analyzer's block acquisition can be switched off in the bench config,
+    run ONE test (e.g. ``--requirements PV-UMAX-TRIP`` on sim-pv-inverter) twice with
+    ``run_campaign``-style ``flexbench run`` calls, acquisition disabled (polling) and enabled, and
+    return both wall times, bench times and their ratio; ``render`` prints the section when this
+    returns a dict."""
+    return None
+
+
+def make_test_wall_time() -> dict[str, Any]:
+    """Wall time of ``make test``'s command (pytest -n 2 over tests/), with its summary line."""
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "-q", "tests"],
+                          cwd=REPO, capture_output=True, text=True)
+    wall_s = time.monotonic() - started
+    summary = next((line.strip("= ") for line in reversed(proc.stdout.splitlines())
+                    if re.search(r"\d+ (passed|failed)", line)), "")
+    return {"exit_code": proc.returncode, "wall_s": wall_s, "summary": summary}
+
+
+def render(rows: list[tuple[str, dict[str, float]]], demo: dict[str, float],
+           sunspec: list[tuple[str, dict[str, float]]], whole: dict[str, Any] | None,
+           acquisition: dict[str, float] | None, make_test: dict[str, Any] | None) -> str:
     lines = [
         "# Performance",
         "",
@@ -101,10 +173,20 @@ def render(rows: list[tuple[str, dict[str, float]]], demo: dict[str, float]) -> 
         "(Nagle): about 44 ms per setting on Linux loopback (measured with "
         "`benchmarks/scpi_roundtrip.py`, which also shows the in-process numbers).",
         "",
+        "## SunSpec Modbus server: cost per model read",
+        "",
+        "`benchmarks/sunspec_server.py`: the simulated inverter's SunSpec image served by "
+        "`links/sunspec_modbus/server.py` in an asyncio loop; a raw Modbus TCP client on loopback reads whole "
+        "models (requests of at most 125 registers). The data path is the server's datastore call alone.",
+        "",
+        "| operation | n | median (µs) | p90 (µs) |",
+        "|---|---:|---:|---:|",
+        *[f"| {name} | {r['iterations']} | {r['median_us']:.0f} | {r['p90_us']:.0f} |" for name, r in sunspec],
+        "",
         "## Demo campaign: bench time vs wall time",
         "",
-        "The full campaign of the reference PV inverter (`flexbench run --profile sim-pv-inverter`), "
-        "virtual time on the simulated lab, recorder period 200 ms of bench time.",
+        "The full campaign of the reference PV inverter alone (`flexbench run --profile sim-pv-inverter`), "
+        "virtual time on the simulated lab.",
         "",
         "| quantity | value |",
         "|---|---:|",
@@ -112,11 +194,41 @@ def render(rows: list[tuple[str, dict[str, float]]], demo: dict[str, float]) -> 
         f"| wall time, campaign (first to last record line) | {demo['wall_campaign_s']:.1f} s |",
         f"| wall time, whole command incl. start-up and report | {demo['wall_total_s']:.1f} s |",
         f"| samples recorded / record lines | {demo['samples']} / {demo['record_lines']} |",
-        f"| **bench-time / wall-time ratio (campaign)** | **{demo['ratio_campaign']:.0f}** (goal >= 100) |",
+        f"| **bench-time / wall-time ratio (campaign)** | **{demo['ratio_campaign']:.0f}** (goal >= 600) |",
         f"| ratio including start-up and report | {demo['ratio_total']:.0f} |",
+        f"| report package build from the record (wall / CPU) | {demo['report_wall_s']:.2f} s / "
+        f"{demo['report_cpu_s']:.2f} s (goal < 2 s) |",
         f"| campaign exit code | {demo['exit_code']} |",
         "",
     ]
+    if whole is not None:
+        lines += [
+            "## Whole demo: every reference device",
+            "",
+            "`python -m bench.demo` (two campaigns at a time, each its own `flexbench run` process and lab), "
+            "then each campaign's report package built again from its record alone, one after another "
+            "(`reports.package.build_package`).",
+            "",
+            f"**Demo: {whole['bench_time_s']:.0f} s of bench time in {whole['wall_s']:.1f} s wall, ratio "
+            f"{whole['ratio']:.0f}** (goals: under 60 s, ratio >= 2400; exit code {whole['exit_code']}).",
+            "",
+            "| campaign | bench time (s) | wall, campaign (s) | ratio | report build wall / CPU (s) |",
+            "|---|---:|---:|---:|---:|",
+            *[f"| {name} | {c['bench_time_s']:.0f} | {c['wall_campaign_s']:.1f} | {c['ratio_campaign']:.0f} | "
+              f"{c['report_wall_s']:.2f} / {c['report_cpu_s']:.2f} |" for name, c in whole["campaigns"].items()],
+            "",
+        ]
+    if acquisition is not None:
+        lines += ["## Acquisition blocks vs polling on the same test", "",
+                  "| quantity | polling | acquisition blocks |", "|---|---:|---:|",
+                  f"| wall time (s) | {acquisition['polling_wall_s']:.1f} | {acquisition['blocks_wall_s']:.1f} |",
+                  f"| bench-time / wall-time ratio | {acquisition['polling_ratio']:.0f} | "
+                  f"{acquisition['blocks_ratio']:.0f} |", ""]
+    if make_test is not None:
+        lines += ["## make test", "",
+                  f"`python -m pytest -n 2 -p no:cacheprovider tests` (what `make test` runs): "
+                  f"**{make_test['wall_s'] / 60:.1f} min** wall (goal < 6 min), exit code {make_test['exit_code']}, "
+                  f"{make_test['summary']}.", ""]
     return "\n".join(lines)
 
 
@@ -141,8 +253,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", metavar="PATH", help="write the markdown here (else print it)")
     parser.add_argument("--iterations", type=int, default=2000)
+    parser.add_argument("--skip-demo", action="store_true", help="leave out the whole demo (several minutes)")
+    parser.add_argument("--make-test", action="store_true", help="also time make test's pytest run (long)")
     args = parser.parse_args()
-    text = render(scpi_round_trips(args.iterations), demo_ratio())
+    text = render(scpi_round_trips(args.iterations), demo_ratio(), sunspec_server.run(args.iterations),
+                  None if args.skip_demo else whole_demo(), acquisition_vs_polling(),
+                  make_test_wall_time() if args.make_test else None)
     if args.write and Path(args.write).exists():
         text = keep_other_sections(text, Path(args.write).read_text(encoding="utf-8"))
     if args.write:

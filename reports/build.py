@@ -23,7 +23,7 @@ from bench.errors import FlexbenchError
 from bench.recorder import read_record
 from bench.verdicts import (CampaignInputs, DecisionRule, FinishedTest, RequirementResult, campaign_verdict,
                             requirement_verdict)
-from reports import causes, content, evidence, model, parameters
+from reports import causes, content, decimation, evidence, model, parameters
 from reports.html import render_html
 from reports.record import (ParsedRecord, ReportError, TestRun, as_dict, merge_unique, num, opt_text,
                             parse_record, text)
@@ -225,17 +225,20 @@ def _tests(tests: Sequence[TestRun], complete: bool, rec: ParsedRecord | None = 
     (written into ``files`` as {relative path: text} when a record is given)."""
     out = []
     taken: set[str] = set()
+    sample_seqs = [int(s["seq"]) for s in rec.samples] if rec is not None else []
+    command_seqs = [int(c["seq"]) for c in rec.commands] if rec is not None else []
     for t in tests:
         evidence_fields: dict[str, Any] = {"wire_trace": None, "raw_data": None}
         if rec is not None and t.start_seq >= 0:
             slug = evidence.slug_for(t.nodeid, taken)
-            csv_text, rows = evidence.samples_csv(rec.samples, t, rec.lines)
-            trace = evidence.trace_text(rec.commands, t, rec.lines)
+            commands = evidence.test_slice(rec.commands, command_seqs, t, rec.lines)
+            csv_text, rows = evidence.samples_csv_text(evidence.test_slice(rec.samples, sample_seqs, t, rec.lines))
+            trace = evidence.trace_text(commands, t, rec.lines)
             csv_path, trace_path = f"{evidence.RAW_DIR}/{slug}.csv", f"{evidence.RAW_DIR}/{slug}.trace.txt"
             if files is not None:
                 files[csv_path], files[trace_path] = csv_text, trace
             evidence_fields = {
-                "wire_trace": evidence.wire_trace(rec.commands, t, rec.lines),
+                "wire_trace": evidence.wire_trace(commands, t, rec.lines),
                 "raw_data": {"samples_csv": csv_path, "samples": rows, "samples_sha256": evidence.sha256_text(csv_text),
                              "trace_txt": trace_path, "trace_sha256": evidence.sha256_text(trace)}}
         message = t.message
@@ -381,6 +384,7 @@ def assemble(entries: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], dict
     }
     report["simulation_notice"] = (content.simulation_notice(campaign["simulated_parts"]) if report["simulated"]
                                    else None)
+    decimation.display_plots(report["requirements"], files)
     report["summary"] = _summary(report["requirements"], tests)
     params, report["declared_values"] = parameters.trace(rec, report["requirements"])
     report["traceability"] = _traceability(report["requirements"], tests, params)
@@ -418,8 +422,8 @@ def build_report(record_path: str | Path, out_dir: str | Path) -> dict[str, Any]
     out.mkdir(parents=True, exist_ok=True)
     raw_dir = out / evidence.RAW_DIR
     if raw_dir.is_dir():  # raw/ belongs to the report: no stale evidence from an earlier build
-        for stale in sorted(raw_dir.iterdir()):
-            if stale.is_file() and f"{evidence.RAW_DIR}/{stale.name}" not in files:
+        for stale in sorted(raw_dir.rglob("*")):
+            if stale.is_file() and stale.relative_to(out).as_posix() not in files:
                 stale.unlink()
     for rel, body in sorted(files.items()):
         (out / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,9 @@ Files (relative to the report folder, all deterministic functions of the record)
 from __future__ import annotations
 
 import hashlib
+import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -49,6 +51,14 @@ def slug_for(nodeid: str, taken: set[str]) -> str:
 def in_test(seq: int, test: TestRun, record_lines: int) -> bool:
     end = test.end_seq if test.end_seq is not None else record_lines
     return test.start_seq < seq < end
+
+
+def test_slice(entries: Sequence[Mapping[str, Any]], seqs: Sequence[int], test: TestRun,
+               record_lines: int) -> Sequence[Mapping[str, Any]]:
+    """The entries of ``entries`` (record order, ``seqs`` their ascending line indexes) that lie
+    inside ``test`` (:func:`in_test`), found by bisection instead of a scan of the whole record."""
+    end = test.end_seq if test.end_seq is not None else record_lines
+    return entries[bisect_right(seqs, test.start_seq):bisect_left(seqs, end)]
 
 
 def _is_query(target: str, line: str) -> bool:
@@ -89,23 +99,29 @@ def wire_trace(commands: Sequence[Mapping[str, Any]], test: TestRun, record_line
 
 def trace_text(commands: Sequence[Mapping[str, Any]], test: TestRun, record_lines: int) -> str:
     """Every command line of the test, ``t_s<TAB>target<TAB>text``, one per line."""
-    rows = [f"{_fmt(c['t_s'])}\t{c['target']}\t{c['text']}" for c in commands
+    rows = [f"{format_cell(c['t_s'])}\t{c['target']}\t{c['text']}" for c in commands
             if in_test(int(c["seq"]), test, record_lines)]
     return "t_s\ttarget\ttext\n" + "".join(r + "\n" for r in rows)
 
 
-def _fmt(value: Any) -> str:
+def format_cell(value: Any) -> str:
+    kind = type(value)
+    if kind is float:                       # the common case first: one check, no isinstance chain
+        return repr(value) if math.isfinite(value) else ""
     if value is None or isinstance(value, bool):
         return "" if value is None else str(value).lower()
     if isinstance(value, float):
-        return repr(value) if value == value and value not in (float("inf"), float("-inf")) else ""
+        return repr(value) if math.isfinite(value) else ""
     if isinstance(value, (int, str)):
         return str(value).replace(",", ";").replace("\n", " ")
     return ""
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind is float or kind is int or kind is str or value is None:     # leaves first: most values are
+        out[prefix] = value
+    elif isinstance(value, Mapping):
         for k in sorted(value, key=str):
             _flatten(f"{prefix}.{k}", value[k], out)
     elif isinstance(value, (list, tuple)):
@@ -115,18 +131,25 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
         out[prefix] = value
 
 
-def _sample_row(sample: Mapping[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {"t_s": sample.get("t_s"), "frequency_hz": sample.get("frequency_hz"),
-                           "active_power_w": sample.get("active_power_w")}
+def _phase_cells(sample: Mapping[str, Any], n_phases: int) -> list[Any]:
+    """A sample's per-phase values in :data:`PHASE_COLUMNS` order for ``n_phases`` phases; None
+    where the sample lacks a phase or a quantity."""
+    width = len(PHASE_COLUMNS)
     phases = sample.get("phases")
-    if isinstance(phases, list):
-        for n, phase in enumerate(phases, start=1):
-            if isinstance(phase, list):
-                for col, value in zip(PHASE_COLUMNS, phase, strict=False):   # a record may carry fewer quantities
-                    row[col.format(n=n)] = value
-    if isinstance(sample.get("dut"), Mapping):
-        _flatten("dut", sample["dut"], row)
-    return row
+    if (type(phases) is list and len(phases) == n_phases
+            and all(type(row) is list and len(row) == width for row in phases)):
+        return [value for row in phases for value in row]      # the usual, complete sample
+    out: list[Any] = []
+    for n in range(n_phases):
+        row = phases[n] if isinstance(phases, list) and n < len(phases) else None
+        if isinstance(row, list):
+            cells = row[:width]
+            out.extend(cells)
+            if len(cells) < width:
+                out.extend([None] * (width - len(cells)))
+        else:
+            out.extend([None] * width)
+    return out
 
 
 def samples_csv(samples: Sequence[Mapping[str, Any]], test: TestRun, record_lines: int) -> tuple[str, int]:
@@ -136,15 +159,26 @@ def samples_csv(samples: Sequence[Mapping[str, Any]], test: TestRun, record_line
 
 def samples_csv_text(samples: Sequence[Mapping[str, Any]]) -> tuple[str, int]:
     """``sample`` record lines as CSV text and the row count: ``t_s``, ``frequency_hz``,
-    ``active_power_w``, the per-phase columns of :data:`PHASE_COLUMNS`, then the ``dut.*`` readings."""
-    rows = [_sample_row(s) for s in samples]
+    ``active_power_w``, the per-phase columns of :data:`PHASE_COLUMNS`, then the ``dut.*`` readings
+    (every key of any sample's ``dut`` reading, flattened and sorted; empty where a sample lacks it).
+
+    Built column by column (a campaign's CSVs hold about a million cells)."""
     fixed = ["t_s", "frequency_hz", "active_power_w"]
     n_phases = max((len(s["phases"]) for s in samples if isinstance(s.get("phases"), list)), default=0)
     phase_cols = [col.format(n=n) for n in range(1, n_phases + 1) for col in PHASE_COLUMNS]
-    dut_cols = sorted({k for r in rows for k in r if k.startswith("dut")})
-    columns = fixed + phase_cols + dut_cols
-    lines = [",".join(columns)] + [",".join(_fmt(r.get(c)) for c in columns) for r in rows]
-    return "\n".join(lines) + "\n", len(rows)
+    duts: list[dict[str, Any]] = []
+    for s in samples:
+        flat: dict[str, Any] = {}
+        if isinstance(s.get("dut"), Mapping):
+            _flatten("dut", s["dut"], flat)
+        duts.append(flat)
+    dut_cols = sorted({k for flat in duts for k in flat})
+    values = ([[s.get(c) for s in samples] for c in fixed]
+              + [list(c) for c in zip(*(_phase_cells(s, n_phases) for s in samples), strict=True)]
+              + [[flat.get(c) for flat in duts] for c in dut_cols])
+    cells = [list(map(format_cell, column)) for column in values]
+    lines = [",".join(fixed + phase_cols + dut_cols), *map(",".join, zip(*cells, strict=True))]
+    return "\n".join(lines) + "\n", len(samples)
 
 
 def sha256_text(content: str) -> str:

@@ -331,6 +331,10 @@ def _evidence(report: Mapping[str, Any]) -> list[str]:
             title = f"{r['id']} \u2013 {c['name']}"
             caption = (f"{_e(c['name'])}: measured {fmt_num(c['measured'])} \u00b1 {fmt_num(c['uncertainty'])} "
                        f"{_e(c['unit'])} (k = 2), limits {_limits(c)}; {_verdict(c['verdict'])}")
+            full = c["plot"].get("full_data")
+            if isinstance(full, dict):
+                caption += (f"<br><small>{_e(full['points'])} samples, drawn decimated (extremes kept); all: "
+                            f"<a href=\"{_e(full['csv'])}\">{_e(full['csv'])}</a></small>")
             out.append(f"<figure>{plot_svg(c['plot'], title)}<figcaption>{caption}</figcaption></figure>")
         for t in covering:
             out.append(_trace_block(t))

@@ -13,9 +13,12 @@ there), so ``flexbench verify`` names any file that was changed, removed or adde
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,20 @@ def _write_bytes_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the package is built: the record's hundred thousand
+    entries (acyclic dicts and lists) would otherwise be traversed by every full collection the
+    build's allocations trigger (about a sixth of the build's CPU time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_package(record_path: str | Path, out_dir: str | Path, *, key_path: str | Path | None = None,
                   dev_key_dir: str | Path | None = None) -> PackageResult:
     """Build report.json/.html/.pdf from the record, copy the raw record in, then hash and sign the folder.
@@ -65,8 +82,9 @@ def build_package(record_path: str | Path, out_dir: str | Path, *, key_path: str
     out = Path(out_dir)
     key: SigningKey = load_signing_key(key_path, dev_key_dir=dev_key_dir)   # fail before writing anything
     sealed_by = check_record(record)     # an edited, re-ordered or re-judged record is refused, nothing written
-    report = build_report(record, out)
-    _write_bytes_atomic(out / PDF_NAME, render_pdf(report))
+    with _gc_paused():
+        report = build_report(record, out)
+        _write_bytes_atomic(out / PDF_NAME, render_pdf(report))
     raw_copy = out / RECORD_NAME
     if not (raw_copy.exists() and raw_copy.resolve() == record.resolve()):
         shutil.copyfile(record, raw_copy)

@@ -126,6 +126,14 @@ def _xy_runs(pairs: Any) -> list[list[tuple[float, float]]]:
     return [r for r in runs if r]
 
 
+def _full_data_note(plot: Mapping[str, Any]) -> str:
+    """Caption addition for a plot decimated for display: where its every sample is."""
+    full = plot.get("full_data")
+    if not isinstance(full, Mapping):
+        return ""
+    return f" ({_t(full.get('points'))} samples, drawn decimated, extremes kept; all in {_t(full.get('csv'))})"
+
+
 def plot_drawing(plot: Mapping[str, Any], title: str, width: float = CONTENT_W, height: float = 62 * mm) -> Drawing:
     """A line plot of a check's ``plot`` (curve with its band, or time series with limit and window)."""
     d = Drawing(width, height)
@@ -395,7 +403,7 @@ def _evidence(report: Mapping[str, Any]) -> list[Any]:
                 continue
             caption = Paragraph(f"{_t(r.get('id'))} \u2013 {_t(c.get('name'))}: measured {_t(c.get('measured'))} "
                                 f"\u00b1 {_t(c.get('uncertainty'))} {_t(c.get('unit'))}, limits {_limits(c)}; "
-                                f"{_t(c.get('verdict'))}", S_CELL)
+                                f"{_t(c.get('verdict'))}" + _full_data_note(plot), S_CELL)
             out.append(KeepTogether([plot_drawing(plot, f"{r.get('id')} \u2013 {c.get('name')}"), caption,
                                      Spacer(1, 6)]))
     if len(out) == 1:
@@ -478,7 +486,7 @@ def _authorisation(report: Mapping[str, Any]) -> list[Any]:
 
 # ----------------------------------------------------------------------------- document
 
-def _page_decorator(report_id: str, simulated: bool, total: list[int]) -> Callable[[Canvas, Any], None]:
+def _page_decorator(report_id: str, simulated: bool) -> Callable[[Canvas, Any], None]:
     def decorate(canvas: Canvas, doc: Any) -> None:
         canvas.saveState()
         if simulated:
@@ -493,9 +501,6 @@ def _page_decorator(report_id: str, simulated: bool, total: list[int]) -> Callab
         canvas.setFont("Helvetica", 7.5)
         canvas.drawString(MARGIN, PAGE_H - 10 * mm, "flexbench compliance test report")
         canvas.drawRightString(PAGE_W - MARGIN, PAGE_H - 10 * mm, f"Report {report_id}")
-        page = canvas.getPageNumber()
-        of = f" of {total[0]}" if total[0] else ""
-        canvas.drawRightString(PAGE_W - MARGIN, 9 * mm, f"Page {page}{of}")
         canvas.drawString(MARGIN, 9 * mm, f"Report {report_id}")
         if simulated:
             canvas.setFillColor(_RED)
@@ -508,6 +513,31 @@ def _page_decorator(report_id: str, simulated: bool, total: list[int]) -> Callab
         canvas.line(MARGIN, 12 * mm, PAGE_W - MARGIN, 12 * mm)
         canvas.restoreState()
     return decorate
+
+
+class _PageCountCanvas(Canvas):
+    """Holds every finished page back until the document ends, then stamps "Page x of y" on each:
+    one layout pass instead of one to count the pages and one to print."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held_pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._held_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held_pages)
+        for state in self._held_pages:
+            self.__dict__.update(state)
+            self.saveState()
+            self.setFillColor(colors.HexColor("#444444"))
+            self.setFont("Helvetica", 7.5)
+            self.drawRightString(PAGE_W - MARGIN, 9 * mm, f"Page {self.getPageNumber()} of {total}")
+            self.restoreState()
+            super().showPage()
+        super().save()
 
 
 def _story(report: Mapping[str, Any]) -> list[Any]:
@@ -523,16 +553,11 @@ def render_pdf(report: Mapping[str, Any]) -> bytes:
     """The PDF of a report dict (as built by :func:`reports.build.assemble_report`), deterministic bytes."""
     rid = str(report.get("report_id") or "")
     simulated = bool(report.get("simulated"))
-    total = [0]
-    data = b""
-    for _ in range(2):            # pass 1 counts pages, pass 2 prints "page x of y"
-        buf = io.BytesIO()
-        doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=16 * mm,
-                                bottomMargin=17 * mm, title=f"Compliance test report {rid}",
-                                author="flexbench", subject=("SIMULATED " if simulated else "") + "test report",
-                                creator="flexbench.reports.pdf", invariant=1)
-        deco = _page_decorator(rid, simulated, total)
-        doc.build(_story(report), onFirstPage=deco, onLaterPages=deco)
-        data = buf.getvalue()
-        total[0] = doc.page
-    return data
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=16 * mm,
+                            bottomMargin=17 * mm, title=f"Compliance test report {rid}",
+                            author="flexbench", subject=("SIMULATED " if simulated else "") + "test report",
+                            creator="flexbench.reports.pdf", invariant=1)
+    deco = _page_decorator(rid, simulated)
+    doc.build(_story(report), onFirstPage=deco, onLaterPages=deco, canvasmaker=_PageCountCanvas)
+    return buf.getvalue()

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from reports.decimation import display_indexes
+
 WIDTH = 640
 HEIGHT = 360
 MARGIN_LEFT = 70
@@ -88,21 +90,10 @@ MAX_RUN_POINTS = 1200
 
 
 def decimate(run: Sequence[Point], max_points: int = MAX_RUN_POINTS) -> list[Point]:
-    """At most ~``max_points`` points: per bucket of consecutive points keep its first, minimum and
-    maximum (in order), so spikes and the extremes stay visible at screen resolution."""
-    if len(run) <= max_points:
-        return list(run)
-    buckets = max(max_points // 3, 1)
-    size = math.ceil(len(run) / buckets)
-    out: list[Point] = []
-    for start in range(0, len(run), size):
-        chunk = run[start:start + size]
-        lo = min(range(len(chunk)), key=lambda i: chunk[i][1])
-        hi = max(range(len(chunk)), key=lambda i: chunk[i][1])
-        out.extend(chunk[i] for i in sorted({0, lo, hi}))
-    if out[-1] != run[-1]:
-        out.append(run[-1])
-    return out
+    """At most ~``max_points`` points, chosen as :func:`reports.decimation.display_indexes` does
+    (per bucket its first, last, lowest and highest point), so spikes and extremes stay visible."""
+    kept = display_indexes(len(run), [[p[1] for p in run]], max_points=max_points)
+    return list(run) if kept is None else [run[i] for i in kept]
 
 
 def nice_range(lo: float, hi: float, target_ticks: int = 6) -> tuple[float, float, float]:

@@ -4,13 +4,17 @@ the proofs and by tests/suites/conftest.py (which only defines the fixtures)."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,3 +126,69 @@ class Lab:
     def command(self, *, profile: Path | None = None, bench: Path | None = None,
                 requirements: list[str] | None = None, out_name: str = "out") -> list[str]:
         return campaign_command(self.tmp_path / out_name, profile=profile, bench=bench, requirements=requirements)
+
+
+# --- campaigns shared by several proofs --------------------------------------------------------
+# Proofs that judge different requirements of the SAME device (reference PV profile, same knobs)
+# read one campaign that runs all of those requirements, instead of one campaign each. Each entry:
+# knobs -> the requirements that campaign runs (None: the whole catalog, as `flexbench run` does).
+# A proof asking for a knob set not listed, or for a requirement outside the listed set, gets a
+# fresh campaign of its own, exactly as before.
+SHARED_PV_CAMPAIGNS: list[tuple[dict[str, Any], list[str] | None]] = [
+    ({}, None),                                                    # the compliant reference, all of it
+    ({"lfsm_o_ignored": True}, None),                              # test_full_campaign + the LFSM-O proof
+    ({"volt_watt_ignored": True}, ["PV-PU-STEADY", "PV-ACTIVE-LIMITING"]),
+]
+
+def campaign_group(name: str) -> pytest.MarkDecorator:
+    """Marks the proofs that read one shared campaign: tests/suites/conftest.py collects each group
+    together and before every other test, so that under ``--dist worksteal`` (pyproject.toml) one
+    worker takes the whole group from the front of its queue (running the campaign once, the
+    others reading it) while the other worker starts on other campaigns instead of waiting for it.
+    (pytest-xdist's own ``xdist_group`` / ``--dist loadgroup`` does not group under pytest 9.)"""
+    return pytest.mark.campaign_group(name)
+
+
+SHARED_REFERENCE_GROUP = campaign_group("pv-reference")
+LFSM_O_IGNORED_GROUP = campaign_group("pv-lfsm-o-ignored")
+VOLT_WATT_IGNORED_GROUP = campaign_group("pv-volt-watt-ignored")
+
+
+def shared_plan(knobs: Mapping[str, Any], requirements: list[str] | None) -> list[str] | None | bool:
+    """The requirements of the shared campaign that serves ``knobs`` / ``requirements``
+    (None: the whole catalog), or False when no shared campaign covers them."""
+    for shared_knobs, shared_requirements in SHARED_PV_CAMPAIGNS:
+        if dict(knobs) != shared_knobs:
+            continue
+        if shared_requirements is None:
+            return None
+        if requirements is not None and set(requirements) <= set(shared_requirements):
+            return shared_requirements
+    return False
+
+
+class SharedCampaigns:
+    """Campaigns run once per test session, whichever proof (on whichever xdist worker) asks first.
+
+    ``root`` is a folder all workers of the session see; each campaign lives in a sub-folder named
+    by the hash of what it runs, and is run under an exclusive file lock: a second worker asking
+    for it waits, then reads the same report."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def get(self, knobs: Mapping[str, Any], requirements: list[str] | None) -> CampaignResult:
+        key = hashlib.sha256(json.dumps({"knobs": dict(knobs), "requirements": requirements},
+                                        sort_keys=True).encode("utf-8")).hexdigest()[:16]
+        folder = self.root / f"shared-{key}"
+        folder.mkdir(parents=True, exist_ok=True)
+        done = folder / "result.json"
+        with (folder / "lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not done.exists():
+                profile = write_profile(folder, knobs=dict(knobs))
+                result = run_campaign(folder, profile=profile, requirements=requirements)
+                done.write_text(json.dumps({"exit_code": result.exit_code, "stdout": result.stdout,
+                                            "stderr": result.stderr}))
+            saved = json.loads(done.read_text())
+        return CampaignResult(saved["exit_code"], folder / "out", saved["stdout"], saved["stderr"])

@@ -13,6 +13,7 @@ This module knows nothing about the inverter and nothing about pymodbus.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 
 import sunspec2.device as ss_device
@@ -155,16 +156,15 @@ class SunSpecRegisterMap:
         """Encode the pysunspec2 model into the register image."""
         block = self.blocks[model_id]
         data = block.model.get_mb()
-        regs = [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
         start = block.address - self.base_address
-        self.registers[start:start + len(regs)] = regs
+        self.registers[start:start + len(data) // 2] = struct.unpack(f">{len(data) // 2}H", data)
 
     def load(self, model_id: int) -> None:
         """Decode the register image of one model back into its pysunspec2 model."""
         block = self.blocks[model_id]
         start = block.address - self.base_address
         regs = self.registers[start:start + block.length]
-        block.model.set_mb(b"".join(r.to_bytes(2, "big") for r in regs), dirty=False)
+        block.model.set_mb(struct.pack(f">{len(regs)}H", *regs), dirty=False)
 
     def read(self, address: int, count: int) -> list[int]:
         start = address - self.base_address

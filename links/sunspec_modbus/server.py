@@ -3,7 +3,9 @@
 Serves a SunSpec register image (:class:`RegisterImage`; the simulated inverter's is
 simlab/devices/pv_inverter/sunspec_image.py) as a Modbus TCP server in the caller's asyncio loop
 (no threads, nothing blocking), through pymodbus' ``SimDevice`` with an ``action`` hook that
-runs before every register access.
+runs before every register access. The image is the one copy of the registers: a read copies just
+the requested block from it into pymodbus' store, a write (which may change other points too:
+adoption result, active curve) copies the whole image back.
 """
 
 from __future__ import annotations
@@ -60,19 +62,21 @@ def _make_action(image: RegisterImage) -> SimAction:
                      registers: list[int], set_values: list[int] | list[bool] | None) -> ExcCodes | None:
         if func_code not in _READ_FUNCTIONS | _WRITE_FUNCTIONS:
             return ExcCodes.ILLEGAL_FUNCTION
+        first = address - image.base_address           # index of ``address`` in the image
         if set_values is None:
             code = image.on_read(address, count)
-        else:
-            code = image.on_write(address, [int(v) for v in set_values])
+            if code is not None:
+                return ExcCodes(code)
+            offset = address - start_address
+            registers[offset:offset + count] = image.registers[first:first + count]
+            return None
+        code = image.on_write(address, [int(v) for v in set_values])
         if code is not None:
             return ExcCodes(code)
-        # mirror the image (a write may change other points: adoption result, active curve)
         regs = image.registers
         offset = image.base_address - start_address
         registers[offset:offset + len(regs)] = regs
-        if set_values is not None:
-            first = address - image.base_address
-            cast("list[int]", set_values)[:] = regs[first:first + len(set_values)]   # registers, never coils
+        cast("list[int]", set_values)[:] = regs[first:first + len(set_values)]   # registers, never coils
         return None
     return action
 

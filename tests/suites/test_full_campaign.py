@@ -5,8 +5,12 @@ exercised or listed as not verified with the reason the PV method states."""
 from test_suites.pv_inverter.strategy import NOT_VERIFIED_BY_METHOD
 
 
-def test_one_knob_full_campaign_fails_only_its_requirement(campaign):
-    result = campaign(knobs={"lfsm_o_ignored": True})
+from proof_campaigns import LFSM_O_IGNORED_GROUP
+
+
+@LFSM_O_IGNORED_GROUP
+def test_one_knob_full_campaign_fails_only_its_requirement(shared_campaign):
+    result = shared_campaign(knobs={"lfsm_o_ignored": True})
     assert result.exit_code == 1, result.stdout + result.stderr[-3000:]
     verdicts = result.verdicts()
     assert verdicts.pop("PV-LFSM-O") == "FAIL"

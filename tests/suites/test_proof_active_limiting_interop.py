@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from proof_campaigns import run_campaign, write_profile
+from proof_campaigns import SHARED_REFERENCE_GROUP, VOLT_WATT_IGNORED_GROUP, run_campaign, write_profile
 
 LIMITING = "PV-ACTIVE-LIMITING"
 DISCOVERY = "PV-SUNSPEC-DISCOVERY"
@@ -26,22 +26,25 @@ def exported_kwh(result) -> float:
 
 # --- PV-ACTIVE-LIMITING ----------------------------------------------------------------------
 
-def test_active_limiting_compliant_passes(campaign):
-    result = campaign(requirements=[LIMITING])
+@SHARED_REFERENCE_GROUP
+def test_active_limiting_compliant_passes(shared_campaign):
+    result = shared_campaign(requirements=[LIMITING])
     assert result.verdict(LIMITING) == "PASS", result.stdout[-2000:]
     assert exported_kwh(result) > 0.0
 
 
 @pytest.mark.parametrize("knobs", [
-    {"volt_watt_ignored": True},               # no P(U): the 10-min-mean U> protection trips it
+    # no P(U): the 10-min-mean U> protection trips it
+    pytest.param({"volt_watt_ignored": True}, marks=VOLT_WATT_IGNORED_GROUP),
     {"trip_instead_of_limiting_pct": 110.0},   # passive: trips at once above 253 V
 ], ids=lambda k: next(iter(k)))
-def test_active_limiting_defects_fail(campaign, knobs):
-    result = campaign(knobs=knobs, requirements=[LIMITING])
+def test_active_limiting_defects_fail(shared_campaign, knobs):
+    result = shared_campaign(knobs=knobs, requirements=[LIMITING])
     assert result.verdict(LIMITING) == "FAIL", result.stdout[-2000:]
 
 
-def test_active_vs_passive_limiting_energy(campaign):
+@SHARED_REFERENCE_GROUP
+def test_active_vs_passive_limiting_energy(campaign, shared_campaign):
     """The policy question: energy exported by the active (P(U)) device vs a passively capped one.
 
     On the simulated reference device ``fixed_export_cap_pct`` is applied on top of its P(U)
@@ -50,7 +53,7 @@ def test_active_vs_passive_limiting_energy(campaign):
     less. A purely passive device (no P(U), cap 85 %, the largest round cap that keeps this
     feeder under 253 V) is also recorded: it exports MORE than the active device here, because
     the catalog's P(U) curve starts at 106 % Un, below this feeder's no-load voltage."""
-    active = campaign(requirements=[LIMITING])
+    active = shared_campaign(requirements=[LIMITING])
     capped = campaign(knobs={"fixed_export_cap_pct": 40.0}, requirements=[LIMITING])
     passive = campaign(knobs={"fixed_export_cap_pct": 85.0, "volt_watt_ignored": True},
                        requirements=[LIMITING])
@@ -66,8 +69,9 @@ def test_active_vs_passive_limiting_energy(campaign):
 
 # --- PV-SUNSPEC-DISCOVERY --------------------------------------------------------------------
 
-def test_discovery_compliant_passes(campaign):
-    assert campaign(requirements=[DISCOVERY]).verdict(DISCOVERY) == "PASS"
+@SHARED_REFERENCE_GROUP
+def test_discovery_compliant_passes(shared_campaign):
+    assert shared_campaign(requirements=[DISCOVERY]).verdict(DISCOVERY) == "PASS"
 
 
 @pytest.mark.parametrize("base", [0, 50000])
@@ -86,8 +90,9 @@ def test_discovery_missing_model_fails(tmp_path):
 # (1 % Un = 2.3 V, 5 % Srated = 500 W, 0.01 Hz): 2.3 V, 200 W (at 10 kW: gain 1.02), 0.01 Hz.
 # test_proof_sunspec_readings_declared.py proves the declaration is what binds the power reading.
 
-def test_readings_compliant_passes(campaign):
-    assert campaign(requirements=[READINGS]).verdict(READINGS) == "PASS"
+@SHARED_REFERENCE_GROUP
+def test_readings_compliant_passes(shared_campaign):
+    assert shared_campaign(requirements=[READINGS]).verdict(READINGS) == "PASS"
 
 
 @pytest.mark.parametrize("knobs, verdict", [

@@ -1,6 +1,8 @@
 """Proofs for the reconnection, LFSM-O and remote-limit suites: the compliant reference inverter
 passes, each fault knob that breaks a requirement makes it FAIL, and a knob value just inside the
-tolerance still passes. Each case is one real campaign restricted to one requirement.
+tolerance still passes. Each case is one real campaign restricted to one requirement, except the
+reference cases, which read the session's shared campaign of the reference inverter
+(tests/proof_campaigns.py SHARED_PV_CAMPAIGNS).
 
 LFSM-O: the points are 50.3, 50.5, 50.8, 51.2 Hz and the highest the f> stages allow, 51.5 Hz -
 1.5 MRA_f = 51.485 Hz, where the 5 % droop takes Pref 10 kW to 4860 W. The response is judged on that
@@ -18,6 +20,7 @@ at the catalog's 60 s."""
 from __future__ import annotations
 
 import pytest
+from proof_campaigns import LFSM_O_IGNORED_GROUP, SHARED_REFERENCE_GROUP
 
 WINDOW = "PV-RECONNECT-WINDOW"
 DELAY = "PV-RECONNECT-DELAY"
@@ -64,24 +67,33 @@ def _id(case) -> str:
     return f"{req}-{'-'.join(f'{k}={v}' for k, v in knobs.items()) or 'reference'}-{expected}"
 
 
-@pytest.mark.parametrize("requirement,knobs,expected", CASES, ids=[_id(c) for c in CASES])
-def test_verdict(campaign, requirement, knobs, expected):
-    result = campaign(knobs=knobs, requirements=[requirement])
+def _group(knobs) -> list:
+    """The proofs whose campaign is shared (tests/proof_campaigns.py SHARED_PV_CAMPAIGNS) run with it."""
+    if not knobs:
+        return [SHARED_REFERENCE_GROUP]
+    return [LFSM_O_IGNORED_GROUP] if knobs == {"lfsm_o_ignored": True} else []
+
+
+@pytest.mark.parametrize("requirement,knobs,expected", [pytest.param(*c, id=_id(c), marks=_group(c[1])) for c in CASES])
+def test_verdict(shared_campaign, requirement, knobs, expected):
+    result = shared_campaign(knobs=knobs, requirements=[requirement])
     assert result.verdict(requirement) == expected, result.report.get("requirements")
 
 
-def test_reference_ramp_passes_inside_the_limit(campaign):
+@SHARED_REFERENCE_GROUP
+def test_reference_ramp_passes_inside_the_limit(shared_campaign):
     """The campaign configures the ramp at 80 % of the catalog maximum (8 % Pn/min); the reference
     inverter follows it and PASSES with a measurable margin under the guard-band rule."""
-    result = campaign(requirements=[RAMP])
+    result = shared_campaign(requirements=[RAMP])
     assert result.verdict(RAMP) == "PASS"
 
 
-def test_lfsm_o_response_judged_on_the_largest_step(campaign):
+@SHARED_REFERENCE_GROUP
+def test_lfsm_o_response_judged_on_the_largest_step(shared_campaign):
     """The response is judged at the highest frequency the f> stages allow (51.485 Hz), and the
     report states the check's sensitivity: it passes a response up to about 1.64 x Tr, below the
     1.7 x Tr that FAILS above."""
-    result = campaign(requirements=[LFSM])
+    result = shared_campaign(requirements=[LFSM])
     shares = [c for r in result.report["requirements"] if r["id"] == LFSM for c in r["checks"]
               if c["name"].startswith("share of the step at Tr")]
     assert [c["name"] for c in shares] == ["share of the step at Tr (51.485 Hz)"], shares
@@ -93,10 +105,11 @@ def _shares(result, requirement: str) -> list[dict]:
             if c["name"].startswith("share of the step at Tr")]
 
 
-def test_remote_limit_response_judged_on_the_full_range_step(campaign):
+@SHARED_REFERENCE_GROUP
+def test_remote_limit_response_judged_on_the_full_range_step(shared_campaign):
     """The limit steps from full output to 0 % and back, and the report states the checks'
     sensitivity: they pass a response up to about 1.32 x Tr, below the 1.35 x Tr that FAILS above."""
-    result = campaign(requirements=[LIMIT])
+    result = shared_campaign(requirements=[LIMIT])
     shares = _shares(result, LIMIT)
     assert [c["name"] for c in shares] == ["share of the step at Tr, limit 0 %",
                                            "share of the step at Tr, limit disabled"], shares

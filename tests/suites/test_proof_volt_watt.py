@@ -19,24 +19,26 @@ so test_volt_watt.py only fails offsets above 17.5 % Prated (15 % PASSES; measur
 from __future__ import annotations
 
 import pytest
+from proof_campaigns import SHARED_REFERENCE_GROUP, VOLT_WATT_IGNORED_GROUP
 
 STEADY = "PV-PU-STEADY"
 RESPONSE = "PV-PU-RESPONSE"
 
 
-def test_compliant_passes_both(campaign):
-    result = campaign(requirements=[STEADY, RESPONSE])
+@SHARED_REFERENCE_GROUP
+def test_compliant_passes_both(shared_campaign):
+    result = shared_campaign(requirements=[STEADY, RESPONSE])
     assert result.verdict(STEADY) == "PASS", result.stdout[-2000:]
     assert result.verdict(RESPONSE) == "PASS", result.stdout[-2000:]
 
 
 @pytest.mark.parametrize("knobs", [
-    {"volt_watt_ignored": True},
+    pytest.param({"volt_watt_ignored": True}, marks=VOLT_WATT_IGNORED_GROUP),
     {"volt_watt_voltage_offset_pct": 3.0},    # curve 3 % Un late: outside the 1.5 % Un band
     {"volt_watt_power_offset_pct": 25.0},     # see module doc: > 17.5 % needed at 111 % Un
 ], ids=lambda k: next(iter(k)))
-def test_steady_state_defects_fail(campaign, knobs):
-    result = campaign(knobs=knobs, requirements=[STEADY])
+def test_steady_state_defects_fail(shared_campaign, knobs):
+    result = shared_campaign(knobs=knobs, requirements=[STEADY])
     assert result.verdict(STEADY) == "FAIL", result.stdout[-2000:]
 
 

@@ -43,6 +43,7 @@ class SunSpecDeviceImage:
             codec.encode_readings(self.regmap, inverter.readings())
         self.regmap.freeze_implemented()
         self.last_rejection: str | None = None
+        self._encoded_readings: PvInverterReadings | None = None   # what model 701 holds now
 
     @property
     def base_address(self) -> int:
@@ -57,7 +58,10 @@ class SunSpecDeviceImage:
         if not self.regmap.contains(address, count):
             return ILLEGAL_ADDRESS
         if self.regmap.overlaps(701, address, count):
-            codec.encode_readings(self.regmap, self.inverter.readings())
+            readings = self.inverter.readings()
+            if readings != self._encoded_readings:     # unchanged (e.g. the 2nd request of one read): as is
+                codec.encode_readings(self.regmap, readings)
+                self._encoded_readings = readings
         return None
 
     def on_write(self, address: int, values: list[int]) -> int | None:
