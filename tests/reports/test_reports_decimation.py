@@ -9,7 +9,7 @@ from typing import Any
 
 from reports.build import build_report
 from reports.decimation import DISPLAY_POINTS, display_indexes
-from reports.integrity import verify_folder
+from reports.integrity import development_public_key, verify_folder
 from reports.package import build_package
 
 N = 20_000
@@ -78,8 +78,9 @@ def test_package_with_decimated_plot_verifies_and_rebuilds_without_stale_files(
     _write(record, helpers, _long_series())
     out = tmp_path / "pkg"
     build_package(record.path, out, dev_key_dir=tmp_path / "keys")
-    assert verify_folder(out).ok
+    trusted = [development_public_key(tmp_path / "keys")]
+    assert verify_folder(out, trusted_keys=trusted).ok
     stale = out / "raw" / "plots" / "left-over.csv"
     stale.write_text("x\n", encoding="utf-8")
     build_package(record.path, out, dev_key_dir=tmp_path / "keys")
-    assert not stale.exists() and verify_folder(out).ok
+    assert not stale.exists() and verify_folder(out, trusted_keys=trusted).ok
