@@ -7,7 +7,6 @@ judges); a core action's NotImplemented is not a declared function's."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,15 +15,11 @@ from ocpp.v16 import call as v16_call
 from ocpp.v16 import call_result as v16_result
 from ocpp.v16.enums import Action as V16Action
 from ocpp.v201 import call as v201_call
-from ocpp_test_chargers import CALL_TIMEOUT_S, ChargerThread, Charger16, Charger201, boot16, boot201
+from ocpp_test_chargers import CALL_TIMEOUT_S, ChargerThread, Charger16, Charger201, boot16, boot201, dut_session
 
 from bench.errors import DeviceLacksFunction
-from bench.recorder import Recorder
 from links.ocpp import OcppCallError, OcppInvalidResponse
 from links.ocpp.opener import OcppDutLink, OcppOpener
-
-START = "2026-06-21T12:00:00+02:00"
-
 
 class BrokenReplies16(Charger16):
     """Answers ClearChargingProfile with a status the schema does not allow, Reset with InternalError."""
@@ -38,15 +33,9 @@ class BrokenReplies16(Charger16):
         raise RuntimeError("boom")          # the library answers CALLERROR InternalError
 
 
-def _session(tmp_path: Path, functions: dict[str, bool]) -> SimpleNamespace:
-    return SimpleNamespace(recorder=Recorder(tmp_path / "record.jsonl", lambda: 0.0), out_dir=tmp_path, clock=None,
-                           simulated=True, clock_mode="virtual", config=SimpleNamespace(start_calendar=START),
-                           profile=SimpleNamespace(identity={}, doc=None, functions=functions))
-
-
 def _open(tmp_path: Path, protocol: str, functions: dict[str, bool], cp_cls: type, subprotocol: str,
           boot: Any) -> tuple[OcppOpener, ChargerThread, OcppDutLink]:
-    opener = OcppOpener(_session(tmp_path, functions), "control",
+    opener = OcppOpener(dut_session(tmp_path, functions), "control",
                         {"protocol": protocol, "charger_id": "CP-LACKS", "connect_timeout_s": CALL_TIMEOUT_S,
                          "timeout_s": CALL_TIMEOUT_S})
     url = opener.before_lab()["csms_url"]
@@ -153,7 +142,7 @@ def test_a_refused_meter_values_setting_is_lacking_only_when_meter_values_is_dec
 
 
 def test_the_opener_records_a_lacking_meter_interval_setting_and_still_opens(tmp_path: Path) -> None:
-    session = _session(tmp_path, {"meter_values": True})
+    session = dut_session(tmp_path, {"meter_values": True})
     opener = OcppOpener(session, "control", {"protocol": "ocpp16j", "charger_id": "CP-LACKS",
                                              "connect_timeout_s": CALL_TIMEOUT_S, "timeout_s": CALL_TIMEOUT_S,
                                              "meter_value_interval_s": 10})

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 from ocpp.v16 import call as v16_call
-from ocpp_test_chargers import ChargerThread, Charger16, boot16
-from test_ocpp_device_lacks_function import _session
+from ocpp_test_chargers import ChargerThread, Charger16, boot16, dut_session
 
 from bench.errors import FlexbenchError
 from links.ocpp.opener import OcppDutLink, OcppOpener
@@ -76,7 +75,7 @@ ACTIONS: dict[str, Callable[[OcppDutLink], object]] = {
 
 @pytest.mark.parametrize("mode", [*GARBAGE, "hang-up"])
 def test_no_library_exception_escapes_the_link(tmp_path: Path, mode: str) -> None:
-    opener = OcppOpener(_session(tmp_path, {"smart_charging": True, "meter_values": True}), "control",
+    opener = OcppOpener(dut_session(tmp_path, {"smart_charging": True, "meter_values": True}), "control",
                         {"protocol": "ocpp16j", "charger_id": "CP-GARBAGE", "connect_timeout_s": 5.0,
                          "timeout_s": TIMEOUT_S})
     charger = ChargerThread(GarbageCharger16, opener.before_lab()["csms_url"], "CP-GARBAGE", "ocpp1.6", boot16)

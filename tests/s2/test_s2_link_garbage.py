@@ -18,8 +18,7 @@ from bench.errors import DeviceLacksFunction, FlexbenchError, LinkError, Protoco
 from links.s2 import CemConfig, S2CemServer, S2ConnectionClosed, S2Timeout
 from links.s2.opener import S2DutLink
 
-from .helpers import START
-from .test_s2_cem import RawRm, details, msg
+from .helpers import START, RawRm, details, msg
 
 TIMEOUT_S = 0.3
 OFFERED = ["POWER_ENVELOPE_BASED_CONTROL", "FILL_RATE_BASED_CONTROL", "DEMAND_DRIVEN_BASED_CONTROL"]
