@@ -41,7 +41,7 @@ from bench.errors import DeviceLacksFunction, LinkTimeout
 from links.ocpp import (ChargingProfile, CompositeSchedule, ConfigurationKey, ConnectionEvent, CsmsConfig,
                         CsmsServer, MeterSample, OcppCallError, OcppCallTimeout, OcppInvalidResponse, ProfilePurpose,
                         RawReply, TestPki, Transaction, VariableResult, Violation)
-from links.ocpp.versions import BY_PROTOCOL, OcppVersion, Setting
+from links.ocpp.versions import BY_PROTOCOL, OCPP16J, OCPP201, OcppVersion, Setting
 
 _KEYS = ("charger_id", "security_profile", "password", "host", "port", "meter_value_interval_s",
          "heartbeat_interval_s", "timeout_s", "connect_timeout_s", "pki_dir", "tls_server_names")
@@ -61,11 +61,11 @@ SETTING_FUNCTIONS = {"meter_interval": "meter_values", "measurands": "meter_valu
 #: link protocol declares them: OCPP 1.6 §3 Core profile (TriggerMessage is the optional Remote
 #: Trigger profile); OCPP 2.0.1 Core (B05/B06 Set/GetVariables, B11/B12 Reset, F01/F02 remote
 #: start/stop, F05 UnlockConnector, G03 ChangeAvailability).
-CORE_ACTIONS = {
-    "ocpp16j": frozenset({"ChangeAvailability", "ChangeConfiguration", "ClearCache", "GetConfiguration",
-                          "RemoteStartTransaction", "RemoteStopTransaction", "Reset", "UnlockConnector"}),
-    "ocpp201": frozenset({"ChangeAvailability", "GetVariables", "RequestStartTransaction",
-                          "RequestStopTransaction", "Reset", "SetVariables", "UnlockConnector"}),
+CORE_ACTIONS: dict[OcppVersion, frozenset[str]] = {
+    OCPP16J: frozenset({"ChangeAvailability", "ChangeConfiguration", "ClearCache", "GetConfiguration",
+                       "RemoteStartTransaction", "RemoteStopTransaction", "Reset", "UnlockConnector"}),
+    OCPP201: frozenset({"ChangeAvailability", "GetVariables", "RequestStartTransaction",
+                       "RequestStopTransaction", "Reset", "SetVariables", "UnlockConnector"}),
 }
 #: CALLERROR codes by which a charger says it does not have the action (1.6 §4.2.3, 2.0.1 Part 4 §4.3).
 LACKING_CODES = ("NotImplemented", "NotSupported")
@@ -291,7 +291,7 @@ class OcppDutLink:
         if function is not None and function in self.declared_functions:
             return f"{function.replace('_', ' ')} ({action}; declared as functions.{function})"
         version = self.version
-        if action in CORE_ACTIONS[version.protocol]:
+        if action in CORE_ACTIONS[version]:
             return f"the OCPP {version} Core profile ({action}; declared by links.{self.name}.protocol " \
                    f"{version.protocol})"
         return None
@@ -347,7 +347,7 @@ class OcppDutLink:
 
     def configure(self, setting: Setting, value: str | int | float | bool, *, timeout_s: float | None = None) -> str:
         """Write a charger setting by its neutral name (the version's configuration key / variable)."""
-        action = "ChangeConfiguration" if self.version.protocol == "ocpp16j" else "SetVariables"
+        action = type(self.version.configure_request(setting, value)).__name__   # ChangeConfiguration / SetVariables
         return self._answered(action, lambda: self.csms.configure(self.charger_id, setting, value,
                                                                   timeout_s=timeout_s), setting=setting)
 
