@@ -24,8 +24,8 @@ when the RM breaks the flow, and records as a :class:`~links.violations.Violatio
 A bench call waiting for the RM's ReceptionStatus gets :class:`~bench.errors.ProtocolFrameError`
 naming the message it sent and the RM's frame when that ReceptionStatus breaks the schema, or when
 nothing valid came back but the RM sent frames that could not be read meanwhile (the device
-answered, garbled); :class:`~links.s2.records.S2Timeout` only when the RM sent nothing readable or
-unreadable at all; :class:`~links.s2.records.S2ConnectionClosed` when the connection is lost. No
+answered, garbled); :class:`~links.s2.records.S2Timeout` when no answer came and no unreadable
+frame either; :class:`~links.s2.records.S2ConnectionClosed` when the connection is lost. No
 s2-python, pydantic or websockets exception leaves the session.
 """
 
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections import deque
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -48,6 +49,10 @@ from links.s2.records import (PowerSample, ReceivedMessage, ReceptionRecord, RmD
                               S2ConnectionClosed, S2Timeout, StatusUpdate, TraceCallback)
 from links.s2.store import CemStore
 from links.violations import Violation
+
+
+#: how many of the latest unreadable frames a session keeps to name in a failed wait
+UNREADABLE_KEPT = 100
 
 
 class SessionState(Enum):
@@ -73,7 +78,8 @@ class RmSession:
         self._sent: dict[str, str] = {}                   # id_key(message_id) -> message_type
         self._answered: set[str] = set()
         self._watchers: set[asyncio.Task[None]] = set()
-        self._unreadable: list[tuple[float, str, str]] = []   # (loop time, frame, problem) of broken frames
+        #: (loop time, frame, problem) of the latest frames that could not be read (all are violations)
+        self._unreadable: deque[tuple[float, str, str]] = deque(maxlen=UNREADABLE_KEPT)
 
     # ---- wire -------------------------------------------------------------------------------
     async def run(self) -> None:
