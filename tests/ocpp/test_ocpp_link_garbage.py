@@ -1,7 +1,7 @@
-"""No library exception leaves the OCPP link (1.6J and 2.0.1): a charger that answers every CSMS call with garbage
-(wrong types, bad framing, schema breaches, unknown error codes, binary frames, silence, a hang-up)
-meets only the bench's own errors (``bench.errors``) or the charger's observed answer; a silent
-``send_raw`` is the answer "silent", for the suite to judge."""
+"""No library exception leaves the OCPP link (1.6J and 2.0.1): a charger that answers every CSMS
+call with garbage (wrong types, bad framing, schema breaches, unknown error codes, binary frames,
+silence, a hang-up) meets only the bench's own errors (``bench.errors``) or the charger's observed
+answer; a silent ``send_raw`` is the answer "silent", for the suite to judge."""
 
 from __future__ import annotations
 
