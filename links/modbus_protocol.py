@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bench.errors import LinkError
+from bench.errors import ProtocolFrameError
 
 __all__ = [
     "EXCEPTION_NAMES", "FC_READ_COILS", "FC_READ_DISCRETE", "FC_READ_HOLDING", "FC_READ_INPUT",
@@ -46,24 +46,28 @@ def exception_name(exception_code: int) -> str:
     return EXCEPTION_NAMES.get(exception_code, "unknown")
 
 
-class ModbusExceptionReply(LinkError):
+class ModbusExceptionReply(ProtocolFrameError):
     """The DUT answered with a Modbus exception response (names endpoint, function, address, points, code).
 
     ``table`` is the register table the request addressed (``"holding"``, ``"input"``, ``"coil"``,
-    ``"discrete"``); ``points`` the names of the points it covered, when the link knows them.
+    ``"discrete"``); ``points`` the names of the points it covered, when the link knows them;
+    ``frame`` the reply's bytes as received, when the link has them. A link that knows the
+    profile declares the points turns codes 01 / 02 into :class:`~bench.errors.DeviceLacksFunction`.
     """
 
     def __init__(self, *, endpoint: str, function_code: int, exception_code: int, address: int,
-                 table: str = "holding", points: Sequence[str] = ()) -> None:
+                 table: str = "holding", points: Sequence[str] = (), frame: bytes = b"") -> None:
         self.endpoint = endpoint
         self.function_code = function_code
         self.exception_code = exception_code
         self.address = address
         self.table = table
         self.points = tuple(points)
+        self.frame = bytes(frame)
         covering = f" for {', '.join(self.points)}" if self.points else ""
         name = EXCEPTION_NAMES.get(exception_code, "unknown exception")
         super().__init__(
             f"{endpoint}: DUT refused {FUNCTION_NAMES.get(function_code, 'function')} "
             f"(function code 0x{function_code:02X}) at {table} {address}{covering}: "
-            f"Modbus exception code {exception_code:02d} ({name})")
+            f"Modbus exception code {exception_code:02d} ({name})"
+            + (f": frame {self.frame.hex(' ')}" if self.frame else ""))

@@ -19,10 +19,19 @@ sunssf point is read together with its scale factor. Writes validate first (acce
 min/max, type range after scaling; see :mod:`links.modbus_map.codec` for the rounding rule) and
 raise ``ValueError`` naming the point without sending anything.
 
-Errors: :class:`~bench.errors.LinkTimeout`, :class:`~links.modbus_protocol.ModbusExceptionReply`
-(a :class:`~bench.errors.LinkError`), :class:`~bench.errors.ProtocolFrameError`; see
-:mod:`links.modbus_map.wire`. A scale factor the DUT reports as "not implemented" (0x8000) or out
-of -10..10 is a :class:`~bench.errors.LinkError`: the link cannot turn the value into units.
+Errors (nothing else leaves the link; see :mod:`links.modbus_map.wire` and docs/verdicts.md):
+
+* the device's own answer that it lacks a point the profile's map declares — Modbus exception 01
+  (ILLEGAL FUNCTION) or 02 (ILLEGAL DATA ADDRESS) to a request for that point, or its scale factor
+  reading "not implemented" (0x8000) — is :class:`~bench.errors.DeviceLacksFunction` naming the
+  point and register, the exception frame as evidence (a FAIL of the requirement that needs it). A
+  merged read refused with 01 / 02 is repeated point by point, so the refusal names the one point;
+* any other exception reply (03 ILLEGAL DATA VALUE, 04 SERVER DEVICE FAILURE, 06 BUSY, gateway
+  codes) is :class:`~links.modbus_protocol.ModbusExceptionReply`, a
+  :class:`~bench.errors.ProtocolFrameError` naming point, register, code and frame; a garbled or
+  mismatched reply, or a scale factor outside -10..10, is a :class:`~bench.errors.ProtocolFrameError`;
+* no reply is :class:`~bench.errors.LinkTimeout`; a connection or serial port that cannot be opened
+  or breaks is :class:`~bench.errors.LinkError`.
 
 Never imports ``simlab``: it speaks to the DUT only through the wire.
 """
@@ -33,15 +42,20 @@ import threading
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 
-from bench.errors import LinkError
+from bench.errors import DeviceLacksFunction, ProtocolFrameError
 from links.modbus_map.codec import (
-    Value, check_exponent, check_writable_value, decode_registers, encode_registers, format_value,
-    to_engineering, to_raw,
+    SUNSSF_NOT_IMPLEMENTED, Value, check_exponent, check_writable_value, decode_registers, encode_registers,
+    format_value, to_engineering, to_raw,
 )
 from links.modbus_map.register_map import (
     INTEGER_RANGES, MAX_BITS_PER_READ, MAX_REGISTERS_PER_READ, Point, PointType, RegisterMap, Table,
 )
 from links.modbus_map.wire import ModbusWire, TraceFunc, Transport
+from links.modbus_protocol import ModbusExceptionReply, function_text
+
+#: Modbus exception codes by which a device says it lacks what was asked: 01 ILLEGAL FUNCTION,
+#: 02 ILLEGAL DATA ADDRESS (Modbus Application Protocol V1.1b3 §7)
+LACKS_FUNCTION_CODES = (0x01, 0x02)
 
 
 class ModbusMapLink:
@@ -188,7 +202,16 @@ class ModbusMapLink:
         for table, span in plan_reads(points):
             start = span[0].address
             count = span[-1].end - start
-            values = self._wire.read(table, start, count, [p.name for p in span])
+            try:
+                values = self._wire.read(table, start, count, [p.name for p in span])
+            except ModbusExceptionReply as refusal:
+                if refusal.exception_code not in LACKS_FUNCTION_CODES:
+                    raise
+                if len(span) == 1:
+                    raise _lacks_point(span[0], refusal) from refusal
+                for point in span:                  # which declared point does the device lack?
+                    raw.update(self._read_raw([point]))
+                continue
             for point in span:
                 offset = point.address - start
                 if table.is_bit_table:
@@ -198,23 +221,46 @@ class ModbusMapLink:
         return raw
 
     def _write_raw(self, point: Point, raw: int | float | bool, what: str) -> None:
-        if point.table is Table.COIL:
-            self._wire.write_coil(point.address, bool(raw), [point.name], what)
-        else:
-            self._wire.write_registers(point.address, encode_registers(point, raw), [point.name], what,
-                                       single_function=self.register_map.single_register_function)
+        try:
+            if point.table is Table.COIL:
+                self._wire.write_coil(point.address, bool(raw), [point.name], what)
+            else:
+                self._wire.write_registers(point.address, encode_registers(point, raw), [point.name], what,
+                                           single_function=self.register_map.single_register_function)
+        except ModbusExceptionReply as refusal:
+            if refusal.exception_code in LACKS_FUNCTION_CODES:
+                raise _lacks_point(point, refusal) from refusal
+            raise
 
     def _exponent(self, point: Point, raw: dict[str, int | float | bool]) -> int:
         if point.scale_point is None:
             return point.scale_exponent
+        exponent = int(raw[point.scale_point])
+        if exponent == SUNSSF_NOT_IMPLEMENTED:
+            scale = self.register_map.point(point.scale_point)
+            raise DeviceLacksFunction(
+                f"the scale factor {scale.name} ({scale.table.value} {_register_span(scale)}) of the "
+                f"declared point {point.name}",
+                f"{self.endpoint}: {scale.name} reads 0x8000 (not implemented)")
         try:
-            return check_exponent(point, int(raw[point.scale_point]))
+            return check_exponent(point, exponent)
         except ValueError as exc:
-            raise LinkError(f"{self.endpoint}: {exc}") from None
+            raise ProtocolFrameError(f"{self.endpoint}: {exc}") from None
 
     def _note(self, text: str) -> None:
         if self._trace is not None:
             self._trace("out", text)
+
+
+def _register_span(point: Point) -> str:
+    return str(point.address) if point.end - point.address == 1 else f"{point.address}..{point.end - 1}"
+
+
+def _lacks_point(point: Point, refusal: ModbusExceptionReply) -> DeviceLacksFunction:
+    """Exception 01 / 02 to a request for a declared point: the device lacks that point."""
+    return DeviceLacksFunction(
+        f"the declared point {point.name} ({point.table.value} {_register_span(point)}, "
+        f"{function_text(refusal.function_code)})", str(refusal))
 
 
 def plan_reads(points: Sequence[Point]) -> list[tuple[Table, list[Point]]]:

@@ -6,9 +6,12 @@ keywords moved between minors, ``slave=`` became ``device_id=``). Every transact
   ``trace("in", "<decoded reply> | <ADU hex>")`` when answered (TCP: MBAP header included;
   RTU: address and CRC included), so the record holds the exact wire bytes;
 - turns failures into the :mod:`bench.errors` tree: no answer -> :class:`LinkTimeout`; a Modbus
-  exception reply -> :class:`~links.modbus_protocol.ModbusExceptionReply` (names points, function
-  and exception code); bytes that are not the expected reply -> :class:`ProtocolFrameError` naming
-  the bytes; a TCP connection the DUT dropped is re-opened once and the request sent once more.
+  exception reply -> :class:`~links.modbus_protocol.ModbusExceptionReply` (a
+  :class:`ProtocolFrameError` naming points, function, exception code and frame; the link turns
+  codes 01 / 02 into :class:`~bench.errors.DeviceLacksFunction`); bytes that are not the expected
+  reply -> :class:`ProtocolFrameError` naming the bytes; a connection that cannot be opened or
+  breaks -> :class:`LinkError`; a TCP connection the DUT dropped is re-opened once and the request
+  sent once more. No pymodbus or pyserial exception leaves this module.
 
 RTU (Modbus over Serial Line V1.02 §2.5.1.1): the link keeps a silent interval of 3.5 characters
 (1.75 ms above 19200 baud) between a reply and its next request.
@@ -243,7 +246,7 @@ class ModbusWire:
                 self._emit("in", f"exception reply to {FUNCTION_NAMES[fc]}: code {code:02d} "
                                  f"({exception_name(code)})")
                 raise ModbusExceptionReply(endpoint=self.endpoint, function_code=fc, exception_code=code,
-                                           address=address, table=table.value, points=points)
+                                           address=address, table=table.value, points=points, frame=self._rx)
             if reply.function_code != fc:
                 raise self._frame_error(f"reply to {text} carries function code 0x{reply.function_code:02X}")
             return reply

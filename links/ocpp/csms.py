@@ -28,7 +28,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocpp.exceptions import OCPPError
+from ocpp.exceptions import OCPPError, UnknownCallErrorCodeError
+from ocpp.exceptions import ValidationError as OcppValidationError
 from ocpp.messages import MessageType
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -274,7 +275,8 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
         ``call(..., suppress=False)`` and return the response (never None for an error reply).
 
         Raises OcppNotConnected, OcppCallTimeout, OcppCallError (CALLERROR), OcppInvalidResponse
-        (schema breach, also recorded as a Violation) or OcppConnectionClosed.
+        (schema breach, or a CALLERROR whose code OCPP does not define; also recorded as a
+        Violation) or OcppConnectionClosed; no ``ocpp`` or ``websockets`` exception leaves it.
         """
         with self._lock:
             cp = self._charge_points.get(charger_id)
@@ -313,6 +315,15 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
                                           frame=cp.last_response_raw) from error
             except TypeError as error:
                 reason = f"{action} CALLRESULT has unexpected fields: {error}"
+                self._add_violation(Violation(charger_id, cp.last_raw_in, reason))
+                raise OcppInvalidResponse(f"{charger_id}: {reason}", action=action,
+                                          frame=cp.last_response_raw) from error
+            except (UnknownCallErrorCodeError, OcppValidationError, KeyError, ValueError) as error:
+                if cp.last_response_type is None:
+                    raise LinkError(f"the ocpp library failed on the bench's own {action} request: "
+                                    f"{type(error).__name__}: {error}") from error
+                kind = "CALLERROR" if cp.last_response_type == MessageType.CallError else "CALLRESULT"
+                reason = f"{action} {kind} is not a valid OCPP answer: {type(error).__name__}: {error}"
                 self._add_violation(Violation(charger_id, cp.last_raw_in, reason))
                 raise OcppInvalidResponse(f"{charger_id}: {reason}", action=action,
                                           frame=cp.last_response_raw) from error
@@ -356,8 +367,9 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
 
         The reply is the CALLRESULT/CALLERROR with the frame's message id, or, when the frame has no
         readable id, the next CALLRESULT/CALLERROR or non-RPC frame; ``RawReply.kind == "closed"`` when
-        the charger closed the connection instead. Raises OcppNotConnected, or OcppCallTimeout when
-        nothing comes back (OCPP-J 1.6 §4.2.3 / 2.0.1 Part 4 §4.2.3 expect a CALLERROR).
+        the charger closed the connection instead, ``"silent"`` when nothing came back within the
+        timeout (OCPP-J 1.6 §4.2.3 / 2.0.1 Part 4 §4.2.3 expect a CALLERROR: silence is the charger's
+        answer to judge, not a link failure). Raises OcppNotConnected.
         """
         timeout = self._timeout(timeout_s)
         with self._lock:
@@ -372,15 +384,16 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
         except ValueError:
             pass
 
-        async def run() -> str | None:
+        async def run() -> RawReply:
             try:
-                return await cp.send_raw(frame_text, unique_id, timeout)
+                return RawReply.from_frame(await cp.send_raw(frame_text, unique_id, timeout))
             except ConnectionClosed:
-                return None
-            except (asyncio.TimeoutError, TimeoutError) as error:
-                raise OcppCallTimeout(f"{charger_id} did not answer the raw frame within {timeout} s") from error
+                return RawReply("closed", None)
+            except (asyncio.TimeoutError, TimeoutError):
+                return RawReply("silent", None)
 
-        return RawReply.from_frame(self._run(run(), timeout + 1.0))
+        reply: RawReply = self._run(run(), timeout + 1.0)
+        return reply
 
     def disconnect(self, charger_id: str, timeout_s: float = 5.0) -> bool:
         """Close ``charger_id``'s WebSocket (code 1001 "going away", as when a CSMS shuts down) and

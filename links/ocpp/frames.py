@@ -82,8 +82,9 @@ class RawReply:
     """What came back for a frame sent with ``send_raw``.
 
     ``kind``: "result" (CALLRESULT), "error" (CALLERROR), "invalid" (the charger answered with a frame
-    that is not OCPP-J RPC; also recorded as a Violation) or "closed" (the charger closed the
-    WebSocket instead of answering). ``frame`` is the raw reply text (None when closed).
+    that is not OCPP-J RPC; also recorded as a Violation), "closed" (the charger closed the
+    WebSocket instead of answering) or "silent" (no answer within the timeout). ``frame`` is the raw
+    reply text (None when closed or silent).
     """
 
     kind: str

@@ -41,7 +41,7 @@ from bench.errors import DeviceLacksFunction, LinkTimeout
 from links.ocpp import (ChargingProfile, CompositeSchedule, ConfigurationKey, ConnectionEvent, CsmsConfig,
                         CsmsServer, MeterSample, OcppCallError, OcppCallTimeout, OcppInvalidResponse, ProfilePurpose,
                         RawReply, TestPki, Transaction, VariableResult, Violation)
-from links.ocpp.versions import BY_PROTOCOL, OcppVersion, Setting
+from links.ocpp.versions import BY_PROTOCOL, OCPP16J, OCPP201, OcppVersion, Setting
 
 _KEYS = ("charger_id", "security_profile", "password", "host", "port", "meter_value_interval_s",
          "heartbeat_interval_s", "timeout_s", "connect_timeout_s", "pki_dir", "tls_server_names")
@@ -54,6 +54,19 @@ CHARGER_ID = re.compile(r"[A-Za-z0-9._~-]{1,48}")
 #: Smart Charging profile §3.13, 2.0.1 functional block K).
 ACTION_FUNCTIONS = {"SetChargingProfile": "smart_charging", "ClearChargingProfile": "smart_charging",
                     "GetCompositeSchedule": "smart_charging"}
+#: The profile function each setting written with ``configure`` serves (1.6 MeterValueSampleInterval /
+#: MeterValuesSampledData, 2.0.1 SampledDataCtrlr).
+SETTING_FUNCTIONS = {"meter_interval": "meter_values", "measurands": "meter_values"}
+#: CSMS-initiated actions every charger of the version implements, so a profile that declares the
+#: link protocol declares them: OCPP 1.6 §3 Core profile (TriggerMessage is the optional Remote
+#: Trigger profile); OCPP 2.0.1 Core (B05/B06 Set/GetVariables, B11/B12 Reset, F01/F02 remote
+#: start/stop, F05 UnlockConnector, G03 ChangeAvailability).
+CORE_ACTIONS: dict[OcppVersion, frozenset[str]] = {
+    OCPP16J: frozenset({"ChangeAvailability", "ChangeConfiguration", "ClearCache", "GetConfiguration",
+                       "RemoteStartTransaction", "RemoteStopTransaction", "Reset", "UnlockConnector"}),
+    OCPP201: frozenset({"ChangeAvailability", "GetVariables", "RequestStartTransaction",
+                       "RequestStopTransaction", "Reset", "SetVariables", "UnlockConnector"}),
+}
 #: CALLERROR codes by which a charger says it does not have the action (1.6 §4.2.3, 2.0.1 Part 4 §4.3).
 LACKING_CODES = ("NotImplemented", "NotSupported")
 
@@ -223,11 +236,14 @@ class OcppOpener:
 
     def _configure_meter_interval(self, link: OcppDutLink, interval_s: int) -> None:
         """Ask the charger for MeterValues every ``interval_s`` during a transaction; the answer is
-        recorded (a refusal is the suites' to judge, not a reason to stop the campaign)."""
+        recorded (a refusal, even the charger's lacking the setting, is the suites' to judge, not a
+        reason to stop the campaign)."""
         try:
             status = link.configure("meter_interval", interval_s)
         except OcppCallError as error:
             status = f"CALLERROR {error.code}"
+        except DeviceLacksFunction as error:
+            status = f"the charger lacks {error.function}: {error.evidence}"
         level = "info" if status == "Accepted" else "warning"
         self.session.recorder.write("event", level=level, message=f"{self._target}: meter value interval "
                                                                   f"{interval_s} s -> {status}")
@@ -254,10 +270,12 @@ class OcppDutLink:
     Raises the ``links.ocpp`` exceptions (all LinkError: inconclusive) on communication problems;
     what the charger *did* (answers, meter values, violations, connection events) is returned for
     the suites to judge. One answer is classified here, where it is known to be the device's own:
-    a CALLERROR NotImplemented / NotSupported, or a reply that breaks the schema, to an action of a
-    function the profile declares (:data:`ACTION_FUNCTIONS`, ``declared_functions``) raises
-    :class:`~bench.errors.DeviceLacksFunction` with the frame as evidence (a FAIL of the running
-    requirement). Any other CALLERROR stays an ``OcppCallError`` for the suite to judge.
+    a CALLERROR NotImplemented / NotSupported, or a reply that breaks the schema, to a call whose
+    function the profile declares raises :class:`~bench.errors.DeviceLacksFunction` with the frame
+    as evidence (a FAIL of the running requirement). Declared are: the actions of a claimed
+    function (:data:`ACTION_FUNCTIONS`, ``declared_functions``), a setting that serves a claimed
+    function (:data:`SETTING_FUNCTIONS`), and the Core actions of the link's OCPP version
+    (:data:`CORE_ACTIONS`). Any other CALLERROR stays an ``OcppCallError`` for the suite to judge.
     """
 
     def __init__(self, csms: CsmsServer, charger_id: str, *, name: str = "control", csms_url: str = "",
@@ -266,13 +284,24 @@ class OcppDutLink:
         self.csms_url, self.security_profile = csms_url, security_profile
         self.declared_functions = frozenset(declared_functions)
 
-    def _answered(self, action: str, send: Callable[[], _T]) -> _T:
+    def declaration(self, action: str, setting: str | None = None) -> str | None:
+        """What in the profile declares ``action`` (for ``configure``: of ``setting``), or None."""
+        function = SETTING_FUNCTIONS.get(setting) if setting is not None else None
+        function = function or ACTION_FUNCTIONS.get(action)
+        if function is not None and function in self.declared_functions:
+            return f"{function.replace('_', ' ')} ({action}; declared as functions.{function})"
+        version = self.version
+        if action in CORE_ACTIONS[version]:
+            return f"the OCPP {version} Core profile ({action}; declared by links.{self.name}.protocol " \
+                   f"{version.protocol})"
+        return None
+
+    def _answered(self, action: str, send: Callable[[], _T], setting: str | None = None) -> _T:
         """``send()``; the charger's answer that it lacks a declared function becomes
         DeviceLacksFunction."""
-        function = ACTION_FUNCTIONS.get(action)
-        if function is None or function not in self.declared_functions:
+        what = self.declaration(action, setting)
+        if what is None:
             return send()
-        what = f"{function.replace('_', ' ')} ({action}; declared as functions.{function})"
         try:
             return send()
         except OcppCallError as error:
@@ -309,31 +338,38 @@ class OcppDutLink:
 
     # ---- provisioning ---------------------------------------------------------------------------
     def reset(self, kind: str, *, timeout_s: float | None = None) -> str:
-        return self.csms.reset(self.charger_id, kind, timeout_s=timeout_s)
+        return self._answered("Reset", lambda: self.csms.reset(self.charger_id, kind, timeout_s=timeout_s))
 
     def trigger_message(self, message: str, connector_id: int | None = None, *,
                         timeout_s: float | None = None) -> str:
-        return self.csms.trigger_message(self.charger_id, message, connector_id, timeout_s=timeout_s)
+        return self._answered("TriggerMessage", lambda: self.csms.trigger_message(
+            self.charger_id, message, connector_id, timeout_s=timeout_s))
 
     def configure(self, setting: Setting, value: str | int | float | bool, *, timeout_s: float | None = None) -> str:
         """Write a charger setting by its neutral name (the version's configuration key / variable)."""
-        return self.csms.configure(self.charger_id, setting, value, timeout_s=timeout_s)
+        action = type(self.version.configure_request(setting, value)).__name__   # ChangeConfiguration / SetVariables
+        return self._answered(action, lambda: self.csms.configure(self.charger_id, setting, value,
+                                                                  timeout_s=timeout_s), setting=setting)
 
     def change_configuration(self, key: str, value: str | int | float | bool, *,
                              timeout_s: float | None = None) -> str:
-        return self.csms.change_configuration(self.charger_id, key, value, timeout_s=timeout_s)
+        return self._answered("ChangeConfiguration", lambda: self.csms.change_configuration(
+            self.charger_id, key, value, timeout_s=timeout_s))
 
     def get_configuration(self, keys: Sequence[str] | None = None, *,
                           timeout_s: float | None = None) -> tuple[list[ConfigurationKey], list[str]]:
-        return self.csms.get_configuration(self.charger_id, keys, timeout_s=timeout_s)
+        return self._answered("GetConfiguration", lambda: self.csms.get_configuration(
+            self.charger_id, keys, timeout_s=timeout_s))
 
     def set_variables(self, values: Sequence[tuple[str, str, str | int | float | bool]], *,
                       evse_id: int | None = None, timeout_s: float | None = None) -> list[VariableResult]:
-        return self.csms.set_variables(self.charger_id, values, evse_id=evse_id, timeout_s=timeout_s)
+        return self._answered("SetVariables", lambda: self.csms.set_variables(
+            self.charger_id, values, evse_id=evse_id, timeout_s=timeout_s))
 
     def get_variables(self, names: Sequence[tuple[str, str]], *, evse_id: int | None = None,
                       timeout_s: float | None = None) -> list[VariableResult]:
-        return self.csms.get_variables(self.charger_id, names, evse_id=evse_id, timeout_s=timeout_s)
+        return self._answered("GetVariables", lambda: self.csms.get_variables(
+            self.charger_id, names, evse_id=evse_id, timeout_s=timeout_s))
 
     def call(self, request: Any, *, timeout_s: float | None = None) -> Any:
         """Any ``ocpp.v16.call`` / ``ocpp.v201.call`` request (the library's response dataclass back).
@@ -402,4 +438,4 @@ class OcppDutLink:
         """Nothing to do: the opener stops the CSMS."""
 
 
-__all__ = ["ACTION_FUNCTIONS", "LACKING_CODES", "OcppDutLink", "OcppOpener"]
+__all__ = ["ACTION_FUNCTIONS", "CORE_ACTIONS", "LACKING_CODES", "SETTING_FUNCTIONS", "OcppDutLink", "OcppOpener"]

@@ -15,7 +15,10 @@ no                                no                           ``NOT_DECLARED``:
 (no ResourceManagerDetails yet)   -                            :class:`S2NotConnected` (ERROR)
 ================================  ===========================  =======================================
 
-An RM that never connects or sends a garbled frame never gets here: that stays a LinkError.
+An RM that never connects never gets here: that stays a LinkError. An RM that answers a message of
+the declared control type with a broken or unreadable frame is the device's answer too
+(:class:`links.s2.opener.S2DutLink`: DeviceLacksFunction naming the control type, the frame as
+evidence).
 """
 
 from __future__ import annotations

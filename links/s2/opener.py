@@ -28,21 +28,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from links.openers import check_host, check_identifier, trace_target
-from bench.errors import LinkTimeout
+from bench.errors import DeviceLacksFunction, LinkTimeout, ProtocolFrameError
 from links.s2 import (CemConfig, DdbcMode, InstructionRecord, PowerEnvelope, PowerSample,
                       ReceivedMessage, RmDetails, S2CemServer, S2Timeout, StatusUpdate,
                       control_type_name)
-from links.s2.capability import ControlTypeSupport, control_type_support
+from links.s2.capability import ControlTypeSupport, control_type_function, control_type_support
 from links.violations import Violation
 
 _KEYS = ("rm_id", "control_type", "host", "port", "timeout_s", "connect_timeout_s")
 #: An RM id is one URL path segment (unreserved characters).
 RM_ID = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 CONTROL_TYPES = ("PEBC", "PPBC", "OMBC", "FRBC", "DDBC")
+
+_T = TypeVar("_T")
 
 
 def _positive(doc: Any, name: str, cfg: dict[str, Any], key: str) -> None:
@@ -168,10 +170,25 @@ class S2DutLink:
     """The CEM as a suite sees it. Every method delegates to :class:`links.s2.S2CemServer` (``.cem``
     has the rest); communication problems raise the ``links.s2`` exceptions (all LinkError:
     inconclusive), what the RM *did* (acknowledgements, statuses, measurements, violations) is
-    returned for the suites to judge."""
+    returned for the suites to judge.
+
+    One answer is classified here, where the declared control type is known: a broken or
+    unreadable answer (``ProtocolFrameError`` from the CEM) to SelectControlType or an instruction
+    of the control type the profile declares raises :class:`~bench.errors.DeviceLacksFunction`
+    naming the control type, the frame as evidence (a FAIL of the requirement that needs it); for
+    another control type it stays the ProtocolFrameError (ERROR)."""
 
     def __init__(self, cem: S2CemServer, *, name: str = "control", control_type: str = "PEBC") -> None:
         self.cem, self.name, self.control_type = cem, name, control_type_name(control_type)
+
+    def _answered(self, control_type: str, send: Callable[[], _T]) -> _T:
+        try:
+            return send()
+        except ProtocolFrameError as error:
+            if control_type_name(control_type) != self.control_type:
+                raise
+            raise DeviceLacksFunction(control_type_function(control_type),
+                                      f"{error} (declared in links.{self.name}.control_type)") from error
 
     # ---- session ------------------------------------------------------------------------------
     def details(self) -> RmDetails | None:
@@ -179,7 +196,8 @@ class S2DutLink:
 
     def select_control_type(self, control_type: str | None = None, *, timeout_s: float | None = None) -> None:
         """Select ``control_type`` (default: the profile's), e.g. again after a reconnect."""
-        self.cem.select_control_type(control_type or self.control_type, timeout_s)
+        wanted = control_type or self.control_type
+        self._answered(wanted, lambda: self.cem.select_control_type(wanted, timeout_s))
 
     def selected_control_type(self) -> str | None:
         return self.cem.selected_control_type()
@@ -211,19 +229,23 @@ class S2DutLink:
     # ---- instructions -------------------------------------------------------------------------
     def pebc_limit_consumption_w(self, upper_w: float, lower_w: float = 0.0,
                                  execution_time: dt.datetime | None = None, **options: Any) -> str:
-        return self.cem.pebc_limit_consumption_w(upper_w, lower_w, execution_time, **options)
+        return self._answered("PEBC", lambda: self.cem.pebc_limit_consumption_w(upper_w, lower_w, execution_time,
+                                                                               **options))
 
     def send_pebc_instruction(self, power_envelopes: Sequence[PowerEnvelope],
                               execution_time: dt.datetime | None = None, **options: Any) -> str:
-        return self.cem.send_pebc_instruction(power_envelopes, execution_time, **options)
+        return self._answered("PEBC", lambda: self.cem.send_pebc_instruction(power_envelopes, execution_time,
+                                                                            **options))
 
     def send_ddbc_instruction(self, actuator_id: str, operation_mode_id: str,
                               execution_time: dt.datetime | None = None, **options: Any) -> str:
-        return self.cem.send_ddbc_instruction(actuator_id, operation_mode_id, execution_time, **options)
+        return self._answered("DDBC", lambda: self.cem.send_ddbc_instruction(actuator_id, operation_mode_id,
+                                                                            execution_time, **options))
 
     def send_frbc_instruction(self, actuator_id: str, operation_mode_id: str,
                               execution_time: dt.datetime | None = None, **options: Any) -> str:
-        return self.cem.send_frbc_instruction(actuator_id, operation_mode_id, execution_time, **options)
+        return self._answered("FRBC", lambda: self.cem.send_frbc_instruction(actuator_id, operation_mode_id,
+                                                                            execution_time, **options))
 
     def ddbc_modes(self) -> list[DdbcMode]:
         return self.cem.ddbc_modes()

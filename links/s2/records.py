@@ -8,7 +8,9 @@ FAIL)::
      ├── S2Timeout                 (LinkTimeout) no ReceptionStatus / RM within the timeout
      ├── S2Rejected                the RM answered a CEM message with a ReceptionStatus other than OK
      ├── S2ControlTypeUnavailable  the RM does not offer the control type the bench needs
-     └── S2ConnectionClosed        the WebSocket closed while a message was outstanding
+     ├── S2ConnectionClosed        the WebSocket closed while a message was outstanding
+     └── ProtocolFrameError        (bench.errors) the RM answered a CEM message with a frame that
+                                   breaks the schema or cannot be read (names message and frame)
 
 Interoperability violations (unparseable JSON, schema breaches, out-of-order messages, missing
 acknowledgements) are *not* raised: they are collected as :class:`links.violations.Violation` records for the

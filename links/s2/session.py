@@ -20,12 +20,20 @@ when the RM breaks the flow, and records as a :class:`~links.violations.Violatio
   ResourceManagerDetails with another resource_id, a second Handshake)  -> INVALID_CONTENT
 * a ReceptionStatus for no message the CEM sent, a duplicate one, or none within the timeout:
   recorded, never answered (a ReceptionStatus is never acknowledged).
+
+A bench call waiting for the RM's ReceptionStatus gets :class:`~bench.errors.ProtocolFrameError`
+naming the message it sent and the RM's frame when that ReceptionStatus breaks the schema, or when
+nothing valid came back but the RM sent frames that could not be read meanwhile (the device
+answered, garbled); :class:`~links.s2.records.S2Timeout` when no answer came and no unreadable
+frame either; :class:`~links.s2.records.S2ConnectionClosed` when the connection is lost. No
+s2-python, pydantic or websockets exception leaves the session.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections import deque
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -33,6 +41,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from bench.errors import ProtocolFrameError
 from links.s2.codec import (CEM_ONLY_TYPES, NIL_ID, ParsedFrame, control_type_of, id_key,
                             parse_frame, reception_status_json)
 from links.s2.messages import handshake_cem, handshake_response
@@ -40,6 +49,10 @@ from links.s2.records import (PowerSample, ReceivedMessage, ReceptionRecord, RmD
                               S2ConnectionClosed, S2Timeout, StatusUpdate, TraceCallback)
 from links.s2.store import CemStore
 from links.violations import Violation
+
+
+#: how many of the latest unreadable frames a session keeps to name in a failed wait
+UNREADABLE_KEPT = 100
 
 
 class SessionState(Enum):
@@ -65,6 +78,8 @@ class RmSession:
         self._sent: dict[str, str] = {}                   # id_key(message_id) -> message_type
         self._answered: set[str] = set()
         self._watchers: set[asyncio.Task[None]] = set()
+        #: (loop time, frame, problem) of the latest frames that could not be read (all are violations)
+        self._unreadable: deque[tuple[float, str, str]] = deque(maxlen=UNREADABLE_KEPT)
 
     # ---- wire -------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -105,12 +120,20 @@ class RmSession:
     async def wait_reception(self, message_id: str, message_type: str,
                              future: asyncio.Future[ReceptionRecord], timeout_s: float) -> ReceptionRecord:
         """Await a ReceptionStatus; a missing one is recorded as a violation and raises S2Timeout."""
+        since = asyncio.get_running_loop().time()
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout_s)
         except (asyncio.TimeoutError, TimeoutError) as error:
             self._pending.pop(id_key(message_id), None)
             self._violation("", f"no ReceptionStatus for {message_type} {message_id} within "
                                 f"{timeout_s} s (every S2 message is acknowledged)")
+            garbled = [(frame, problem) for at, frame, problem in self._unreadable if at >= since]
+            if garbled:
+                frame, problem = garbled[-1]
+                raise ProtocolFrameError(
+                    f"RM {self.rm_id} sent no valid ReceptionStatus for {message_type} within {timeout_s} s; "
+                    f"it sent {len(garbled)} unreadable frame(s), the last: {problem}: frame {frame[:500]}"
+                ) from error
             raise S2Timeout(f"RM {self.rm_id} did not acknowledge {message_type} within "
                             f"{timeout_s} s") from error
 
@@ -119,8 +142,8 @@ class RmSession:
         async def watch() -> None:
             try:
                 record = await self.wait_reception(message_id, message_type, future, self._timeout_s)
-            except (S2Timeout, S2ConnectionClosed):
-                return
+            except (S2Timeout, S2ConnectionClosed, ProtocolFrameError):
+                return                                # already recorded as a violation
             if record.status != "OK":
                 self._violation("", f"the RM answered the CEM's {message_type} with "
                                     f"ReceptionStatus {record.status}: {record.diagnostic_label}")
@@ -150,9 +173,12 @@ class RmSession:
         parsed = parse_frame(frame)
         if parsed.problem is not None:
             self._violation(frame, parsed.problem)
+            self._unreadable.append((asyncio.get_running_loop().time(), frame, parsed.problem))
             if parsed.message_type != "ReceptionStatus":
                 subject = parsed.message_id if parsed.reply_status == "INVALID_MESSAGE" else None
                 await self._reply(subject, parsed.reply_status or "INVALID_DATA", parsed.problem[:200])
+            else:
+                self._fail_pending(parsed, frame, parsed.problem)
             return
         assert parsed.raw is not None and parsed.message_type is not None
         if parsed.message_type == "ReceptionStatus":
@@ -163,7 +189,24 @@ class RmSession:
             self._violation(frame, problem)
             await self._reply(parsed.message_id, "INVALID_CONTENT", problem[:200])
             return
-        await self._accept(frame, parsed)
+        try:
+            await self._accept(frame, parsed)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:   # pydantic's errors are ValueErrors
+            problem = f"{parsed.message_type} cannot be interpreted: {type(error).__name__}: {error}"
+            self._violation(frame, problem)
+            await self._reply(parsed.message_id, "INVALID_CONTENT", problem[:200])
+
+    def _fail_pending(self, parsed: ParsedFrame, frame: str, problem: str) -> None:
+        """A schema-breaking ReceptionStatus for a message the CEM awaits: that wait fails now."""
+        subject = (parsed.raw or {}).get("subject_message_id")
+        future = self._pending.pop(id_key(subject), None) if isinstance(subject, str) else None
+        if future is None or future.done():
+            return
+        self._answered.add(id_key(str(subject)))
+        message_type = self._sent.get(id_key(str(subject)), "message")
+        future.set_exception(ProtocolFrameError(
+            f"RM {self.rm_id} answered the CEM's {message_type} with a broken ReceptionStatus: "
+            f"{problem}: frame {frame[:500]}"))
 
     def _on_reception_status(self, frame: str, raw: dict[str, Any]) -> None:
         subject = str(raw["subject_message_id"])

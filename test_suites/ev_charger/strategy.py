@@ -80,6 +80,8 @@ class EvChargerStrategy(DutStrategy):
         self.u_current_a = float(acc.get("current_a", 0.0))
         self._next_profile_id = 100
         self._meter_configured = False
+        #: the charger's answer that it lacks the meter-values setting: EV-METER-ACCURACY's FAIL
+        self.meter_setup_lacks: DeviceLacksFunction | None = None
         self._profiles_sent = False             # a profile may be installed: cleanup clears them
 
     # --- catalog and declarations ---------------------------------------------------------------
@@ -207,6 +209,9 @@ class EvChargerStrategy(DutStrategy):
             return self.link.configure("measurands", text)
         except OcppCallError as error:
             return f"CALLERROR {error.code}"
+        except DeviceLacksFunction as error:    # judged by the meter-values requirement, not the running test
+            self.meter_setup_lacks = error
+            return f"the charger lacks {error.function}"
 
     def charging_profile(self, purpose: ProfilePurpose | str,
                          periods: Sequence[tuple[float, float] | tuple[float, float, int]], *,

@@ -12,6 +12,7 @@ from bench.errors import (ConfigError, DeviceLacksFunction, Inconclusive, Instru
                           LabError, LinkError, LinkTimeout, ProtocolFrameError, SafetyLimitError)
 from bench.verdicts import DecisionRule, TestOutcome, Verdict, requirement_verdict
 from fixtures.plugin import _outcome, _record_missing_function
+from links.modbus_protocol import ModbusExceptionReply
 
 
 class _Recorder:
@@ -46,6 +47,14 @@ LACKS = {
     "rm-without-declared-control-type": ("S2 control type PEBC",
                                          "ResourceManagerDetails.available_control_types = [FILL_RATE_BASED_CONTROL]"),
     "schema-breaking-reply": ("meter values (MeterValues)", '[2,"9","MeterValues",{"connectorId":"one"}]'),
+    "modbus-scale-factor-not-implemented": ("the scale factor power_sf (input 2) of the declared point active_power_w",
+                                            "Modbus TCP 192.0.2.7:502 unit 3: power_sf reads 0x8000 (not implemented)"),
+    "ocpp-core-action-notimplemented": ("the OCPP 1.6 Core profile (Reset; declared by links.control.protocol ocpp16j)",
+                                        'CALLERROR NotImplemented to Reset: [4,"3","NotImplemented","",{}]'),
+    "s2-broken-answer-to-declared-control-type": (
+        "S2 control type FRBC (FILL_RATE_BASED_CONTROL)",
+        'RM hp-1 answered the CEM\'s FRBC.Instruction with a broken ReceptionStatus: ReceptionStatus breaks the S2 '
+        'schema: status: ...: frame {"message_type": "ReceptionStatus", "status": "MAYBE"}'),
 }
 
 
@@ -76,7 +85,12 @@ BENCH_FAILURES = {
     "instrument-reported-error": InstrumentReportedError("ac_source", "VOLT 300", ["-222,Data out of range"]),
     "link-lost": LinkError("sunspec: connection reset by peer"),
     "link-timeout": LinkTimeout("ocpp: no answer to GetCompositeSchedule within 30 s"),
-    "link-bug-or-unreadable-frame": ProtocolFrameError("s2: frame is not JSON: b'\\x00\\x01'"),
+    "link-bug-or-unreadable-frame": ProtocolFrameError("Modbus RTU /dev/ttyUSB0 9600 baud 8E1 unit 3: no valid reply "
+                                                       "to read holding registers (0x03) holding 100 [power_limit_w]: "
+                                                       "frame 03 03 02 13"),
+    "modbus-exception-03-04": ModbusExceptionReply(endpoint="Modbus TCP 192.0.2.7:502 unit 3", function_code=6,
+                                                   exception_code=4, address=100, points=("power_limit_w",),
+                                                   frame=bytes.fromhex("000100000003038604")),
     "lab-failure": LabError("simulated lab process ended (exit 1)"),
     "safety-limit": SafetyLimitError("measured current 40 A above the bench limit 32 A"),
     "bench-configuration": ConfigError("instruments.ac_source.resource missing"),

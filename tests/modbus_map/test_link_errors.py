@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bench.errors import LinkError, LinkTimeout, ProtocolFrameError
+from bench.errors import DeviceLacksFunction, FlexbenchError, LinkError, LinkTimeout, ProtocolFrameError
 from links.modbus_map import ModbusMapLink, TcpTransport
 
 from .helpers import TraceLog
@@ -129,9 +129,77 @@ def test_gateway_exception_codes_are_named(peer: RawPeer) -> None:
             link.read("power_limit_w")
 
 
+def _power_with_scale_factor(scale_factor: int) -> Responder:
+    """Answers input registers 0..2 (active_power_w s32 = 100, power_sf) with ``scale_factor``."""
+    return lambda request: _mbap_reply(request, b"\x04\x06\x00\x00\x00\x64" + struct.pack(">h", scale_factor))
+
+
+@pytest.mark.parametrize("peer", [_power_with_scale_factor(-0x8000)], indirect=True)
+def test_a_scale_factor_reading_not_implemented_is_device_lacks_function(peer: RawPeer) -> None:
+    with _link(peer.port) as link:
+        with pytest.raises(DeviceLacksFunction, match=r"the scale factor power_sf \(input 2\) of the declared "
+                                                      r"point active_power_w: .*power_sf reads 0x8000"):
+            link.read("active_power_w")
+
+
+@pytest.mark.parametrize("peer", [_power_with_scale_factor(11)], indirect=True)
+def test_a_scale_factor_outside_the_exponent_range_is_a_protocol_frame_error(peer: RawPeer) -> None:
+    with _link(peer.port) as link:
+        with pytest.raises(ProtocolFrameError, match=r"scale factor 'power_sf' of point 'active_power_w' reads 11"):
+            link.read("active_power_w")
+
+
 def test_nobody_listening_is_a_link_error() -> None:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]                    # bound, then closed: nothing listens there
     link = _link(port)
     with pytest.raises(LinkError, match=f"Modbus TCP 127.0.0.1:{port} unit 3: cannot connect"):
         link.connect()
+
+
+#: replies a broken or hostile device might send, each to every kind of request
+GARBAGE: dict[str, Responder] = {
+    "text": lambda request: b"HELLO, I AM NOT MODBUS\r\n",
+    "one byte": lambda request: b"\x00",
+    "header only": lambda request: request[:6],
+    "length past the data": lambda request: request[:4] + b"\x00\xff" + request[6:8],
+    "empty pdu": lambda request: _mbap_reply(request, b""),
+    "function only": lambda request: _mbap_reply(request, request[7:8]),
+    "byte count zero": lambda request: _mbap_reply(request, request[7:8] + b"\x00"),
+    "odd byte count": lambda request: _mbap_reply(request, request[7:8] + b"\x03\x01\x02\x03"),
+    "unknown function": lambda request: _mbap_reply(request, b"\x2b\x0e\x01"),
+    "unknown exception code": lambda request: _mbap_reply(request, bytes([request[7] | 0x80, 0xEE])),
+    "exception without code": lambda request: _mbap_reply(request, bytes([request[7] | 0x80])),
+    "other unit": lambda request: request[:6] + b"\x09" + request[7:],
+    "other transaction": lambda request: b"\x7f\x7f" + _mbap_reply(request, request[7:])[2:],
+    "echoed request": lambda request: request,
+    "hang-up": lambda request: b"",
+}
+ACTIONS: dict[str, Callable[[ModbusMapLink], object]] = {
+    "read holding": lambda link: link.read("power_limit_w"),
+    "read scaled input": lambda link: link.read_many(["active_power_w", "flow_temp_c", "energy_wh"]),
+    "read coil": lambda link: link.read("compressor_enable"),
+    "read discrete": lambda link: link.read("defrost_active"),
+    "read label": lambda link: link.read_label("operating_mode"),
+    "write register": lambda link: link.write("power_limit_w", 4200),
+    "write scaled": lambda link: link.write("setpoint_c", 20.5),
+    "write coil": lambda link: link.write("compressor_enable", False),
+    "heartbeat": lambda link: link.heartbeat(),
+}
+
+
+@pytest.mark.parametrize("garbage", list(GARBAGE))
+def test_no_library_exception_escapes_the_link(garbage: str) -> None:
+    """Whatever the peer answers, every public call raises only the bench's own errors."""
+    for name, action in ACTIONS.items():
+        raw = RawPeer(GARBAGE[garbage])
+        link = ModbusMapLink(heat_pump_map(), TcpTransport("127.0.0.1", raw.port), timeout_s=0.1)
+        try:
+            with link:
+                action(link)
+        except FlexbenchError:
+            pass
+        except Exception as exc:                 # noqa: BLE001 - the point of the test
+            pytest.fail(f"{garbage} / {name}: {type(exc).__module__}.{type(exc).__name__} escaped: {exc}")
+        finally:
+            raw.close()

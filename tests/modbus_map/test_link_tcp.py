@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.errors import LinkError
+from bench.errors import DeviceLacksFunction, LinkError, ProtocolFrameError
 from links.modbus_map.server import ModbusMapServerHandle
 from links.modbus_map import ModbusExceptionReply, ModbusMapLink, TcpTransport, Table
 
@@ -89,17 +89,18 @@ def test_out_of_range_write_is_refused_before_sending(tcp_server: tuple[ModbusMa
     assert not handle.requests and not backend.writes and trace_log == []
 
 
-def test_device_refusal_is_a_link_error_naming_point_function_and_code(
+def test_device_refusal_is_a_frame_error_naming_point_function_code_and_frame(
         tcp_server: tuple[ModbusMapServerHandle, int], backend: DictBackend) -> None:
     _handle, port = tcp_server
     with _link(port) as link:
         with pytest.raises(ModbusExceptionReply) as info:
             link.write("power_limit_w", 8500)          # within the declared range, refused by the device
         err = info.value
-        assert isinstance(err, LinkError)
+        assert isinstance(err, ProtocolFrameError) and isinstance(err, LinkError)    # ERROR, never FAIL
         assert (err.points, err.function_code, err.exception_code, err.address) == (("power_limit_w",), 6, 3, 100)
         assert ("DUT refused write single register (function code 0x06) at holding 100 for power_limit_w: "
-                "Modbus exception code 03 (ILLEGAL DATA VALUE)") in str(err)
+                "Modbus exception code 03 (ILLEGAL DATA VALUE): frame ") in str(err)
+        assert str(err).endswith(" 03 86 03")                          # the exception PDU as received
         backend.busy = True
         with pytest.raises(ModbusExceptionReply, match=r"read input registers \(function code 0x04\).*"
                                                        r"code 06 \(SERVER DEVICE BUSY\)"):
@@ -108,15 +109,44 @@ def test_device_refusal_is_a_link_error_naming_point_function_and_code(
         assert link.read("power_limit_w") == 5000      # the link stays usable after exception replies
 
 
-def test_a_point_the_device_does_not_implement_is_exception_02(lab: LabLoop, backend: DictBackend) -> None:
-    served_map = heat_pump_map(points=[p for p in HEAT_PUMP_MAP["points"] if p["name"] != "sg_ready_mode"])
-    handle, port = lab.serve_tcp(served_map, backend)
+def _serve_without(lab: LabLoop, backend: DictBackend, *missing: str) -> tuple[ModbusMapServerHandle, int]:
+    """The heat pump served with a map that lacks ``missing``: the device answers 02 there."""
+    return lab.serve_tcp(heat_pump_map(points=[p for p in HEAT_PUMP_MAP["points"] if p["name"] not in missing]),
+                         backend)
+
+
+def test_exception_02_on_a_declared_point_is_device_lacks_function_with_the_frame(
+        lab: LabLoop, backend: DictBackend) -> None:
+    handle, port = _serve_without(lab, backend, "sg_ready_mode")
     try:
         with _link(port) as link:
-            with pytest.raises(ModbusExceptionReply, match=r"read holding registers \(function code 0x03\) at "
-                                                           r"holding 102 for sg_ready_mode: Modbus exception "
-                                                           r"code 02 \(ILLEGAL DATA ADDRESS\)"):
+            with pytest.raises(DeviceLacksFunction) as lacks:
                 link.read("sg_ready_mode")
+            assert lacks.value.function == ("the declared point sg_ready_mode (holding 102, "
+                                            "read holding registers (0x03))")
+            assert lacks.value.evidence.endswith("for sg_ready_mode: Modbus exception code 02 (ILLEGAL DATA "
+                                                 "ADDRESS): frame 00 01 00 00 00 03 03 83 02")
+            assert isinstance(lacks.value.__cause__, ModbusExceptionReply)
+            assert lacks.value.__cause__.exception_code == 2
+            with pytest.raises(DeviceLacksFunction, match=r"sg_ready_mode \(holding 102, write single register"):
+                link.write("sg_ready_mode", "forced")
+            assert link.read("operating_mode") == 1    # the link stays usable
+    finally:
+        lab.stop(handle)
+
+
+def test_a_merged_read_refused_with_02_names_the_one_point_the_device_lacks(
+        lab: LabLoop, backend: DictBackend, tracer, trace_log: TraceLog) -> None:  # type: ignore[no-untyped-def]
+    handle, port = _serve_without(lab, backend, "energy_wh")
+    try:
+        with _link(port, tracer) as link:
+            with pytest.raises(DeviceLacksFunction, match=r"the declared point energy_wh \(input 5\.\.6, read input "
+                                                          r"registers \(0x04\)\)"):
+                link.read_many(["flow_temp_c", "energy_wh"])      # f32 at input 3..4, u32 at 5..6
+        sent = [text.split(" | ")[0] for direction, text in trace_log if direction == "out"]
+        assert sent == ["read input registers (0x04) input 3..6 [flow_temp_c, energy_wh]",   # merged,
+                        "read input registers (0x04) input 3..4 [flow_temp_c]",              # then point
+                        "read input registers (0x04) input 5..6 [energy_wh]"]                # by point
     finally:
         lab.stop(handle)
 

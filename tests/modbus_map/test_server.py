@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bench.errors import DeviceLacksFunction
 from links.modbus_map import ModbusExceptionReply, ModbusMapLink, TcpTransport, parse_register_map
 
 from .helpers import DictBackend, LabLoop
@@ -60,16 +61,17 @@ def device(lab: LabLoop) -> Any:
 ])
 def test_refusals_by_the_map(device: Any, action: Any, code: int) -> None:
     link, backend, _handle = device
-    with pytest.raises(ModbusExceptionReply) as info:
+    with pytest.raises(DeviceLacksFunction) as info:     # 02 on a point the (claimed) map declares
         action(link)
-    assert info.value.exception_code == code
+    assert isinstance(info.value.__cause__, ModbusExceptionReply)
+    assert info.value.__cause__.exception_code == code
     assert backend.writes == []
 
 
 def test_refusals_by_the_device(device: Any) -> None:
     link, backend, handle = device
     del backend.values["limit_w"]                         # the device lacks the point: 02
-    with pytest.raises(ModbusExceptionReply, match="code 02"):
+    with pytest.raises(DeviceLacksFunction, match="code 02"):
         link.read("limit_w")
     backend.values.update(limit_w=100, broken=True)       # the device fails to produce it: 04
     with pytest.raises(ModbusExceptionReply, match=r"code 04 \(SERVER DEVICE FAILURE\)"):

@@ -8,6 +8,8 @@ import ssl
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ocpp.routing import on
@@ -21,7 +23,18 @@ from ocpp.v201 import call_result as v201_result
 from ocpp.v201.enums import Action as V201Action
 from websockets.asyncio.client import connect
 
+from bench.recorder import Recorder
+
 CALL_TIMEOUT_S = 5.0
+START = "2026-06-21T12:00:00+02:00"
+
+
+def dut_session(tmp_path: Path, functions: dict[str, bool]) -> SimpleNamespace:
+    """What an opener needs of a bench session: a recorder in ``tmp_path``, virtual clock mode, a
+    profile declaring ``functions``."""
+    return SimpleNamespace(recorder=Recorder(tmp_path / "record.jsonl", lambda: 0.0), out_dir=tmp_path, clock=None,
+                           simulated=True, clock_mode="virtual", config=SimpleNamespace(start_calendar=START),
+                           profile=SimpleNamespace(identity={}, doc=None, functions=functions))
 
 
 class Charger16(V16ChargePoint):

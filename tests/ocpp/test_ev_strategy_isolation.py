@@ -15,7 +15,7 @@ from _pytest.outcomes import Skipped
 from bench.checks import Checker
 from bench.errors import BenchError, DeviceLacksFunction
 from bench.verdicts import DecisionRule
-from test_suites.ev_charger import test_security
+from test_suites.ev_charger import test_meter_accuracy, test_security
 from test_suites.ev_charger.strategy import EvChargerStrategy
 
 NOT_IMPLEMENTED = '[4,"42","NotImplemented","No handler for ClearChargingProfile registered.",{}]'
@@ -140,3 +140,39 @@ def test_security_profile_0_fails_without_any_preparation(monkeypatch: pytest.Mo
     [check] = dut.check.checks()
     assert check["requirement"] == test_security.BASIC and check["verdict"] == "FAIL"
     assert "security profile 0" in check["detail"]
+
+
+class _MeterLacking(_Link):
+    """Answers the measurands setting as a charger lacking it (the link's DeviceLacksFunction)."""
+
+    def configure(self, setting: str, value: Any) -> str:
+        self.calls.append(f"configure {setting}")
+        raise DeviceLacksFunction("meter values (ChangeConfiguration; declared as functions.meter_values)",
+                                  '[4,"7","NotImplemented","",{}]')
+
+
+def test_a_lacking_measurands_setting_fails_the_meter_requirement_not_the_test_that_prepared_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    link = _MeterLacking(lacks=False)
+    dut = _strategy({"smart_charging": True, "meter_values": True}, link)
+    monkeypatch.setattr(dut, "start_charging", lambda: 0.0)
+    dut.transition("charging")                      # a smart-charging test prepares: it goes on
+    assert link.calls[-1] == "ClearChargingProfile" and dut.meter_setup_lacks is not None
+    monkeypatch.setattr(dut, "declared", lambda *args: 1.0)
+    monkeypatch.setattr(dut, "param", lambda *args: 1)
+    with pytest.raises(DeviceLacksFunction, match="meter values") as lacks:   # the meter requirement FAILs
+        test_meter_accuracy.test_reported_meter_values_agree_with_analyzer(dut)
+    assert lacks.value is dut.meter_setup_lacks
+    assert link.calls.count("configure measurands") == 1
+
+
+def test_a_meter_requirement_with_the_setting_accepted_goes_on_to_measure(monkeypatch: pytest.MonkeyPatch) -> None:
+    dut = _strategy({"smart_charging": True, "meter_values": True}, _Link(lacks=False))
+    monkeypatch.setattr(dut, "start_charging", lambda: 0.0)
+    monkeypatch.setattr(dut, "declared", lambda *args: 1.0)
+    monkeypatch.setattr(dut, "param", lambda req, name: [6.0] if name == "currents_a" else 1)
+    installed: list[Any] = []
+    monkeypatch.setattr(dut, "charging_profile", lambda *args, **kwargs: "TxDefaultProfile 6 A")
+    monkeypatch.setattr(dut, "install", lambda *args: installed.append(args) and False)   # stop at the stimulus
+    test_meter_accuracy.test_reported_meter_values_agree_with_analyzer(dut)
+    assert dut.meter_setup_lacks is None and len(installed) == 1

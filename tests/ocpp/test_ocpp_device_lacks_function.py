@@ -7,7 +7,6 @@ judges); a core action's NotImplemented is not a declared function's."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,15 +15,11 @@ from ocpp.v16 import call as v16_call
 from ocpp.v16 import call_result as v16_result
 from ocpp.v16.enums import Action as V16Action
 from ocpp.v201 import call as v201_call
-from ocpp_test_chargers import CALL_TIMEOUT_S, ChargerThread, Charger16, Charger201, boot16, boot201
+from ocpp_test_chargers import CALL_TIMEOUT_S, ChargerThread, Charger16, Charger201, boot16, boot201, dut_session
 
 from bench.errors import DeviceLacksFunction
-from bench.recorder import Recorder
 from links.ocpp import OcppCallError, OcppInvalidResponse
 from links.ocpp.opener import OcppDutLink, OcppOpener
-
-START = "2026-06-21T12:00:00+02:00"
-
 
 class BrokenReplies16(Charger16):
     """Answers ClearChargingProfile with a status the schema does not allow, Reset with InternalError."""
@@ -38,15 +33,9 @@ class BrokenReplies16(Charger16):
         raise RuntimeError("boom")          # the library answers CALLERROR InternalError
 
 
-def _session(tmp_path: Path, functions: dict[str, bool]) -> SimpleNamespace:
-    return SimpleNamespace(recorder=Recorder(tmp_path / "record.jsonl", lambda: 0.0), out_dir=tmp_path, clock=None,
-                           simulated=True, clock_mode="virtual", config=SimpleNamespace(start_calendar=START),
-                           profile=SimpleNamespace(identity={}, doc=None, functions=functions))
-
-
 def _open(tmp_path: Path, protocol: str, functions: dict[str, bool], cp_cls: type, subprotocol: str,
           boot: Any) -> tuple[OcppOpener, ChargerThread, OcppDutLink]:
-    opener = OcppOpener(_session(tmp_path, functions), "control",
+    opener = OcppOpener(dut_session(tmp_path, functions), "control",
                         {"protocol": protocol, "charger_id": "CP-LACKS", "connect_timeout_s": CALL_TIMEOUT_S,
                          "timeout_s": CALL_TIMEOUT_S})
     url = opener.before_lab()["csms_url"]
@@ -104,6 +93,87 @@ def test_a_schema_breaking_reply_is_lacking_and_another_callerror_is_not(tmp_pat
         with pytest.raises(OcppCallError) as error:
             link.reset("Hard")
         assert error.value.code == "InternalError" and not isinstance(error.value, DeviceLacksFunction)
+    finally:
+        charger.__exit__(None, None, None)
+        opener.close()
+
+
+# ---- Core actions and the meter-values setting ---------------------------------------------------
+@pytest.mark.parametrize("protocol, cp_cls, subprotocol, boot", [
+    ("ocpp16j", Charger16, "ocpp1.6", boot16), ("ocpp201", Charger201, "ocpp2.0.1", boot201)])
+def test_a_core_action_not_implemented_is_the_device_lacking_its_declared_protocol(
+        tmp_path: Path, protocol: str, cp_cls: type, subprotocol: str, boot: Any) -> None:
+    opener, charger, link = _open(tmp_path, protocol, {"smart_charging": True}, cp_cls, subprotocol, boot)
+    version = "1.6" if protocol == "ocpp16j" else "2.0.1"
+    core = (lambda: link.reset("Hard"),
+            *((lambda: link.change_configuration("HeartbeatInterval", 60), lambda: link.get_configuration(),
+               lambda: link.call(v16_call.RemoteStartTransaction(id_tag="FLEXBENCH")))
+              if protocol == "ocpp16j" else
+              (lambda: link.set_variables([("OCPPCommCtrlr", "HeartbeatInterval", 60)]),
+               lambda: link.get_variables([("OCPPCommCtrlr", "HeartbeatInterval")]),
+               lambda: link.call(v201_call.RequestStopTransaction(transaction_id="T1")))))
+    try:
+        for action in core:
+            with pytest.raises(DeviceLacksFunction) as lacking:
+                action()
+            assert lacking.value.function.startswith(f"the OCPP {version} Core profile (")
+            assert f"declared by links.control.protocol {protocol})" in lacking.value.function
+            assert lacking.value.evidence.startswith("CALLERROR NotImplemented to ") and "[4," in lacking.value.evidence
+            assert isinstance(lacking.value.__cause__, OcppCallError)
+        # TriggerMessage is not Core (1.6 Remote Trigger profile): the suite judges the refusal
+        with pytest.raises(OcppCallError) as trigger:
+            link.trigger_message("Heartbeat")
+        assert not isinstance(trigger.value, DeviceLacksFunction)
+    finally:
+        charger.__exit__(None, None, None)
+        opener.close()
+
+
+def test_a_refused_meter_values_setting_is_lacking_only_when_meter_values_is_declared(tmp_path: Path) -> None:
+    opener, charger, link = _open(tmp_path, "ocpp16j", {"meter_values": True}, Charger16, "ocpp1.6", boot16)
+    try:
+        with pytest.raises(DeviceLacksFunction) as lacking:
+            link.configure("measurands", "Power.Active.Import")
+        assert lacking.value.function == "meter values (ChangeConfiguration; declared as functions.meter_values)"
+        assert '"NotImplemented"' in lacking.value.evidence
+    finally:
+        charger.__exit__(None, None, None)
+        opener.close()
+
+
+def test_the_opener_records_a_lacking_meter_interval_setting_and_still_opens(tmp_path: Path) -> None:
+    session = dut_session(tmp_path, {"meter_values": True})
+    opener = OcppOpener(session, "control", {"protocol": "ocpp16j", "charger_id": "CP-LACKS",
+                                             "connect_timeout_s": CALL_TIMEOUT_S, "timeout_s": CALL_TIMEOUT_S,
+                                             "meter_value_interval_s": 10})
+    charger = ChargerThread(Charger16, opener.before_lab()["csms_url"], "CP-LACKS", "ocpp1.6", boot16)
+    charger.__enter__()
+    try:
+        link = opener.open()                       # a charger lacking the setting is the suites' to judge
+        assert link.is_connected()
+    finally:
+        charger.__exit__(None, None, None)
+        opener.close()
+    session.recorder.close()
+    lines = (tmp_path / "record.jsonl").read_text()
+    assert "meter value interval 10 s -> the charger lacks meter values (ChangeConfiguration" in lines
+
+
+class BrokenCore16(Charger16):
+    """Answers Reset with a status the schema does not allow."""
+
+    @on(V16Action.reset, skip_schema_validation=True)
+    def on_reset(self, type: str) -> v16_result.Reset:
+        return v16_result.Reset(status="Sideways")
+
+
+def test_a_schema_breaking_reply_to_a_core_action_is_lacking_with_the_frame(tmp_path: Path) -> None:
+    opener, charger, link = _open(tmp_path, "ocpp16j", {}, BrokenCore16, "ocpp1.6", boot16)
+    try:
+        with pytest.raises(DeviceLacksFunction, match=r"the OCPP 1\.6 Core profile \(Reset") as lacking:
+            link.reset("Hard")
+        assert isinstance(lacking.value.__cause__, OcppInvalidResponse)
+        assert '"Sideways"' in lacking.value.evidence and "breaks the schema" in lacking.value.evidence
     finally:
         charger.__exit__(None, None, None)
         opener.close()

@@ -1,12 +1,17 @@
-"""Test helpers: a background asyncio loop standing in for the lab's, virtual time, a fake backend."""
+"""Test helpers: a background asyncio loop standing in for the lab's, virtual time, a fake backend, a
+hand-driven resource manager (raw frames)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import threading
+import uuid
 from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
+
+from websockets.sync.client import ClientConnection
 
 from simlab.devices.s2_resource_manager import DdbcDescription, DdbcModeSpec, SimResourceManager
 
@@ -104,3 +109,52 @@ class FakeBackend:
 
     def on_connection_restored(self) -> None:
         self.events.append("restored")
+
+
+RESOURCE_ID = "9f3c9a43-3a2f-4bb4-8d2e-6c7d7f3f1a10"
+
+
+def msg(message_type: str, **fields: Any) -> dict[str, Any]:
+    return {"message_type": message_type, "message_id": str(uuid.uuid4()), **fields}
+
+
+def details(resource_id: str = RESOURCE_ID, **fields: Any) -> dict[str, Any]:
+    defaults: dict[str, Any] = {
+        "resource_id": resource_id, "name": "raw RM",
+        "roles": [{"role": "ENERGY_CONSUMER", "commodity": "ELECTRICITY"}],
+        "instruction_processing_delay": 1500, "available_control_types": ["POWER_ENVELOPE_BASED_CONTROL"],
+        "provides_forecast": False, "provides_power_measurement_types": ["ELECTRIC.POWER.L1"]}
+    return msg("ResourceManagerDetails", **(defaults | fields))
+
+
+class RawRm:
+    """A resource manager that sends exactly the frames a test gives it."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+
+    def send(self, frame: dict[str, Any] | str) -> None:
+        self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+
+    def recv(self) -> dict[str, Any]:
+        return json.loads(self.ws.recv(timeout=2.0))
+
+    def exchange(self, frame: dict[str, Any] | str) -> dict[str, Any]:
+        self.send(frame)
+        return self.recv()
+
+    def ack(self, message: dict[str, Any], status: str = "OK") -> None:
+        self.send({"message_type": "ReceptionStatus", "subject_message_id": message["message_id"],
+                   "status": status})
+
+    def handshake(self, versions: list[str] | None = None) -> list[dict[str, Any]]:
+        hello = msg("Handshake", role="RM", supported_protocol_versions=versions or ["0.0.2-beta"])
+        self.send(hello)
+        frames = [self.recv(), self.recv(), self.recv()]
+        for frame in frames[1:]:
+            self.ack(frame)
+        return frames
+
+    def connect_fully(self) -> None:
+        self.handshake()
+        assert self.exchange(details())["status"] == "OK"

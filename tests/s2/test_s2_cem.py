@@ -10,62 +10,13 @@ from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
 
 from links.s2 import (CemConfig, S2CemServer, S2ControlTypeUnavailable, S2NotConnected, S2Rejected,
                       S2Timeout)
 from links.s2.codec import NIL_ID, parse_frame
 
-from .helpers import START
-
-RESOURCE_ID = "9f3c9a43-3a2f-4bb4-8d2e-6c7d7f3f1a10"
-
-
-def msg(message_type: str, **fields: Any) -> dict[str, Any]:
-    return {"message_type": message_type, "message_id": str(uuid.uuid4()), **fields}
-
-
-def details(resource_id: str = RESOURCE_ID, **fields: Any) -> dict[str, Any]:
-    defaults: dict[str, Any] = {
-        "resource_id": resource_id, "name": "raw RM",
-        "roles": [{"role": "ENERGY_CONSUMER", "commodity": "ELECTRICITY"}],
-        "instruction_processing_delay": 1500, "available_control_types": ["POWER_ENVELOPE_BASED_CONTROL"],
-        "provides_forecast": False, "provides_power_measurement_types": ["ELECTRIC.POWER.L1"]}
-    return msg("ResourceManagerDetails", **(defaults | fields))
-
-
-class RawRm:
-    """A resource manager that sends exactly the frames a test gives it."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-
-    def send(self, frame: dict[str, Any] | str) -> None:
-        self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
-
-    def recv(self) -> dict[str, Any]:
-        return json.loads(self.ws.recv(timeout=2.0))
-
-    def exchange(self, frame: dict[str, Any] | str) -> dict[str, Any]:
-        self.send(frame)
-        return self.recv()
-
-    def ack(self, message: dict[str, Any], status: str = "OK") -> None:
-        self.send({"message_type": "ReceptionStatus", "subject_message_id": message["message_id"],
-                   "status": status})
-
-    def handshake(self, versions: list[str] | None = None) -> list[dict[str, Any]]:
-        hello = msg("Handshake", role="RM", supported_protocol_versions=versions or ["0.0.2-beta"])
-        self.send(hello)
-        frames = [self.recv(), self.recv(), self.recv()]
-        for frame in frames[1:]:
-            self.ack(frame)
-        return frames
-
-    def connect_fully(self) -> None:
-        self.handshake()
-        assert self.exchange(details())["status"] == "OK"
-
+from .helpers import RESOURCE_ID, START, RawRm, details, msg
 
 @pytest.fixture
 def cem() -> Iterator[S2CemServer]:
