@@ -76,22 +76,31 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-def _mutate(data: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+def _mutate(data: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any], list[str]]:
+    """``data`` changed in one to three places, and what was changed."""
     out = copy.deepcopy(data)
+    changes: list[str] = []
     for _ in range(rng.randint(1, 3)):
         path = rng.choice(_paths(out))
         node = out
+        dotted = ".".join(str(p) for p in path)
         try:
             for key in path[:-1]:
                 node = node[key]
             if rng.random() < 0.3 and isinstance(node, dict):
                 node.pop(path[-1], None)
+                changes.append(f"{dotted} deleted")
             else:
-                node[path[-1]] = rng.choice(HOSTILE)
+                value = rng.choice(HOSTILE)
+                node[path[-1]] = value
+                changes.append(f"{dotted} = {str(value)[:20]!r}")
         except (KeyError, IndexError, TypeError):
             continue
-    return out
+    return out, changes
 
+
+accepted: list[str] = []
+"""The mutations that loaded and ran (listed in the page, so a reader can judge each is harmless)."""
 
 HAND_MADE: dict[str, str | bytes] = {
     "binary file": b"\x89PNG\r\n\x1a\n\x00\xff\xfe",
@@ -109,6 +118,7 @@ def malformed_inputs(mutations: int, work: Path, env: dict[str, str]) -> tuple[C
     rng = random.Random(20261207)
     outcomes: Counter[str] = Counter()
     bad: list[str] = []
+    accepted.clear()
     cases: list[tuple[str, str, Path]] = []
     for name, content in HAND_MADE.items():
         path = work / f"hand-{len(cases)}.yaml"
@@ -118,8 +128,9 @@ def malformed_inputs(mutations: int, work: Path, env: dict[str, str]) -> tuple[C
         original = yaml.safe_load(source.read_text())
         for i in range(mutations):
             path = work / f"{role}-{i}.yaml"
-            path.write_text(yaml.safe_dump(_mutate(original, rng), sort_keys=False, allow_unicode=True))
-            cases.append((f"{role} mutation {i}", f"--{role}", path))
+            mutated, changes = _mutate(original, rng)
+            path.write_text(yaml.safe_dump(mutated, sort_keys=False, allow_unicode=True))
+            cases.append((f"{role}: {'; '.join(changes)}", f"--{role}", path))
     for label, flag, path in cases:
         args = ["run", "--requirements", "PV-SUNSPEC-DISCOVERY", "--quiet", "--out", str(work / "out" / path.stem)]
         args += [flag, str(path)] + (["--profile", str(PROFILE)] if flag == "--bench" else [])
@@ -128,6 +139,8 @@ def malformed_inputs(mutations: int, work: Path, env: dict[str, str]) -> tuple[C
         outcomes[outcome] += 1
         if outcome in ("traceback", "hang"):
             bad.append(f"{label}: {outcome} (exit {code}) {output.strip().splitlines()[-1:] if output else ''}")
+        elif outcome == "accepted":
+            accepted.append(label)
     return outcomes, bad
 
 
@@ -288,11 +301,13 @@ def main() -> int:
         f"| forged records and report folders | {tried} | detected (report refused, or verify not OK against "
         f"the lab's key): {detected} |",
     ])
-    details = "\n".join(f"- {line}" for line in bad + [f"forgery not detected: {m}" for m in missed])
+    details = "\n".join(f"- {line}" for line in bad + [f"forgery not detected: {m}" for m in missed]
+                        + [f"accepted and ran: {a}" for a in accepted])
     print(table + ("\n\n" + details if details else ""))
     if args.write:
         _write(Path(args.write), table, details)
     return 0 if not bad and not missed and not sig["orphans"] and sig["safe"] == sig["tried"] else 1
+
 
 
 def platform_line() -> str:
