@@ -16,7 +16,7 @@ from bench.errors import ConfigError, DeviceLacksFunction
 from links.modbus_map.server import ModbusMapServerHandle
 from bench.yamlconf import LoadedYaml, load_yaml
 
-from .helpers import HEAT_PUMP_MAP, DictBackend
+from .helpers import HEAT_PUMP_MAP, DictBackend, NoWatchdogBackend
 
 
 def _doc(tmp_path: Path, link: dict[str, Any], name: str = "heat_pump") -> LoadedYaml:
@@ -178,15 +178,6 @@ def test_sim_without_an_endpoint_is_a_config_error(tmp_path: Path, ports: dict[s
     with pytest.raises(ConfigError) as info:
         opener.open()
     assert info.value.field == "links.heat_pump.port" and message in info.value.detail
-
-
-class NoWatchdogBackend(DictBackend):
-    """A heat pump whose firmware has no watchdog register: writing it answers exception 02."""
-
-    def write_point(self, name: str, value: float | int | bool) -> None:
-        if name == "watchdog":
-            raise KeyError(name)
-        super().write_point(name, value)
 
 
 def test_a_device_without_the_watchdog_point_fails_only_what_needs_it(
