@@ -127,3 +127,25 @@ def test_quote_and_bounded_keep_the_length_and_both_ends() -> None:
     cut = bounded(text, 200)
     assert len(cut) <= 200 and cut.startswith("head ") and cut.endswith(" tail") and "of 5010 characters" in cut
     assert Violation("CP", "", "r" * 10_000).reason == bounded("r" * 10_000)
+
+
+def test_a_duplicate_that_raced_past_the_gate_is_closed_with_1008(server: CsmsServer,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two handshakes of one identity in flight together both pass the gate; the session start re-checks."""
+    monkeypatch.setattr(server._gate, "_is_connected", lambda charger_id: False)
+    url = f"ws://127.0.0.1:{server.port}/CP"
+
+    async def scenario() -> int | None:
+        async with connect(url, subprotocols=["ocpp1.6"]) as first:   # type: ignore[list-item]
+            await first.send(BOOT)
+            await asyncio.wait_for(first.recv(), CALL_TIMEOUT_S)
+            async with connect(url, subprotocols=["ocpp1.6"]) as second:   # type: ignore[list-item]
+                await asyncio.wait_for(second.wait_closed(), CALL_TIMEOUT_S)
+                code = second.close_code
+            await first.send('[2, "h", "Heartbeat", {}]')
+            assert '"h"' in await asyncio.wait_for(first.recv(), CALL_TIMEOUT_S)
+            return code
+
+    assert asyncio.run(scenario()) == 1008
+    [violation] = server.violations("CP")
+    assert "second connection" in violation.reason
