@@ -72,6 +72,7 @@ class ModbusMapLink:
         self._heartbeat_toggle = False
         self._last_heartbeat_s: float | None = None
         self._heartbeat_paused = False
+        self._watchdog_lack: DeviceLacksFunction | None = None
 
     # --- session --------------------------------------------------------------------------------
     @property
@@ -163,26 +164,47 @@ class ModbusMapLink:
         """Heartbeat if the watchdog period has passed on the bench clock; True when it wrote.
 
         Register it as a bench clock sampler so heartbeats follow bench time (virtual in simulation).
+        A device that lacks the watchdog point (exception 01 / 02) stops the heartbeats for good: the
+        lack is kept (:attr:`watchdog_lack`) and raised by :meth:`require_watchdog`, so only what needs
+        the watchdog fails, not every request of the session.
         """
         spec = self.register_map.watchdog
-        if spec is None or self._heartbeat_paused:
+        if spec is None or self._heartbeat_paused or self._watchdog_lack is not None:
             return False
         if self._last_heartbeat_s is not None and now_s - self._last_heartbeat_s < spec.period_s:
             return False
-        self.heartbeat()
+        try:
+            self.heartbeat()
+        except DeviceLacksFunction as lack:
+            self._watchdog_lack = lack
+            self._note(f"heartbeats stopped: the device lacks {lack.function}")
+            return False
         self._last_heartbeat_s = now_s
         return True
+
+    @property
+    def watchdog_lack(self) -> DeviceLacksFunction | None:
+        """Why the heartbeats stopped: the device refused the watchdog point (None while it takes them)."""
+        return self._watchdog_lack
+
+    def require_watchdog(self) -> None:
+        """Raise the device's recorded lack of the watchdog point, if a heartbeat found one."""
+        lack = self._watchdog_lack
+        if lack is not None:
+            raise DeviceLacksFunction(lack.function, lack.evidence)
 
     def next_heartbeat_s(self) -> float | None:
         """Bench time the next heartbeat is due (``-inf``: at the next :meth:`service` call); None
         without a watchdog or while paused."""
         spec = self.register_map.watchdog
-        if spec is None or self._heartbeat_paused:
+        if spec is None or self._heartbeat_paused or self._watchdog_lack is not None:
             return None
         return float("-inf") if self._last_heartbeat_s is None else self._last_heartbeat_s + spec.period_s
 
     def pause_heartbeat(self) -> None:
-        """Stop the periodic heartbeat (a suite checking the DUT's communication-loss failsafe)."""
+        """Stop the periodic heartbeat (a suite checking the DUT's communication-loss failsafe).
+        Raises DeviceLacksFunction when the device refused the watchdog point (:meth:`require_watchdog`)."""
+        self.require_watchdog()
         self._heartbeat_paused = True
         self._note("heartbeat paused")
 

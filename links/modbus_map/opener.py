@@ -23,7 +23,9 @@ carries no parity bit, so ``serial_port: sim`` needs ``parity: N``.
 When the map declares a ``watchdog``, the opener writes the first heartbeat on open and registers a
 bench-clock service that writes it every ``period_s`` of bench time (virtual in simulation; the clock
 stops for it when the heartbeat is due); suites stop it with ``link.pause_heartbeat()`` to exercise
-the DUT's failsafe.
+the DUT's failsafe. A device that refuses the watchdog point (Modbus exception 01 / 02) does not fail
+the session: the heartbeats stop, a warning ``event`` says so, and only a test that needs the watchdog
+(``pause_heartbeat`` / ``require_watchdog``) fails with that DeviceLacksFunction.
 
 Record: every request and reply is a ``command`` line, ``target`` ``dut`` (control link) or
 ``dut:<name>``, ``direction`` ``to_dut``/``from_dut``, ``text`` ``-> <decoded request> | <ADU hex>`` /
@@ -167,7 +169,12 @@ class ModbusMapOpener:
         clock = getattr(session, "clock", None)
         if self.register_map.watchdog is not None:
             self.link.service(clock.now_s() if clock is not None else 0.0)
-            if clock is not None:
+            lack = self.link.watchdog_lack
+            if lack is not None:
+                session.recorder.write("event", level="warning",
+                                       message=f"{target}: no watchdog heartbeats, the device lacks "
+                                               f"{lack.function}: {lack.evidence}")
+            elif clock is not None:
                 clock.add_service(self._service, self._next_service_s)
         if self.name == "control":
             session.recorder.write("dut_identity", declared=session.profile.identity, read=None)

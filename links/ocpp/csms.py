@@ -13,8 +13,10 @@ it out (:meth:`CsmsServer.refuse_connections`: the WebSocket upgrade is answered
 is what a charger sees when its CSMS goes away. Every connection event is traced and kept
 (:meth:`CsmsServer.connection_events`) with the CSMS's ``now()``.
 
-Who may connect (refused chargers, Basic auth for profiles 1-2, certificate CN = identity for
-profile 3) and with which subprotocol is decided by :class:`~links.ocpp.handshake.HandshakeGate`.
+Who may connect (identities of the OCPP identifier set only, refused chargers, Basic auth for
+profiles 1-2, certificate CN = identity for profile 3, one connection per identity: a duplicate is
+refused and the established session kept) and with which subprotocol is decided by
+:class:`~links.ocpp.handshake.HandshakeGate`.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from links.ocpp.charge_points import CHARGE_POINT_CLASSES, CsmsChargePoint16, Cs
 from links.ocpp.commands import CsmsCommandsMixin
 from links.ocpp.frames import (ConnectionEvent, MeterSample, OcppCallError, OcppCallTimeout, OcppConnectionClosed,
                                OcppInvalidResponse, OcppNotConnected, RawReply, TraceCallback, Violation)
-from links.ocpp.handshake import HandshakeGate, charger_id_of
+from links.ocpp.handshake import HandshakeGate, charger_id_of, duplicate_violation
 from links.ocpp.security import TlsServerFiles, server_ssl_context
 from links.ocpp.transactions import Transaction
 from links.ocpp.versions import OCPP16J, OCPP201, OcppVersion, by_subprotocol
@@ -139,7 +141,7 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
         self._gate = HandshakeGate(security_profile=config.security_profile, password_of=self._password_of,
                                    subprotocols=config.subprotocols, is_refused=self._is_refused,
                                    on_refused=lambda charger_id, detail: self._event(charger_id, "refused", detail),
-                                   on_violation=self._add_violation)
+                                   on_violation=self._add_violation, is_connected=self.is_connected)
         self._lock = threading.Lock()
         self._connected = threading.Condition(self._lock)
         self._charge_points: dict[str, CsmsChargePoint16 | CsmsChargePoint201] = {}
@@ -198,10 +200,17 @@ class CsmsServer(ThreadedServer, CsmsCommandsMixin):
         cp = CHARGE_POINT_CLASSES[by_subprotocol(subprotocol)](charger_id, connection, hooks,
                                                                 LIBRARY_RESPONSE_TIMEOUT_S)
         with self._connected:
-            self._charge_points[charger_id] = cp
-            self._sockets[charger_id] = ws
-            self._versions[charger_id] = cp.version
-            self._connected.notify_all()
+            duplicate = charger_id in self._charge_points   # two handshakes raced past the gate
+            if not duplicate:
+                self._charge_points[charger_id] = cp
+                self._sockets[charger_id] = ws
+                self._versions[charger_id] = cp.version
+                self._connected.notify_all()
+        if duplicate:
+            self._add_violation(duplicate_violation(charger_id, ws.request.path if ws.request else "/"))
+            self._event(charger_id, "refused", "identity already connected: closed with 1008")
+            await ws.close(code=1008, reason="identity already connected")
+            return
         tls = ws.transport.get_extra_info("ssl_object") if ws.transport else None
         self._event(charger_id, "connected", f"subprotocol {subprotocol}"
                     + (f", {tls.version()}" if tls is not None else ""))

@@ -48,7 +48,8 @@ _KEYS = ("charger_id", "security_profile", "password", "host", "port", "meter_va
 
 #: OCPP 2.0.1 Part 4 §3.1.1: the identity is at most 48 characters; unreserved URL characters only
 #: (no ':' either, it separates user and password in Basic auth).
-CHARGER_ID = re.compile(r"[A-Za-z0-9._~-]{1,48}")
+#: the profile's charger id: the URL-safe part of the OCPP identity set (links/ocpp/handshake.py IDENTITY)
+CHARGER_ID = re.compile(r"[A-Za-z0-9._-]{1,48}")
 
 #: The profile function (``functions.<name>``) each CSMS-initiated action belongs to (OCPP 1.6
 #: Smart Charging profile §3.13, 2.0.1 functional block K).
@@ -93,7 +94,7 @@ class OcppOpener:
     @staticmethod
     def validate(doc: Any, name: str, cfg: dict[str, Any]) -> None:
         check_identifier(doc, name, cfg, "charger_id", CHARGER_ID,
-                         "1-48 characters of A-Z a-z 0-9 . _ ~ - (the charging station identity)")
+                         "1-48 characters of A-Z a-z 0-9 . _ - (the charging station identity)")
         _number(doc, name, cfg, "security_profile", integer=True, low=0, high=3)
         profile = cfg.get("security_profile", 0)
         password = cfg.get("password")

@@ -73,6 +73,15 @@ class DictBackend:
         self.values[name] = value
 
 
+class NoWatchdogBackend(DictBackend):
+    """A heat pump whose firmware has no watchdog register: writing it answers exception 02."""
+
+    def write_point(self, name: str, value: float | int | bool) -> None:
+        if name == "watchdog":
+            raise KeyError(name)
+        super().write_point(name, value)
+
+
 class LabLoop(BackgroundLoop):
     """The lab's single asyncio loop, on a background thread for the synchronous link."""
 

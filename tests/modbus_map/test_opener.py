@@ -12,11 +12,11 @@ import yaml
 
 from links.openers import OPENERS, validate_link
 from links.modbus_map.opener import ModbusMapOpener
-from bench.errors import ConfigError
+from bench.errors import ConfigError, DeviceLacksFunction
 from links.modbus_map.server import ModbusMapServerHandle
 from bench.yamlconf import LoadedYaml, load_yaml
 
-from .helpers import HEAT_PUMP_MAP, DictBackend
+from .helpers import HEAT_PUMP_MAP, DictBackend, NoWatchdogBackend
 
 
 def _doc(tmp_path: Path, link: dict[str, Any], name: str = "heat_pump") -> LoadedYaml:
@@ -178,3 +178,37 @@ def test_sim_without_an_endpoint_is_a_config_error(tmp_path: Path, ports: dict[s
     with pytest.raises(ConfigError) as info:
         opener.open()
     assert info.value.field == "links.heat_pump.port" and message in info.value.detail
+
+
+def test_a_device_without_the_watchdog_point_fails_only_what_needs_it(
+        tmp_path: Path, lab: Any, register_map: Any) -> None:
+    """Before: the first heartbeat at open raised DeviceLacksFunction and the whole session failed.
+    Now the heartbeats stop, the record says why, the link serves the rest, and whatever needs the
+    watchdog (pause_heartbeat, require_watchdog) raises the lack naming the point."""
+    backend = NoWatchdogBackend()
+    handle, port = lab.serve_tcp(register_map, backend)
+    try:
+        doc = _doc(tmp_path, _tcp(host=None, port="sim"), name="control")
+        session = _session(doc, {"dut_modbus": port})
+        opener = ModbusMapOpener(session, "control", doc.data["links"]["control"])
+        link = opener.open()
+        try:
+            lack = link.watchdog_lack
+            assert lack is not None and "watchdog" in lack.function and "holding 103" in lack.function
+            assert session.clock.services == []                    # no heartbeat service: nothing to write
+            assert link.next_heartbeat_s() is None
+            assert link.service(600.0) is False                     # and no retries on later ticks
+            assert link.read("sg_ready_mode") == 2                  # the rest of the map still works
+            link.write("power_limit_w", 3000.0)
+            for needs_watchdog in (link.require_watchdog, link.pause_heartbeat):
+                with pytest.raises(DeviceLacksFunction) as info:
+                    needs_watchdog()
+                assert "watchdog" in info.value.function and "02" in info.value.evidence
+            link.resume_heartbeat()                                 # a suite's finally: no raise
+        finally:
+            opener.close()
+        [warning] = [e for e in session.recorder.entries if e["kind"] == "event"]
+        assert warning["level"] == "warning" and "lacks the declared point watchdog" in warning["message"]
+        assert [n for n, _ in backend.writes] == ["power_limit_w"]
+    finally:
+        lab.stop(handle)
