@@ -13,6 +13,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import pytest
 
+from bench.recorder import MAX_TEXT_CHARS, Recorder, read_record
 from reports.display import DISPLAY_TEXT_CHARS, RECORD_FULL_TEXT
 from reports.integrity import MANIFEST_NAME, verify_folder
 from reports.package import build_package
@@ -128,11 +129,15 @@ def test_text_cut_by_the_recorder_points_to_its_long_text_file(record: Any, help
     """The recorder keeps 16 384 characters of a longer text and names raw/long-text/<file>, which holds
     it in full: the report's note names that file, and the package carries it, in the record's own folder
     and in another one."""
-    kept = "raw/long-text/0000004-message.txt"
     full = "z" * 200_000
-    (record.path.parent / "raw" / "long-text").mkdir(parents=True)
+    recorder = Recorder(tmp_path / "bench" / "record.jsonl", lambda: 0.0)      # the recorder cuts it
+    recorder.write("event", level="warning", message=full)
+    recorder.close()
+    cut = next(iter(read_record(recorder.path)))["message"]
+    kept = cut.rsplit("full text: ", 1)[1].rstrip("]")
+    assert kept.startswith("raw/long-text/") and len(cut) < MAX_TEXT_CHARS + 200
+    (record.path.parent / kept).parent.mkdir(parents=True)
     (record.path.parent / kept).write_text(full, encoding="utf-8")
-    cut = f"{full[:16_384]}... [cut at 16384 of {len(full)} characters; full text: {kept}]"
     _long_text_record(record, helpers, message=cut)
     for out in (_package(record, tmp_path), _package(record, record.path.parent.parent, record.path.parent.name)):
         text = "".join(_page_texts((out / "report.pdf").read_bytes()))
