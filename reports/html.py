@@ -341,7 +341,8 @@ def _evidence(report: Mapping[str, Any]) -> list[str]:
             if isinstance(full, dict):
                 caption += (f"<br><small>{_e(full['points'])} samples, drawn decimated (extremes kept); all: "
                             f"<a href=\"{_e(full['csv'])}\">{_e(full['csv'])}</a></small>")
-            out.append(f"<figure>{plot_svg(c['plot'], title)}<figcaption>{caption}</figcaption></figure>")
+            plot = {**c["plot"], **{k: bounded_text(str(c["plot"].get(k) or "")) for k in ("x_label", "y_label")}}
+            out.append(f"<figure>{plot_svg(plot, bounded_text(title))}<figcaption>{caption}</figcaption></figure>")
         for t in covering:
             out.append(_trace_block(t))
     if not any_evidence:

@@ -146,3 +146,18 @@ def test_text_cut_by_the_recorder_points_to_its_long_text_file(record: Any, help
         assert (out / kept).read_text(encoding="utf-8") == full
         listed = {f["path"] for f in json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["files"]}
         assert kept in listed and verify_folder(out).intact
+
+
+def test_long_check_name_and_plot_labels_are_bounded_in_the_html(record: Any, helpers: Any, tmp_path: Path) -> None:
+    long_name = "n" * 60_000
+    plot = {**helpers.CURVE_PLOT, "x_label": "u" * 60_000, "y_label": "p" * 60_000}
+    record.start()
+    record.test("test_suites/pv/test_vrt.py::test_stay_connected", ["PV-VRT-01"], "PASS",
+                checks=[{**helpers.make_check("PV-VRT-01", plot=plot), "name": long_name}])
+    record.end()
+    out = _package(record, tmp_path)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for letter in "nup":
+        assert letter * (DISPLAY_TEXT_CHARS + 1) not in html, letter
+    assert len(html) < 200_000
+    assert any(f"of {len(long_name)} characters shown" in t for t in _page_texts((out / "report.pdf").read_bytes()))
