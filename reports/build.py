@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.checks import OBSERVATION_RULE, SENSITIVITY_KINDS, sensitivity
 from bench.errors import FlexbenchError
-from bench.recorder import read_record
+from bench.recorder import LONG_TEXT_DIR, read_record
 from bench.verdicts import (CampaignInputs, DecisionRule, FinishedTest, RequirementResult, campaign_verdict,
                             requirement_verdict)
 from reports import causes, content, decimation, evidence, model, parameters
@@ -413,17 +413,19 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def build_report(record_path: str | Path, out_dir: str | Path) -> dict[str, Any]:
+def build_report(record_path: str | Path, out_dir: str | Path, *, signer_kind: str | None = None) -> dict[str, Any]:
     """Write ``out_dir/report.json``, ``out_dir/report.html`` and the raw-data files under
-    ``out_dir/raw/`` from the record; return the report."""
+    ``out_dir/raw/`` from the record; return the report. ``signer_kind`` (the kind of key the package
+    will be signed with) shows in report.html only: report.json is the same whichever key signs it."""
     report, files = assemble(read_record(record_path))
-    html_text = render_html(report)
+    html_text = render_html(report, signer_kind=signer_kind)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     raw_dir = out / evidence.RAW_DIR
-    if raw_dir.is_dir():  # raw/ belongs to the report: no stale evidence from an earlier build
+    if raw_dir.is_dir():  # raw/ belongs to the report (but raw/long-text/ to the record): no stale evidence
         for stale in sorted(raw_dir.rglob("*")):
-            if stale.is_file() and stale.relative_to(out).as_posix() not in files:
+            name = stale.relative_to(out)
+            if stale.is_file() and name.as_posix() not in files and not name.is_relative_to(LONG_TEXT_DIR):
                 stale.unlink()
     for rel, body in sorted(files.items()):
         (out / rel).parent.mkdir(parents=True, exist_ok=True)

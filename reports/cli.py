@@ -3,7 +3,7 @@
 Exit codes (1 is NON_COMPLIANT, for ``run`` only): ``verify`` 0 OK, 4 UNTRUSTED (intact, but signed by a
 key the verifier does not trust), 5 FAILED (a file changed / is missing / was added / is not a regular
 file, or the signature is bad); ``diff`` 0 identical, 6 the reports differ; 3 usage error (unreadable
-input), as everywhere.
+input, or two reports of different format versions), as everywhere.
 """
 
 from __future__ import annotations
@@ -44,11 +44,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from bench.errors import ConfigError
-    from reports.diff import diff_reports, format_diff, load_report
+    from reports.diff import diff_reports, format_diff, load_reports
     from reports.record import ReportError
 
     try:
-        a, b = load_report(args.a), load_report(args.b)
+        a, b = load_reports(args.a, args.b)
     except ReportError as exc:
         raise ConfigError(str(exc)) from exc
     result = diff_reports(a, b)

@@ -5,6 +5,11 @@ re-run after a catalog update. Compared: overall verdict, simulation flag, catal
 decision rule, DUT identity (declared and read: manufacturer, model, serial, firmware), software,
 instruments (``*IDN?``, calibration due), and per requirement its verdict, parameters and each
 check (matched by name and occurrence): verdict, measured value, uncertainty, limits and unit.
+
+Only reports of one format version (report.json's ``format``) are compared: :func:`load_reports`
+refuses a pair whose versions differ, naming the file (a field that moved or changed meaning
+between versions would otherwise show as a difference of the device, or hide one);
+:func:`diff_reports` lists a format change first.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 from reports.record import ReportError
 
-__all__ = ["Change", "ReportDiff", "diff_reports", "format_diff", "load_report"]
+__all__ = ["Change", "ReportDiff", "diff_reports", "format_diff", "load_report", "load_reports"]
 
 _CHECK_FIELDS = ("verdict", "measured", "uncertainty", "low", "high", "unit")
 
@@ -85,6 +90,23 @@ def load_report(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def _report_file(path: str | Path) -> Path:
+    p = Path(path)
+    return p / "report.json" if p.is_dir() else p
+
+
+def load_reports(a_path: str | Path, b_path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Reports A and B for :func:`diff_reports`; :class:`ReportError` naming B's file when the two
+    have different format versions."""
+    a, b = load_report(a_path), load_report(b_path)
+    fa, fb = a.get("format"), b.get("format")
+    if fa != fb:
+        raise ReportError(f"{_report_file(b_path)}: report format {_show(fb)} differs from {_show(fa)} of "
+                          f"{_report_file(a_path)}; diff compares reports of one format version only "
+                          "(rebuild the older report from its record with flexbench report)")
+    return a, b
+
+
 def _get(mapping: Any, dotted: str) -> Any:
     for key in dotted.split("."):
         if not isinstance(mapping, Mapping):
@@ -141,8 +163,8 @@ def diff_reports(a: Mapping[str, Any], b: Mapping[str, Any]) -> ReportDiff:
     """The differences between report ``a`` (before) and report ``b`` (after)."""
     result = ReportDiff(a_id=str(a.get("report_id")), b_id=str(b.get("report_id")))
     out = result.changes
-    for dotted in ("verdict", "simulated", "campaign.catalog.name", "campaign.catalog.version", "campaign.market",
-                   "campaign.decision_rule", "software.record.version", "software.record.commit",
+    for dotted in ("format", "verdict", "simulated", "campaign.catalog.name", "campaign.catalog.version",
+                   "campaign.market", "campaign.decision_rule", "software.record.version", "software.record.commit",
                    "software.report.version", "campaign.complete"):
         _compare(out, "report", dotted, _get(a, dotted), _get(b, dotted))
     for side in ("declared", "read"):

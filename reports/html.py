@@ -1,7 +1,9 @@
 """The report dict -> one self-contained ``report.html`` (inline CSS and SVG, no scripts).
 
 Reads on screen and in print. Every string that came from the record goes through :func:`_e`
-(HTML-escaped, quotes included), so a record cannot inject markup.
+(HTML-escaped, quotes included), so a record cannot inject markup, and bounded for display
+(:mod:`reports.display`: at most 2 000 characters of one text, with a note naming where the full
+text is; report.json and the record keep it whole).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from html import escape
 from typing import Any
 
 from reports.content import limits_text
+from reports.display import DEVELOPMENT_KEY_NOTICE, bounded_text, is_development
 from reports.svg import plot_svg
 
 SIMULATED_BANNER = "SIMULATED \u2013 not a certificate of a real device"
@@ -68,8 +71,8 @@ pre.trace { font-size: 11px; background: #f7f7f7; border: 1px solid var(--line);
 
 
 def _e(value: Any) -> str:
-    """Escaped text of any value; None is an em dash."""
-    return "\u2014" if value is None else escape(str(value), quote=True)
+    """Escaped text of any value, bounded for display; None is an em dash."""
+    return "\u2014" if value is None else escape(bounded_text(str(value)), quote=True)
 
 
 def fmt_num(value: Any) -> str:
@@ -96,7 +99,7 @@ def _kv_table(rows: Sequence[tuple[str, str]]) -> str:
     return f"<table>{body}</table>"
 
 
-def _header(report: Mapping[str, Any]) -> list[str]:
+def _header(report: Mapping[str, Any], signer_kind: str | None = None) -> list[str]:
     c, lab = report["campaign"], report["laboratory"]
     lab_line = (f'{_e(lab["name"])}{_DOT}{_e(lab["address"])}'
                 + (f'{_DOT}accreditation {_e(lab["accreditation_id"])}' if lab["accreditation_id"] else "")
@@ -107,6 +110,8 @@ def _header(report: Mapping[str, Any]) -> list[str]:
            f'<div class="meta">Report <strong class="mono">{_e(report["report_id"])}</strong>{_DOT}'
            f'campaign <span class="mono">{_e(c["id"])}</span>{_DOT}issued {_e(report["dates"]["issued"])}</div>',
            "</div><div>", _verdict(report["verdict"], big=True), "</div></div>"]
+    if is_development(signer_kind):
+        out.append(f'<div class="banner dev-key" role="alert">{_e(DEVELOPMENT_KEY_NOTICE)}</div>')
     if report["simulated"]:
         out.append(f'<div class="banner" role="alert">{_e(SIMULATED_BANNER)}</div>')
         out.append(f"<p>{_e(report['simulation_notice'])}</p>")
@@ -299,12 +304,13 @@ def _trace_block(test: Mapping[str, Any]) -> str:
         if wt["settings_omitted"] and i == len(wt["settings"]) - 10:
             lines.append(f"\u2026 {wt['settings_omitted']} more setting lines \u2026")
         rep = f"  (\u00d7{x['count']})" if x["count"] > 1 else ""
-        lines.append(f"{fmt_num(x['t_s']):>9} s  {x['target']:<15} {x['text']}{rep}")
+        target, command = bounded_text(str(x["target"])), bounded_text(str(x["text"]))
+        lines.append(f"{fmt_num(x['t_s']):>9} s  {target:<15} {command}{rep}")
     queries = "; ".join(f"{_e(q['target'])} {_e(q['text'])} \u00d7{q['count']}" for q in wt["queries"])
     out = [f"<p><span class=\"mono\">{_e(test['nodeid'])}</span> {_verdict(test['outcome'])}: "
            f"{wt['total']} command lines ({per}); {wt['settings_total']} settings, {wt['queries_total']} reads.</p>"]
     if lines:
-        out.append(f"<pre class=\"trace\">{_e(chr(10).join(lines))}</pre>")
+        out.append(f"<pre class=\"trace\">{escape(chr(10).join(lines))}</pre>")
     if queries:
         out.append(f"<p><small>Most frequent reads: {queries}</small></p>")
     if raw is not None:
@@ -335,7 +341,8 @@ def _evidence(report: Mapping[str, Any]) -> list[str]:
             if isinstance(full, dict):
                 caption += (f"<br><small>{_e(full['points'])} samples, drawn decimated (extremes kept); all: "
                             f"<a href=\"{_e(full['csv'])}\">{_e(full['csv'])}</a></small>")
-            out.append(f"<figure>{plot_svg(c['plot'], title)}<figcaption>{caption}</figcaption></figure>")
+            plot = {**c["plot"], **{k: bounded_text(str(c["plot"].get(k) or "")) for k in ("x_label", "y_label")}}
+            out.append(f"<figure>{plot_svg(plot, bounded_text(title))}<figcaption>{caption}</figcaption></figure>")
         for t in covering:
             out.append(_trace_block(t))
     if not any_evidence:
@@ -367,7 +374,7 @@ def _notes(report: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def _conformity(report: Mapping[str, Any]) -> list[str]:
+def _conformity(report: Mapping[str, Any], signer_kind: str | None = None) -> list[str]:
     """ISO/IEC 17025 7.8.6 statements of conformity, then 7.8.2.1 o) the authorisation."""
     conf, lab = report["conformity"], report["laboratory"]
     out = ["<h2>11 Statement of conformity</h2>",
@@ -379,26 +386,34 @@ def _conformity(report: Mapping[str, Any]) -> list[str]:
            else "<strong>no authoriser named in the bench config</strong>")
     out += ["<h2>12 Authorisation</h2>",
             _kv_table([("Authorised by", who), ("Date of issue", _e(report["dates"]["issued"])),
-                       ("Signature", "see the signed manifest that accompanies this report")])]
+                       ("Signature", "see the signed manifest that accompanies this report"
+                        + (f'<br><strong class="overdue">{_e(DEVELOPMENT_KEY_NOTICE)}</strong>'
+                           if is_development(signer_kind) else ""))])]
     return out
 
 
-def render_html(report: Mapping[str, Any]) -> str:
+def render_html(report: Mapping[str, Any], *, signer_kind: str | None = None) -> str:
     """The complete, self-contained HTML document for a (schema-valid) report dict.
 
     In print, a fixed header and footer repeat on every page with the report id (and the
-    simulation notice when anything was simulated); the document ends with an explicit end line."""
+    simulation notice when anything was simulated, the development-key notice when ``signer_kind``
+    is ``"development"``, which also heads the report and its signature block); the document ends
+    with an explicit end line."""
     rid = _e(report["report_id"])
     sim = report["simulated"]
-    sim_cls = " sim" if sim else ""
-    running = f"{_e(report['title'])}{_DOT}Report {rid}" + (_DOT + _e(SIMULATED_BANNER) if sim else "")
+    dev = is_development(signer_kind)
+    sim_cls = " sim" if sim or dev else ""
+    running = (f"{_e(report['title'])}{_DOT}Report {rid}" + (_DOT + _e(SIMULATED_BANNER) if sim else "")
+               + (_DOT + _e(DEVELOPMENT_KEY_NOTICE) if dev else ""))
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_e(report['title'])} {rid}</title><style>{_CSS}</style></head><body>",
              f'<div class="print-header{sim_cls}">{running}</div>',
              f'<div class="print-footer{sim_cls}">{running}</div>']
-    for section in (_header, _identification, _method, _bench, _uncertainty, _traceability, _results,
-                    _evidence, _parameters, _tests, _notes, _conformity):
+    parts.extend(_header(report, signer_kind))
+    for section in (_identification, _method, _bench, _uncertainty, _traceability, _results,
+                    _evidence, _parameters, _tests, _notes):
         parts.extend(section(report))
+    parts.extend(_conformity(report, signer_kind))
     parts.append(f'<p class="end">End of report {rid}</p></body></html>')
     return "\n".join(parts) + "\n"

@@ -4,7 +4,8 @@
 
     report.json  report.html     from reports.build.build_report (schema-validated)
     report.pdf                   from reports.pdf.render_pdf (same report dict)
-    record.jsonl                 the raw campaign record (copied when out_dir is not its folder)
+    record.jsonl                 the raw campaign record (copied when out_dir is not its folder, with
+                                 raw/long-text/, the full texts its cut lines name)
     manifest.json  manifest.sig  SHA-256 of every file in the folder, Ed25519-signed (reports.integrity)
 
 The manifest covers *every* file in the folder (allure-results/ too, when the campaign wrote it
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.recorder import LONG_TEXT_DIR
 from reports.build import build_report
 from reports.integrity import SIGNATURE_NAME, SigningKey, load_signing_key, write_manifest
 from reports.record_integrity import check_record
@@ -83,11 +85,13 @@ def build_package(record_path: str | Path, out_dir: str | Path, *, key_path: str
     key: SigningKey = load_signing_key(key_path, dev_key_dir=dev_key_dir)   # fail before writing anything
     sealed_by = check_record(record)     # an edited, re-ordered or re-judged record is refused, nothing written
     with _gc_paused():
-        report = build_report(record, out)
-        _write_bytes_atomic(out / PDF_NAME, render_pdf(report))
+        report = build_report(record, out, signer_kind=key.kind)
+        _write_bytes_atomic(out / PDF_NAME, render_pdf(report, signer_kind=key.kind))
     raw_copy = out / RECORD_NAME
     if not (raw_copy.exists() and raw_copy.resolve() == record.resolve()):
         shutil.copyfile(record, raw_copy)
+        if (record.parent / LONG_TEXT_DIR).is_dir():   # the full texts the record's cut lines name
+            shutil.copytree(record.parent / LONG_TEXT_DIR, out / LONG_TEXT_DIR, dirs_exist_ok=True)
     manifest = write_manifest(out, key, extra={"report_id": report.get("report_id"),
                                                "verdict": report.get("verdict"),
                                                "simulated": bool(report.get("simulated")),

@@ -3,16 +3,23 @@
 ReportLab is pure Python from PyPI (no system libraries). The PDF is a pure function of the report:
 ReportLab's *invariant* mode fixes the creation date and document id, so the same report gives the
 same bytes. Every page carries the report id, "page x of y" (two passes: the first counts the pages)
-and, when anything was simulated, a red SIMULATED line and watermark. The last page ends with an
+and, when anything was simulated, a red SIMULATED line and watermark; when the package is signed
+with a development key, a red line saying so at the top and bottom. The last page ends with an
 explicit "End of report" line (ISO/IEC 17025:2017 clause 7.8.2.1 b: unique identification on every
 page and a clear identification of the end).
 
 Plots are drawn natively (ReportLab graphics) from the same plot data as the HTML's SVG.
+
+Record text is bounded for display (:mod:`reports.display`: at most 2 000 characters of one text,
+with a note naming where the full text is), and a table cell taller than :data:`MAX_CELL_HEIGHT_PT`
+is cut to fit, so no text can make a table row taller than a page (ReportLab's ``LayoutError``) and
+the layout time stays linear in the record's size.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
@@ -28,14 +35,18 @@ from reportlab.platypus import (CondPageBreak, KeepTogether, Paragraph, SimpleDo
                                 TableStyle)
 
 from reports.content import limits_text
+from reports.display import DEVELOPMENT_KEY_NOTICE, bounded_text, cut_note, is_development
 from reports.svg import finite_float, nice_range, series_runs, tick_label, ticks, window_span
 
-__all__ = ["SIMULATED_MARK", "plot_drawing", "render_pdf"]
+__all__ = ["MAX_CELL_HEIGHT_PT", "SIMULATED_MARK", "plot_drawing", "render_pdf"]
 
 SIMULATED_MARK = "SIMULATED \u2013 not a certificate of a real device"
 PAGE_W, PAGE_H = A4
 MARGIN = 16 * mm
 CONTENT_W = PAGE_W - 2 * MARGIN
+MAX_CELL_HEIGHT_PT = 300.0
+"""Tallest table cell: well under a page's frame (about 750 pt), so every table row fits on a page."""
+_CELL_PAD = 3.0
 _VERDICT_COLOURS = {"PASS": "#1e7b34", "COMPLIANT": "#1e7b34", "FAIL": "#b3261e", "NON_COMPLIANT": "#b3261e",
                     "INCONCLUSIVE": "#a15c00", "ERROR": "#a15c00", "NOT_TESTED": "#6b3fa0"}
 _RED = colors.HexColor("#b3261e")
@@ -62,14 +73,14 @@ S_END = ParagraphStyle("fb-end", parent=S_BODY, fontName="Helvetica-Bold", align
 # ----------------------------------------------------------------------------- small helpers
 
 def _t(value: Any) -> str:
-    """Text for a paragraph: None as an em dash, markup characters escaped."""
+    """Text for a paragraph: None as an em dash, bounded for display, markup characters escaped."""
     if value is None or value == "":
         return "\u2014"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return escape(str(value))
+    return escape(bounded_text(str(value)))
 
 
 def _p(value: Any, style: ParagraphStyle = S_CELL) -> Paragraph:
@@ -86,11 +97,32 @@ def _limits(check: Mapping[str, Any]) -> str:
     return limits_text(check.get("low"), check.get("high"), _t)
 
 
+def _fit_cell(cell: Any, width: float) -> Any:
+    """The cell, or a plain-text copy of it cut to :data:`MAX_CELL_HEIGHT_PT` when it would be taller.
+
+    A cheap worst-case estimate (every character one em wide) clears ordinary cells; only a cell it
+    does not clear is laid out to measure it."""
+    if not isinstance(cell, Paragraph):
+        return cell
+    style = cell.style
+    plain = cell.getPlainText()
+    chars_per_line = max(1, int(width / style.fontSize))
+    breaks = cell.text.count("<br/>")
+    if (math.ceil(len(plain) / chars_per_line) + breaks + 1) * style.leading <= MAX_CELL_HEIGHT_PT:
+        return cell
+    if cell.wrap(width, 10 * PAGE_H)[1] <= MAX_CELL_HEIGHT_PT:
+        return cell
+    shown = max(1, int(MAX_CELL_HEIGHT_PT / style.leading) - 3) * chars_per_line
+    return Paragraph(escape(plain[:shown]) + escape(cut_note(shown, len(plain), "report.json")), style)
+
+
 def _table(rows: list[list[Any]], widths: Sequence[float], *, header: bool = True) -> Table:
+    inner = [w - 2 * _CELL_PAD for w in widths]
+    rows = [[_fit_cell(cell, w) for cell, w in zip(row, inner, strict=True)] for row in rows]
     table = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0)
     style = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#bbbbbb")),
              ("VALIGN", (0, 0), (-1, -1), "TOP"),
-             ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+             ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PAD), ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PAD),
              ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]
     if header:
         style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")))
@@ -199,7 +231,7 @@ def plot_drawing(plot: Mapping[str, Any], title: str, width: float = CONTENT_W, 
 # dates, results, authorisation); every section reads the report dict defensively (.get), so a
 # report with fewer fields still renders.
 
-def _title(report: Mapping[str, Any]) -> list[Any]:
+def _title(report: Mapping[str, Any], signer_kind: str | None = None) -> list[Any]:
     c = report.get("campaign") or {}
     verdict = report.get("verdict")
     out: list[Any] = [Paragraph(_t(report.get("title") or "Compliance test report"), S_H1),
@@ -210,6 +242,8 @@ def _title(report: Mapping[str, Any]) -> list[Any]:
                       Paragraph(f"Overall verdict: <font color=\"{_VERDICT_COLOURS.get(str(verdict), '#444444')}\">"
                                 f"<b>{_t(verdict)}</b></font>",
                                 ParagraphStyle("fb-v", parent=S_BODY, fontSize=15, leading=19))]
+    if is_development(signer_kind):
+        out.append(Paragraph(escape(DEVELOPMENT_KEY_NOTICE), S_BANNER))
     if report.get("simulated"):
         out.append(Paragraph(escape(SIMULATED_MARK), S_BANNER))
         if report.get("simulation_notice"):
@@ -358,7 +392,7 @@ def _results(report: Mapping[str, Any]) -> list[Any]:
                  if on]
         flag_text = (" \u00b7 " + ", ".join(flags)) if flags else ""
         head = Paragraph(f"<b>{_t(r.get('id'))}</b><br/>{_t(r.get('title'))}<br/>"
-                         f"<font size=6.5>{_t(r.get('source'))} {escape(str(r.get('clause') or ''))}"
+                         f"<font size=6.5>{_t(r.get('source'))} {_t(r.get('clause') or '')}"
                          f"{flag_text}</font>", S_CELL)
         checks = r.get("checks") or [None]
         for idx, c in enumerate(checks):
@@ -422,7 +456,8 @@ def _tests(report: Mapping[str, Any]) -> list[Any]:
         extra = [str(raw[k]) for k in ("samples_csv", "trace_txt") if raw.get(k)]
         if trace.get("total"):
             extra.append(f"{trace.get('total')} wire-trace lines")
-        text = str(t.get("message") or "")[:400] + ("\n" if t.get("message") and extra else "") + "; ".join(extra)
+        text = (bounded_text(str(t.get("message") or ""), 400) + ("\n" if t.get("message") and extra else "")
+                + "; ".join(extra))
         rows.append([_p(t.get("nodeid"), S_MONO), _p(", ".join(t.get("requirements") or [])),
                      _verdict(t.get("outcome")), Paragraph(_t(text).replace("\n", "<br/>"), S_CELL)])
     return [Paragraph("10 Tests and raw data", S_H2),
@@ -471,7 +506,7 @@ def _other(report: Mapping[str, Any]) -> list[Any]:
     return ([Paragraph("12 Further report content", S_H2)] + out) if out else []
 
 
-def _authorisation(report: Mapping[str, Any]) -> list[Any]:
+def _authorisation(report: Mapping[str, Any], signer_kind: str | None = None) -> list[Any]:
     lab = report.get("laboratory") or {}
     auth = lab.get("authoriser") if isinstance(lab.get("authoriser"), Mapping) else None
     who = f"{_t(auth.get('name'))}, {_t(auth.get('role'))}" if auth else "not declared in the bench config"
@@ -481,12 +516,14 @@ def _authorisation(report: Mapping[str, Any]) -> list[Any]:
         Paragraph("Signature: ______________________________ &nbsp;&nbsp; Date: ______________", S_BODY),
         Paragraph("The electronic signature of this report folder is manifest.sig (Ed25519 over manifest.json, "
                   "which lists the SHA-256 of every file); check it with <font face=\"Courier\">flexbench verify"
-                  "</font>.", S_CELL)])]
+                  "</font>."
+                  + (f" <font color=\"#b3261e\"><b>{escape(DEVELOPMENT_KEY_NOTICE)}.</b></font>"
+                     if is_development(signer_kind) else ""), S_CELL)])]
 
 
 # ----------------------------------------------------------------------------- document
 
-def _page_decorator(report_id: str, simulated: bool) -> Callable[[Canvas, Any], None]:
+def _page_decorator(report_id: str, simulated: bool, development_key: bool = False) -> Callable[[Canvas, Any], None]:
     def decorate(canvas: Canvas, doc: Any) -> None:
         canvas.saveState()
         if simulated:
@@ -507,6 +544,11 @@ def _page_decorator(report_id: str, simulated: bool) -> Callable[[Canvas, Any], 
             canvas.setFont("Helvetica-Bold", 8)
             canvas.drawCentredString(PAGE_W / 2, PAGE_H - 10 * mm, SIMULATED_MARK)
             canvas.drawCentredString(PAGE_W / 2, 9 * mm, "SIMULATED")
+        if development_key:
+            canvas.setFillColor(_RED)
+            canvas.setFont("Helvetica-Bold", 8)
+            canvas.drawCentredString(PAGE_W / 2, PAGE_H - 6 * mm, DEVELOPMENT_KEY_NOTICE)
+            canvas.drawCentredString(PAGE_W / 2, 5 * mm, DEVELOPMENT_KEY_NOTICE)
         canvas.setStrokeColor(colors.HexColor("#999999"))
         canvas.setLineWidth(0.4)
         canvas.line(MARGIN, PAGE_H - 11.5 * mm, PAGE_W - MARGIN, PAGE_H - 11.5 * mm)
@@ -540,17 +582,21 @@ class _PageCountCanvas(Canvas):
         super().save()
 
 
-def _story(report: Mapping[str, Any]) -> list[Any]:
+def _story(report: Mapping[str, Any], signer_kind: str | None = None) -> list[Any]:
     rid = str(report.get("report_id") or "")
-    story = (_title(report) + _identification(report) + _method(report) + _dut(report) + _bench(report)
-             + _uncertainty(report) + _traceability(report) + _results(report) + _conformity(report)
-             + _evidence(report) + _tests(report) + _notes(report) + _other(report) + _authorisation(report))
+    story = (_title(report, signer_kind) + _identification(report) + _method(report) + _dut(report)
+             + _bench(report) + _uncertainty(report) + _traceability(report) + _results(report)
+             + _conformity(report) + _evidence(report) + _tests(report) + _notes(report) + _other(report)
+             + _authorisation(report, signer_kind))
     story.append(Paragraph(f"End of report {escape(rid)}", S_END))
     return story
 
 
-def render_pdf(report: Mapping[str, Any]) -> bytes:
-    """The PDF of a report dict (as built by :func:`reports.build.assemble_report`), deterministic bytes."""
+def render_pdf(report: Mapping[str, Any], *, signer_kind: str | None = None) -> bytes:
+    """The PDF of a report dict (as built by :func:`reports.build.assemble_report`), deterministic bytes.
+
+    ``signer_kind`` is the kind of key the package is signed with (``"lab"`` or ``"development"``);
+    a development key is named on every page."""
     rid = str(report.get("report_id") or "")
     simulated = bool(report.get("simulated"))
     buf = io.BytesIO()
@@ -558,6 +604,6 @@ def render_pdf(report: Mapping[str, Any]) -> bytes:
                             bottomMargin=17 * mm, title=f"Compliance test report {rid}",
                             author="flexbench", subject=("SIMULATED " if simulated else "") + "test report",
                             creator="flexbench.reports.pdf", invariant=1)
-    deco = _page_decorator(rid, simulated)
-    doc.build(_story(report), onFirstPage=deco, onLaterPages=deco, canvasmaker=_PageCountCanvas)
+    deco = _page_decorator(rid, simulated, is_development(signer_kind))
+    doc.build(_story(report, signer_kind), onFirstPage=deco, onLaterPages=deco, canvasmaker=_PageCountCanvas)
     return buf.getvalue()

@@ -10,7 +10,7 @@ import pytest
 
 from bench.cli import main as flexbench
 from reports.build import build_report
-from reports.diff import diff_reports, format_diff
+from reports.diff import Change, diff_reports, format_diff
 
 
 def _campaign(writer: Any, helpers: Any, *, pu_measured: float, pu_verdict: str, firmware: str) -> None:
@@ -83,3 +83,20 @@ def test_diff_command(two_reports: tuple[Path, Path], capsys: pytest.CaptureFixt
     data = json.loads(capsys.readouterr().out)
     assert data["identical"] is False and any(c["scope"] == "PV-PU-01" for c in data["changes"])
     assert flexbench(["diff", str(a), str(a.parent / "missing.json")]) == 3
+
+
+def test_reports_of_different_format_versions_are_refused(two_reports: tuple[Path, Path], tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13, finding 10: diff compared reports of different format versions field by field."""
+    a, b = two_reports
+    older = _load(b)
+    older["format"] = "flexbench-report/1"
+    old_b = tmp_path / "old" / "report.json"
+    old_b.parent.mkdir()
+    old_b.write_text(json.dumps(older), encoding="utf-8")
+    for args in (["diff", str(a), str(old_b)], ["diff", "--json", str(a), str(old_b.parent)]):
+        assert flexbench(args) == 3
+        err = capsys.readouterr().err
+        assert str(old_b) in err and "flexbench-report/1" in err and _load(a)["format"] in err
+    changes = diff_reports(_load(a), older).changes
+    assert changes[0] == Change("report", "format", _load(a)["format"], "flexbench-report/1")   # listed first
