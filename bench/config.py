@@ -94,6 +94,9 @@ class BenchConfig:
     catalog_overrides: dict[str, Any]
     raw: dict[str, Any]
     laboratory: LaboratoryInfo | None = None
+    acquisition: bool = True
+    """``clock.acquisition``: on a virtual clock, advance in large steps with the analyzer's own
+    acquisition when it has one (default); false forces tick-by-tick polling (for comparison)."""
 
 
 def load_bench_config(file: str | Path | None = None) -> BenchConfig:
@@ -165,7 +168,8 @@ def load_bench_config(file: str | Path | None = None) -> BenchConfig:
                        start_calendar=start_calendar,
                        instruments=instruments, safety=limits, market=d["market"],
                        decision_rule=d.get("decision_rule", "guard_band"),
-                       catalog_overrides=dict(d.get("catalog_overrides", {})), raw=d, laboratory=lab_info)
+                       catalog_overrides=dict(d.get("catalog_overrides", {})), raw=d, laboratory=lab_info,
+                       acquisition=bool(clock.get("acquisition", True)))
 
 
 @dataclass(frozen=True)

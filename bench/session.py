@@ -314,7 +314,8 @@ class BenchSession:
             bench = self._open_instruments(context.lab, clock, recorder, teardown, catalog_requirements)
             context.digital_io = bench.digital_io
             clock.add_sampler(bench.sample)
-            if isinstance(clock, VirtualClock) and isinstance(bench.power_analyzer, AnalyzerAcquisition):
+            if isinstance(clock, VirtualClock) and isinstance(bench.power_analyzer, AnalyzerAcquisition) \
+                    and self.config.acquisition:    # clock.acquisition: false forces tick-by-tick polling
                 clock.use_block_sampler(bench)
             for name in sorted(openers, key=lambda n: (n != "control", n)):   # control first
                 bench.dut_links[name] = openers[name].open()

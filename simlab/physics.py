@@ -172,6 +172,8 @@ class Physics:
         self.step_s = step_s
         self.t_s = 0.0
         self._steps = 0
+        self._terminal_key: tuple[object, ...] | None = None
+        self._terminal = TerminalConditions((), 0.0, 0.0)
 
     def _grid_output(self) -> tuple[Sequence[float], Sequence[float]] | None:
         """The device's (active, reactive) power per source phase; None without a device."""
@@ -191,8 +193,8 @@ class Physics:
 
     def terminal_voltage_v(self) -> tuple[float, ...]:
         """Per source phase: the voltage at the DUT terminals (source plus the feeder rise)."""
-        if self.feeder.resistance_ohm == 0.0 and self.feeder.reactance_ohm == 0.0:
-            return tuple(max(u, 0.0) for u in self.source.voltage_v[:self.source.phase_count])  # no rise
+        if self.feeder.resistance_ohm == 0.0 and self.feeder.reactance_ohm == 0.0:   # no rise
+            return tuple([0.0 if u < 0.0 else u for u in self.source.voltage_v[:self.source.phase_count]])
         out = self._grid_output()
         volts = []
         for i in range(self.source.phase_count):
@@ -209,24 +211,27 @@ class Physics:
         """What the device sees: the voltages of its own phases (``grid_phases``), and the grid's."""
         grid_v = self.terminal_voltage_v()
         wiring = getattr(self.device, "grid_phases", None) if self.device is not None else None
-        volts = grid_v if wiring is None else tuple(grid_v[g] for g in wiring)
-        return TerminalConditions(voltage_v=volts,
-                                  frequency_hz=self.source.frequency_hz,
-                                  dc_available_power_w=self.pv_array.available_power_w,
-                                  closed_contacts=_closed(self.contacts.closed),
-                                  grid_voltage_v=grid_v)
+        volts = grid_v if wiring is None else tuple([grid_v[g] for g in wiring])
+        key = (volts, self.source.frequency_hz, self.pv_array.available_power_w, _closed(self.contacts.closed),
+               grid_v)
+        if key != self._terminal_key:    # else the same conditions as the last step: the same (frozen) object
+            self._terminal_key = key
+            self._terminal = TerminalConditions(*key)
+        return self._terminal
 
     def advance_to(self, t_s: float) -> None:
         """Run fixed steps until bench time t_s (never backwards). Deterministic: the step grid
         is k * step_s from zero, and a partial last step is taken so t_s is reached exactly."""
         if t_s < self.t_s - 1e-9:
             raise ValueError(f"lab time cannot go backwards: at {self.t_s} s, asked for {t_s} s")
+        source_step, device, step_s = self.source.step, self.device, self.step_s
+        device_step = device.step if device is not None else None
         while self.t_s < t_s - 1e-9:
-            next_grid = (self._steps + 1) * self.step_s
+            next_grid = (self._steps + 1) * step_s
             dt = min(next_grid, t_s) - self.t_s
-            self.source.step(dt)
-            if self.device is not None:
-                self.device.step(self.t_s + dt, dt, self.terminal())
+            source_step(dt)
+            if device_step is not None:
+                device_step(self.t_s + dt, dt, self.terminal())
             self.t_s += dt
             if abs(self.t_s - next_grid) < 1e-9:
                 self.t_s = next_grid

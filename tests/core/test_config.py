@@ -102,3 +102,13 @@ def test_a_real_sunspec_device_needs_a_port(tmp_path):
     assert err.value.field == "links.control.port"
     assert "required for a real device" in str(err.value)
     assert load_device_profile(_real_pv_inverter(tmp_path, "    port: 502\n")).simulation is None
+
+
+def test_clock_acquisition_switch_defaults_on_and_can_force_polling(tmp_path):
+    assert load_bench_config().acquisition is True
+    polling = _mutated(DEFAULT_BENCH, tmp_path, "acquisition: true", "acquisition: false")
+    assert load_bench_config(polling).acquisition is False
+    bad = _mutated(DEFAULT_BENCH, tmp_path, "acquisition: true", "acquisition: sometimes")
+    with pytest.raises(ConfigError) as err:
+        load_bench_config(bad)
+    assert err.value.field == "clock.acquisition"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ocpp.exceptions import NotImplementedError as OcppNotImplemented
 from ocpp.exceptions import NotSupportedError
 
+from links.ocpp import fast_paths
 from links.ocpp.timestamps import format_timestamp
 from links.ocpp.versions import Setting
 from simlab.devices.ev_charger.charger import SUPPORTED_MEASURANDS, ChargerIdentity, OcppSettings
@@ -37,6 +38,7 @@ class SimChargePointMixin:
         super().__init__(charger.endpoint.charger_id if charger.endpoint else "ev_charger",  # type: ignore[call-arg]
                          connection, response_timeout=response_timeout_s)
         self.charger = charger
+        fast_paths.install()   # as the bench's CSMS: same results, validation on the loop, no thread per message
 
     async def _handle_call(self, msg: Any) -> Any:
         try:

@@ -65,6 +65,7 @@ class HeatPumpSim:
         # requested: what the contacts (or sg_ready_mode) say; acting: what the unit has taken in (after the delay)
         self.sg_ready = DelayLine[SgReadyState](SgReadyState.NORMAL)
         self._contacts_state = SgReadyState.NORMAL
+        self._contacts_seen: frozenset[int] | None = None   # the contacts the state was last read from
         self._block_started_s: float | None = None
         self._block_expired = False
         self._pre_block_w = 0.0
@@ -288,12 +289,15 @@ class HeatPumpSim:
     # --- internals: inputs ---------------------------------------------------------------------
     def _observe_inputs(self, t_s: float, terminal: TerminalConditions) -> None:
         closed = terminal.closed_contacts
-        seen = sg_ready_state(self.contact_channels[0] in closed, self.contact_channels[1] in closed)
-        if seen != self._contacts_state:
-            self._contacts_state = seen
-            self._set_input(seen, t_s)
-        for before, state in self.sg_ready.take_due(t_s):
-            self._take_in(before, state)
+        if closed != self._contacts_seen:          # the state follows the contacts only
+            self._contacts_seen = closed
+            seen = sg_ready_state(self.contact_channels[0] in closed, self.contact_channels[1] in closed)
+            if seen != self._contacts_state:
+                self._contacts_state = seen
+                self._set_input(seen, t_s)
+        if self.sg_ready.pending:
+            for before, state in self.sg_ready.take_due(t_s):
+                self._take_in(before, state)
         if (self.acting_state == SgReadyState.BLOCKED and self._block_started_s is not None
                 and not self._block_expired and t_s - self._block_started_s >= self.block_limit_s - 1e-9):
             self._block_expired = True     # at most block_limit_s: resume (softly)
