@@ -268,8 +268,8 @@ class WallClock(_ClockBase):
             stop_s = min(end_s, now + WALL_BLOCK_READ_S)
             for _, next_due_s in self._services:     # a link's heartbeat is served on time
                 due_s = next_due_s()
-                if due_s is not None:
-                    stop_s = min(stop_s, max(due_s, now))
+                if due_s is not None:   # one that stays due is served every period, never in a busy loop
+                    stop_s = min(stop_s, max(due_s, now + period_s))
             time.sleep(max(0.0, stop_s - now))
             blocks.collect_acquired()
             self._serve(self.now_s())
