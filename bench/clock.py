@@ -7,7 +7,10 @@
   ``sleep`` advances the lab in large steps: once to the end of the wait, or to the next instant a
   service needs, at most :data:`MAX_BLOCK_S` at a time, and records the block the instrument stored
   on the way. Without one, it advances tick by tick and samples at every tick.
-* ``WallClock`` (hardware): a real sleep, sampling at the same period.
+* ``WallClock`` (hardware, or the simulated lab in real time): a real sleep. With a
+  :class:`BlockSampler` whose instrument supports the wait's period, the instrument acquires on its
+  own time base and the clock reads its blocks back every :data:`WALL_BLOCK_READ_S` of real time (the
+  safety check runs on every acquired sample within that delay); without one, it polls at every tick.
 
 Samplers (``add_sampler``) run at every tick of the tick-by-tick path and at the end of a wait that
 is not on the sample period's grid. Services (``add_service``: a link's heartbeat) run at every
@@ -32,6 +35,9 @@ NextDue = Callable[[], "float | None"]
 MAX_BLOCK_S = 10.0
 """Longest single advance of the virtual clock in large steps (bounds the safety check's latency in
 bench time)."""
+WALL_BLOCK_READ_S = 0.5
+"""Real time between two block reads of the wall clock (bounds how late the safety check sees a
+sample the instrument acquired)."""
 ClockMode = Literal["wall", "virtual"]
 CLOCK_MODES: tuple[ClockMode, ...] = ("wall", "virtual")
 
@@ -199,7 +205,10 @@ class VirtualClock(_ClockBase):
 
 
 class WallClock(_ClockBase):
-    """Real time for hardware; samples at the same period while sleeping."""
+    """Real time for hardware. Samples at the period while sleeping: by polling at every tick, or,
+    with a :class:`BlockSampler` (:meth:`use_block_sampler`), from the instrument's own acquisition
+    read back in blocks every :data:`WALL_BLOCK_READ_S`. Bench time is ``time.monotonic()`` minus
+    :attr:`origin_monotonic_s`."""
 
     virtual = False
 
@@ -207,13 +216,35 @@ class WallClock(_ClockBase):
         start = start_calendar or _dt.datetime.now().astimezone().isoformat()
         super().__init__(sample_period_s, start)
         self._t0 = time.monotonic()
+        self._blocks: BlockSampler | None = None
+        self._block_period_s: float | None = None    # the running acquisition's period
+
+    @property
+    def origin_monotonic_s(self) -> float:
+        """The ``time.monotonic()`` instant of bench time 0 (a simulated lab in real time starts its
+        own time axis there, so its instruments' timestamps are bench time)."""
+        return self._t0
 
     def now_s(self) -> float:
         return time.monotonic() - self._t0
 
+    def use_block_sampler(self, blocks: BlockSampler) -> None:
+        """Read ``blocks``' acquisition back in blocks whenever it supports the wait's period."""
+        self._blocks = blocks
+
     def sleep(self, duration_s: float, *, sample_period_s: float | None = None) -> None:
+        if duration_s < 0:
+            raise ValueError("cannot sleep a negative duration")
         period = sample_period_s or self.sample_period_s
         end = self.now_s() + duration_s
+        blocks = self._blocks
+        if blocks is not None and blocks.acquisition_supports(period):
+            self._sleep_in_blocks(blocks, period, end)
+            return
+        if blocks is not None and self._block_period_s is not None:
+            blocks.collect_acquired()       # what the stopped acquisition stored is kept
+            blocks.stop_acquisition()
+            self._block_period_s = None
         while True:
             now = self.now_s()
             if now >= end:
@@ -221,3 +252,24 @@ class WallClock(_ClockBase):
             next_tick = min((int(now / period) + 1) * period, end)
             time.sleep(max(0.0, next_tick - now))
             self._sample(self.now_s())
+
+    def _sleep_in_blocks(self, blocks: BlockSampler, period_s: float, end_s: float) -> None:
+        """The acquisition keeps running across waits at the same period (no sample lost between
+        them); a new period restarts it after reading what the old one stored."""
+        if self._block_period_s != period_s:
+            if self._block_period_s is not None:
+                blocks.collect_acquired()
+            blocks.start_acquisition(period_s)
+            self._block_period_s = period_s
+        while True:
+            now = self.now_s()
+            if now >= end_s:
+                return
+            stop_s = min(end_s, now + WALL_BLOCK_READ_S)
+            for _, next_due_s in self._services:     # a link's heartbeat is served on time
+                due_s = next_due_s()
+                if due_s is not None:   # one that stays due is served every period, never in a busy loop
+                    stop_s = min(stop_s, max(due_s, now + period_s))
+            time.sleep(max(0.0, stop_s - now))
+            blocks.collect_acquired()
+            self._serve(self.now_s())

@@ -206,7 +206,26 @@ class OpenBench:
         return isinstance(analyzer, AnalyzerAcquisition) and period_s >= analyzer.min_acquisition_interval_s - 1e-12
 
     def start_acquisition(self, period_s: float) -> None:
-        cast(AnalyzerAcquisition, self.power_analyzer).start_acquisition(period_s)
+        analyzer = cast(AnalyzerAcquisition, self.power_analyzer)
+        analyzer.start_acquisition(period_s)
+        if not self.clock.virtual:
+            self._record_time_base(analyzer)
+
+    def _record_time_base(self, analyzer: AnalyzerAcquisition) -> None:
+        """On real time, record how instrument timestamps map to bench time: measured by the
+        driver's ``measure_time_offset(now_s)`` (instrument time query against bench time; returns
+        offset and uncertainty, the query's round trip) when it has one, else its declared
+        ``instrument_time_offset_s``."""
+        measure = getattr(analyzer, "measure_time_offset", None)
+        if measure is not None:
+            offset_s, uncertainty_s = measure(self.clock.now_s)
+            how = f"measured at acquisition start, uncertainty {uncertainty_s:.6f} s (query round trip)"
+        else:
+            offset_s = float(getattr(analyzer, "instrument_time_offset_s", 0.0))
+            how = ("declared by the driver, not measured" + (": the simulated lab's time axis starts at "
+                                                             "bench time 0" if self.lab is not None else ""))
+        self.recorder.write("event", level="info",
+                            message=f"analyzer time base: instrument time - bench time = {offset_s:.6f} s ({how})")
 
     def stop_acquisition(self) -> None:
         cast(AnalyzerAcquisition, self.power_analyzer).stop_acquisition()
@@ -314,7 +333,7 @@ class BenchSession:
             bench = self._open_instruments(context.lab, clock, recorder, teardown, catalog_requirements)
             context.digital_io = bench.digital_io
             clock.add_sampler(bench.sample)
-            if isinstance(clock, VirtualClock) and isinstance(bench.power_analyzer, AnalyzerAcquisition) \
+            if isinstance(clock, (VirtualClock, WallClock)) and isinstance(bench.power_analyzer, AnalyzerAcquisition) \
                     and self.config.acquisition:    # clock.acquisition: false forces tick-by-tick polling
                 clock.use_block_sampler(bench)
             for name in sorted(openers, key=lambda n: (n != "control", n)):   # control first
@@ -382,8 +401,9 @@ class BenchSession:
 
         spec = LabSpec.from_config(cfg, self.profile, links_runtime=links_runtime,
                                    time_scale=None if wall is None else 1.0)
-        if wall is not None:
-            spec = replace(spec, start_calendar=wall.calendar().isoformat())
+        if wall is not None:    # the lab's time axis starts at bench time 0: its timestamps are bench time
+            spec = replace(spec, start_calendar=wall.calendar().isoformat(),
+                           time_origin_monotonic_s=wall.origin_monotonic_s)
         try:
             lab = SimLabProcess(spec, config_file=str(self.profile.file))
         except ConfigError as exc:

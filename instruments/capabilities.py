@@ -170,7 +170,12 @@ class AnalyzerAcquisition(Protocol):
     interval (and the trigger's), not the bus latency or a poll period."""
 
     min_acquisition_interval_s: float
-    """The shortest interval the model stores at (e.g. one quarter of a 50 Hz cycle)."""
+    """The shortest interval the model stores at: its fastest data update interval (e.g. 10 ms on
+    a WT5000), the real model's figure, not a simulation's."""
+    min_capture_interval_s: float
+    """The shortest interval of a triggered capture (:meth:`arm_capture`). A separate figure: a
+    capture's values may come from the sampled waveform (RMS and power over windows shorter than a
+    data update, e.g. a quarter of a 50 Hz cycle), where the store follows the data update."""
 
     def start_acquisition(self, interval_s: float) -> None:
         """Store one reading every ``interval_s`` from now on (replacing a running acquisition).
@@ -184,7 +189,8 @@ class AnalyzerAcquisition(Protocol):
 
     def arm_capture(self, interval_s: float, pre_trigger_s: float, post_trigger_s: float) -> None:
         """Arm a capture triggered by the AC source's next programmed step (its trigger output,
-        wired to the analyzer's external trigger input on hardware)."""
+        wired to the analyzer's external trigger input on hardware). Raises ``SettingOutOfRange``
+        below :attr:`min_capture_interval_s`."""
 
     def read_capture(self) -> Capture | None:
         """The capture once complete (None while it is still armed or acquiring)."""

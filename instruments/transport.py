@@ -67,7 +67,7 @@ TraceFn = Callable[[Direction, str], None]
 transport event (connection lost, reconnected, command repeated)."""
 
 __all__ = ["Direction", "TraceFn", "Transport", "VisaTransport", "TranscriptTransport",
-           "TranscriptMismatch", "ReadOnlyTransport", "WriteRefused", "HARMLESS_WRITES",
+           "TranscriptMismatch", "ReadOnlyTransport", "UNSOLICITED_LINE", "WriteRefused", "HARMLESS_WRITES",
            "ConnectionLost", "ReconnectPolicy", "NO_RECONNECT", "DEFAULT_RECONNECT"]
 
 _T = TypeVar("_T")
@@ -82,6 +82,11 @@ class Transport(Protocol):
 
     def query(self, text: str) -> str:
         """Send one program message and return the one-line reply (termination stripped)."""
+
+    def read_line(self) -> str:
+        """The next line the instrument sends unasked (a continuous output it was told to start),
+        termination stripped; the whole line within the transport's timeout, one deadline
+        (bench/deadlines.py), else ``InstrumentTimeout``."""
 
     def close(self) -> None:
         """Release the channel; idempotent."""
@@ -360,6 +365,10 @@ class VisaTransport:
 
     def _query_raw(self, text: str) -> str:
         self._write_raw(text)
+        return self._read_line_raw(text)
+
+    def _read_line_raw(self, text: str) -> str:
+        """The next line, in reply to ``text`` (or :data:`UNSOLICITED_LINE`)."""
         # the whole reply within timeout_ms (a deadline, not per byte): when it expires the socket is
         # shut down so the blocked read returns, and the session is dropped (its stream is out of step)
         with deadline(with_grace_s(self.timeout_ms / 1000.0), abort_socket(self._socket())) as reply_deadline:
@@ -405,6 +414,12 @@ class VisaTransport:
         """Send one query and return its reply; repeated once after a reconnection."""
         return self._run(text, lambda: self._query_raw(text), repeatable=lambda: True)
 
+    def read_line(self) -> str:
+        """The next unsolicited line (continuous output); never repeated after a reconnection (the
+        new connection has no continuous output running: ``ConnectionLost``)."""
+        return self._run(UNSOLICITED_LINE, lambda: self._read_line_raw(UNSOLICITED_LINE),
+                         repeatable=lambda: False)
+
     def close(self) -> None:
         if self._closed:
             return
@@ -413,6 +428,11 @@ class VisaTransport:
             self._drop_session()
         finally:
             self._rm.close()
+
+
+UNSOLICITED_LINE = "<unsolicited line>"
+"""What a transcript pair has as its sent text for a line the instrument sends unasked
+(:meth:`Transport.read_line`), and how traces and errors name such a read."""
 
 
 class TranscriptMismatch(AssertionError):
@@ -463,6 +483,10 @@ class TranscriptTransport:
         reply = self._next(text, is_query=True)
         return reply if reply is not None else ""  # _next only returns None for writes
 
+    def read_line(self) -> str:
+        """The next pair must be ``(UNSOLICITED_LINE, line)``."""
+        return self.query(UNSOLICITED_LINE)
+
     def verify(self) -> None:
         """Raise when the transcript was not fully consumed."""
         left = self._pairs[self._position:]
@@ -511,6 +535,9 @@ class ReadOnlyTransport:
             settings = [unit for unit in split_units(text) if not unit.split(None, 1)[0].endswith("?")]
             raise self._refuse(text, f"contains the setting(s) {settings}")
         return self.inner.query(text)
+
+    def read_line(self) -> str:
+        return self.inner.read_line()     # reading what the instrument sends changes nothing
 
     def close(self) -> None:
         self.inner.close()

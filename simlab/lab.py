@@ -129,7 +129,9 @@ class Lab:
         self.observers: list[LabObserver] = []
         self._servers: list[asyncio.AbstractServer] = []
         self._stop = asyncio.Event()
-        self._wall0 = time.monotonic()
+        # real time: lab time 0 at the bench's origin when given (the same system-wide monotonic clock)
+        origin_s = spec.time_origin_monotonic_s
+        self._wall0 = time.monotonic() if origin_s is None else float(origin_s)
 
     async def start(self) -> None:
         from simlab.instruments.scpi_server import serve_scpi

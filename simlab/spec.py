@@ -95,6 +95,7 @@ class LabSpec:
     # {kind, parameters, knobs, map, nameplate, unit_id, contact_channels, links}
     device: dict[str, Any] | None = None
     time_scale: float | None = None         # real-time mode: lab time = wall time x scale
+    time_origin_monotonic_s: float | None = None    # real-time mode: time.monotonic() of lab time 0 (default: start)
     start_calendar: str = "2026-06-21T12:00:00+02:00"   # calendar time of bench time 0 (virtual time of day)
 
     @classmethod

@@ -102,7 +102,7 @@ def captured_step(dut: Any, analyzer: Any, apply_step: Callable[[], None], *, pr
     read the capture back; every captured sample is recorded.
 
     A capture that never completes (no trigger reached the analyzer) is a bench ERROR."""
-    interval = max(interval_s, float(analyzer.min_acquisition_interval_s))
+    interval = max(interval_s, float(analyzer.min_capture_interval_s))
     analyzer.arm_capture(interval, pre_s, post_s)
     try:
         dut.wait(pre_s, sample_period_s=CAPTURE_WATCH_SAMPLE_S)

@@ -12,25 +12,40 @@ numeric item list once (U, I, P, Q, S, LAMBda for each element, then FU of eleme
 :meth:`YokogawaWT5000.read` is then ONE query round trip for every value.
 
 Block acquisition (:class:`instruments.capabilities.AnalyzerAcquisition`) uses the data store,
-STORe group: ``:STORe:INTerval <h>,<m>,<s>``, ``:STORe:STARt``, ``:STORe:STOP`` (headers of the
-manual; a fractional seconds field below the data update rate is what the simulated lab accepts and
-must be confirmed on hardware), and ``:STORe:DATA? <n>``, the simulated lab's block read-back (NOT a
-WT5000 command: the real instrument stores to files; the hardware path is still to be chosen). Each
-stored record carries the item list above and its instant on the instrument's time base (see
-:data:`STORE_DATA_QUERY`).
+STORe group, and the capture below. Which commands are confirmed from public sources and which are not:
 
-Triggered capture (``arm_capture`` / ``read_capture``): the ``:CAPTure`` group below is the
-simulated lab's (simlab/instruments/capture.py), NOT a WT5000 command group: ``:CAPTure:INTerval``,
+* Confirmed headers (IM WT5000-17EN, command list): the NUMeric, COMMunicate and STATus commands
+  above; the STORe group's ``:STORe:INTerval <h>,<m>,<s>``, ``:STORe:STARt``, ``:STORe:STOP``.
+  A store interval is only meaningful at or above the data update interval.
+* Unconfirmed (the simulated lab's, no WT5000 counterpart known): ``:STORe:DATA? <n>``, the
+  block read-back (the real instrument stores to files; the hardware path is still to be
+  chosen, e.g. reading the stored file over ``:FILE`` or streaming ``:NUMeric:NORMal:VALue?`` on
+  every data update, timed by the UPD bit of the extended event register); the ``:CAPTure`` group
+  below (NOT a WT5000 command group). The WT5000's own way to a sub-update capture is the WAVeform
+  group (``:WAVeform:TRACe``, ``:WAVeform:STARt`` / ``:WAVeform:END``, ``:WAVeform:SEND?``, headers
+  used by public Yokogawa WT/DL scripts, the exact WT5000 syntax, block format and record length
+  unconfirmed) with the TRIGger group's external source: the bench would compute each capture
+  interval's RMS and power from the waveform. Confirming these needs the manual's command pages or
+  the instrument.
+
+Model figures (IM WT5000-01EN / data sheet): fastest *data update interval* 10 ms, so
+``min_acquisition_interval_s`` is 0.01 (the simulated WT5000 refuses a shorter store interval too);
+waveform sampling about 10 MS/s, so a capture may be computed over windows far shorter than an update:
+``min_capture_interval_s`` is 2.5 ms (an eighth of a 50 Hz cycle, what the simulated capture offers;
+the 5 ms quarter-cycle capture of the trip suites is above it). Each stored or captured record
+carries the item list above and its instant on the instrument's time base (see
+:data:`STORE_DATA_QUERY`); ``instrument_time_offset_s`` maps that base onto bench time.
+
+Triggered capture (``arm_capture`` / ``read_capture``), simulated group: ``:CAPTure:INTerval``,
 ``:CAPTure:PRETrigger``, ``:CAPTure:POSTtrigger`` (seconds), ``:CAPTure:ARM``, ``:CAPTure:STATe?``
 (IDLE/ARMED/TRIGGERED/COMPLETE), ``:CAPTure:ABORt``, ``:CAPTure:TRIGger:TIME?``, ``:CAPTure:COUNt?`` and
-``:CAPTure:DATA? <first>,<count>`` (the store's block format). What the WT5000 offers for it, from
-its user's manual (IM WT5000-01EN, "Data Update Interval" / "Update Mode"): a *trigger* update mode
-in which storage and communication output follow the waveform trigger, and the trigger group with an
-external trigger source; the mapping of arm / pre-trigger / read-back onto those, and whether a
-pre-trigger record exists at all, is unconfirmed and must be settled on hardware. The model's
-fastest data update interval is 10 ms (WT5000 data sheet); ``min_acquisition_interval_s`` below is
-the simulated lab's until then. Wiring assumption: the AC source's trigger output goes to the
-analyzer's external trigger input (docs/hardware-first-connection.md, "Wire the trigger").
+``:CAPTure:DATA? <first>,<count>`` (the store's block format), simlab/instruments/capture.py. From
+the WT5000 user's manual (IM WT5000-01EN, "Data Update Interval" / "Update Mode"): a *trigger* update
+mode in which storage and communication output follow the waveform trigger, and an external trigger
+source; the mapping of arm / pre-trigger / read-back onto those, and whether a pre-trigger record
+exists at all, is unconfirmed and must be settled on hardware. Wiring assumption: the AC source's
+trigger output goes to the analyzer's external trigger input (docs/hardware-first-connection.md,
+"Wire the trigger").
 """
 
 from __future__ import annotations
@@ -86,8 +101,10 @@ STORE_DATA_QUERY = ":STORe:DATA? {max_records}"
 """Up to ``max_records`` stored records, oldest first, removed from the store. Reply: one line
 ``count,t_1,v_1..v_K,t_2,...``: t the record's instant (s, instrument time base), v the K values of the
 ``:NUMeric:NORMal`` item list (as ``:NUMeric:NORMal:VALue?``)."""
-STORE_BLOCK_RECORDS = 2000
-"""Records asked for per ``:STORe:DATA?`` round trip."""
+STORE_BLOCK_RECORDS = 250
+"""Records asked for per ``:STORe:DATA?`` round trip: about 60 KB of ASCII for a three-phase item list,
+so one reply arrives well within the transport's deadline (the timeout is a deadline for the whole
+reply, bench/deadlines.py) even on a loaded machine; a 2000-record reply (~500 KB) did not always."""
 
 
 def parse_store_block(reply: str, values_per_record: int) -> list[tuple[float, list[float]]]:
@@ -139,8 +156,11 @@ class YokogawaWT5000(ElementAnalyzer):
     """Yokogawa WT5000 driver (a ``PowerAnalyzer``); ``phase_count`` elements are read."""
 
     error_query = ":STATus:ERRor?"
-    min_acquisition_interval_s = 0.001
-    """The simulated store's shortest interval (confirm the model's on hardware)."""
+    min_acquisition_interval_s = 0.01
+    """The WT5000's fastest data update interval, 10 ms (IM WT5000-01EN, "Data Update Interval")."""
+    min_capture_interval_s = 0.0025
+    """Shortest capture interval: windows of the sampled waveform (about 10 MS/s), an eighth of a
+    50 Hz cycle (the hardware path, the WAVeform group, is unconfirmed: see the module docstring)."""
     capture_trigger_uncertainty_s = 0.0
     """Uncertainty of the capture's trigger instant: the instrument time-stamps the edge on its
     external trigger input, so nothing is added to the capture interval here. The AC source's own
@@ -218,9 +238,9 @@ class YokogawaWT5000(ElementAnalyzer):
         """Arm a capture every ``interval_s``, ``pre_trigger_s`` before and ``post_trigger_s``
         after the next edge on the external trigger input (the AC source's step)."""
         self._require_configured("arm_capture()")
-        if interval_s < self.min_acquisition_interval_s - 1e-12:
+        if interval_s < self.min_capture_interval_s - 1e-12:
             raise SettingOutOfRange(f"{self.name}: capture interval {interval_s:g} s is below the "
-                                    f"model's {self.min_acquisition_interval_s:g} s")
+                                    f"model's {self.min_capture_interval_s:g} s")
         if not post_trigger_s > 0:
             raise SettingOutOfRange(f"{self.name}: a capture needs a positive post-trigger time")
         self.apply(CAPTURE_INTERVAL, interval_s)

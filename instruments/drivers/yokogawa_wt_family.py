@@ -25,6 +25,12 @@ mode (the store and the communication output follow the data update):
   50 Hz, and is not used here);
 * WT1800: 50 ms (IM WT1801-01EN, data update interval 50 ms ... 20 s in normal measurement mode;
   unconfirmed from the manual text at hand, and the /HS high-speed capture option is not used).
+
+Their ``min_capture_interval_s`` is the same update interval: a finer capture would need the raw
+waveform (WT3000: the ACQuisition group, /G6 option, and the WAVeform group, known from public
+analyses of the WT3000 manual IM 760301-17E, syntax unconfirmed here), which these drivers do not read.
+The WT3000's update rate header is ``:RATE`` (IM 760301-17E; not sent by the bench, which takes the
+instrument's setting as found).
 """
 
 from __future__ import annotations
@@ -38,9 +44,11 @@ class YokogawaWT1800(YokogawaWT5000):
     """Yokogawa WT1800 series (a ``PowerAnalyzer``), WT5000 dialect (IM WT1801-17EN)."""
 
     min_acquisition_interval_s = 0.05
+    min_capture_interval_s = 0.05
 
 
 class YokogawaWT3000(YokogawaWT5000):
     """Yokogawa WT3000 / WT3000E (a ``PowerAnalyzer``), WT5000 dialect (IM 760301-17E)."""
 
     min_acquisition_interval_s = 0.05
+    min_capture_interval_s = 0.05

@@ -38,8 +38,10 @@ FUNCTION_NAMES = {"U": "U", "I": "I", "P": "P", "Q": "Q", "S": "S", "LAMBda": "L
                   "FU": "FU"}
 RELATIVE_NOISE = 2e-5
 ABSOLUTE_NOISE = 1e-6
-MIN_STORE_INTERVAL_S = 0.001
-"""Shortest store interval the simulation accepts."""
+MIN_STORE_INTERVAL_S = 0.01
+"""Shortest store interval the simulation accepts: the real WT5000's fastest data update interval
+(10 ms, IM WT5000-01EN), so the simulated store behaves like the model. The simulated capture's own
+minimum (simlab/instruments/capture.py) stands for windows of the sampled waveform, finer."""
 MAX_BLOCK_RECORDS = 100_000
 """Most records one ``:STORe:DATA?`` returns."""
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.clock import VirtualClock
+from bench.clock import WALL_BLOCK_READ_S, VirtualClock, WallClock
 
 
 def test_virtual_clock_ticks_and_samples():
@@ -148,3 +148,91 @@ def test_no_read_back_when_a_wait_crosses_no_tick():
     assert blocks.collect_calls == 0 and polled == [0.05, 0.1]     # ends polled as ticks were
     clock.sleep(0.1)
     assert blocks.collect_calls == 1 and blocks.collected == [0.2]
+
+
+# --- wall clock: block reads in real time -------------------------------------------------------
+class _WallBlocks:
+    """A fake instrument acquisition on real time: 'stores' at every multiple of the period of the
+    wall clock's bench time; each read returns what was stored since the previous one."""
+
+    def __init__(self, clock: WallClock, min_period_s: float = 0.01) -> None:
+        self.clock, self.min_period_s = clock, min_period_s
+        self.started: list[float] = []
+        self.stopped = 0
+        self.reads: list[tuple[float, list[float]]] = []    # (bench time of the read, instants read)
+        self._period_s: float | None = None
+        self._next_k = 0
+
+    def acquisition_supports(self, period_s: float) -> bool:
+        return period_s >= self.min_period_s
+
+    def start_acquisition(self, period_s: float) -> None:
+        self.started.append(period_s)
+        self._period_s = period_s
+        self._next_k = int(self.clock.now_s() / period_s) + 1
+
+    def stop_acquisition(self) -> None:
+        self.stopped += 1
+        self._period_s = None
+
+    def collect_acquired(self) -> None:
+        now_s, period_s = self.clock.now_s(), self._period_s
+        assert period_s is not None
+        instants = []
+        while self._next_k * period_s <= now_s:
+            instants.append(self._next_k * period_s)
+            self._next_k += 1
+        self.reads.append((now_s, instants))
+
+
+def _wall_blocks() -> tuple[WallClock, _WallBlocks, list[float]]:
+    clock = WallClock(sample_period_s=0.2)
+    blocks = _WallBlocks(clock)
+    clock.use_block_sampler(blocks)
+    polled: list[float] = []
+    clock.add_sampler(polled.append)
+    return clock, blocks, polled
+
+
+def test_wall_clock_reads_blocks_at_a_bounded_interval_and_never_polls():
+    clock, blocks, polled = _wall_blocks()
+    t0 = clock.now_s()
+    clock.sleep(1.2, sample_period_s=0.02)
+    assert blocks.started == [0.02] and polled == []
+    read_times = [t0] + [t for t, _ in blocks.reads]
+    assert len(blocks.reads) == 3                   # 0.5 s, 1.0 s, 1.2 s
+    # at most WALL_BLOCK_READ_S apart, plus what a loaded machine adds to a sleep
+    assert all(b - a <= WALL_BLOCK_READ_S + 0.25 for a, b in zip(read_times, read_times[1:], strict=False))
+    assert all(len(instants) > 1 for _, instants in blocks.reads[:2])     # blocks, not single samples
+    clock.sleep(0.6, sample_period_s=0.02)          # same period: the acquisition keeps running
+    assert blocks.started == [0.02]
+    instants = [t for _, block in blocks.reads for t in block]
+    steps = [b - a for a, b in zip(instants, instants[1:], strict=False)]
+    assert steps == pytest.approx([0.02] * len(steps))     # none lost or read twice across the waits
+
+
+def test_wall_clock_restarts_at_a_new_period_and_polls_below_the_minimum():
+    clock, blocks, polled = _wall_blocks()
+    clock.sleep(0.3, sample_period_s=0.05)
+    clock.sleep(0.3, sample_period_s=0.1)
+    assert blocks.started == [0.05, 0.1]
+    reads_before = len(blocks.reads)
+    clock.sleep(0.05, sample_period_s=0.005)        # below the minimum: read what was stored, stop, poll
+    assert blocks.stopped == 1 and len(blocks.reads) == reads_before + 1
+    assert polled and all(t <= clock.now_s() for t in polled)     # polled (every 5 ms when not loaded)
+
+
+def test_wall_clock_serves_a_due_service_before_the_next_block_read():
+    clock, blocks, _ = _wall_blocks()
+    served: list[float] = []
+    due = {"s": clock.now_s() + 0.1}
+
+    def service(t_s: float) -> None:
+        served.append(t_s)
+        if t_s >= due["s"]:
+            due["s"] = t_s + 10.0
+
+    clock.add_service(service, lambda: due["s"])
+    clock.sleep(0.6, sample_period_s=0.02)
+    assert 0.1 <= served[0] < 0.3                   # when it fell due, not at the first block read (0.5 s)
+    assert len(served) == 2 and served[1] >= 0.6     # then at the next read: the wait's end

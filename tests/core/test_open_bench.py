@@ -32,6 +32,7 @@ class _Acquiring:
     """An analyzer with a block acquisition (AnalyzerAcquisition)."""
 
     min_acquisition_interval_s = 0.01
+    min_capture_interval_s = 0.0025
 
     def __init__(self, block: list[AcquiredSample]) -> None:
         self.block = block

@@ -64,3 +64,32 @@ def test_a_deadline_that_is_met_does_not_fire() -> None:
     with deadline(0.01, lambda: fired.append("late")) as missed:
         time.sleep(0.1)
     assert missed.expired and fired == ["late"]
+
+
+def test_unsolicited_lines_are_read_one_by_one_and_silence_times_out() -> None:
+    """A continuous output (LMG670 ``CONT ON``): lines the instrument sends unasked, each read whole."""
+    peer = ScriptedPeer(b"100.00;1.5\n100.02;1.6\n")
+    transport = VisaTransport(f"TCPIP::127.0.0.1::{peer.port}::SOCKET", timeout_ms=300, reconnect=NO_RECONNECT)
+    try:
+        transport.write("CONT ON")
+        assert [transport.read_line(), transport.read_line()] == ["100.00;1.5", "100.02;1.6"]
+        started = time.monotonic()
+        with pytest.raises(InstrumentTimeout):
+            transport.read_line()
+        assert time.monotonic() - started < 1.0
+    finally:
+        transport.close()
+        peer.close()
+
+
+def test_a_trickling_unsolicited_line_times_out_at_the_deadline(trickling) -> None:
+    transport = VisaTransport(f"TCPIP::127.0.0.1::{trickling.port}::SOCKET", timeout_ms=1000,
+                              reconnect=NO_RECONNECT)
+    try:
+        transport.write("CONT ON")
+        started = time.monotonic()
+        with pytest.raises(InstrumentTimeout, match="within 1000 ms"):
+            transport.read_line()
+        assert time.monotonic() - started < 2.0
+    finally:
+        transport.close()

@@ -59,12 +59,12 @@ def test_a_block_larger_than_one_query_is_read_in_several() -> None:
     with BackgroundScpiServer(sim) as port:
         analyzer = open_instrument("yokogawa_wt5000", f"TCPIP::127.0.0.1::{port}::SOCKET", name="pa")
         try:
-            analyzer.start_acquisition(0.001)
-            _advance(sim, time_s, 4.5)                     # 4500 records: three queries
+            analyzer.start_acquisition(0.01)               # the WT5000's fastest data update
+            _advance(sim, time_s, 45.0)                    # 4500 records: three queries
             times = [s.t_s for s in analyzer.read_acquired()]
         finally:
             analyzer.close()
-    assert len(times) == 4500 and times[0] == 0.001 and times[-1] == 4.5
+    assert len(times) == 4500 and times[0] == 0.01 and times[-1] == 45.0
     assert all(b > a for a, b in zip(times, times[1:], strict=False))
 
 

@@ -111,3 +111,16 @@ def test_abort_disarms() -> None:
     analyzer.arm_capture(0.005, 0.01, 0.01)
     analyzer.abort_capture()
     transport.verify()
+
+
+def test_wt5000_states_the_real_update_interval_and_a_finer_capture() -> None:
+    """The store follows the WT5000's data update (10 ms at its fastest, IM WT5000-01EN); the capture
+    is computed over windows of the sampled waveform, so the trip suites' 5 ms is within reach."""
+    assert YokogawaWT5000.min_acquisition_interval_s == 0.01
+    assert YokogawaWT5000.min_capture_interval_s == 0.0025
+    analyzer, transport = _analyzer([])
+    with pytest.raises(SettingOutOfRange):
+        analyzer.start_acquisition(0.005)       # below the data update: refused before sending
+    with pytest.raises(SettingOutOfRange):
+        analyzer.arm_capture(0.001, 0.01, 0.01)
+    transport.verify()

@@ -33,6 +33,7 @@ class _Dut:
 class _Analyzer:
     def __init__(self, min_interval_s: float, complete: bool) -> None:
         self.min_acquisition_interval_s = min_interval_s
+        self.min_capture_interval_s = min_interval_s
         self.complete = complete
         self.log: list[Any] = []
 
