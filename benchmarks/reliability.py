@@ -38,6 +38,8 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))   # the chaos tests' helpers: one home for both
+from hostile import pid_alive, value_paths  # noqa: E402
 BENCH = REPO / "bench" / "configs" / "simulated.yaml"
 PROFILE = REPO / "device_profiles" / "sim-pv-inverter.yaml"
 HANG_S = 60.0
@@ -65,23 +67,12 @@ def _classify(code: int | None, output: str) -> str:
     return "accepted"
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            out += _paths(value, (*prefix, i))
-    return out
-
-
 def _mutate(data: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any], list[str]]:
     """``data`` changed in one to three places, and what was changed."""
     out = copy.deepcopy(data)
     changes: list[str] = []
     for _ in range(rng.randint(1, 3)):
-        path = rng.choice(_paths(out))
+        path = rng.choice(value_paths(out))
         node = out
         dotted = ".".join(str(p) for p in path)
         try:
@@ -149,14 +140,6 @@ def _lab_pid(record: Path) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def signals(work: Path, env: dict[str, str]) -> dict[str, int]:
     tried = safe = orphans = 0
     for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
@@ -178,7 +161,7 @@ def signals(work: Path, env: dict[str, str]) -> dict[str, int]:
             pid = _lab_pid(record)
             if pid is not None:
                 time.sleep(2.0)
-                orphans += _alive(pid)
+                orphans += pid_alive(pid)
     return {"tried": tried, "safe": safe, "orphans": orphans}
 
 
@@ -228,20 +211,14 @@ def forgeries(work: Path, env: dict[str, str], lab_pub: Path) -> tuple[int, int,
     # the forger has no lab key: whatever flexbench report signs, it signs with a key of the forger's own
     forger_env = {k: v for k, v in env.items() if k != "FLEXBENCH_LAB_KEY"}
     forger_env["FLEXBENCH_DEV_KEY_DIR"] = str(work / "forger-key")
-    tried = detected = 0
-    missed: list[str] = []
-    for name, forged in record_forgeries.items():
-        folder = work / f"forged-{tried}"
+    verify = ["verify", "--trusted-keys", str(lab_pub)]
+    exit_codes: dict[str, int | None] = {}      # forgery -> the exit code that would let it through if 0
+    for number, (name, forged) in enumerate(record_forgeries.items()):
+        folder = work / f"forged-{number}"
         folder.mkdir()
         (folder / "record.jsonl").write_text("".join(forged))
         code, _ = _run(["report", str(folder / "record.jsonl")], forger_env)
-        if code == 0:
-            code, _ = _run(["verify", str(folder), "--trusted-keys", str(lab_pub)], env)
-        tried += 1
-        if code != 0:
-            detected += 1
-        else:
-            missed.append(name)
+        exit_codes[name] = _run([*verify, str(folder)], env)[0] if code == 0 else code
     folder_forgeries = {
         "report.json edited": lambda p: p.joinpath("report.json").write_text("{}"),
         "a foreign file added": lambda p: p.joinpath("notes.txt").write_text("x"),
@@ -249,19 +226,16 @@ def forgeries(work: Path, env: dict[str, str], lab_pub: Path) -> tuple[int, int,
         "a symlink added": lambda p: p.joinpath("evidence.csv").symlink_to(p / "report.json"),
         "re-signed with the forger's own key": None,
     }
-    for name, damage in folder_forgeries.items():
-        folder = work / f"folder-{tried}"
+    for number, (name, damage) in enumerate(folder_forgeries.items()):
+        folder = work / f"folder-{number}"
         shutil.copytree(genuine, folder, symlinks=True)
         if damage is None:
             _run(["report", str(folder / "record.jsonl")], forger_env)
         else:
             damage(folder)
-        code, _ = _run(["verify", str(folder), "--trusted-keys", str(lab_pub)], env)
-        tried += 1
-        if code != 0:
-            detected += 1
-        else:
-            missed.append(name)
+        exit_codes[name] = _run([*verify, str(folder)], env)[0]
+    missed = [name for name, code in exit_codes.items() if code == 0]
+    tried, detected = len(exit_codes), len(exit_codes) - len(missed)
     return tried, detected, missed
 
 

@@ -354,6 +354,8 @@ def verify_folder(folder: str | Path, *, public_key_raw: bytes | None = None,
         if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
             raise ValueError(f"format is not {MANIFEST_FORMAT}")
         signer = manifest.get("signer") or {}
+        if not isinstance(signer, dict) or not isinstance(manifest.get("files", []), list):
+            raise ValueError("'signer' must be a mapping and 'files' a list")
         embedded = bytes.fromhex(str(signer.get("public_key_ed25519_hex", "")))
         result.signer_kind = str(signer.get("kind"))
     except (UnicodeDecodeError, ValueError) as exc:

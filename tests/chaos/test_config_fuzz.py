@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from bench.campaign import campaign_catalog, validate_simulation
 from bench.config import DEFAULT_BENCH, load_bench_config, load_device_profile
 from bench.errors import ConfigError
+from hostile import value_paths
 
 REPO = Path(__file__).resolve().parents[2]
 PROFILES = sorted((REPO / "device_profiles").glob("*.yaml"))
@@ -28,22 +29,11 @@ HOSTILE_VALUES = st.one_of(
                                                                                 max_size=2))
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            out += _paths(value, (*prefix, i))
-    return out
-
-
 @st.composite
 def mutated(draw: st.DrawFn, original: dict[str, Any]) -> dict[str, Any]:
     """``original`` with 1-3 values replaced by hostile ones or deleted."""
     data = copy.deepcopy(original)
-    paths = _paths(data)
+    paths = value_paths(data)
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         path = draw(st.sampled_from(paths))
         node = data

@@ -16,17 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
+from hostile import pid_alive
 from proof_campaigns import REPO, campaign_command
 
 STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 @pytest.mark.parametrize("seed", range(int(os.environ.get("FLEXBENCH_CHAOS_SEEDS", "6"))))
@@ -57,7 +50,7 @@ def test_a_signal_at_a_random_moment_ends_safely(tmp_path: Path, seed: int) -> N
     started = re.search(r"simulated lab started \(pid (\d+)", record.read_text())
     if started:
         pid, deadline = int(started.group(1)), time.monotonic() + 2.0
-        while _alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _alive(pid), what
+        assert not pid_alive(pid), what
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("flexbench-lab-")], what

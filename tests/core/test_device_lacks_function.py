@@ -3,30 +3,15 @@ needs it, with the frame as evidence (bench.errors.DeviceLacksFunction); it is n
 
 from __future__ import annotations
 
-from typing import Any
 
-import pytest
 
 from bench.checks import Checker
 from bench.errors import BenchError, DeviceLacksFunction, DutNonConformance, LinkError
 from bench.verdicts import DecisionRule, TestOutcome
 from fixtures.plugin import _outcome, _record_missing_function
+from fake_recorder import FailedCall, ListRecorder
 
 FRAME = '[4,"19223201","NotImplemented","ClearChargingProfile not implemented",{}]'
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-
-    def write(self, kind: str, **fields: Any) -> dict[str, Any]:
-        self.lines.append({"kind": kind, **fields})
-        return fields
-
-
-class _Call:
-    def __init__(self, exc: BaseException) -> None:
-        self.excinfo = pytest.ExceptionInfo.from_exc_info((type(exc), exc, exc.__traceback__))
 
 
 class _Report:
@@ -41,14 +26,14 @@ def test_it_is_a_dut_non_conformance_not_a_bench_error() -> None:
 
 
 def test_the_plugin_maps_it_to_fail_and_a_link_error_to_error() -> None:
-    outcome, message = _outcome(_Report(), _Call(DeviceLacksFunction("point 706.RspTms_SF", "unimplemented")))
+    outcome, message = _outcome(_Report(), FailedCall(DeviceLacksFunction("point 706.RspTms_SF", "unimplemented")))
     assert outcome is TestOutcome.FAIL and "706.RspTms_SF" in message
-    outcome, _ = _outcome(_Report(), _Call(LinkError("connection reset")))
+    outcome, _ = _outcome(_Report(), FailedCall(LinkError("connection reset")))
     assert outcome is TestOutcome.ERROR
 
 
 def test_each_covered_requirement_gets_a_fail_check_with_the_frame() -> None:
-    recorder = _Recorder()
+    recorder = ListRecorder()
     checker = Checker(recorder, "t::smart", DecisionRule.GUARD_BAND)
     exc = DeviceLacksFunction("smart charging (ClearChargingProfile)", FRAME)
     _record_missing_function(checker, exc, ["EV-LIMIT", "EV-COMPOSITE"])
@@ -61,7 +46,7 @@ def test_each_covered_requirement_gets_a_fail_check_with_the_frame() -> None:
 
 
 def test_a_named_requirement_is_the_only_one_failed() -> None:
-    recorder = _Recorder()
+    recorder = ListRecorder()
     checker = Checker(recorder, "t::pv", DecisionRule.GUARD_BAND)
     _record_missing_function(checker, DeviceLacksFunction("volt-watt curve (706)", "RspTms_SF unimplemented",
                                                          requirement_id="PV-PU-STEADY"),

@@ -8,15 +8,7 @@ from typing import Any
 
 from bench.catalog import load_catalog
 from test_suites.common import DutStrategy
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-
-    def write(self, kind: str, **fields: Any) -> dict[str, Any]:
-        self.lines.append({"kind": kind, **fields})
-        return self.lines[-1]
+from fake_recorder import ListRecorder
 
 
 class _Profile:
@@ -30,7 +22,7 @@ class _Profile:
         return self.declared.get(name, default)
 
 
-def _strategy(recorder: _Recorder, declared: dict[str, Any]) -> DutStrategy:
+def _strategy(recorder: ListRecorder, declared: dict[str, Any]) -> DutStrategy:
     bench = SimpleNamespace(recorder=recorder, config=SimpleNamespace(
         instruments={"power_analyzer": SimpleNamespace(accuracy={"voltage_v": 0.1})}))
     return DutStrategy(ac_source=None, clock=None, dut_profile=_Profile(declared), catalog=load_catalog("pv_inverter"),
@@ -38,7 +30,7 @@ def _strategy(recorder: _Recorder, declared: dict[str, Any]) -> DutStrategy:
 
 
 def test_param_declared_and_profile_reads_are_recorded() -> None:
-    rec = _Recorder()
+    rec = ListRecorder()
     dut = _strategy(rec, {"power_limit_response_time_s": 5.0, "readings_accuracy": {"voltage_v": 2.3}})
     ramp = dut.param("PV-RECONNECT-RAMP", "ramp_max_pct_pn_per_min")
     assert dut.declared("power_limit_response_time_s", "PV-REMOTE-LIMIT", "response_time_s") == 5.0

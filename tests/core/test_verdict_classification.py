@@ -3,7 +3,6 @@ the device's result (PASS / FAIL / NOT_APPLICABLE), what the bench suffers is an
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 
@@ -13,20 +12,7 @@ from bench.errors import (ConfigError, DeviceLacksFunction, Inconclusive, Instru
 from bench.verdicts import DecisionRule, TestOutcome, Verdict, requirement_verdict
 from fixtures.plugin import _outcome, _record_missing_function
 from links.modbus_protocol import ModbusExceptionReply
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-
-    def write(self, kind: str, **fields: Any) -> dict[str, Any]:
-        self.lines.append({"kind": kind, **fields})
-        return fields
-
-
-class _Call:
-    def __init__(self, exc: BaseException) -> None:
-        self.excinfo = pytest.ExceptionInfo.from_exc_info((type(exc), exc, exc.__traceback__))
+from fake_recorder import FailedCall, ListRecorder
 
 
 class _Report:
@@ -62,9 +48,9 @@ LACKS = {
 def test_a_declared_function_the_device_lacks_is_a_fail_with_the_frame(row: str) -> None:
     function, evidence = LACKS[row]
     exc = DeviceLacksFunction(function, evidence)
-    outcome, message = _outcome(_Report(), _Call(exc))
+    outcome, message = _outcome(_Report(), FailedCall(exc))
     assert outcome is TestOutcome.FAIL and evidence in message
-    recorder = _Recorder()
+    recorder = ListRecorder()
     checker = Checker(recorder, "t::x", DecisionRule.GUARD_BAND)
     _record_missing_function(checker, exc, ["REQ-A"])
     (check,) = checker.checks()
@@ -74,7 +60,7 @@ def test_a_declared_function_the_device_lacks_is_a_fail_with_the_frame(row: str)
 
 def test_a_function_the_profile_does_not_declare_is_not_applicable() -> None:
     skip = pytest.skip.Exception("NOT_APPLICABLE: the profile declares no smart charging")
-    outcome, message = _outcome(_Report(skipped=True), _Call(skip))
+    outcome, message = _outcome(_Report(skipped=True), FailedCall(skip))
     assert outcome is TestOutcome.NOT_APPLICABLE and "declares no smart charging" in message
     assert requirement_verdict([], [outcome]) is Verdict.NOT_APPLICABLE
 
@@ -100,23 +86,23 @@ BENCH_FAILURES = {
 
 @pytest.mark.parametrize("row", sorted(BENCH_FAILURES))
 def test_a_bench_failure_is_an_error_never_a_fail(row: str) -> None:
-    outcome, message = _outcome(_Report(), _Call(BENCH_FAILURES[row]))
+    outcome, message = _outcome(_Report(), FailedCall(BENCH_FAILURES[row]))
     assert outcome is TestOutcome.ERROR and type(BENCH_FAILURES[row]).__name__ in message
     assert requirement_verdict([], [outcome]) is Verdict.INCONCLUSIVE
 
 
 def test_an_undecidable_measurement_is_inconclusive_and_the_test_an_error() -> None:
-    checker = Checker(_Recorder(), "t::x", DecisionRule.GUARD_BAND)
+    checker = Checker(ListRecorder(), "t::x", DecisionRule.GUARD_BAND)
     assert checker.within("REQ-A", "p", "active_power", "W", 5990.0, 50.0, 4000.0, 6000.0) is Verdict.INCONCLUSIVE
     with pytest.raises(Inconclusive) as exc:
         checker.raise_if_failed()
-    outcome, _ = _outcome(_Report(), _Call(exc.value))
+    outcome, _ = _outcome(_Report(), FailedCall(exc.value))
     assert outcome is TestOutcome.ERROR
     assert requirement_verdict(["INCONCLUSIVE"], [outcome]) is Verdict.INCONCLUSIVE
 
 
 def test_measured_values_inside_and_outside_the_limits_pass_and_fail() -> None:
-    checker = Checker(_Recorder(), "t::x", DecisionRule.GUARD_BAND)
+    checker = Checker(ListRecorder(), "t::x", DecisionRule.GUARD_BAND)
     assert checker.within("REQ-A", "in", "voltage", "V", 230.0, 0.5, 220.0, 240.0) is Verdict.PASS
     assert checker.within("REQ-B", "out", "voltage", "V", 250.0, 0.5, 220.0, 240.0) is Verdict.FAIL
     assert checker.require_true("REQ-C", "tripped", False, "still producing 5 kW") is Verdict.FAIL

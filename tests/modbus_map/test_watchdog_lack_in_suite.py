@@ -17,15 +17,7 @@ from test_suites.heat_pump.strategy import HeatPumpStrategy
 from test_suites.heat_pump import test_failsafe as failsafe_suite
 
 from .helpers import DictBackend, LabLoop, NoWatchdogBackend, heat_pump_map
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-
-    def write(self, kind: str, **fields: Any) -> dict[str, Any]:
-        self.lines.append({"kind": kind, **fields})
-        return fields
+from fake_recorder import ListRecorder
 
 
 class _Dut:
@@ -54,7 +46,7 @@ def test_the_failsafe_requirement_fails_naming_the_point_and_the_rest_is_served(
         with pytest.raises(DeviceLacksFunction) as info:
             failsafe_suite.test_modbus_watchdog_failsafe(_Dut(link), check=None)
         assert "watchdog" in info.value.function and "02" in info.value.evidence
-        recorder = _Recorder()
+        recorder = ListRecorder()
         checker = Checker(recorder, "test_failsafe.py::test_modbus_watchdog_failsafe", DecisionRule.GUARD_BAND)
         _record_missing_function(checker, info.value, ["HP-FAILSAFE-MODBUS"])
         [fail] = [line for line in recorder.lines if line["kind"] == "check"]

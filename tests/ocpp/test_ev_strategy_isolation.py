@@ -17,17 +17,9 @@ from bench.errors import BenchError, DeviceLacksFunction
 from bench.verdicts import DecisionRule
 from test_suites.ev_charger import test_meter_accuracy, test_security
 from test_suites.ev_charger.strategy import EvChargerStrategy
+from fake_recorder import ListRecorder
 
 NOT_IMPLEMENTED = '[4,"42","NotImplemented","No handler for ClearChargingProfile registered.",{}]'
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-
-    def write(self, kind: str, **fields: Any) -> dict[str, Any]:
-        self.lines.append({"kind": kind, **fields})
-        return self.lines[-1]
 
 
 class _Link:
@@ -83,7 +75,7 @@ def _strategy(functions: dict[str, bool], link: _Link) -> EvChargerStrategy:
     bench = SimpleNamespace(config=SimpleNamespace(instruments={"power_analyzer": SimpleNamespace(accuracy={})}))
     dut = EvChargerStrategy(ac_source=_Source(), ev_emulator=_Ev(), dut_link=link, clock=None, dut_profile=profile,
                             catalog=None, market="NL", bench=bench, step=lambda text: None)
-    dut.check = Checker(_Recorder(), "isolation", DecisionRule.GUARD_BAND)
+    dut.check = Checker(ListRecorder(), "isolation", DecisionRule.GUARD_BAND)
     return dut
 
 

@@ -7,27 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pypdfium2 as pdfium
 import pytest
 
 from bench.cli import main as flexbench
 from reports.display import DEVELOPMENT_KEY_NOTICE
 from reports.package import build_package
-
-
-def _page_texts(data: bytes) -> list[str]:
-    doc = pdfium.PdfDocument(data)
-    try:
-        texts = []
-        for i in range(len(doc)):
-            page = doc[i]
-            textpage = page.get_textpage()
-            texts.append(" ".join(textpage.get_text_range().split()))
-            textpage.close()
-            page.close()
-        return texts
-    finally:
-        doc.close()
+from pdf_pages import page_texts
 
 
 @pytest.fixture
@@ -50,7 +35,7 @@ def two_packages(record: Any, helpers: Any, tmp_path: Path) -> tuple[Path, Path]
 
 def test_development_key_is_named_on_every_pdf_page(two_packages: tuple[Path, Path]) -> None:
     dev, _ = two_packages
-    pages = _page_texts((dev / "report.pdf").read_bytes())
+    pages = page_texts((dev / "report.pdf").read_bytes(), join_lines=True)
     assert len(pages) >= 3
     for number, text in enumerate(pages, start=1):
         assert DEVELOPMENT_KEY_NOTICE in text, f"page {number}"
@@ -69,7 +54,7 @@ def test_development_key_heads_the_html_and_its_signature_block(two_packages: tu
 
 def test_lab_key_report_has_no_development_notice(two_packages: tuple[Path, Path]) -> None:
     lab = two_packages[1]
-    assert not any("DEVELOPMENT" in t for t in _page_texts((lab / "report.pdf").read_bytes()))
+    assert not any("DEVELOPMENT" in t for t in page_texts((lab / "report.pdf").read_bytes(), join_lines=True))
     assert "DEVELOPMENT" not in (lab / "report.html").read_text(encoding="utf-8")
 
 

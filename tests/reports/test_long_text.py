@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pypdfium2 as pdfium
 import pytest
 
 from bench.recorder import MAX_TEXT_CHARS, Recorder, read_record
@@ -19,6 +18,7 @@ from reports.integrity import MANIFEST_NAME, verify_folder
 from reports.package import build_package
 from reports.pdf import _story, render_pdf
 from reportlab.platypus import KeepTogether, Paragraph, Table
+from pdf_pages import page_texts
 
 NOTE_CHARS = 200      # the "(cut: ... full text in ...)" note after a cut text
 
@@ -40,22 +40,6 @@ def _package(record: Any, tmp_path: Path, name: str = "pkg") -> Path:
     return out
 
 
-def _page_texts(data: bytes) -> list[str]:
-    doc = pdfium.PdfDocument(data)
-    try:
-        texts = []
-        for i in range(len(doc)):
-            page = doc[i]
-            page.render(scale=0.5)                    # every page renders
-            textpage = page.get_textpage()
-            texts.append(" ".join(textpage.get_text_range().split()))   # a line break is a space
-            textpage.close()
-            page.close()
-        return texts
-    finally:
-        doc.close()
-
-
 def _flowable_texts(flowables: list[Any]) -> list[str]:
     """The plain text of every paragraph in the story, table cells and kept-together blocks included."""
     out: list[str] = []
@@ -74,7 +58,7 @@ def test_10_kb_customer_name_builds_a_signed_package(record: Any, helpers: Any, 
     _long_text_record(record, helpers, customer=customer)
     out = _package(record, tmp_path)
     assert verify_folder(out).intact
-    text = "".join(_page_texts((out / "report.pdf").read_bytes()))
+    text = "".join(page_texts((out / "report.pdf").read_bytes(), render=True, join_lines=True))
     assert "ACME CCC" in text and f"full text in {RECORD_FULL_TEXT}" in text
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["customer"]["name"] == customer                # report.json keeps the full text
@@ -86,7 +70,7 @@ def test_60_kb_event_message_builds_a_signed_package(record: Any, helpers: Any, 
     message = "violation: " + "x" * 60_000
     _long_text_record(record, helpers, message=message)
     out = _package(record, tmp_path)
-    pages = _page_texts((out / "report.pdf").read_bytes())
+    pages = page_texts((out / "report.pdf").read_bytes(), render=True, join_lines=True)
     assert sum(p.count(f"of {len(message)} characters shown") for p in pages) >= 2    # event and test message
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "x" * (DISPLAY_TEXT_CHARS + 1) not in html and len(html) < 100_000
@@ -120,7 +104,7 @@ def test_table_cell_taller_than_a_page_is_cut_to_fit(record: Any, helpers: Any, 
     out = _package(record, tmp_path)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     report["requirements"][0]["checks"][0]["name"] = "W" * (DISPLAY_TEXT_CHARS - 10)
-    texts = _page_texts(render_pdf(report))
+    texts = page_texts(render_pdf(report), render=True, join_lines=True)
     assert any("characters shown; full text in report.json" in t for t in texts)
     assert not any("W" * 400 in t.replace(" ", "") for t in texts)
 
@@ -140,7 +124,7 @@ def test_text_cut_by_the_recorder_points_to_its_long_text_file(record: Any, help
     (record.path.parent / kept).write_text(full, encoding="utf-8")
     _long_text_record(record, helpers, message=cut)
     for out in (_package(record, tmp_path), _package(record, record.path.parent.parent, record.path.parent.name)):
-        text = "".join(_page_texts((out / "report.pdf").read_bytes()))
+        text = "".join(page_texts((out / "report.pdf").read_bytes(), render=True, join_lines=True))
         assert f"of {len(full)} characters shown; full text in {kept}" in text
         assert f"full text in {kept}" in (out / "report.html").read_text(encoding="utf-8")
         assert (out / kept).read_text(encoding="utf-8") == full
@@ -160,4 +144,5 @@ def test_long_check_name_and_plot_labels_are_bounded_in_the_html(record: Any, he
     for letter in "nup":
         assert letter * (DISPLAY_TEXT_CHARS + 1) not in html, letter
     assert len(html) < 200_000
-    assert any(f"of {len(long_name)} characters shown" in t for t in _page_texts((out / "report.pdf").read_bytes()))
+    pages = page_texts((out / "report.pdf").read_bytes(), render=True, join_lines=True)
+    assert any(f"of {len(long_name)} characters shown" in t for t in pages)

@@ -11,21 +11,7 @@ import pytest
 
 from reports.build import build_report
 from reports.pdf import plot_drawing, render_pdf
-
-
-def _page_texts(data: bytes) -> list[str]:
-    doc = pdfium.PdfDocument(data)
-    try:
-        texts = []
-        for i in range(len(doc)):
-            page = doc[i]
-            textpage = page.get_textpage()
-            texts.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-        return texts
-    finally:
-        doc.close()
+from pdf_pages import page_texts
 
 
 def _many_checks_report(record: Any, helpers: Any, tmp_path: Path, *, simulated: bool) -> dict[str, Any]:
@@ -58,7 +44,7 @@ def test_pdf_page_one_renders_and_is_not_blank(record: Any, helpers: Any, tmp_pa
 
 def test_every_page_names_the_report_and_counts_pages(record: Any, helpers: Any, tmp_path: Path) -> None:
     report = _many_checks_report(record, helpers, tmp_path, simulated=True)
-    texts = _page_texts(render_pdf(report))
+    texts = page_texts(render_pdf(report))
     assert len(texts) >= 2
     for number, text in enumerate(texts, start=1):
         assert report["report_id"] in text, number
@@ -80,7 +66,7 @@ def test_real_device_report_carries_no_simulated_mark(record: Any, helpers: Any,
     report = _many_checks_report(record, helpers, tmp_path, simulated=False)
     if report["simulated"]:
         pytest.skip("the report builder marks this synthetic record simulated for another reason")
-    texts = _page_texts(render_pdf(report))
+    texts = page_texts(render_pdf(report))
     assert all("SIMULATED" not in t for t in texts)
     assert all(report["report_id"] in t for t in texts)
 
@@ -97,7 +83,7 @@ def test_record_text_cannot_inject_markup(record: Any, helpers: Any, tmp_path: P
                 checks=[helpers.make_check("PV-VRT-01", verdict="FAIL", detail="<b>bold</b> & <font>x")],
                 message="<para>broken & </para>")
     record.end()
-    texts = _page_texts(render_pdf(build_report(record.path, tmp_path / "out")))
+    texts = page_texts(render_pdf(build_report(record.path, tmp_path / "out")))
     assert "<para>broken & </para>" in "".join(texts).replace("\r\n", "").replace("\n", "")
 
 

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from bench.recorder import read_record
+from hostile import pid_alive
 from proof_campaigns import DEFAULT_BENCH, REPO
 
 REQ = ["PV-PU-RESPONSE"]
@@ -114,15 +115,11 @@ def _lab_pid(record_text):
 def _gone_within(pid, seconds):
     """True when process ``pid`` has ended (or is a zombie awaiting its parent) within ``seconds``."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    return True
-        except FileNotFoundError:
-            return True
+    while pid_alive(pid):
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.05)
-    return False
+    return True
 
 
 def _private_tmp(tmp_path):

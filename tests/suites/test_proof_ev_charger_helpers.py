@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Callable
 
 import pytest
 
@@ -17,15 +17,7 @@ from bench.verdicts import DecisionRule
 from instruments.capabilities import AnalyzerReading, PhaseReading
 from test_suites.ev_charger.strategy import EvChargerStrategy
 from test_suites.ev_charger.measurements import composite_differences, declared_grid_behaviour
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-
-    def write(self, kind: str, **fields: Any) -> dict[str, Any]:
-        self.lines.append({"kind": kind, **fields})
-        return self.lines[-1]
+from fake_recorder import ListRecorder
 
 
 def _bench(current_of_t: Callable[[float], float], t_end_s: float = 120.0) -> EvChargerStrategy:
@@ -44,7 +36,7 @@ def _bench(current_of_t: Callable[[float], float], t_end_s: float = 120.0) -> Ev
                               declared_value=lambda name, default=None: default)
     ev = EvChargerStrategy(ac_source=None, ev_emulator=None, dut_link=None, clock=None, dut_profile=profile,
                            catalog=None, market="NL", bench=session, step=lambda text: None)
-    ev.check = Checker(_Recorder(), "synthetic", DecisionRule.GUARD_BAND)
+    ev.check = Checker(ListRecorder(), "synthetic", DecisionRule.GUARD_BAND)
     return ev
 
 
