@@ -10,23 +10,11 @@ from pathlib import Path
 import yaml
 
 from fixtures.plugin import REASON_CHARS, console_reason
+from proof_campaigns import write_bench, write_profile
 
 REPO = Path(__file__).resolve().parents[2]
 PROFILE = REPO / "device_profiles" / "sim-pv-inverter.yaml"
-BENCH = REPO / "bench" / "configs" / "simulated.yaml"
 TRIP = "test_suites/pv_inverter/test_voltage_trips.py::test_umin_trip"
-
-
-def _yaml_copy(src: Path, dst: Path, edit: dict) -> Path:
-    data = yaml.safe_load(src.read_text())
-    for dotted, value in edit.items():
-        node = data
-        *parents, leaf = dotted.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
-    dst.write_text(yaml.safe_dump(data, sort_keys=False))
-    return dst
 
 
 def _run(tmp_path: Path, *extra: str, profile: Path = PROFILE) -> subprocess.CompletedProcess[str]:
@@ -44,8 +32,9 @@ def test_console_reason_is_one_line_cut_to_length() -> None:
 
 def test_a_device_fail_is_one_console_line_and_names_the_failed_check(tmp_path: Path) -> None:
     # U< clears 10 % late (1.65 s for 1.5 s +- 0.115 s): tests/suites/test_proof_trips.py
-    profile = _yaml_copy(PROFILE, tmp_path / "late.yaml",
-                         {"simulation.knobs": {"trip_time_factor": {"under_voltage": 1.1}}})
+    reference = yaml.safe_load(PROFILE.read_text())["simulation"]
+    profile = write_profile(tmp_path, knobs={"trip_time_factor": {"under_voltage": 1.1}}, name="late",
+                            parameters=reference["parameters"], reference=PROFILE)
     run = _run(tmp_path, profile=profile)
     assert run.returncode == 1, run.stdout + run.stderr
     fail_lines = [line for line in run.stdout.splitlines() if line.startswith(f"FAIL  {TRIP}: ")]
@@ -56,8 +45,7 @@ def test_a_device_fail_is_one_console_line_and_names_the_failed_check(tmp_path: 
 
 
 def test_bench_errors_are_one_line_each_and_the_cause_is_named_once(tmp_path: Path) -> None:
-    bench = _yaml_copy(BENCH, tmp_path / "bench.yaml",
-                       {"lab.instrument_faults": {"ac_source": {"error_after_commands": 30}}})
+    bench = write_bench(tmp_path, {"lab.instrument_faults": {"ac_source": {"error_after_commands": 30}}})
     run = _run(tmp_path, "--bench", str(bench))
     assert run.returncode == 2, run.stdout + run.stderr
     error_lines = [line for line in run.stdout.splitlines() if line.startswith("ERROR test_suites/")]

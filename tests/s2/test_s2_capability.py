@@ -164,13 +164,3 @@ def test_a_garbling_rm_is_a_link_timeout_naming_its_frame(session: SimpleNamespa
     finally:
         lab.close()
         opener.close()
-
-
-def test_an_rm_that_never_connects_is_a_link_timeout(session: SimpleNamespace) -> None:
-    opener = S2Opener(session, "control", {"protocol": "s2", "rm_id": "hp-1", "control_type": "PEBC",
-                                           "connect_timeout_s": 0.2})
-    try:
-        with pytest.raises(LinkTimeout, match="never connected"):
-            opener.open()
-    finally:
-        opener.close()
