@@ -242,10 +242,14 @@ class OpenBench:
 
     def _record_reading(self, t_s: float, reading: AnalyzerReading) -> None:
         self.samples.append(Sample(t_s, reading))
-        self.recorder.write("sample", t_s=round(t_s, 6),
-                            phases=[[p.voltage_v, p.current_a, p.active_power_w, p.reactive_power_var,
-                                     p.apparent_power_va, p.power_factor] for p in reading.phases],
-                            frequency_hz=reading.frequency_hz, active_power_w=reading.active_power_w)
+        self.recorder.write("sample", t_s=round(t_s, 6), **_sample_fields(reading))
+
+    def record_captured(self, samples: Any, *, source: str) -> None:
+        """Record readings the analyzer acquired in a triggered capture (``AcquiredSample``) as
+        ``sample`` lines at their instrument instants, marked ``source``; they are judged by the suite
+        from the capture itself, so they do not join :attr:`samples`."""
+        for sample in samples:
+            self.recorder.write("sample", t_s=round(sample.t_s, 6), source=source, **_sample_fields(sample.reading))
 
     def _check_current(self, sample: Sample) -> None:
         worst_a = max(p.current_a for p in sample.reading.phases)
@@ -268,6 +272,13 @@ class OpenBench:
         """Safe state first, then links, instruments, lab; ``campaign_end`` is the record's last
         line. Never raises."""
         self._teardown.close(campaign_end)
+
+
+def _sample_fields(reading: AnalyzerReading) -> dict[str, Any]:
+    """The fields of a ``sample`` record line (docs/record-format.md)."""
+    return {"phases": [[p.voltage_v, p.current_a, p.active_power_w, p.reactive_power_var, p.apparent_power_va,
+                        p.power_factor] for p in reading.phases],
+            "frequency_hz": reading.frequency_hz, "active_power_w": reading.active_power_w}
 
 
 @dataclass

@@ -167,17 +167,9 @@ class DutStrategy:
         return [s for s in self._bench.samples_since(t0_s) if t1_s is None or s.t_s <= t1_s + 1e-9]
 
     def record_acquired(self, samples: Any, *, source: str) -> None:
-        """Record readings the analyzer acquired itself (``AcquiredSample``: a triggered capture, a
-        store block) as ``sample`` lines stamped with their instrument time, marked ``source``."""
-        recorder = getattr(self._bench, "recorder", None)
-        if recorder is None:
-            return
-        for sample in samples:
-            reading = sample.reading
-            recorder.write("sample", t_s=sample.t_s, source=source,
-                           phases=[[p.voltage_v, p.current_a, p.active_power_w, p.reactive_power_var,
-                                    p.apparent_power_va, p.power_factor] for p in reading.phases],
-                           frequency_hz=reading.frequency_hz, active_power_w=reading.active_power_w)
+        """Record readings the analyzer acquired itself (``AcquiredSample``: a triggered capture) as
+        ``sample`` lines stamped with their instrument time, marked ``source`` (OpenBench.record_captured)."""
+        self._bench.record_captured(samples, source=source)
 
     def latest_sample(self) -> Any:
         """The latest recorded analyzer sample, None before the first (the clock samples at the end
