@@ -160,7 +160,8 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     replaced = prepare_out_dir(out_dir, force=force)
     write_order(out_dir, customer=customer, received=received, reference=reference)
     args = [str(SUITE_FOR_CLASS[dut.device_class]), "-p", "no:cacheprovider", "-q", "--no-header",
-            "-p", "no:randomly", "--profile", str(dut.file), "--out", str(out_dir), "-o", "addopts=",
+            "-p", "no:randomly", "-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:xdist.looponfail",
+            "--profile", str(dut.file), "--out", str(out_dir), "-o", "addopts=",
             "-W", "ignore::DeprecationWarning",
             "-W", "ignore::pytest.PytestAssertRewriteWarning",
             "--alluredir", str(out_dir / "allure-results"), "--clean-alluredir", "-p", "fixtures.allure_evidence"]
