@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Let Python cache bytecode: every campaign starts a bench and a lab process that would otherwise
+# compile the project's modules from source each time (some shells set PYTHONDONTWRITEBYTECODE).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test lint bench-perf clean
 

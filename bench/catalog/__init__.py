@@ -203,13 +203,17 @@ def _check_same_kind(old: Any, new: Any, where: str) -> None:
                           f"got {new!r}", field=where)
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
-    """1-based line of the YAML node at ``path`` (deepest existing node)."""
-    node = root
+def _line_of(text: str, path: list[Any]) -> int | None:
+    """1-based line of the YAML node at ``path`` (deepest existing node) in the catalog ``text``
+    (composed here, only when an error needs a line)."""
+    node: yaml.Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
     line = node.start_mark.line + 1 if node is not None else None
     for key in path:
         if isinstance(node, yaml.MappingNode):
@@ -254,8 +258,7 @@ def load_catalog_file(path: str | Path) -> Catalog:
     except OSError as exc:
         raise ConfigError(f"cannot read catalog: {exc}", file=path) from None
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
+        data = yaml.load(text, Loader=_LOADER)   # noqa: S506 - a safe loader (libyaml's when present)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path,
@@ -268,18 +271,18 @@ def load_catalog_file(path: str | Path) -> Catalog:
         err = jsonschema.exceptions.best_match(errors)
         p = list(err.absolute_path)
         raise ConfigError(err.message, file=path, field=_dotted(data, p) or "<root>",
-                          line=_line_of(root, p))
-    return _build(data, path, root)
+                          line=_line_of(text, p))
+    return _build(data, path, text)
 
 
-def _build(data: dict[str, Any], path: Path, root: yaml.Node | None) -> Catalog:
+def _build(data: dict[str, Any], path: Path, text: str) -> Catalog:
     markets = tuple(data["markets"])
     reqs: dict[str, Requirement] = {}
     for i, r in enumerate(data["requirements"]):
         rid = r["id"]
         if rid in reqs:
             raise ConfigError(f"duplicate requirement id '{rid}'", file=path, field=f"requirements.{rid}.id",
-                              line=_line_of(root, ["requirements", i, "id"]))
+                              line=_line_of(text, ["requirements", i, "id"]))
         params: dict[str, Parameter] = {}
         for pname, p in r["parameters"].items():
             ppath = ["requirements", i, "parameters", pname]
@@ -289,13 +292,13 @@ def _build(data: dict[str, Any], path: Path, root: yaml.Node | None) -> Catalog:
                 what = (f"missing value for market(s) {', '.join(missing)}" if missing
                         else f"value for unknown market(s) {', '.join(extra)}")
                 raise ConfigError(what, file=path, field=f"requirements.{rid}.parameters.{pname}.values",
-                                  line=_line_of(root, ppath + ["values"]))
+                                  line=_line_of(text, ppath + ["values"]))
             kinds = {m: _kind(v) for m, v in p["values"].items()}
             if len(set(kinds.values())) > 1:
                 raise ConfigError("market values differ in kind: " + ", ".join(
                     f"{m} {k}" for m, k in kinds.items()), file=path,
                     field=f"requirements.{rid}.parameters.{pname}.values",
-                    line=_line_of(root, ppath + ["values"]))
+                    line=_line_of(text, ppath + ["values"]))
             conf = p["confidence"]
             if isinstance(conf, str):
                 conf_map = dict.fromkeys(markets, conf)
@@ -305,7 +308,7 @@ def _build(data: dict[str, Any], path: Path, root: yaml.Node | None) -> Catalog:
                 if unknown or lacking:
                     raise ConfigError(f"per-market confidence must name exactly {', '.join(markets)}",
                                       file=path, field=f"requirements.{rid}.parameters.{pname}.confidence",
-                                      line=_line_of(root, ppath + ["confidence"]))
+                                      line=_line_of(text, ppath + ["confidence"]))
                 conf_map = dict(conf)
             params[pname] = Parameter(name=pname, unit=p["unit"], values=dict(p["values"]),
                                       confidence=conf_map, settable_by=p.get("settable_by"),
@@ -314,13 +317,13 @@ def _build(data: dict[str, Any], path: Path, root: yaml.Node | None) -> Catalog:
                 "unverified" in p.confidence.values() for p in params.values()):
             raise ConfigError("requirement has unverified parameters, so its confidence must be "
                               "'unverified'", file=path, field=f"requirements.{rid}.confidence",
-                              line=_line_of(root, ["requirements", i, "confidence"]))
+                              line=_line_of(text, ["requirements", i, "confidence"]))
         for key in ("limit_param", "tolerance_param", "threshold_margin_param"):
             ref = r["decision"].get(key)
             if ref is not None and ref not in params:
                 raise ConfigError(f"decision.{key} names unknown parameter '{ref}'", file=path,
                                   field=f"requirements.{rid}.decision.{key}",
-                                  line=_line_of(root, ["requirements", i, "decision", key]))
+                                  line=_line_of(text, ["requirements", i, "decision", key]))
         reqs[rid] = Requirement(
             id=rid, title=r["title"], source=r["source"], clause=r["clause"],
             device_classes=tuple(r["device_classes"]), mandatory=r["mandatory"],

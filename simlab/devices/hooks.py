@@ -12,6 +12,13 @@ needs. The lab calls every hook of every device:
 * ``async aclose()`` — called when the lab shuts down;
 * ``physics_step_s`` (attribute) — a coarser physics step the device's dynamics allow (the lab uses
   the larger of it and the bench's ``lab.step_s``); None keeps the bench's.
+
+Optional, read by :meth:`simlab.physics.Physics.advance_to`:
+
+* ``quiet_until_s(t_s, terminal) -> float`` — the latest bench time at which one step from ``t_s``
+  under the unchanged ``terminal`` ends the same as fixed steps would (no timer, transition or
+  discrete event of the device falls before it; what changes integrates exactly in one step).
+  Return ``t_s`` when anything is pending. Without it the device is stepped every physics step.
 """
 
 from __future__ import annotations

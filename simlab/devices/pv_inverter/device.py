@@ -4,8 +4,9 @@ device for the PV suites.
 Behaviour (compliant by default; :class:`PvInverterKnobs` breaks one requirement per knob):
 available power with an MPPT lag, P(U) volt-watt limiting, remote WMaxLimPct limit with revert,
 LFSM-O over-frequency droop, must-trip protection stages, U> on the 10-minute running mean, and
-reconnection (window, observation time, ramp). Stepped by the lab every 20 ms of virtual time;
-every step is O(1) apart from a 200-value sum every 3 s. No randomness: the same inputs and step
+reconnection (window, observation time, ramp). Stepped by the lab every 20 ms of virtual time,
+or in one step up to :meth:`PvInverterSim.quiet_until_s` while nothing can happen but lags and
+the ramp; every step is O(1) apart from a 200-value sum every 3 s. No randomness: the same inputs and step
 sequence give the same outputs (``seed`` is kept for future noise knobs).
 """
 
@@ -43,6 +44,7 @@ _AGGREGATES_PER_MEAN = 200  # 200 x 3 s = 10 minutes
 _QUANTITY_INDEX = {TripKind.OVER_VOLTAGE: 0, TripKind.UNDER_VOLTAGE: 1,   # highest / lowest phase
                    TripKind.OVER_FREQUENCY: 2, TripKind.UNDER_FREQUENCY: 2}
 _OVER_KINDS = (TripKind.OVER_VOLTAGE, TripKind.OVER_FREQUENCY)
+_QUIET_MARGIN_S = 1e-6      # a big step ends this much before a timer could act
 
 
 def _lag(present: float, target: float, dt_s: float, tau_s: float) -> float:
@@ -82,6 +84,11 @@ class TenMinuteMeanVoltage:
                                                    for _ in range(self.phase_count)]
         self.mean_v: tuple[float, ...] | None = None
         self.updated_at_s = 0.0     # bench time of the aggregate boundary of the last update
+
+    @property
+    def next_boundary_s(self) -> float | None:
+        """The next aggregate boundary (None before the first step)."""
+        return self._next_boundary_s
 
     def add(self, t_end_s: float, dt_s: float, voltage_v: tuple[float, ...]) -> bool:
         """Integrate one step; True when a new aggregate (and so a new mean) was produced."""
@@ -166,11 +173,7 @@ class PvInverterSim:
     # ----------------------------------------------------------------- SimDevice protocol
     def step(self, t_s: float, dt_s: float, terminal: TerminalConditions) -> None:
         """Advance by dt_s ending at bench time t_s with the given terminal conditions."""
-        volts = tuple(terminal.voltage_v[:self.phase_count])
-        if self._sensed_index is not None and terminal.grid_voltage_v:   # knob: the wrong phase's voltage
-            volts = (terminal.grid_voltage_v[self._sensed_index],) * self.phase_count
-        if len(volts) < self.phase_count:
-            volts = volts + (0.0,) * (self.phase_count - len(volts))
+        volts = self._sensed_volts(terminal)
         self._voltage_v = volts
         self._frequency_hz = f_hz = terminal.frequency_hz
         un = self.nameplate.nominal_voltage_v
@@ -209,6 +212,74 @@ class PvInverterSim:
                 self._ramp_limit_w = math.inf
             target_w = min(target_w, self._ramp_limit_w)
         self._phase_power_w = max(target_w, 0.0) / self.phase_count
+
+    def _sensed_volts(self, terminal: TerminalConditions) -> tuple[float, ...]:
+        """The phase voltages the inverter acts on (a knob may make it sense the wrong phase)."""
+        volts = tuple(terminal.voltage_v[:self.phase_count])
+        if self._sensed_index is not None and terminal.grid_voltage_v:   # knob: the wrong phase's voltage
+            volts = (terminal.grid_voltage_v[self._sensed_index],) * self.phase_count
+        if len(volts) < self.phase_count:
+            volts = volts + (0.0,) * (self.phase_count - len(volts))
+        return volts
+
+    def quiet_until_s(self, t_s: float, terminal: TerminalConditions) -> float:
+        """The latest bench time at which ONE step from ``t_s`` under unchanged ``terminal`` ends the
+        same as fixed steps would (simlab/devices/hooks.py): before any protection timer, window
+        observation, remote-limit revert, schedule point or 10-minute aggregate boundary can act.
+        Lags (exact exponentials) and the reconnection ramp (linear) integrate exactly in one step.
+        ``t_s`` itself (no big step) whenever a transition is pending or a timer is running."""
+        p, k = self.parameters, self.knobs
+        volts = self._sensed_volts(terminal)
+        un = self.nameplate.nominal_voltage_v
+        v_max_pct = max(volts) / un * 100.0
+        v_min_pct = min(volts) / un * 100.0
+        f_hz = terminal.frequency_hz
+        if (self._stage_count != len(self.settings.trip_stages) or self._volt_watt_pct is None
+                or self._remote_pct is None or self._power_limit_snapshot() != self._remote_snapshot):
+            return t_s
+        horizon_s = math.inf
+        # the available-power schedule's next point (the step's end picks the target)
+        if p.available_power_schedule_w and terminal.dc_available_power_w <= 0.0:
+            index = bisect.bisect_right(self._schedule_t_s, t_s + _EPS_S)
+            if index < len(self._schedule_t_s):
+                horizon_s = self._schedule_t_s[index] - _QUIET_MARGIN_S
+        pl = self.settings.power_limit
+        if pl.enabled and not self._remote_reverted and pl.revert_time_s > 0.0 and not k.power_limit_revert_ignored:
+            horizon_s = min(horizon_s, t_s + pl.revert_time_s - _EPS_S - self._remote_elapsed_s - _QUIET_MARGIN_S)
+        if v_max_pct < p.ac_absent_pct:
+            return horizon_s if self.state is OperatingState.OFF else t_s
+        if self.state is OperatingState.OFF:
+            return t_s
+        boundary_s = self._ten_minute.next_boundary_s
+        if boundary_s is None:
+            return t_s
+        horizon_s = min(horizon_s, boundary_s)
+        if self.state in (OperatingState.WAITING, OperatingState.TRIPPED):
+            es = self.settings.enter_service
+            inside = (es.voltage_low_pct <= v_min_pct and v_max_pct <= es.voltage_high_pct
+                      and es.frequency_low_hz <= f_hz <= es.frequency_high_hz)
+            if es.enabled and (inside or k.reconnect_ignores_window):
+                remaining_s = es.delay_s * k.reconnect_delay_factor - _EPS_S - self._window_elapsed_s
+                horizon_s = min(horizon_s, t_s + remaining_s - _QUIET_MARGIN_S)
+            return max(horizon_s, t_s)
+        if not self.settings.enter_service.enabled or self._mean_over_since_s is not None:
+            return t_s
+        quantities = (v_max_pct, v_min_pct, f_hz)
+        for _stage, quantity, over, threshold, _clearing_s in self._stages:
+            value = quantities[quantity]
+            if (value > threshold) if over else (value < threshold):
+                return t_s
+        if k.trip_instead_of_limiting_pct is not None and v_max_pct > k.trip_instead_of_limiting_pct:
+            return t_s
+        if k.ten_minute_mean_instantaneous and not k.ten_minute_mean_disabled and (
+                v_max_pct > self.settings.ten_minute_mean_trip_pct + k.ten_minute_mean_threshold_offset_pct):
+            return t_s
+        droop = self.settings.frequency_droop
+        if not k.lfsm_o_ignored and droop.enabled:
+            f1_hz = self.nameplate.nominal_frequency_hz + droop.deadband_over_hz + k.lfsm_o_start_offset_hz
+            if (f_hz > f1_hz) if not self._lfsm_active else (f_hz < f1_hz):
+                return t_s          # LFSM-O engages (taking its reference power) or releases
+        return max(horizon_s, t_s)
 
     def output(self) -> DeviceOutput:
         """Present AC output: active power split equally over the phases, unity power factor."""
