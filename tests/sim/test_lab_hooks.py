@@ -39,3 +39,15 @@ def test_the_pv_inverter_serves_sunspec_at_dut_and_stops_on_aclose() -> None:
     endpoints, reply = asyncio.run(scenario())
     assert list(endpoints) == ["dut"]
     assert reply[7] == 3 and reply[9:13] == b"SunS"
+
+
+@pytest.mark.parametrize(("kind", "step_s"), [("heat_pump", 0.1), ("ev_charger", 0.1), ("pv_inverter", None)])
+def test_slow_devices_declare_a_coarser_physics_step(kind: str, step_s: float | None) -> None:
+    device = build_device(DeviceContext(kind=kind))
+    assert device.physics_step_s == step_s
+    if kind == "heat_pump":
+        device = build_device(DeviceContext(kind=kind, parameters={"physics_step_s": 0.02}))
+        assert device.physics_step_s == 0.02
+        with pytest.raises(ValueError, match="physics_step_s"):
+            build_device(DeviceContext(kind=kind, parameters={"physics_step_s": 2.0}))
+    asyncio.run(device.aclose())

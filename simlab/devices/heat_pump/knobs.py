@@ -76,6 +76,10 @@ class HeatPumpParameters:
     # hybrid variant (gas boiler)
     hybrid: bool = False
     boiler_max_heat_w: float = 15000.0       # thermal
+    # simulation: the lab's physics step for this device (the lab never goes below the bench's
+    # lab.step_s). The fastest dynamics are seconds (ramps of 100 W/s, 2 s undervoltage delay, 5 s
+    # limit response): 0.1 s resolves them; a PV inverter needs 20 ms.
+    physics_step_s: float = 0.1
 
 
 @dataclass
@@ -112,7 +116,7 @@ _POSITIVE_PARAMETERS = {"rated_power_w", "nominal_voltage_v", "house_loss_w_per_
                         "emitter_w_per_k", "buffer_capacity_j_per_k", "cop", "ramp_up_w_per_s",
                         "ramp_down_w_per_s", "release_ramp_w_per_s", "block_limit_s", "watchdog_timeout_s",
                         "s2_failsafe_timeout_s", "s2_measurement_interval_s", "undervoltage_stop_v",
-                        "undervoltage_restart_v", "boiler_max_heat_w"}
+                        "undervoltage_restart_v", "boiler_max_heat_w", "physics_step_s"}
 _UNIT_SHARE_PARAMETERS = {"min_modulation", "boost_max_modulation"}
 _SIGNED_PARAMETERS = {"outdoor_temperature_c", "indoor_setpoint_c", "buffer_max_c"}
 _POSITIVE_KNOBS = {"response_time_factor", "surge_on_release_factor", "release_ramp_factor",
@@ -127,6 +131,8 @@ def parse_parameters(raw: dict[str, Any] | None) -> HeatPumpParameters:
                            signed=_SIGNED_PARAMETERS, unit_share=_UNIT_SHARE_PARAMETERS)
         if not 0.0 <= p.outdoor_coldest_hour < 24.0:
             raise SimSettingError("outdoor_coldest_hour", f"must be in [0, 24), got {p.outdoor_coldest_hour!r}")
+        if p.physics_step_s > 1.0:
+            raise SimSettingError("physics_step_s", f"must be at most 1 s, got {p.physics_step_s!r}")
         if p.undervoltage_restart_v < p.undervoltage_stop_v:
             raise SimSettingError("undervoltage_restart_v", f"must be >= undervoltage_stop_v "
                                   f"({p.undervoltage_stop_v:g} V), got {p.undervoltage_restart_v!r}")

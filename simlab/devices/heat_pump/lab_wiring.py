@@ -160,4 +160,5 @@ def lab_device(ctx: Any) -> LabHeatPump:
     device.servers = LinkServers(dict(ctx.links), lambda rmap: HeatPumpMapBackend(device, rmap),
                                  _resource_manager(ctx, device))
     device.servers.register_maps()       # a bad map fails at build time (ConfigError naming its field)
+    device.physics_step_s = device.p.physics_step_s   # read by the lab (simlab/lab.py)
     return device
