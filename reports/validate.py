@@ -28,7 +28,6 @@ class ReportSchemaError(ReportError):
 def _validator() -> jsonschema.protocols.Validator:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
     return cls(schema)
 
 
