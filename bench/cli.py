@@ -69,7 +69,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise ConfigError(exc.detail_text, file=exc.path, line=exc.line) from None
     except RecordLineError as exc:
         raise ConfigError("record line is not valid JSON", file=exc.path, line=exc.line) from None
+    from bench.campaign import package_lines
+
     print(f"{out / 'report.json'}: {package.report['verdict']}")
+    print("\n".join(package_lines(out)))
     print(f"{package.manifest_path}: signed with the {package.signer_kind} key {package.signer_fingerprint[:16]}"
           + (" (DEVELOPMENT key: set FLEXBENCH_LAB_KEY or --key for a lab signature)"
              if package.signer_kind == "development" else ""))
@@ -145,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="lab seconds per wall second (0: virtual time driven over the control port)")
     sim.set_defaults(func=_cmd_sim)
 
-    rep = sub.add_parser("report", help="rebuild report.json/report.html from a campaign record")
+    rep = sub.add_parser("report", help="rebuild the signed report package (report.json/.html/.pdf, manifest) "
+                                        "from a campaign record")
     rep.add_argument("record", help="the campaign's record.jsonl")
     rep.add_argument("--out", default=None,
                      help="folder to write the signed package into (default: the record's folder)")

@@ -2,10 +2,10 @@
 
 Typical use: the same device with firmware 1.2 and 1.3; the same firmware on two benches; a
 re-run after a catalog update. Compared: overall verdict, simulation flag, catalog and market,
-decision rule, DUT identity (declared and read: manufacturer, model, serial, firmware), the device
-profile the campaign ran with (its SHA-256, ratings, declared settings, functions, condition and
-simulation knobs, from ``campaign_start`` of the record in the report's folder), software,
-instruments (``*IDN?``, calibration due), and per requirement its verdict, parameters and each
+decision rule, DUT identity (declared and read: manufacturer, model, serial, firmware) and
+condition, the device profile the campaign ran with (its SHA-256, ratings, declared settings,
+functions and simulation knobs, from ``campaign_start`` of the record in the report's folder),
+software, instruments (``*IDN?``, calibration due), and per requirement its verdict, parameters and each
 check (matched by name and occurrence): verdict, measured value, uncertainty, limits and unit.
 
 Numbers are shown with their units. A measured value is rounded to its uncertainty (U to two
@@ -234,12 +234,12 @@ def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> dict[str, Any]:
 
 
 def _settings(profile: Mapping[str, Any]) -> dict[str, Any]:
-    """A profile's settings by dotted name, the identity left out."""
+    """A profile's settings by dotted name, the identity and condition left out."""
     out: dict[str, Any] = {}
     for section in _PROFILE_SECTIONS:
         if profile.get(section) is not None:
             _flatten(profile[section], section, out)
-    for key in _IDENTITY_KEYS:
+    for key in (*_IDENTITY_KEYS, "condition"):     # compared under ``dut`` from report.json
         out.pop(f"device.{key}", None)
     return out
 
@@ -292,6 +292,7 @@ def diff_reports(a: Mapping[str, Any], b: Mapping[str, Any],
         da, db = _get(a, f"dut.{side}") or {}, _get(b, f"dut.{side}") or {}
         for name in sorted(set(da) | set(db)):
             _compare(out, "dut", f"{name} ({side})", da.get(name), db.get(name))
+    _compare(out, "dut", "condition", _get(a, "dut.condition"), _get(b, "dut.condition"))
     _profile(out, *profiles)
     ia = {i.get("role"): i for i in _get(a, "bench.instruments") or []}
     ib = {i.get("role"): i for i in _get(b, "bench.instruments") or []}
