@@ -177,9 +177,11 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     exit code (0 compliant, 1 non-compliant, 2 inconclusive, 3 usage/configuration error).
     ``clock``: ``wall``/``virtual`` (None: virtual for a simulated device, wall for a real one).
 
-    The console gets one line per FAIL/ERROR test with its reason (fixtures/plugin.py) and, after the
-    report, one line per cause of a verdict other than COMPLIANT; pytest's tracebacks only with
-    ``verbose``."""
+    The console gets the start banner (:func:`campaign_banner`, then the plugin's tests and bench time
+    estimate), live progress unless ``progress`` is off (fixtures/progress.py), one line per FAIL/ERROR
+    test with its reason (fixtures/plugin.py) and, after the report, the verdict, one line per cause of
+    a verdict other than COMPLIANT and the package's files (:func:`package_lines`); pytest's tracebacks
+    only with ``verbose``."""
     import pytest
 
     from reports.package import build_package
@@ -191,8 +193,7 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
         raise ConfigError(f"no suites for device class {dut.device_class!r}", file=dut.file, field="device.class")
     validate_simulation(dut)
     campaign_catalog(config, dut.device_class)
-    if requirements:
-        check_requirement_ids(requirements, dut.device_class)
+    chosen_ids = check_requirement_ids(requirements, dut.device_class) if requirements else None
     try:
         clock_mode = choose_clock_mode(clock, device_simulated=dut.simulation is not None,
                                        lab_simulated=config.lab.simulated)
@@ -203,8 +204,7 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     write_order(out_dir, customer=customer, received=received, reference=reference)
     chosen_market = market or config.market
     print("\n".join(campaign_banner(config=config, dut=dut, market=chosen_market, clock_mode=clock_mode,
-                                    requirements=check_requirement_ids(requirements, dut.device_class)
-                                    if requirements else None, out_dir=out_dir)), flush=True)
+                                    requirements=chosen_ids, out_dir=out_dir)), flush=True)
     args = [str(SUITE_FOR_CLASS[dut.device_class]), "-p", "no:cacheprovider", "-q", "--no-header",
             "-p", "no:randomly", "-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:xdist.looponfail",
             "--profile", str(dut.file), "--out", str(out_dir), "-o", "addopts=",
