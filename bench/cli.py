@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run a compliance campaign and write its report")
+    run = sub.add_parser("run", help="run a compliance campaign and write its report",
+                         epilog="exit codes: 0 COMPLIANT; 1 NON_COMPLIANT (only that); 2 INCONCLUSIVE (a bench "
+                                "error, an interrupted run or an internal error); 3 usage or configuration error")
     run.add_argument("--profile", required=True, help="device profile YAML or a name in device_profiles/")
     run.add_argument("--bench", default=None, help="bench config YAML (default: the simulated lab)")
     run.add_argument("--market", choices=["NL", "DE"], default=None, help="market parameter set")
