@@ -27,8 +27,8 @@ from bench.console import format_duration_s
 __all__ = ["BENCH_TIMES_FILE", "BenchTimeEstimate", "estimate_bench_time", "load_bench_times", "measure_bench_times"]
 
 BENCH_TIMES_FILE = Path(__file__).resolve().with_name("bench_times.yaml")
-METHOD = ("the longest bench time each test took on the simulated reference devices, "
-          "measured in their campaigns (bench/bench_times.yaml)")
+METHOD = ("the sum of each test's longest bench time in the simulated reference devices' campaigns, "
+          "bench/bench_times.yaml")
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class BenchTimeEstimate:
     unmeasured: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        """``estimate 1 h 05 min (the longest ... ; 1 test not measured: ...)``."""
+        """``estimate 1 h 05 min (the sum of ...; 1 test(s) never measured, not counted: ...)``."""
         missing = ""
         if self.unmeasured:
             missing = (f"; {len(self.unmeasured)} test(s) never measured, not counted: "
