@@ -177,3 +177,13 @@ def test_diff_into_a_closed_pipe_ends_quietly_with_its_exit_code(two_reports: tu
         assert flexbench(["diff", "--json", str(two_reports[0]), str(two_reports[1])]) == 6
     finally:
         closed.close()
+
+
+def test_limits_and_uncertainty_changes_carry_their_unit(two_reports: tuple[Path, Path]) -> None:
+    a = _load(two_reports[0])
+    b = json.loads(json.dumps(a))
+    check = next(r for r in b["requirements"] if r["id"] == "PV-VRT-01")["checks"][0]
+    check["high"], check["uncertainty"] = 250.0, 0.45
+    text = format_diff(diff_reports(a, b))
+    assert "check 'PV-VRT-01 check' high: 253 V -> 250 V  (\u0394 -3 V)" in text
+    assert "check 'PV-VRT-01 check' uncertainty: 0.3 V -> 0.45 V  (\u0394 +0.15 V)" in text
