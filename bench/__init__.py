@@ -5,4 +5,9 @@ names (``simlab.__all__``) are imported, and suites never import it (they reach 
 through instruments and links): tests/architecture/test_import_direction.py.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version as _package_version
+
+try:
+    __version__ = _package_version("flexbench")     # the installed package's metadata (pyproject.toml)
+except PackageNotFoundError:                          # a source tree that was never installed
+    __version__ = "0+unknown"

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from bench.clock import choose_clock_mode
+from bench.console import colour_enabled, format_duration_s, paint
 from bench.catalog import Catalog
 from bench.config import BenchConfig, DeviceProfile, load_bench_config, load_device_profile
 from bench.errors import ConfigError
@@ -15,6 +16,7 @@ from bench.session import BenchSession, OpenBench
 from bench.verdicts import EXIT_CODES, EXIT_USAGE, CampaignVerdict
 
 SUITES_ROOT = Path(__file__).resolve().parent.parent / "test_suites"
+VERDICT_COLOURS = {"COMPLIANT": "green", "NON_COMPLIANT": "red", "INCONCLUSIVE": "yellow"}
 SUITE_FOR_CLASS = {kind: SUITES_ROOT / kind for kind in ("pv_inverter", "heat_pump", "ev_charger", "home_battery")}
 
 
@@ -127,6 +129,45 @@ def check_requirement_ids(requirements: str, device_class: str) -> list[str]:
     return ids
 
 
+def campaign_banner(*, config: BenchConfig, dut: DeviceProfile, market: str, clock_mode: str,
+                    requirements: list[str] | None, out_dir: Path) -> list[str]:
+    """The start banner of ``flexbench run`` (the plugin adds the tests to run and the bench time
+    estimate once it has collected them)."""
+    from bench import __version__
+
+    catalog = campaign_catalog(config, dut.device_class)
+    ident = dut.identity
+    chosen = (f"{len(requirements)} of {len(catalog.requirements)} ({', '.join(requirements)})" if requirements
+              else f"all {len(catalog.requirements)} of the catalog")
+    rows = [("DUT", f"{ident['manufacturer']} {ident['model']}, serial {ident['serial_number']}, firmware "
+                    f"{ident['firmware_version']} ({dut.device_class}, profile {dut.file.name})"),
+            ("bench", f"{config.name} ({config.file.name}), {clock_mode} clock"),
+            ("market", f"{market}, catalog {catalog.name} {catalog.version}"),
+            ("requirements", chosen),
+            ("output", str(out_dir))]
+    return [f"flexbench {__version__}: compliance campaign"] + [f"  {k:<13}{v}" for k, v in rows]
+
+
+def package_lines(out_dir: Path) -> list[str]:
+    """The final lines naming every file of the signed package (from its manifest, so whatever the
+    package holds is listed): the report files one a line, each folder with its file count."""
+    from reports.integrity import manifest_files
+
+    files = manifest_files(out_dir)
+    first = ("report.pdf", "report.html", "report.json")
+    top = [f for f in files if "/" not in f]
+    folders: dict[str, int] = {}
+    for f in files:
+        if "/" in f:
+            folders[f.split("/", 1)[0]] = folders.get(f.split("/", 1)[0], 0) + 1
+    ordered = [f for f in first if f in top] + [f for f in top if f not in first]
+    lines = [f"flexbench: report package {out_dir}/ ({len(files)} files):"]
+    lines += [f"  {out_dir / f}" for f in ordered]
+    lines += [f"  {out_dir / name}/  ({count} file{'s' if count != 1 else ''})"
+              for name, count in sorted(folders.items())]
+    return lines
+
+
 def run_campaign(*, profile: str, bench: str | None = None, market: str | None = None,
                  out: str | None = None, requirements: str | None = None, decision_rule: str | None = None,
                  progress: bool = True, extra_pytest_args: list[str] | None = None,
@@ -136,9 +177,11 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     exit code (0 compliant, 1 non-compliant, 2 inconclusive, 3 usage/configuration error).
     ``clock``: ``wall``/``virtual`` (None: virtual for a simulated device, wall for a real one).
 
-    The console gets one line per FAIL/ERROR test with its reason (fixtures/plugin.py) and, after the
-    report, one line per cause of a verdict other than COMPLIANT; pytest's tracebacks only with
-    ``verbose``."""
+    The console gets the start banner (:func:`campaign_banner`, then the plugin's tests and bench time
+    estimate), live progress unless ``progress`` is off (fixtures/progress.py), one line per FAIL/ERROR
+    test with its reason (fixtures/plugin.py) and, after the report, the verdict, one line per cause of
+    a verdict other than COMPLIANT and the package's files (:func:`package_lines`); pytest's tracebacks
+    only with ``verbose``."""
     import pytest
 
     from reports.package import build_package
@@ -150,21 +193,25 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
         raise ConfigError(f"no suites for device class {dut.device_class!r}", file=dut.file, field="device.class")
     validate_simulation(dut)
     campaign_catalog(config, dut.device_class)
-    if requirements:
-        check_requirement_ids(requirements, dut.device_class)
+    chosen_ids = check_requirement_ids(requirements, dut.device_class) if requirements else None
     try:
-        choose_clock_mode(clock, device_simulated=dut.simulation is not None, lab_simulated=config.lab.simulated)
+        clock_mode = choose_clock_mode(clock, device_simulated=dut.simulation is not None,
+                                       lab_simulated=config.lab.simulated)
     except ValueError as exc:
         raise ConfigError(str(exc), file=config.file, field="clock") from None
     out_dir = Path(out) if out else default_out_dir(dut.file)
     replaced = prepare_out_dir(out_dir, force=force)
     write_order(out_dir, customer=customer, received=received, reference=reference)
+    chosen_market = market or config.market
+    print("\n".join(campaign_banner(config=config, dut=dut, market=chosen_market, clock_mode=clock_mode,
+                                    requirements=chosen_ids, out_dir=out_dir)), flush=True)
     args = [str(SUITE_FOR_CLASS[dut.device_class]), "-p", "no:cacheprovider", "-q", "--no-header",
             "-p", "no:randomly", "-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:xdist.looponfail",
             "--profile", str(dut.file), "--out", str(out_dir), "-o", "addopts=",
             "-W", "ignore::DeprecationWarning",
             "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            "--alluredir", str(out_dir / "allure-results"), "--clean-alluredir", "-p", "fixtures.allure_evidence"]
+            "--alluredir", str(out_dir / "allure-results"), "--clean-alluredir", "-p", "fixtures.allure_evidence",
+            "--flexbench-banner"]
     if bench:
         args += ["--bench", str(bench)]
     if market:
@@ -190,12 +237,19 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
             # the session never opened: configuration or bench start-up problem
             print(f"flexbench: no campaign record was written (pytest exit {int(code)})", file=sys.stderr)
             return EXIT_USAGE if int(code) in (3, 4) else EXIT_CODES[CampaignVerdict.INCONCLUSIVE.value]
-        report = build_package(record, out_dir).report
+        package = build_package(record, out_dir)
+    report = package.report
     verdict = report["verdict"]
     wall = time.monotonic() - started
-    print(f"flexbench: {dut.identity['manufacturer']} {dut.identity['model']} ({config.name}, market "
-          f"{market or config.market}): {verdict} in {wall:.1f} s wall time")
+    bench_time = (report.get("campaign") or {}).get("bench_time_s")
+    took = f"{format_duration_s(bench_time)} bench time, " if isinstance(bench_time, (int, float)) else ""
+    print(f"flexbench: verdict {paint(verdict, VERDICT_COLOURS.get(verdict, 'bold'), colour_enabled(sys.stdout))}"
+          f" for {dut.identity['manufacturer']} {dut.identity['model']} (serial {dut.identity['serial_number']}) "
+          f"on {config.name}, market {chosen_market} ({took}{wall:.1f} s wall time)")
     for cause in report.get("verdict_causes") or []:
         print(f"flexbench: why not COMPLIANT: {cause}")
-    print(f"flexbench: report: {out_dir / 'report.html'}  ({out_dir / 'report.json'}, {record})")
+    print("\n".join(package_lines(out_dir)))
+    print(f"flexbench: signed with the {package.signer_kind} key {package.signer_fingerprint[:16]}"
+          + (" (DEVELOPMENT key: set FLEXBENCH_LAB_KEY for a lab signature)"
+             if package.signer_kind == "development" else ""))
     return EXIT_CODES[verdict]

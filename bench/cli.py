@@ -1,7 +1,8 @@
 """The ``flexbench`` command line.
 
 Exit codes of ``flexbench run``: 0 compliant, 1 non-compliant, 2 inconclusive (any bench error),
-3 usage or configuration error.
+3 usage or configuration error. Output to a pipe its reader closed early ends quietly
+(bench.console.guard_broken_pipes); the command keeps its own exit code.
 """
 
 from __future__ import annotations
@@ -68,30 +69,70 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise ConfigError(exc.detail_text, file=exc.path, line=exc.line) from None
     except RecordLineError as exc:
         raise ConfigError("record line is not valid JSON", file=exc.path, line=exc.line) from None
+    from bench.campaign import package_lines
+
     print(f"{out / 'report.json'}: {package.report['verdict']}")
+    print("\n".join(package_lines(out)))
     print(f"{package.manifest_path}: signed with the {package.signer_kind} key {package.signer_fingerprint[:16]}"
           + (" (DEVELOPMENT key: set FLEXBENCH_LAB_KEY or --key for a lab signature)"
              if package.signer_kind == "development" else ""))
     return 0
 
 
+def version_text() -> str:
+    """``flexbench --version``: the package version (its metadata), the git commit when known, and
+    the version of each device class's requirement catalog."""
+    from bench import __version__
+    from bench.catalog import CATALOG_DIR, load_catalog
+    from bench.session import software_commit
+
+    commit = software_commit()
+    lines = [f"flexbench {__version__}" + (f" (commit {commit[:12]})" if commit else "")]
+    catalogs = []
+    for path in sorted(CATALOG_DIR.glob("*.yaml")):
+        try:
+            catalogs.append(f"{path.stem} {load_catalog(path.stem).version}")
+        except ConfigError as exc:
+            catalogs.append(f"{path.stem} (unreadable: {exc})")
+    lines.append("catalogs: " + (", ".join(catalogs) or "none"))
+    return "\n".join(lines)
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, computed only when asked for (reading the catalogs is not free)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest=dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the flexbench version and the requirement catalogs' versions, then exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        print(version_text())
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flexbench", description="Compliance test bench for smart grid devices")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action=_VersionAction)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run a compliance campaign and write its report")
+    run = sub.add_parser("run", help="run a compliance campaign and write its report",
+                         epilog="exit codes: 0 COMPLIANT; 1 NON_COMPLIANT (only that); 2 INCONCLUSIVE (a bench "
+                                "error, an interrupted run or an internal error); 3 usage or configuration error")
     run.add_argument("--profile", required=True, help="device profile YAML or a name in device_profiles/")
     run.add_argument("--bench", default=None, help="bench config YAML (default: the simulated lab)")
     run.add_argument("--market", choices=["NL", "DE"], default=None, help="market parameter set")
     run.add_argument("--out", default=None, help="output folder (default: out/<profile>)")
     run.add_argument("--requirements", default=None, help="comma-separated requirement ids to run")
-    run.add_argument("--decision-rule", choices=["guard_band", "simple_acceptance"], default=None)
+    run.add_argument("--decision-rule", choices=["guard_band", "simple_acceptance"], default=None,
+                     help="ILAC-G8 decision rule applied to every numeric check (default: the bench config's)")
     run.add_argument("--clock", choices=["wall", "virtual"], default=None,
                      help="bench clock: wall (real time) or virtual (simulated lab time); default virtual for "
                           "a simulated device, wall for a real one, whatever the instruments are")
     run.add_argument("--force", action="store_true",
                      help="replace the contents of a non-empty --out folder (recorded in the new record)")
-    run.add_argument("--quiet", action="store_true", help="no live progress")
+    run.add_argument("--quiet", action="store_true",
+                     help="no live progress (the start banner, FAIL/ERROR lines and final lines remain)")
     run.add_argument("--verbose", action="store_true",
                      help="pytest's tracebacks of FAIL/ERROR tests (default: one line per test with its reason)")
     run.add_argument("--customer", default=None, help="customer (name, address) printed on the report")
@@ -100,15 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
 
     sim = sub.add_parser("sim", help="serve the simulated lab standalone")
-    sim.add_argument("--profile", default="sim-pv-inverter")
-    sim.add_argument("--bench", default=None)
+    sim.add_argument("--profile", default="sim-pv-inverter",
+                     help="device profile YAML or a name in device_profiles/: the simulated device to serve "
+                          "(default: sim-pv-inverter)")
+    sim.add_argument("--bench", default=None,
+                     help="bench config YAML naming the simulated instruments (default: the simulated lab)")
     sim.add_argument("--time-scale", type=float, default=1.0,
                      help="lab seconds per wall second (0: virtual time driven over the control port)")
     sim.set_defaults(func=_cmd_sim)
 
-    rep = sub.add_parser("report", help="rebuild report.json/report.html from a campaign record")
-    rep.add_argument("record")
-    rep.add_argument("--out", default=None)
+    rep = sub.add_parser("report", help="rebuild the signed report package (report.json/.html/.pdf, manifest) "
+                                        "from a campaign record")
+    rep.add_argument("record", help="the campaign's record.jsonl")
+    rep.add_argument("--out", default=None,
+                     help="folder to write the signed package into (default: the record's folder)")
     rep.add_argument("--key", default=None, help="lab Ed25519 private key (PEM; default $FLEXBENCH_LAB_KEY)")
     rep.set_defaults(func=_cmd_report)
 
@@ -122,6 +168,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench.console import guard_broken_pipes
+
+    guard_broken_pipes()
+    try:
+        return _main(argv)
+    finally:            # here, not at interpreter exit: a reader gone early is met by the pipe-safe streams
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

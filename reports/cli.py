@@ -2,8 +2,9 @@
 
 Exit codes (1 is NON_COMPLIANT, for ``run`` only): ``verify`` 0 OK, 4 UNTRUSTED (intact, but signed by a
 key the verifier does not trust), 5 FAILED (a file changed / is missing / was added / is not a regular
-file, or the signature is bad); ``diff`` 0 identical, 6 the reports differ; 3 usage error (unreadable
-input, or two reports of different format versions), as everywhere.
+file, or the signature is bad), 7 NOT_A_REPORT (no such folder, or a folder holding no manifest, signature
+or report.json: a wrong path, not a tampered report); ``diff`` 0 identical, 6 the reports differ; 3 usage
+error (unreadable input, or two reports of different format versions), as everywhere.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ EXIT_OK = 0
 EXIT_DIFFERENT = 6
 EXIT_UNTRUSTED = 4
 EXIT_TAMPERED = 5
+EXIT_NOT_A_REPORT = 7
+
+VERIFY_EXIT_CODES = {"OK": EXIT_OK, "UNTRUSTED": EXIT_UNTRUSTED, "FAILED": EXIT_TAMPERED,
+                     "NOT_A_REPORT": EXIT_NOT_A_REPORT}
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -39,19 +44,22 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         trusted.append(dev)
     result = verify_folder(args.dir, public_key_raw=pub, trusted_keys=trusted)
     print("\n".join(result.lines()))
-    return {"OK": EXIT_OK, "UNTRUSTED": EXIT_UNTRUSTED}.get(result.status, EXIT_TAMPERED)
+    return VERIFY_EXIT_CODES.get(result.status, EXIT_TAMPERED)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from bench.errors import ConfigError
-    from reports.diff import diff_reports, format_diff, load_reports
+    from reports.diff import diff_reports, format_diff, load_profile, load_reports
     from reports.record import ReportError
 
     try:
         a, b = load_reports(args.a, args.b)
     except ReportError as exc:
         raise ConfigError(str(exc)) from exc
-    result = diff_reports(a, b)
+    result = diff_reports(a, b, profiles=(load_profile(args.a), load_profile(args.b)))
+    if args.json:       # the text output shows them first; JSON readers may not look
+        for warning in result.warnings:
+            print(f"flexbench diff: WARNING: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
     else:
@@ -87,7 +95,11 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add the report-integrity commands to the main parser."""
-    verify = sub.add_parser("verify", help="check a report folder against its signed SHA-256 manifest")
+    verify = sub.add_parser("verify", help="check a report folder against its signed SHA-256 manifest",
+                            epilog="exit codes: 0 OK (intact, signed by a trusted key); 4 UNTRUSTED (intact, "
+                                   "signed by another key); 5 FAILED (a file changed, missing or added, or a bad "
+                                   "signature); 7 NOT_A_REPORT (no such folder, or no manifest, signature or "
+                                   "report.json in it); 3 usage error")
     verify.add_argument("dir", help="report folder (holding manifest.json and manifest.sig)")
     verify.add_argument("--public-key", default=None,
                         help="the lab's published Ed25519 public key (PEM): require the signature to be by it")
@@ -98,7 +110,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
                         help="trust this user's development key (a demo or a dry run, never a lab signature)")
     verify.set_defaults(func=_cmd_verify)
 
-    diff = sub.add_parser("diff", help="what changed between two reports, requirement by requirement")
+    diff = sub.add_parser("diff", help="what changed between two reports, requirement by requirement",
+                          epilog="exit codes: 0 identical; 6 the reports differ; 3 unreadable input or reports of "
+                                 "different format versions")
     diff.add_argument("a", help="report.json (or its folder): before")
     diff.add_argument("b", help="report.json (or its folder): after")
     diff.add_argument("--json", action="store_true", help="machine-readable output")

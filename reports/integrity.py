@@ -256,6 +256,17 @@ def write_manifest(folder: str | Path, key: SigningKey, *, extra: Mapping[str, A
     return root / MANIFEST_NAME
 
 
+def manifest_files(folder: str | Path) -> list[str]:
+    """The files a signed folder's manifest lists (relative paths), then the manifest pair itself;
+    [] when there is no readable manifest."""
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST_NAME).read_text(encoding="utf-8"))
+        listed = [str(f["path"]) for f in manifest.get("files") or []]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return []
+    return [*listed, MANIFEST_NAME, SIGNATURE_NAME]
+
+
 # ----------------------------------------------------------------------------- verification
 
 @dataclass
@@ -271,6 +282,7 @@ class VerifyResult:
     fingerprint: str | None = None
     trusted: bool = False                                # the signing key is one the verifier trusts
     problems: list[str] = field(default_factory=list)   # manifest/signature trouble, in words
+    not_a_report: bool = False                          # no folder, or nothing of a report package in it
 
     @property
     def intact(self) -> bool:
@@ -285,11 +297,14 @@ class VerifyResult:
 
     @property
     def status(self) -> str:
+        if self.not_a_report:
+            return "NOT_A_REPORT"
         return "OK" if self.ok else ("UNTRUSTED" if self.intact else "FAILED")
 
     def lines(self) -> list[str]:
         """Human-readable verdict, one finding per line; the first line is ``OK``, ``UNTRUSTED`` (intact,
-        but signed by a key the verifier does not trust) or ``FAILED``."""
+        but signed by a key the verifier does not trust), ``FAILED`` or ``NOT_A_REPORT`` (no folder, or
+        a folder with neither manifest, signature nor report.json: nothing to verify, not a forgery)."""
         out = [f"{self.status}: {self.folder}"]
         out += [f"  changed: {p}" for p in self.changed]
         out += [f"  missing: {p}" for p in self.missing]
@@ -343,9 +358,14 @@ def verify_folder(folder: str | Path, *, public_key_raw: bytes | None = None,
     trusted = {bytes(k) for k in trusted_keys} | ({public_key_raw} if public_key_raw is not None else set())
     manifest_path, sig_path = root / MANIFEST_NAME, root / SIGNATURE_NAME
     if not root.is_dir():
-        result.problems.append(f"not a folder: {root}")
+        result.not_a_report = True
+        result.problems.append(f"not a folder: {root}" if root.exists() else f"no such folder: {root}")
         return result
     if not manifest_path.is_file():
+        if not any((root / name).exists() for name in (SIGNATURE_NAME, "report.json")):
+            result.not_a_report = True
+            result.problems.append(f"not a report folder: no {MANIFEST_NAME}, {SIGNATURE_NAME} or report.json")
+            return result
         result.problems.append(f"missing: {MANIFEST_NAME} (the folder was never signed, or it was deleted)")
         return result
     data = manifest_path.read_bytes()

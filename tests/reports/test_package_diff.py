@@ -53,7 +53,8 @@ def test_diff_names_firmware_verdicts_and_measured_values(two_reports: tuple[Pat
     assert not any(c.scope == "PV-VRT-01" for c in diff.changes)     # unchanged requirement: not listed
     text = format_diff(diff)
     assert "Requirement PV-PU-01" in text and "verdict: PASS -> FAIL" in text
-    assert "240 -> 254.5  (\u0394 +14.5)" in text
+    # with its unit, rounded to the uncertainty (U 0.3 V: two decimals)
+    assert "measured: 240.00 V -> 254.50 V  (\u0394 +14.50 V)" in text
 
 
 def test_identical_reports_have_no_differences(two_reports: tuple[Path, Path]) -> None:
@@ -100,3 +101,89 @@ def test_reports_of_different_format_versions_are_refused(two_reports: tuple[Pat
         assert str(old_b) in err and "flexbench-report/1" in err and _load(a)["format"] in err
     changes = diff_reports(_load(a), older).changes
     assert changes[0] == Change("report", "format", _load(a)["format"], "flexbench-report/1")   # listed first
+
+
+def _report_in_folder(folder: Path, helpers: Any, writer_type: Any, *, measured: float, declared: dict[str, Any],
+                      catalog_name: str = "flexbench-catalog") -> Path:
+    """A report folder holding report.json and the record it was built from (whose campaign_start
+    carries the profile the campaign ran with)."""
+    folder.mkdir(parents=True)
+    writer = writer_type(folder / "record.jsonl")
+    writer.start(declared=declared)
+    writer.test("test_suites/pv/test_pu.py::test_pu_curve", ["PV-PU-01"], "PASS",
+                checks=[helpers.make_check("PV-PU-01", measured=measured)])
+    writer.end()
+    if catalog_name != "flexbench-catalog":
+        text = (folder / "record.jsonl").read_text(encoding="utf-8")
+        (folder / "record.jsonl").write_text(text.replace('"name":"flexbench-catalog"', f'"name":"{catalog_name}"'),
+                                             encoding="utf-8")
+    build_report(folder / "record.jsonl", folder)
+    return folder
+
+
+@pytest.fixture
+def folder(record: Any, helpers: Any, tmp_path: Path) -> Any:
+    """``folder(name, measured=..., declared=..., catalog_name=...)``: a report folder under tmp_path."""
+    return lambda name, **kw: _report_in_folder(tmp_path / name, helpers, type(record), **kw)
+
+
+def test_float_noise_below_the_uncertainty_is_no_difference(folder: Any) -> None:
+    a = folder("a", measured=240.0, declared={"capacity_wh": 2000})
+    b = folder("b", measured=240.0000004, declared={"capacity_wh": 2000})
+    whats = [c.what for c in diff_reports(_load(a / "report.json"), _load(b / "report.json")).changes]
+    assert not any("measured" in w for w in whats), whats          # U 0.3 V: 240.00 V both
+    c = folder("c", measured=240.02, declared={"capacity_wh": 2000})
+    changes = diff_reports(_load(a / "report.json"), _load(c / "report.json")).changes
+    measured = [ch for ch in changes if ch.what.endswith("measured")]
+    assert [(m.before, m.after, m.unit) for m in measured] == [(240.0, 240.02, "V")]
+    assert measured[0].describe().endswith("240.00 V -> 240.02 V  (\u0394 +0.02 V)")
+
+
+def test_profile_changes_are_named_with_the_profile_hash(folder: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    a = folder("a", measured=240.0, declared={"capacity_wh": 2000, "phases": 3})
+    b = folder("b", measured=240.0, declared={"capacity_wh": 2500, "phases": 3})
+    assert flexbench(["diff", str(a), str(b)]) == 6
+    out = capsys.readouterr().out
+    assert "Device profile" in out and "declared.capacity_wh: 2000 -> 2500" in out
+    assert "SHA-256: " in out and "declared.phases" not in out          # unchanged settings are not listed
+    same = folder("same", measured=240.0, declared={"capacity_wh": 2000, "phases": 3})
+    assert flexbench(["diff", str(a), str(same)]) == 0                    # same profile content: same hash
+
+
+def test_reports_of_two_device_classes_are_compared_with_a_warning(folder: Any,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    pv = folder("pv", measured=240.0, declared={}, catalog_name="pv_inverter")
+    bat = folder("bat", measured=240.0, declared={}, catalog_name="home_battery")
+    assert flexbench(["diff", str(pv), str(bat)]) == 6
+    out = capsys.readouterr().out
+    assert out.startswith("WARNING: different device classes: A is pv_inverter, B is home_battery")
+    assert flexbench(["diff", "--json", str(pv), str(bat)]) == 6
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["warnings"][0].startswith("different device classes")
+    assert "WARNING: different device classes" in captured.err
+    assert not diff_reports(_load(pv / "report.json"), _load(pv / "report.json")).warnings
+
+
+def test_diff_into_a_closed_pipe_ends_quietly_with_its_exit_code(two_reports: tuple[Path, Path],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`flexbench diff --json A B | head -1`: the reader leaves; no BrokenPipeError traceback."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)                                  # the reader is gone before the first write
+    closed = os.fdopen(write_end, "w")
+    monkeypatch.setattr("sys.stdout", closed)
+    try:
+        assert flexbench(["diff", "--json", str(two_reports[0]), str(two_reports[1])]) == 6
+    finally:
+        closed.close()
+
+
+def test_limits_and_uncertainty_changes_carry_their_unit(two_reports: tuple[Path, Path]) -> None:
+    a = _load(two_reports[0])
+    b = json.loads(json.dumps(a))
+    check = next(r for r in b["requirements"] if r["id"] == "PV-VRT-01")["checks"][0]
+    check["high"], check["uncertainty"] = 250.0, 0.45
+    text = format_diff(diff_reports(a, b))
+    assert "check 'PV-VRT-01 check' high: 253 V -> 250 V  (\u0394 -3 V)" in text
+    assert "check 'PV-VRT-01 check' uncertainty: 0.3 V -> 0.45 V  (\u0394 +0.15 V)" in text

@@ -47,6 +47,23 @@ def test_package_holds_every_format_and_lists_every_file(package: Path) -> None:
     assert manifest["simulated"] is True
 
 
+def test_final_lines_of_a_run_name_every_file_of_the_package(package: Path) -> None:
+    """`flexbench run` ends listing the package from its manifest: the PDF first, whatever else it holds."""
+    from bench.campaign import package_lines
+
+    (package / "results.csv").write_text("id,verdict\n", encoding="utf-8")     # a file a later version adds
+    key = package.parent / "keys" / "lab.pem"
+    build_package(package / "record.jsonl", package, key_path=key)
+    lines = package_lines(package)
+    listed = [line.strip() for line in lines[1:]]
+    assert lines[0].startswith(f"flexbench: report package {package}/")
+    assert listed[:3] == [str(package / name) for name in ("report.pdf", "report.html", "report.json")]
+    for name in ("results.csv", "record.jsonl", MANIFEST_NAME, SIGNATURE_NAME):
+        assert str(package / name) in listed
+    assert package_lines(package.parent / "nowhere") == [f"flexbench: report package {package.parent / 'nowhere'}/ "
+                                                         "(0 files):"]
+
+
 def test_untouched_folder_verifies_only_against_a_trusted_key(package: Path, lab_key: Path) -> None:
     result = verify_folder(package)
     assert result.intact and not result.ok and result.status == "UNTRUSTED", result.lines()
@@ -159,7 +176,23 @@ def test_verify_command_exit_codes_and_output(package: Path, lab_key: Path,
     assert flexbench(["verify", str(package), "--trusted-keys", lab_pub]) == 5
     out = capsys.readouterr().out
     assert out.startswith("FAILED") and "changed: report.json" in out
-    assert flexbench(["verify", str(package.parent / "nowhere")]) == 5
+    assert flexbench(["verify", str(package.parent / "nowhere")]) == 7   # not a report folder: not tampered
+    assert capsys.readouterr().out.startswith("NOT_A_REPORT")
+
+
+def test_a_folder_that_is_no_report_is_told_apart_from_a_tampered_one(package: Path, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    stranger = tmp_path / "holiday-photos"
+    stranger.mkdir()
+    (stranger / "beach.jpg").write_bytes(b"x")
+    (tmp_path / "a-file").write_text("x")
+    for folder in (stranger, tmp_path / "a-file"):
+        assert flexbench(["verify", str(folder)]) == 7
+        assert capsys.readouterr().out.startswith("NOT_A_REPORT")
+    (package / MANIFEST_NAME).unlink()              # a report whose manifest was deleted IS tampered with
+    assert flexbench(["verify", str(package)]) == 5
+    out = capsys.readouterr().out
+    assert out.startswith("FAILED") and f"missing: {MANIFEST_NAME}" in out
 
 
 def test_symlinks_and_fifos_in_a_report_folder_fail_verification(package: Path, lab_key: Path) -> None:
