@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = ["CommandRow", "confirmed", "unconfirmed", "svp", "IEEE_488_2", "headers_of_message",
-           "row_for_header", "row_problems", "unconfirmed_commands", "render_markdown"]
+           "manual", "row_for_header", "row_problems", "unconfirmed_commands", "render_markdown"]
 
 SVP_REPOSITORY = "github.com/sunspec/svp_energy_lab"
 IEEE_488_2 = "IEEE 488.2-1992 common commands"
@@ -31,6 +31,11 @@ IEEE_488_2 = "IEEE 488.2-1992 common commands"
 def svp(file: str, detail: str = "") -> str:
     """A citation of a SunSpec SVP energy-lab driver file (``Lib/svpelab/<file>``)."""
     return f"{SVP_REPOSITORY} Lib/svpelab/{file}" + (f" ({detail})" if detail else "")
+
+
+def manual(title: str) -> str:
+    """A citation of a manual whose page was not recorded when the driver was written."""
+    return f"{title} (as cited when the driver was written; page not recorded)"
 
 
 @dataclass(frozen=True)
@@ -54,10 +59,10 @@ class CommandRow:
         return bool(self.source) and not self.unconfirmed
 
     def pattern(self) -> re.Pattern[str]:
-        """The header as a case-insensitive regex: ``{field}`` matches one word, leading ``:`` optional."""
+        """The header as a case-insensitive regex: ``{field}`` matches a number, leading ``:`` optional."""
         text = self.header.lstrip(":")
         parts = re.split(r"(\{\w+\})", text)
-        body = "".join(r"\w+" if re.fullmatch(r"\{\w+\}", p) else re.escape(p) for p in parts)
+        body = "".join(r"\d+" if re.fullmatch(r"\{\w+\}", p) else re.escape(p) for p in parts)
         return re.compile(rf":?{body}\??", re.IGNORECASE)
 
 
@@ -85,10 +90,8 @@ def headers_of_message(message: str) -> list[str]:
         if header.startswith("*"):
             headers.append(header)
             continue
-        if header.startswith(":") or not headers:
-            full = header.lstrip(":")
-        else:
-            full = f"{path}:{header}" if path else header
+        relative = not header.startswith(":") and bool(headers) and bool(path)
+        full = f"{path}:{header}" if relative else header.lstrip(":")
         headers.append(full)
         path = full.rsplit(":", 1)[0] if ":" in full else ""
     return headers

@@ -160,7 +160,7 @@ def test_scan_sim_proposes_a_bench_that_flexbench_run_accepts(tmp_path: Path,
     assert config.lab.simulated is True
     assert {r: i.model for r, i in config.instruments.items()} == {
         "ac_source": "chroma_61845", "power_analyzer": "yokogawa_wt5000", "pv_simulator": "chroma_62150h_1000s",
-        "ev_emulator": "chroma_a800067"}
+        "ev_emulator": "flexbench_ev_emulator"}
     assert all(i.resource == "TCPIP::127.0.0.1::{port}::SOCKET" for i in config.instruments.values())
     out = tmp_path / "run"
     run = subprocess.run([sys.executable, "-m", "bench.cli", "run", "--bench", str(proposal),

@@ -281,9 +281,9 @@ TRANSCRIPTS["pacific_upc32_amx"] = {
     "output_on": upc_set(":OUTPut,ON") + [(":OUTPut?", "ON")],
 }
 
-# -- EV emulator (assumed dialect, see instruments/drivers/chroma_a800067.py) ---------------
-TRANSCRIPTS["chroma_a800067"] = {
-    "identify": [("*IDN?", "Chroma ATE,A800067,A80006700123,1.00")],
+# -- EV emulator (flexbench's own dialect, see instruments/drivers/flexbench_ev_emulator.py) --
+TRANSCRIPTS["flexbench_ev_emulator"] = {
+    "identify": [("*IDN?", "flexbench,EV-EMULATOR,SIMULATED,1.00")],
     "plug_in_and_charge": chroma_set("EV:CONNect ON") + chroma_set("EV:CHARge ON")
     + [("EV:CONNect?", "ON"), ("EV:CHARge?", "ON")],
     "stop_and_unplug": chroma_set("EV:CHARge OFF") + chroma_set("EV:CONNect OFF")
@@ -301,4 +301,18 @@ TRANSCRIPTS["chroma_a800067"] = {
     "draw": [("MEASure:CURRent?", "15.98,15.99,16.01"), ("MEASure:SOC?", "80.25")],
     "rejected_setting": [("EV:DELay 30", None), ("SYSTem:ERRor?", '-222,"Data out of range"'),
                          ("SYSTem:ERRor?", CHROMA_OK)],
+}
+
+# -- RLC load (SunSpec SVP Lib/svpelab/chroma_A800067.py) -------------------------------------
+TRANSCRIPTS["chroma_a800067"] = {
+    "identify": [("*IDN?", "Chroma ATE,A800067,A80006700123,1.00")],
+    "open": chroma_set("FUNCtion:S1 OFF") + chroma_set("FUNCtion:SLOAD OFF")
+    + [pair for phase in (1, 2, 3)
+       for command in (f"PHASE{phase}:RLOAD 0", f"PHASE{phase}:LLOAD 0", f"PHASE{phase}:CLOAD 0",
+                       f"PHASE{phase}:RLOADE OFF", f"PHASE{phase}:LLOADE OFF", f"PHASE{phase}:CLOADE OFF")
+       for pair in chroma_set(command)],
+    # 100 ohm: 161 steps of 16133.3 ohm -> code 1064; 5 A and 2 A at 230 V / 50 Hz: 351 and 140 steps
+    "rlc_phase_2": chroma_set("PHASE2:RLOAD 1064") + chroma_set("PHASE2:LLOAD 2004")
+    + chroma_set("PHASE2:CLOAD 392"),
+    "open_resistance": chroma_set("PHASE3:RLOAD 0"),
 }
