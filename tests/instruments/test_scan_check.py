@@ -136,6 +136,16 @@ def test_check_cli_on_the_simulated_bench(capsys: pytest.CaptureFixture[str]) ->
     by_role = {r["role"]: r for r in report["instruments"]}
     assert by_role["ac_source"]["output"] == {"output_is_on": False}
     assert all(r["problems"] == [] and r["idn"] for r in report["instruments"])
+    assert "INSTrument:NSELect" in by_role["ac_source"]["unconfirmed_commands"]
+    assert "SOURce:FREQuency" not in by_role["ac_source"]["unconfirmed_commands"]
+    assert "EV:CONNect" in by_role["ev_emulator"]["unconfirmed_commands"]
+
+
+def test_check_cli_prints_the_unconfirmed_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["instruments", "check", str(REPO_ROOT / "bench/configs/simulated.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "unconfirmed commands the driver may send" in out
+    assert "INSTrument:NSELect" in out and "TRIG:STATE" in out and "EV:CONNect" in out
 
 
 def test_scan_of_an_unanswering_resource_recognises_nothing(capsys: pytest.CaptureFixture[str]) -> None:
