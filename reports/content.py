@@ -212,8 +212,9 @@ def deviations(report: Mapping[str, Any]) -> list[str]:
         elif inst["calibration_due"] is None:
             out.append(f"{inst['role']} has no calibration due date in the bench config")
         if inst.get("unconfirmed_commands"):
-            out.append(f"{inst['role']} ({inst['model']}) was driven with {len(inst['unconfirmed_commands'])} command(s) "
-                       f"no public source confirms: {', '.join(inst['unconfirmed_commands'])}")
+            unconfirmed = inst["unconfirmed_commands"]
+            out.append(f"{inst['role']} ({inst['model']}): its driver may send {len(unconfirmed)} command(s) no public "
+                       f"source confirms: {', '.join(unconfirmed)}")
     if not report["campaign"]["complete"]:
         out.append("the record has no campaign_end: the campaign did not finish")
     parts = report["campaign"]["simulated_parts"]
