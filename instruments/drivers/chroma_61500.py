@@ -62,7 +62,8 @@ SHARED_COMMANDS: tuple[CommandRow, ...] = (
     confirmed("SOURce:FREQuency", svp(SVP_61845, "freq()")),
     confirmed("OUTPut:STATe", svp(SVP_61845, "output(), relay()")),
     confirmed("SOURce:PHASe:P1{phase}", svp(SVP_61845, "config_phase_angles(): sour:phase:p12 / p13")),
-    confirmed("SOURce:CURRent:LIMit", svp(SVP_61845, "current(): source:curr:lim")),
+    confirmed("SOURce:CURRent:LIMit", svp(SVP_61845, "current(): source:curr:lim"),
+              note="SVP sends inst:coup all before it; the drivers address all phases as for the voltage"),
 )
 """Rows of the 61500 and 61800 dialects that a public 61845 driver confirms."""
 
