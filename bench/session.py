@@ -437,6 +437,7 @@ class BenchSession:
                           teardown: _Teardown, catalog_requirements: list[dict[str, Any]]) -> OpenBench:
         """Open every instrument of the bench config (the AC source behind its safety guard, sent to
         its safe state at once) and return the bench they make (its links still to open)."""
+        from instruments.command_sources import unconfirmed_commands
         from instruments.registry import open_instrument
 
         by_role: dict[str, Instrument] = {}
@@ -455,7 +456,8 @@ class BenchSession:
             idn = driver.identify()
             driver.check_errors()
             recorder.write("instrument", role=role, model=inst.model, resource=resource, idn=idn,
-                           calibration_due=inst.calibration_due, simulated=self.simulated)
+                           calibration_due=inst.calibration_due, simulated=self.simulated,
+                           unconfirmed_commands=unconfirmed_commands(type(driver)))
             if role == "ac_source":
                 ac_source = guard_ac_source(cast(AcSource, driver), self.config.safety)
                 guard = teardown.guard = SafeStateGuard(ac_source.go_safe, teardown.safe_state_failed)

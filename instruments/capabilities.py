@@ -247,6 +247,30 @@ class AcLoad(Instrument, Protocol):
 
 
 @runtime_checkable
+class RlcLoad(Instrument, Protocol):
+    """Passive R/L/C load per phase on the DUT's AC terminals (the resonant load of anti-islanding
+    tests). Reactive parts are set as the current they draw at the load's nominal voltage and
+    frequency; each setter returns the value the load's steps realise."""
+
+    phase_count: int
+
+    def set_nominal(self, volts: float, hertz: float) -> None:
+        """Voltage and frequency at which reactive currents are meant (the grid's nominal values)."""
+
+    def set_resistance_ohm(self, phase: int, ohms: float) -> float:
+        """Resistance of one phase (``math.inf``: open); returns the realised resistance."""
+
+    def set_inductive_current_a(self, phase: int, amps: float) -> float:
+        """Inductive current of one phase at the nominal values; returns the realised current."""
+
+    def set_capacitive_current_a(self, phase: int, amps: float) -> float:
+        """Capacitive current of one phase at the nominal values; returns the realised current."""
+
+    def disconnect(self) -> None:
+        """Open every R, L and C step of every phase."""
+
+
+@runtime_checkable
 class DigitalIO(Instrument, Protocol):
     """Relay contacts / digital outputs wired to a DUT's control inputs (SG-Ready terminals,
     §14a EnWG control input). A channel is the instrument's own channel address (e.g. 301);

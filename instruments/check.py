@@ -10,7 +10,9 @@ running the driver's ``open()`` (which programs the instrument), and reports:
 * output state, by capability (``output_is_on`` / ``load_is_on``);
 * protection, limit and range settings: every query of the driver's command table whose header
   names a LIMit, PROTection or RANGe (the table is the driver's declaration of what it sets);
-* the error queue again: errors caused by the check's own queries (a header the firmware lacks).
+* the error queue again: errors caused by the check's own queries (a header the firmware lacks);
+* the commands the driver may send that no public source confirms (its ``commands`` rows marked
+  unconfirmed, instruments/command_sources.py): to confirm on the instrument before a campaign.
 
 A query the read-only session refuses (a driver method that would write) is reported, not sent.
 """
@@ -24,6 +26,7 @@ from typing import Any
 
 from bench.errors import ConfigError, FlexbenchError
 
+from instruments.command_sources import unconfirmed_commands
 from instruments.identify import model_key_for_idn
 from instruments.scpi import ScpiDriver, Setting, parse_error_reply
 
@@ -50,6 +53,8 @@ class InstrumentCheck:
     output: dict[str, Any] = field(default_factory=dict)
     protection: dict[str, Any] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
+    unconfirmed_commands: list[str] = field(default_factory=list)
+    """Headers the driver may send that no public source confirms (not a problem of the instrument)."""
     problems: list[str] = field(default_factory=list)
     transcript: list[tuple[str, str | None]] = field(default_factory=list)
     """The wire exchange of the check as ``(sent, reply)`` pairs (``None``: a write), the shape
@@ -105,6 +110,7 @@ def check_instrument(role: str, model: str, resource: str, *, timeout_ms: int) -
         driver_class = DRIVERS.get(model)
     except UnknownEntryError as exc:
         raise ConfigError(exc.detail, field=f"instruments.{role}.model") from None
+    result.unconfirmed_commands = unconfirmed_commands(driver_class)
     try:
         transport = ReadOnlyTransport(VisaTransport(resource, timeout_ms=timeout_ms,
                                                     reconnect=NO_RECONNECT, trace=result._trace))

@@ -5,8 +5,9 @@
   models, and write a proposed bench config. Exit 0 when at least one instrument was recognised,
   2 when none was.
 * ``flexbench instruments check BENCH [--json] [--transcript FILE]``: open every instrument of a bench config
-  read-only and report identity, error queue, output state and protection settings. Exit 0 when
-  no problem was found, 2 otherwise, 3 on a configuration error.
+  read-only and report identity, error queue, output state and protection settings, and list the
+  commands each driver may send that no public source confirms. Exit 0 when no problem was found,
+  2 otherwise, 3 on a configuration error (unconfirmed commands are listed, not a problem).
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 print(f"  errors raised by the check's queries: {'; '.join(r.errors_from_check)}")
             if r.refused:
                 print(f"  not sent (read-only): {', '.join(r.refused)}")
+            if r.unconfirmed_commands:
+                print(f"  unconfirmed commands the driver may send ({len(r.unconfirmed_commands)}, confirm on the "
+                      f"instrument; docs/instrument-command-sources.md): {', '.join(r.unconfirmed_commands)}")
             print("  " + ("OK" if not r.problems else "PROBLEMS: " + "; ".join(r.problems)))
     return EXIT_OK if all(not r.problems for r in results) else EXIT_PROBLEM
 

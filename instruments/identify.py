@@ -81,11 +81,12 @@ IDN_PATTERNS: tuple[IdnPattern, ...] = (
     # PV (solar array) simulators
     IdnPattern("keysight_e4360a", _KEYSIGHT, r"e4360a"),
     IdnPattern("chroma_62150h_1000s", _CHROMA, r"62150h-?1000s"),
-    # AC load, switch unit
+    # AC loads (electronic, RLC), switch unit
     IdnPattern("chroma_63803", _CHROMA, r"63803"),
-    IdnPattern("keysight_daq970a", _KEYSIGHT, r"daq970a"),
-    # EV emulator
     IdnPattern("chroma_a800067", _CHROMA, r"a800067"),
+    IdnPattern("keysight_daq970a", _KEYSIGHT, r"daq970a"),
+    # EV emulator (flexbench's own dialect, simulated lab only)
+    IdnPattern("flexbench_ev_emulator", r"flexbench", r"ev-?emulator"),
 )
 
 

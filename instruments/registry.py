@@ -36,6 +36,7 @@ DRIVERS: Registry[type[ScpiDriver]] = Registry("instrument model", entry_point_g
     "chroma_63803": "instruments.drivers.chroma_63800:Chroma63803",
     "keysight_daq970a": "instruments.drivers.keysight_daq970a:KeysightDAQ970A",
     "chroma_a800067": "instruments.drivers.chroma_a800067:ChromaA800067",
+    "flexbench_ev_emulator": "instruments.drivers.flexbench_ev_emulator:FlexbenchEvEmulator",
 })
 """Model key -> driver class (imported when a bench config names the model)."""
 

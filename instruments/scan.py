@@ -59,6 +59,7 @@ CAPABILITY_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("power_analyzer", ("read",)),                                                 # PowerAnalyzer
     ("pv_simulator", ("set_iv_curve", "max_power_w")),                             # PvSimulator
     ("ac_load", ("set_load", "load_is_on")),                                       # AcLoad
+    ("rlc_load", ("set_inductive_current_a", "set_capacitive_current_a")),         # RlcLoad
     ("switch", ("all_open", "output_state")),                                      # DigitalIO
     ("ev_emulator", ("read_pilot", "read_draw")),                                  # EvEmulator
 )

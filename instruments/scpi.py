@@ -24,6 +24,7 @@ from typing import Any, ClassVar, overload
 
 from bench.errors import InstrumentError, InstrumentReportedError, SafetyLimitError
 
+from instruments.command_sources import CommandRow
 from instruments.transport import Transport
 
 __all__ = ["SettingOutOfRange", "Validator", "strict_range", "strict_choice", "Setting",
@@ -155,6 +156,9 @@ class ScpiDriver:
 
     error_query: ClassVar[str] = "SYSTem:ERRor?"
     """The model's error-queue query (override per manual)."""
+    commands: ClassVar[tuple[CommandRow, ...]] = ()
+    """Every command header the driver sends, each with its source or an unconfirmed mark
+    (instruments/command_sources.py; tests/instruments/test_command_sources.py checks them)."""
     max_error_reads: ClassVar[int] = 32
     """Safety net: an error queue that never empties is itself an instrument error."""
 

@@ -73,7 +73,8 @@ def _instrument(entry: Mapping[str, Any], test_date: str | None,
             "calibration_due": due, "calibration_overdue": content.calibration_overdue(due, test_date),
             "accuracy": [{"quantity": a["quantity"], "value": a["value"], "unit": a["unit"]}
                          for a in accuracy if a["role"] == role],
-            "simulated": bool(entry.get("simulated", False))}
+            "simulated": bool(entry.get("simulated", False)),
+            "unconfirmed_commands": [text(c) for c in entry.get("unconfirmed_commands") or []]}
 
 
 def _simulated_parts(rec: ParsedRecord) -> dict[str, bool]:

@@ -211,6 +211,10 @@ def deviations(report: Mapping[str, Any]) -> list[str]:
             out.append(f"{inst['role']} calibration was due {inst['calibration_due']}, before the test date")
         elif inst["calibration_due"] is None:
             out.append(f"{inst['role']} has no calibration due date in the bench config")
+        if inst.get("unconfirmed_commands"):
+            unconfirmed = inst["unconfirmed_commands"]
+            out.append(f"{inst['role']} ({inst['model']}): its driver may send {len(unconfirmed)} command(s) no public "
+                       f"source confirms: {', '.join(unconfirmed)}")
     if not report["campaign"]["complete"]:
         out.append("the record has no campaign_end: the campaign did not finish")
     parts = report["campaign"]["simulated_parts"]

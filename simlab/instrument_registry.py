@@ -57,12 +57,12 @@ def _keysight_daq970a(physics: Physics | None, *, seed: int, faults: Mapping[str
     return SimKeysightDAQ970A(physics.contacts if physics is not None else ContactBank(), faults=faults)
 
 
-def _chroma_a800067(physics: Physics | None, *, seed: int, faults: Mapping[str, int]) -> Any:
+def _flexbench_ev_emulator(physics: Physics | None, *, seed: int, faults: Mapping[str, int]) -> Any:
     from simlab.ev_port import EvPort
-    from simlab.instruments.chroma_a800067 import SimChromaA800067
+    from simlab.instruments.flexbench_ev_emulator import SimFlexbenchEvEmulator
 
     # The lab's charging cable: the simulated charger drives its pilot and steps the EV.
-    return SimChromaA800067(physics.ev_port if physics is not None else EvPort(), faults=faults)
+    return SimFlexbenchEvEmulator(physics.ev_port if physics is not None else EvPort(), faults=faults)
 
 
 SIM_INSTRUMENTS: Registry[SimInstrumentFactory] = Registry("simulated instrument model",
@@ -74,4 +74,4 @@ SIM_INSTRUMENTS.register("yokogawa_wt5000", _yokogawa_wt5000)
 SIM_INSTRUMENTS.register("keysight_e4360a", _keysight_e4360a)
 SIM_INSTRUMENTS.register("chroma_62150h_1000s", _chroma_62150h)
 SIM_INSTRUMENTS.register("keysight_daq970a", _keysight_daq970a)
-SIM_INSTRUMENTS.register("chroma_a800067", _chroma_a800067)
+SIM_INSTRUMENTS.register("flexbench_ev_emulator", _flexbench_ev_emulator)

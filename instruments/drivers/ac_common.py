@@ -15,14 +15,19 @@ from typing import ClassVar
 from instruments.capabilities import VoltageStep
 from instruments.scpi import ScpiDriver, Setting, SettingOutOfRange, Validator, strict_choice
 
-__all__ = ["AcSourceTable", "INSTRUMENT_COUPLE", "INSTRUMENT_SELECT_PHASE", "TableAcSource",
-           "check_phase", "check_rate", "validate_steps"]
+__all__ = ["AcSourceTable", "INSTRUMENT_COUPLE", "INSTRUMENT_EDIT", "INSTRUMENT_SELECT_PHASE",
+           "TableAcSource", "check_phase", "check_rate", "validate_steps"]
 
-# Phase addressing shared by the Chroma 61500/61600/61800 and California Instruments / AMETEK
-# dialects (``INSTrument:COUPle ALL|NONE``, ``INSTrument:NSELect n``; see each driver's manual).
+# Phase addressing. California Instruments / AMETEK: ``INSTrument:COUPle ALL|NONE`` +
+# ``INSTrument:NSELect n`` (SVP gridsim_ametek.py). Chroma 61500/61800: ``INSTrument:EDIT ALL`` for
+# settings of every phase (SVP chroma_61845.py), ``INSTrument:EDIT EACH`` + ``INSTrument:NSELect n``
+# for one phase (unconfirmed; see the drivers' command rows).
 INSTRUMENT_COUPLE = Setting("INSTrument:COUPle {value}", "INSTrument:COUPle?", "",
                             strict_choice({True: "ALL", False: "NONE"}), parse=str,
                             doc="ALL: settings apply to every phase; NONE: to the selected one")
+INSTRUMENT_EDIT = Setting("INSTrument:EDIT {value}", "INSTrument:EDIT?", "",
+                          strict_choice({True: "ALL", False: "EACH"}), parse=str,
+                          doc="ALL: settings apply to every phase; EACH: to the selected one")
 INSTRUMENT_SELECT_PHASE = Setting("INSTrument:NSELect {value}", "INSTrument:NSELect?", "",
                                   strict_choice({1: "1", 2: "2", 3: "3"}), parse=int,
                                   doc="phase addressed by per-phase settings when uncoupled")
@@ -73,6 +78,8 @@ class AcSourceTable:
     (``{phase}``). ``slew_divisor`` converts the API's per-second rates to the instrument's
     unit (1000 for V/ms and Hz/ms). ``phase_angle_selects_phase`` is True when the angle
     header applies to the phase addressed by ``select_phase`` instead of naming it.
+    ``relay`` (when the model has an output relay) is closed before ``output`` goes on and opened
+    after it goes off.
     """
 
     voltage: Setting
@@ -87,6 +94,7 @@ class AcSourceTable:
     phase_angle_selects_phase: bool = False
     couple: Setting | None = None
     select_phase: Setting | None = None
+    relay: Setting | None = None
 
 
 class TableAcSource(ScpiDriver):
@@ -96,7 +104,8 @@ class TableAcSource(ScpiDriver):
     sequences (LIST transients, limits). Every value and phase number is validated before
     the first byte is sent; phase 1 is the 0 deg reference (only 0 deg accepted, nothing
     sent). Multi-phase models with ``couple``/``select_phase`` rows address one phase with
-    ``COUPle NONE`` + ``NSELect n`` and all phases with ``COUPle ALL``.
+    ``couple`` False (``COUPle NONE`` / ``EDIT EACH``) + ``NSELect n`` and all phases with
+    ``couple`` True (``COUPle ALL`` / ``EDIT ALL``).
     """
 
     table: ClassVar[AcSourceTable]
@@ -169,7 +178,14 @@ class TableAcSource(ScpiDriver):
         self.apply(setting, check_rate(rate_per_s, what) / self.table.slew_divisor)
 
     def set_output(self, on: bool) -> None:
-        self.apply(self.table.output, on)
+        """Output on or off; a model with a ``relay`` row closes it first and opens it last."""
+        relay = self.table.relay
+        command = self.table.output.command(on)
+        if relay is not None and on is True:
+            self.apply(relay, True)
+        self.write(command)
+        if relay is not None and on is False:
+            self.apply(relay, False)
 
     def output_is_on(self) -> bool:
         return bool(self.fetch(self.table.output))

@@ -3,13 +3,17 @@ L-N ranges, 16-1000 Hz standard). Fills :class:`~instruments.capabilities.AcSour
 :class:`~instruments.capabilities.AcSourceTransients` (LIST transients).
 
 Follows the Asterion Series SCPI Programming Manual M330100-01 (Rev A, July 2016) and the
-California Instruments SCPI dialect it shares with the MX / iX / Sequoia families:
-``INSTrument:COUPle ALL|NONE`` + ``INSTrument:NSELect n`` address phases;
-``SOURce:VOLTage``, ``SOURce:VOLTage:RANGe``, ``SOURce:FREQuency``, ``SOURce:PHASe``,
+California Instruments SCPI dialect it shares with the MX / iX / Sequoia families, as the public
+SunSpec SVP AMETEK driver ``Lib/svpelab/gridsim_ametek.py`` uses it (each row's source is in
+:data:`COMMANDS`): ``INSTrument:COUPle ALL|NONE`` + ``INSTrument:NSELect n`` address phases;
+``SOURce:VOLTage:AC`` (the SVP form ``volt:ac``; ``SOURce:VOLTage`` alone is not what the public
+driver sends), ``SOURce:VOLTage:RANGe``, ``SOURce:FREQuency``, ``SOURce:PHASe``,
 ``SOURce:VOLTage:SLEW`` (V/s), ``SOURce:FREQuency:SLEW`` (Hz/s), ``OUTPut:STATe``,
 ``SYSTem:ERRor?``. LIST transients: ``VOLTage:MODE LIST|FIXed``, ``LIST:VOLTage``,
-``LIST:DWELl`` (seconds), ``LIST:COUNt``, ``LIST:STEP AUTO`` (dwell-paced), ``TRIGger:SOURce
-IMMediate`` and ``INITiate`` (runs the list), ``ABORt``.
+``LIST:DWELl`` (seconds), ``LIST:COUNt``, ``LIST:STEP AUTO`` (dwell-paced), the trigger sources
+``TRIGger:TRANsient:SOURce IMMediate`` and ``TRIGger:SYNChronous:SOURce IMMediate`` (SVP
+``profile_load()``; there is no plain ``TRIGger:SOURce`` in the public driver), ``INITiate`` (runs
+the list), ``ABORt``.
 
 Not confirmed from the manual text available (confirm on the first hardware campaign): the
 ``TRIGger:STATe?`` reply words (taken as ``IDLE`` / ``ARMED`` / ``BUSY``), the list length
@@ -22,11 +26,12 @@ from __future__ import annotations
 
 from bench.errors import InstrumentError
 from instruments.capabilities import VoltageStep
+from instruments.command_sources import IEEE_488_2, CommandRow, confirmed, svp, unconfirmed
 from instruments.drivers.ac_common import (INSTRUMENT_COUPLE, INSTRUMENT_SELECT_PHASE,
                                           AcSourceTable, TableAcSource, validate_steps)
 from instruments.scpi import Setting, SettingOutOfRange, parse_on_off, strict_choice, strict_range
 
-__all__ = ["AmetekAsterion3Phase"]
+__all__ = ["AmetekAsterion3Phase", "COMMANDS"]
 
 MAX_VOLTAGE_V = 400.0
 MIN_FREQUENCY_HZ, MAX_FREQUENCY_HZ = 16.0, 1000.0
@@ -34,7 +39,7 @@ PHASE_COUNT = 3
 LIST_MAX_POINTS = 32
 
 COUPLE, SELECT_PHASE = INSTRUMENT_COUPLE, INSTRUMENT_SELECT_PHASE
-VOLTAGE = Setting("SOURce:VOLTage {value}", "SOURce:VOLTage?", "V",
+VOLTAGE = Setting("SOURce:VOLTage:AC {value}", "SOURce:VOLTage:AC?", "V",
                   strict_range(0.0, MAX_VOLTAGE_V, "V"), doc="phase-neutral RMS voltage")
 VOLTAGE_RANGE = Setting("SOURce:VOLTage:RANGe {value}", "SOURce:VOLTage:RANGe?", "V",
                         strict_choice({200: "200", 400: "400"}), doc="output range")
@@ -51,6 +56,34 @@ OUTPUT = Setting("OUTPut:STATe {value}", "OUTPut:STATe?", "",
 
 _TRIGGER_STATES = {"IDLE": True, "ARMED": False, "BUSY": False}
 
+_SVP = "gridsim_ametek.py"
+_NOT_ASTERION = "; SVP's AMETEK driver does not name the Asterion model"
+COMMANDS: tuple[CommandRow, ...] = (
+    confirmed("*IDN", IEEE_488_2 + "; " + svp(_SVP, "info()")),
+    confirmed("SYSTem:ERRor", svp(_SVP, "cmd(): read after every command")),
+    confirmed("INSTrument:COUPle", svp(_SVP, "inst:coup all|none")),
+    confirmed("INSTrument:NSELect", svp(_SVP, "inst:nsel n")),
+    confirmed("SOURce:VOLTage:AC", svp(_SVP, "voltage(): volt:ac") + _NOT_ASTERION),
+    confirmed("SOURce:VOLTage:RANGe", svp(_SVP, "voltage_max(): volt:rang")),
+    confirmed("SOURce:FREQuency", svp(_SVP, "freq(): freq")),
+    confirmed("SOURce:PHASe", svp(_SVP, "config_phase_angles(): inst:nsel n;:phas")),
+    unconfirmed("SOURce:VOLTage:SLEW", "SVP programs slews only as LIST:VOLTage:SLEW; check the steady-state "
+                "header and its unit (V/s)"),
+    unconfirmed("SOURce:FREQuency:SLEW", "SVP programs slews only as LIST:FREQuency:SLEW; check the "
+                "steady-state header and its unit (Hz/s)"),
+    confirmed("OUTPut:STATe", svp(_SVP, "relay(): outp on|off"), note="SVP omits the optional STATe node"),
+    confirmed("LIST:VOLTage", svp(_SVP, "profile_load(): list:volt")),
+    confirmed("LIST:DWELl", svp(_SVP, "profile_load(): list:dwel, seconds")),
+    confirmed("LIST:COUNt", svp(_SVP, "profile_load(): list:coun 1")),
+    confirmed("LIST:STEP", svp(_SVP, "profile_load(): list:step auto")),
+    confirmed("VOLTage:MODE", svp(_SVP, "profile_load(): volt:mode list")),
+    confirmed("TRIGger:TRANsient:SOURce", svp(_SVP, "profile_load(): trig:tran:sour imm")),
+    confirmed("TRIGger:SYNChronous:SOURce", svp(_SVP, "profile_load(): trig:sync:sour imm")),
+    confirmed("INITiate", svp(_SVP, "profile_load(): :init")),
+    confirmed("ABORt", svp(_SVP, "profile_stop(): abort")),
+    unconfirmed("TRIGger:STATe", "no public driver polls it; check the reply words IDLE / ARMED / BUSY"),
+)
+
 
 class AmetekAsterion3Phase(TableAcSource):
     """Asterion AC in three-phase mode (an ``AcSource`` with ``AcSourceTransients``); the
@@ -58,6 +91,7 @@ class AmetekAsterion3Phase(TableAcSource):
     angle of the phase ``INSTrument:NSELect`` addressed (2 or 3, relative to phase 1)."""
 
     error_query = "SYSTem:ERRor?"
+    commands = COMMANDS
     table = AcSourceTable(voltage=VOLTAGE, frequency=FREQUENCY, output=OUTPUT,
                           voltage_range=VOLTAGE_RANGE, voltage_slew=VOLTAGE_SLEW,
                           frequency_slew=FREQUENCY_SLEW, phase_angle=PHASE_ANGLE,
@@ -80,7 +114,7 @@ class AmetekAsterion3Phase(TableAcSource):
         self.apply(COUPLE, True)
         for command in (f"LIST:VOLTage {','.join(volts)}", f"LIST:DWELl {','.join(dwells)}",
                         "LIST:COUNt 1", "LIST:STEP AUTO", "VOLTage:MODE LIST",
-                        "TRIGger:SOURce IMMediate"):
+                        "TRIGger:TRANsient:SOURce IMMediate", "TRIGger:SYNChronous:SOURce IMMediate"):
             self.write(command)
 
     def run_transient(self) -> None:

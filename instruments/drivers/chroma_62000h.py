@@ -23,9 +23,13 @@ Assumptions, to confirm on the first hardware session:
   curve is never half-programmed between error-queue reads and the instrument can check the
   curve as a whole. If the firmware rejects compound messages the first setting raises
   ``InstrumentReportedError`` (loud, not a silently wrong curve).
-* Public drivers send ``TRIG`` after changing SAS parameters while the output is running to
-  make the new curve take effect; this driver does not (the bench sets the curve with the
-  output off). Check whether a running output picks up a new curve without it.
+* A new curve programmed while the output is on takes effect only after ``TRIG`` (a public
+  62000H-S driver sends it after each SAS change with the output running, issue 18; without it the
+  old curve probably stays in force, with no error). :meth:`Chroma62150H1000S.set_iv_curve` asks
+  ``CONFigure:OUTPut?`` after the curve and sends ``TRIG`` when the output is on. The SVP driver
+  ``Lib/svpelab/chromapv.py`` instead switches the output off and on around a curve change
+  (``irradiance_set()``), which would disconnect the DUT; ``TRIG`` is unconfirmed (see
+  :data:`COMMANDS`).
 
 The curve is validated strictly before anything is sent (0 < Vmp < Voc <= 1000 V,
 0 < Imp < Isc <= 15 A, Vmp x Imp <= 15 000 W); out-of-range values raise
@@ -34,10 +38,11 @@ The curve is validated strictly before anything is sent (0 < Vmp < Voc <= 1000 V
 
 from __future__ import annotations
 
+from instruments.command_sources import IEEE_488_2, CommandRow, confirmed, svp, unconfirmed
 from instruments.drivers.pv_common import check_iv_curve
 from instruments.scpi import ScpiDriver, Setting, parse_on_off, strict_choice, strict_range
 
-__all__ = ["Chroma62150H1000S"]
+__all__ = ["Chroma62150H1000S", "COMMANDS"]
 
 MAX_VOC_V = 1000.0
 MAX_ISC_A = 15.0
@@ -56,12 +61,29 @@ IMP = Setting("SAS:IMP {value}", "SAS:IMP?", "A", strict_range(0.0, MAX_ISC_A, "
               doc="current at the maximum power point")
 OUTPUT = Setting("CONFigure:OUTPut {value}", "CONFigure:OUTPut?", "",
                  strict_choice({True: "ON", False: "OFF"}), parse=parse_on_off, doc="output")
+TRIGGER = "TRIG"
+
+_SVP = "chromapv.py"
+COMMANDS: tuple[CommandRow, ...] = (
+    confirmed("*IDN", IEEE_488_2 + "; " + svp(_SVP, "info()")),
+    unconfirmed("SYSTem:ERRor", "SVP chromapv.py reads no error queue; the Chroma form is assumed"),
+    confirmed("OUTPut:MODE", svp(_SVP, "power_on(): OUTPut:MODE SAS; output_mode(): OUTPut:MODE?")),
+    confirmed("SAS:VOC", svp(_SVP, "curve()")),
+    confirmed("SAS:ISC", svp(_SVP, "curve()")),
+    confirmed("SAS:VMP", svp(_SVP, "curve()")),
+    confirmed("SAS:IMP", svp(_SVP, "curve()")),
+    confirmed("CONFigure:OUTPut", svp(_SVP, "power_on() / power_off(): CONFigure:OUTPut ON|OFF"),
+              note="the query form is unconfirmed: SVP reads the state with OUTPut:STATus?"),
+    unconfirmed(TRIGGER, "a public 62000H-S driver sends TRIG after a SAS change with the output on (issue 18, "
+                "file not at hand); SVP chromapv.py power-cycles the output instead"),
+)
 
 
 class Chroma62150H1000S(ScpiDriver):
     """Chroma 62150H-1000S in SAS mode (a ``PvSimulator``)."""
 
     error_query = "SYSTem:ERRor?"
+    commands = COMMANDS
 
     def open(self) -> None:
         """Put the supply into SAS (four-point I-V curve) mode."""
@@ -69,11 +91,14 @@ class Chroma62150H1000S(ScpiDriver):
 
     def set_iv_curve(self, voc_v: float, isc_a: float, vmp_v: float, imp_a: float) -> None:
         """Program the curve's four points on one line after checking it as a whole
-        (0 < Vmp < Voc <= 1000 V, 0 < Imp < Isc <= 15 A, Vmp x Imp <= 15 kW)."""
+        (0 < Vmp < Voc <= 1000 V, 0 < Imp < Isc <= 15 A, Vmp x Imp <= 15 kW); with the output on,
+        ``TRIG`` puts the new curve in force."""
         parts = [VOC.command(voc_v), ISC.command(isc_a), VMP.command(vmp_v),
                  IMP.command(imp_a)]  # per-value range and type checks first
         check_iv_curve(voc_v, isc_a, vmp_v, imp_a, max_power_w=MAX_POWER_W)
         self.write(";:".join(parts))
+        if self.output_is_on():
+            self.write(TRIGGER)
 
     def iv_curve(self) -> tuple[float, float, float, float]:
         """``(voc_v, isc_a, vmp_v, imp_a)`` as programmed."""

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from instruments.command_sources import IEEE_488_2, CommandRow, confirmed, manual, unconfirmed
 from instruments.scpi import (ScpiDriver, Setting, parse_float, parse_on_off, strict_choice,
                               strict_range)
 
 from bench.errors import InstrumentError
 
-__all__ = ["Chroma63800", "Chroma63802", "Chroma63803", "Chroma63804", "MODE_TO_WIRE",
+__all__ = ["COMMANDS", "Chroma63800", "Chroma63802", "Chroma63803", "Chroma63804", "MODE_TO_WIRE",
            "PROTECTION_BITS"]
 
 MODE_TO_WIRE: dict[str, str] = {"CC": "CURR", "CP": "POW", "CR": "RES", "RECTIFIED": "RECT"}
@@ -61,10 +62,32 @@ CREST_FACTOR = Setting("LOAD:CFAC {value}", "LOAD:CFAC?", "", strict_range(1.414
                        doc="current crest factor")
 
 
+_MANUAL = manual(
+    "Chroma 63800 Series Operation & Programming Manual, ch. 8")
+COMMANDS: tuple[CommandRow, ...] = (
+    confirmed('*IDN', IEEE_488_2),
+    unconfirmed('SYSTem:ERRor', 'the Chroma form is assumed for the 63800; no public 63800 driver at hand'),
+    confirmed('LOAD:MODE', _MANUAL),
+    confirmed('LOAD:CURR', _MANUAL),
+    confirmed('LOAD:POW', _MANUAL),
+    confirmed('LOAD:RES', _MANUAL),
+    confirmed('LOAD', _MANUAL),
+    confirmed('LOAD:CURR:PEAK:MAX', _MANUAL),
+    confirmed('SYSTem:SETup:CFPF:MODE', _MANUAL),
+    confirmed('LOAD:CFAC', _MANUAL),
+    confirmed('MEASure:VOLTage', _MANUAL),
+    confirmed('MEASure:CURRent', _MANUAL),
+    confirmed('MEASure:POWer', _MANUAL),
+    confirmed('LOAD:PROTect', _MANUAL),
+    confirmed('LOAD:PROTect:CLE', _MANUAL),
+)
+
+
 class Chroma63800(ScpiDriver):
     """Chroma 63800 AC/DC electronic load (an ``AcLoad``); ratings per model subclass."""
 
     error_query = "SYSTem:ERRor?"
+    commands = COMMANDS
     max_current_a: ClassVar[float] = 36.0
     max_power_w: ClassVar[float] = 3600.0
     min_resistance_ohm: ClassVar[float] = 1.0

@@ -13,19 +13,22 @@ control), whose FETCh/MEASure subsystem the 66203/66204 manual shares:
 * ``SYSTem:ERRor?`` answers ``<code>,"<message>"``, ``0,"No error"`` when empty (assumed to
   follow the other Chroma instruments; confirm on the first hardware session).
 
-Replies are expected WITHOUT headers (the manual's "Header off" form); a reply carrying a
-header does not parse and raises :class:`bench.errors.InstrumentError` (never a silently wrong
-value).
+Replies must come WITHOUT headers: :meth:`Chroma66205.open` sends ``SYSTem:HEADer OFF`` first, as
+the SunSpec SVP driver ``Lib/svpelab/device_chroma_dpm.py`` does (``SYST:HEAD OFF``); a reply carrying a
+header anyway does not parse and raises :class:`bench.errors.InstrumentError` (never a silently wrong
+value). SVP reads the same item names (V, I, W, VAR, VA, PF, FREQ) with ``MEAS?`` instead of
+``FETCh?``; each row's source is in :data:`COMMANDS`.
 """
 
 from __future__ import annotations
 
 from instruments.capabilities import AnalyzerReading, PhaseReading
+from instruments.command_sources import IEEE_488_2, CommandRow, confirmed, svp, unconfirmed
 from instruments.scpi import ScpiDriver, Setting, parse_float, strict_choice
 
 from bench.errors import InstrumentError
 
-__all__ = ["Chroma66205", "FETCH_ITEMS", "SEPARATOR", "STATUS_CODES"]
+__all__ = ["Chroma66205", "COMMANDS", "FETCH_ITEMS", "HEADER", "SEPARATOR", "STATUS_CODES"]
 
 FETCH_ITEMS: tuple[str, ...] = ("V", "I", "W", "VAR", "VA", "PF", "FREQ")
 """``FETCh?`` items: the six :class:`PhaseReading` fields in order, then the frequency."""
@@ -40,17 +43,32 @@ STATUS_CODES: dict[float, str] = {
 SEPARATOR = Setting("SYSTem:TRANsmit:SEParator {value}", "SYSTem:TRANsmit:SEParator?", "",
                     strict_choice({",": "0", ";": "1"}), parse=int,
                     doc="response data separator (0: comma, 1: semicolon)")
+HEADER = Setting("SYSTem:HEADer {value}", "SYSTem:HEADer?", "", strict_choice({True: "ON", False: "OFF"}),
+                 parse=str, doc="headers on query replies")
 FETCH_QUERY = "FETCh? " + ",".join(FETCH_ITEMS)
+
+_SVP = "device_chroma_dpm.py"
+_MANUAL = ("Chroma Digital Power Meter 66200 Series User's Manual, chapter 5 (as cited when the driver was "
+           "written; page not recorded)")
+COMMANDS: tuple[CommandRow, ...] = (
+    confirmed("*IDN", IEEE_488_2 + "; " + svp(_SVP, "info()")),
+    unconfirmed("SYSTem:ERRor", "the Chroma form is assumed; SVP device_chroma_dpm.py reads no error queue"),
+    confirmed("SYSTem:HEADer", svp(_SVP, "__init__(): SYST:HEAD OFF")),
+    confirmed("SYSTem:TRANsmit:SEParator", _MANUAL),
+    confirmed("FETCh", _MANUAL, note="SVP device_chroma_dpm.py reads the same items with MEAS?"),
+)
 
 
 class Chroma66205(ScpiDriver):
     """Chroma 66205 digital power meter (a one-phase ``PowerAnalyzer``)."""
 
     error_query = "SYSTem:ERRor?"
+    commands = COMMANDS
     phase_count = 1
 
     def open(self) -> None:
-        """Comma as response data separator (checked)."""
+        """Headers off, comma as response data separator (each checked)."""
+        self.apply(HEADER, False)
         self.apply(SEPARATOR, ",")
 
     def read(self) -> AnalyzerReading:

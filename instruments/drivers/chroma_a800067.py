@@ -1,159 +1,134 @@
-"""Chroma A800067 EV simulator (the vehicle side of Chroma's 8000-series EVSE test system;
-model key ``chroma_a800067``). Fills the :class:`instruments.capabilities.EvEmulator`
-capability: cable plugged in or not, the S2 charge request, the control-pilot readback and an
-EV-like current draw that follows the pilot duty (IEC 61851-1:2017 Annex A, Table A.8).
+"""Chroma A800067 three-phase RLC load (model key ``chroma_a800067``). Fills the
+:class:`instruments.capabilities.RlcLoad` capability: per phase a resistance and an inductive and a
+capacitive current, the resonant load of anti-islanding tests.
 
-**No programming manual of this unit (nor of any other EV emulator or EVSE tester: Chroma
-8000 / A800067, comemso, Keysight Scienlab SL104x, NH Research, ITECH) was publicly
-available when this driver was written.** The command set below is therefore *assumed*: it
-follows the conventions Chroma documents for its other SCPI instruments on the same bench
-(63800 load, 61800 source: long/short headers, ``ON|OFF`` booleans answered ``ON``/``OFF``,
-``SYSTem:ERRor?`` answering ``<code>,"<message>"`` and ``0,"No error"`` when empty), and the
-simulated lab speaks exactly this dialect. **Every header must be confirmed, and this table
-corrected, on the first hardware session** (``docs/hardware-first-connection.md``):
+What this driver knows of the unit comes from the only public driver, the SunSpec SVP
+``Lib/svpelab/chroma_A800067.py`` (used by ``loadsim_chroma_A800067.py``); each row's source is in
+:data:`COMMANDS`:
 
-* ``EV:CONNect ON|OFF`` / ``EV:CONNect?`` — vehicle connected (state A vs B/C);
-* ``EV:CHARge ON|OFF`` / ``EV:CHARge?`` — S2 closed, the vehicle asks to charge (state C);
-* ``EV:CURRent:MAXimum <A>`` / ``?`` — the vehicle's own limit per phase, 0 ... 80 A;
-* ``EV:PHASes 1|3`` / ``?`` — phases the vehicle charges on;
-* ``EV:DELay <s>`` / ``?`` — response delay to a duty change, 0 ... 60 s;
-* ``BATTery:CAPacity <Wh>`` / ``?`` — 1 kWh ... 200 kWh;
-* ``BATTery:SOC <%>`` / ``?`` — state of charge, 0 ... 100 %;
-* ``BATTery:FULL:STOP ON|OFF`` / ``?`` — open S2 at 100 % (stop when full);
-* ``MEASure:CP:STATe?`` — ``A`` ... ``F`` (IEC 61851-1 Table A.3);
-* ``MEASure:CP:DUTY?`` — duty cycle in %; ``100`` for a steady positive pilot (no PWM),
-  ``0`` for a steady 0 V / -12 V pilot;
-* ``MEASure:CP:CURRent?`` — current per phase the duty offers (Table A.8), A;
-* ``MEASure:CURRent?`` — current drawn per phase, ``<L1>,<L2>,<L3>`` A rms;
-* ``MEASure:SOC?`` — present state of charge, %;
-* ``SYSTem:ERRor?`` — error queue (read after every setting).
+* ``PHASE<n>:RLOAD|LLOAD|CLOAD <code>`` switch the R, L and C steps of phase n; the code is the
+  step count as an 11-bit pattern written in reverse bit order (step count 1 is code 1024);
+* one resistance step is 16133.3 ohm (the step count is 16133.3 ohm / R, rounded); one L or C step
+  draws 0.013633 A at 220 V / 50 Hz (inductive steps scale with V/f, capacitive ones with V x f);
+* ``PHASE<n>:RLOADE|LLOADE|CLOADE OFF`` switch the external R, L, C loads off;
+* ``FUNCtion:S1 OFF`` and ``FUNCtion:SLOAD OFF`` are sent by SVP when it takes over the unit (what the
+  two functions switch is not documented in the source).
 
-Ranges (0 ... 80 A: the largest current a PWM pilot can offer, Table A.7; 0 ... 60 s delay;
-1 ... 200 kWh) are this driver's, to be narrowed to the unit's data sheet.
+:meth:`ChromaA800067.open` puts the unit in the state SVP starts from: both functions off, every step
+of every phase open, the external loads off. Step counts above 2047 (more than 11 bits) are refused.
 """
 
 from __future__ import annotations
 
-from bench.errors import InstrumentError
+import math
 
-from instruments.capabilities import CP_STATES, EvDrawReading, PilotReading
-from instruments.scpi import (ScpiDriver, Setting, parse_float, parse_on_off, strict_choice,
-                              strict_range)
+from instruments.command_sources import IEEE_488_2, CommandRow, confirmed, svp
+from instruments.drivers.ac_common import check_phase
+from instruments.scpi import ScpiDriver, SettingOutOfRange
 
-__all__ = ["ChromaA800067", "CONNECT", "CHARGE", "MAX_CURRENT", "PHASES", "RESPONSE_DELAY",
-           "CAPACITY", "SOC", "FULL_STOP", "MAX_CURRENT_A", "MAX_DELAY_S"]
+__all__ = ["ChromaA800067", "COMMANDS", "step_code"]
 
-MAX_CURRENT_A = 80.0
-"""The largest current a PWM pilot can offer (IEC 61851-1 Table A.7, 96 % duty)."""
-MAX_DELAY_S = 60.0
-MIN_CAPACITY_WH = 1000.0
-MAX_CAPACITY_WH = 200000.0
+STEP_BITS = 11
+MAX_STEPS = (1 << STEP_BITS) - 1
+OHMS_PER_STEP = 16133.3
+"""Resistance of one step (SVP chroma_A800067.py ``BASE_RESISTANCE``)."""
+AMPS_PER_LC_STEP = 0.013633
+"""Current of one L or C step at :data:`STEP_RATING_V` / :data:`STEP_RATING_HZ` (SVP ``BASE_LC_CURRENT``)."""
+STEP_RATING_V, STEP_RATING_HZ = 220.0, 50.0
+PHASE_COUNT = 3
 
-_ON_OFF = strict_choice({True: "ON", False: "OFF"})
-
-
-def _parse_phases(reply: str) -> int:
-    value = int(float(reply.strip()))
-    if value not in (1, 3):
-        raise ValueError(f"not a phase count: {reply!r}")
-    return value
-
-
-CONNECT = Setting("EV:CONNect {value}", "EV:CONNect?", "", _ON_OFF, parse=parse_on_off,
-                  doc="vehicle connected (state B/C) or not (state A)")
-CHARGE = Setting("EV:CHARge {value}", "EV:CHARge?", "", _ON_OFF, parse=parse_on_off,
-                 doc="S2 closed: the vehicle asks to charge (state C)")
-MAX_CURRENT = Setting("EV:CURRent:MAXimum {value}", "EV:CURRent:MAXimum?", "A",
-                      strict_range(0.0, MAX_CURRENT_A, "A"), doc="vehicle limit per phase")
-PHASES = Setting("EV:PHASes {value}", "EV:PHASes?", "", strict_choice({1: "1", 3: "3"}),
-                 parse=_parse_phases, doc="phases the vehicle charges on")
-RESPONSE_DELAY = Setting("EV:DELay {value}", "EV:DELay?", "s", strict_range(0.0, MAX_DELAY_S, "s"),
-                         doc="response delay to a duty-cycle change")
-CAPACITY = Setting("BATTery:CAPacity {value}", "BATTery:CAPacity?", "Wh",
-                   strict_range(MIN_CAPACITY_WH, MAX_CAPACITY_WH, "Wh"), doc="battery capacity")
-SOC = Setting("BATTery:SOC {value}", "BATTery:SOC?", "%", strict_range(0.0, 100.0, "%"),
-              doc="battery state of charge")
-FULL_STOP = Setting("BATTery:FULL:STOP {value}", "BATTery:FULL:STOP?", "", _ON_OFF,
-                    parse=parse_on_off, doc="open S2 at 100 % state of charge")
+_SVP = "chroma_A800067.py"
+COMMANDS: tuple[CommandRow, ...] = (
+    confirmed("*IDN", IEEE_488_2 + "; " + svp(_SVP, "info()")),
+    confirmed("SYSTem:ERRor", svp(_SVP, "cmd(): read after every command")),
+    confirmed("FUNCtion:S1", svp(_SVP, "__init__(): FUNCtion:S1 OFF"), note="what S1 switches is undocumented"),
+    confirmed("FUNCtion:SLOAD", svp(_SVP, "__init__(): FUNCtion:SLOAD OFF"),
+              note="what SLOAD switches is undocumented"),
+    confirmed("PHASE{phase}:RLOAD", svp(_SVP, "resistance(): bit-reversed 11-bit step count")),
+    confirmed("PHASE{phase}:LLOAD", svp(_SVP, "inductance(), calcL()")),
+    confirmed("PHASE{phase}:CLOAD", svp(_SVP, "capacitance(), calcC()")),
+    confirmed("PHASE{phase}:RLOADE", svp(_SVP, "__init__(): external loads off")),
+    confirmed("PHASE{phase}:LLOADE", svp(_SVP, "__init__(): external loads off")),
+    confirmed("PHASE{phase}:CLOADE", svp(_SVP, "__init__(): external loads off")),
+)
 
 
-def _parse_state(reply: str) -> str:
-    state = reply.strip().upper()
-    if state not in CP_STATES:
-        raise ValueError(f"not a control-pilot state: {reply!r}")
-    return state
+def step_code(steps: int) -> int:
+    """The wire code of a step count: its 11-bit pattern in reverse bit order."""
+    if not 0 <= steps <= MAX_STEPS:
+        raise SettingOutOfRange(f"{steps} steps: the load has {MAX_STEPS} at most")
+    return sum(1 << (STEP_BITS - 1 - bit) for bit in range(STEP_BITS) if steps >> bit & 1)
 
 
-def _parse_currents(reply: str) -> tuple[float, ...]:
-    values = tuple(parse_float(part) for part in reply.split(","))
-    if len(values) != 3:
-        raise ValueError(f"expected three phase currents, got {reply!r}")
-    return values
+def _number(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise SettingOutOfRange(f"{what}: {value!r} is not a number")
+    return float(value)
 
 
 class ChromaA800067(ScpiDriver):
-    """Chroma A800067 EV simulator (an ``EvEmulator``); see the module docstring."""
+    """Chroma A800067 RLC load (an ``RlcLoad``); see the module docstring."""
 
     error_query = "SYSTem:ERRor?"
+    commands = COMMANDS
+    phase_count = PHASE_COUNT
+    nominal_v = 230.0
+    nominal_hz = 50.0
 
-    # -- EvEmulator ----------------------------------------------------------------------------
-    def plug_in(self) -> None:
-        self.apply(CONNECT, True)
+    def open(self) -> None:
+        """Functions off, every step open, external loads off (SVP's starting state)."""
+        self.write("FUNCtion:S1 OFF")
+        self.write("FUNCtion:SLOAD OFF")
+        for phase in range(1, PHASE_COUNT + 1):
+            for part in ("RLOAD", "LLOAD", "CLOAD"):
+                self.write(f"PHASE{phase}:{part} 0")
+            for part in ("RLOADE", "LLOADE", "CLOADE"):
+                self.write(f"PHASE{phase}:{part} OFF")
 
-    def unplug(self) -> None:
-        self.apply(CONNECT, False)
+    def set_nominal(self, volts: float, hertz: float) -> None:
+        volts, hertz = _number(volts, "nominal voltage"), _number(hertz, "nominal frequency")
+        if not (0 < volts <= 400 and 0 < hertz <= 400):
+            raise SettingOutOfRange(f"nominal {volts:g} V / {hertz:g} Hz is not a grid's")
+        self.nominal_v, self.nominal_hz = volts, hertz
 
-    def set_charge_request(self, on: bool) -> None:
-        self.apply(CHARGE, on)
+    def _lc_step_a(self, inductive: bool) -> float:
+        ratio = self.nominal_hz / STEP_RATING_HZ
+        scale = (self.nominal_v / STEP_RATING_V) * (1.0 / ratio if inductive else ratio)
+        return AMPS_PER_LC_STEP * scale
 
-    def set_max_current_a(self, amps: float) -> None:
-        self.apply(MAX_CURRENT, amps)
+    def _send_steps(self, phase: int, part: str, steps: int) -> None:
+        self.write(f"PHASE{phase}:{part} {step_code(steps)}")
 
-    def set_phases(self, phases: int) -> None:
-        self.apply(PHASES, phases)
+    def set_resistance_ohm(self, phase: int, ohms: float) -> float:
+        check_phase(phase, PHASE_COUNT)
+        ohms = _number(ohms, "resistance")
+        if not ohms > 0:
+            raise SettingOutOfRange(f"resistance {ohms:g} ohm must be positive (math.inf: open)")
+        steps = 0 if math.isinf(ohms) else round(OHMS_PER_STEP / ohms)
+        step_code(steps)
+        if steps == 0 and not math.isinf(ohms):
+            raise SettingOutOfRange(f"resistance {ohms:g} ohm is above one step ({OHMS_PER_STEP:g} ohm)")
+        self._send_steps(phase, "RLOAD", steps)
+        return math.inf if steps == 0 else OHMS_PER_STEP / steps
 
-    def set_response_delay_s(self, seconds: float) -> None:
-        self.apply(RESPONSE_DELAY, seconds)
+    def _set_reactive(self, phase: int, amps: float, inductive: bool) -> float:
+        check_phase(phase, PHASE_COUNT)
+        amps = _number(amps, "inductive current" if inductive else "capacitive current")
+        if amps < 0:
+            raise SettingOutOfRange(f"reactive current {amps:g} A is negative")
+        step_a = self._lc_step_a(inductive)
+        steps = round(amps / step_a)
+        step_code(steps)
+        self._send_steps(phase, "LLOAD" if inductive else "CLOAD", steps)
+        return steps * step_a
 
-    def set_battery(self, capacity_wh: float, soc_pct: float, stop_when_full: bool = True) -> None:
-        """Capacity, state of charge and stop-when-full; all validated before anything is sent."""
-        commands = [CAPACITY.command(capacity_wh), SOC.command(soc_pct),
-                    FULL_STOP.command(stop_when_full)]
-        for command in commands:
-            self.write(command)
+    def set_inductive_current_a(self, phase: int, amps: float) -> float:
+        return self._set_reactive(phase, amps, inductive=True)
 
-    def read_pilot(self) -> PilotReading:
-        state = str(self.query_value("MEASure:CP:STATe?", _parse_state))
-        duty = float(self.query_value("MEASure:CP:DUTY?", parse_float))
-        if not 0.0 <= duty <= 100.0:
-            raise InstrumentError(f"{self.name}: duty cycle {duty:g} % is outside 0 ... 100 %")
-        offered = float(self.query_value("MEASure:CP:CURRent?", parse_float))
-        return PilotReading(state=state, duty_pct=None if duty in (0.0, 100.0) else duty,
-                            offered_current_a=offered)
+    def set_capacitive_current_a(self, phase: int, amps: float) -> float:
+        return self._set_reactive(phase, amps, inductive=False)
 
-    def read_draw(self) -> EvDrawReading:
-        currents = self.query_value("MEASure:CURRent?", _parse_currents)
-        soc = float(self.query_value("MEASure:SOC?", parse_float))
-        return EvDrawReading(current_a=tuple(currents), soc_pct=soc)
-
-    # -- model extras --------------------------------------------------------------------------
-    def is_plugged_in(self) -> bool:
-        return bool(self.fetch(CONNECT))
-
-    def charge_requested(self) -> bool:
-        return bool(self.fetch(CHARGE))
-
-    def max_current_setpoint_a(self) -> float:
-        return float(self.fetch(MAX_CURRENT))
-
-    def phases(self) -> int:
-        return int(self.fetch(PHASES))
-
-    def response_delay_setpoint_s(self) -> float:
-        return float(self.fetch(RESPONSE_DELAY))
-
-    def battery_capacity_wh(self) -> float:
-        return float(self.fetch(CAPACITY))
-
-    def stops_when_full(self) -> bool:
-        return bool(self.fetch(FULL_STOP))
+    def disconnect(self) -> None:
+        for phase in range(1, PHASE_COUNT + 1):
+            for part in ("RLOAD", "LLOAD", "CLOAD"):
+                self._send_steps(phase, part, 0)

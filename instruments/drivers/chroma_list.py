@@ -1,19 +1,17 @@
 """Chroma programmable AC sources: instrument-timed voltage programs in LIST mode.
 
 Fills :class:`instruments.capabilities.AcSourceTransients` for the Chroma families that share
-the LIST sub-system (61500/61600 User's Manual, chapter "Remote Operation", LIST / OUTPut:MODE /
-TRIG commands; the 61800 keeps the same sub-system):
+the LIST sub-system (61500/61600 User's Manual, chapter "Remote Operation"; the 61800 keeps it).
+The order of a program load is the public driver's (SunSpec SVP ``Lib/svpelab/chroma_61845.py``,
+``profile_load()``): stop a running program and leave LIST mode (``TRIG OFF``, ``OUTPut:MODE
+FIXED``), then the list data (``LIST:COUPling ALL`` on three-phase models, ``LIST:COUNt 1``,
+``LIST:BASE TIME``, ``LIST:TRIGger AUTO``, ``LIST:DWELl``, ``LIST:SHAPe`` (waveform buffer ``A`` per
+point), ``LIST:VOLTage:AC:STARt`` / ``:END``, ``LIST:FREQuency:STARt`` / ``:END``), and
+``OUTPut:MODE LIST`` last. ``TRIG ON`` starts the program; ``TRIG:STATE?`` (``OFF`` / ``RUNNING``)
+is unconfirmed. Each row's source is in :data:`LIST_COMMANDS`.
 
-* ``OUTPut:MODE LIST`` selects LIST mode, ``OUTPut:MODE FIXED`` returns to steady state;
-* ``[SOURce:]LIST:BASE TIME`` times each point by ``LIST:DWELl`` (not by cycles);
-* ``LIST:VOLTage:AC:STARt`` / ``:END`` and ``LIST:FREQuency:STARt`` / ``:END`` take one value
-  per point (equal start and end hold a level; the manual's ranges: 0-300 V, 15-1000 Hz);
-* ``TRIG ON`` starts the program, ``TRIG OFF`` stops it, ``TRIG:STATE?`` answers ``OFF`` or
-  ``RUNNING``.
-
-Not confirmed from the manual text available when this was written (confirm on the first
-hardware campaign): ``LIST:COUNt`` (repeat count, sent as 1), the ``LIST:DWELl`` unit (taken as
-milliseconds, 0.1-99999.9 ms) and the list length (taken as 100 points).
+Equal start and end values hold a level. ``LIST:DWELl`` is taken as milliseconds (0.1-99999.9 ms;
+the SVP example lists 2000 per point) and the list length as 100 points: both unconfirmed.
 Programs apply to all phases: per-phase lists are refused.
 
 Trigger output (for an analyzer capture timed from the step, docs/hardware-first-connection.md):
@@ -28,13 +26,34 @@ from typing import Any
 
 from bench.errors import InstrumentError
 from instruments.capabilities import VoltageStep
+from instruments.command_sources import CommandRow, confirmed, svp, unconfirmed
 from instruments.drivers.ac_common import validate_steps
 from instruments.scpi import SettingOutOfRange, Validator, parse_float, strict_range
 
-__all__ = ["ChromaListTransients", "seconds_as_ms"]
+__all__ = ["ChromaListTransients", "LIST_COMMANDS", "seconds_as_ms"]
 
 LIST_MAX_POINTS = 100
 LIST_MIN_DWELL_MS, LIST_MAX_DWELL_MS = 0.1, 99999.9
+LIST_SHAPE = "A"
+"""Waveform buffer of every point (the sine the source outputs outside LIST mode)."""
+
+_SVP_LOAD = svp("chroma_61845.py", "profile_load()")
+LIST_COMMANDS: tuple[CommandRow, ...] = (
+    confirmed("TRIG", _SVP_LOAD + ": trig off first; trig ON starts the program (__main__)"),
+    unconfirmed("TRIG:STATE", "no public driver polls the program state; check the reply words OFF / RUNNING"),
+    confirmed("OUTPut:MODE", _SVP_LOAD + ": output:mode fixed first, output:mode list last"),
+    confirmed("LIST:COUPling", _SVP_LOAD + ": list:coup ALL", note="three-phase models only"),
+    confirmed("LIST:COUNt", _SVP_LOAD),
+    confirmed("LIST:BASE", _SVP_LOAD),
+    confirmed("LIST:TRIGger", _SVP_LOAD + ": list:trig auto"),
+    confirmed("LIST:DWELl", _SVP_LOAD, note="unit taken as ms, unconfirmed"),
+    confirmed("LIST:SHAPe", _SVP_LOAD + ": one buffer letter per point"),
+    confirmed("LIST:VOLTage:AC:STARt", _SVP_LOAD),
+    confirmed("LIST:VOLTage:AC:END", _SVP_LOAD),
+    confirmed("LIST:FREQuency:STARt", _SVP_LOAD),
+    confirmed("LIST:FREQuency:END", _SVP_LOAD),
+)
+"""The LIST rows every Chroma AC source driver with :class:`ChromaListTransients` declares."""
 
 
 def seconds_as_ms(minimum_ms: float, maximum_ms: float) -> Validator:
@@ -69,12 +88,15 @@ class ChromaListTransients:
         driver: Any = self
         hertz = driver.query_value("SOURce:FREQuency?", parse_float)
         frequencies = ",".join([f"{hertz:.10g}"] * len(volts))
-        for command in ("OUTPut:MODE LIST", "LIST:BASE TIME", "LIST:COUNt 1",
+        coupling = ["LIST:COUPling ALL"] if self.phase_count > 1 else []
+        for command in ("TRIG OFF", "OUTPut:MODE FIXED", *coupling, "LIST:COUNt 1", "LIST:BASE TIME",
+                        "LIST:TRIGger AUTO", f"LIST:DWELl {','.join(dwells)}",
+                        f"LIST:SHAPe {','.join([LIST_SHAPE] * len(volts))}",
                         f"LIST:VOLTage:AC:STARt {','.join(volts)}",
                         f"LIST:VOLTage:AC:END {','.join(volts)}",
                         f"LIST:FREQuency:STARt {frequencies}",
                         f"LIST:FREQuency:END {frequencies}",
-                        f"LIST:DWELl {','.join(dwells)}"):
+                        "OUTPut:MODE LIST"):
             driver.write(command)
 
     def run_transient(self) -> None:

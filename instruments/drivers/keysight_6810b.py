@@ -20,10 +20,11 @@ Single phase: phases other than 1 are refused and phase 1's angle is the 0 deg r
 
 from __future__ import annotations
 
+from instruments.command_sources import IEEE_488_2, CommandRow, confirmed, manual
 from instruments.drivers.ac_common import AcSourceTable, TableAcSource
 from instruments.scpi import Setting, parse_on_off, strict_choice, strict_range
 
-__all__ = ["Keysight6811B", "Keysight6812B", "Keysight6813B"]
+__all__ = ["COMMANDS", "Keysight6811B", "Keysight6812B", "Keysight6813B"]
 
 MAX_VOLTAGE_V = 300.0
 MIN_FREQUENCY_HZ, MAX_FREQUENCY_HZ = 45.0, 1000.0
@@ -47,11 +48,26 @@ TABLE = AcSourceTable(voltage=VOLTAGE, frequency=FREQUENCY, output=OUTPUT,
                       frequency_slew=FREQUENCY_SLEW)
 
 
+_MANUAL = manual(
+    "Agilent 6811B/6812B/6813B Programming Guide, language dictionary")
+COMMANDS: tuple[CommandRow, ...] = (
+    confirmed('*IDN', IEEE_488_2),
+    confirmed('SYSTem:ERRor', _MANUAL),
+    confirmed('VOLTage', _MANUAL),
+    confirmed('VOLTage:RANGe', _MANUAL),
+    confirmed('VOLTage:SLEW', _MANUAL),
+    confirmed('FREQuency', _MANUAL),
+    confirmed('FREQuency:SLEW', _MANUAL),
+    confirmed('OUTPut', _MANUAL),
+)
+
+
 class _Keysight6810BFamily(TableAcSource):
     """The shared table (an ``AcSource``, single phase); the 150 V or 300 V range is selected
     with :meth:`set_voltage_range_v`."""
 
     error_query = "SYSTem:ERRor?"
+    commands = COMMANDS
     table = TABLE
     phase_count = PHASE_COUNT
 

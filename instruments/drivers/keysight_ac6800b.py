@@ -16,10 +16,11 @@ validator stops there).
 
 from __future__ import annotations
 
+from instruments.command_sources import IEEE_488_2, CommandRow, confirmed, manual
 from instruments.drivers.ac_common import AcSourceTable, TableAcSource
 from instruments.scpi import Setting, parse_on_off, strict_choice, strict_range
 
-__all__ = ["KeysightAC6804B"]
+__all__ = ["COMMANDS", "KeysightAC6804B"]
 
 MAX_VOLTAGE_V = 310.0
 MIN_FREQUENCY_HZ, MAX_FREQUENCY_HZ = 40.0, 500.0
@@ -35,11 +36,24 @@ OUTPUT = Setting("OUTPut {value}", "OUTPut?", "", strict_choice({True: "ON", Fal
                  parse=parse_on_off, doc="output relay")
 
 
+_MANUAL = manual(
+    "Keysight AC6800B Series Operating and Service Guide, ch. 3 SCPI Programming Reference")
+COMMANDS: tuple[CommandRow, ...] = (
+    confirmed('*IDN', IEEE_488_2),
+    confirmed('SYSTem:ERRor', _MANUAL),
+    confirmed('VOLTage', _MANUAL),
+    confirmed('VOLTage:RANGe', _MANUAL),
+    confirmed('FREQuency', _MANUAL),
+    confirmed('OUTPut', _MANUAL),
+)
+
+
 class KeysightAC6804B(TableAcSource):
     """Keysight AC6804B driver (an ``AcSource``, single phase; 155 V or 310 V range, which
     should be selected with the output off; no slew-rate rows, so slew settings are refused)."""
 
     error_query = "SYSTem:ERRor?"
+    commands = COMMANDS
     table = AcSourceTable(voltage=VOLTAGE, frequency=FREQUENCY, output=OUTPUT,
                           voltage_range=VOLTAGE_RANGE)
     phase_count = PHASE_COUNT

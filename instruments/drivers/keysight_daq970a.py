@@ -27,13 +27,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from instruments.command_sources import IEEE_488_2, CommandRow, confirmed, manual
 from instruments.scpi import (ScpiDriver, Setting, SettingOutOfRange, parse_on_off,
                               strict_choice)
 from instruments.transport import Transport
 
 from bench.errors import InstrumentError
 
-__all__ = ["KeysightDAQ970A", "SWITCH_MODULES", "SLOTS", "ROUTE"]
+__all__ = ["COMMANDS", "KeysightDAQ970A", "SWITCH_MODULES", "SLOTS", "ROUTE"]
 
 SLOTS: tuple[int, ...] = (1, 2, 3)
 SWITCH_MODULES: dict[str, range] = {"DAQM903A": range(1, 21), "DAQM901A": range(1, 21)}
@@ -51,10 +52,22 @@ def _parse_card_type(reply: str) -> str:
     return fields[1].upper()
 
 
+_MANUAL = manual(
+    "Keysight DAQ970A/DAQ973A Programming Guide, ROUTe and SYSTem subsystems")
+COMMANDS: tuple[CommandRow, ...] = (
+    confirmed('*IDN', IEEE_488_2),
+    confirmed('SYSTem:ERRor', _MANUAL),
+    confirmed('SYSTem:CTYPe', _MANUAL),
+    confirmed('ROUTe:CLOSe', _MANUAL),
+    confirmed('ROUTe:OPEN', _MANUAL),
+)
+
+
 class KeysightDAQ970A(ScpiDriver):
     """DAQ970A relay contacts (a ``DigitalIO``); channels known after :meth:`open`."""
 
     error_query = "SYSTem:ERRor?"
+    commands = COMMANDS
 
     def __init__(self, transport: Transport, *, name: str) -> None:
         super().__init__(transport, name=name)

@@ -11,11 +11,12 @@ line, so the instrument validates them together.
 
 from __future__ import annotations
 
+from instruments.command_sources import IEEE_488_2, CommandRow, confirmed, manual
 from instruments.drivers.pv_common import check_iv_curve
 from instruments.scpi import ScpiDriver, Setting, parse_on_off, strict_choice, strict_range
 from instruments.transport import Transport
 
-__all__ = ["KeysightE4360A"]
+__all__ = ["COMMANDS", "KeysightE4360A"]
 
 MAX_VOC_V = 130.0
 MAX_ISC_A = 5.0
@@ -36,10 +37,25 @@ OUTPUT = Setting("OUTPut {value},(@{channel})", "OUTPut? (@{channel})", "",
                  strict_choice({True: "ON", False: "OFF"}), parse=parse_on_off, doc="output")
 
 
+_MANUAL = manual(
+    "Keysight E4360 Series User's Guide, Using the Solar Array Simulator and SCPI reference")
+COMMANDS: tuple[CommandRow, ...] = (
+    confirmed('*IDN', IEEE_488_2),
+    confirmed('SYSTem:ERRor', _MANUAL),
+    confirmed('CURRent:MODE', _MANUAL),
+    confirmed('CURRent:SAS:ISC', _MANUAL),
+    confirmed('CURRent:SAS:IMP', _MANUAL),
+    confirmed('VOLTage:SAS:VOC', _MANUAL),
+    confirmed('VOLTage:SAS:VMP', _MANUAL),
+    confirmed('OUTPut', _MANUAL),
+)
+
+
 class KeysightE4360A(ScpiDriver):
     """Keysight E4360A SAS driver (a ``PvSimulator``) for one output channel (default 1)."""
 
     error_query = "SYSTem:ERRor?"
+    commands = COMMANDS
 
     def __init__(self, transport: Transport, *, name: str, channel: int = 1) -> None:
         super().__init__(transport, name=name)

@@ -50,7 +50,10 @@ trigger output goes to the analyzer's external trigger input (docs/hardware-firs
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from instruments.capabilities import AcquiredSample, AnalyzerReading, Capture, PhaseReading
+from instruments.command_sources import IEEE_488_2, CommandRow, confirmed, unconfirmed
 from instruments.drivers.analyzer_common import ElementAnalyzer
 from instruments.scpi import Setting, SettingOutOfRange, parse_float, strict_choice, strict_range
 
@@ -152,10 +155,44 @@ CAPTURE_DATA_QUERY = ":CAPTure:DATA? {first},{count}"
 CAPTURE_BLOCK_RECORDS = 100
 """Records asked for per ``:CAPTure:DATA?`` round trip."""
 
+WT5000_MANUAL = "IM WT5000-17EN, command list (as cited when the driver was written; page not recorded)"
+_SIMULATED = "the simulated lab's command, no Yokogawa counterpart known (see the module docstring)"
+
+
+def wt_commands(manual: str, item: CommandRow, *, store: str = "") -> tuple[CommandRow, ...]:
+    """The rows of the WT dialect: ``manual`` confirms the common headers, ``item`` is the model's
+    ``:NUMeric:NORMal:ITEM`` row (its function names), ``store`` the source of the STORe group
+    (empty: unconfirmed for the model)."""
+    store_rows = tuple(confirmed(h, store) if store else
+                       unconfirmed(h, "the WT5000's STORe header (IM WT5000-17EN); unconfirmed for this model")
+                       for h in (":STORe:INTerval", STORE_START, STORE_STOP))
+    return (
+        confirmed("*IDN", IEEE_488_2),
+        confirmed(":STATus:ERRor", manual),
+        confirmed(":COMMunicate:HEADer", manual),
+        confirmed(":NUMeric:FORMat", manual),
+        confirmed(":NUMeric:NORMal:NUMber", manual),
+        item,
+        confirmed(VALUES_QUERY.rstrip("?"), manual),
+    ) + store_rows + (
+        unconfirmed(":STORe:DATA", _SIMULATED),
+        *(unconfirmed(h, _SIMULATED) for h in (":CAPTure:INTerval", ":CAPTure:PRETrigger", ":CAPTure:POSTtrigger",
+                                               CAPTURE_ARM, CAPTURE_ABORT, ":CAPTure:STATe", ":CAPTure:TRIGger:TIME",
+                                               ":CAPTure:COUNt", ":CAPTure:DATA")),
+    )
+
+
+WT5000_COMMANDS = wt_commands(WT5000_MANUAL, unconfirmed(
+    ":NUMeric:NORMal:ITEM{item}", "the header is in IM WT5000-17EN; the function names U and I (rms voltage and "
+    "current) are unconfirmed for the WT5000 (the WT1800 names them URMS / IRMS): check the items on the "
+    "instrument", note="functions U, I, P, Q, S, LAMBda, FU"), store=WT5000_MANUAL)
+
+
 class YokogawaWT5000(ElementAnalyzer):
     """Yokogawa WT5000 driver (a ``PowerAnalyzer``); ``phase_count`` elements are read."""
 
     error_query = ":STATus:ERRor?"
+    commands = WT5000_COMMANDS
     min_acquisition_interval_s = 0.01
     """The WT5000's fastest data update interval, 10 ms (IM WT5000-01EN, "Data Update Interval")."""
     min_capture_interval_s = 0.0025
@@ -170,10 +207,13 @@ class YokogawaWT5000(ElementAnalyzer):
     """Instrument time base minus bench time (0 on the simulated lab, whose instruments run on the
     bench's time axis)."""
 
+    phase_functions: ClassVar[tuple[str, ...]] = PHASE_FUNCTIONS
+    """The model's numeric function names for the :class:`PhaseReading` fields, in order."""
+
     def item_list(self) -> list[str]:
         """The ``function,element`` items programmed by :meth:`open`, in reply order."""
         items = [f"{function},{element}" for element in range(1, self.phase_count + 1)
-                 for function in PHASE_FUNCTIONS]
+                 for function in self.phase_functions]
         items.append(f"{FREQUENCY_FUNCTION},1")
         return items
 
@@ -288,10 +328,10 @@ class YokogawaWT5000(ElementAnalyzer):
             raise InstrumentError(f"{self.name}: {what} before open() programmed the item list")
 
     def _values_per_reading(self) -> int:
-        return len(PHASE_FUNCTIONS) * self.phase_count + 1
+        return len(self.phase_functions) * self.phase_count + 1
 
     def _reading(self, values: list[float]) -> AnalyzerReading:
-        width = len(PHASE_FUNCTIONS)
+        width = len(self.phase_functions)
         phases = tuple(PhaseReading(*values[i * width:(i + 1) * width])
                        for i in range(self.phase_count))
         return AnalyzerReading(phases=phases, frequency_hz=values[-1])

@@ -1,19 +1,23 @@
 """Yokogawa WT1800 and WT3000 precision power analyzers. Fill the
 :class:`instruments.capabilities.PowerAnalyzer` capability.
 
-Both speak the WT5000's dialect for everything :class:`YokogawaWT5000` sends (see
-:mod:`instruments.drivers.yokogawa_wt`), so they are the same driver under their own model
-names and identities:
+Both speak the WT5000's dialect for the headers :class:`YokogawaWT5000` sends (see
+:mod:`instruments.drivers.yokogawa_wt`); each model's differences live in its subclass here:
 
 * WT1800 (WT1801/WT1802/WT1803/WT1804/WT1805/WT1806): WT1800 Communication Interface
   User's Manual (IM WT1801-17EN): ``:COMMunicate:HEADer``, ``:NUMeric:FORMat``,
   ``:NUMeric:NORMal:NUMber`` (1 ... 255), ``:NUMeric:NORMal:ITEM<x> <function>,<element>``,
-  ``:NUMeric:NORMal:VALue?``, ``:STATus:ERRor?``; functions ``U I P Q S LAMBda FU``.
+  ``:NUMeric:NORMal:VALue?``, ``:STATus:ERRor?``. Its rms voltage and current functions are
+  ``URMS`` / ``IRMS`` (the WT1800 has no plain ``U`` / ``I``: an item list with them fails in
+  ``open()``); the others are ``P Q S LAMBda FU``.
 * WT3000 (WT3000 / WT3000E): WT3000 Communication Interface User's Manual (IM 760301-17E),
-  same headers, ``:NUMeric:NORMal:NUMber`` 1 ... 255, same function names.
-
-Only the identity of the instrument differs in the transcripts; a dialect difference found on
-hardware belongs in a subclass here, not in the WT5000 driver.
+  same headers, ``:NUMeric:NORMal:NUMber`` 1 ... 255, functions ``U I P Q S LAMBda FU`` (the SunSpec
+  SVP driver ``Lib/svpelab/device_wt3000.py`` programs ``U``, ``I``, ``P``, ``S``, ``Q``, ``LAMBDA``,
+  ``FU`` items). Over Ethernet the WT3000 talks on TCP port 10001 with a framed protocol (a 4-byte
+  header: 0x80, 0x00 and the 16-bit payload length, per SVP ``device_wt3000.py`` ``_cmd()``) after a
+  user-name / password login; a raw socket resource cannot speak it, so :meth:`YokogawaWT3000.open`
+  refuses ``TCPIP::<host>::<port>::SOCKET`` resources and names the alternatives (GPIB, or VXI-11
+  ``TCPIP::<host>::INSTR`` where the unit offers it).
 
 Acquisition (``AnalyzerAcquisition``): the store and the triggered capture are the WT5000 driver's
 (see there for which commands are confirmed and which are the simulated lab's); each model here
@@ -35,20 +39,49 @@ instrument's setting as found).
 
 from __future__ import annotations
 
-from instruments.drivers.yokogawa_wt import YokogawaWT5000
+import re
 
-__all__ = ["YokogawaWT1800", "YokogawaWT3000"]
+from bench.errors import ConfigError
+
+from instruments.command_sources import confirmed, svp
+from instruments.drivers.yokogawa_wt import wt_commands, YokogawaWT5000
+
+__all__ = ["YokogawaWT1800", "YokogawaWT3000", "WT1800_PHASE_FUNCTIONS"]
+
+WT1800_PHASE_FUNCTIONS: tuple[str, ...] = ("URMS", "IRMS", "P", "Q", "S", "LAMBda")
+WT1800_MANUAL = "IM WT1801-17EN, NUMeric group (as cited when the driver was written; page not recorded)"
+WT3000_MANUAL = "IM 760301-17E (as cited when the driver was written; page not recorded)"
+_RAW_SOCKET = re.compile(r"^TCPIP\d*::[^:]+::\d+::SOCKET$", re.IGNORECASE)
 
 
 class YokogawaWT1800(YokogawaWT5000):
-    """Yokogawa WT1800 series (a ``PowerAnalyzer``), WT5000 dialect (IM WT1801-17EN)."""
+    """Yokogawa WT1800 series (a ``PowerAnalyzer``), WT5000 dialect with ``URMS`` / ``IRMS`` items
+    (IM WT1801-17EN)."""
 
+    phase_functions = WT1800_PHASE_FUNCTIONS
+    commands = wt_commands(WT1800_MANUAL, confirmed(
+        ":NUMeric:NORMal:ITEM{item}", WT1800_MANUAL + ": function symbols URMS, IRMS, P, Q, S, LAMBda, FU",
+        note="issue 18's manual-derived WT1800 reference"))
     min_acquisition_interval_s = 0.05
     min_capture_interval_s = 0.05
 
 
 class YokogawaWT3000(YokogawaWT5000):
-    """Yokogawa WT3000 / WT3000E (a ``PowerAnalyzer``), WT5000 dialect (IM 760301-17E)."""
+    """Yokogawa WT3000 / WT3000E (a ``PowerAnalyzer``), WT5000 dialect (IM 760301-17E); GPIB or
+    VXI-11 only (its Ethernet port 10001 protocol is refused, see the module docstring)."""
 
+    commands = wt_commands(WT3000_MANUAL, confirmed(
+        ":NUMeric:NORMal:ITEM{item}", svp("device_wt3000.py", ":NUMERIC:NORMAL:ITEM<n> U,<e> ... FU,<e>")))
     min_acquisition_interval_s = 0.05
     min_capture_interval_s = 0.05
+
+    def open(self) -> None:
+        """Refuse a raw-socket resource (the WT3000's framed LAN protocol), then the WT5000 sequence."""
+        resource = str(getattr(self.transport, "resource", ""))
+        if _RAW_SOCKET.match(resource):
+            raise ConfigError(
+                f"{resource}: the WT3000's Ethernet interface speaks a framed protocol on port 10001 (a 4-byte "
+                "length header per message, after a user-name/password login), not raw SCPI over a socket; "
+                "connect it over GPIB (GPIB0::<address>::INSTR) or, where the unit offers VXI-11, as "
+                "TCPIP::<host>::INSTR", field="resource")
+        super().open()

@@ -47,13 +47,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from instruments.command_sources import IEEE_488_2, CommandRow, confirmed, svp, unconfirmed
 from instruments.capabilities import AcquiredSample, AnalyzerReading, PhaseReading
 from instruments.drivers.analyzer_common import ElementAnalyzer
 from instruments.scpi import Setting, parse_float, strict_choice, strict_range
 
 from bench.errors import InstrumentError
 
-__all__ = ["ZesLmg670", "PHASE_QUERIES", "LANGUAGE", "FORMAT", "CYCLE_TIME"]
+__all__ = ["COMMANDS", "ZesLmg670", "PHASE_QUERIES", "LANGUAGE", "FORMAT", "CYCLE_TIME"]
 
 PHASE_QUERIES: tuple[str, ...] = ("UTRMS", "ITRMS", "P", "Q", "S", "PF")
 """Per-channel short queries, in the order of :class:`PhaseReading`'s fields."""
@@ -71,10 +72,29 @@ CYCLE_TIME = Setting("CYCL {value}", "CYCL?", "s", strict_range(0.01, 60.0, "s")
                      doc="measuring cycle time")
 
 
+COMMANDS: tuple[CommandRow, ...] = (
+    confirmed('*IDN', IEEE_488_2),
+    unconfirmed('ERRALL', 'no public driver reads the error queue this way; check the reply with several '
+                'queued errors'),
+    confirmed('*ZLANG', svp("device_lmg670.py", 'connect(): *zlang short')),
+    confirmed('FRMT', svp("device_lmg670.py", 'rms_config(): FRMT ASCii')),
+    confirmed('CYCL', svp("device_lmg670.py", 'rms_config(): cycl <s>')),
+    confirmed('INIM', svp("device_lmg670.py", 'data_read(): INIM; ... queries')),
+    confirmed('UTRMS{ch}', svp("device_lmg670.py", 'query_points AC_VRMS')),
+    confirmed('ITRMS{ch}', svp("device_lmg670.py", 'query_points AC_IRMS')),
+    confirmed('P{ch}', svp("device_lmg670.py", 'query_points AC_P')),
+    confirmed('Q{ch}', svp("device_lmg670.py", 'query_points AC_Q')),
+    confirmed('S{ch}', svp("device_lmg670.py", 'query_points AC_S')),
+    confirmed('PF{ch}', svp("device_lmg670.py", 'query_points AC_PF')),
+    confirmed('FCYC{ch}', svp("device_lmg670.py", 'query_points AC_FREQ')),
+)
+
+
 class ZesLmg670(ElementAnalyzer):
     """ZES ZIMMER LMG600 family in short-command mode (a ``PowerAnalyzer``)."""
 
     error_query = "ERRALL?"
+    commands = COMMANDS
     min_acquisition_interval_s = 0.01
     """The shortest measuring cycle, ``CYCL`` 10 ms (the continuous output sends one line a cycle)."""
     instrument_time_offset_s = 0.0

@@ -47,6 +47,10 @@ class SimSasDevice(SimScpiDevice):
         if not (0 < curve["vmp_v"] < curve["voc_v"] and 0 < curve["imp_a"] < curve["isc_a"]
                 and curve["vmp_v"] * curve["imp_a"] <= self.max_power_w):
             raise SimScpiError(-222, f"invalid SAS curve {curve}")
+        self._apply_curve(curve)
+
+    def _apply_curve(self, curve: dict[str, float]) -> None:
+        """Put a checked curve in force (a model may hold it until a trigger)."""
         for key, value in curve.items():
             setattr(self.state, key, value)
 

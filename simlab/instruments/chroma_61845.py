@@ -1,13 +1,21 @@
 """Simulated Chroma 61845 grid simulator: the dialect of
-:mod:`instruments.drivers.chroma_61800` (Chroma 61500/61600/61700-family SCPI, see there for
-which headers are confirmed by a manual), acting on a :class:`GridSourceState`.
+:mod:`instruments.drivers.chroma_61800` (see its command rows for which headers a public source
+confirms), acting on a :class:`GridSourceState`.
 
-LIST mode (the headers of :mod:`instruments.drivers.chroma_list`): ``OUTPut:MODE LIST|FIXED``,
-``LIST:BASE TIME``, ``LIST:COUNt 1``, ``LIST:VOLTage:AC:STARt|END`` and ``LIST:FREQuency:STARt|END``
-(one value per point; a point holds its level, so start and end must be equal), ``LIST:DWELl`` (ms),
-``TRIG ON|OFF`` and ``TRIG:STATE?`` (``OFF``/``RUNNING``). ``TRIG ON`` starts the program at that lab
-instant; the source is a lab observer (``next_due_s``/``observe``), so each following point starts
-exactly at its programmed instant, and after the last dwell the output holds the last point.
+Phases: ``INSTrument:EDIT ALL|EACH`` + ``INSTrument:NSELect n`` address all phases or one;
+``SOURce:PHASe:P12`` / ``P13`` set the angles of phases 2 / 3 (``P2`` / ``P3`` are undefined
+headers, as on the instrument). Output: ``OUTPut:STATe ON`` energises the terminals only when the
+output relay is closed (``OUTPut:RELay ON``); ``SOURce:CURRent:LIMit`` and
+``OUTPut:PROTection:CLEar`` are accepted (no protection trips are simulated).
+
+LIST mode (the headers of :mod:`instruments.drivers.chroma_list`): the list data
+(``LIST:COUPling ALL``, ``LIST:COUNt 1``, ``LIST:BASE TIME``, ``LIST:TRIGger AUTO``, ``LIST:DWELl``
+(ms), ``LIST:SHAPe`` (buffer ``A``), ``LIST:VOLTage:AC:STARt|END`` and ``LIST:FREQuency:STARt|END``,
+one value per point; a point holds its level, so start and end must be equal) is accepted only in
+``OUTPut:MODE FIXED`` (the simulation's reading of the public driver's order, which selects LIST
+mode last); ``TRIG ON|OFF`` and ``TRIG:STATE?`` (``OFF``/``RUNNING``). ``TRIG ON`` starts the program at
+that lab instant; the source is a lab observer (``next_due_s``/``observe``), so each following point
+starts exactly at its programmed instant, and after the last dwell the output holds the last point.
 
 A programmed step fires the source's trigger output (:class:`simlab.instruments.capture.TriggerLine`,
 wired to the analyzer's external trigger input) at its lab instant: the start of a LIST program, or a
@@ -50,6 +58,9 @@ class SimChroma61845(SimScpiDevice):
         self.coupled = True
         self.selected_phase = 1
         self.voltage_limit_v = MAX_VOLTAGE_V
+        self.current_limit_a: float | None = None
+        self.output_state = False
+        self.relay_closed = False
         super().__init__(faults)
 
     def reset(self) -> None:
@@ -60,6 +71,7 @@ class SimChroma61845(SimScpiDevice):
         s.voltage_slew_v_per_s = None
         s.frequency_slew_hz_per_s = None
         s.output_on = False
+        self.output_state, self.relay_closed, self.current_limit_a = False, False, None
         self.coupled, self.selected_phase, self.voltage_limit_v = True, 1, MAX_VOLTAGE_V
         self.list_mode, self.lists, self._point_ends_us = False, {}, []
 
@@ -67,8 +79,8 @@ class SimChroma61845(SimScpiDevice):
         return list(range(self.state.phase_count)) if self.coupled else [self.selected_phase - 1]
 
     # -- handlers ------------------------------------------------------------------------
-    def _set_couple(self, args: list[str], _: int | None) -> None:
-        self.coupled = bool(choice(args, {"ALL": True, "NONE": False}))
+    def _set_edit(self, args: list[str], _: int | None) -> None:
+        self.coupled = bool(choice(args, {"ALL": True, "EACH": False}))
 
     def _set_select(self, args: list[str], _: int | None) -> None:
         self.selected_phase = int(in_range(number(args), 1, self.state.phase_count))
@@ -106,9 +118,9 @@ class SimChroma61845(SimScpiDevice):
         return _fmt(self.state.phase_angle_deg[self._phase_index(suffix)])
 
     def _phase_index(self, suffix: int | None) -> int:
-        if suffix not in (2, 3) or suffix > self.state.phase_count:
+        if suffix not in (12, 13) or suffix - 10 > self.state.phase_count:
             raise SimScpiError(-114, f"P{suffix}")
-        return suffix - 1
+        return suffix - 11
 
     def _set_voltage_slew(self, args: list[str], _: int | None) -> None:
         self.state.voltage_slew_v_per_s = in_range(number(args), 0.001, 1000.0) * 1000.0
@@ -130,18 +142,38 @@ class SimChroma61845(SimScpiDevice):
         if not self.list_mode:
             self._point_ends_us = []
 
+    def _fixed_mode_only(self, header: str) -> None:
+        if self.list_mode:
+            raise SimScpiError(-221, f"{header} while OUTPut:MODE LIST (load the list in FIXED mode)")
+
     def _list_setter(self, key: str, low: float, high: float) -> Callable[[list[str], int | None], None]:
         def set_values(args: list[str], _: int | None) -> None:
+            self._fixed_mode_only("list data")
             if not 1 <= len(args) <= LIST_MAX_POINTS:
                 raise SimScpiError(-108, f"{len(args)} list points")
             self.lists[key] = [in_range(number(args, i), low, high) for i in range(len(args))]
         return set_values
 
+    def _set_shape(self, args: list[str], _: int | None) -> None:
+        self._fixed_mode_only("LIST:SHAPe")
+        if not 1 <= len(args) <= LIST_MAX_POINTS or any(a.strip().upper() != "A" for a in args):
+            raise SimScpiError(-221, "only waveform buffer A is simulated")
+        self.lists["shape"] = [1.0] * len(args)
+
+    def _set_list_option(self, header: str, value: str) -> Callable[[list[str], int | None], None]:
+        def set_option(args: list[str], _: int | None) -> None:
+            self._fixed_mode_only(header)
+            if choice(args, {value: value}) != value:
+                raise SimScpiError(-221, f"only {header} {value} is simulated")
+        return set_option
+
     def _set_base(self, args: list[str], _: int | None) -> None:
+        self._fixed_mode_only("LIST:BASE")
         if choice(args, {"TIME": "TIME", "CYCLe": "CYCLE"}) != "TIME":
             raise SimScpiError(-221, "only LIST:BASE TIME is simulated")
 
     def _set_count(self, args: list[str], _: int | None) -> None:
+        self._fixed_mode_only("LIST:COUNt")
         if number(args) != 1:
             raise SimScpiError(-221, "only LIST:COUNt 1 is simulated")
 
@@ -153,7 +185,7 @@ class SimChroma61845(SimScpiDevice):
 
     def _start_list(self) -> None:
         lists = self.lists
-        keys = ("volt_start", "volt_end", "freq_start", "freq_end", "dwell_ms")
+        keys = ("volt_start", "volt_end", "freq_start", "freq_end", "dwell_ms", "shape")
         if not self.list_mode or any(k not in lists for k in keys):
             raise SimScpiError(-221, "TRIG ON needs OUTPut:MODE LIST and a complete list")
         if len({len(lists[k]) for k in keys}) != 1:
@@ -194,13 +226,24 @@ class SimChroma61845(SimScpiDevice):
         self._apply_point()
 
     def _set_output(self, args: list[str], _: int | None) -> None:
-        self.state.output_on = bool(choice(args, ON_OFF))
+        self.output_state = bool(choice(args, ON_OFF))
+        self.state.output_on = self.output_state and self.relay_closed
+
+    def _set_relay(self, args: list[str], _: int | None) -> None:
+        self.relay_closed = bool(choice(args, ON_OFF))
+        self.state.output_on = self.output_state and self.relay_closed
+
+    def _set_current_limit(self, args: list[str], _: int | None) -> None:
+        self.current_limit_a = in_range(number(args), 0.0, 1000.0)
+
+    def _get_current_limit(self, args: list[str], _: int | None) -> str:
+        return _fmt(self.current_limit_a) if self.current_limit_a is not None else "0"
 
     def commands(self) -> list[SimCommand]:
         s = self.state
         return [
-            SimCommand("INSTrument:COUPle", self._set_couple,
-                       lambda a, n: "ALL" if self.coupled else "NONE"),
+            SimCommand("INSTrument:EDIT", self._set_edit,
+                       lambda a, n: "ALL" if self.coupled else "EACH"),
             SimCommand("INSTrument:NSELect", self._set_select,
                        lambda a, n: str(self.selected_phase)),
             SimCommand("[SOURce:]VOLTage[:LEVel][:IMMediate][:AMPLitude]:AC",
@@ -214,10 +257,18 @@ class SimChroma61845(SimScpiDevice):
             SimCommand("OUTPut:SLEW:FREQuency", self._set_frequency_slew,
                        self._get_frequency_slew),
             SimCommand("OUTPut[:STATe]", self._set_output,
-                       lambda a, n: "ON" if s.output_on else "OFF"),
+                       lambda a, n: "ON" if self.output_state else "OFF"),
+            SimCommand("OUTPut:RELay", self._set_relay, lambda a, n: "ON" if self.relay_closed else "OFF"),
+            SimCommand("OUTPut:PROTection:CLEar", lambda a, n: None, None),
+            SimCommand("[SOURce:]CURRent:LIMit", self._set_current_limit, self._get_current_limit),
             SimCommand("OUTPut:MODE", self._set_mode, lambda a, n: "LIST" if self.list_mode else "FIXED"),
             SimCommand("[SOURce:]LIST:BASE", self._set_base, lambda a, n: "TIME"),
             SimCommand("[SOURce:]LIST:COUNt", self._set_count, lambda a, n: "1"),
+            SimCommand("[SOURce:]LIST:COUPling", self._set_list_option("LIST:COUPling", "ALL"),
+                       lambda a, n: "ALL"),
+            SimCommand("[SOURce:]LIST:TRIGger", self._set_list_option("LIST:TRIGger", "AUTO"),
+                       lambda a, n: "AUTO"),
+            SimCommand("[SOURce:]LIST:SHAPe", self._set_shape, None),
             SimCommand("[SOURce:]LIST:VOLTage:AC:STARt", self._list_setter("volt_start", 0.0, MAX_VOLTAGE_V)),
             SimCommand("[SOURce:]LIST:VOLTage:AC:END", self._list_setter("volt_end", 0.0, MAX_VOLTAGE_V)),
             SimCommand("[SOURce:]LIST:FREQuency:STARt", self._list_setter("freq_start", 15.0, 1000.0)),

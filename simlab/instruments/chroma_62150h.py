@@ -7,6 +7,8 @@ and which behaviour is assumed), acting on a :class:`PvArrayState`.
   program message leaves behind is checked as a whole at the end of the message
   (0 < Vmp < Voc, 0 < Imp < Isc, Vmp x Imp <= 15 kW): an invalid curve queues -222 and the
   previous curve stays in force;
+* while the output is on, a new curve is held until ``TRIG`` puts it in force (the old curve stays
+  in effect without it; the queries answer the programmed curve);
 * ``CONFigure:OUTPut ON|OFF``, query answers ``ON``/``OFF``;
 * ``SYSTem:ERRor?`` answers ``0,"No error"`` when empty.
 
@@ -15,7 +17,7 @@ and which behaviour is assumed), acting on a :class:`PvArrayState`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from simlab.instruments._sas_curve import SimSasDevice
 from simlab.instruments._scpi_device import (ON_OFF, SimCommand, SimScpiError, choice,
@@ -37,12 +39,31 @@ class SimChroma62150H(SimSasDevice):
         self.mode = "CVCC"
         self.relay_on = state.output_on
         self._pending = {}
+        self._staged: dict[str, float] = {}
         super().__init__(faults)
         self._sync()
 
     def reset(self) -> None:
-        self.mode, self.relay_on = "CVCC", False
+        self.mode, self.relay_on, self._staged = "CVCC", False, {}
         self._sync()
+
+    def _apply_curve(self, curve: dict[str, float]) -> None:
+        if self.state.output_on:
+            self._staged = curve
+        else:
+            super()._apply_curve(curve)
+
+    def _trigger(self, args: list[str], _: int | None) -> None:
+        staged, self._staged = self._staged, {}
+        if staged:
+            super()._apply_curve(staged)
+
+    def _curve_getter(self, key: str) -> Callable[[list[str], int | None], str]:
+        in_force = super()._curve_getter(key)
+
+        def get_value(args: list[str], suffix: int | None) -> str:
+            return f"{self._staged[key]:.10g}" if key in self._staged else in_force(args, suffix)
+        return get_value
 
     def _curve_value(self, args: list[str], maximum: float) -> float:
         if len(args) > 1:
@@ -79,4 +100,5 @@ class SimChroma62150H(SimSasDevice):
             SimCommand("SAS:IMPp", self._curve_setter("imp_a", MAX_ISC_A),
                        self._curve_getter("imp_a")),
             SimCommand("CONFigure:OUTPut", self._set_output, self._get_output),
+            SimCommand("TRIG", self._trigger, None),
         ]

@@ -106,6 +106,12 @@ REFUSALS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {
         ("negative resistance", lambda d: d.set_resistance_ohm(-1.0)),
         ("load state not a bool", lambda d: d.set_load("yes")),
     ],
+    "RlcLoad": [
+        ("phase beyond phase_count", lambda d: d.set_resistance_ohm(d.phase_count + 1, 100.0)),
+        ("negative resistance", lambda d: d.set_resistance_ohm(1, -1.0)),
+        ("NaN inductive current", lambda d: d.set_inductive_current_a(1, NAN)),
+        ("negative capacitive current", lambda d: d.set_capacitive_current_a(1, -1.0)),
+    ],
     "DigitalIO": [
         ("negative channel", lambda d: d.set_output(-1, True)),
         ("contact state not a bool", lambda d: d.set_output(d.channels[0] if d.channels else 101,

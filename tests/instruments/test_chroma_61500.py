@@ -73,7 +73,7 @@ def test_61605_list_step_runs_on_the_instrument() -> None:
 def test_61512_three_phase_settings() -> None:
     transport = TranscriptTransport(T3["identify"] + T3["set_all_phases_230_v"]
                                     + T3["set_phase_3_207_v"] + T3["read_phase_2_setpoint"]
-                                    + T3["phase_2_angle"])
+                                    + T3["phase_2_angle"] + T3["current_limit_and_clear"])
     source = Chroma61512(transport, name="grid")
     assert source.phase_count == 3 and isinstance(source, AcSource)
     assert ",61512," in source.identify()
@@ -81,6 +81,8 @@ def test_61512_three_phase_settings() -> None:
     source.set_voltage_v(207, phase=3)
     assert source.voltage_setpoint_v(2) == 230.0
     source.set_phase_angle_deg(2, 240)
+    source.set_current_limit_a(50)
+    source.clear_protection()
     transport.close()
 
 

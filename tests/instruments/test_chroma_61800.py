@@ -59,6 +59,23 @@ def test_frequency_angle_slew_output_limit() -> None:
     transport.close()
 
 
+def test_relay_closes_before_and_opens_after_the_output() -> None:
+    """SVP chroma_61845.py relay(): OUTPut:RELay ON, then OUTPut:STATe ON."""
+    source, transport = replay("output_off")
+    source.set_output(False)
+    transport.verify()
+
+
+def test_current_limit_and_protection_clear() -> None:
+    source, transport = replay("current_limit")
+    source.set_current_limit_a(40)
+    assert source.current_limit_a() == 40.0
+    transport.verify()
+    source, transport = replay("protection_clear")
+    source.clear_protection()
+    transport.verify()
+
+
 @pytest.mark.parametrize("call", [
     lambda s: s.set_voltage_v(300.1),
     lambda s: s.set_voltage_v(-1),
@@ -71,6 +88,7 @@ def test_frequency_angle_slew_output_limit() -> None:
     lambda s: s.set_phase_angle_deg(2, 361),
     lambda s: s.set_voltage_slew_v_per_s(0),
     lambda s: s.set_output("yes"),
+    lambda s: s.set_current_limit_a(-1),
 ])
 def test_out_of_range_raises_before_sending(call) -> None:
     source, transport = replay("identify")

@@ -44,8 +44,16 @@ def test_curve_at_the_ratings_is_accepted() -> None:
     transport = TranscriptTransport([
         ("SAS:VOC 1000;:SAS:ISC 15;:SAS:VMP 999.5;:SAS:IMP 14.95", None),
         ("SYSTem:ERRor?", '0,"No error"'),
+        ("CONFigure:OUTPut?", "OFF"),
     ])
     Chroma62150H1000S(transport, name="pv").set_iv_curve(1000, 15, 999.5, 14.95)
+    transport.close()
+
+
+def test_a_curve_changed_while_the_output_is_on_is_triggered() -> None:
+    """A new SAS curve takes effect with the output running only after TRIG (issue 18)."""
+    transport = TranscriptTransport(T["curve_while_on"])
+    Chroma62150H1000S(transport, name="pv").set_iv_curve(800, 12, 700, 11)
     transport.close()
 
 

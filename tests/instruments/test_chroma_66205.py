@@ -57,10 +57,11 @@ def test_separator_is_strict_and_errors_raise() -> None:
     with pytest.raises(SettingOutOfRange):
         SEPARATOR.command("|")
     transport = TranscriptTransport(
-        [("SYSTem:TRANsmit:SEParator 0", None), ("SYSTem:ERRor?", '-113,"Undefined header"'),
-         ("SYSTem:ERRor?", '0,"No error"')])
+        chroma_set("SYSTem:HEADer OFF")
+        + [("SYSTem:TRANsmit:SEParator 0", None), ("SYSTem:ERRor?", '-113,"Undefined header"'),
+           ("SYSTem:ERRor?", '0,"No error"')])
     with pytest.raises(InstrumentReportedError):
         Chroma66205(transport, name="pa").open()
-    transport = TranscriptTransport(chroma_set("SYSTem:TRANsmit:SEParator 0"))
+    transport = TranscriptTransport(chroma_set("SYSTem:HEADer OFF") + chroma_set("SYSTem:TRANsmit:SEParator 0"))
     Chroma66205(transport, name="pa").open()
     transport.close()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from transcripts import TRANSCRIPTS
+from transcripts import TRANSCRIPTS, upc_set
 
-from bench.errors import InstrumentReportedError
+from bench.errors import InstrumentError, InstrumentReportedError
 from instruments.capabilities import AcSource, AcSourceTransients
 from instruments.drivers.pacific_upc import PacificUpc32Amx
 from instruments.scpi import SettingOutOfRange
@@ -15,12 +15,13 @@ T = TRANSCRIPTS["pacific_upc32_amx"]
 
 
 def test_settings_and_queries() -> None:
-    transport = TranscriptTransport(T["identify"] + T["set_all_phases_230_v"]
+    transport = TranscriptTransport(T["identify"] + T["open_xfmr"] + T["set_all_phases_230_v"]
                                     + T["set_phase_2_207_v"] + T["setpoints"]
                                     + T["frequency_angle"] + T["output_on"])
     source = PacificUpc32Amx(transport, name="grid")
     assert isinstance(source, AcSource) and not isinstance(source, AcSourceTransients)
     assert source.identify().startswith("PPSC,UPC-32")
+    source.open()
     source.set_voltage_v(230)
     source.set_voltage_v(207, phase=2)
     assert source.voltage_setpoint_v(3) == 230.0
@@ -30,6 +31,27 @@ def test_settings_and_queries() -> None:
     source.set_output(True)
     assert source.output_is_on() is True
     transport.close()
+
+
+def test_direct_coupling_divides_the_voltage_by_the_transformer_ratio() -> None:
+    """SVP gridsim_pacific.py voltage(): with COUPL,DIRECT the programmed volts are volts / XFMRRATIO."""
+    transport = TranscriptTransport(T["open_direct"] + T["direct_230_v"])
+    source = PacificUpc32Amx(transport, name="grid")
+    source.open()
+    assert source.voltage_scale == 2.0
+    source.set_voltage_v(230)
+    assert source.voltage_setpoint_v(1) == 230.0
+    transport.close()
+
+
+def test_voltage_refused_until_the_coupling_is_known() -> None:
+    transport = TranscriptTransport([])
+    with pytest.raises(InstrumentError, match="coupling"):
+        PacificUpc32Amx(transport, name="grid").set_voltage_v(230)
+    assert transport.sent == []
+    transport = TranscriptTransport(upc_set(":PROG:NAME 0") + [(":PROG:DEFine?", "FORM,3,FREQ,50")])
+    with pytest.raises(InstrumentError, match="COUPL"):
+        PacificUpc32Amx(transport, name="grid").open()
 
 
 @pytest.mark.parametrize("call", [

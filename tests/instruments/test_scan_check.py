@@ -136,6 +136,16 @@ def test_check_cli_on_the_simulated_bench(capsys: pytest.CaptureFixture[str]) ->
     by_role = {r["role"]: r for r in report["instruments"]}
     assert by_role["ac_source"]["output"] == {"output_is_on": False}
     assert all(r["problems"] == [] and r["idn"] for r in report["instruments"])
+    assert "INSTrument:NSELect" in by_role["ac_source"]["unconfirmed_commands"]
+    assert "SOURce:FREQuency" not in by_role["ac_source"]["unconfirmed_commands"]
+    assert "EV:CONNect" in by_role["ev_emulator"]["unconfirmed_commands"]
+
+
+def test_check_cli_prints_the_unconfirmed_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["instruments", "check", str(REPO_ROOT / "bench/configs/simulated.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "unconfirmed commands the driver may send" in out
+    assert "INSTrument:NSELect" in out and "TRIG:STATE" in out and "EV:CONNect" in out
 
 
 def test_scan_of_an_unanswering_resource_recognises_nothing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -160,7 +170,7 @@ def test_scan_sim_proposes_a_bench_that_flexbench_run_accepts(tmp_path: Path,
     assert config.lab.simulated is True
     assert {r: i.model for r, i in config.instruments.items()} == {
         "ac_source": "chroma_61845", "power_analyzer": "yokogawa_wt5000", "pv_simulator": "chroma_62150h_1000s",
-        "ev_emulator": "chroma_a800067"}
+        "ev_emulator": "flexbench_ev_emulator"}
     assert all(i.resource == "TCPIP::127.0.0.1::{port}::SOCKET" for i in config.instruments.values())
     out = tmp_path / "run"
     run = subprocess.run([sys.executable, "-m", "bench.cli", "run", "--bench", str(proposal),

@@ -31,20 +31,25 @@ WT_ITEMS = [f"{f},{e}" for e in (1, 2, 3) for f in ("U", "I", "P", "Q", "S", "LA
 TRANSCRIPTS: dict[str, dict[str, list[Pair]]] = {
     "chroma_61845": {
         "identify": [("*IDN?", "Chroma ATE,61845,123456,1.00,1.01,1.02")],
-        "set_all_phases_230_v": chroma_set("INSTrument:COUPle ALL")
+        "set_all_phases_230_v": chroma_set("INSTrument:EDIT ALL")
         + chroma_set("SOURce:VOLTage:AC 230"),
-        "set_phase_2_253_v": chroma_set("INSTrument:COUPle NONE")
+        "set_phase_2_253_v": chroma_set("INSTrument:EDIT EACH")
         + chroma_set("INSTrument:NSELect 2") + chroma_set("SOURce:VOLTage:AC 253.5"),
-        "read_phase_3_setpoint": chroma_set("INSTrument:COUPle NONE")
+        "read_phase_3_setpoint": chroma_set("INSTrument:EDIT EACH")
         + chroma_set("INSTrument:NSELect 3") + [("SOURce:VOLTage:AC?", "207.0")],
         "frequency_50_2_hz": chroma_set("SOURce:FREQuency 50.2")
         + [("SOURce:FREQuency?", "50.20")],
-        "phase_3_angle": chroma_set("SOURce:PHASe:P3 120"),
+        "phase_3_angle": chroma_set("SOURce:PHASe:P13 120"),
         "slews": chroma_set("OUTPut:SLEW:VOLTage:AC 0.05")
         + chroma_set("OUTPut:SLEW:FREQuency 0.002"),
-        "output_on": chroma_set("OUTPut:STATe ON") + [("OUTPut:STATe?", "ON")],
-        "voltage_limit": chroma_set("INSTrument:COUPle ALL")
+        "output_on": chroma_set("OUTPut:RELay ON") + chroma_set("OUTPut:STATe ON")
+        + [("OUTPut:STATe?", "ON")],
+        "output_off": chroma_set("OUTPut:STATe OFF") + chroma_set("OUTPut:RELay OFF"),
+        "voltage_limit": chroma_set("INSTrument:EDIT ALL")
         + chroma_set("SOURce:VOLTage:LIMit:AC 264.5"),
+        "current_limit": chroma_set("INSTrument:EDIT ALL") + chroma_set("SOURce:CURRent:LIMit 40")
+        + chroma_set("INSTrument:EDIT ALL") + [("SOURce:CURRent:LIMit?", "40.00")],
+        "protection_clear": chroma_set("OUTPut:PROTection:CLEar"),
     },
     "yokogawa_wt5000": {
         "identify": [("*IDN?", "YOKOGAWA,WT5000,91M000001,F1.01")],
@@ -72,7 +77,10 @@ TRANSCRIPTS: dict[str, dict[str, list[Pair]]] = {
 TRANSCRIPTS["chroma_62150h_1000s"] = {
     "identify": [("*IDN?", "Chroma ATE,62150H-1000S,621500001234,01.00")],
     "open": chroma_set("OUTPut:MODE SAS"),
-    "curve": chroma_set("SAS:VOC 800;:SAS:ISC 15;:SAS:VMP 700;:SAS:IMP 14"),
+    "curve": chroma_set("SAS:VOC 800;:SAS:ISC 15;:SAS:VMP 700;:SAS:IMP 14")
+    + [("CONFigure:OUTPut?", "OFF")],
+    "curve_while_on": chroma_set("SAS:VOC 800;:SAS:ISC 12;:SAS:VMP 700;:SAS:IMP 11")
+    + [("CONFigure:OUTPut?", "ON")] + chroma_set("TRIG"),
     "output_on": chroma_set("CONFigure:OUTPut ON") + [("CONFigure:OUTPut?", "ON")],
     "output_off": chroma_set("CONFigure:OUTPut OFF") + [("CONFigure:OUTPut?", "OFF")],
     "max_power": [("SAS:VMP?", "700.00"), ("SAS:IMP?", "14.00")],
@@ -103,13 +111,18 @@ TRANSCRIPTS["zes_lmg670"] = {
 
 TRANSCRIPTS["chroma_66205"] = {
     "identify": [("*IDN?", "Chroma ATE,66205,662050001234,1.00")],
-    "open": chroma_set("SYSTem:TRANsmit:SEParator 0"),
+    "open": chroma_set("SYSTem:HEADer OFF") + chroma_set("SYSTem:TRANsmit:SEParator 0"),
     "read": [("FETCh? V,I,W,VAR,VA,PF,FREQ", "230.05,4.3481,1000.1,-100.2,1005.1,0.9950,50.002")],
 }
 
+WT1800_ITEMS = [f"{f},{e}" for e in (1, 2, 3) for f in ("URMS", "IRMS", "P", "Q", "S", "LAMBda")] + ["FU,1"]
+
 TRANSCRIPTS["yokogawa_wt1800"] = {
     "identify": [("*IDN?", "YOKOGAWA,WT1806,C2QA00001,F3.01")],
-    "open": TRANSCRIPTS["yokogawa_wt5000"]["open"],
+    "open": yokogawa_set(":COMMunicate:HEADer OFF") + yokogawa_set(":NUMeric:FORMat ASCii")
+    + yokogawa_set(":NUMeric:NORMal:NUMber 19")
+    + [pair for i, item in enumerate(WT1800_ITEMS, start=1)
+       for pair in yokogawa_set(f":NUMeric:NORMal:ITEM{i} {item}")],
     "read": TRANSCRIPTS["yokogawa_wt5000"]["read"],
 }
 
@@ -157,16 +170,20 @@ TRANSCRIPTS["keysight_daq970a"] = {
 UPC_OK = '-0, "No error"'
 
 
+UPC_PROGRAM_0 = ("FORM,3,COUPL,{coupling},XFMRRATIO,2.00,FREQ,50,VOLT1,0,VOLT2,0,VOLT3,0,CURR:LIM,40,"
+                 "PHAS2,120,PHAS3,240,WAVEFORM1,1,WAVEFORM2,1,WAVEFORM3,1,EVENTS,1")
+
+
 def upc_set(command: str) -> list[Pair]:
     return [(command, None), (":SYSTem:ERRor?", UPC_OK)]
 
 
 TRANSCRIPTS["chroma_61845"]["list_dip"] = (
     [("SOURce:FREQuency?", "50.00")]
-    + [pair for command in ("OUTPut:MODE LIST", "LIST:BASE TIME", "LIST:COUNt 1",
+    + [pair for command in ("TRIG OFF", "OUTPut:MODE FIXED", "LIST:COUPling ALL", "LIST:COUNt 1",
+                            "LIST:BASE TIME", "LIST:TRIGger AUTO", "LIST:DWELl 150,1000", "LIST:SHAPe A,A",
                             "LIST:VOLTage:AC:STARt 115,230", "LIST:VOLTage:AC:END 115,230",
-                            "LIST:FREQuency:STARt 50,50", "LIST:FREQuency:END 50,50",
-                            "LIST:DWELl 150,1000")
+                            "LIST:FREQuency:STARt 50,50", "LIST:FREQuency:END 50,50", "OUTPut:MODE LIST")
        for pair in chroma_set(command)]
     + chroma_set("TRIG ON") + [("TRIG:STATE?", "RUNNING"), ("TRIG:STATE?", "OFF")])
 
@@ -178,10 +195,10 @@ TRANSCRIPTS["chroma_61605"] = {
     "slews": chroma_set("OUTPut:SLEW:VOLTage:AC 0.1") + chroma_set("OUTPut:SLEW:FREQuency 0.001"),
     "output_on": chroma_set("OUTPut:STATe ON") + [("OUTPut:STATe?", "ON")],
     "list_step": [("SOURce:FREQuency?", "60.00")]
-    + [pair for command in ("OUTPut:MODE LIST", "LIST:BASE TIME", "LIST:COUNt 1",
+    + [pair for command in ("TRIG OFF", "OUTPut:MODE FIXED", "LIST:COUNt 1", "LIST:BASE TIME",
+                            "LIST:TRIGger AUTO", "LIST:DWELl 200,0.1", "LIST:SHAPe A,A",
                             "LIST:VOLTage:AC:STARt 264.5,230", "LIST:VOLTage:AC:END 264.5,230",
-                            "LIST:FREQuency:STARt 60,60", "LIST:FREQuency:END 60,60",
-                            "LIST:DWELl 200,0.1")
+                            "LIST:FREQuency:STARt 60,60", "LIST:FREQuency:END 60,60", "OUTPut:MODE LIST")
        for pair in chroma_set(command)]
     + chroma_set("TRIG ON") + [("TRIG:STATE?", "OFF")],
     "abort": chroma_set("TRIG OFF") + chroma_set("OUTPut:MODE FIXED"),
@@ -195,7 +212,9 @@ TRANSCRIPTS["chroma_61512"] = {
     + chroma_set("INSTrument:NSELect 3") + chroma_set("SOURce:VOLTage:AC 207"),
     "read_phase_2_setpoint": chroma_set("INSTrument:COUPle NONE")
     + chroma_set("INSTrument:NSELect 2") + [("SOURce:VOLTage:AC?", "230.0")],
-    "phase_2_angle": chroma_set("SOURce:PHASe:P2 240"),
+    "phase_2_angle": chroma_set("SOURce:PHASe:P12 240"),
+    "current_limit_and_clear": chroma_set("INSTrument:COUPle ALL") + chroma_set("SOURce:CURRent:LIMit 50")
+    + chroma_set("OUTPut:PROTection:CLEar"),
 }
 
 TRANSCRIPTS["keysight_ac6804b"] = {
@@ -231,11 +250,11 @@ TRANSCRIPTS["keysight_6813b"] = {
 
 TRANSCRIPTS["ametek_asterion_ast3"] = {
     "identify": [("*IDN?", "AMETEK Programmable Power,AST3003,1234A56789,1.2.0")],
-    "set_all_phases_230_v": chroma_set("INSTrument:COUPle ALL") + chroma_set("SOURce:VOLTage 230"),
+    "set_all_phases_230_v": chroma_set("INSTrument:COUPle ALL") + chroma_set("SOURce:VOLTage:AC 230"),
     "set_phase_1_253_v": chroma_set("INSTrument:COUPle NONE")
-    + chroma_set("INSTrument:NSELect 1") + chroma_set("SOURce:VOLTage 253"),
+    + chroma_set("INSTrument:NSELect 1") + chroma_set("SOURce:VOLTage:AC 253"),
     "read_phase_2_setpoint": chroma_set("INSTrument:COUPle NONE")
-    + chroma_set("INSTrument:NSELect 2") + [("SOURce:VOLTage?", "230.0")],
+    + chroma_set("INSTrument:NSELect 2") + [("SOURce:VOLTage:AC?", "230.0")],
     "phase_3_angle": chroma_set("INSTrument:COUPle NONE") + chroma_set("INSTrument:NSELect 3")
     + chroma_set("SOURce:PHASe 120"),
     "frequency_slews_output": chroma_set("SOURce:FREQuency 50")
@@ -243,7 +262,8 @@ TRANSCRIPTS["ametek_asterion_ast3"] = {
     + chroma_set("OUTPut:STATe ON") + [("OUTPut:STATe?", "1")],
     "list_dip": chroma_set("INSTrument:COUPle ALL")
     + [pair for command in ("LIST:VOLTage 0,230", "LIST:DWELl 0.15,1", "LIST:COUNt 1",
-                            "LIST:STEP AUTO", "VOLTage:MODE LIST", "TRIGger:SOURce IMMediate")
+                            "LIST:STEP AUTO", "VOLTage:MODE LIST",
+                            "TRIGger:TRANsient:SOURce IMMediate", "TRIGger:SYNChronous:SOURce IMMediate")
        for pair in chroma_set(command)]
     + chroma_set("INITiate") + [("TRIGger:STATe?", "BUSY"), ("TRIGger:STATe?", "IDLE")],
     "abort": chroma_set("ABORt") + chroma_set("VOLTage:MODE FIXed"),
@@ -251,6 +271,9 @@ TRANSCRIPTS["ametek_asterion_ast3"] = {
 
 TRANSCRIPTS["pacific_upc32_amx"] = {
     "identify": [("*IDN?", "PPSC,UPC-32,v5.22,133801")],
+    "open_xfmr": upc_set(":PROG:NAME 0") + [(":PROG:DEFine?", UPC_PROGRAM_0.format(coupling="XFMR"))],
+    "open_direct": upc_set(":PROG:NAME 0") + [(":PROG:DEFine?", UPC_PROGRAM_0.format(coupling="DIRECT"))],
+    "direct_230_v": upc_set(":SOURce:VOLTage,115") + [(":SOURce:VOLTage1?", "115.0")],
     "set_all_phases_230_v": upc_set(":SOURce:VOLTage,230"),
     "set_phase_2_207_v": upc_set(":SOURce:VOLTage2,207"),
     "setpoints": [(":SOURce:VOLTage3?", "230.0"), (":SOURce:FREQuency?", "50.0")],
@@ -258,9 +281,9 @@ TRANSCRIPTS["pacific_upc32_amx"] = {
     "output_on": upc_set(":OUTPut,ON") + [(":OUTPut?", "ON")],
 }
 
-# -- EV emulator (assumed dialect, see instruments/drivers/chroma_a800067.py) ---------------
-TRANSCRIPTS["chroma_a800067"] = {
-    "identify": [("*IDN?", "Chroma ATE,A800067,A80006700123,1.00")],
+# -- EV emulator (flexbench's own dialect, see instruments/drivers/flexbench_ev_emulator.py) --
+TRANSCRIPTS["flexbench_ev_emulator"] = {
+    "identify": [("*IDN?", "flexbench,EV-EMULATOR,SIMULATED,1.00")],
     "plug_in_and_charge": chroma_set("EV:CONNect ON") + chroma_set("EV:CHARge ON")
     + [("EV:CONNect?", "ON"), ("EV:CHARge?", "ON")],
     "stop_and_unplug": chroma_set("EV:CHARge OFF") + chroma_set("EV:CONNect OFF")
@@ -278,4 +301,18 @@ TRANSCRIPTS["chroma_a800067"] = {
     "draw": [("MEASure:CURRent?", "15.98,15.99,16.01"), ("MEASure:SOC?", "80.25")],
     "rejected_setting": [("EV:DELay 30", None), ("SYSTem:ERRor?", '-222,"Data out of range"'),
                          ("SYSTem:ERRor?", CHROMA_OK)],
+}
+
+# -- RLC load (SunSpec SVP Lib/svpelab/chroma_A800067.py) -------------------------------------
+TRANSCRIPTS["chroma_a800067"] = {
+    "identify": [("*IDN?", "Chroma ATE,A800067,A80006700123,1.00")],
+    "open": chroma_set("FUNCtion:S1 OFF") + chroma_set("FUNCtion:SLOAD OFF")
+    + [pair for phase in (1, 2, 3)
+       for command in (f"PHASE{phase}:RLOAD 0", f"PHASE{phase}:LLOAD 0", f"PHASE{phase}:CLOAD 0",
+                       f"PHASE{phase}:RLOADE OFF", f"PHASE{phase}:LLOADE OFF", f"PHASE{phase}:CLOADE OFF")
+       for pair in chroma_set(command)],
+    # 100 ohm: 161 steps of 16133.3 ohm -> code 1064; 5 A and 2 A at 230 V / 50 Hz: 351 and 140 steps
+    "rlc_phase_2": chroma_set("PHASE2:RLOAD 1064") + chroma_set("PHASE2:LLOAD 2004")
+    + chroma_set("PHASE2:CLOAD 392"),
+    "open_resistance": chroma_set("PHASE3:RLOAD 0"),
 }

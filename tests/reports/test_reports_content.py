@@ -87,6 +87,18 @@ def test_calibration_overdue_at_test_date_is_flagged(record: Any, helpers: Any, 
     assert "OVERDUE at the test date" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
 
 
+def test_unconfirmed_commands_of_an_instrument_are_a_deviation(record: Any, tmp_path: Path) -> None:
+    record.start()
+    record.line("instrument", role="pv_simulator", model="chroma_62150h_1000s", resource="r", idn="X,1",
+                calibration_due="2027-01-31", simulated=True, unconfirmed_commands=["SYSTem:ERRor", "TRIG"])
+    record.end()
+    report = build_report(record.path, tmp_path / "out")
+    by_role = {i["role"]: i["unconfirmed_commands"] for i in report["bench"]["instruments"]}
+    assert by_role == {"ac_source": [], "power_analyzer": [], "pv_simulator": ["SYSTem:ERRor", "TRIG"]}
+    assert any(d.startswith("pv_simulator (chroma_62150h_1000s): its driver may send 2 command(s) no public source")
+               for d in report["deviations"])
+
+
 def test_identity_mismatch_and_overrides_are_deviations_or_observations(record: Any, tmp_path: Path) -> None:
     record.start(catalog_overrides={"PV-PU-01": {"u_start": 251.0}})
     record.line("dut_identity", declared={"firmware_version": "1.2"}, read={"firmware_version": "1.3"})

@@ -13,7 +13,7 @@ from simlab.devices.ev_charger.electrical import (ElectricalKnobs, ElectricalPar
 from simlab.devices.pv_inverter.knobs import SimSettingError
 from simlab.ev_port import EvModel, EvPort, duty_for_current_a, pilot_current_a
 from simlab.instrument_registry import SIM_INSTRUMENTS
-from simlab.instruments.chroma_a800067 import SimChromaA800067
+from simlab.instruments.flexbench_ev_emulator import SimFlexbenchEvEmulator
 from simlab.instruments.scpi_server import BackgroundScpiServer
 from simlab.instruments.yokogawa_wt5000 import SimYokogawaWT5000
 from simlab.physics import GridSourceState, Physics, TerminalConditions
@@ -413,7 +413,7 @@ OK = '0,"No error"'
 
 def test_sim_emulator_writes_the_ev_side_and_reads_the_pilot() -> None:
     port = EvPort(pilot_duty_pct=25.0, ev_current_a=(15.0, 15.0, 0.0), soc_pct=42.5)
-    sim = SimChromaA800067(port)
+    sim = SimFlexbenchEvEmulator(port)
     assert "SIMULATED" in sim.handle("*IDN?").split(",")[2]
     for line in ("EV:CONN ON", "EV:CHAR ON", "EV:CURR:MAX 20", "EV:PHAS 1", "EV:DEL 3.5",
                  "BATT:CAP 50000", "BATT:FULL:STOP OFF"):
@@ -441,7 +441,7 @@ def test_sim_emulator_writes_the_ev_side_and_reads_the_pilot() -> None:
 def test_sim_emulator_refuses_bad_commands_and_changes_nothing(line: str, code: str) -> None:
     port = EvPort()
     before = replace(port)
-    sim = SimChromaA800067(port)
+    sim = SimFlexbenchEvEmulator(port)
     sim.handle(line)
     assert port == before
     assert sim.handle("SYST:ERR?").startswith(code + ",")
@@ -450,9 +450,9 @@ def test_sim_emulator_refuses_bad_commands_and_changes_nothing(line: str, code: 
 
 def test_registered_in_the_lab_on_the_physics_port() -> None:
     physics = Physics(GridSourceState(), None)
-    sim = SIM_INSTRUMENTS.get("chroma_a800067")(physics, seed=1, faults={})
-    assert isinstance(sim, SimChromaA800067) and sim.port is physics.ev_port
-    alone = SIM_INSTRUMENTS.get("chroma_a800067")(None, seed=1, faults={})
+    sim = SIM_INSTRUMENTS.get("flexbench_ev_emulator")(physics, seed=1, faults={})
+    assert isinstance(sim, SimFlexbenchEvEmulator) and sim.port is physics.ev_port
+    alone = SIM_INSTRUMENTS.get("flexbench_ev_emulator")(None, seed=1, faults={})
     assert isinstance(alone.port, EvPort)
 
 
@@ -467,11 +467,11 @@ def test_end_to_end_ev_emulator_and_analyzer_on_the_charger_input() -> None:
     physics = Physics(source, None, step_s=0.02)
     evse = EvseElectrical(ElectricalParameters(), ElectricalKnobs(), physics.ev_port)
     physics.device = evse
-    emulator_sim = SIM_INSTRUMENTS.get("chroma_a800067")(physics, seed=1, faults={})
+    emulator_sim = SIM_INSTRUMENTS.get("flexbench_ev_emulator")(physics, seed=1, faults={})
     analyzer_sim = SimYokogawaWT5000(physics.truth, lambda: source.frequency_hz, 11)
     with BackgroundScpiServer(emulator_sim) as ev_port_no, \
             BackgroundScpiServer(analyzer_sim) as wt_port_no:
-        ev = open_instrument("chroma_a800067", resource(ev_port_no), name="ev")
+        ev = open_instrument("flexbench_ev_emulator", resource(ev_port_no), name="ev")
         wt = open_instrument("yokogawa_wt5000", resource(wt_port_no), name="analyzer")
         try:
             assert isinstance(ev, EvEmulator) and isinstance(wt, PowerAnalyzer)

@@ -54,6 +54,7 @@ def test_source_step_fires_the_trigger_at_the_lab_instant() -> None:
     fired: list[float] = []
     line.connect(fired.append)
     source = SimChroma61845(GridSourceState(), trigger_line=line)
+    source.handle("OUTPut:RELay ON")
     source.handle("OUTPut:STATe ON")
     source.handle("SOURce:VOLTage:AC 230")
     clock.t_s = 2.5
@@ -105,10 +106,12 @@ def test_list_program_runs_on_lab_time_and_its_start_is_the_trigger() -> None:
     line.connect(fired.append)
     state = GridSourceState()
     source = SimChroma61845(state, trigger_line=line, time_fn=lambda: clock.t_s)
-    for command in ("OUTPut:STATe ON", "SOURce:VOLTage:AC 230", "OUTPut:MODE LIST", "LIST:BASE TIME",
-                    "LIST:COUNt 1", "LIST:VOLTage:AC:STARt 264.5,230", "LIST:VOLTage:AC:END 264.5,230",
-                    "LIST:FREQuency:STARt 50,50", "LIST:FREQuency:END 50,50", "LIST:DWELl 150,1000.5"):
+    for command in ("OUTPut:RELay ON", "OUTPut:STATe ON", "SOURce:VOLTage:AC 230", "TRIG OFF", "OUTPut:MODE FIXED",
+                    "LIST:COUPling ALL", "LIST:COUNt 1", "LIST:BASE TIME", "LIST:TRIGger AUTO", "LIST:DWELl 150,1000.5",
+                    "LIST:SHAPe A,A", "LIST:VOLTage:AC:STARt 264.5,230", "LIST:VOLTage:AC:END 264.5,230",
+                    "LIST:FREQuency:STARt 50,50", "LIST:FREQuency:END 50,50", "OUTPut:MODE LIST"):
         source.handle(command)
+    assert source.errors == []
     fired.clear()
     clock.t_s = 10.0
     source.handle("TRIG ON")
@@ -128,3 +131,13 @@ def test_list_program_runs_on_lab_time_and_its_start_is_the_trigger() -> None:
     source.handle("OUTPut:MODE LIST")
     source.handle("TRIG ON")                              # a ramp within a point: refused
     assert source.errors and source.errors[-1][0] == -221
+
+
+def test_list_data_is_refused_in_list_mode() -> None:
+    """The public driver (SVP chroma_61845.py profile_load) loads the list in FIXED mode and selects
+    LIST last; the simulation refuses list data sent after OUTPut:MODE LIST."""
+    source = SimChroma61845(GridSourceState())
+    source.handle("OUTPut:MODE LIST")
+    source.handle("LIST:SHAPe A")
+    source.handle("LIST:DWELl 100")
+    assert [code for code, _ in source.errors] == [-221, -221]

@@ -141,3 +141,16 @@ def test_end_to_end_instrument_error_raises_reported_error() -> None:
                 sas.set_iv_curve(voc_v=800, isc_a=15, vmp_v=700, imp_a=14)
         finally:
             sas.close()
+
+
+def test_a_curve_changed_with_the_output_on_waits_for_trig() -> None:
+    """With the output on, a new curve is programmed (queries answer it) but stays out of force until
+    TRIG; with the output off it applies at once."""
+    state, sas = programmed()
+    sas.handle("CONF:OUTP ON")
+    sas.handle("SAS:VOC 800;:SAS:ISC 12;:SAS:VMP 700;:SAS:IMP 11")
+    assert curve(state) == (800.0, 15.0, 700.0, 14.0)
+    assert sas.handle("SAS:ISC?") == "12"
+    sas.handle("TRIG")
+    assert curve(state) == (800.0, 12.0, 700.0, 11.0)
+    assert sas.handle("SYST:ERR?") == OK

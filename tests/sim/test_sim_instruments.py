@@ -33,14 +33,16 @@ def test_identities_are_marked_simulated() -> None:
 def test_chroma_writes_the_grid_state() -> None:
     state = GridSourceState()
     chroma = SimChroma61845(state)
-    for line in ("INST:COUP ALL", "SOUR:VOLT:AC 230", "INST:COUP NONE", "INST:NSEL 3",
-                 "VOLT:AC 207", "FREQ 50.2", "PHAS:P2 120", "OUTP:SLEW:VOLT:AC 0.05",
+    for line in ("INST:EDIT ALL", "SOUR:VOLT:AC 230", "INST:EDIT EACH", "INST:NSEL 3",
+                 "VOLT:AC 207", "FREQ 50.2", "PHAS:P12 120", "OUTP:SLEW:VOLT:AC 0.05",
                  "OUTPut:STATe ON"):
         assert chroma.handle(line) is None
     assert state.voltage_setpoint_v == [230.0, 230.0, 207.0]
     assert state.frequency_setpoint_hz == 50.2
     assert state.phase_angle_deg[1] == 120.0
     assert state.voltage_slew_v_per_s == pytest.approx(50.0)
+    assert state.output_on is False                    # the output relay is still open
+    assert chroma.handle("OUTPut:RELay ON") is None
     assert state.output_on is True
     assert chroma.handle("SYSTem:ERRor?") == '0,"No error"'
     chroma.handle("*RST")
@@ -51,9 +53,10 @@ def test_error_codes() -> None:
     chroma = SimChroma61845(GridSourceState())
     chroma.handle("VOLT:BOGUS 1")
     chroma.handle("SOUR:VOLT:AC 301")
-    chroma.handle("SOUR:PHAS:P4 10")
-    codes = [chroma.handle("SYST:ERR?").split(",")[0] for _ in range(4)]
-    assert codes == ["-113", "-222", "-114", "0"]
+    chroma.handle("SOUR:PHAS:P3 10")                     # P12 / P13 on the 61845, not P2 / P3
+    chroma.handle("INST:COUP ALL")                       # all phases: INSTrument:EDIT ALL
+    codes = [chroma.handle("SYST:ERR?").split(",")[0] for _ in range(5)]
+    assert codes == ["-113", "-222", "-114", "-113", "0"]
     chroma.handle("FOO")
     chroma.handle("*CLS")
     assert chroma.handle("SYST:ERR?").startswith("0,")

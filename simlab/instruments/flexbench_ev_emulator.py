@@ -1,6 +1,5 @@
-"""Simulated Chroma A800067 EV simulator in the dialect of
-:mod:`instruments.drivers.chroma_a800067` (an *assumed* dialect: see there), acting on the
-lab's :class:`simlab.ev_port.EvPort` (``physics.ev_port``).
+"""Simulated EV emulator in flexbench's own dialect (:mod:`instruments.drivers.flexbench_ev_emulator`:
+no real instrument speaks it, see there), acting on the lab's :class:`simlab.ev_port.EvPort` (``physics.ev_port``).
 
 Settings write the EV side of the port (connected, S2 request, limit, phases, delay, battery);
 measurements read what the charger and :class:`simlab.ev_port.EvModel` put there. The
@@ -22,7 +21,7 @@ from simlab.instruments._scpi_device import (ON_OFF, QueryHandler, SetHandler, S
                                                SimScpiDevice, SimScpiError, choice, in_range,
                                                number)
 
-__all__ = ["SimChromaA800067"]
+__all__ = ["SimFlexbenchEvEmulator"]
 
 
 def _fmt(value: float) -> str:
@@ -33,10 +32,10 @@ def _on_off(value: bool) -> str:
     return "ON" if value else "OFF"
 
 
-class SimChromaA800067(SimScpiDevice):
-    """A800067 on one charging cable (:class:`EvPort`)."""
+class SimFlexbenchEvEmulator(SimScpiDevice):
+    """The EV emulator on one charging cable (:class:`EvPort`)."""
 
-    identity = "Chroma ATE,A800067,SIMULATED-A800067,1.00"
+    identity = "flexbench,EV-EMULATOR,SIMULATED,1.00"
     no_error_reply = '0,"No error"'
 
     def __init__(self, port: EvPort, *, faults: Mapping[str, int] | None = None) -> None:
