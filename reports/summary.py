@@ -10,15 +10,15 @@ and margin are then those of that quantity. Every number goes through :mod:`repo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from reports.content import limits_text
 from reports.formatting import DASH, fmt_measured, fmt_number, fmt_signed, fmt_uncertainty, fmt_value
 
-__all__ = ["CheckRow", "RequirementRow", "check_rows", "clause_text", "margin", "measured_number", "requirement_rows",
-           "summary_table_rows"]
+__all__ = ["CheckRow", "RequirementRow", "check_row", "check_rows", "clause_text", "margin", "measured_number",
+           "requirement_rows", "summary_table_rows"]
 
 _VERDICT_ORDER = {"FAIL": 0, "INCONCLUSIVE": 1, "PASS": 2}
 
@@ -142,6 +142,11 @@ def _check_row(req: Mapping[str, Any], check: Mapping[str, Any]) -> CheckRow:
         low=low, high=high, margin_value=gap)
 
 
+def check_row(check: Mapping[str, Any], requirement: Mapping[str, Any] | None = None) -> CheckRow:
+    """One check (a report check or a record ``check`` line) as a row."""
+    return _check_row(requirement or {"id": check.get("requirement")}, check)
+
+
 def check_rows(report: Mapping[str, Any]) -> list[CheckRow]:
     """Every check of every requirement, in report order."""
     return [_check_row(r, c) for r in report.get("requirements") or [] for c in r.get("checks") or []]
@@ -174,10 +179,3 @@ def measured_number(check: Mapping[str, Any]) -> str:
     if check.get("rule") == "OBSERVATION":
         return _check_row({}, check).measured
     return fmt_measured(check.get("measured"), check.get("uncertainty"))
-
-
-def summary_table_rows(rows: Sequence[RequirementRow]) -> list[list[str]]:
-    """The first-page table as text cells, header first."""
-    head = ["Requirement", "Clause", "Required", "Measured", "U (k=2)", "Margin", "Verdict"]
-    return [head] + [[r.requirement, r.clause, r.required, r.measured, r.uncertainty, r.margin, r.verdict]
-                     for r in rows]
