@@ -300,7 +300,7 @@ def method(rec: ParsedRecord, rule: Mapping[str, str]) -> dict[str, Any]:
     protocol = link_protocol(rec)
     methods = sorted({r["document"] for raw in requirements
                       for r in references(as_dict(raw).get("references"), protocol)
-                      if r["applies"] and r["document"].startswith(TEST_METHOD_DOCUMENTS)})
+                      if r["applies"] and any(m in r["document"] for m in TEST_METHOD_DOCUMENTS)})
     return {"requirement_set": {"name": text(catalog.get("name")), "version": text(catalog.get("version"))},
             "market": text(rec.start.get("market")), "decision_rule": dict(rule),
             "specifications": specifications(requirements, protocol),

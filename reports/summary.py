@@ -18,7 +18,7 @@ from reports.content import limits_text
 from reports.formatting import DASH, fmt_measured, fmt_number, fmt_signed, fmt_uncertainty, fmt_value
 
 __all__ = ["CheckRow", "RequirementRow", "check_row", "check_rows", "clause_text", "margin", "measured_number",
-           "requirement_rows", "summary_table_rows"]
+           "requirement_rows"]
 
 _VERDICT_ORDER = {"FAIL": 0, "INCONCLUSIVE": 1, "PASS": 2}
 
@@ -77,11 +77,11 @@ def clause_text(requirement: Mapping[str, Any]) -> str:
     for ref in requirement.get("references") or []:
         if not isinstance(ref, Mapping) or not ref.get("clause") or ref.get("applies") is False:
             continue
-        if clause and str(ref["clause"]) in clause:
-            continue
         text = f"{ref.get('document')} {ref['clause']}"
         if ref.get("confidence") not in (None, "std"):
             text += f" ({ref['confidence']})"
+        if clause and str(ref["clause"]) == clause and clause in parts:
+            parts.remove(clause)          # the reference names the document of the bare clause
         parts.append(text)
     return "; ".join(parts) or DASH
 
