@@ -393,7 +393,8 @@ class EvChargerStrategy(DutStrategy):
             self.check.require_true(requirement, f"{label}: reached {band}", False,
                                     f"still outside at the end of the {t_end_s - t_change_s:g} s observation "
                                     f"(last {hi[-1]:.2f} {unit}); {detail}".rstrip("; "), plot=plot,
-                                    observed=observed_value(f"{quantity} at the end of the observation", unit,
+                                    observed=observed_value(("consumption" if watts else "highest phase current")
+                                                            + " at the end of the observation", unit,
                                                             float(hi[-1]), low=low, high=high, uncertainty=u))
         else:
             settle_s = 0.0 if outside.size == 0 else float(env.t_s[outside[-1] + 1] - t_change_s)
