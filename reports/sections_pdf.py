@@ -131,7 +131,8 @@ def procedures(report: Mapping[str, Any]) -> list[Any]:
     tests = [t for t in report.get("tests") or [] if isinstance(t, Mapping)]
     if tests:
         rows: list[list[Any]] = [[_p("Test"), _p("Requirements"), _p("Procedure")]]
-        rows += [[_p(t.get("nodeid"), S_MONO), _p(", ".join(t.get("requirements") or [])),
+        rows += [[_p(t.get("nodeid"), S_MONO),
+                  Paragraph(f"<font size=6.5>{_t(', '.join(t.get('requirements') or []))}</font>", S_CELL),
                   _p(t.get("doc") or "no procedure text")] for t in tests]
-        out.append(_table(rows, [w * CONTENT_W for w in (0.36, 0.18, 0.46)]))
+        out.append(_table(rows, [w * CONTENT_W for w in (0.34, 0.2, 0.46)]))
     return out
