@@ -30,7 +30,12 @@ _REQUIREMENT_COLUMNS = [f.name for f in fields(RequirementRow)]
 
 
 def _cell(value: Any) -> Any:
-    return "" if value is None else value
+    """A raw value for a cell: None empty, floats to 12 significant digits (as in report.json)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return float(f"{value:.12g}")
+    return value
 
 
 def results_csv(report: Mapping[str, Any]) -> str:
@@ -60,9 +65,9 @@ def _sheet(book: Any, name: str, columns: list[str], rows: list[dict[str, Any]])
     sheet.write_row(0, 0, columns, bold)
     for i, row in enumerate(rows, start=1):
         for j, key in enumerate(columns):
-            value = row[key]
-            if isinstance(value, bool) or value is None:
-                sheet.write_string(i, j, "" if value is None else ("yes" if value else "no"))
+            value = _cell(row[key])
+            if isinstance(value, bool) or value == "":
+                sheet.write_string(i, j, "" if value == "" else ("yes" if value else "no"))
             elif isinstance(value, (int, float)):
                 sheet.write_number(i, j, value)
             else:

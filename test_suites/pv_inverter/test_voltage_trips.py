@@ -227,7 +227,9 @@ def _judge_mean_trip(dut: Any, check: Any, levels: MeanTripLevels, t_first: floa
             check.require_true(REQ_UMEAN, "trips once the 10-minute mean exceeds U>", False,
                                f"no trip up to {dut.now_s() - t_sure:.1f} s after the bench mean surely "
                                f"exceeded {threshold_v:.1f} V (at {t_sure:.1f} s; max {float(np.nanmax(m)):.2f} V)",
-                               plot=plot)
+                               plot=plot, observed=observed_value(
+                                   "time without a trip after the mean surely exceeded U>", "s",
+                                   dut.now_s() - t_sure, high=levels.max_delay_s))
         return
     before = tm <= t_off + 1e-9
     mean_at_trip = float(m[before][-1]) if np.any(before) else float("nan")
