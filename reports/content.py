@@ -267,6 +267,23 @@ def _split_sources(source: str) -> list[str]:
     return [i for i in items if i]
 
 
+def clause_text(requirement: Mapping[str, Any]) -> str:
+    """The clauses a lab maps a requirement's result to: its catalog references that apply to the
+    DUT's protocol (each tagged with its confidence when not confirmed from a primary text), or,
+    for a requirement without references, its source and clause."""
+    refs = [r for r in requirement.get("references") or [] if isinstance(r, Mapping) and r.get("applies") is not False]
+    if not refs:
+        return " ".join(x for x in (str(requirement.get("source") or ""), str(requirement.get("clause") or "")) if x) \
+            or "\u2014"
+    parts = []
+    for ref in refs:
+        text = " ".join(str(x) for x in (ref.get("document"), ref.get("clause")) if x)
+        if ref.get("confidence") not in (None, "std"):
+            text += f" ({ref['confidence']})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
 _OTHER_PROTOCOL_PREFIX = {"ocpp201": ("OCPP 1.6", "OCPP-J 1.6"), "ocpp16j": ("OCPP 2.0.1",)}
 
 
@@ -373,7 +390,7 @@ def conformity(report: Mapping[str, Any]) -> dict[str, Any]:
              "NOT_APPLICABLE": "is not applicable to", "NOT_TESTED": "was not tested against"}
     per_requirement = []
     for req in report["requirements"]:
-        spec = " ".join(x for x in (req["source"], req["clause"]) if x) or "the requirement catalog"
+        spec = clause_text(req) if req.get("source") or req.get("references") else "the requirement catalog"
         n = len(req["checks"])
         per_requirement.append({
             "requirement": req["id"], "verdict": req["verdict"],

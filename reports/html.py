@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from reports.content import identity_status, limits_text
+from reports.content import clause_text, identity_status, limits_text
 from reports import sections_html
 from reports.display import DEVELOPMENT_KEY_NOTICE, bounded_text, is_development
 from reports.formatting import fmt_number, fmt_uncertainty
@@ -265,7 +265,7 @@ def _results(report: Mapping[str, Any]) -> list[str]:
             flags.append("not in catalog")
         req_cells = (f"<td{span}><strong class=\"mono\">{_e(r['id'])}</strong><br>{_e(r['title'])}"
                      f"<br><small>{_e(', '.join(flags))}</small></td>"
-                     f"<td{span}>{_e(r['source'])} {_e(r['clause'])}</td><td{span}>{_verdict(r['verdict'])}</td>")
+                     f"<td{span}>{_e(clause_text(r))}</td><td{span}>{_verdict(r['verdict'])}</td>")
         for idx, c in enumerate(checks):
             cells = req_cells if idx == 0 else ""
             if c is None:

@@ -34,7 +34,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (CondPageBreak, KeepTogether, Paragraph, Spacer, Table,
                                 TableStyle)
 
-from reports.content import identity_status, limits_text
+from reports.content import clause_text, identity_status, limits_text
 from reports.display import DEVELOPMENT_KEY_NOTICE, bounded_text, cut_note, is_development
 from reports.formatting import fmt_number, fmt_uncertainty
 from reports.summary import measured_number
@@ -390,7 +390,7 @@ def _results(report: Mapping[str, Any]) -> list[Any]:
                  if on]
         flag_text = (" \u00b7 " + ", ".join(flags)) if flags else ""
         head = Paragraph(f"<b>{_t(r.get('id'))}</b><br/>{_t(r.get('title'))}<br/>"
-                         f"<font size=6.5>{_t(r.get('source'))} {_t(r.get('clause') or '')}"
+                         f"<font size=6.5>{_t(clause_text(r))}"
                          f"{flag_text}</font>", S_CELL)
         checks = r.get("checks") or [None]
         for idx, c in enumerate(checks):

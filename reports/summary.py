@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reports.content import limits_text
+from reports.content import clause_text, limits_text
 from reports.formatting import DASH, fmt_measured, fmt_number, fmt_signed, fmt_uncertainty, fmt_value
 
 __all__ = ["CheckRow", "RequirementRow", "check_row", "check_rows", "clause_text", "margin", "measured_number",
@@ -66,24 +66,6 @@ class RequirementRow:
     verdict: str
     checks: int
     decisive_check: str
-
-
-def clause_text(requirement: Mapping[str, Any]) -> str:
-    """The clauses a lab maps the result to: the confirmed clause, then the catalog's references
-    that name a clause and apply to the DUT's protocol (each tagged with its confidence when not
-    confirmed from a primary text)."""
-    clause = str(requirement.get("clause") or "")
-    parts = [clause] if clause else []
-    for ref in requirement.get("references") or []:
-        if not isinstance(ref, Mapping) or not ref.get("clause") or ref.get("applies") is False:
-            continue
-        text = f"{ref.get('document')} {ref['clause']}"
-        if ref.get("confidence") not in (None, "std"):
-            text += f" ({ref['confidence']})"
-        if clause and str(ref["clause"]) == clause and clause in parts:
-            parts.remove(clause)          # the reference names the document of the bare clause
-        parts.append(text)
-    return "; ".join(parts) or DASH
 
 
 def margin(value: Any, low: Any, high: Any) -> float | None:

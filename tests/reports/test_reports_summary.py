@@ -138,6 +138,10 @@ def test_17025_content_from_the_bench_config_and_the_profile(record: Any, helper
     assert "OCPP 1.6" not in specs and "OCPP 2.0.1 OCTT test cases" in specs and "EN 50549-1:2019" in specs
     assert not [s for s in specs if len(s) < 6]
     assert "OCPP 2.0.1 OCTT test cases" in report["method"]["test_method_references"]
+    statement = next(c["statement"] for c in report["conformity"]["requirements"] if c["requirement"] == "PV-VRT-01")
+    assert "TC_K_01_CS" in statement and "OCPP 1.6" not in statement   # only the DUT protocol's references
+    assert {r.requirement: r.clause for r in requirement_rows(report)}["PV-VRT-01"] == (
+        "EN 50549-1:2019 4.4.2 (unverified); OCPP 2.0.1 OCTT test cases TC_K_01_CS (unverified)")
     assert not [d for d in report["deviations"] if "NOT_APPLICABLE" in d or "PV-LIM-01" in d]
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     for needle in ("hall B, bench 3", "CERT-42", "S/N 91", "rated_power_w", "<strong>not read</strong>",
