@@ -60,7 +60,10 @@ def test_evidence_steps_tell_stimulus_then_judgement(helpers: Any) -> None:
                 "verdict": "FAIL", "rule": "OBSERVATION", "detail": "observed: no",
                 "observed_value": {"quantity": "lowest output power", "unit": "W", "value": 3120.0,
                                    "low": None, "high": 500.0, "uncertainty": 24.0}}
-    entries = ([{"kind": "step", "t_s": 1.5, "text": "step the voltage to 260 V"}]
+    entries = ([{"kind": "step", "t_s": 1.5, "text": "step the voltage to 260 V"},
+                {"kind": "command", "t_s": 1.5, "target": "dut", "text": "<- [3,\"17\",{}]"},
+                {"kind": "command", "t_s": 1.5, "target": "dut", "text": "-> read holding registers (0x03)"},
+                {"kind": "command", "t_s": 1.5, "target": "power_analyzer", "text": "NUMERIC:VALUE?"}]
                + [{"kind": "command", "t_s": 1.6, "target": "ac_source", "text": f"VOLT {250 + i}"}
                   for i in range(MAX_STEP_COMMANDS + 2)]
                + [{"kind": "command", "t_s": 1.7, "target": "power_analyzer", "text": "NUMERIC:VALUE?"},
@@ -69,7 +72,8 @@ def test_evidence_steps_tell_stimulus_then_judgement(helpers: Any) -> None:
     assert stimulus.title == "stimulus: step the voltage to 260 V" and stimulus.verdict == "PASS"
     assert stimulus.parameters["bench time"] == "1.500 s"
     assert stimulus.parameters["commands"].startswith("ac_source: VOLT 250; ac_source: VOLT 251")
-    assert "(+2 more)" in stimulus.parameters["commands"] and "NUMERIC" not in stimulus.parameters["commands"]
+    assert "(+2 more)" in stimulus.parameters["commands"]
+    assert not {"NUMERIC", "<-", "read"} & set(stimulus.parameters["commands"].replace(";", " ").split())
     assert judged.title == "judge: PV-VRT-01 check" and judged.verdict == "FAIL"
     assert judged.parameters["measured"] == "260.00 \u00b1 0.30 V"
     assert judged.parameters["required"] == "195.5 \u2026 253 V" and judged.parameters["margin"] == "-7.00 V"
