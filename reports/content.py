@@ -115,6 +115,17 @@ def laboratory(rec: ParsedRecord) -> dict[str, Any]:
             "statement": RESULTS_RELATE_ONLY}
 
 
+_ENVIRONMENT_LABELS = {"temperature_c": "temperature / \u00b0C", "relative_humidity_pct": "relative humidity / %",
+                       "note": "note"}
+
+
+def environment_text(lab: Mapping[str, Any]) -> str:
+    """A report laboratory's environmental conditions in words (one line)."""
+    env = as_dict(lab.get("environment"))
+    return "; ".join(f"{_ENVIRONMENT_LABELS.get(k, k.replace('_', ' '))}: {v}" for k, v in env.items()) \
+        or "not stated in the bench config"
+
+
 def link_protocol(rec: ParsedRecord) -> str | None:
     """The protocol of the DUT's control link, from the device profile (e.g. ``ocpp201``)."""
     links = as_dict(as_dict(as_dict(rec.start.get("profile")).get("config")).get("links"))

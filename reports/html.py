@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from reports.content import clause_text, identity_status, limits_text
 from reports import sections_html
+from reports.content import clause_text, identity_status, limits_text
 from reports.display import DEVELOPMENT_KEY_NOTICE, bounded_text, is_development
 from reports.formatting import fmt_number, fmt_uncertainty
 from reports.summary import measured_number

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from reports.content import environment_text
 from reports.display import DEVELOPMENT_KEY_NOTICE, bounded_text, is_development
 from reports.formatting import fmt_number
 from reports.summary import requirement_rows
@@ -61,8 +62,7 @@ def summary_section(report: Mapping[str, Any]) -> list[str]:
 def conditions_section(report: Mapping[str, Any]) -> list[str]:
     """7.8.2.1 c) place of testing, 7.8.3.1 b) environmental conditions, and the scope statement."""
     lab = report.get("laboratory") or {}
-    env = lab.get("environment") or {}
-    env_text = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in env.items()) or "not stated in the bench config"
+    env_text = environment_text(lab)
     return ["<h3>Place of testing and environmental conditions</h3>",
             _kv([("Place of testing", _e(lab.get("place_of_testing") or "the laboratory's address")),
                  ("Environmental conditions", _e(env_text))]),

@@ -15,9 +15,9 @@ from typing import Any
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
+from reports.content import environment_text
 from reports.formatting import fmt_number
-from reports.pdf import (CONTENT_W, S_BODY, S_CELL, S_H2, S_H3, S_MONO, _kv, _p, _PageCountCanvas, _t, _table,
-                         _verdict)
+from reports.pdf import CONTENT_W, S_BODY, S_CELL, S_H2, S_H3, S_MONO, _kv, _p, _PageCountCanvas, _t, _table, _verdict
 from reports.summary import requirement_rows
 
 __all__ = ["OutlinedCanvas", "OutlinedDocTemplate", "conditions", "dut_details", "instruments", "procedures",
@@ -85,8 +85,7 @@ def summary(report: Mapping[str, Any]) -> list[Any]:
 def conditions(report: Mapping[str, Any]) -> list[Any]:
     """7.8.2.1 c) place of testing, 7.8.3.1 b) environmental conditions, and the scope statement."""
     lab = report.get("laboratory") or {}
-    env = lab.get("environment") or {}
-    env_text = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in env.items()) or "not stated in the bench config"
+    env_text = environment_text(lab)
     return [Spacer(1, 4), _kv([("Place of testing", lab.get("place_of_testing") or "the laboratory's address"),
                                ("Environmental conditions", env_text)]),
             Paragraph(f"<b>{_t(lab.get('statement'))}</b>", S_BODY)]
