@@ -21,17 +21,12 @@ from typing import Any
 from bench.checks import OBSERVATION_RULE, SENSITIVITY_KINDS, sensitivity
 from bench.errors import FlexbenchError
 from bench.recorder import LONG_TEXT_DIR, read_record
-from bench.verdicts import (
-    CampaignInputs,
-    DecisionRule,
-    FinishedTest,
-    RequirementResult,
-    campaign_verdict,
-    requirement_verdict,
-)
+from bench.verdicts import (CampaignInputs, DecisionRule, FinishedTest, RequirementResult, campaign_verdict,
+                            requirement_verdict)
 from reports import causes, content, decimation, evidence, model, parameters
 from reports.html import render_html
-from reports.record import ParsedRecord, ReportError, TestRun, as_dict, merge_unique, num, opt_text, parse_record, text
+from reports.record import (ParsedRecord, ReportError, TestRun, as_dict, merge_unique, num, opt_text,
+                            parse_record, text)
 from reports.validate import SCHEMA_PATH, ReportSchemaError, validate_report
 
 __all__ = ["REPORT_FORMAT", "SCHEMA_PATH", "ReportError", "ReportSchemaError", "assemble", "assemble_report",

@@ -23,14 +23,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     import os
 
     from bench.errors import ConfigError
-    from reports.integrity import (
-        TRUSTED_KEYS_ENV,
-        IntegrityError,
-        development_public_key,
-        load_public_key,
-        load_trusted_keys,
-        verify_folder,
-    )
+    from reports.integrity import (TRUSTED_KEYS_ENV, IntegrityError, development_public_key, load_public_key,
+                                   load_trusted_keys, verify_folder)
 
     sources = [*(args.trusted_keys or []), *filter(None, os.environ.get(TRUSTED_KEYS_ENV, "").split(os.pathsep))]
     try:

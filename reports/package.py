@@ -28,8 +28,8 @@ from typing import Any
 from bench.recorder import LONG_TEXT_DIR
 from reports.build import build_report
 from reports.integrity import SIGNATURE_NAME, SigningKey, load_signing_key, write_manifest
-from reports.pdf import render_pdf
 from reports.record_integrity import check_record
+from reports.pdf import render_pdf
 from reports.results_table import write_results
 
 __all__ = ["PDF_NAME", "RECORD_NAME", "PackageResult", "build_package"]

@@ -12,6 +12,7 @@ any timing / slope / level check without its sensitivity."""
 from __future__ import annotations
 
 import json
+
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 

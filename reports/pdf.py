@@ -24,14 +24,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.shapes import Drawing, Line, Polygon, PolyLine, Rect, String
+from reportlab.graphics.shapes import Drawing, Line, PolyLine, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (CondPageBreak, KeepTogether, Paragraph, Spacer, Table,
+                                TableStyle)
 
 from reports.content import clause_text, identity_status, limits_text
 from reports.display import DEVELOPMENT_KEY_NOTICE, bounded_text, cut_note, is_development

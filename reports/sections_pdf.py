@@ -17,7 +17,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from reports.content import environment_text
 from reports.formatting import fmt_number
-from reports.pdf import CONTENT_W, S_BODY, S_CELL, S_H2, S_H3, S_MONO, _kv, _p, _PageCountCanvas, _t, _table, _verdict
+from reports.pdf import (CONTENT_W, S_BODY, S_CELL, S_H2, S_H3, S_MONO, _kv, _p, _PageCountCanvas, _t, _table,
+                         _verdict)
 from reports.summary import requirement_rows
 
 __all__ = ["OutlinedCanvas", "OutlinedDocTemplate", "conditions", "dut_details", "instruments", "procedures",

@@ -32,17 +32,8 @@ import pytest
 
 from bench.checks import observed_value
 from bench.errors import BenchError, DeviceLacksFunction, LinkError
-from links.ocpp import (
-    ChargingProfile,
-    CompositeSchedule,
-    OcppCallError,
-    OcppCallTimeout,
-    ProfileKind,
-    ProfilePurpose,
-    RateUnit,
-    Recurrency,
-    SchedulePeriod,
-)
+from links.ocpp import (ChargingProfile, CompositeSchedule, OcppCallError, OcppCallTimeout, ProfileKind,
+                        ProfilePurpose, RateUnit, Recurrency, SchedulePeriod)
 from test_suites.common import DutStrategy
 from test_suites.ev_charger.measurements import Envelope, MeanReading, consumption_w
 from test_suites.evidence import series_plot

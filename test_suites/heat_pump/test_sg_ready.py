@@ -31,12 +31,8 @@ from links.sg_ready_contacts import SgReadyState
 from test_suites.evidence import series_plot
 from test_suites.heat_pump.judging import settle_time_s
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
-from test_suites.sampling import (
-    CONTROL_RESPONSE_SAMPLE_S,
-    LONG_OBSERVATION_SAMPLE_S,
-    SLOW_LOAD_SAMPLE_S,
-    STEADY_SAMPLE_S,
-)
+from test_suites.sampling import (CONTROL_RESPONSE_SAMPLE_S, LONG_OBSERVATION_SAMPLE_S, SLOW_LOAD_SAMPLE_S,
+                                  STEADY_SAMPLE_S)
 
 RECOVERY_MEAN_S = 60.0
 FINE_AFTER_TR_S = 10.0      # block: sampled finely until this long after Tr

@@ -29,14 +29,8 @@ import pytest
 from bench.analysis import first_time_below, sample_period_s, ten_minute_running_mean_v
 from bench.checks import observed_value
 from test_suites.evidence import series_plot
-from test_suites.pv_inverter.trip_stages import (
-    MARGIN_MRA,
-    OFF_FRACTION,
-    POWER_LABEL,
-    TripStage,
-    check_stage,
-    voltage_stage,
-)
+from test_suites.pv_inverter.trip_stages import (MARGIN_MRA, OFF_FRACTION, POWER_LABEL, TripStage, check_stage,
+                                                 voltage_stage)
 from test_suites.sampling import AGGREGATE_SAMPLE_S, TRIP_SAMPLE_S
 
 REQ_UMEAN = "PV-UMEAN-TRIP"

@@ -29,7 +29,8 @@ from bench.analysis import first_time_above, first_time_below, sample_period_s
 from bench.checks import observed_value
 from bench.excursions import Excursion, run_excursion
 from test_suites.evidence import series_plot
-from test_suites.sampling import NO_TRIP_HOLD_SAMPLE_S, TRIP_SAMPLE_S, StepCapture, captured_step, captures_steps
+from test_suites.sampling import (NO_TRIP_HOLD_SAMPLE_S, TRIP_SAMPLE_S, StepCapture, captured_step,
+                                  captures_steps)
 
 OFF_FRACTION = 0.05           # "output ~0": below 5 % of rated power (as in the "producing" state)
 NO_TRIP_EXTRA_S = 2.0         # (a) hold beyond T + tolerance when no other stage limits it

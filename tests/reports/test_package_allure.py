@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from fixtures.allure_evidence import MAX_STEP_COMMANDS, MAX_TRACE_LINES, evidence_attachments, evidence_steps
+from fixtures.allure_evidence import (MAX_STEP_COMMANDS, MAX_TRACE_LINES, evidence_attachments,
+                                      evidence_steps)
 
 pytest_plugins = ["pytester"]
 
