@@ -8,7 +8,9 @@ failures), otherwise any INCONCLUSIVE raises ``Inconclusive``.
 Observation checks (:meth:`Checker.require_true`) record ``quantity`` "observed", ``unit`` "bool",
 ``measured`` true/false (null when undecided), ``uncertainty``/``low``/``high`` null, ``rule``
 "OBSERVATION" and a ``detail`` starting "observed: yes|no|undecided" (reports that only show
-numbers still carry the observation).
+numbers still carry the observation). When the yes/no answer comes from a measured quantity (the
+lowest output power against the trip threshold, the last reading against a band), the check also
+records it as ``observed_value`` (:func:`observed_value`), so a report shows the number behind "no".
 
 Every numeric check (:meth:`Checker.within`) also records its ``sensitivity`` (:func:`sensitivity`):
 the largest deviation from the requirement that the check would still pass, from its limits, its
@@ -136,6 +138,18 @@ def _sensitivity_text(s: dict[str, Any], unit: str, quantity: str, ref_low: floa
     return f"passes {what} " + " and ".join(parts)
 
 
+def observed_value(quantity: str, unit: str, value: float | None, *, low: float | None = None,
+                   high: float | None = None, uncertainty: float | None = None) -> dict[str, Any]:
+    """The measured quantity behind a yes/no observation and the interval the answer compared it with
+    (``low``/``high``: null = unbounded; ``uncertainty``: expanded, k = 2, when known), for
+    :meth:`Checker.require_true`'s ``observed``."""
+    def number(x: float | None) -> float | None:
+        return None if x is None or not math.isfinite(float(x)) else float(x)
+
+    return {"quantity": quantity, "unit": unit, "value": number(value), "low": number(low),
+            "high": number(high), "uncertainty": number(uncertainty)}
+
+
 def rejudge(check: Mapping[str, Any]) -> Verdict:
     """The verdict a recorded ``check`` line must carry, judged again from its recorded measured
     value, uncertainty, limits and rule exactly as :class:`Checker` judged it: a record whose
@@ -215,11 +229,12 @@ class Checker:
         return verdict
 
     def require_true(self, requirement: str, name: str, ok: bool, detail: str = "",
-                     plot: dict[str, Any] | None = None) -> Verdict:
-        """Record an observed yes/no conformance (e.g. "stayed connected"): PASS iff ``ok``."""
+                     plot: dict[str, Any] | None = None, *, observed: Mapping[str, Any] | None = None) -> Verdict:
+        """Record an observed yes/no conformance (e.g. "stayed connected"): PASS iff ``ok``;
+        ``observed`` (:func:`observed_value`) is the measured quantity the answer was read from."""
         self._known(requirement)
         verdict = Verdict.PASS if ok else Verdict.FAIL
-        self._record_observation(requirement, name, bool(ok), verdict, detail, plot)
+        self._record_observation(requirement, name, bool(ok), verdict, detail, plot, observed)
         return verdict
 
     def device_lacks(self, requirement: str, function: str, evidence: str) -> Verdict:
@@ -236,7 +251,8 @@ class Checker:
         return Verdict.INCONCLUSIVE
 
     def _record_observation(self, requirement: str, name: str, ok: bool | None, verdict: Verdict,
-                            detail: str, plot: dict[str, Any] | None) -> None:
+                            detail: str, plot: dict[str, Any] | None,
+                            observed: Mapping[str, Any] | None = None) -> None:
         said = "undecided" if ok is None else ("yes" if ok else "no")
         fields: dict[str, Any] = {
             "requirement": requirement, "name": name, "quantity": "observed", "unit": "bool",
@@ -244,6 +260,8 @@ class Checker:
             "verdict": verdict.value, "rule": OBSERVATION_RULE,
             "detail": f"observed: {said}" + (f"; {detail}" if detail else ""),
         }
+        if observed is not None:
+            fields["observed_value"] = dict(observed)
         if plot is not None:
             fields["plot"] = plot
         self._record(fields)
@@ -264,7 +282,10 @@ class Checker:
     @staticmethod
     def _describe(c: dict[str, Any]) -> str:
         if c["rule"] == OBSERVATION_RULE:
-            return f"{c['requirement']} {c['name']}: {c['detail']} -> {c['verdict']}"
+            seen = c.get("observed_value")
+            value = (f" ({seen['quantity']} {seen['value']:g} {seen['unit']})"
+                     if isinstance(seen, Mapping) and isinstance(seen.get("value"), float) else "")
+            return f"{c['requirement']} {c['name']}: {c['detail']}{value} -> {c['verdict']}"
         lo = "-inf" if c["low"] is None else f"{c['low']:g}"
         hi = "+inf" if c["high"] is None else f"{c['high']:g}"
         meas = "none" if c["measured"] is None else f"{c['measured']:g}"

@@ -65,7 +65,7 @@ def report_id_for(campaign_id: str) -> str:
 
 
 def _instrument(entry: Mapping[str, Any], test_date: str | None,
-                accuracy: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+                accuracy: Sequence[Mapping[str, Any]], rec: ParsedRecord) -> dict[str, Any]:
     role = text(entry.get("role"))
     due = opt_text(entry.get("calibration_due"))
     return {"role": role, "model": text(entry.get("model")),
@@ -74,7 +74,8 @@ def _instrument(entry: Mapping[str, Any], test_date: str | None,
             "accuracy": [{"quantity": a["quantity"], "value": a["value"], "unit": a["unit"]}
                          for a in accuracy if a["role"] == role],
             "simulated": bool(entry.get("simulated", False)),
-            "unconfirmed_commands": [text(c) for c in entry.get("unconfirmed_commands") or []]}
+            "unconfirmed_commands": [text(c) for c in entry.get("unconfirmed_commands") or []],
+            **content.instrument_details(rec, role)}
 
 
 def _simulated_parts(rec: ParsedRecord) -> dict[str, bool]:
@@ -100,7 +101,8 @@ def _dut(rec: ParsedRecord) -> dict[str, Any]:
         condition = as_dict(as_dict(profile.get("config")).get("device")).get("condition")
     return {"declared": declared, "read": read, "identity_recorded": rec.dut is not None,
             "identity_mismatches": mismatches, "profile_file": opt_text(profile.get("file")),
-            "condition": opt_text(condition), "simulated": simulated}
+            "condition": opt_text(condition), "simulated": simulated,
+            **content.dut_description(rec, declared, read, mismatches)}
 
 
 def _check(entry: Mapping[str, Any], basis: Any = None) -> dict[str, Any]:
@@ -117,6 +119,10 @@ def _check(entry: Mapping[str, Any], basis: Any = None) -> dict[str, Any]:
         "rule": text(entry.get("rule")), "detail": text(entry.get("detail")),
     }
     out["uncertainty_basis"] = basis(out) if basis is not None else ""
+    observed = entry.get("observed_value")
+    if out["rule"] == OBSERVATION_RULE and isinstance(observed, Mapping):
+        out["observed_value"] = {"quantity": text(observed.get("quantity")), "unit": text(observed.get("unit")),
+                                 **{k: num(observed.get(k)) for k in ("value", "low", "high", "uncertainty")}}
     out["sensitivity"] = _sensitivity(entry, out)
     plot = _plot(entry.get("plot"))
     if plot is not None:
@@ -190,6 +196,7 @@ def _parameters(raw: Any) -> dict[str, dict[str, Any]]:
 
 def _requirements(rec: ParsedRecord, tests: Sequence[TestRun], basis: Any = None) -> list[dict[str, Any]]:
     catalog = as_dict(rec.start.get("catalog"))
+    protocol = content.link_protocol(rec)
     entries: dict[str, dict[str, Any]] = {}
     for raw in catalog.get("requirements") or []:
         raw = as_dict(raw)
@@ -200,6 +207,7 @@ def _requirements(rec: ParsedRecord, tests: Sequence[TestRun], basis: Any = None
         entries[rid] = {
             "id": rid, "title": text(raw.get("title")), "source": text(raw.get("source")),
             "clause": text(raw.get("clause")), "mandatory": bool(raw.get("mandatory", False)),
+            "references": content.references(raw.get("references"), protocol),
             "confidence": confidence if confidence in ("std", "impl", "unverified", "policy") else None,
             "parameters": _parameters(raw.get("parameters")), "in_catalog": True}
     # Requirements a test or check claims but the market's catalog does not list: report them too.
@@ -207,7 +215,7 @@ def _requirements(rec: ParsedRecord, tests: Sequence[TestRun], basis: Any = None
                      | {text(c.get("requirement")) for c in rec.checks if c.get("requirement")})
     for rid in claimed:
         if rid not in entries:
-            entries[rid] = {"id": rid, "title": "", "source": "", "clause": "", "mandatory": False,
+            entries[rid] = {"id": rid, "title": "", "source": "", "clause": "", "references": [], "mandatory": False,
                             "confidence": None, "parameters": {}, "in_catalog": False}
     outcome_of = {t.nodeid: t.outcome or model.ERROR for t in tests}
     out: list[dict[str, Any]] = []
@@ -342,7 +350,7 @@ def assemble(entries: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], dict
     dut = _dut(rec)
     dates = content.dates(rec)
     accuracy = content.instrument_accuracy(rec)
-    instruments = [_instrument(i, dates["tested_from"], accuracy) for i in rec.instruments]
+    instruments = [_instrument(i, dates["tested_from"], accuracy, rec) for i in rec.instruments]
     bench = as_dict(rec.start.get("bench"))
     ratings = as_dict(as_dict(as_dict(rec.start.get("profile")).get("config")).get("ratings"))
     phase_count = ratings.get("phase_count")

@@ -6,6 +6,11 @@
   :func:`method`, :func:`deviations`.
 * 7.8.6 statements of conformity naming the decision rule and the specification ->
   :func:`conformity`.
+* 7.8.2.1 c) place of testing, 7.8.3.1 b) environmental conditions, 7.8.2.1 j) and the statement
+  that the results relate only to the item tested -> :func:`laboratory`; f) the item's ratings and
+  declared settings, identity read or not -> :func:`dut_description`; instruments with asset id,
+  serial and calibration -> :func:`instrument_details`; clause references per requirement ->
+  :func:`references`.
 * ILAC-G8:09/2019 decision rules and the derivation of each check's expanded uncertainty
   (k = 2) -> :func:`decision_rule`, :func:`uncertainty_basis`.
 
@@ -24,6 +29,12 @@ from reports.record import ParsedRecord, as_dict, num, opt_text, text
 DEFAULT_TITLE = "Compliance test report"
 ISSUE_DATE_BASIS = ("wall-clock date (UTC) of the record's campaign_end line: "
                     "the report is a pure function of the record")
+RESULTS_RELATE_ONLY = ("The results relate only to the item tested, as received and identified in this report, "
+                       "under the conditions stated in it.")
+TEST_METHOD_DOCUMENTS = ("EN 50549-10", "IEEE 1547.1", "OCTT")
+"""Reference documents that are test-method standards (named in the method section)."""
+MEASURING_ROLES = ("power_analyzer",)
+"""Instruments whose declared accuracy is that of a reading a check judges (the others': of a setting)."""
 TEST_DATE_BASIS = "wall-clock dates (UTC) of the record's campaign_start and campaign_end lines"
 
 _RULES: dict[str, dict[str, str]] = {
@@ -85,13 +96,101 @@ def limits_text(low: Any, high: Any, fmt: Callable[[Any], str]) -> str:
     return f"{fmt(low)} \u2026 {fmt(high)}"
 
 
+def _bench_config(rec: ParsedRecord) -> dict[str, Any]:
+    return as_dict(as_dict(rec.start.get("bench")).get("config"))
+
+
 def laboratory(rec: ParsedRecord) -> dict[str, Any]:
-    """7.8.2.1 b), o): who tested, where, under which accreditation, and who authorised the report."""
+    """7.8.2.1 b), c), o), 7.8.3.1 b): who tested, where, under which accreditation and environmental
+    conditions, and who authorised the report (place and environment from the bench config)."""
     lab = as_dict(rec.start.get("laboratory"))
+    configured = as_dict(_bench_config(rec).get("laboratory"))
     auth = as_dict(lab.get("authoriser"))
+    place = opt_text(lab.get("place_of_testing") or configured.get("place_of_testing"))
+    environment = as_dict(lab.get("environment") or configured.get("environment"))
     return {"declared": bool(lab), "name": text(lab.get("name")), "address": text(lab.get("address")),
             "accreditation_id": opt_text(lab.get("accreditation_id")),
-            "authoriser": ({"name": text(auth.get("name")), "role": text(auth.get("role"))} if auth else None)}
+            "authoriser": ({"name": text(auth.get("name")), "role": text(auth.get("role"))} if auth else None),
+            "place_of_testing": place, "environment": {str(k): text(v) for k, v in environment.items()},
+            "statement": RESULTS_RELATE_ONLY}
+
+
+_ENVIRONMENT_LABELS = {"temperature_c": "temperature / \u00b0C", "relative_humidity_pct": "relative humidity / %",
+                       "note": "note"}
+
+
+def environment_text(lab: Mapping[str, Any]) -> str:
+    """A report laboratory's environmental conditions in words (one line)."""
+    env = as_dict(lab.get("environment"))
+    return "; ".join(f"{_ENVIRONMENT_LABELS.get(k, k.replace('_', ' '))}: {v}" for k, v in env.items()) \
+        or "not stated in the bench config"
+
+
+def link_protocol(rec: ParsedRecord) -> str | None:
+    """The protocol of the DUT's control link, from the device profile (e.g. ``ocpp201``)."""
+    links = as_dict(as_dict(as_dict(rec.start.get("profile")).get("config")).get("links"))
+    return opt_text(as_dict(links.get("control")).get("protocol"))
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return {k: v for key, item in value.items() for k, v in _flat(item, f"{prefix}{key}.").items()}
+    if isinstance(value, (list, tuple)):
+        return {prefix[:-1]: ", ".join(str(v) for v in value)}
+    return {prefix[:-1]: value if value is None or isinstance(value, (str, int, float, bool)) else str(value)}
+
+
+def dut_description(rec: ParsedRecord, declared: Mapping[str, Any], read: Mapping[str, Any],
+                    mismatches: Sequence[str]) -> dict[str, Any]:
+    """7.8.2.1 f): the item's ratings and declared settings (device profile), and per identity field
+    whether it matched what was read over the link, or was not read at all."""
+    config = as_dict(as_dict(rec.start.get("profile")).get("config"))
+    settings = {**{f"function.{k}": v for k, v in _flat(config.get("functions")).items()},
+                **_flat(config.get("declared"))}
+    status = {}
+    for name in list(declared) + [k for k in read if k not in declared]:
+        if name in mismatches:
+            status[name] = "MISMATCH"
+        elif name not in declared or declared[name] is None:
+            status[name] = "not declared"
+        elif read.get(name) is None:
+            status[name] = "not read"
+        else:
+            status[name] = "match"
+    return {"ratings": _flat(config.get("ratings")), "declared_settings": settings, "identity_status": status,
+            "link_protocol": link_protocol(rec)}
+
+
+def identity_status(dut: Mapping[str, Any], name: str) -> str:
+    """An identity field's status in a report's ``dut``: match, MISMATCH, not read, not declared
+    (derived from declared/read for a report from before ``identity_status``)."""
+    status = as_dict(dut.get("identity_status")).get(name)
+    if isinstance(status, str):
+        return status
+    if name in (dut.get("identity_mismatches") or []):
+        return "MISMATCH"
+    return "match" if as_dict(dut.get("read")).get(name) is not None else "not read"
+
+
+def instrument_details(rec: ParsedRecord, role: str) -> dict[str, str | None]:
+    """An instrument's asset id, serial number, last calibration and certificate (bench config)."""
+    inst = as_dict(as_dict(_bench_config(rec).get("instruments")).get(role))
+    return {key: opt_text(inst.get(key)) for key in ("asset_id", "serial_number", "calibration_last",
+                                                     "calibration_certificate")}
+
+
+def references(raw: Any, protocol: str | None) -> list[dict[str, Any]]:
+    """A requirement's catalog references, each marked whether it applies to the DUT's link protocol."""
+    out = []
+    for ref in raw if isinstance(raw, list) else []:
+        ref = as_dict(ref)
+        protocols = ref.get("protocols")
+        applies = not isinstance(protocols, list) or protocol is None or protocol in protocols
+        confidence = ref.get("confidence")
+        out.append({"document": text(ref.get("document")), "clause": opt_text(ref.get("clause")),
+                    "confidence": confidence if confidence in ("std", "impl", "unverified", "policy") else "unverified",
+                    "applies": applies})
+    return out
 
 
 def title(rec: ParsedRecord) -> str:
@@ -148,6 +247,8 @@ def uncertainty_basis(check: Mapping[str, Any], accuracy: Sequence[Mapping[str, 
 
     for acc in accuracy:
         value = acc.get("value")
+        if acc.get("role") not in MEASURING_ROLES:
+            continue
         if not isinstance(value, (int, float)) or acc.get("unit") != unit:
             continue
         where = f"{acc['role']} accuracy {acc['quantity']} = {value:g} {unit} (bench config, k = 2)"
@@ -177,14 +278,65 @@ def _split_sources(source: str) -> list[str]:
     return [i for i in items if i]
 
 
+def clause_text(requirement: Mapping[str, Any]) -> str:
+    """The clauses a lab maps a requirement's result to: its catalog references that apply to the
+    DUT's protocol (each tagged with its confidence when not confirmed from a primary text), or,
+    for a requirement without references, its source and clause."""
+    refs = [r for r in requirement.get("references") or [] if isinstance(r, Mapping) and r.get("applies") is not False]
+    if not refs:
+        return " ".join(x for x in (str(requirement.get("source") or ""), str(requirement.get("clause") or "")) if x) \
+            or "\u2014"
+    parts = []
+    for ref in refs:
+        text = " ".join(str(x) for x in (ref.get("document"), ref.get("clause")) if x)
+        if ref.get("confidence") not in (None, "std"):
+            text += f" ({ref['confidence']})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+_OTHER_PROTOCOL_PREFIX = {"ocpp201": ("OCPP 1.6", "OCPP-J 1.6"), "ocpp16j": ("OCPP 2.0.1",)}
+
+
+def _is_document(item: str, protocol: str | None) -> bool:
+    """Whether a piece of a catalog ``source`` names a document (not a bare clause id such as "K01",
+    not a note such as "field failures in REQUIREMENTS.md") for the DUT's protocol."""
+    if len(item) < 6 or not any(ch.isalpha() for ch in item.split(" ", 1)[0]) or ".md" in item:
+        return False
+    return not item.startswith(_OTHER_PROTOCOL_PREFIX.get(protocol or "", ()))
+
+
+def specifications(catalog_requirements: Sequence[Any], protocol: str | None) -> list[str]:
+    """The documents the requirement set cites, each once: a requirement's applicable references,
+    or, for one without references, the documents named in its ``source``."""
+    docs: set[str] = set()
+    for raw in catalog_requirements:
+        req = as_dict(raw)
+        refs = [r for r in references(req.get("references"), protocol) if r["applies"]]
+        if refs:
+            docs.update(r["document"] for r in refs)
+        else:
+            docs.update(i for i in _split_sources(text(req.get("source"))) if _is_document(i, protocol))
+    return sorted(docs)
+
+
 def method(rec: ParsedRecord, rule: Mapping[str, str]) -> dict[str, Any]:
-    """7.8.2.1 e): the requirement set (name, version), market parameter set and decision rule."""
+    """7.8.2.1 e): the requirement set (name, version), market parameter set, decision rule, the
+    documents cited and the test method (the suites' procedures, given per test)."""
     catalog = as_dict(rec.start.get("catalog"))
-    sources = sorted({item for r in catalog.get("requirements") or []
-                      for item in _split_sources(text(as_dict(r).get("source")))})
+    requirements = catalog.get("requirements") or []
+    protocol = link_protocol(rec)
+    methods = sorted({r["document"] for raw in requirements
+                      for r in references(as_dict(raw).get("references"), protocol)
+                      if r["applies"] and any(m in r["document"] for m in TEST_METHOD_DOCUMENTS)})
     return {"requirement_set": {"name": text(catalog.get("name")), "version": text(catalog.get("version"))},
             "market": text(rec.start.get("market")), "decision_rule": dict(rule),
-            "specifications": sources,
+            "specifications": specifications(requirements, protocol),
+            "test_method": ("flexbench test procedures (one per test, its text under Tests) driving the bench's "
+                            "instruments and the device's control link; stimulus levels, limits and times from "
+                            "the requirement set's market parameters"
+                            + (f"; after the test methods of {', '.join(methods)}" if methods else "")),
+            "test_method_references": methods,
             "catalog_overrides": as_dict(rec.start.get("catalog_overrides")
                                          or as_dict(as_dict(as_dict(rec.start.get("bench")).get("config"))
                                                     .get("catalog_overrides")))}
@@ -196,12 +348,13 @@ def deviations(report: Mapping[str, Any]) -> list[str]:
     for rid, params in sorted(report["method"]["catalog_overrides"].items()):
         out.append(f"catalog override of {rid}: {params} (lab setting, replaces the catalog's values)")
     for req in report["requirements"]:
-        if req["confidence"] == "unverified" and req["verdict"] != "NOT_TESTED":
+        if req["confidence"] == "unverified" and req["verdict"] not in ("NOT_TESTED", "NOT_APPLICABLE"):
             out.append(f"{req['id']} was judged with parameter values not confirmed from a primary text "
                        "(confidence: unverified)")
     for test in report["tests"]:
-        if test["outcome"] in ("SKIPPED", "NOT_APPLICABLE", "ERROR"):
-            out.append(f"test {test['nodeid']} {test['outcome']}" + (f": {test['message']}" if test["message"] else ""))
+        if test["outcome"] in ("SKIPPED", "ERROR"):    # a NOT_APPLICABLE test departs from no method
+            message = str(test["message"] or "").removeprefix(f"{test['outcome']}:").strip()
+            out.append(f"test {test['nodeid']} {test['outcome']}" + (f": {message}" if message else ""))
     for req in report["requirements"]:
         if req["verdict"] == "NOT_TESTED":
             kind = "mandatory" if req["mandatory"] else "optional"
@@ -252,7 +405,7 @@ def conformity(report: Mapping[str, Any]) -> dict[str, Any]:
              "NOT_APPLICABLE": "is not applicable to", "NOT_TESTED": "was not tested against"}
     per_requirement = []
     for req in report["requirements"]:
-        spec = " ".join(x for x in (req["source"], req["clause"]) if x) or "the requirement catalog"
+        spec = clause_text(req) if req.get("source") or req.get("references") else "the requirement catalog"
         n = len(req["checks"])
         per_requirement.append({
             "requirement": req["id"], "verdict": req["verdict"],

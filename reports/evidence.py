@@ -61,7 +61,7 @@ def test_slice(entries: Sequence[Mapping[str, Any]], seqs: Sequence[int], test: 
     return entries[bisect_right(seqs, test.start_seq):bisect_left(seqs, end)]
 
 
-def _is_query(target: str, line: str) -> bool:
+def is_query(target: str, line: str) -> bool:
     """SCPI queries end in '?' (before any argument); SunSpec link reads start with 'read'."""
     head = line.split(" ", 1)[0]
     return head.endswith("?") or (target == "dut" and line.startswith("read"))
@@ -80,7 +80,7 @@ def wire_trace(commands: Sequence[Mapping[str, Any]], test: TestRun, record_line
     collapsed: list[dict[str, Any]] = []
     queries: Counter[tuple[str, str]] = Counter()
     for c in mine:
-        if _is_query(c["target"], c["text"]):
+        if is_query(c["target"], c["text"]):
             queries[(c["target"], c["text"])] += 1
             continue
         last = collapsed[-1] if collapsed else None

@@ -12,8 +12,11 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from reports.content import limits_text
+from reports import sections_html
+from reports.content import clause_text, identity_status, limits_text
 from reports.display import DEVELOPMENT_KEY_NOTICE, bounded_text, is_development
+from reports.formatting import fmt_number, fmt_uncertainty
+from reports.summary import measured_number
 from reports.svg import plot_svg
 
 SIMULATED_BANNER = "SIMULATED \u2013 not a certificate of a real device"
@@ -76,18 +79,19 @@ def _e(value: Any) -> str:
 
 
 def fmt_num(value: Any) -> str:
-    """A number for display: up to 6 significant digits; None/unbounded as an em dash."""
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+    """A number for display (:func:`reports.formatting.fmt_number`); None/unbounded as an em dash."""
+    if value is None or isinstance(value, bool):
         return "\u2014"
-    if isinstance(value, int):
-        return str(value)
-    text = f"{value:.6g}"
-    return "0" if text == "-0" else text
+    return fmt_number(value)
 
 
 def _verdict(value: str, big: bool = False) -> str:
     cls = f"verdict v-{_e(value)}" + (" big" if big else "")
     return f'<span class="{cls}">{_e(value.replace("_", " "))}</span>'
+
+
+def _status(status: str) -> str:
+    return status if status == "match" else f"<strong>{_e(status)}</strong>"
 
 
 def _limits(check: Mapping[str, Any]) -> str:
@@ -156,12 +160,12 @@ def _identification(report: Mapping[str, Any]) -> list[str]:
             cls = ' class="mismatch"' if bad else ""
             rows_html.append(f"<tr{cls}><th>{_e(name)}</th>"
                              f"<td>{_e(dut['declared'].get(name))}</td><td>{_e(dut['read'].get(name))}</td>"
-                             f"<td>{'<strong>MISMATCH</strong>' if bad else 'match'}</td></tr>")
+                             f"<td>{_status(identity_status(dut, name))}</td></tr>")
         out.append("<table><tr><th>Field</th><th>Declared (profile)</th><th>Read over the link</th><th></th></tr>"
                    + "".join(rows_html) + "</table>")
     out.append(f"<p>Profile: <span class=\"mono\">{_e(dut['profile_file'])}</span>"
                + (_DOT + "<strong>simulated device</strong>" if dut["simulated"] else "") + "</p>")
-    return out
+    return out + sections_html.dut_section(report) + sections_html.conditions_section(report)
 
 
 def _method(report: Mapping[str, Any]) -> list[str]:
@@ -182,7 +186,7 @@ def _method(report: Mapping[str, Any]) -> list[str]:
         ("Software (bench)", record_sw or "\u2014"),
         ("Software (report)", f'{_e(sw["report"]["name"])} {_e(sw["report"]["version"])}'),
     ]
-    return ["<h2>2 Method</h2>", _kv_table(rows)]
+    return ["<h2>2 Method</h2>", _kv_table(rows)] + sections_html.procedures_section(report)
 
 
 def _bench(report: Mapping[str, Any]) -> list[str]:
@@ -191,19 +195,7 @@ def _bench(report: Mapping[str, Any]) -> list[str]:
            f"(<span class=\"mono\">{_e(b['file'])}</span>)</p>"]
     if not b["instruments"]:
         return out + ["<p>No instruments recorded.</p>"]
-    rows = []
-    for i in b["instruments"]:
-        due = _e(i["calibration_due"] or "not stated")
-        if i["calibration_overdue"]:
-            due = f'<span class="overdue">{due} OVERDUE at the test date</span>'
-        acc = ", ".join(f"{_e(a['quantity'])} \u00b1{fmt_num(a['value'])} {_e(a['unit'])}" for a in i["accuracy"])
-        acc = acc or "\u2014"
-        rows.append(f"<tr><td>{_e(i['role'])}</td><td>{_e(i['model'])}</td><td class=\"mono\">{_e(i['resource'])}</td>"
-                    f"<td class=\"mono\">{_e(i['idn'])}</td><td>{due}</td><td>{acc}</td>"
-                    f"<td>{'<strong>yes</strong>' if i['simulated'] else 'no'}</td></tr>")
-    return out + ["<table><tr><th>Role</th><th>Model</th><th>Resource</th><th>*IDN?</th>"
-                  "<th>Calibration due</th><th>Declared accuracy (k=2)</th><th>Simulated</th></tr>"
-                  + "".join(rows) + "</table>"]
+    return out + [sections_html.instruments_table(report)]
 
 
 def _uncertainty(report: Mapping[str, Any]) -> list[str]:
@@ -273,7 +265,7 @@ def _results(report: Mapping[str, Any]) -> list[str]:
             flags.append("not in catalog")
         req_cells = (f"<td{span}><strong class=\"mono\">{_e(r['id'])}</strong><br>{_e(r['title'])}"
                      f"<br><small>{_e(', '.join(flags))}</small></td>"
-                     f"<td{span}>{_e(r['source'])} {_e(r['clause'])}</td><td{span}>{_verdict(r['verdict'])}</td>")
+                     f"<td{span}>{_e(clause_text(r))}</td><td{span}>{_verdict(r['verdict'])}</td>")
         for idx, c in enumerate(checks):
             cells = req_cells if idx == 0 else ""
             if c is None:
@@ -284,7 +276,8 @@ def _results(report: Mapping[str, Any]) -> list[str]:
                 + (_DOT + _e(c["rule"]) if c["rule"] else "") + _DOT + "U: " + _e(c["uncertainty_basis"])
                 + (_DOT + "sensitivity: " + _e(c["sensitivity"]["text"]) if c.get("sensitivity") else "")
                 + "</small></td>"
-                f"<td class=\"num\">{fmt_num(c['measured'])}</td><td class=\"num\">{fmt_num(c['uncertainty'])}</td>"
+                f"<td class=\"num\">{_e(measured_number(c))}</td>"
+                f"<td class=\"num\">{fmt_uncertainty(c['uncertainty'])}</td>"
                 f"<td class=\"num\">{_limits(c)}</td><td>{_e(c['unit'])}</td><td>{_verdict(c['verdict'])}"
                 f"{'<br><small>' + _e(c['detail']) + '</small>' if c['detail'] else ''}</td></tr>")
     return ["<h2>6 Results by requirement</h2>",
@@ -389,7 +382,7 @@ def _conformity(report: Mapping[str, Any], signer_kind: str | None = None) -> li
                        ("Signature", "see the signed manifest that accompanies this report"
                         + (f'<br><strong class="overdue">{_e(DEVELOPMENT_KEY_NOTICE)}</strong>'
                            if is_development(signer_kind) else ""))])]
-    return out
+    return out + sections_html.signature_block(signer_kind)
 
 
 def render_html(report: Mapping[str, Any], *, signer_kind: str | None = None) -> str:
@@ -411,6 +404,7 @@ def render_html(report: Mapping[str, Any], *, signer_kind: str | None = None) ->
              f'<div class="print-header{sim_cls}">{running}</div>',
              f'<div class="print-footer{sim_cls}">{running}</div>']
     parts.extend(_header(report, signer_kind))
+    parts.extend(sections_html.summary_section(report))
     for section in (_identification, _method, _bench, _uncertainty, _traceability, _results,
                     _evidence, _parameters, _tests, _notes):
         parts.extend(section(report))

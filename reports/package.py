@@ -4,6 +4,7 @@
 
     report.json  report.html     from reports.build.build_report (schema-validated)
     report.pdf                   from reports.pdf.render_pdf (same report dict)
+    results.csv  results.xlsx    every check, one row each (reports.results_table)
     record.jsonl                 the raw campaign record (copied when out_dir is not its folder, with
                                  raw/long-text/, the full texts its cut lines name)
     manifest.json  manifest.sig  SHA-256 of every file in the folder, Ed25519-signed (reports.integrity)
@@ -29,6 +30,7 @@ from reports.build import build_report
 from reports.integrity import SIGNATURE_NAME, SigningKey, load_signing_key, write_manifest
 from reports.record_integrity import check_record
 from reports.pdf import render_pdf
+from reports.results_table import write_results
 
 __all__ = ["PDF_NAME", "RECORD_NAME", "PackageResult", "build_package"]
 
@@ -87,6 +89,7 @@ def build_package(record_path: str | Path, out_dir: str | Path, *, key_path: str
     with _gc_paused():
         report = build_report(record, out, signer_kind=key.kind)
         _write_bytes_atomic(out / PDF_NAME, render_pdf(report, signer_kind=key.kind))
+        write_results(report, out)
     raw_copy = out / RECORD_NAME
     if not (raw_copy.exists() and raw_copy.resolve() == record.resolve()):
         shutil.copyfile(record, raw_copy)

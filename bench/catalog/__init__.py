@@ -57,6 +57,7 @@ class Requirement:
     parameters: Mapping[str, Parameter]
     markets: tuple[str, ...]
     note: str | None = None
+    references: tuple[Mapping[str, Any], ...] = ()
 
     def _parameter(self, name: str) -> Parameter:
         try:
@@ -87,13 +88,14 @@ class Requirement:
         return list(self.parameters)
 
     def for_market(self, market: str) -> dict[str, Any]:
-        """Serialisable selection: {id,title,source,clause,mandatory,confidence,parameters}."""
+        """Serialisable selection: {id,title,source,clause,references,mandatory,confidence,parameters}."""
         m = self._market(market)
         return {
             "id": self.id,
             "title": self.title,
             "source": self.source,
             "clause": self.clause,
+            "references": [dict(r) for r in self.references],
             "mandatory": self.mandatory,
             "confidence": self.confidence,
             "parameters": {name: {"value": copy.deepcopy(p.values[m]), "unit": p.unit}
@@ -328,7 +330,8 @@ def _build(data: dict[str, Any], path: Path, text: str) -> Catalog:
             id=rid, title=r["title"], source=r["source"], clause=r["clause"],
             device_classes=tuple(r["device_classes"]), mandatory=r["mandatory"],
             confidence=r["confidence"], decision=copy.deepcopy(r["decision"]),
-            parameters=params, markets=markets, note=r.get("note"))
+            parameters=params, markets=markets, note=r.get("note"),
+            references=tuple(dict(x) for x in r.get("references") or ()))
     return Catalog(name=data["name"], version=data["version"], device_class=data["device_class"],
                    markets=markets, nominal=dict(data.get("nominal", {})), requirements=reqs,
                    file=str(path))

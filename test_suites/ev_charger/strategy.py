@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pytest
 
+from bench.checks import observed_value
 from bench.errors import BenchError, DeviceLacksFunction, LinkError
 from links.ocpp import (ChargingProfile, CompositeSchedule, OcppCallError, OcppCallTimeout, ProfileKind,
                         ProfilePurpose, RateUnit, Recurrency, SchedulePeriod)
@@ -382,7 +383,10 @@ class EvChargerStrategy(DutStrategy):
         if outside.size and outside[-1] == env.t_s.size - 1:
             self.check.require_true(requirement, f"{label}: reached {band}", False,
                                     f"still outside at the end of the {t_end_s - t_change_s:g} s observation "
-                                    f"(last {hi[-1]:.2f} {unit}); {detail}".rstrip("; "), plot=plot)
+                                    f"(last {hi[-1]:.2f} {unit}); {detail}".rstrip("; "), plot=plot,
+                                    observed=observed_value(("consumption" if watts else "highest phase current")
+                                                            + " at the end of the observation", unit,
+                                                            float(hi[-1]), low=low, high=high, uncertainty=u))
         else:
             settle_s = 0.0 if outside.size == 0 else float(env.t_s[outside[-1] + 1] - t_change_s)
             self.check.within(requirement, f"{label}: time to settle in {band}", "time", "s", settle_s,

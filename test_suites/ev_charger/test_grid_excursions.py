@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from bench.checks import observed_value
 from links.ocpp import ProfilePurpose
 from test_suites.ev_charger.measurements import declared_grid_behaviour
 from test_suites.evidence import series_plot
@@ -84,7 +85,10 @@ def _judge_stop_and_restart(dut, label: str, *, t0: float, t1: float, t2: float,
     if charging.size == 0:
         check.require_true(REQ, f"{label}: charging resumed after nominal voltage returned", False,
                            f"not at {low_a:g} A within {t2 - t1:g} s (declared restart delay {restart_s:g} s)",
-                           plot=plot)
+                           plot=plot, observed=observed_value(
+                               "highest of the lowest phase current after nominal voltage returned", "A",
+                               float(after.min_current_a.max()) if after.t_s.size else None, low=low_a,
+                               uncertainty=dut.u_current_a))
         return
     resumed_s = float(after.t_s[charging[0]] - t1)
     check.within(REQ, f"{label}: time from nominal voltage to charging again", "time", "s", resumed_s,

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.checks import observed_value
 from test_suites.evidence import series_plot
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
 from test_suites.sampling import CONTROL_RESPONSE_SAMPLE_S, SLOW_LOAD_SAMPLE_S
@@ -36,7 +37,9 @@ def judge_settles_below(dut: Any, check: Any, req: str, *, what: str, t0_s: floa
     if settle_s is None:
         check.require_true(req, f"{what}: consumption fell to the limit", False,
                            f"still above {limit_w:.0f} W at the end of the {float(t[-1] - t0_s):g} s "
-                           f"observation; {detail}", plot=plot)
+                           f"observation; {detail}", plot=plot,
+                           observed=observed_value("consumption at the end of the observation", "W", float(c[-1]),
+                                                   high=limit_w, uncertainty=dut.u_power_w))
         return
     check.within(req, f"{what}: time to reach the limit (last crossing)", "time", "s", settle_s,
                  CONTROL_RESPONSE_SAMPLE_S, None, response_time_s, plot=plot,

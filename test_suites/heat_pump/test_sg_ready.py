@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bench.checks import observed_value
 from links.sg_ready_contacts import SgReadyState
 from test_suites.evidence import series_plot
 from test_suites.heat_pump.judging import settle_time_s
@@ -104,7 +105,9 @@ def test_block(dut, check):
         if settle_s is None:
             check.require_true(req, "consumption fell to standby", False,
                                f"still above {limit_w:.0f} W at the end of the {tr + hold_s:g} s observation "
-                               f"(P2 was {p2:.0f} W)", plot=plot)
+                               f"(P2 was {p2:.0f} W)", plot=plot,
+                               observed=observed_value("consumption at the end of the observation", "W",
+                                                       float(c[-1]), high=limit_w, uncertainty=dut.u_power_w))
             return
         check.within(req, "time from state 1 to standby (last crossing)", "time", "s", settle_s,
                      CONTROL_RESPONSE_SAMPLE_S, None, tr, plot=plot,

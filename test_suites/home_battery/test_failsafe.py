@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bench.checks import observed_value
 from test_suites.evidence import series_plot
 from test_suites.home_battery.strategy import POWER_LABEL
 from test_suites.sampling import CONTROL_RESPONSE_SAMPLE_S, SLOW_LOAD_SAMPLE_S, STEADY_SAMPLE_S
@@ -32,7 +33,10 @@ def _judge_failsafe_reached(dut: Any, check: Any, t0: float, failsafe_w: float, 
     if outside.size and outside[-1] + 1 >= t.size:
         check.require_true(REQ, "failsafe setpoint reached", False,
                            f"still outside {failsafe_w:.0f} +- {band_w:.0f} W at {float(t[-1] - t0):g} s "
-                           f"after the last heartbeat", plot=plot)
+                           f"after the last heartbeat", plot=plot,
+                           observed=observed_value("active power at the end of the observation", "W", float(p[-1]),
+                                                   low=failsafe_w - band_w, high=failsafe_w + band_w,
+                                                   uncertainty=dut.u_power_w))
         return
     settle_s = float(t[outside[-1] + 1] - t0) if outside.size else 0.0
     check.within(REQ, "time to the failsafe setpoint after the heartbeats stopped", "time", "s", settle_s,

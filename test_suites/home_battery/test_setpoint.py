@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bench.checks import observed_value
 from test_suites.evidence import series_plot
 from test_suites.home_battery.strategy import POWER_LABEL
 from test_suites.sampling import SETPOINT_RESPONSE_SAMPLE_S, STEADY_SAMPLE_S
@@ -41,7 +42,9 @@ def _judge_step(dut: Any, check: Any, setpoint_w: float, t0: float, tr: float, b
     if outside.size and outside[-1] + 1 >= t.size:
         check.require_true(REQ, f"{what}: power within the band", False,
                            f"outside {setpoint_w:+.0f} +- {band_w:.0f} W at the end of {hold_s:g} s",
-                           plot=plot)
+                           plot=plot, observed=observed_value("active power at the end of the hold", "W", float(p[-1]),
+                                                              low=setpoint_w - band_w, high=setpoint_w + band_w,
+                                                              uncertainty=dut.u_power_w))
         return
     settle_s = float(t[outside[-1] + 1] - t0) if outside.size else 0.0
     check.within(REQ, f"{what}: time to enter the band for good", "time", "s", settle_s, SETPOINT_RESPONSE_SAMPLE_S,

@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 
 from bench.analysis import ten_minute_running_mean_v
+from bench.checks import observed_value
 from test_suites.evidence import series_plot
 
 REQ = "PV-ACTIVE-LIMITING"
@@ -103,7 +104,8 @@ def _judge_stays_connected(dut: Any, check: Any, t: np.ndarray, p: np.ndarray, e
             (f"output below {threshold_w:.0f} W first at t = {dropped[0]:.1f} s, "
              f"{dropped.size * float(np.median(np.diff(t))):.0f} s in total; " if dropped.size else "")
             + f"min {p.min():.0f} W; energy exported {energy_kwh:.3f} kWh",
-            plot=plot_p)
+            plot=plot_p, observed=observed_value("lowest output power", "W", float(p.min()), low=threshold_w,
+                                                 uncertainty=dut.u_power_w))
 
 
 @pytest.mark.requirement(REQ)

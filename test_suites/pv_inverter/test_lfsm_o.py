@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from bench.analysis import first_order_response_check, lfsm_o_band_w, lfsm_o_expected_power_w
+from bench.checks import observed_value
 from test_suites.evidence import curve_plot
 from test_suites.pv_inverter.trip_stages import frequency_stages
 from test_suites.sampling import DROOP_RESPONSE_SAMPLE_S
@@ -111,7 +112,9 @@ def _judge_response(dut: Any, check: Any, droop: Droop, largest: DroopPoint) -> 
     f_point, p_ref, p_final = largest.f_point_hz, largest.p_ref_w, largest.p_mean_w
     if abs(p_final - p_ref) < 2 * tolerance_w:
         check.require_true(REQ, "largest frequency step produced a measurable power step", False,
-                           f"P went from {p_ref:.0f} W to {p_final:.0f} W only at {largest.f_mean_hz:.3f} Hz")
+                           f"P went from {p_ref:.0f} W to {p_final:.0f} W only at {largest.f_mean_hz:.3f} Hz",
+                           observed=observed_value("power step", "W", abs(p_final - p_ref), low=2 * tolerance_w,
+                                                   uncertainty=dut.u_power_w))
         return
     res = first_order_response_check(largest.t_s, largest.power_w, largest.t_step_s, p_ref, p_final, tr,
                                      tolerance_w, x_label="bench time / s", y_label="active power / W")

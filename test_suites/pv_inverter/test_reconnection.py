@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from bench.analysis import Uncertainty, first_time_above, ramp_rate_detail
+from bench.checks import observed_value
 from test_suites.evidence import series_plot
 from test_suites.sampling import TRIP_SAMPLE_S
 
@@ -222,7 +223,9 @@ def test_no_reconnection_outside_window(dut, check):
     p_end = float(np.mean(p_in[t_in >= t_in[-1] - RECONNECTED_MEAN_S]))
     check.require_true(REQ_WINDOW, "reconnects once back inside the window", p_end > threshold_w,
                        f"mean power {p_end:.0f} W at {observation_s + 50:.0f}-{observation_s + 60:.0f} s "
-                       f"after the grid returned to nominal")
+                       f"after the grid returned to nominal",
+                       observed=observed_value("mean output power at the end of the observation", "W", p_end,
+                                               low=threshold_w, uncertainty=dut.u_power_w))
 
 
 # ------------------------------------------------------------------------------------------

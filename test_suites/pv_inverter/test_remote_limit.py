@@ -27,6 +27,7 @@ import numpy as np
 import pytest
 
 from bench.analysis import first_order_response_check
+from bench.checks import observed_value
 from test_suites.evidence import series_plot
 from test_suites.sampling import REMOTE_LIMIT_SAMPLE_S
 
@@ -51,7 +52,9 @@ def _step_and_judge(dut: Any, check: Any, label: str, action: Callable[[], None]
                  detail=f"expected {y_expected:.0f} W +- {tolerance_w:.0f} W (1.5 MRA_P), mean over 3-4 Tr")
     if abs(y_final - y_initial) < 2 * tolerance_w:
         check.require_true(REQ, f"measurable power step, {label}", False,
-                           f"P went from {y_initial:.0f} W to {y_final:.0f} W only")
+                           f"P went from {y_initial:.0f} W to {y_final:.0f} W only",
+                           observed=observed_value("power step", "W", abs(y_final - y_initial), low=2 * tolerance_w,
+                                                   uncertainty=dut.u_power_w))
         return
     res = first_order_response_check(t, p, t_step, y_initial, y_final, tr, tolerance_w,
                                      x_label="bench time / s", y_label="active power / W")

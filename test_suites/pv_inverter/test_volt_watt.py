@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from bench.analysis import first_order_response_check, volt_watt_band_w
+from bench.checks import observed_value
 from test_suites.evidence import curve_plot
 
 REQ_STEADY = "PV-PU-STEADY"
@@ -154,7 +155,9 @@ def test_volt_watt_response_time(dut, check):
     # judgement
     if abs(y_final - y_initial) < 2 * tolerance_w:
         check.require_true(REQ_RESPONSE, "voltage step produced a measurable power step", False,
-                           f"P went from {y_initial:.0f} W to {y_final:.0f} W only")
+                           f"P went from {y_initial:.0f} W to {y_final:.0f} W only",
+                           observed=observed_value("power step", "W", abs(y_final - y_initial), low=2 * tolerance_w,
+                                                   uncertainty=dut.u_power_w))
         return
     res = first_order_response_check(t, p, t_step, y_initial, y_final, tr, tolerance_w,
                                      x_label="bench time / s", y_label="active power / W")

@@ -27,6 +27,7 @@ import numpy as np
 import pytest
 
 from bench.analysis import first_time_below, sample_period_s, ten_minute_running_mean_v
+from bench.checks import observed_value
 from test_suites.evidence import series_plot
 from test_suites.pv_inverter.trip_stages import (MARGIN_MRA, OFF_FRACTION, POWER_LABEL, TripStage, check_stage,
                                                  voltage_stage)
@@ -195,7 +196,9 @@ def _judge_phase_a(dut: Any, check: Any, levels: MeanTripLevels, t_first: float,
                        f"{n_cycles} excursions of {EXCURSION_S:g} s to {float(v.max()):.1f} V "
                        f"(U>> - {MARGIN_MRA:g} MRA) from {levels.base_v:.1f} V; 10-minute mean at the end "
                        f"{mean_a:.2f} V (threshold {levels.threshold_v:.1f} V); minimum output {float(p.min()):.0f} W",
-                       plot=series_plot(t, p, POWER_LABEL, window=[t_first, t_a_end]))
+                       plot=series_plot(t, p, POWER_LABEL, window=[t_first, t_a_end]),
+                       observed=observed_value("lowest output power", "W", float(p.min()) if p.size else None,
+                                               low=levels.off_w, uncertainty=dut.u_power_w))
     return stayed
 
 
@@ -218,7 +221,9 @@ def _judge_mean_trip(dut: Any, check: Any, levels: MeanTripLevels, t_first: floa
             check.require_true(REQ_UMEAN, "trips once the 10-minute mean exceeds U>", False,
                                f"no trip up to {dut.now_s() - t_sure:.1f} s after the bench mean surely "
                                f"exceeded {threshold_v:.1f} V (at {t_sure:.1f} s; max {float(np.nanmax(m)):.2f} V)",
-                               plot=plot)
+                               plot=plot, observed=observed_value(
+                                   "time without a trip after the mean surely exceeded U>", "s",
+                                   dut.now_s() - t_sure, high=levels.max_delay_s))
         return
     before = tm <= t_off + 1e-9
     mean_at_trip = float(m[before][-1]) if np.any(before) else float("nan")

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from bench.analysis import first_time_above, first_time_below, sample_period_s
+from bench.checks import observed_value
 from bench.excursions import Excursion, run_excursion
 from test_suites.evidence import series_plot
 from test_suites.sampling import (NO_TRIP_HOLD_SAMPLE_S, TRIP_SAMPLE_S, StepCapture, captured_step,
@@ -282,7 +283,10 @@ def _judge_stays_connected(dut: Any, check: Any, stage: TripStage, hold_s: float
                        f"measured {measured_level:.3f} {stage.unit} +- {u_level:g} held {hold_s:.2f} s "
                        f"(> clearing {stage.clearing_s:g} s + {stage.tolerance_s:.3f} s); minimum output "
                        f"{float(p.min()) if p.size else float('nan'):.0f} W (trip = below {off_w:.0f} W)",
-                       plot=series_plot(held.t_s, p, POWER_LABEL, window=[t0, t0 + hold_s]))
+                       plot=series_plot(held.t_s, p, POWER_LABEL, window=[t0, t0 + hold_s]),
+                       observed=observed_value("lowest output power while held", "W",
+                                               float(p.min()) if p.size else None, low=off_w,
+                                               uncertainty=dut.u_power_w))
     return stayed
 
 
@@ -295,6 +299,12 @@ def _preempted(check: Any, stage: TripStage, others: list[TripStage]) -> bool:
                            f"another stage ({', '.join(o.name for o in faster)}) may act first at "
                            f"{level_b:.3f} {stage.unit}")
     return bool(faster)
+
+
+def _lowest_after(trip: TripRecord, t_cross: float) -> float | None:
+    """The lowest output power recorded after the level crossed the threshold (None without samples)."""
+    after = np.asarray(trip.power_w)[np.asarray(trip.t_s) > t_cross]
+    return float(after.min()) if after.size else None
 
 
 def _judge_clearing(dut: Any, check: Any, stage: TripStage, trip: TripRecord, p_before: float,
@@ -314,10 +324,15 @@ def _judge_clearing(dut: Any, check: Any, stage: TripStage, trip: TripRecord, p_
     if t_off is None:
         check.require_true(req, f"{stage.name}: trips at threshold +- margin", False,
                            f"measured {level_meas:.3f} {stage.unit}; output stayed above {off_w:.0f} W for "
-                           f"{window_s:.2f} s after the step (from {p_before:.0f} W)", plot=plot)
+                           f"{window_s:.2f} s after the step (from {p_before:.0f} W)", plot=plot,
+                           observed=observed_value("lowest output power after the step", "W",
+                                                   _lowest_after(trip, t_cross), high=off_w,
+                                                   uncertainty=dut.u_power_w))
         return False
     check.require_true(req, f"{stage.name}: trips at threshold +- margin", True,
-                       f"measured {level_meas:.3f} {stage.unit}; output {p_before:.0f} W -> below {off_w:.0f} W")
+                       f"measured {level_meas:.3f} {stage.unit}; output {p_before:.0f} W -> below {off_w:.0f} W",
+                       observed=observed_value("lowest output power after the step", "W",
+                                               _lowest_after(trip, t_cross), high=off_w, uncertainty=dut.u_power_w))
     clearing_s = round(t_off - t_cross, 6)     # instants are whole microseconds
     check.within(req, f"{stage.name}: clearing time", "clearing_time", "s", clearing_s, trip.uncertainty_s,
                  stage.clearing_s - stage.tolerance_s, t_limit, sampling_period_s=trip.period_s,

@@ -104,7 +104,8 @@ def test_for_market_shape_is_serialisable(catalog):
     json.dumps(sel)
     assert [r["id"] for r in sel] == catalog.ids()
     for r in sel:
-        assert set(r) == {"id", "title", "source", "clause", "mandatory", "confidence", "parameters"}
+        assert set(r) == {"id", "title", "source", "clause", "references", "mandatory", "confidence", "parameters"}
+        assert r["references"] and all(set(x) >= {"document", "clause", "confidence"} for x in r["references"])
         for p in r["parameters"].values():
             assert set(p) == {"value", "unit"}
     de = {r["id"]: r for r in catalog.for_market("DE")}

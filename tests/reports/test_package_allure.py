@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fixtures.allure_evidence import MAX_TRACE_LINES, evidence_attachments
+from fixtures.allure_evidence import (MAX_STEP_COMMANDS, MAX_TRACE_LINES, evidence_attachments,
+                                      evidence_steps)
 
 pytest_plugins = ["pytester"]
 
@@ -47,11 +49,44 @@ def test_long_wire_trace_keeps_head_and_tail(helpers: Any) -> None:
 
 def test_no_evidence_without_record_lines() -> None:
     assert evidence_attachments([]) == []
+    assert evidence_steps([]) == []
 
 
-def test_allure_results_carry_requirement_labels_and_attachments(pytester: pytest.Pytester) -> None:
-    """A test run under allure-pytest with the plugin: the result names its requirement and carries
-    the evidence its record lines hold."""
+def test_evidence_steps_tell_stimulus_then_judgement(helpers: Any) -> None:
+    """Each logged step becomes a stimulus step naming the settings it sent (not the reads); each
+    check a judgement step with its numbers; a FAIL or INCONCLUSIVE check shows as such."""
+    failing = {**helpers.make_check("PV-VRT-01", "FAIL", measured=260.0), "kind": "check", "t_s": 3.0}
+    observed = {"kind": "check", "t_s": 4.0, "requirement": "PV-VRT-01", "name": "trips", "quantity": "observed",
+                "unit": "bool", "measured": False, "uncertainty": None, "low": None, "high": None,
+                "verdict": "FAIL", "rule": "OBSERVATION", "detail": "observed: no",
+                "observed_value": {"quantity": "lowest output power", "unit": "W", "value": 3120.0,
+                                   "low": None, "high": 500.0, "uncertainty": 24.0}}
+    entries = ([{"kind": "step", "t_s": 1.5, "text": "step the voltage to 260 V"},
+                {"kind": "command", "t_s": 1.5, "target": "dut", "text": "<- [3,\"17\",{}]"},
+                {"kind": "command", "t_s": 1.5, "target": "dut", "text": "-> read holding registers (0x03)"},
+                {"kind": "command", "t_s": 1.5, "target": "power_analyzer", "text": "NUMERIC:VALUE?"}]
+               + [{"kind": "command", "t_s": 1.6, "target": "ac_source", "text": f"VOLT {250 + i}"}
+                  for i in range(MAX_STEP_COMMANDS + 2)]
+               + [{"kind": "command", "t_s": 1.7, "target": "power_analyzer", "text": "NUMERIC:VALUE?"},
+                  failing, observed])
+    stimulus, judged, seen = evidence_steps(entries)
+    assert stimulus.title == "stimulus: step the voltage to 260 V" and stimulus.verdict == "PASS"
+    assert stimulus.parameters["bench time"] == "1.500 s"
+    assert stimulus.parameters["commands"].startswith("ac_source: VOLT 250; ac_source: VOLT 251")
+    assert "(+2 more)" in stimulus.parameters["commands"]
+    assert not {"NUMERIC", "<-", "read"} & set(stimulus.parameters["commands"].replace(";", " ").split())
+    assert judged.title == "judge: PV-VRT-01 check" and judged.verdict == "FAIL"
+    assert judged.parameters["measured"] == "260.00 \u00b1 0.30 V"
+    assert judged.parameters["required"] == "195.5 \u2026 253 V" and judged.parameters["margin"] == "-7.00 V"
+    assert seen.verdict == "FAIL" and seen.parameters["measured"] == "no: lowest output power 3120 \u00b1 24 W"
+    assert seen.parameters["margin"] == "-2620 W"
+
+
+def test_allure_results_carry_requirement_labels_and_attachments(pytester: pytest.Pytester,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test run under allure-pytest with the plugin: the result names its requirement, carries
+    the evidence its record lines hold, and tells them as stimulus and judgement steps."""
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))   # this checkout's plugin
     pytester.makeconftest(textwrap.dedent("""
         import types
         import pytest
@@ -68,6 +103,7 @@ def test_allure_results_carry_requirement_labels_and_attachments(pytester: pytes
         def test_step(bench, request):
             lines = [
                 {"kind": "test_start", "nodeid": request.node.nodeid, "t_s": 0.0},
+                {"kind": "step", "t_s": 0.4, "text": "raise the voltage to 253 V"},
                 {"kind": "command", "t_s": 0.5, "target": "ac_source", "text": "VOLT 253"},
                 {"kind": "check", "t_s": 1.0, "requirement": "PV-PU-01", "name": "share at Tr",
                  "measured": 0.9, "verdict": "PASS",
@@ -94,6 +130,11 @@ def test_allure_results_carry_requirement_labels_and_attachments(pytester: pytes
     names = {a["name"]: a for a in step["attachments"]}
     assert names["plot: PV-PU-01 \u2013 share at Tr"]["type"] == "image/svg+xml"
     assert "VOLT 253" in (results / names["wire trace (SCPI / SunSpec)"]["source"]).read_text(encoding="utf-8")
+    stimulus, judged = step["steps"]
+    assert stimulus["name"] == "stimulus: raise the voltage to 253 V" and stimulus["status"] == "passed"
+    assert {"name": "commands", "value": "ac_source: VOLT 253"} in stimulus["parameters"]
+    assert judged["name"] == "judge: share at Tr" and judged["status"] == "passed"
+    assert {p["name"] for p in judged["parameters"]} >= {"measured", "U (k=2)", "required", "margin", "verdict"}
     plain = by_name["test_plain"]
     assert not any(lab["name"] == "requirement" for lab in plain["labels"])
-    assert not plain.get("attachments")
+    assert not plain.get("attachments") and not plain.get("steps")

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from reports import content
 from reports.build import build_report
 from reports.evidence import EXCERPT_HEAD, EXCERPT_TAIL
 
@@ -40,7 +41,9 @@ def test_iso17025_identification_method_dates_and_authoriser(record: Any, helper
     report = build_report(record.path, tmp_path / "out")
     assert report["format"] == "flexbench-report/2" and report["title"] == "Type test report"
     assert report["laboratory"] == {"declared": True, "name": LAB["name"], "address": LAB["address"],
-                                    "accreditation_id": "L999", "authoriser": LAB["authoriser"]}
+                                    "accreditation_id": "L999", "authoriser": LAB["authoriser"],
+                                    "place_of_testing": None, "environment": {},
+                                    "statement": content.RESULTS_RELATE_ONLY}
     assert report["customer"] == {"name": "ACME Solar BV", "order_reference": "PO-123"}
     assert report["dut"]["condition"] == "new, undamaged"
     dates = report["dates"]
