@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reports.formatting import decimals_for, fmt_number
 from reports.record import ReportError
 
 __all__ = ["Change", "ReportDiff", "diff_reports", "format_diff", "load_profile", "load_report", "load_reports"]
@@ -63,20 +64,13 @@ def _is_number(value: Any) -> bool:
 
 
 def _number(value: Any, decimals: int | None, unit: str | None, *, signed: bool = False) -> str:
-    """A value for display: a number at ``decimals`` (else 6 significant digits) with its unit."""
+    """A value for display (reports/formatting.py): at ``decimals`` places when given, with its unit."""
     if not _is_number(value):
         return _show(value)
-    sign = "+" if signed else ""
-    text = f"{value:{sign}.{decimals}f}" if decimals is not None else f"{value:{sign}.6g}"
+    text = fmt_number(value, decimals)
+    if signed and not text.startswith("-") and text != "0":
+        text = "+" + text
     return f"{text} {unit}" if unit and unit != "bool" else text
-
-
-def decimals_for(uncertainty: Any) -> int | None:
-    """Decimal places of a value reported with ``uncertainty`` (U to two significant digits);
-    None when there is no usable U."""
-    if not _is_number(uncertainty) or uncertainty <= 0:
-        return None
-    return max(0, 1 - math.floor(math.log10(uncertainty)))
 
 
 @dataclass
@@ -106,10 +100,8 @@ class ReportDiff:
 
 
 def _show(value: Any) -> str:
-    if value is None:
-        return "\u2014"
-    if isinstance(value, float):
-        return f"{value:.6g}"
+    if value is None or isinstance(value, float):
+        return fmt_number(value)
     return str(value)
 
 
@@ -200,7 +192,7 @@ def _check(out: list[Change], rid: str, name: str, a: Mapping[str, Any], b: Mapp
         out.append(Change(rid, f"{label} measured", *measured, unit=unit, decimals=decimals))
     for what, before, after in (("uncertainty", u_a, u_b), ("low", a.get("low"), b.get("low")),
                                 ("high", a.get("high"), b.get("high"))):
-        if _show(before) != _show(after):     # 6 significant digits: limits and U, not float noise
+        if _show(before) != _show(after):     # 5 significant digits: limits and U, not float noise
             out.append(Change(rid, f"{label} {what}", before, after, unit=unit))
 
 
