@@ -49,8 +49,9 @@ def test_series_svg_has_limit_and_window() -> None:
             "y": [5000, 4000, None, 3000], "limit": [3000, 3000, 3000, 3000], "window": [1, 2.5]}
     svg = series_svg(plot, "response")
     root = ET.fromstring(svg)
-    assert len(root.findall(NS + "polyline")) == 2  # limit + first run of y (second run is a single point)
-    assert "response-time window" in svg and 'fill="#f0b429"' in svg
+    roles = [e.get("data-role") for e in root.iter() if e.get("data-role") in ("measured", "limit")]
+    assert roles == ["measured", "limit"]  # the first run of y (the second is a single point), the limit on top
+    assert "judged window" in svg and 'fill="#f0b429"' in svg
 
 
 def test_unplottable_data_gives_an_empty_frame() -> None:
