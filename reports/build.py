@@ -191,6 +191,8 @@ def _plot_context(raw: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(entries, (list, tuple)):
             out[key] = [{"label": text(e.get("label")), field: num(e.get(field))} for e in entries
                         if isinstance(e, Mapping) and isinstance(num(e.get(field)), (int, float))]
+    if isinstance(raw.get("limit_label"), str):
+        out["limit_label"] = raw["limit_label"]
     t_zero = num(raw.get("t_zero_s"))
     if t_zero is not None:
         out["t_zero_s"] = t_zero

@@ -20,7 +20,8 @@ from typing import Any, Iterable, Sequence
 BENCH_TIME_LABEL = "bench time / s"
 
 
-def stimulus_series(label: str, t_s: Iterable[float], values: Iterable[float], *, staircase: bool = False) -> dict[str, Any]:
+def stimulus_series(label: str, t_s: Iterable[float], values: Iterable[float], *,
+                    staircase: bool = False) -> dict[str, Any]:
     """What the bench applied (``label`` with its unit) over bench time; ``staircase``: each value
     holds until the next (setpoints, SG-Ready states, a charging profile's periods)."""
     return {"label": label, "t_s": [float(v) for v in t_s], "values": [float(v) for v in values],
@@ -40,6 +41,7 @@ def key_instant(label: str, t_s: float) -> dict[str, Any]:
 def series_plot(t_s: Iterable[float], y: Iterable[float], y_label: str, *,
                 window: Sequence[float] | None = None,
                 limit: float | Iterable[float] | None = None,
+                limit_label: str | None = None,
                 stimulus: dict[str, Any] | None = None,
                 limits: Sequence[dict[str, Any]] = (),
                 instants: Sequence[dict[str, Any]] = (),
@@ -47,9 +49,9 @@ def series_plot(t_s: Iterable[float], y: Iterable[float], y_label: str, *,
     """A time series ``y`` (labelled ``y_label``, with its unit) over bench time ``t_s``.
 
     ``window``: the judged span [start, end] in bench time. ``limit``: a constant limit (one value)
-    or a limit line (one value per sample). ``stimulus``, ``limits``, ``instants``: see
-    :func:`stimulus_series`, :func:`applied_limit`, :func:`key_instant`; ``t_zero_s``: the step the time axis runs
-    from (default: the earliest instant)."""
+    or a limit line (one value per sample), named ``limit_label`` (default "limit"). ``stimulus``,
+    ``limits``, ``instants``: see :func:`stimulus_series`, :func:`applied_limit`, :func:`key_instant`;
+    ``t_zero_s``: the step the time axis runs from (default: the earliest instant)."""
     plot: dict[str, Any] = {"type": "series", "x_label": BENCH_TIME_LABEL, "y_label": y_label,
                             "t_s": [float(v) for v in t_s], "y": [float(v) for v in y]}
     if window is not None:
@@ -57,6 +59,8 @@ def series_plot(t_s: Iterable[float], y: Iterable[float], y_label: str, *,
     if limit is not None:
         line = [float(limit)] * len(plot["t_s"]) if isinstance(limit, (int, float)) else [float(v) for v in limit]
         plot["limit"] = line
+        if limit_label:
+            plot["limit_label"] = limit_label
     if stimulus is not None:
         plot["stimulus"] = stimulus
     if limits:

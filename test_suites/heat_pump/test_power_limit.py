@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot
 from test_suites.heat_pump.controls import ensure_control_type, lift_modbus_limit, pebc_max_upper_w, s2_offering_pebc
-from test_suites.heat_pump.judging import judge_settles_below, wait_fine_then_coarse
+from test_suites.heat_pump.judging import judge_settles_below, signal_stimulus, wait_fine_then_coarse
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
 from test_suites.sampling import SLOW_LOAD_SAMPLE_S
 
@@ -66,7 +66,11 @@ def test_modbus_power_limit_steps(dut, check):
         t, c = dut.series(t_lift)
         check.within(req, "peak consumption after the limit is lifted", "consumption", "W", float(c.max()),
                      dut.u_power_w, None, p2 + overshoot_w,
-                     plot=series_plot(t, c, CONSUMPTION_LABEL, window=[t_lift, t_lift + release_s]),
+                     plot=series_plot(t, c, CONSUMPTION_LABEL, window=[t_lift, t_lift + release_s],
+                                      stimulus=signal_stimulus("limit lifted (1 = yes)", t_lift, 0, 1),
+                                      limits=[applied_limit(f"<= P2 + overshoot {p2 + overshoot_w:.0f} W",
+                                                            p2 + overshoot_w)],
+                                      instants=[key_instant("limit lifted", t_lift)]),
                      detail=f"P2 {p2:.0f} W + {overshoot_w:.0f} W over {release_s:g} s")
     finally:
         lift_modbus_limit(link)
