@@ -26,6 +26,7 @@ from typing import Any
 from reports import evidence
 
 DISPLAY_POINTS = 1000        # longest plot array kept in report.json
+STIMULUS_POINTS = 300        # longest stimulus kept in report.json (context on a second axis)
 
 
 def _finite(value: Any) -> float | None:
@@ -135,7 +136,7 @@ def _decimate_stimulus(plot: dict[str, Any]) -> None:
     stimulus = plot.get("stimulus")
     if not isinstance(stimulus, dict) or len(stimulus["t_s"]) != len(stimulus["values"]):
         return
-    kept = display_indexes(len(stimulus["t_s"]), [stimulus["values"]])
+    kept = display_indexes(len(stimulus["t_s"]), [stimulus["values"]], max_points=STIMULUS_POINTS)
     if kept is not None:
         plot["stimulus"] = {**stimulus, "t_s": take(stimulus["t_s"], kept),
                             "values": take(stimulus["values"], kept), "full_points": len(stimulus["t_s"])}

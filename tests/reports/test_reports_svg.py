@@ -50,7 +50,8 @@ def test_series_svg_has_limit_and_window() -> None:
     svg = series_svg(plot, "response")
     root = ET.fromstring(svg)
     roles = [e.get("data-role") for e in root.iter() if e.get("data-role") in ("measured", "limit")]
-    assert roles == ["measured", "measured", "limit"]  # the first run of y, the single point after the gap, the limit on top
+    # the first run of y, the single point after the gap, the limit on top
+    assert roles == ["measured", "measured", "limit"]
     assert "judged window" in svg and 'fill="#f0b429"' in svg
 
 
