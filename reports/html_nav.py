@@ -15,11 +15,11 @@ from reports.html_evidence import anchor
 CSS = """
 nav.toc { border: 1px solid var(--line); background: #fafafa; padding: 6px 14px; margin: 14px 0; }
 nav.toc h2 { border: none; margin: 4px 0; font-size: 15px; }
-nav.toc ol { margin: 2px 0 4px; padding-left: 22px; columns: 2; column-gap: 28px; }
-nav.toc ol ol { columns: 1; font-size: 12.5px; }
+nav.toc ol { margin: 2px 0 4px; padding-left: 4px; list-style: none; columns: 2; column-gap: 28px; }
+nav.toc ol ol { columns: 1; font-size: 12.5px; padding-left: 18px; }
 nav.toc li { break-inside: avoid; }
 .rid { white-space: nowrap; }
-code, .mono { word-break: normal; overflow-wrap: break-word; }
+code, .mono { word-break: normal; overflow-wrap: anywhere; }
 details.evidence { border-top: 1px solid var(--line); padding: 2px 0; }
 details.evidence > summary { cursor: pointer; }
 details.evidence > summary h3 { display: inline; }
