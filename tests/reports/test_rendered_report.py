@@ -132,10 +132,15 @@ def test_pdf_evidence_page_shows_the_plot_with_limit_and_stimulus(package: tuple
         image = doc[page].render(scale=1).to_pil().convert("RGB")
     finally:
         doc.close()
-    limit_red = (0xC0, 0x39, 0x2B)
-    assert any(_near(c, limit_red) for _, c in image.getcolors(maxcolors=1 << 20) or []), "no limit line drawn"
     assert isinstance(image, Image.Image)
+    # the limit is a dashed line across the plot: one pixel row holds a long run of its red
+    # (the legend's swatch alone is a few pixels)
+    red = (0xC0, 0x39, 0x2B)
+    width, height = image.size
+    pixels = image.load()
+    longest = max(sum(1 for x in range(width) if _near(pixels[x, y], red)) for y in range(height))
+    assert longest > width // 4, f"no limit line drawn (longest red row {longest} px)"
 
 
 def _near(colour: Any, target: tuple[int, int, int]) -> bool:
-    return all(abs(a - b) <= 24 for a, b in zip(colour, target, strict=True))
+    return all(abs(a - b) <= 40 for a, b in zip(colour, target, strict=True))
