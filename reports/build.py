@@ -186,6 +186,9 @@ def _plot_context(raw: Mapping[str, Any]) -> dict[str, Any]:
         out["stimulus"] = {"label": text(stimulus.get("label")), "t_s": _num_list(stimulus.get("t_s")),
                            "values": _num_list(stimulus.get("values")),
                            "staircase": stimulus.get("staircase") is True}
+        axis = _num_list(stimulus.get("axis"))
+        if len(axis) == 2 and None not in axis:
+            out["stimulus"]["axis"] = axis
     for key, field in (("limits", "value"), ("instants", "t_s")):
         entries = raw.get(key)
         if isinstance(entries, (list, tuple)):

@@ -379,13 +379,14 @@ def curve_scene(plot: Mapping[str, Any], title: str) -> Scene:
 
 # ----------------------------------------------------------------------------- series
 
-def _stimulus(plot: Mapping[str, Any], shift: float) -> tuple[str, list[Point], bool]:
+def _stimulus(plot: Mapping[str, Any], shift: float) -> tuple[str, list[Point], bool, list[float]]:
     raw = plot.get("stimulus")
     if not isinstance(raw, Mapping):
-        return "", [], False
+        return "", [], False, []
     runs = series_runs(raw.get("t_s"), raw.get("values"))
     pts = decimate([(x - shift, y) for run in runs for x, y in run])
-    return str(raw.get("label") or "stimulus"), pts, bool(raw.get("staircase"))
+    axis = [v for v in (finite_float(a) for a in raw.get("axis") or ()) if v is not None]
+    return str(raw.get("label") or "stimulus"), pts, bool(raw.get("staircase")), axis
 
 
 def series_scene(plot: Mapping[str, Any], title: str) -> Scene:
@@ -401,7 +402,7 @@ def series_scene(plot: Mapping[str, Any], title: str) -> Scene:
     window = window_span(plot.get("window"))
     if window is not None:
         window = (window[0] - shift, window[1] - shift)
-    stim_label, stim, stim_stairs = _stimulus(plot, shift)
+    stim_label, stim, stim_stairs, stim_axis = _stimulus(plot, shift)
     data = [p for run in runs + limit_runs for p in run]
     if not data:
         return _empty(title)
@@ -420,7 +421,7 @@ def series_scene(plot: Mapping[str, Any], title: str) -> Scene:
     x_label = f"time from {zero[1]} / s" if zero is not None else str(plot.get("x_label", "t / s"))
     _axes(scene, f, x_label, str(plot.get("y_label", "")))
     if stim:
-        _stimulus_layer(scene, f, stim_label, stim, stim_stairs, x_hi)
+        _stimulus_layer(scene, f, stim_label, stim, stim_stairs, x_hi, stim_axis)
         legend.append(("line", COLOR_STIMULUS, f"stimulus: {stim_label}"))
     for run in runs:
         if len(run) == 1:
@@ -452,9 +453,10 @@ def series_scene(plot: Mapping[str, Any], title: str) -> Scene:
     return scene
 
 
-def _stimulus_layer(scene: Scene, f: _Frame, label: str, pts: list[Point], stairs: bool, x_end: float) -> None:
-    """The stimulus on the right axis, scaled to its own range."""
-    lo, hi, step = value_range([p[1] for p in pts], 0.1)
+def _stimulus_layer(scene: Scene, f: _Frame, label: str, pts: list[Point], stairs: bool, x_end: float,
+                    axis: Sequence[float]) -> None:
+    """The stimulus on the right axis, scaled to its own range (holding ``axis`` when recorded)."""
+    lo, hi, step = value_range([p[1] for p in pts] + list(axis), 0.1)
     line = staircase(pts, x_end) if stairs else pts
     inside = [(x, y) for x, y in line if f.x_lo <= x <= f.x_hi]
     if stairs and line and line[0][0] < f.x_lo:

@@ -21,11 +21,15 @@ BENCH_TIME_LABEL = "bench time / s"
 
 
 def stimulus_series(label: str, t_s: Iterable[float], values: Iterable[float], *,
-                    staircase: bool = False) -> dict[str, Any]:
+                    staircase: bool = False, axis: Sequence[float] | None = None) -> dict[str, Any]:
     """What the bench applied (``label`` with its unit) over bench time; ``staircase``: each value
-    holds until the next (setpoints, SG-Ready states, a charging profile's periods)."""
-    return {"label": label, "t_s": [float(v) for v in t_s], "values": [float(v) for v in values],
-            "staircase": staircase}
+    holds until the next (setpoints, SG-Ready states, a charging profile's periods); ``axis``: the
+    (low, high) its axis must show (e.g. SG-Ready states 1-4, a signal 0-1, a limit from 0)."""
+    out = {"label": label, "t_s": [float(v) for v in t_s], "values": [float(v) for v in values],
+           "staircase": staircase}
+    if axis is not None:
+        out["axis"] = [float(axis[0]), float(axis[1])]
+    return out
 
 
 def applied_limit(label: str, value: float) -> dict[str, Any]:

@@ -379,7 +379,8 @@ class EvChargerStrategy(DutStrategy):
         floor = -np.inf if low is None else low
         band = f"[{'-' if low is None else f'{low:g}'}, {high:g}] {unit}"
         if stimulus is None:
-            stimulus = stimulus_series(f"limit + tolerance / {unit}", [t_change_s], [high], staircase=True)
+            stimulus = stimulus_series(f"limit + tolerance / {unit}", [t_change_s], [high], staircase=True,
+                                       axis=(0, high))
         limits = [applied_limit(f"<= {high:g} {unit}", high)] + (
             [applied_limit(f">= {low:g} {unit}", low)] if low is not None else [])
         plot = series_plot(env.t_s, hi, "consumption / W" if watts else "highest phase current / A",
@@ -426,7 +427,7 @@ class EvChargerStrategy(DutStrategy):
         steps = list(schedule) or ([(t_change_s - 1e-3, previous_limit)] if previous_limit is not None else []) + [
             (t_change_s, limit)]
         stimulus = stimulus_series(f"charging-profile limit / {unit}", [t for t, _ in steps], [v for _, v in steps],
-                                   staircase=True)
+                                   staircase=True, axis=(0, max(v for _, v in steps)))
         self.judge_follow(requirement, label, t_change_s=t_change_s, t_end_s=t_end_s, low=expected - tolerance,
                           high=limit + tolerance, response_time_s=response_time_s,
                           peak_limit=None if previous_limit is None else max(previous_limit, limit) + tolerance,
@@ -450,7 +451,7 @@ class EvChargerStrategy(DutStrategy):
                           plot=series_plot(env.t_s, y, "consumption / W" if watts else "highest phase current / A",
                                            window=[t0_s, env.t_s[-1]],
                                            stimulus=stimulus or stimulus_series(f"limit / {unit}", [t0_s], [limit],
-                                                                                staircase=True),
+                                                                                staircase=True, axis=(0, limit)),
                                            limits=[applied_limit(f"<= {limit:g} {unit}", limit)],
                                            instants=list(instants) or [key_instant("judged from", t0_s)]),
                           detail=detail)

@@ -74,7 +74,7 @@ def _link(t_down: float, t_up: float | None = None) -> dict[str, Any]:
     """The CSMS connection as the bench ran it: up, down from ``t_down``, up again from ``t_up``."""
     points = [(t_down - 1e-3, 1.0), (t_down, 0.0)] + ([(t_up, 1.0)] if t_up is not None else [])
     return stimulus_series("CSMS connection (1 = accepted)", [t for t, _ in points], [v for _, v in points],
-                           staircase=True)
+                           staircase=True, axis=(0, 1))
 
 
 def _composite_keeps_limit(dut, req: str, limit_a: float) -> None:
@@ -155,7 +155,7 @@ def test_profile_survives_reset(dut):
                       limit=limit_a + tol, detail=f"TxDefaultProfile {limit_a:g} A + {tol:g} A; charging again "
                                                  f"{t_charging - t_reset:.0f} s after the Reset",
                       stimulus=stimulus_series("Reset sent (1 = yes)", [t_reset - 1e-3, t_reset], [0, 1],
-                                               staircase=True),
+                                               staircase=True, axis=(0, 1)),
                       instants=[key_instant("Reset", t_reset), key_instant("charging again", t_charging)])
 
 
@@ -189,5 +189,5 @@ def test_offline_fallback_limit(dut):
                      t_change_s=t_off + after_s, t_end_s=dut.now_s(), low=low, high=high, response_time_s=tr,
                      peak_limit=online_a + tol, detail=f"declared offline_fallback_limit_a {fallback_a:g} A",
                      stimulus=stimulus_series("limit in force / A", [t_off, t_off + after_s], [online_a, fallback_a],
-                                              staircase=True),
+                                              staircase=True, axis=(0, online_a)),
                      instants=[key_instant("offline", t_off), key_instant("fallback time", t_off + after_s)])

@@ -43,7 +43,8 @@ def test_dimming_to_4_2_kw(dut):
                      response_time_s=tr, peak_limit=None, unit="W",
                      detail=f"§14a: {dimmed_w:g} W -{dut.param(REQ, 'tolerance_low_pct'):g} % / "
                            f"+{dut.param(REQ, 'tolerance_pct'):g} %; full power was about {full_w:.0f} W",
-                     stimulus=stimulus_series("ChargePointMaxProfile limit / W", [t_dim], [dimmed_w], staircase=True))
+                     stimulus=stimulus_series("ChargePointMaxProfile limit / W", [t_dim], [dimmed_w], staircase=True,
+                                              axis=(0, dimmed_w)))
     dut.step(f"ClearChargingProfile id {spec.profile_id}: dimming lifted")
     dut.link.clear_charging_profile(profile_id=spec.profile_id)
     t_lift = dut.now_s()

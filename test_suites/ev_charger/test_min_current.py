@@ -38,7 +38,8 @@ def test_limit_below_minimum_pauses_and_resumes(dut):
     dut.judge_follow(REQ, f"limit {below_a:g} A (< {dut.param(REQ, 'min_current_a'):g} A): paused", t_change_s=t_pause,
                      t_end_s=dut.now_s(), low=None, high=paused_a, response_time_s=tr, peak_limit=None,
                      detail=f"paused: at most {paused_a:g} A per phase",
-                     stimulus=stimulus_series("charging-profile limit / A", [t_pause], [below_a], staircase=True))
+                     stimulus=stimulus_series("charging-profile limit / A", [t_pause], [below_a], staircase=True,
+                                              axis=(0, below_a)))
     if not dut.install(REQ, dut.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, resume_a)], profile_id=profile_id)):
         return
     t_resume = dut.now_s()

@@ -28,7 +28,7 @@ def settle_time_s(t: np.ndarray, c: np.ndarray, t0_s: float, limit_w: float) -> 
 
 def signal_stimulus(label: str, t_s: float, before: float, after: float) -> dict[str, Any]:
     """A control signal the bench changed at ``t_s`` (e.g. heartbeats 1 -> 0), as a staircase."""
-    return stimulus_series(label, [t_s - 1e-3, t_s], [before, after], staircase=True)
+    return stimulus_series(label, [t_s - 1e-3, t_s], [before, after], staircase=True, axis=(0, 1))
 
 
 def judge_settles_below(dut: Any, check: Any, req: str, *, what: str, t0_s: float, response_time_s: float,
@@ -39,7 +39,7 @@ def judge_settles_below(dut: Any, check: Any, req: str, *, what: str, t0_s: floa
     ``t0_s`` (default: the limit itself, as commanded from ``t0_s``)."""
     t, c = dut.series(t0_s, t1_s)
     if stimulus is None:
-        stimulus = stimulus_series("commanded limit + band / W", [t0_s], [limit_w], staircase=True)
+        stimulus = stimulus_series("commanded limit + band / W", [t0_s], [limit_w], staircase=True, axis=(0, limit_w))
     plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0_s, t0_s + response_time_s], stimulus=stimulus,
                        limits=[applied_limit(f"<= limit + band {limit_w:.0f} W", limit_w)],
                        instants=[key_instant(what, t0_s), key_instant("response time", t0_s + response_time_s)])

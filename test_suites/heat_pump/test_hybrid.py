@@ -52,7 +52,7 @@ def _judge_heat_continues(check: Any, heat: list[tuple[float, float]], t0: float
                  share * heat_before_w, None,
                  plot=series_plot(t_h, h, "heat output (DUT readback) / W", window=[t0 + tr, t0 + observation_s],
                                   stimulus=stimulus_series("gas mode (1 = on)", [t0 - 1e-3, t0], [0, 1],
-                                                           staircase=True),
+                                                           staircase=True, axis=(0, 1)),
                                   limits=[applied_limit(f">= {share:.0%} of before {share * heat_before_w:.0f} W",
                                                         share * heat_before_w)],
                                   instants=[key_instant("switch to gas", t0), key_instant("Tr", t0 + tr)]),

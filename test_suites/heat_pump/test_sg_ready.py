@@ -54,9 +54,10 @@ def _hold_state(dut: Any, state: SgReadyState, *waits: tuple[float, float]) -> f
     return t0
 
 
-def _state_stimulus(t_s: float, state: SgReadyState) -> dict[str, Any]:
-    """The SG-Ready state the bench set at ``t_s`` (held to the end of the plot)."""
-    return stimulus_series("SG-Ready state", [t_s], [int(state)], staircase=True)
+def _state_stimulus(t_s: float, state: SgReadyState, before: SgReadyState = SgReadyState.NORMAL) -> dict[str, Any]:
+    """The SG-Ready state the bench set at ``t_s`` (from ``before``; held to the end of the plot)."""
+    return stimulus_series("SG-Ready state", [t_s - 1e-3, t_s], [int(before), int(state)], staircase=True,
+                           axis=(1, 4))
 
 
 def _block_then_release(dut: Any, block_s: float, observation_s: float, sample_period_s: float) -> float:
@@ -82,7 +83,7 @@ def test_normal_operation_and_resume(dut, check):
         resumed = float(np.mean(c[t >= t_release + recovery_s - RECOVERY_MEAN_S]))
         plot = series_plot(t, c, CONSUMPTION_LABEL,
                            window=[t_release + recovery_s - RECOVERY_MEAN_S, t_release + recovery_s],
-                           stimulus=_state_stimulus(t_release, SgReadyState.NORMAL),
+                           stimulus=_state_stimulus(t_release, SgReadyState.NORMAL, SgReadyState.BLOCKED),
                            limits=[applied_limit(f">= P2 - tolerance {p2 - tolerance_w:.0f} W", p2 - tolerance_w)],
                            instants=[key_instant("release (state 2)", t_release),
                                      key_instant("recovery time", t_release + recovery_s)])
@@ -152,7 +153,7 @@ def test_release_without_surge(dut, check):
         t_release = _block_then_release(dut, float(dut.param(req, "block_s")), observation_s, STEADY_SAMPLE_S)
         t, c = dut.series(t_release)
         plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t_release, t_release + observation_s],
-                           stimulus=_state_stimulus(t_release, SgReadyState.NORMAL),
+                           stimulus=_state_stimulus(t_release, SgReadyState.NORMAL, SgReadyState.BLOCKED),
                            limits=[applied_limit(f"<= P2 + overshoot {p2 + overshoot_w:.0f} W", p2 + overshoot_w)],
                            instants=[key_instant("release (state 2)", t_release)])
         check.within(req, "peak consumption after release", "consumption", "W", float(c.max()), dut.u_power_w,

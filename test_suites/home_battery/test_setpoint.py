@@ -37,7 +37,8 @@ def _judge_step(dut: Any, check: Any, setpoint_w: float, t0: float, tr: float, b
     t, p = dut.series(t0)
     outside = np.nonzero(np.abs(p - setpoint_w) > band_w)[0]
     plot = series_plot(t, p, POWER_LABEL, window=[t0, t0 + tr],
-                       stimulus=stimulus_series("setpoint / W", [t0], [setpoint_w], staircase=True),
+                       stimulus=stimulus_series("setpoint / W", [t0], [setpoint_w], staircase=True,
+                                                axis=(min(0.0, setpoint_w), max(0.0, setpoint_w))),
                        limits=[applied_limit(f"setpoint - band {setpoint_w - band_w:+.0f} W", setpoint_w - band_w),
                                applied_limit(f"setpoint + band {setpoint_w + band_w:+.0f} W", setpoint_w + band_w)],
                        instants=[key_instant("setpoint written", t0), key_instant("Tr", t0 + tr)])

@@ -116,7 +116,8 @@ def _judge_response(dut: Any, check: Any, droop: Droop, largest: DroopPoint) -> 
     res = first_order_response_check(largest.t_s, largest.power_w, largest.t_step_s, p_ref, p_final, tr,
                                      tolerance_w, x_label="bench time / s", y_label="active power / W",
                                      stimulus=stimulus_series("AC source frequency (set) / Hz", [largest.t_step_s],
-                                                              [f_point], staircase=True))
+                                                              [f_point], staircase=True,
+                                                              axis=(dut.f_nom_hz, f_point)))
     check.within(REQ, f"share of the step at Tr ({f_point:.3f} Hz)", "step_fraction", "1", res.fraction_at_tr,
                  dut.u_power_w / abs(p_final - p_ref), res.required_fraction_at_tr, None,
                  detail=f"P {p_ref:.0f} W -> {p_final:.0f} W; at Tr = {tr:g} s: {res.value_at_tr:.0f} W",

@@ -56,7 +56,8 @@ def _step_and_judge(dut: Any, check: Any, label: str, action: Callable[[], None]
     res = first_order_response_check(t, p, t_step, y_initial, y_final, tr, tolerance_w,
                                      x_label="bench time / s", y_label="active power / W",
                                      stimulus=stimulus_series("commanded limit (as power) / W", [t_step],
-                                                              [y_expected], staircase=True))
+                                                              [y_expected], staircase=True,
+                                                              axis=(0, max(y_expected, y_initial))))
     check.within(REQ, f"share of the step at Tr, {label}", "step_fraction", "1", res.fraction_at_tr,
                  dut.u_power_w / abs(y_final - y_initial), res.required_fraction_at_tr, None,
                  detail=f"P {y_initial:.0f} W -> {y_final:.0f} W; at Tr = {tr:g} s: {res.value_at_tr:.0f} W",
@@ -87,7 +88,7 @@ def _judge_revert(dut: Any, check: Any, t_write: float, revert_s: float, tr: flo
     limit_w = REVERT_LIMIT_PCT / 100.0 * dut.p_rated_w
     plot = series_plot(t, p, "active power / W", window=[t_write + revert_s, t_write + revert_s + 2.0 * tr],
                        stimulus=stimulus_series("WMaxLimPct in force / %", [t_write, t_write + revert_s],
-                                                [REVERT_LIMIT_PCT, 100.0], staircase=True),
+                                                [REVERT_LIMIT_PCT, 100.0], staircase=True, axis=(0, 100)),
                        limits=[applied_limit(f"available - tolerance {p_avail - tolerance_w:.0f} W",
                                              p_avail - tolerance_w),
                                applied_limit(f"limit {limit_w:.0f} W", limit_w)],
