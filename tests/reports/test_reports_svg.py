@@ -69,3 +69,35 @@ def test_long_series_are_decimated_but_keep_extremes() -> None:
     assert len(out) <= MAX_RUN_POINTS + 1
     assert (31.337, 9.0) in out and out[0] == run[0] and out[-1] == run[-1]
     assert [p[0] for p in out] == sorted(p[0] for p in out)
+
+
+def _frame_ticks(svg: str) -> list[float]:
+    """The left axis' tick values of a rendered series plot."""
+    root = ET.fromstring(svg)
+    return [float(t.text or "nan") for t in root.iter(NS + "text") if t.get("text-anchor") == "end"
+            and t.get("fill") is None and t.text and t.text.lstrip("-").replace(".", "").isdigit()]
+
+
+def test_flat_noise_is_drawn_flat_and_limits_are_always_in_range() -> None:
+    flat = {"type": "series", "y_label": "P / W", "t_s": [0, 1, 2, 3], "y": [3000.0, 3000.2, 2999.8, 3000.1]}
+    values = _frame_ticks(series_svg(flat, "stays connected"))
+    assert max(values) - min(values) >= 0.1 * 3000     # not a 0.4 W scale
+    limited = {**flat, "limits": [{"label": "trip = below 500 W", "value": 500.0}]}
+    values = _frame_ticks(series_svg(limited, "stays connected"))
+    assert min(values) <= 500.0 <= max(values)
+
+
+def test_legend_names_only_what_is_drawn_and_time_runs_from_the_step() -> None:
+    from reports.plotting import plot_scene
+
+    plain = plot_scene({"type": "series", "t_s": [0, 1], "y": [1.0, 2.0]}, "plain")
+    assert plain.legend == ["measured"]
+    full = {"type": "series", "t_s": [10, 11, 12], "y": [1.0, 2.0, 2.0], "window": [11, 12],
+            "limits": [{"label": "<= 2.5", "value": 2.5}], "instants": [{"label": "step", "t_s": 11}],
+            "stimulus": {"label": "U / V", "t_s": [10, 11], "values": [230, 253], "staircase": True}}
+    scene = plot_scene(full, "full")
+    assert scene.legend == ["measured", "stimulus: U / V", "applied limit", "instants", "judged window"]
+    roles = {getattr(item, "role", "") for item in scene.items}
+    assert {"measured", "stimulus", "limit", "instant", "window"} <= roles
+    svg = series_svg(full, "full")
+    assert "time from step / s" in svg and ">-1<" in svg.replace(".0<", "<")    # 10 s is 1 s before the step
