@@ -420,8 +420,7 @@ def series_scene(plot: Mapping[str, Any], title: str) -> Scene:
         scene.items.append(Box(x0, top, x1 - x0, bottom - top, COLOR_WINDOW, 0.22, role="window"))
     x_label = f"time from {zero[1]} / s" if zero is not None else str(plot.get("x_label", "t / s"))
     _axes(scene, f, x_label, str(plot.get("y_label", "")))
-    if stim:
-        _stimulus_layer(scene, f, stim_label, stim, stim_stairs, x_hi, stim_axis)
+    if stim and _stimulus_layer(scene, f, stim_label, stim, stim_stairs, x_hi, stim_axis):
         legend.append(("line", COLOR_STIMULUS, f"stimulus: {stim_label}"))
     for run in runs:
         if len(run) == 1:
@@ -438,13 +437,12 @@ def series_scene(plot: Mapping[str, Any], title: str) -> Scene:
         scene.items.append(Label(right - 4, y - 3, label or _g(value), "end", FONT - 1, COLOR_LIMIT))
     if limits:
         legend.append(("dash", COLOR_LIMIT, "applied limit"))
-    for i, (label, t) in enumerate(instants):
-        if not x_lo <= t <= x_hi:
-            continue
+    shown = [(label, t) for label, t in instants if x_lo <= t <= x_hi]
+    for i, (label, t) in enumerate(shown):
         x = f.px(t)
         scene.items.append(Line(((x, top), (x, bottom)), COLOR_INSTANT, 1.2, (2, 2), role="instant"))
         scene.items.append(Label(x + 3, top + 11 + 12 * (i % 3), label, "start", FONT - 1, COLOR_INSTANT))
-    if instants:
+    if shown:
         legend.append(("dash", COLOR_INSTANT, "instants"))
     if window is not None:
         legend.append(("box", COLOR_WINDOW, "judged window"))
@@ -454,22 +452,29 @@ def series_scene(plot: Mapping[str, Any], title: str) -> Scene:
 
 
 def _stimulus_layer(scene: Scene, f: _Frame, label: str, pts: list[Point], stairs: bool, x_end: float,
-                    axis: Sequence[float]) -> None:
-    """The stimulus on the right axis, scaled to its own range (holding ``axis`` when recorded)."""
+                    axis: Sequence[float]) -> bool:
+    """The stimulus on the right axis, scaled to its own range (holding ``axis`` when recorded);
+    whether any of it lies within the plot's time span (else nothing is drawn)."""
     lo, hi, step = value_range([p[1] for p in pts] + list(axis), 0.1)
     line = staircase(pts, x_end) if stairs else pts
     inside = [(x, y) for x, y in line if f.x_lo <= x <= f.x_hi]
     if stairs and line and line[0][0] < f.x_lo:
         before = [p for p in line if p[0] < f.x_lo]
         inside = [(f.x_lo, before[-1][1])] + inside
-    scene.items.append(Line(tuple((f.px(x), f.py(y, lo, hi)) for x, y in inside), COLOR_STIMULUS, 1.3,
-                            role="stimulus"))
+    if not inside:
+        return False
+    if len(inside) == 1:
+        scene.items.append(Dot(f.px(inside[0][0]), f.py(inside[0][1], lo, hi), 2.5, COLOR_STIMULUS, role="stimulus"))
+    else:
+        scene.items.append(Line(tuple((f.px(x), f.py(y, lo, hi)) for x, y in inside), COLOR_STIMULUS, 1.3,
+                                role="stimulus"))
     for t in ticks(lo, hi, step):
         y = f.py(t, lo, hi)
         scene.items.append(Line(((f.right, y), (f.right + 5, y)), COLOR_STIMULUS, 1.0, role="axis"))
         scene.items.append(Label(f.right + 8, y + 4, tick_label(t, step), "start", FONT - 1, COLOR_STIMULUS))
     cy = (MARGIN_TOP + HEIGHT - MARGIN_BOTTOM) / 2
     scene.items.append(Label(WIDTH - 6, cy, label, "middle", FONT, COLOR_STIMULUS, rotate=True))
+    return True
 
 
 def plot_scene(plot: Mapping[str, Any], title: str) -> Scene:

@@ -101,3 +101,11 @@ def test_legend_names_only_what_is_drawn_and_time_runs_from_the_step() -> None:
     assert {"measured", "stimulus", "limit", "instant", "window"} <= roles
     svg = series_svg(full, "full")
     assert "time from step / s" in svg and ">-1<" in svg.replace(".0<", "<")    # 10 s is 1 s before the step
+
+
+def test_markers_and_stimulus_outside_the_time_span_get_no_legend_entry() -> None:
+    from reports.plotting import plot_scene
+
+    plot = {"type": "series", "t_s": [0, 1, 2], "y": [1.0, 2.0, 2.0], "t_zero_s": 0,
+            "stimulus": {"label": "U / V", "t_s": [50, 60], "values": [230, 253]}}
+    assert plot_scene(plot, "x").legend == ["measured"]
