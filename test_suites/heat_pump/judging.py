@@ -31,6 +31,11 @@ def signal_stimulus(label: str, t_s: float, before: float, after: float) -> dict
     return stimulus_series(label, [t_s - 1e-3, t_s], [before, after], staircase=True, axis=(0, 1))
 
 
+def limit_step_stimulus(label: str, t_s: float, previous_w: float, limit_w: float, rated_w: float) -> dict[str, Any]:
+    """A power limit the bench wrote at ``t_s`` (``previous_w`` before it), on an axis from 0 to rated."""
+    return stimulus_series(label, [t_s - 1e-3, t_s], [previous_w, limit_w], staircase=True, axis=(0, rated_w))
+
+
 def judge_settles_below(dut: Any, check: Any, req: str, *, what: str, t0_s: float, response_time_s: float,
                         limit_w: float, t1_s: float | None = None, detail: str = "",
                         stimulus: dict[str, Any] | None = None) -> None:
