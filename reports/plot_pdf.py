@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reportlab.graphics.shapes import Circle, Drawing, Group, PolyLine, Polygon, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line as RLine, PolyLine, Polygon, Rect, String
 from reportlab.lib import colors
 
 from reports.plotting import HEIGHT, WIDTH, Box, Dot, Label, Line, plot_scene
@@ -40,8 +40,9 @@ def plot_drawing(plot: Mapping[str, Any], title: str, width: float, height: floa
                 g.add(Polygon(coords, fillColor=colors.HexColor(item.color), fillOpacity=0.18, strokeColor=None))
                 continue
             dash = [d_ * scale for d_ in item.dash] if item.dash else None
-            g.add(PolyLine(coords, strokeColor=colors.HexColor(item.color), strokeWidth=max(item.width * scale, 0.3),
-                           strokeDashArray=dash))
+            style = {"strokeColor": colors.HexColor(item.color), "strokeWidth": max(item.width * scale, 0.3),
+                     "strokeDashArray": dash}
+            g.add(RLine(*coords, **style) if len(coords) == 4 else PolyLine(coords, **style))
         elif isinstance(item, Box):
             fill = colors.HexColor(item.fill) if item.fill else None
             g.add(Rect(x(item.x), y(item.y + item.h), item.w * sx, item.h * sy, fillColor=fill,
@@ -51,13 +52,14 @@ def plot_drawing(plot: Mapping[str, Any], title: str, width: float, height: floa
             g.add(Circle(x(item.x), y(item.y), item.r * scale, fillColor=colors.HexColor(item.color),
                          strokeColor=None))
         elif isinstance(item, Label):
-            anchor = {"start": "start", "middle": "middle", "end": "end"}[item.anchor]
-            s = String(0, 0, item.text, fontName="Helvetica-Bold" if item.bold else "Helvetica",
-                       fontSize=item.size * scale, fillColor=colors.HexColor(item.color), textAnchor=anchor)
-            label = Group(s)
+            font = {"fontName": "Helvetica-Bold" if item.bold else "Helvetica", "fontSize": item.size * scale,
+                    "fillColor": colors.HexColor(item.color), "textAnchor": item.anchor}
+            if not item.rotate:
+                g.add(String(x(item.x), y(item.y), item.text, **font))
+                continue
+            label = Group(String(0, 0, item.text, **font))
             label.translate(x(item.x), y(item.y))
-            if item.rotate:
-                label.rotate(90)
+            label.rotate(90)
             g.add(label)
     d.add(g)
     return d
