@@ -88,7 +88,7 @@ def test_record_text_cannot_inject_markup(record: Any, helpers: Any, tmp_path: P
 
 
 def test_plot_drawing_draws_measured_band_and_window(helpers: Any) -> None:
-    from reportlab.graphics.shapes import Circle, Group, PolyLine, Rect
+    from reportlab.graphics.shapes import Circle, Group, Line, PolyLine, Rect
     from reportlab.lib import colors
 
     from reports.plotting import COLOR_BAND, COLOR_LIMIT, COLOR_MEASURED, COLOR_WINDOW
@@ -97,7 +97,8 @@ def test_plot_drawing_draws_measured_band_and_window(helpers: Any) -> None:
         return [s for c in node.contents for s in ([c] if not isinstance(c, Group) else shapes(c))]
 
     def lines(drawing: Any, colour: str) -> list[Any]:
-        return [s for s in shapes(drawing) if isinstance(s, PolyLine) and s.strokeColor == colors.HexColor(colour)]
+        return [s for s in shapes(drawing)
+                if isinstance(s, (PolyLine, Line)) and s.strokeColor == colors.HexColor(colour)]
 
     curve = plot_drawing(helpers.CURVE_PLOT, "curve")
     assert len(lines(curve, COLOR_BAND)) == 2 + 1        # two band edges + the legend swatch
