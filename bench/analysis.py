@@ -181,13 +181,16 @@ def _value_at(t: NDArray[np.float64], y: NDArray[np.float64], at_s: float, windo
 def first_order_response_check(t_s: ArrayLike, y: ArrayLike, t_step_s: float, y_initial: float,
                                y_final: float, response_time_s: float, tolerance: float,
                                fraction: float = 0.9, average_window_s: float = 0.0,
-                               x_label: str = "t / s", y_label: str = "y") -> ResponseResult:
+                               x_label: str = "t / s", y_label: str = "y",
+                               stimulus: dict[str, Any] | None = None) -> ResponseResult:
     """Judge an open-loop response to a step applied at ``t_step_s``.
 
     At t_step + Tr the response must have covered >= ``fraction`` (90 %) of the step minus
     ``tolerance`` (absolute, same unit as y, e.g. 1.5·MRA_P); at t_step + 2·Tr it must lie in
     y_final ± tolerance. Values are interpolated (or averaged over ``average_window_s``).
-    The plot's ``limit`` is the slowest compliant first-order response (τ = Tr / ln(1/(1−fraction))).
+    The plot's ``limit`` is the slowest compliant first-order response (τ = Tr / ln(1/(1−fraction))),
+    its ``limits`` the band at 2·Tr, its ``instants`` the step, Tr and 2·Tr; ``stimulus`` (what the
+    bench stepped, test_suites.evidence.stimulus_series) is drawn on its second axis.
     """
     t = np.asarray(t_s, dtype=float)
     yy = np.asarray(y, dtype=float)
@@ -209,8 +212,15 @@ def first_order_response_check(t_s: ArrayLike, y: ArrayLike, t_step_s: float, y_
     ts = t[sel]
     ref = np.where(ts < t_step_s, y_initial,
                    y_initial + step * (1.0 - np.exp(-np.clip(ts - t_step_s, 0, None) / tau)))
-    plot = {"type": "series", "x_label": x_label, "y_label": y_label, "t_s": ts.tolist(),
-            "y": yy[sel].tolist(), "limit": ref.tolist(), "window": [t_step_s, t_2tr]}
+    plot: dict[str, Any] = {
+        "type": "series", "x_label": x_label, "y_label": y_label, "t_s": ts.tolist(), "y": yy[sel].tolist(),
+        "limit": ref.tolist(), "limit_label": "slowest compliant response", "window": [t_step_s, t_2tr],
+        "limits": [{"label": f"band at 2 Tr {band[0]:.0f}", "value": band[0]},
+                   {"label": f"band at 2 Tr {band[1]:.0f}", "value": band[1]}],
+        "instants": [{"label": "step", "t_s": t_step_s}, {"label": "Tr", "t_s": t_tr},
+                     {"label": "2 Tr", "t_s": t_2tr}], "t_zero_s": t_step_s}
+    if stimulus is not None:
+        plot["stimulus"] = stimulus
     return ResponseResult(fraction_at_tr=frac, required_fraction_at_tr=required, value_at_tr=v_tr,
                           value_at_2tr=v_2tr, band_2tr=band, passed_at_tr=frac >= required,
                           passed_at_2tr=band[0] <= v_2tr <= band[1], plot=plot, fraction=fraction)

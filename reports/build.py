@@ -180,6 +180,32 @@ def _plot(raw: Any) -> dict[str, Any] | None:
     out["limit"] = _num_list(raw["limit"]) if isinstance(raw.get("limit"), (list, tuple)) else None
     window = _num_list(raw.get("window"))
     out["window"] = window if len(window) == 2 and None not in window else None
+    out.update(_plot_context(raw))
+    return out
+
+
+def _plot_context(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A series plot's optional stimulus (second axis), constant applied limits, key instants and
+    the instant its time axis runs from (reports.plotting); only the well-formed ones are kept."""
+    out: dict[str, Any] = {}
+    stimulus = raw.get("stimulus")
+    if isinstance(stimulus, Mapping):
+        out["stimulus"] = {"label": text(stimulus.get("label")), "t_s": _num_list(stimulus.get("t_s")),
+                           "values": _num_list(stimulus.get("values")),
+                           "staircase": stimulus.get("staircase") is True}
+        axis = _num_list(stimulus.get("axis"))
+        if len(axis) == 2 and None not in axis:
+            out["stimulus"]["axis"] = axis
+    for key, field in (("limits", "value"), ("instants", "t_s")):
+        entries = raw.get(key)
+        if isinstance(entries, (list, tuple)):
+            out[key] = [{"label": text(e.get("label")), field: num(e.get(field))} for e in entries
+                        if isinstance(e, Mapping) and isinstance(num(e.get(field)), (int, float))]
+    if isinstance(raw.get("limit_label"), str):
+        out["limit_label"] = raw["limit_label"]
+    t_zero = num(raw.get("t_zero_s"))
+    if t_zero is not None:
+        out["t_zero_s"] = t_zero
     return out
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from reports import evidence
 
 DISPLAY_POINTS = 1000        # longest plot array kept in report.json
+STIMULUS_POINTS = 300        # longest stimulus kept in report.json (context on a second axis)
 
 
 def _finite(value: Any) -> float | None:
@@ -129,6 +130,18 @@ def _decimate_plot(plot: dict[str, Any]) -> int | None:
     return longest
 
 
+def _decimate_stimulus(plot: dict[str, Any]) -> None:
+    """Cut a series' long stimulus for display in place, noting its recorded length in
+    ``full_points`` (the record keeps every sample)."""
+    stimulus = plot.get("stimulus")
+    if not isinstance(stimulus, dict) or len(stimulus["t_s"]) != len(stimulus["values"]):
+        return
+    kept = display_indexes(len(stimulus["t_s"]), [stimulus["values"]], max_points=STIMULUS_POINTS)
+    if kept is not None:
+        plot["stimulus"] = {**stimulus, "t_s": take(stimulus["t_s"], kept),
+                            "values": take(stimulus["values"], kept), "full_points": len(stimulus["t_s"])}
+
+
 def display_plots(requirements: Sequence[Mapping[str, Any]], files: dict[str, str]) -> None:
     """Decimate long plot arrays for display; each decimated plot's full arrays go to
     ``raw/plots/<requirement>__<check>.csv``, named with its SHA-256 in the plot's ``full_data``."""
@@ -138,6 +151,7 @@ def display_plots(requirements: Sequence[Mapping[str, Any]], files: dict[str, st
             plot = check.get("plot")
             if plot is None:
                 continue
+            _decimate_stimulus(plot)
             full = dict(plot)       # decimation assigns new lists: ``full`` keeps the recorded arrays
             total = _decimate_plot(plot)
             if total is None:

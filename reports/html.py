@@ -17,7 +17,7 @@ from reports.content import clause_text, identity_status, limits_text
 from reports.display import DEVELOPMENT_KEY_NOTICE, bounded_text, is_development
 from reports.formatting import fmt_number, fmt_uncertainty
 from reports.summary import measured_number
-from reports.svg import plot_svg
+from reports import html_evidence, html_nav
 
 SIMULATED_BANNER = "SIMULATED \u2013 not a certificate of a real device"
 _DOT = " \u00b7 "
@@ -287,60 +287,8 @@ def _results(report: Mapping[str, Any]) -> list[str]:
             "it would still pass.</p>", head + "".join(rows) + "</table>"]
 
 
-def _trace_block(test: Mapping[str, Any]) -> str:
-    wt, raw = test["wire_trace"], test["raw_data"]
-    if wt is None:
-        return "<p>No wire trace (the test has no test_start in the record).</p>"
-    per = ", ".join(f"{_e(k)} {v}" for k, v in wt["by_target"].items()) or "none"
-    lines = []
-    for i, x in enumerate(wt["settings"]):
-        if wt["settings_omitted"] and i == len(wt["settings"]) - 10:
-            lines.append(f"\u2026 {wt['settings_omitted']} more setting lines \u2026")
-        rep = f"  (\u00d7{x['count']})" if x["count"] > 1 else ""
-        target, command = bounded_text(str(x["target"])), bounded_text(str(x["text"]))
-        lines.append(f"{fmt_num(x['t_s']):>9} s  {target:<15} {command}{rep}")
-    queries = "; ".join(f"{_e(q['target'])} {_e(q['text'])} \u00d7{q['count']}" for q in wt["queries"])
-    out = [f"<p><span class=\"mono\">{_e(test['nodeid'])}</span> {_verdict(test['outcome'])}: "
-           f"{wt['total']} command lines ({per}); {wt['settings_total']} settings, {wt['queries_total']} reads.</p>"]
-    if lines:
-        out.append(f"<pre class=\"trace\">{escape(chr(10).join(lines))}</pre>")
-    if queries:
-        out.append(f"<p><small>Most frequent reads: {queries}</small></p>")
-    if raw is not None:
-        out.append(f"<p><small>Raw data: <a href=\"{_e(raw['samples_csv'])}\">{_e(raw['samples_csv'])}</a> "
-                   f"({raw['samples']} samples, SHA-256 <span class=\"mono\">{_e(raw['samples_sha256'])}</span>); "
-                   f"full trace <a href=\"{_e(raw['trace_txt'])}\">{_e(raw['trace_txt'])}</a> "
-                   f"(SHA-256 <span class=\"mono\">{_e(raw['trace_sha256'])}</span>)</small></p>")
-    return "\n".join(out)
-
-
 def _evidence(report: Mapping[str, Any]) -> list[str]:
-    """Per requirement: plots, the wire-trace excerpt of each covering test, and the raw data."""
-    out = ["<h2>7 Evidence by requirement</h2>"]
-    tests = {t["nodeid"]: t for t in report["tests"]}
-    any_evidence = False
-    for r in report["requirements"]:
-        plotted = [c for c in r["checks"] if "plot" in c]
-        covering = [tests[n] for n in r["tests"] if n in tests]
-        if not plotted and not covering:
-            continue
-        any_evidence = True
-        out.append(f"<h3><span class=\"mono\">{_e(r['id'])}</span> {_e(r['title'])} {_verdict(r['verdict'])}</h3>")
-        for c in plotted:
-            title = f"{r['id']} \u2013 {c['name']}"
-            caption = (f"{_e(c['name'])}: measured {fmt_num(c['measured'])} \u00b1 {fmt_num(c['uncertainty'])} "
-                       f"{_e(c['unit'])} (k = 2), limits {_limits(c)}; {_verdict(c['verdict'])}")
-            full = c["plot"].get("full_data")
-            if isinstance(full, dict):
-                caption += (f"<br><small>{_e(full['points'])} samples, drawn decimated (extremes kept); all: "
-                            f"<a href=\"{_e(full['csv'])}\">{_e(full['csv'])}</a></small>")
-            plot = {**c["plot"], **{k: bounded_text(str(c["plot"].get(k) or "")) for k in ("x_label", "y_label")}}
-            out.append(f"<figure>{plot_svg(plot, bounded_text(title))}<figcaption>{caption}</figcaption></figure>")
-        for t in covering:
-            out.append(_trace_block(t))
-    if not any_evidence:
-        out.append("<p>No evidence was recorded.</p>")
-    return out
+    return html_evidence.evidence_section(report)
 
 
 def _tests(report: Mapping[str, Any]) -> list[str]:
@@ -400,7 +348,7 @@ def render_html(report: Mapping[str, Any], *, signer_kind: str | None = None) ->
                + (_DOT + _e(DEVELOPMENT_KEY_NOTICE) if dev else ""))
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{_e(report['title'])} {rid}</title><style>{_CSS}</style></head><body>",
+             f"<title>{_e(report['title'])} {rid}</title><style>{_CSS}{html_nav.CSS}</style></head><body>",
              f'<div class="print-header{sim_cls}">{running}</div>',
              f'<div class="print-footer{sim_cls}">{running}</div>']
     parts.extend(_header(report, signer_kind))
@@ -410,4 +358,4 @@ def render_html(report: Mapping[str, Any], *, signer_kind: str | None = None) ->
         parts.extend(section(report))
     parts.extend(_conformity(report, signer_kind))
     parts.append(f'<p class="end">End of report {rid}</p></body></html>')
-    return "\n".join(parts) + "\n"
+    return html_nav.navigable("\n".join(parts) + "\n", [r["id"] for r in report["requirements"]])

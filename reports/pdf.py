@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.shapes import Drawing, Line, PolyLine, Polygon, Rect, String
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -37,8 +37,8 @@ from reportlab.platypus import (CondPageBreak, KeepTogether, Paragraph, Spacer, 
 from reports.content import clause_text, identity_status, limits_text
 from reports.display import DEVELOPMENT_KEY_NOTICE, bounded_text, cut_note, is_development
 from reports.formatting import fmt_number, fmt_uncertainty
-from reports.summary import measured_number
-from reports.svg import finite_float, nice_range, series_runs, tick_label, ticks, window_span
+from reports.summary import check_caption, measured_number
+from reports import plot_pdf
 
 __all__ = ["MAX_CELL_HEIGHT_PT", "SIMULATED_MARK", "plot_drawing", "render_pdf"]
 
@@ -147,19 +147,6 @@ def _get(mapping: Any, *path: str) -> Any:
 
 # ----------------------------------------------------------------------------- plots
 
-def _xy_runs(pairs: Any) -> list[list[tuple[float, float]]]:
-    """Curve points as runs of finite pairs; a malformed pair breaks the line."""
-    runs: list[list[tuple[float, float]]] = [[]]
-    for p in pairs or []:
-        is_pair = isinstance(p, (list, tuple)) and len(p) >= 2
-        x, y = (finite_float(p[0]), finite_float(p[1])) if is_pair else (None, None)
-        if x is None or y is None:
-            runs.append([])
-        else:
-            runs[-1].append((x, y))
-    return [r for r in runs if r]
-
-
 def _full_data_note(plot: Mapping[str, Any]) -> str:
     """Caption addition for a plot decimated for display: where its every sample is."""
     full = plot.get("full_data")
@@ -168,64 +155,9 @@ def _full_data_note(plot: Mapping[str, Any]) -> str:
     return f" ({_t(full.get('points'))} samples, drawn decimated, extremes kept; all in {_t(full.get('csv'))})"
 
 
-def plot_drawing(plot: Mapping[str, Any], title: str, width: float = CONTENT_W, height: float = 62 * mm) -> Drawing:
-    """A line plot of a check's ``plot`` (curve with its band, or time series with limit and window)."""
-    d = Drawing(width, height)
-    left, right, bottom, top = 42.0, 8.0, 26.0, 26.0
-    d.add(String(left, height - 11, title[:110], fontName="Helvetica-Bold", fontSize=8))
-    layers: list[tuple[list[list[tuple[float, float]]], Any, float, Any]] = []   # runs, colour, width, dash
-    window = None
-    if plot.get("type") == "curve":
-        layers.append((_xy_runs(plot.get("band_low")), colors.HexColor("#888888"), 0.8, (3, 2)))
-        layers.append((_xy_runs(plot.get("band_high")), colors.HexColor("#888888"), 0.8, (3, 2)))
-        layers.append((_xy_runs(plot.get("points")), colors.HexColor("#1f5fa8"), 1.2, None))
-        legend = [("measured", "#1f5fa8"), ("required band", "#888888")]
-    else:
-        layers.append((series_runs(plot.get("t_s"), plot.get("limit")), _RED, 0.9, (3, 2)))
-        layers.append((series_runs(plot.get("t_s"), plot.get("y")), colors.HexColor("#1f5fa8"), 1.1, None))
-        window = window_span(plot.get("window"))
-        legend = [("measured", "#1f5fa8"), ("limit", "#b3261e")] + ([("response window", "#f2c94c")] if window else [])
-    pts = [p for runs, *_ in layers for run in runs for p in run]
-    if not pts:
-        d.add(String(left, height / 2, "no plottable data", fontName="Helvetica", fontSize=8))
-        return d
-    xs = [p[0] for p in pts] + (list(window) if window else [])
-    ys = [p[1] for p in pts]
-    x0, x1, xstep = nice_range(min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1)
-    y0, y1, ystep = nice_range(min(ys), max(ys) if max(ys) > min(ys) else min(ys) + 1)
-    pw, ph = width - left - right, height - bottom - top
-
-    def px(x: float) -> float:
-        return left + (x - x0) / (x1 - x0) * pw
-
-    def py(y: float) -> float:
-        return bottom + (y - y0) / (y1 - y0) * ph
-
-    if window:
-        d.add(Rect(px(window[0]), bottom, px(window[1]) - px(window[0]), ph, fillColor=colors.HexColor("#fbeeb8"),
-                   strokeColor=None))
-    d.add(Rect(left, bottom, pw, ph, fillColor=None, strokeColor=colors.black, strokeWidth=0.6))
-    for x in ticks(x0, x1, xstep):
-        d.add(Line(px(x), bottom, px(x), bottom - 3, strokeWidth=0.5))
-        d.add(String(px(x), bottom - 11, tick_label(x, xstep), fontSize=6.5, textAnchor="middle"))
-    for y in ticks(y0, y1, ystep):
-        d.add(Line(left, py(y), left + pw, py(y), strokeColor=colors.HexColor("#e4e4e4"), strokeWidth=0.4))
-        d.add(String(left - 3, py(y) - 2, tick_label(y, ystep), fontSize=6.5, textAnchor="end"))
-    d.add(String(left + pw / 2, 4, str(plot.get("x_label") or "")[:60], fontSize=7.5, textAnchor="middle"))
-    d.add(String(4, height - 21, str(plot.get("y_label") or "")[:40], fontSize=7.5))
-    for runs, colour, stroke_w, dash in layers:
-        for run in runs:
-            coords = [c for x, y in run for c in (px(x), py(y))]
-            if len(run) == 1:
-                d.add(Polygon([coords[0] - 1.5, coords[1], coords[0], coords[1] + 1.5, coords[0] + 1.5, coords[1],
-                               coords[0], coords[1] - 1.5], fillColor=colour, strokeColor=None))
-            else:
-                d.add(PolyLine(coords, strokeColor=colour, strokeWidth=stroke_w, strokeDashArray=dash))
-    lx = left + pw - 4
-    for label, colour in reversed(legend):
-        d.add(String(lx, height - 11, label, fontSize=7, fillColor=colors.HexColor(colour), textAnchor="end"))
-        lx -= 6 + 3.6 * len(label)
-    return d
+def plot_drawing(plot: Mapping[str, Any], title: str, width: float = CONTENT_W, height: float = 78 * mm) -> Drawing:
+    """A check's ``plot`` as drawn by :mod:`reports.plot_pdf` (the same scene as the HTML's SVG)."""
+    return plot_pdf.plot_drawing(plot, title, width, height)
 
 
 # ----------------------------------------------------------------------------- sections
@@ -431,9 +363,8 @@ def _evidence(report: Mapping[str, Any]) -> list[Any]:
             plot = c.get("plot")
             if not isinstance(plot, Mapping):
                 continue
-            caption = Paragraph(f"{_t(r.get('id'))} \u2013 {_t(c.get('name'))}: measured {_t(c.get('measured'))} "
-                                f"\u00b1 {_t(c.get('uncertainty'))} {_t(c.get('unit'))}, limits {_limits(c)}; "
-                                f"{_t(c.get('verdict'))}" + _full_data_note(plot), S_CELL)
+            caption = Paragraph(f"{_t(r.get('id'))} \u2013 {_t(c.get('name'))}: {_t(check_caption(c))}"
+                                + _full_data_note(plot), S_CELL)
             out.append(KeepTogether([plot_drawing(plot, f"{r.get('id')} \u2013 {c.get('name')}"), caption,
                                      Spacer(1, 6)]))
     if len(out) == 1:

@@ -17,7 +17,8 @@ from typing import Any
 from reports.content import clause_text, limits_text
 from reports.formatting import DASH, fmt_measured, fmt_number, fmt_signed, fmt_uncertainty, fmt_value
 
-__all__ = ["CheckRow", "RequirementRow", "check_row", "check_rows", "clause_text", "margin", "measured_number",
+__all__ = ["CheckRow", "RequirementRow", "check_caption", "check_row", "check_rows", "clause_text", "margin",
+           "measured_number",
            "requirement_rows"]
 
 _VERDICT_ORDER = {"FAIL": 0, "INCONCLUSIVE": 1, "PASS": 2}
@@ -161,3 +162,11 @@ def measured_number(check: Mapping[str, Any]) -> str:
     if check.get("rule") == "OBSERVATION":
         return _check_row({}, check).measured
     return fmt_measured(check.get("measured"), check.get("uncertainty"))
+
+
+def check_caption(check: Mapping[str, Any]) -> str:
+    """The plain-text caption of a check's evidence plot after its name (HTML and PDF): what was
+    measured with its U (k = 2), what was required, the verdict; a yes/no check names the quantity
+    behind its answer."""
+    row = _check_row({}, check)
+    return f"measured {row.measured} (U at k = 2), required {row.required}; {row.verdict}"

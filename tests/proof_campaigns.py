@@ -42,6 +42,27 @@ class CampaignResult:
         return self.verdicts()[requirement_id]
 
 
+def plots_lacking_evidence(report: Mapping[str, Any]) -> list[str]:
+    """Every plot of ``report`` that does not show what proves its verdict (issue 14): a time
+    series without its stimulus (second axis, at least one value), the limit applied (a limit
+    line or a constant limit) or an instant that matters; a characteristic without measured
+    points or its band (its x axis is the stimulus, the band its limit). One line per plot."""
+    lacking = []
+    plots = [(r["id"], c["name"], c["plot"]) for r in report["requirements"] for c in r["checks"] if "plot" in c]
+    for rid, name, plot in plots:
+        if plot["type"] == "curve":
+            missing = [k for k in ("points", "band_low", "band_high") if not plot.get(k)]
+        else:
+            stimulus = plot.get("stimulus") or {}
+            missing = [what for what, shown in (
+                ("stimulus", any(v is not None for v in stimulus.get("values", []))),
+                ("applied limit", bool(plot.get("limits")) or any(v is not None for v in plot.get("limit") or [])),
+                ("instants", bool(plot.get("instants")))) if not shown]
+        if missing:
+            lacking.append(f"{rid}: {name}: no {', '.join(missing)}")
+    return lacking
+
+
 def write_profile(tmp_path: Path, *, knobs: dict[str, Any] | None = None,
                   parameters: dict[str, Any] | None = None, edit: dict[str, Any] | None = None,
                   name: str = "dut", reference: Path = REFERENCE_PROFILE) -> Path:

@@ -36,7 +36,7 @@ from links.ocpp import (ChargingProfile, CompositeSchedule, OcppCallError, OcppC
                         ProfilePurpose, RateUnit, Recurrency, SchedulePeriod)
 from test_suites.common import DutStrategy
 from test_suites.ev_charger.measurements import Envelope, MeanReading, consumption_w
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S, LINK_POLL_S
 
 # --- the emulated vehicle (a fast, large, three-phase EV that asks for more than any limit) -----
@@ -359,13 +359,15 @@ class EvChargerStrategy(DutStrategy):
     # --- judging --------------------------------------------------------------------------------
     def judge_follow(self, requirement: str, label: str, *, t_change_s: float, t_end_s: float, low: float | None,
                      high: float, response_time_s: float, peak_limit: float | None, unit: str = "A",
-                     detail: str = "") -> None:
+                     detail: str = "", stimulus: dict[str, Any] | None = None,
+                     instants: Sequence[dict[str, Any]] = ()) -> None:
         """Judge one change of limit from ``t_change_s`` to ``t_end_s`` on the measured values.
 
         ``unit`` "A": highest and lowest per-phase current; "W": total consumption. Checks: the
         time to settle into the band [low, high] for good (last entry) <= the response time;
         from the response time on, highest <= high and lowest >= low; during the change, the
         peak <= ``peak_limit`` (usually max(previous, new limit) + tolerance: no overshoot).
+        ``stimulus``/``instants``: the plot's (default: the band's upper edge from ``t_change_s`` on).
         """
         env = self.envelope(t_change_s, t_end_s)
         if env.empty:
@@ -377,8 +379,15 @@ class EvChargerStrategy(DutStrategy):
         quantity = "consumption" if watts else "current"
         floor = -np.inf if low is None else low
         band = f"[{'-' if low is None else f'{low:g}'}, {high:g}] {unit}"
+        if stimulus is None:
+            stimulus = stimulus_series(f"limit + tolerance / {unit}", [t_change_s], [high], staircase=True,
+                                       axis=(0, high))
+        limits = [applied_limit(f"<= {high:g} {unit}", high)] + (
+            [applied_limit(f">= {low:g} {unit}", low)] if low is not None else [])
         plot = series_plot(env.t_s, hi, "consumption / W" if watts else "highest phase current / A",
-                           window=[t_change_s, t_change_s + response_time_s], limit=high)
+                           window=[t_change_s, t_change_s + response_time_s], stimulus=stimulus, limits=limits,
+                           instants=list(instants) or [key_instant("limit change", t_change_s)],
+                           t_zero_s=t_change_s)
         outside = np.nonzero(~((hi <= high) & (lo >= floor)))[0]
         if outside.size and outside[-1] == env.t_s.size - 1:
             self.check.require_true(requirement, f"{label}: reached {band}", False,
@@ -410,22 +419,31 @@ class EvChargerStrategy(DutStrategy):
 
     def judge_limit_step(self, requirement: str, label: str, *, t_change_s: float, t_end_s: float, limit: float,
                          tolerance: float, response_time_s: float, previous_limit: float | None,
-                         unit: str = "A") -> None:
+                         unit: str = "A", schedule: Sequence[tuple[float, float]] = ()) -> None:
         """:meth:`judge_follow` for a limit the charger can reach: band [expected - tol, limit + tol]
-        with expected = min(limit, rating, EV demand) (A per phase, or W in total)."""
+        with expected = min(limit, rating, EV demand) (A per phase, or W in total). The plot's
+        stimulus is the profile's staircase: ``schedule`` ((bench time, limit) of every period),
+        else the previous limit then this one."""
         if unit == "W":
             expected = min(limit, self.watts_for_amps(self.expected_current_a(self.amps_for_watts(limit))))
         else:
             expected = self.expected_current_a(limit)
+        steps = list(schedule) or ([(t_change_s - 1e-3, previous_limit)] if previous_limit is not None else []) + [
+            (t_change_s, limit)]
+        stimulus = stimulus_series(f"charging-profile limit / {unit}", [t for t, _ in steps], [v for _, v in steps],
+                                   staircase=True, axis=(0, max(v for _, v in steps)))
         self.judge_follow(requirement, label, t_change_s=t_change_s, t_end_s=t_end_s, low=expected - tolerance,
                           high=limit + tolerance, response_time_s=response_time_s,
                           peak_limit=None if previous_limit is None else max(previous_limit, limit) + tolerance,
                           unit=unit, detail=f"limit {limit:g} {unit}, expected {expected:g} {unit}, "
-                                            f"tolerance {tolerance:g} {unit}")
+                                            f"tolerance {tolerance:g} {unit}", stimulus=stimulus,
+                          instants=[key_instant("profile limit applied", t_change_s)])
 
     def judge_at_most(self, requirement: str, label: str, *, t0_s: float, t1_s: float | None, limit: float,
-                      unit: str = "A", detail: str = "") -> float:
-        """Highest per-phase current (A) or consumption (W) over [t0, t1] <= limit; returns it."""
+                      unit: str = "A", detail: str = "", stimulus: dict[str, Any] | None = None,
+                      instants: Sequence[dict[str, Any]] = ()) -> float:
+        """Highest per-phase current (A) or consumption (W) over [t0, t1] <= limit; returns it.
+        ``stimulus``/``instants``: the plot's (default: the limit from ``t0_s`` on, ``t0_s``)."""
         env = self.envelope(t0_s, t1_s)
         if env.empty:
             raise BenchError(f"no analyzer samples between {t0_s:g} s and {t1_s} s")
@@ -435,5 +453,10 @@ class EvChargerStrategy(DutStrategy):
         self.check.within(requirement, label, quantity, unit, float(y.max()),
                           self.u_power_w if watts else self.u_current_a, None, limit,
                           plot=series_plot(env.t_s, y, "consumption / W" if watts else "highest phase current / A",
-                                           window=[t0_s, env.t_s[-1]], limit=limit), detail=detail)
+                                           window=[t0_s, env.t_s[-1]],
+                                           stimulus=stimulus or stimulus_series(f"limit / {unit}", [t0_s], [limit],
+                                                                                staircase=True, axis=(0, limit)),
+                                           limits=[applied_limit(f"<= {limit:g} {unit}", limit)],
+                                           instants=list(instants) or [key_instant("judged from", t0_s)]),
+                          detail=detail)
         return float(y.max())

@@ -21,10 +21,13 @@ for the offline time; later it accepts the charger again. Judged on the measured
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bench.errors import ConfigError
 from links.ocpp import OcppCallError, ProfilePurpose
+from test_suites.evidence import key_instant, stimulus_series
 from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S, LONG_OBSERVATION_SAMPLE_S
 
 OFFLINE, RECONNECT, RESET, FALLBACK = ("EV-COMMLOSS-OFFLINE", "EV-COMMLOSS-RECONNECT", "EV-COMMLOSS-RESET",
@@ -67,6 +70,13 @@ def _back_online(dut, req: str, since_event: int) -> float | None:
     return took
 
 
+def _link(t_down: float, t_up: float | None = None) -> dict[str, Any]:
+    """The CSMS connection as the bench ran it: up, down from ``t_down``, up again from ``t_up``."""
+    points = [(t_down - 1e-3, 1.0), (t_down, 0.0)] + ([(t_up, 1.0)] if t_up is not None else [])
+    return stimulus_series("CSMS connection (1 = accepted)", [t for t, _ in points], [v for _, v in points],
+                           staircase=True, axis=(0, 1))
+
+
 def _composite_keeps_limit(dut, req: str, limit_a: float) -> None:
     """GetCompositeSchedule (now, next 10 min) still carries the installed limit."""
     try:
@@ -91,7 +101,8 @@ def test_offline_keeps_default_profile(dut):
     dut.wait(float(dut.param(OFFLINE, "offline_s")), sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
     tol = float(dut.param(OFFLINE, "tolerance_a"))
     dut.judge_at_most(OFFLINE, "highest current while offline", t0_s=t_off, t1_s=dut.now_s(), limit=limit_a + tol,
-                      detail=f"{dut.now_s() - t_off:g} s offline; TxDefaultProfile {limit_a:g} A + {tol:g} A")
+                      detail=f"{dut.now_s() - t_off:g} s offline; TxDefaultProfile {limit_a:g} A + {tol:g} A",
+                      stimulus=_link(t_off), instants=[key_instant("offline", t_off)])
 
 
 @pytest.mark.requirement(RECONNECT)
@@ -102,7 +113,7 @@ def test_profile_survives_reconnect(dut):
     if not _limited_session(dut, RECONNECT, limit_a):
         return
     events = len(dut.link.connection_events())
-    _go_offline(dut)
+    t_off = _go_offline(dut)
     dut.wait(float(dut.param(RECONNECT, "observation_s")), sample_period_s=LONG_OBSERVATION_SAMPLE_S)
     if _back_online(dut, RECONNECT, events) is None:
         return
@@ -111,7 +122,9 @@ def test_profile_survives_reconnect(dut):
     dut.wait(dut.response_time_s(RECONNECT) + float(dut.param(RECONNECT, "observation_s")),
              sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
     dut.judge_at_most(RECONNECT, "highest current after the reconnect", t0_s=t_back, t1_s=dut.now_s(),
-                      limit=limit_a + tol, detail=f"TxDefaultProfile {limit_a:g} A + {tol:g} A")
+                      limit=limit_a + tol, detail=f"TxDefaultProfile {limit_a:g} A + {tol:g} A",
+                      stimulus=_link(t_off, t_back),
+                      instants=[key_instant("offline", t_off), key_instant("reconnected", t_back)])
 
 
 @pytest.mark.requirement(RESET)
@@ -140,7 +153,10 @@ def test_profile_survives_reset(dut):
              sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
     dut.judge_at_most(RESET, "highest current from the Reset on", t0_s=t_reset, t1_s=dut.now_s(),
                       limit=limit_a + tol, detail=f"TxDefaultProfile {limit_a:g} A + {tol:g} A; charging again "
-                                                 f"{t_charging - t_reset:.0f} s after the Reset")
+                                                 f"{t_charging - t_reset:.0f} s after the Reset",
+                      stimulus=stimulus_series("Reset sent (1 = yes)", [t_reset - 1e-3, t_reset], [0, 1],
+                                               staircase=True, axis=(0, 1)),
+                      instants=[key_instant("Reset", t_reset), key_instant("charging again", t_charging)])
 
 
 @pytest.mark.requirement(FALLBACK)
@@ -162,7 +178,8 @@ def test_offline_fallback_limit(dut):
     t_off = _go_offline(dut)
     dut.wait(after_s + tr + float(dut.param(FALLBACK, "observation_s")), sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
     dut.judge_at_most(FALLBACK, "highest current before the fallback time", t0_s=t_off, t1_s=t_off + after_s - 1e-6,
-                      limit=online_a + tol, detail=f"online limit {online_a:g} A + {tol:g} A")
+                      limit=online_a + tol, detail=f"online limit {online_a:g} A + {tol:g} A",
+                      stimulus=_link(t_off), instants=[key_instant("offline", t_off)])
     paused_a = float(dut.param("EV-MIN-CURRENT", "paused_current_a"))
     if fallback_a < float(dut.param("EV-MIN-CURRENT", "min_current_a")):
         low, high = None, paused_a          # a fallback below 6 A pauses charging
@@ -170,4 +187,7 @@ def test_offline_fallback_limit(dut):
         low, high = dut.expected_current_a(fallback_a) - tol, fallback_a + tol
     dut.judge_follow(FALLBACK, f"fallback to {fallback_a:g} A after {after_s:g} s offline",
                      t_change_s=t_off + after_s, t_end_s=dut.now_s(), low=low, high=high, response_time_s=tr,
-                     peak_limit=online_a + tol, detail=f"declared offline_fallback_limit_a {fallback_a:g} A")
+                     peak_limit=online_a + tol, detail=f"declared offline_fallback_limit_a {fallback_a:g} A",
+                     stimulus=stimulus_series("limit in force / A", [t_off, t_off + after_s], [online_a, fallback_a],
+                                              staircase=True, axis=(0, online_a)),
+                     instants=[key_instant("offline", t_off), key_instant("fallback time", t_off + after_s)])

@@ -15,6 +15,7 @@ import pytest
 
 from links.ocpp import ProfilePurpose
 from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
+from test_suites.evidence import stimulus_series
 
 REQ = "EV-14A-DIMMING"
 
@@ -41,7 +42,9 @@ def test_dimming_to_4_2_kw(dut):
     dut.judge_follow(REQ, f"dimmed to {dimmed_w:g} W", t_change_s=t_dim, t_end_s=dut.now_s(), low=low_w, high=high_w,
                      response_time_s=tr, peak_limit=None, unit="W",
                      detail=f"§14a: {dimmed_w:g} W -{dut.param(REQ, 'tolerance_low_pct'):g} % / "
-                           f"+{dut.param(REQ, 'tolerance_pct'):g} %; full power was about {full_w:.0f} W")
+                           f"+{dut.param(REQ, 'tolerance_pct'):g} %; full power was about {full_w:.0f} W",
+                     stimulus=stimulus_series("ChargePointMaxProfile limit / W", [t_dim], [dimmed_w], staircase=True,
+                                              axis=(0, dimmed_w)))
     dut.step(f"ClearChargingProfile id {spec.profile_id}: dimming lifted")
     dut.link.clear_charging_profile(profile_id=spec.profile_id)
     t_lift = dut.now_s()

@@ -24,6 +24,7 @@ measured per-phase current:
 from __future__ import annotations
 
 import math
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,7 @@ import pytest
 from bench.checks import observed_value
 from links.ocpp import ProfilePurpose
 from test_suites.ev_charger.measurements import declared_grid_behaviour
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
 
 REQ = "EV-GRID-EXCURSION"
@@ -62,26 +63,43 @@ def _excursion(dut, volts: float, hold_s: float, back_s: float) -> tuple[float, 
     return t0, t1, dut.now_s()
 
 
-def _judge_keeps_charging(dut, label: str, t0: float, t1: float, t2: float, low_a: float, declared: Declared) -> None:
+def _voltage(dut, volts: float, t0: float, t1: float) -> dict[str, Any]:
+    """The AC source's setting: ``volts`` from ``t0``, nominal again from ``t1``."""
+    return stimulus_series("AC source voltage / V", [t0 - 1e-3, t0, t1], [dut.v_nom_v, volts, dut.v_nom_v],
+                           staircase=True)
+
+
+def _excursion_instants(t0: float, t1: float) -> list[dict[str, Any]]:
+    return [key_instant("excursion", t0), key_instant("nominal again", t1)]
+
+
+def _judge_keeps_charging(dut, label: str, volts: float, t0: float, t1: float, t2: float, low_a: float,
+                          declared: Declared) -> None:
     env = dut.envelope(t0, t2)
     dut.check.within(REQ, f"{label}: lowest current (keeps charging)", "current", "A",
                      float(env.min_current_a.min()), dut.u_current_a, low_a, None,
-                     plot=series_plot(env.t_s, env.min_current_a, LOWEST_LABEL, window=[t0, t1]),
+                     plot=series_plot(env.t_s, env.min_current_a, LOWEST_LABEL, window=[t0, t1],
+                                      stimulus=_voltage(dut, volts, t0, t1), instants=_excursion_instants(t0, t1),
+                                      limits=[applied_limit(f">= {low_a:g} A", low_a)]),
                      detail=f"declared range {declared.under_v:g}..{declared.over_v:g} V: no stop expected")
 
 
-def _judge_stop_and_restart(dut, label: str, *, t0: float, t1: float, t2: float, stop_time_s: float,
+def _judge_stop_and_restart(dut, label: str, volts: float, *, t0: float, t1: float, t2: float, stop_time_s: float,
                             stopped_a: float, low_a: float, restart_s: float, restart_tol_s: float,
                             tr: float) -> None:
     check = dut.check
     during = dut.envelope(t0 + stop_time_s, t1 - 1e-6)
     check.within(REQ, f"{label}: highest current from {stop_time_s:g} s into the excursion (stopped)", "current",
                  "A", float(during.max_current_a.max()), dut.u_current_a, None, stopped_a,
-                 plot=series_plot(during.t_s, during.max_current_a, "highest phase current / A", window=[t0, t1]),
+                 plot=series_plot(during.t_s, during.max_current_a, "highest phase current / A", window=[t0, t1],
+                                  stimulus=_voltage(dut, volts, t0, t1), instants=_excursion_instants(t0, t1),
+                                  limits=[applied_limit(f"<= {stopped_a:g} A (stopped)", stopped_a)]),
                  detail="outside the declared voltage range: charging stops")
     after = dut.envelope(t1, t2)
     charging = np.nonzero(after.min_current_a >= low_a)[0]
-    plot = series_plot(after.t_s, after.min_current_a, LOWEST_LABEL, window=[t1 + restart_s, t1 + restart_s + tr])
+    plot = series_plot(after.t_s, after.min_current_a, LOWEST_LABEL, window=[t1 + restart_s, t1 + restart_s + tr],
+                       stimulus=_voltage(dut, volts, t0, t1), instants=_excursion_instants(t0, t1),
+                       limits=[applied_limit(f">= {low_a:g} A (charging)", low_a)])
     if charging.size == 0:
         check.require_true(REQ, f"{label}: charging resumed after nominal voltage returned", False,
                            f"not at {low_a:g} A within {t2 - t1:g} s (declared restart delay {restart_s:g} s)",
@@ -119,11 +137,12 @@ def test_voltage_excursions(dut):
             label = f"{volts:g} V ({volts / dut.v_nom_v * 100:.0f} % Un, declared: {behaviour})"
             t0, t1, t2 = _excursion(dut, volts, hold_s, declared.restart_s + tr)
             dut.judge_at_most(REQ, f"{label}: highest current during and after the excursion", t0_s=t0, t1_s=t2,
-                              limit=limit_a + tol, detail=f"limit {limit_a:g} A + {tol:g} A")
+                              limit=limit_a + tol, detail=f"limit {limit_a:g} A + {tol:g} A",
+                              stimulus=_voltage(dut, volts, t0, t1), instants=_excursion_instants(t0, t1))
             if behaviour == "continue":
-                _judge_keeps_charging(dut, label, t0, t1, t2, low_a, declared)
+                _judge_keeps_charging(dut, label, volts, t0, t1, t2, low_a, declared)
             elif behaviour == "stop":
-                _judge_stop_and_restart(dut, label, t0=t0, t1=t1, t2=t2,
+                _judge_stop_and_restart(dut, label, volts, t0=t0, t1=t1, t2=t2,
                                         stop_time_s=float(dut.param(REQ, "stop_time_s")),
                                         stopped_a=float(dut.param(REQ, "stopped_current_a")), low_a=low_a,
                                         restart_s=declared.restart_s,

@@ -73,7 +73,8 @@ def test_tx_profile_periods(dut):
         t0 = t_start + i * period_s
         dut.judge_limit_step(req, f"period {i + 1} ({i * period_s} s): {limit:g} A", t_change_s=t0,
                              t_end_s=t0 + period_s - 1e-6, limit=limit, tolerance=tol, response_time_s=tr,
-                             previous_limit=previous)
+                             previous_limit=previous,
+                             schedule=[(t_start + j * period_s, a) for j, a in enumerate(steps)])
         previous = limit
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from links.ocpp import ProfilePurpose
 from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
+from test_suites.evidence import stimulus_series
 
 REQ = "EV-MIN-CURRENT"
 
@@ -36,7 +37,9 @@ def test_limit_below_minimum_pauses_and_resumes(dut):
     dut.wait(tr + hold_s, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
     dut.judge_follow(REQ, f"limit {below_a:g} A (< {dut.param(REQ, 'min_current_a'):g} A): paused", t_change_s=t_pause,
                      t_end_s=dut.now_s(), low=None, high=paused_a, response_time_s=tr, peak_limit=None,
-                     detail=f"paused: at most {paused_a:g} A per phase")
+                     detail=f"paused: at most {paused_a:g} A per phase",
+                     stimulus=stimulus_series("charging-profile limit / A", [t_pause], [below_a], staircase=True,
+                                              axis=(0, below_a)))
     if not dut.install(REQ, dut.charging_profile(ProfilePurpose.TX_DEFAULT, [(0, resume_a)], profile_id=profile_id)):
         return
     t_resume = dut.now_s()

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from bench.checks import observed_value
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
 from test_suites.sampling import CONTROL_RESPONSE_SAMPLE_S, SLOW_LOAD_SAMPLE_S
 
@@ -27,12 +27,28 @@ def settle_time_s(t: np.ndarray, c: np.ndarray, t0_s: float, limit_w: float) -> 
     return None
 
 
+def signal_stimulus(label: str, t_s: float, before: float, after: float) -> dict[str, Any]:
+    """A control signal the bench changed at ``t_s`` (e.g. heartbeats 1 -> 0), as a staircase."""
+    return stimulus_series(label, [t_s - 1e-3, t_s], [before, after], staircase=True, axis=(0, 1))
+
+
+def limit_step_stimulus(label: str, t_s: float, previous_w: float, limit_w: float, rated_w: float) -> dict[str, Any]:
+    """A power limit the bench wrote at ``t_s`` (``previous_w`` before it), on an axis from 0 to rated."""
+    return stimulus_series(label, [t_s - 1e-3, t_s], [previous_w, limit_w], staircase=True, axis=(0, rated_w))
+
+
 def judge_settles_below(dut: Any, check: Any, req: str, *, what: str, t0_s: float, response_time_s: float,
-                        limit_w: float, t1_s: float | None = None, detail: str = "") -> None:
+                        limit_w: float, t1_s: float | None = None, detail: str = "",
+                        stimulus: dict[str, Any] | None = None) -> None:
     """Consumption at or below ``limit_w`` for good within ``response_time_s`` of ``t0_s``, and at
-    or below it from then until ``t1_s`` (default: now)."""
+    or below it from then until ``t1_s`` (default: now). ``stimulus``: what the bench changed at
+    ``t0_s`` (default: the limit itself, as commanded from ``t0_s``)."""
     t, c = dut.series(t0_s, t1_s)
-    plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0_s, t0_s + response_time_s])
+    if stimulus is None:
+        stimulus = stimulus_series("commanded limit + band / W", [t0_s], [limit_w], staircase=True, axis=(0, limit_w))
+    plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0_s, t0_s + response_time_s], stimulus=stimulus,
+                       limits=[applied_limit(f"<= limit + band {limit_w:.0f} W", limit_w)],
+                       instants=[key_instant(what, t0_s), key_instant("response time", t0_s + response_time_s)])
     settle_s = settle_time_s(t, c, t0_s, limit_w)
     if settle_s is None:
         check.require_true(req, f"{what}: consumption fell to the limit", False,

@@ -21,7 +21,7 @@ import pytest
 
 from bench.errors import BenchError, ConfigError
 from test_suites.heat_pump.controls import lift_modbus_limit
-from test_suites.heat_pump.judging import judge_settles_below, wait_fine_then_coarse
+from test_suites.heat_pump.judging import judge_settles_below, signal_stimulus, wait_fine_then_coarse
 
 REQ = "HP-14A-DIMMING"
 FINE_AFTER_TR_S = 10.0      # sampled finely until this long after Tr
@@ -88,6 +88,7 @@ def test_dimming_to_floor(dut, check):
         wait_fine_then_coarse(dut, tr + FINE_AFTER_TR_S, hold_s)
         judge_settles_below(dut, check, REQ, what="§14a dimming", t0_s=t0, response_time_s=tr,
                             limit_w=floor_w + tol_w,
-                            detail=f"floor {floor_w:.0f} W + band {tol_w:.0f} W; Tr {tr:g} s; P2 {p2:.0f} W")
+                            detail=f"floor {floor_w:.0f} W + band {tol_w:.0f} W; Tr {tr:g} s; P2 {p2:.0f} W",
+                            stimulus=signal_stimulus(f"§14a dimming signal ({signal.kind}, 1 = on)", t0, 0, 1))
     finally:
         signal.release()

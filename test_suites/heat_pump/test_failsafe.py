@@ -23,11 +23,14 @@ from typing import Any
 import pytest
 
 from bench.errors import BenchError
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot
 from test_suites.heat_pump.controls import ensure_control_type, lift_modbus_limit, pebc_max_upper_w, s2_offering_pebc
-from test_suites.heat_pump.judging import judge_settles_below, wait_fine_then_coarse
+from test_suites.heat_pump.judging import judge_settles_below, signal_stimulus, wait_fine_then_coarse
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
 from test_suites.sampling import SLOW_LOAD_SAMPLE_S
+
+HEARTBEATS = "watchdog heartbeats (1 = on)"
+S2_LINK = "S2 connection (1 = up)"
 
 RECONNECT_POLL_S = 5.0
 BEFORE_TIMEOUT_S = 10.0     # signal lost: sampled coarsely until this long before the timeout ...
@@ -64,10 +67,14 @@ def _wait_reconnected(dut: Any, s2: Any, session: int, timeout_s: float) -> None
 
 
 # --- judgement ------------------------------------------------------------------------------------
-def _judge_stays(dut: Any, check: Any, req: str, t1: float, limit_w: float, why: str) -> None:
+def _judge_stays(dut: Any, check: Any, req: str, t1: float, limit_w: float, why: str, signal: str) -> None:
     t, c = dut.series(t1)
+    plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t1, float(t[-1])],
+                       stimulus=signal_stimulus(signal, t1, 0, 1),
+                       limits=[applied_limit(f"<= failsafe limit + band {limit_w:.0f} W", limit_w)],
+                       instants=[key_instant("signal back", t1)])
     check.within(req, f"highest consumption while {why}", "consumption", "W", float(c.max()), dut.u_power_w,
-                 None, limit_w, plot=series_plot(t, c, CONSUMPTION_LABEL, window=[t1, float(t[-1])]),
+                 None, limit_w, plot=plot,
                  detail=f"failsafe limit + band {limit_w:.0f} W: failsafe is left only on a new limit")
 
 
@@ -75,7 +82,10 @@ def _judge_leaves(dut: Any, check: Any, req: str, t2: float, limit_w: float, obs
     t, c = dut.series(t2)
     check.within(req, "highest consumption after a new limit (failsafe left)", "consumption", "W",
                  float(c.max()), dut.u_power_w, limit_w, None,
-                 plot=series_plot(t, c, CONSUMPTION_LABEL, window=[t2, t2 + observation_s]),
+                 plot=series_plot(t, c, CONSUMPTION_LABEL, window=[t2, t2 + observation_s],
+                                  stimulus=signal_stimulus("new limit sent (1 = yes)", t2, 0, 1),
+                                  limits=[applied_limit(f">= failsafe limit + band {limit_w:.0f} W", limit_w)],
+                                  instants=[key_instant("new limit", t2)]),
                  detail=f"above the failsafe limit + band {limit_w:.0f} W within {observation_s:g} s")
 
 
@@ -110,13 +120,14 @@ def test_modbus_watchdog_failsafe(dut, check):
         link.pause_heartbeat()
         _wait_through_timeout(dut, timeout_s, tr)
         judge_settles_below(dut, check, req, what="heartbeats lost", t0_s=t0, response_time_s=timeout_s + tr,
-                            limit_w=limit_w, detail=f"timeout {timeout_s:g} s + response {tr:g} s; P2 {p2:.0f} W")
+                            limit_w=limit_w, detail=f"timeout {timeout_s:g} s + response {tr:g} s; P2 {p2:.0f} W",
+                            stimulus=signal_stimulus(HEARTBEATS, t0, 1, 0))
 
         dut.step("resume the heartbeats, no new limit")
         t1 = dut.now_s()
         link.resume_heartbeat()
         dut.wait(float(dut.param(req, "resumed_hold_s")), sample_period_s=SLOW_LOAD_SAMPLE_S)
-        _judge_stays(dut, check, req, t1, limit_w, "heartbeats resumed without a new limit")
+        _judge_stays(dut, check, req, t1, limit_w, "heartbeats resumed without a new limit", HEARTBEATS)
 
         dut.step("write a new limit (the map's maximum)")
         t2 = dut.now_s()
@@ -149,7 +160,8 @@ def test_s2_connection_loss_failsafe(dut, check):
         s2.drop_connection(True)
         _wait_through_timeout(dut, timeout_s, tr)
         judge_settles_below(dut, check, req, what="S2 connection lost", t0_s=t0, response_time_s=timeout_s + tr,
-                            limit_w=limit_w, detail=f"timeout {timeout_s:g} s + response {tr:g} s; P2 {p2:.0f} W")
+                            limit_w=limit_w, detail=f"timeout {timeout_s:g} s + response {tr:g} s; P2 {p2:.0f} W",
+                            stimulus=signal_stimulus(S2_LINK, t0, 1, 0))
 
         dut.step("allow the RM to reconnect, no new instruction")
         t1 = dut.now_s()
@@ -157,7 +169,8 @@ def test_s2_connection_loss_failsafe(dut, check):
         s2.allow_reconnect()
         _wait_reconnected(dut, s2, session, float(dut.param(req, "reconnect_timeout_s")))
         dut.wait(float(dut.param(req, "resumed_hold_s")), sample_period_s=SLOW_LOAD_SAMPLE_S)
-        _judge_stays(dut, check, req, t1, limit_w, "the S2 connection is back without a new instruction")
+        _judge_stays(dut, check, req, t1, limit_w, "the S2 connection is back without a new instruction",
+                     S2_LINK)
 
         dut.step("select PEBC and send a new instruction without limit")
         t2 = dut.now_s()

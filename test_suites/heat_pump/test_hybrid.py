@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.heat_pump.controls import HybridSwitch
 from test_suites.heat_pump.judging import judge_settles_below, wait_fine_then_coarse
 from test_suites.sampling import SLOW_LOAD_SAMPLE_S
@@ -50,7 +50,12 @@ def _judge_heat_continues(check: Any, heat: list[tuple[float, float]], t0: float
     heat_mean_w = float(np.mean(h[t_h >= t0 + tr])) if h.size else 0.0
     check.within(REQ, "mean heat output readback in gas mode", "heat_output", "W", heat_mean_w, 0.0,
                  share * heat_before_w, None,
-                 plot=series_plot(t_h, h, "heat output (DUT readback) / W", window=[t0 + tr, t0 + observation_s]),
+                 plot=series_plot(t_h, h, "heat output (DUT readback) / W", window=[t0 + tr, t0 + observation_s],
+                                  stimulus=stimulus_series("gas mode (1 = on)", [t0 - 1e-3, t0], [0, 1],
+                                                           staircase=True, axis=(0, 1)),
+                                  limits=[applied_limit(f">= {share:.0%} of before {share * heat_before_w:.0f} W",
+                                                        share * heat_before_w)],
+                                  instants=[key_instant("switch to gas", t0), key_instant("Tr", t0 + tr)]),
                  detail=f">= {share:.0%} of {heat_before_w:.0f} W before the switch (DUT readback)")
 
 

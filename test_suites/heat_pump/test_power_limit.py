@@ -23,9 +23,10 @@ from typing import Any
 
 import pytest
 
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot
 from test_suites.heat_pump.controls import ensure_control_type, lift_modbus_limit, pebc_max_upper_w, s2_offering_pebc
-from test_suites.heat_pump.judging import judge_settles_below, wait_fine_then_coarse
+from test_suites.heat_pump.judging import (judge_settles_below, limit_step_stimulus, signal_stimulus,
+                                           wait_fine_then_coarse)
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
 from test_suites.sampling import SLOW_LOAD_SAMPLE_S
 
@@ -49,6 +50,7 @@ def test_modbus_power_limit_steps(dut, check):
     hold_s = float(dut.param(req, "hold_s"))
     overshoot_w = dut.pct_of_rated_w(dut.param(req, "overshoot_tolerance_pct_rated"))
     p2 = dut.transition("running")
+    previous_w = dut.p_rated_w                     # no limit written yet
     try:
         for share, limit_w in _limit_steps_w(dut, req, p2):
             dut.step(f"Modbus power_limit_w = {limit_w} W ({share:g} % of P2 {p2:.0f} W)")
@@ -57,7 +59,10 @@ def test_modbus_power_limit_steps(dut, check):
             wait_fine_then_coarse(dut, tr + FINE_AFTER_TR_S, hold_s)
             judge_settles_below(dut, check, req, what=f"limit {limit_w} W", t0_s=t0, response_time_s=tr,
                                 limit_w=limit_w + tol_w,
-                                detail=f"limit {limit_w} W + band {tol_w:.0f} W; Tr {tr:g} s; P2 {p2:.0f} W")
+                                detail=f"limit {limit_w} W + band {tol_w:.0f} W; Tr {tr:g} s; P2 {p2:.0f} W",
+                                stimulus=limit_step_stimulus("power_limit_w written / W", t0, previous_w, limit_w,
+                                                             dut.p_rated_w))
+            previous_w = limit_w
         dut.step("lift the Modbus limit")
         t_lift = dut.now_s()
         lift_modbus_limit(link)
@@ -66,7 +71,11 @@ def test_modbus_power_limit_steps(dut, check):
         t, c = dut.series(t_lift)
         check.within(req, "peak consumption after the limit is lifted", "consumption", "W", float(c.max()),
                      dut.u_power_w, None, p2 + overshoot_w,
-                     plot=series_plot(t, c, CONSUMPTION_LABEL, window=[t_lift, t_lift + release_s]),
+                     plot=series_plot(t, c, CONSUMPTION_LABEL, window=[t_lift, t_lift + release_s],
+                                      stimulus=signal_stimulus("limit lifted (1 = yes)", t_lift, 0, 1),
+                                      limits=[applied_limit(f"<= P2 + overshoot {p2 + overshoot_w:.0f} W",
+                                                            p2 + overshoot_w)],
+                                      instants=[key_instant("limit lifted", t_lift)]),
                      detail=f"P2 {p2:.0f} W + {overshoot_w:.0f} W over {release_s:g} s")
     finally:
         lift_modbus_limit(link)
@@ -83,6 +92,7 @@ def test_s2_pebc_limit_steps(dut, check):
     hold_s = float(dut.param(req, "hold_s"))
     p2 = dut.transition("running")
     ensure_control_type(s2, "PEBC")
+    previous_w = dut.p_rated_w                     # no limit instructed yet
     try:
         for share, limit_w in _limit_steps_w(dut, req, p2):
             dut.step(f"S2 PEBC upper limit {limit_w} W ({share:g} % of P2 {p2:.0f} W)")
@@ -96,7 +106,10 @@ def test_s2_pebc_limit_steps(dut, check):
             judge_settles_below(dut, check, req, what=f"PEBC limit {limit_w} W", t0_s=t0, response_time_s=tr,
                                 limit_w=limit_w + tol_w,
                                 detail=f"limit {limit_w} W + band {tol_w:.0f} W; Tr = declared processing delay "
-                                       f"{delay_s:g} s + response {tr - delay_s:g} s; P2 {p2:.0f} W")
+                                       f"{delay_s:g} s + response {tr - delay_s:g} s; P2 {p2:.0f} W",
+                                stimulus=limit_step_stimulus("PEBC upper limit / W", t0, previous_w, limit_w,
+                                                             dut.p_rated_w))
+            previous_w = limit_w
         found = s2.violations()
         check.require_true(req, "no S2 protocol violation by the resource manager in this campaign", not found,
                            f"{len(found)}: " + "; ".join(v.reason for v in found[:3]) if found else "none")

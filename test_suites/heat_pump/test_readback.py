@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-from test_suites.evidence import series_plot
+from test_suites.evidence import key_instant, series_plot, stimulus_series
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
 from test_suites.sampling import STEADY_SAMPLE_S
 
@@ -77,7 +77,10 @@ def _judge(dut: Any, check: Any, source: str, pairs: Pairs, limit_w: float, accu
     worst = int(np.argmax(deviation))
     check.within(REQ, f"largest |readback - analyzer| ({source})", "power_deviation", "W", float(deviation[worst]),
                  dut.u_power_w, None, limit_w,
-                 plot=series_plot(t, readback, CONSUMPTION_LABEL, window=[float(t[0]), float(t[-1])]),
+                 plot=series_plot(t, readback, "consumption (DUT readback) / W", window=[float(t[0]), float(t[-1])],
+                                  limit=measured + limit_w, limit_label="analyzer + allowed deviation",
+                                  stimulus=stimulus_series(CONSUMPTION_LABEL, t, measured),
+                                  instants=[key_instant("largest deviation", float(t[worst]))]),
                  detail=f"{len(pairs)} readings; at {t[worst]:.0f} s readback {readback[worst]:.0f} W, analyzer "
                         f"{measured[worst]:.0f} W; declared accuracy {accuracy_w:.0f} W + analyzer U")
 

@@ -28,7 +28,7 @@ import pytest
 
 from bench.checks import observed_value
 from links.sg_ready_contacts import SgReadyState
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.heat_pump.judging import settle_time_s
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
 from test_suites.sampling import (CONTROL_RESPONSE_SAMPLE_S, LONG_OBSERVATION_SAMPLE_S, SLOW_LOAD_SAMPLE_S,
@@ -55,6 +55,12 @@ def _hold_state(dut: Any, state: SgReadyState, *waits: tuple[float, float]) -> f
     return t0
 
 
+def _state_stimulus(t_s: float, state: SgReadyState, before: SgReadyState = SgReadyState.NORMAL) -> dict[str, Any]:
+    """The SG-Ready state the bench set at ``t_s`` (from ``before``; held to the end of the plot)."""
+    return stimulus_series("SG-Ready state", [t_s - 1e-3, t_s], [int(before), int(state)], staircase=True,
+                           axis=(1, 4))
+
+
 def _block_then_release(dut: Any, block_s: float, observation_s: float, sample_period_s: float) -> float:
     """Stimulus: state 1 for ``block_s``, then state 2 observed for ``observation_s``; returns the release."""
     _hold_state(dut, SgReadyState.BLOCKED, (block_s, SLOW_LOAD_SAMPLE_S))
@@ -77,7 +83,11 @@ def test_normal_operation_and_resume(dut, check):
         t, c = dut.series(t_release)
         resumed = float(np.mean(c[t >= t_release + recovery_s - RECOVERY_MEAN_S]))
         plot = series_plot(t, c, CONSUMPTION_LABEL,
-                           window=[t_release + recovery_s - RECOVERY_MEAN_S, t_release + recovery_s])
+                           window=[t_release + recovery_s - RECOVERY_MEAN_S, t_release + recovery_s],
+                           stimulus=_state_stimulus(t_release, SgReadyState.NORMAL, SgReadyState.BLOCKED),
+                           limits=[applied_limit(f">= P2 - tolerance {p2 - tolerance_w:.0f} W", p2 - tolerance_w)],
+                           instants=[key_instant("release (state 2)", t_release),
+                                     key_instant("recovery time", t_release + recovery_s)])
         check.within(req, "consumption at the recovery time after a block", "consumption", "W", resumed,
                      dut.u_power_w, p2 - tolerance_w, None, plot=plot,
                      detail=f"mean of the last {RECOVERY_MEAN_S:g} s of {recovery_s:g} s after release; "
@@ -101,7 +111,10 @@ def test_block(dut, check):
                          (hold_s - FINE_AFTER_TR_S, SLOW_LOAD_SAMPLE_S))
         t, c = dut.series(t0)
         settle_s = settle_time_s(t, c, t0, limit_w)
-        plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0, t0 + tr])
+        plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0, t0 + tr],
+                           stimulus=_state_stimulus(t0, SgReadyState.BLOCKED),
+                           limits=[applied_limit(f"<= standby + band {limit_w:.0f} W", limit_w)],
+                           instants=[key_instant("state 1 set", t0), key_instant("Tr", t0 + tr)])
         if settle_s is None:
             check.require_true(req, "consumption fell to standby", False,
                                f"still above {limit_w:.0f} W at the end of the {tr + hold_s:g} s observation "
@@ -142,7 +155,10 @@ def test_release_without_surge(dut, check):
     try:
         t_release = _block_then_release(dut, float(dut.param(req, "block_s")), observation_s, STEADY_SAMPLE_S)
         t, c = dut.series(t_release)
-        plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t_release, t_release + observation_s])
+        plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t_release, t_release + observation_s],
+                           stimulus=_state_stimulus(t_release, SgReadyState.NORMAL, SgReadyState.BLOCKED),
+                           limits=[applied_limit(f"<= P2 + overshoot {p2 + overshoot_w:.0f} W", p2 + overshoot_w)],
+                           instants=[key_instant("release (state 2)", t_release)])
         check.within(req, "peak consumption after release", "consumption", "W", float(c.max()), dut.u_power_w,
                      None, p2 + overshoot_w, plot=plot,
                      detail=f"P2 before the block {p2:.0f} W + {overshoot_w:.0f} W")
@@ -167,7 +183,10 @@ def test_boost(dut, check):
         t0 = _hold_state(dut, SgReadyState.RECOMMENDED_ON, (tr + observation_s, STEADY_SAMPLE_S))
         t, c = dut.series(t0)
         boosted = float(np.mean(c[t >= t0 + tr]))
-        plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0 + tr, t0 + tr + observation_s])
+        plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0 + tr, t0 + tr + observation_s],
+                           stimulus=_state_stimulus(t0, SgReadyState.RECOMMENDED_ON),
+                           limits=[applied_limit(f">= P2 + increase {p2 + increase_w:.0f} W", p2 + increase_w)],
+                           instants=[key_instant("state 3 set", t0), key_instant("Tr", t0 + tr)])
         check.within(req, "mean consumption in state 3 from Tr", "consumption", "W", boosted, dut.u_power_w,
                      p2 + increase_w, None, plot=plot,
                      detail=f"P2 {p2:.0f} W + {increase_w:.0f} W; Tr {tr:g} s, over {observation_s:g} s")
@@ -191,7 +210,11 @@ def test_forced_on(dut, check):
         t0 = _hold_state(dut, SgReadyState.FORCED_ON, (tr + observation_s, STEADY_SAMPLE_S))
         t, c = dut.series(t0)
         lowest = float(c[t >= t0 + tr].min())
-        plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0 + tr, t0 + tr + observation_s])
+        plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0 + tr, t0 + tr + observation_s],
+                           stimulus=_state_stimulus(t0, SgReadyState.FORCED_ON),
+                           limits=[applied_limit(f">= state-4 power - tolerance {forced_w - tolerance_w:.0f} W",
+                                                 forced_w - tolerance_w)],
+                           instants=[key_instant("state 4 set", t0), key_instant("Tr", t0 + tr)])
         check.within(req, "lowest consumption in state 4 from Tr", "consumption", "W", lowest, dut.u_power_w,
                      forced_w - tolerance_w, None, plot=plot,
                      detail=f"declared state-4 power {forced_w:.0f} W - {tolerance_w:.0f} W; Tr {tr:g} s")
@@ -215,7 +238,10 @@ def test_block_honoured_for_two_hours(dut, check):
         t, c = dut.series(t0 + tr)
         above = np.nonzero(c > limit_w)[0]
         held_s = float(t[above[0]] - t0) if above.size else float(t[-1] - t0)
-        plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0 + tr, t0 + duration_s])
+        plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t0 + tr, t0 + duration_s],
+                           stimulus=_state_stimulus(t0, SgReadyState.BLOCKED),
+                           limits=[applied_limit(f"<= standby + band {limit_w:.0f} W", limit_w)],
+                           instants=[key_instant("state 1 set", t0), key_instant("Tr", t0 + tr)])
         check.within(req, f"highest consumption from Tr to {duration_s:g} s of block", "consumption", "W",
                      float(c.max()), dut.u_power_w, None, limit_w, plot=plot,
                      detail=f"standby + band {limit_w:.0f} W; at standby until {held_s:.0f} s after state 1")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
 from test_suites.sampling import CONTROL_RESPONSE_SAMPLE_S, RESTART_SAMPLE_S
 
@@ -71,11 +71,20 @@ def _stop_instant(t: np.ndarray, c: np.ndarray, p0: float, running_floor_w: floa
 
 
 # --- judgement ------------------------------------------------------------------------------------
+def _voltage(dut: Any, level_v: float, t0: float, t_back: float) -> dict[str, Any]:
+    """The AC source's voltage setting: ``level_v`` from ``t0``, nominal again from ``t_back``."""
+    return stimulus_series("AC source voltage / V", [t0, t_back], [level_v, dut.v_nom_v], staircase=True)
+
+
 def _judge_runs_on(dut: Any, check: Any, name: str, t: np.ndarray, c: np.ndarray, window: list[float],
-                   running_floor_w: float, detail: str = "") -> None:
+                   running_floor_w: float, level_v: float, detail: str = "") -> None:
     """The lowest consumption during the hold stays above P0 - dip band."""
+    plot = series_plot(t, c, CONSUMPTION_LABEL, window=window, stimulus=_voltage(dut, level_v, *window),
+                       limits=[applied_limit(f">= P0 - dip band {running_floor_w:.0f} W", running_floor_w)],
+                       instants=[key_instant(f"{level_v:g} V applied", window[0]),
+                                 key_instant("nominal again", window[1])])
     check.within(REQ, name, "consumption", "W", float(c.min()), dut.u_power_w, running_floor_w, None,
-                 plot=series_plot(t, c, CONSUMPTION_LABEL, window=window), detail=detail)
+                 plot=plot, detail=detail)
 
 
 def _judge_restart(dut: Any, check: Any, level_v: float, t_stop: float, t_back: float, t_restart: float | None,
@@ -83,7 +92,12 @@ def _judge_restart(dut: Any, check: Any, level_v: float, t_stop: float, t_back: 
     """A stop to standby, then a restart: not before the minimum off time after the stop, and
     within the restart time (or the rest of the minimum off time) after the voltage returned."""
     t, c = dut.series(t_stop)
-    plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t_stop, t_back + restart_s])
+    instants = [key_instant("stop", t_stop), key_instant("nominal again", t_back)]
+    plot = series_plot(t, c, CONSUMPTION_LABEL, window=[t_stop, t_back + restart_s],
+                       stimulus=stimulus_series("AC source voltage / V", [t_stop, t_back], [level_v, dut.v_nom_v],
+                                                staircase=True),
+                       limits=[applied_limit(f"standby {standby_limit_w:.0f} W", standby_limit_w)],
+                       instants=instants + ([key_instant("restart", t_restart)] if t_restart is not None else []))
     if t_restart is None:
         check.require_true(REQ, f"stop at {level_v:g} V, then restart", False,
                            f"no stop to standby ({standby_limit_w:.0f} W) followed by a restart within "
@@ -116,13 +130,13 @@ def test_undervoltage_levels(dut, check):
             running_floor_w = p0 - dip_w
             if level_v >= ride_through_v - 1e-6:
                 _judge_runs_on(dut, check, f"lowest consumption at {level_v:g} V (keeps running)", t, c,
-                               [t0, t_back], running_floor_w,
+                               [t0, t_back], running_floor_w, level_v,
                                f"declared to run down to {ride_through_v:g} V; P0 {p0:.0f} W - {dip_w:.0f} W")
                 continue
             t_stop = _stop_instant(t, c, p0, running_floor_w, edge_w)
             if t_stop is None:
                 _judge_runs_on(dut, check, f"lowest consumption at {level_v:g} V (ran on; stopping was allowed)",
-                               t, c, [t0, t_back], running_floor_w)
+                               t, c, [t0, t_back], running_floor_w, level_v)
                 continue
             t_restart = _wait_restart(dut, t_stop, standby_limit_w, t_back + max(restart_s, min_off_s))
             _judge_restart(dut, check, level_v, t_stop, t_back, t_restart, restart_s, min_off_s, standby_limit_w)

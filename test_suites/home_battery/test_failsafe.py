@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from bench.checks import observed_value
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.home_battery.strategy import POWER_LABEL
 from test_suites.sampling import CONTROL_RESPONSE_SAMPLE_S, SLOW_LOAD_SAMPLE_S, STEADY_SAMPLE_S
 
@@ -24,12 +24,26 @@ AFTER_TR_S = 10.0           # settled this long after Tr
 WATCH_AFTER_S = 20.0        # heartbeats lost: watched this long after timeout + Tr
 
 
+HEARTBEATS = "watchdog heartbeats (1 = on)"
+
+
+def _band(centre_w: float, band_w: float, what: str) -> list[dict[str, Any]]:
+    return [applied_limit(f"{what} - band {centre_w - band_w:+.0f} W", centre_w - band_w),
+            applied_limit(f"{what} + band {centre_w + band_w:+.0f} W", centre_w + band_w)]
+
+
+def _heartbeats(t_s: float, before: float, after: float) -> dict[str, Any]:
+    return stimulus_series(HEARTBEATS, [t_s - 1e-3, t_s], [before, after], staircase=True, axis=(0, 1))
+
+
 def _judge_failsafe_reached(dut: Any, check: Any, t0: float, failsafe_w: float, band_w: float, timeout_s: float,
                             tr: float) -> None:
     """At the failsafe setpoint +- band for good within timeout + Tr of the last heartbeat."""
     t, p = dut.series(t0)
     outside = np.nonzero(np.abs(p - failsafe_w) > band_w)[0]
-    plot = series_plot(t, p, POWER_LABEL, window=[t0, t0 + timeout_s + tr])
+    plot = series_plot(t, p, POWER_LABEL, window=[t0, t0 + timeout_s + tr], stimulus=_heartbeats(t0, 1, 0),
+                       limits=_band(failsafe_w, band_w, "failsafe"),
+                       instants=[key_instant("heartbeats stopped", t0), key_instant("timeout", t0 + timeout_s)])
     if outside.size and outside[-1] + 1 >= t.size:
         check.require_true(REQ, "failsafe setpoint reached", False,
                            f"still outside {failsafe_w:.0f} +- {band_w:.0f} W at {float(t[-1] - t0):g} s "
@@ -74,7 +88,9 @@ def test_watchdog_failsafe(dut, check):
         t, p = dut.series(t1)
         check.within(REQ, "largest deviation from the failsafe setpoint after heartbeats resumed", "power_deviation",
                      "W", float(np.max(np.abs(p - failsafe_w))), dut.u_power_w, None, band_w,
-                     plot=series_plot(t, p, POWER_LABEL, window=[t1, float(t[-1])]),
+                     plot=series_plot(t, p, POWER_LABEL, window=[t1, float(t[-1])], stimulus=_heartbeats(t1, 0, 1),
+                                      limits=_band(failsafe_w, band_w, "failsafe"),
+                                      instants=[key_instant("heartbeats resumed", t1)]),
                      detail="failsafe is left only on a new setpoint")
 
         dut.step("write a new setpoint")

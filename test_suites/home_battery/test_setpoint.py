@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from bench.checks import observed_value
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.home_battery.strategy import POWER_LABEL
 from test_suites.sampling import SETPOINT_RESPONSE_SAMPLE_S, STEADY_SAMPLE_S
 
@@ -37,7 +37,12 @@ def _judge_step(dut: Any, check: Any, setpoint_w: float, t0: float, tr: float, b
     """In setpoint +- band for good within Tr (last sample outside), and within it from Tr on."""
     t, p = dut.series(t0)
     outside = np.nonzero(np.abs(p - setpoint_w) > band_w)[0]
-    plot = series_plot(t, p, POWER_LABEL, window=[t0, t0 + tr])
+    plot = series_plot(t, p, POWER_LABEL, window=[t0, t0 + tr],
+                       stimulus=stimulus_series("setpoint / W", [t0], [setpoint_w], staircase=True,
+                                                axis=(min(0.0, setpoint_w), max(0.0, setpoint_w))),
+                       limits=[applied_limit(f"setpoint - band {setpoint_w - band_w:+.0f} W", setpoint_w - band_w),
+                               applied_limit(f"setpoint + band {setpoint_w + band_w:+.0f} W", setpoint_w + band_w)],
+                       instants=[key_instant("setpoint written", t0), key_instant("Tr", t0 + tr)])
     what = f"setpoint {setpoint_w:+.0f} W"
     if outside.size and outside[-1] + 1 >= t.size:
         check.require_true(REQ, f"{what}: power within the band", False,

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.home_battery.strategy import POWER_LABEL
 from test_suites.sampling import SLOW_LOAD_SAMPLE_S
 
@@ -76,12 +76,25 @@ def _energy_wh(t: np.ndarray, p: np.ndarray) -> float:
 
 
 def _judge_leg(dut: Any, check: Any, name: str, t0: float, energy_sign: float, bound_wh: float,
-               detail: str) -> None:
-    """The AC energy moved in the leg's direction (sign +1: exported, -1: imported) <= bound + band."""
+               detail: str, stopped_w: float) -> None:
+    """The AC energy moved in the leg's direction (sign +1: exported, -1: imported) <= bound + band.
+    The plot: the setpoint written, the band the battery counts as stopped in, and the instant the
+    energy moved reached the bound (when it did)."""
     t, p = dut.series(t0)
-    energy_wh = _energy_wh(t, np.clip(energy_sign * p, 0.0, None))
+    moved = np.clip(energy_sign * p, 0.0, None)
+    energy_wh = _energy_wh(t, moved)
+    steps = 0.5 * (moved[1:] + moved[:-1]) * np.diff(t) / 3600.0
+    reached = np.nonzero(np.cumsum(steps) > bound_wh)[0]
+    setpoint_w = energy_sign * dut.p_rated_w
+    plot = series_plot(t, p, POWER_LABEL, window=[t0, float(t[-1])],
+                       stimulus=stimulus_series("setpoint / W", [t0], [setpoint_w], staircase=True,
+                                                axis=(min(0.0, setpoint_w), max(0.0, setpoint_w))),
+                       limits=[applied_limit(f"stopped: within +-{stopped_w:.0f} W", stopped_w),
+                               applied_limit(f"stopped: within +-{stopped_w:.0f} W", -stopped_w)],
+                       instants=[key_instant("setpoint written", t0)]
+                       + ([key_instant(f"{bound_wh:.0f} Wh moved", float(t[reached[0] + 1]))] if reached.size else []))
     check.within(REQ, name, "energy", "Wh", energy_wh, dut.u_power_w * float(t[-1] - t0) / 3600.0, None, bound_wh,
-                 plot=series_plot(t, p, POWER_LABEL, window=[t0, float(t[-1])]), detail=detail)
+                 plot=plot, detail=detail)
 
 
 @pytest.mark.requirement(REQ)
@@ -103,7 +116,7 @@ def test_soc_window_honoured(dut, check):
         soc1 = float(dut.link.read("soc_pct"))
         _judge_leg(dut, check, "AC energy exported at full discharge", t0, 1.0, available_wh + w.energy_band_wh,
                    f"SoC {soc0:.1f} % -> min {w.min_soc_pct:g} % of {w.capacity_wh:.0f} Wh = {available_wh:.0f} Wh "
-                   f"+ {w.energy_band_wh:.0f} Wh")
+                   f"+ {w.energy_band_wh:.0f} Wh", stopped_w)
         check.within(REQ, "reported SoC where discharging stopped", "soc", "%", soc1, 0.0,
                      w.min_soc_pct - w.soc_band_pct, None,
                      detail=f"declared minimum {w.min_soc_pct:g} % - {w.soc_band_pct:g} %")
@@ -112,7 +125,7 @@ def test_soc_window_honoured(dut, check):
         soc2 = float(dut.link.read("soc_pct"))
         _judge_leg(dut, check, "AC energy imported at full charge", t1, -1.0, room_wh + w.energy_band_wh,
                    f"SoC {soc1:.1f} % -> max {w.max_soc_pct:g} % of {w.capacity_wh:.0f} Wh / one-way efficiency "
-                   f"{w.one_way_efficiency:.3f} = {room_wh:.0f} Wh + {w.energy_band_wh:.0f} Wh")
+                   f"{w.one_way_efficiency:.3f} = {room_wh:.0f} Wh + {w.energy_band_wh:.0f} Wh", stopped_w)
         check.within(REQ, "reported SoC where charging stopped", "soc", "%", soc2, 0.0, None,
                      w.max_soc_pct + w.soc_band_pct,
                      detail=f"declared maximum {w.max_soc_pct:g} % + {w.soc_band_pct:g} %")

@@ -32,7 +32,7 @@ import pytest
 
 from bench.analysis import ten_minute_running_mean_v
 from bench.checks import observed_value
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 
 REQ = "PV-ACTIVE-LIMITING"
 R_FEEDER_OHM = 0.6          # per phase
@@ -87,17 +87,27 @@ def _judge_mean_voltage(dut: Any, check: Any, t: np.ndarray, p: np.ndarray, v: n
               f"{energy_kwh:.3f} kWh in {t[-1] - t[0]:.0f} s (mean {np.mean(p):.0f} W); "
               f"terminal voltage {v.min():.1f}-{v.max():.1f} V; highest 10-min mean "
               f"{v_mean[i_max]:.2f} V at t = {t_mean[i_max]:.0f} s")
-    plot_v = series_plot(t_mean[finite], v_mean[finite], "10-min mean terminal voltage / V", limit=float(v_max))
+    stride = max(1, t.size // MAX_PLOT_POINTS)
+    plot_v = series_plot(t_mean[finite], v_mean[finite], "10-min mean terminal voltage / V",
+                         stimulus=stimulus_series("active power exported / W", t[::stride], p[::stride]),
+                         limits=[applied_limit(f"<= {float(v_max):.1f} V", float(v_max))],
+                         instants=[key_instant("feeder on", float(t[0])),
+                                   key_instant("highest mean", float(t_mean[i_max]))])
     check.within(REQ, "highest 10-minute running mean of the terminal voltage", "voltage", "V",
                  float(v_mean[i_max]), dut.u_voltage_v, None, v_max, detail=detail, plot=plot_v)
 
 
-def _judge_stays_connected(dut: Any, check: Any, t: np.ndarray, p: np.ndarray, energy_kwh: float) -> None:
+def _judge_stays_connected(dut: Any, check: Any, t: np.ndarray, p: np.ndarray, v: np.ndarray,
+                           energy_kwh: float) -> None:
     """The output never dropped to ~0 (when the catalog requires the DUT to stay connected)."""
     threshold_w = CONNECTED_FRACTION * dut.p_rated_w
     dropped = t[p < threshold_w]
     stride = max(1, t.size // MAX_PLOT_POINTS)
-    plot_p = series_plot(t[::stride], p[::stride], "active power / W", limit=threshold_w)
+    plot_p = series_plot(t[::stride], p[::stride], "active power / W",
+                         stimulus=stimulus_series("terminal voltage / V", t[::stride], v[::stride]),
+                         limits=[applied_limit(f"connected = above {threshold_w:.0f} W", threshold_w)],
+                         instants=[key_instant("feeder on", float(t[0]))]
+                         + ([key_instant("output ~0", float(dropped[0]))] if dropped.size else []))
     if bool(dut.param(REQ, "must_stay_connected")):
         check.require_true(
             REQ, "DUT stayed connected (output never ~0)", dropped.size == 0,
@@ -124,4 +134,4 @@ def test_active_limiting_on_feeder(dut, check):
         return
     energy_kwh = float(np.sum(0.5 * (p[1:] + p[:-1]) * np.diff(t))) / 3.6e6
     _judge_mean_voltage(dut, check, t, p, v, energy_kwh)
-    _judge_stays_connected(dut, check, t, p, energy_kwh)
+    _judge_stays_connected(dut, check, t, p, v, energy_kwh)

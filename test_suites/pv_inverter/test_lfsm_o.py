@@ -22,7 +22,7 @@ import pytest
 
 from bench.analysis import first_order_response_check, lfsm_o_band_w, lfsm_o_expected_power_w
 from bench.checks import observed_value
-from test_suites.evidence import curve_plot
+from test_suites.evidence import curve_plot, stimulus_series
 from test_suites.pv_inverter.trip_stages import frequency_stages
 from test_suites.sampling import DROOP_RESPONSE_SAMPLE_S
 
@@ -117,7 +117,10 @@ def _judge_response(dut: Any, check: Any, droop: Droop, largest: DroopPoint) -> 
                                                    uncertainty=dut.u_power_w))
         return
     res = first_order_response_check(largest.t_s, largest.power_w, largest.t_step_s, p_ref, p_final, tr,
-                                     tolerance_w, x_label="bench time / s", y_label="active power / W")
+                                     tolerance_w, x_label="bench time / s", y_label="active power / W",
+                                     stimulus=stimulus_series("AC source frequency (set) / Hz", [largest.t_step_s],
+                                                              [f_point], staircase=True,
+                                                              axis=(dut.f_nom_hz, f_point)))
     check.within(REQ, f"share of the step at Tr ({f_point:.3f} Hz)", "step_fraction", "1", res.fraction_at_tr,
                  dut.u_power_w / abs(p_final - p_ref), res.required_fraction_at_tr, None,
                  detail=f"P {p_ref:.0f} W -> {p_final:.0f} W; at Tr = {tr:g} s: {res.value_at_tr:.0f} W",

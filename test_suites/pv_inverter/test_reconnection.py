@@ -19,7 +19,7 @@ import pytest
 
 from bench.analysis import Uncertainty, first_time_above, ramp_rate_detail
 from bench.checks import observed_value
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.sampling import TRIP_SAMPLE_S
 
 REQ_WINDOW = "PV-RECONNECT-WINDOW"
@@ -198,6 +198,20 @@ def _judge_no_reconnection(dut: Any, check: Any, w: ReconnectWindow, held: HeldO
                  plot=plot)
 
 
+def _held_stimulus(dut: Any, held: list[HeldOutside], t_back: float, t_in: np.ndarray) -> dict[str, Any]:
+    """The grid quantity the held conditions moved (frequency when any did, else the voltage on
+    the side held), measured over the holds and after the grid returned."""
+    if any(h.condition.side.startswith("f") for h in held):
+        label, quantity, pick = "grid frequency / Hz", "frequency_hz", lambda h: h.frequency_hz
+    elif any(h.condition.side == "v_high" for h in held):
+        label, quantity, pick = "highest phase voltage / V", "max_voltage_v", lambda h: h.max_voltage_v
+    else:
+        label, quantity, pick = "lowest phase voltage / V", "min_voltage_v", lambda h: h.min_voltage_v
+    _, after = dut.series(t_back + 1e-6, quantity)
+    return stimulus_series(label, [x for h in held for x in h.t_s] + t_in.tolist(),
+                           [y for h in held for y in pick(h)] + after.tolist())
+
+
 @pytest.mark.requirement(REQ_WINDOW)
 def test_no_reconnection_outside_window(dut, check):
     """After a trip, no power while the grid is held just outside each limit of the window."""
@@ -216,7 +230,11 @@ def test_no_reconnection_outside_window(dut, check):
     held = [_held_outside(dut, c, t0, t1) for c, (t0, t1) in zip(conditions, spans, strict=True)]
     t_in, p_in = dut.series(t_back + 1e-6)
     plot = series_plot([x for h in held for x in h.t_s] + t_in.tolist(),
-                       [y for h in held for y in h.power_w] + p_in.tolist(), POWER_LABEL, limit=threshold_w)
+                       [y for h in held for y in h.power_w] + p_in.tolist(), POWER_LABEL,
+                       stimulus=_held_stimulus(dut, held, t_back, t_in),
+                       limits=[applied_limit(f"no power = below {threshold_w:.0f} W", threshold_w)],
+                       instants=[key_instant(c.label, t0) for c, (t0, _) in zip(conditions, spans, strict=True)]
+                       + [key_instant("nominal again", t_back)])
 
     for i, one in enumerate(held):
         _judge_no_reconnection(dut, check, window, one, observation_s, plot if i == len(held) - 1 else None)
@@ -259,7 +277,12 @@ def _judge_first_power(dut: Any, check: Any, t_on: float, observation_s: float) 
         return
     t_inside = float(t[i_in])
     t_first = first_time_above(t, p, threshold_w, after_s=t_inside)
-    plot = series_plot(t, p, POWER_LABEL, window=[t_inside, t_inside + observation_s])
+    plot = series_plot(t, p, POWER_LABEL, window=[t_inside, t_inside + observation_s],
+                       stimulus=stimulus_series("grid frequency / Hz", t, f),
+                       limits=[applied_limit(f"first power = above {threshold_w:.0f} W", threshold_w)],
+                       instants=[key_instant("output on", t_on), key_instant("inside the window", t_inside)]
+                       + ([key_instant("first power", t_first)] if t_first is not None else []),
+                       t_zero_s=t_inside)
     if t_first is None:
         check.inconclusive(REQ_DELAY, "DUT reconnected", f"no power above {threshold_w:.0f} W within "
                            f"{t[-1] - t_inside:.0f} s inside the window", plot=plot)
@@ -319,8 +342,12 @@ def _judge_ramp(dut: Any, check: Any, t_on: float, limit: float, window_s: float
     u = Uncertainty(res.slope_stderr_pct_per_min).combine(u_gain)
     sel = t >= t_start
     limit_line = np.minimum((t[sel] - t_first) * limit / 100.0 * dut.p_rated_w / 60.0, dut.p_rated_w).clip(0)
-    plot = series_plot(t[sel], p[sel], POWER_LABEL, limit=limit_line)
-    plot["window"] = [res.window_start_s, res.window_start_s + window_s]
+    _, v = dut.series(t_on + 1e-6, "max_voltage_v")
+    plot = series_plot(t[sel], p[sel], POWER_LABEL, limit=limit_line, limit_label=f"ramp limit {limit:g} % Pn/min",
+                       window=[res.window_start_s, res.window_start_s + window_s],
+                       stimulus=stimulus_series("highest phase voltage / V", t[sel], v[sel]),
+                       instants=[key_instant("output on", t_on), key_instant("first power", t_first)],
+                       t_zero_s=t_first)
     check.within(REQ_RAMP, f"largest sustained ramp over {window_s:g} s after reconnection", "ramp_rate",
                  "% Pn/min", res.max_pct_per_min, u.expanded, None, limit,
                  detail=f"steepest window from {res.window_start_s:.1f} s; slope standard error "

@@ -28,7 +28,7 @@ import pytest
 
 from bench.analysis import first_order_response_check
 from bench.checks import observed_value
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.sampling import REMOTE_LIMIT_SAMPLE_S
 
 REQ = "PV-REMOTE-LIMIT"
@@ -57,7 +57,10 @@ def _step_and_judge(dut: Any, check: Any, label: str, action: Callable[[], None]
                                                    uncertainty=dut.u_power_w))
         return
     res = first_order_response_check(t, p, t_step, y_initial, y_final, tr, tolerance_w,
-                                     x_label="bench time / s", y_label="active power / W")
+                                     x_label="bench time / s", y_label="active power / W",
+                                     stimulus=stimulus_series("commanded limit (as power) / W", [t_step],
+                                                              [y_expected], staircase=True,
+                                                              axis=(0, max(y_expected, y_initial))))
     check.within(REQ, f"share of the step at Tr, {label}", "step_fraction", "1", res.fraction_at_tr,
                  dut.u_power_w / abs(y_final - y_initial), res.required_fraction_at_tr, None,
                  detail=f"P {y_initial:.0f} W -> {y_final:.0f} W; at Tr = {tr:g} s: {res.value_at_tr:.0f} W",
@@ -85,7 +88,15 @@ def _judge_revert(dut: Any, check: Any, t_write: float, revert_s: float, tr: flo
                  REVERT_LIMIT_PCT / 100.0 * dut.p_rated_w + tolerance_w,
                  detail=f"mean from 3 Tr after the write to the revert time ({revert_s:g} s)")
     reverted = float(np.mean(p[t >= t_write + revert_s + 2.0 * tr]))
-    plot = series_plot(t, p, "active power / W", window=[t_write + revert_s, t_write + revert_s + 2.0 * tr])
+    limit_w = REVERT_LIMIT_PCT / 100.0 * dut.p_rated_w
+    plot = series_plot(t, p, "active power / W", window=[t_write + revert_s, t_write + revert_s + 2.0 * tr],
+                       stimulus=stimulus_series("WMaxLimPct in force / %", [t_write, t_write + revert_s],
+                                                [REVERT_LIMIT_PCT, 100.0], staircase=True, axis=(0, 100)),
+                       limits=[applied_limit(f"available - tolerance {p_avail - tolerance_w:.0f} W",
+                                             p_avail - tolerance_w),
+                               applied_limit(f"limit {limit_w:.0f} W", limit_w)],
+                       instants=[key_instant("limit written", t_write), key_instant("revert time", t_write + revert_s)],
+                       t_zero_s=t_write + revert_s)
     check.within(REQ, "power restored after the revert time", "active_power", "W", reverted, dut.u_power_w,
                  p_avail - tolerance_w, p_avail + tolerance_w,
                  detail=f"mean from revert time + 2 Tr; available {p_avail:.0f} W +- {tolerance_w:.0f} W",

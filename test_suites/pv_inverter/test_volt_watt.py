@@ -18,7 +18,7 @@ import pytest
 
 from bench.analysis import first_order_response_check, volt_watt_band_w
 from bench.checks import observed_value
-from test_suites.evidence import curve_plot
+from test_suites.evidence import curve_plot, stimulus_series
 
 REQ_STEADY = "PV-PU-STEADY"
 REQ_RESPONSE = "PV-PU-RESPONSE"
@@ -160,7 +160,9 @@ def test_volt_watt_response_time(dut, check):
                                                    uncertainty=dut.u_power_w))
         return
     res = first_order_response_check(t, p, t_step, y_initial, y_final, tr, tolerance_w,
-                                     x_label="bench time / s", y_label="active power / W")
+                                     x_label="bench time / s", y_label="active power / W",
+                                     stimulus=stimulus_series("AC source voltage (set) / V", [t_step - 1e-3, t_step],
+                                                              [dut.v_nom_v, v_step], staircase=True))
     check.within(REQ_RESPONSE, "share of the step at Tr", "step_fraction", "1", res.fraction_at_tr,
                  dut.u_power_w / abs(y_final - y_initial), res.required_fraction_at_tr, None,
                  detail=f"P {y_initial:.0f} W -> {y_final:.0f} W; at Tr = {tr:g} s: {res.value_at_tr:.0f} W",

@@ -28,7 +28,7 @@ import pytest
 
 from bench.analysis import first_time_below, sample_period_s, ten_minute_running_mean_v
 from bench.checks import observed_value
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.pv_inverter.trip_stages import (MARGIN_MRA, OFF_FRACTION, POWER_LABEL, TripStage, check_stage,
                                                  voltage_stage)
 from test_suites.sampling import AGGREGATE_SAMPLE_S, TRIP_SAMPLE_S
@@ -196,7 +196,10 @@ def _judge_phase_a(dut: Any, check: Any, levels: MeanTripLevels, t_first: float,
                        f"{n_cycles} excursions of {EXCURSION_S:g} s to {float(v.max()):.1f} V "
                        f"(U>> - {MARGIN_MRA:g} MRA) from {levels.base_v:.1f} V; 10-minute mean at the end "
                        f"{mean_a:.2f} V (threshold {levels.threshold_v:.1f} V); minimum output {float(p.min()):.0f} W",
-                       plot=series_plot(t, p, POWER_LABEL, window=[t_first, t_a_end]),
+                       plot=series_plot(t, p, POWER_LABEL, window=[t_first, t_a_end],
+                                        stimulus=stimulus_series("highest phase voltage / V", t, v),
+                                        limits=[applied_limit(f"trip = below {levels.off_w:.0f} W", levels.off_w)],
+                                        instants=[key_instant("first excursion", t_first)]),
                        observed=observed_value("lowest output power", "W", float(p.min()) if p.size else None,
                                                low=levels.off_w, uncertainty=dut.u_power_w))
     return stayed
@@ -211,7 +214,12 @@ def _judge_mean_trip(dut: Any, check: Any, levels: MeanTripLevels, t_first: floa
     sure = _surely_above(tm, m, levels)
     t_sure = float(sure[0]) if sure.size else None
     sel = tm >= t_b - 60.0
-    plot = series_plot(tm[sel], m[sel], MEAN_LABEL, limit=threshold_v)
+    t_v, v = dut.series(t_b - 60.0, "max_voltage_v")
+    plot = series_plot(tm[sel], m[sel], MEAN_LABEL, stimulus=stimulus_series("highest phase voltage / V", t_v, v),
+                       limits=[applied_limit(f"U> {threshold_v:.1f} V", threshold_v)],
+                       instants=[key_instant("mean raised", t_b)]
+                       + ([key_instant("mean surely above", t_sure)] if t_sure is not None else [])
+                       + ([key_instant("trip", t_off)] if t_off is not None else []))
     if t_off is None:
         if t_sure is None:
             check.inconclusive(REQ_UMEAN, "trip after the mean exceeds U>",

@@ -28,7 +28,7 @@ import numpy as np
 from bench.analysis import first_time_above, first_time_below, sample_period_s
 from bench.checks import observed_value
 from bench.excursions import Excursion, run_excursion
-from test_suites.evidence import series_plot
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.sampling import (NO_TRIP_HOLD_SAMPLE_S, TRIP_SAMPLE_S, StepCapture, captured_step,
                                   captures_steps)
 
@@ -84,6 +84,7 @@ class HeldLevel:
     t_s: np.ndarray
     power_w: np.ndarray
     measured_level: float
+    level: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ def _held_record(dut: Any, stage: TripStage, t0: float, hold_s: float) -> HeldLe
     _, q = dut.series(t0 + 1e-6, stage.quantity)
     in_hold = t <= t0 + hold_s + 1e-9
     measured_level = float(np.mean(q[in_hold])) if np.any(in_hold) else float("nan")
-    return HeldLevel(t, p, measured_level)
+    return HeldLevel(t, p, measured_level, q)
 
 
 def _trip_record(dut: Any, stage: TripStage, t_cmd: float, window_s: float) -> TripRecord:
@@ -283,11 +284,19 @@ def _judge_stays_connected(dut: Any, check: Any, stage: TripStage, hold_s: float
                        f"measured {measured_level:.3f} {stage.unit} +- {u_level:g} held {hold_s:.2f} s "
                        f"(> clearing {stage.clearing_s:g} s + {stage.tolerance_s:.3f} s); minimum output "
                        f"{float(p.min()) if p.size else float('nan'):.0f} W (trip = below {off_w:.0f} W)",
-                       plot=series_plot(held.t_s, p, POWER_LABEL, window=[t0, t0 + hold_s]),
+                       plot=series_plot(held.t_s, p, POWER_LABEL, window=[t0, t0 + hold_s],
+                                        stimulus=stimulus_series(_level_label(stage), held.t_s, held.level),
+                                        limits=[applied_limit(f"trip = below {off_w:.0f} W", off_w)],
+                                        instants=[key_instant("level applied", t0),
+                                                  key_instant("level restored", t0 + hold_s)]),
                        observed=observed_value("lowest output power while held", "W",
                                                float(p.min()) if p.size else None, low=off_w,
                                                uncertainty=dut.u_power_w))
     return stayed
+
+
+def _level_label(stage: TripStage) -> str:
+    return f"{'frequency' if stage.unit == 'Hz' else 'voltage'} / {stage.unit}"
 
 
 def _preempted(check: Any, stage: TripStage, others: list[TripStage]) -> bool:
@@ -318,8 +327,11 @@ def _judge_clearing(dut: Any, check: Any, stage: TripStage, trip: TripRecord, p_
         check.inconclusive(req, f"{stage.name}: clearing time",
                            f"the analyzer never saw the {stage.unit} beyond {stage.threshold:.3f}")
         return True
+    instants = [key_instant("step", t_cross)] + ([key_instant("trip", t_off)] if t_off is not None else [])
     plot = series_plot(trip.t_s, trip.power_w, POWER_LABEL,
-                       window=[t_cross + stage.clearing_s - stage.tolerance_s, t_cross + t_limit])
+                       window=[t_cross + stage.clearing_s - stage.tolerance_s, t_cross + t_limit],
+                       stimulus=stimulus_series(_level_label(stage), trip.t_s, trip.level),
+                       limits=[applied_limit(f"trip = below {off_w:.0f} W", off_w)], instants=instants)
     level_meas = float(np.mean(trip.level[trip.t_s > t_cross + 1e-9]))   # samples after the step
     if t_off is None:
         check.require_true(req, f"{stage.name}: trips at threshold +- margin", False,

@@ -46,8 +46,8 @@ def test_development_key_heads_the_html_and_its_signature_block(two_packages: tu
     body = html.split("<body>", 1)[1]
     notice = DEVELOPMENT_KEY_NOTICE
     assert f'<div class="banner dev-key" role="alert">{notice}</div>' in body
-    assert body.index(notice) < body.index("<h2>1 Identification</h2>")      # at the top
-    signature = body[body.index("<h2>12 Authorisation</h2>"):]
+    assert body.index(notice) < body.index(">1 Identification</h2>")      # at the top
+    signature = body[body.index(">12 Authorisation</h2>"):]
     assert notice in signature
     assert body.count(notice) >= 4        # banner, print header and footer, signature block
 

@@ -88,14 +88,26 @@ def test_record_text_cannot_inject_markup(record: Any, helpers: Any, tmp_path: P
 
 
 def test_plot_drawing_draws_measured_band_and_window(helpers: Any) -> None:
-    from reportlab.graphics.shapes import Polygon, PolyLine, Rect
+    from reportlab.graphics.shapes import Circle, Group, Line, PolyLine, Rect
+    from reportlab.lib import colors
+
+    from reports.plotting import COLOR_BAND, COLOR_LIMIT, COLOR_MEASURED, COLOR_WINDOW
+
+    def shapes(node: Any) -> list[Any]:
+        return [s for c in node.contents for s in ([c] if not isinstance(c, Group) else shapes(c))]
+
+    def lines(drawing: Any, colour: str) -> list[Any]:
+        return [s for s in shapes(drawing)
+                if isinstance(s, (PolyLine, Line)) and s.strokeColor == colors.HexColor(colour)]
 
     curve = plot_drawing(helpers.CURVE_PLOT, "curve")
-    assert sum(isinstance(s, PolyLine) for s in curve.contents) == 3      # measured + two band edges
+    assert len(lines(curve, COLOR_BAND)) == 2 + 1        # two band edges + the legend swatch
+    assert len(lines(curve, COLOR_MEASURED)) == 1
     series = plot_drawing(helpers.SERIES_PLOT, "series")
-    # the limit, the measured run before the gap (None) and the single point after it (a marker)
-    assert sum(isinstance(s, PolyLine) for s in series.contents) == 2
-    assert sum(isinstance(s, Polygon) for s in series.contents) == 1
-    assert any(isinstance(s, Rect) and s.fillColor is not None for s in series.contents)   # response window
+    # the measured run before the gap (None) + legend swatch; the single point after it is a marker
+    assert len(lines(series, COLOR_MEASURED)) == 2
+    assert sum(isinstance(s, Circle) for s in shapes(series)) == 1
+    assert len(lines(series, COLOR_LIMIT)) == 2          # the limit line + legend swatch
+    assert any(isinstance(s, Rect) and s.fillColor == colors.HexColor(COLOR_WINDOW) for s in shapes(series))
     empty = plot_drawing({"type": "series", "t_s": [], "y": []}, "empty")
-    assert any(getattr(s, "text", "") == "no plottable data" for s in empty.contents)
+    assert any(getattr(s, "text", "") == "no plottable data" for s in shapes(empty))

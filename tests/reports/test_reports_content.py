@@ -10,6 +10,7 @@ from typing import Any
 
 from reports import content
 from reports.build import build_report
+from reports.html_evidence import INLINE_HEAD, INLINE_TAIL
 from reports.evidence import EXCERPT_HEAD, EXCERPT_TAIL
 
 LAB = {"name": "Example Test Lab", "address": "Teststraat 1, 2600 AA Delft", "accreditation_id": "L999",
@@ -151,7 +152,8 @@ def test_wire_trace_excerpt_is_abbreviated_with_counts(record: Any, helpers: Any
     assert wt["queries"][0] == {"target": "ac_source", "text": "SYSTem:ERRor?", "count": n_set}
     assert report["bench"]["commands_outside_tests"] == 1
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "25 more setting lines" in html and "SYSTem:ERRor? \u00d7" in html
+    inline_hidden = len(wt["settings"]) - INLINE_HEAD - INLINE_TAIL    # the HTML shows a shorter excerpt
+    assert f"{25 + inline_hidden} more setting lines" in html and "SYSTem:ERRor? \u00d7" in html
 
 
 def test_raw_samples_csv_and_trace_are_written_and_referenced(record: Any, helpers: Any, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import yaml
 
 from bench.catalog import load_catalog
 from links.ocpp.opener import OcppDutLink
+from proof_campaigns import plots_lacking_evidence
 
 PROFILES = Path(__file__).resolve().parents[2] / "device_profiles"
 ALL = load_catalog("ev_charger").ids()
@@ -36,3 +37,5 @@ def test_reference_charger_is_compliant(lab, profile, not_applicable):
     assert result.report["verdict"] == "COMPLIANT"
     expected = {rid: ("NOT_APPLICABLE" if rid in not_applicable else "PASS") for rid in ALL}
     assert result.verdicts() == expected
+    # every plot shows stimulus (profile staircase, voltage, connection), applied limit and instants
+    assert plots_lacking_evidence(result.report) == []

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from proof_campaigns import plots_lacking_evidence
+
 PROFILE = Path(__file__).resolve().parents[2] / "device_profiles" / "sim-heat-pump-modbus.yaml"
 APPLICABLE = ["HP-SGREADY-NORMAL", "HP-SGREADY-BLOCK", "HP-SGREADY-RELEASE", "HP-SGREADY-BOOST",
               "HP-SGREADY-FORCED", "HP-SGREADY-BLOCK-DURATION", "HP-LIMIT-MODBUS", "HP-FAILSAFE-MODBUS",
@@ -22,6 +24,9 @@ def test_compliant_modbus_heat_pump_is_compliant(lab):
     assert result.report["verdict"] == "COMPLIANT"
     assert result.verdicts() == {**dict.fromkeys(APPLICABLE, "PASS"),
                                  **dict.fromkeys(NOT_APPLICABLE, "NOT_APPLICABLE")}
+    # every plot shows stimulus, applied limit and key instants (issue 14)
+    assert plots_lacking_evidence(result.report) == []
+    assert sum("plot" in c for r in result.report["requirements"] for c in r["checks"]) >= len(APPLICABLE)
 
 
 # Knobs act on distinct behaviours of the simulated heat pump (docs/simulated-devices.md), so

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from proof_campaigns import plots_lacking_evidence
+
 HP_PROFILE = Path(__file__).resolve().parents[2] / "device_profiles" / "sim-heat-pump-sgready.yaml"
 ALL = ["HP-SGREADY-NORMAL", "HP-SGREADY-BLOCK", "HP-SGREADY-RELEASE", "HP-SGREADY-BOOST",
        "HP-SGREADY-FORCED", "HP-SGREADY-BLOCK-DURATION"]
@@ -32,6 +34,7 @@ def test_compliant_heat_pump_passes_every_sg_ready_requirement(lab):
     # do not apply to it; what does apply (e.g. undervoltage behaviour) passes
     others = {rid: v for rid, v in result.verdicts().items() if rid not in ALL}
     assert others and set(others.values()) <= {"NOT_APPLICABLE", "PASS"}, others
+    assert plots_lacking_evidence(result.report) == []       # stimulus, applied limit, instants
 
 
 @pytest.mark.parametrize(("requirement", "knobs"), [

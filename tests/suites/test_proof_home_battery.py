@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from proof_campaigns import plots_lacking_evidence
+
 PROFILE = Path(__file__).resolve().parents[2] / "device_profiles" / "sim-home-battery.yaml"
 ALL = ["BAT-SETPOINT", "BAT-SOC-LIMITS", "BAT-READBACK", "BAT-FAILSAFE"]
 
@@ -18,6 +20,7 @@ def test_compliant_home_battery_is_compliant(lab):
     assert result.exit_code == 0, result.stdout + result.stderr[-3000:]
     assert result.report["verdict"] == "COMPLIANT"
     assert result.verdicts() == dict.fromkeys(ALL, "PASS")
+    assert plots_lacking_evidence(result.report) == []       # setpoint, band, instants on every plot
 
 
 # Independent knobs (docs/simulated-devices.md) share one campaign of the requirements they break.
