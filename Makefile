@@ -45,10 +45,10 @@ screenshots: $(STAMP)
 	$(BIN)/python -m bench.cli run --profile device_profiles/sim-pv-inverter.yaml --out $(SHOTS)/pv --quiet
 	$(BIN)/python -m bench.cli run --profile device_profiles/sim-ev-charger-201.yaml --out $(SHOTS)/ev --quiet
 	$(BIN)/python -m bench.cli run --profile device_profiles/sim-heat-pump-modbus.yaml --out $(SHOTS)/heat-pump --quiet
-	$(BIN)/python -m reports.chromium docs/images/report-pv.png $(SHOTS)/pv/report.html PV-UMAX-TRIP 1900
-	$(BIN)/python -m reports.chromium docs/images/report-ev.png $(SHOTS)/ev/report.html EV-COMMLOSS-RECONNECT 1900
+	$(BIN)/python -m reports.chromium docs/images/report-pv.png $(SHOTS)/pv/report.html PV-UMAX-TRIP 2800
+	$(BIN)/python -m reports.chromium docs/images/report-ev.png $(SHOTS)/ev/report.html EV-COMMLOSS-RECONNECT 2800
 	$(BIN)/python -m reports.chromium docs/images/report-heat-pump.png $(SHOTS)/heat-pump/report.html \
-		HP-LIMIT-MODBUS 1900
+		HP-LIMIT-MODBUS 2800
 
 ## allure-report: Allure 3 report (npm package `allure`, Node.js >= 20, no Java) from every
 ## out/**/allure-results that `flexbench run` / `make demo` wrote; not part of `make test`

@@ -47,7 +47,7 @@ def summary_section(report: Mapping[str, Any]) -> list[str]:
                     f"<td><small>{_e(r.clause)}</small></td><td>{_e(r.required)}</td>"
                     f"<td>{_e(r.measured)}{more}</td><td class=\"num\">{_e(r.uncertainty)}</td>"
                     f"<td class=\"num\">{_e(r.margin)}</td><td>{_verdict(r.verdict)}</td></tr>")
-    return ['<h2 id="summary">Summary of results</h2>',
+    return ['<section class="summary">', '<h2 id="summary">Summary of results</h2>',
             "<p><small>One row per requirement (* mandatory), with its decisive check: the worst verdict, then "
             "the smallest margin. Margin: distance of the measured value to the nearest limit (positive inside). "
             "U: expanded uncertainty (k = 2). Every check is in section 6 and in results.csv / results.xlsx."
@@ -56,7 +56,7 @@ def summary_section(report: Mapping[str, Any]) -> list[str]:
             "white-space: nowrap; } table.summary col.clause { width: 24%; }</style>",
             '<table class="summary"><colgroup><col><col class="clause"><col><col><col><col><col></colgroup>'
             '<tr><th>Requirement</th><th>Clause</th><th>Required</th><th>Measured</th>'
-            "<th>U (k=2)</th><th>Margin</th><th>Verdict</th></tr>" + "".join(rows) + "</table>"]
+            "<th>U (k=2)</th><th>Margin</th><th>Verdict</th></tr>" + "".join(rows) + "</table>", "</section>"]
 
 
 def conditions_section(report: Mapping[str, Any]) -> list[str]:
