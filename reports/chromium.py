@@ -62,7 +62,8 @@ def focus_view(report_html: str, requirement_id: str) -> str:
     """The report with only its head, summary, contents and the (opened) evidence of ``requirement_id``
     shown: every element is the report's own, the others are hidden by one added style rule."""
     ev = anchor(requirement_id)
-    style = ("<style>body > :not(.header):not(.banner):not(section.summary):not(nav.toc):not(#" + ev + ") { display: none !important; }"
+    style = ("<style>body > :not(.header):not(.banner):not(section.summary):not(nav.toc):not(#" + ev + ")"
+             " { display: none !important; }"
              " nav.toc ol { columns: 3; }</style>")
     return report_html.replace("</head>", style + "</head>", 1).replace(f'id="{ev}"', f'id="{ev}" open', 1)
 
