@@ -272,9 +272,9 @@ def render(rows: list[tuple[str, dict[str, float]]], demo: dict[str, float],
                          f"**{blocks['ratio_campaign']:.0f}** | {len(a['checks'])} ({verdicts}) | "
                          f"{'yes' if a['same_checks'] else 'NO'} |")
         lines += ["", "Wall time is the campaign's (first to last record line). In simulation the lab's physics "
-                  "(one integration step per 20 ms of bench time, whatever the clock asks) sets most of the cost, "
-                  "so fewer round trips gain little here; on hardware the acquisition is what makes "
-                  "sub-cycle timing reachable at all (issue 12).", ""]
+                  "(20 ms steps, or one step to a device's quiet horizon: simlab/physics.py) and the round trips "
+                  "share the cost, so fewer round trips gain little here; on hardware the acquisition is what "
+                  "makes sub-cycle timing reachable at all (issue 12).", ""]
     if make_test is not None:
         lines += ["## make test", "",
                   f"`python -m pytest -n 2 -p no:cacheprovider tests` (what `make test` runs): "

@@ -103,10 +103,14 @@ def test_big_steps_end_as_fixed_steps_do() -> None:
     assert big.steps < fixed.steps / 5
 
 
-def test_no_big_step_while_a_trip_timer_runs() -> None:
+def _reference_lab() -> tuple[PvInverterSim, Physics]:
     inv = PvInverterSim()
-    lab = Physics(GridSourceState(voltage_setpoint_v=[UN_V] * 3, output_on=True), inv,
-                  pv_array=PvArrayState(vmp_v=760.0, imp_a=14.0, output_on=True))
+    return inv, Physics(GridSourceState(voltage_setpoint_v=[UN_V] * 3, output_on=True), inv,
+                        pv_array=PvArrayState(vmp_v=760.0, imp_a=14.0, output_on=True))
+
+
+def test_no_big_step_while_a_trip_timer_runs() -> None:
+    inv, lab = _reference_lab()
     lab.advance_to(400.0)
     assert inv.state is OperatingState.CONNECTED
     terminal = lab.terminal()
@@ -120,9 +124,7 @@ def test_no_big_step_while_a_trip_timer_runs() -> None:
 
 
 def test_waiting_big_steps_stop_before_the_reconnection_delay() -> None:
-    inv = PvInverterSim()
-    lab = Physics(GridSourceState(voltage_setpoint_v=[UN_V] * 3, output_on=True), inv,
-                  pv_array=PvArrayState(vmp_v=760.0, imp_a=14.0, output_on=True))
+    inv, lab = _reference_lab()
     lab.advance_to(1.0)
     assert inv.state is OperatingState.WAITING
     horizon_s = inv.quiet_until_s(1.0, lab.terminal())
