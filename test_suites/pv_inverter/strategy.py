@@ -155,14 +155,21 @@ class PvInverterStrategy(DutStrategy):
                 self.not_verified(req, param, reason)
         needed = [name for req in requirement_ids for name in SETTINGS_BY_REQUIREMENT.get(req, ())]
         for name in dict.fromkeys(needed):
-            function = _CLAIM_BY_SETTING.get(name)
-            if name in self._prepared or (function is not None and not self.profile.claims(function)):
-                continue
-            try:
-                self._settings()[name]()
-            except ModelNotFoundError as exc:      # the claimed function's whole model is absent
-                raise DeviceLacksFunction(f"the {name.replace('_', ' ')} setting", str(exc)) from None
-            self._prepared.add(name)
+            if name not in self._prepared and self.write_market_setting(name):
+                self._prepared.add(name)
+
+    def write_market_setting(self, name: str) -> bool:
+        """Write the market setting ``name`` (a key of :data:`SETTINGS_BY_REQUIREMENT`'s values) over
+        the link; False (nothing written) if the profile does not claim its function. A claimed
+        function whose model is absent is :class:`DeviceLacksFunction`."""
+        function = _CLAIM_BY_SETTING.get(name)
+        if function is not None and not self.profile.claims(function):
+            return False
+        try:
+            self._settings()[name]()
+        except ModelNotFoundError as exc:      # the claimed function's whole model is absent
+            raise DeviceLacksFunction(f"the {name.replace('_', ' ')} setting", str(exc)) from None
+        return True
 
     def _settings(self) -> dict[str, Callable[[], None]]:
         return {"volt_watt": self._write_volt_watt, "frequency_droop": self._write_frequency_droop,
