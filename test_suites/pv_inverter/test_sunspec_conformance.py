@@ -217,10 +217,10 @@ def test_sunspec_invalid_curves_refused(dut, check):
         check.device_lacks(REQ, "the volt-watt curve setting (SunSpec 706)",
                            f"model 706 not in the DUT's map {dut.link.model_ids}")
         return
-    v_nom_points = [tuple(p) for p in dut.param("PV-PU-STEADY", "volt_watt_points_pct")]
+    market_points = [tuple(p) for p in dut.param("PV-PU-STEADY", "volt_watt_points_pct")]
     response_time_s = before.volt_watt.response_time_s
-    invalid = {"voltages out of order": list(reversed(v_nom_points)),
-               "power 150 % (outside -100..100 %)": [(v_nom_points[0][0], 150.0), *v_nom_points[1:]]}
+    invalid = {"voltages out of order": list(reversed(market_points)),
+               "power 150 % (outside -100..100 %)": [(market_points[0][0], 150.0), *market_points[1:]]}
     try:
         for what, points in invalid.items():
             in_force = dut.link.read_settings().volt_watt
