@@ -99,7 +99,7 @@ class PvInverterStrategy(DutStrategy):
         self.pv_simulator = pv_simulator
         self.link = dut_link
         self.s_rated_va = float(dut_profile.ratings.get("rated_apparent_power_va", self.p_rated_w))
-        self._prepared: set[str] = set()       # market settings written this session
+        self._prepared: dict[str, None] = {}   # market settings written this session, in order
 
     # --- catalog -------------------------------------------------------------------------------
     def mra_voltage_v(self, requirement_id: str) -> float:
@@ -156,7 +156,12 @@ class PvInverterStrategy(DutStrategy):
         needed = [name for req in requirement_ids for name in SETTINGS_BY_REQUIREMENT.get(req, ())]
         for name in dict.fromkeys(needed):
             if name not in self._prepared and self.write_market_setting(name):
-                self._prepared.add(name)
+                self._prepared[name] = None
+
+    @property
+    def prepared_settings(self) -> tuple[str, ...]:
+        """The market settings written this session (by :meth:`prepare_for`), in writing order."""
+        return tuple(self._prepared)
 
     def write_market_setting(self, name: str) -> bool:
         """Write the market setting ``name`` (a key of :data:`SETTINGS_BY_REQUIREMENT`'s values) over

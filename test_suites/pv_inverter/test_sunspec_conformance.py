@@ -15,7 +15,8 @@ after the attempt must be the one in force before it.
 Identity: model 1 (Mn, Md, SN, Vr) must equal the profile's device identity, and model 702's
 ratings (WMaxRtg, VAMaxRtg, VNomRtg) the profile's ratings within one count of their scale factor.
 
-Every setting in force before the test is written back afterwards, so later tests are unaffected.
+Every setting in force before the test is written back afterwards (the market settings the
+strategy prepared this session written again), so later tests are unaffected.
 """
 
 from __future__ import annotations
@@ -194,8 +195,11 @@ def test_sunspec_settings_read_back(dut, check):
             proxy.write_power_limit(PARTIAL_LIMIT_PCT, revert_time_s=REVERT_TIME_S)
             proxy.write_power_limit(None)
     finally:
-        dut.step("settings in force before the test written back")
+        dut.step("settings in force before the test written back (the market settings prepared this "
+                 "session written again, not taken from a read-back that may be wrong)")
         _restore(dut.link, before)
+        for name in dut.prepared_settings:
+            dut.write_market_setting(name)
 
 
 def _refused(attempt: Callable[[], None]) -> tuple[bool, str]:
