@@ -288,6 +288,27 @@ class SunSpecLink:
             point.dirty = True
             self._write(m)
 
+    def resolution(self, model_id: int, point: str) -> float | None:
+        """One count of ``point`` (a point name of ``model_id``, top level or in its curves, e.g.
+        ``"RspTms"``) at the scale factor the DUT declares: 10**SF, 1 for an unscaled point; None if
+        the model or point is absent or its scale factor unimplemented."""
+        models = self._device.models.get(model_id)
+        if not models:
+            return None
+        m = models[0]
+        found = next((p for path, p in walk_points(m, "") if path.rsplit(".", 1)[-1] == point), None)
+        if found is None:
+            return None
+        if not found.sf_required:
+            return 1.0
+        if found.sf_value is not None:
+            return float(10.0 ** int(found.sf_value))
+        sf = m.points.get(str(found.sf))
+        if sf is None:
+            return None
+        sf.read()
+        return None if sf.value is None else float(10.0 ** int(sf.value))
+
     # --- internals: models ----------------------------------------------------------------------
     def _model(self, model_id: int) -> ss_client.SunSpecModbusClientModel:
         models = self._device.models.get(model_id)
@@ -369,7 +390,8 @@ class SunSpecLink:
                 return
             if state != ADOPT_IN_PROGRESS or time.monotonic() > deadline:
                 label = {ADOPT_FAILED: "FAILED", ADOPT_IN_PROGRESS: "still IN_PROGRESS"}.get(state, state)
-                raise LinkError(f"SunSpec model {m.model_id}: adoption of curve {index} "
+                kind = CurveAdoptionFailed if state == ADOPT_FAILED else LinkError
+                raise kind(f"SunSpec model {m.model_id}: adoption of curve {index} "
                                 f"({request}={index}) reported {result}={label}")
             time.sleep(_ADOPT_POLL_S)
 
@@ -465,6 +487,11 @@ class PointOutsideSchema(ProtocolFrameError):
         super().__init__(message)
         self.point = point
         self.value = value
+
+
+class CurveAdoptionFailed(LinkError):
+    """The DUT answered a curve / control adoption request with ``AdptCrvRslt`` / ``AdptCtlRslt``
+    = FAILED: its own refusal of the curve written (e.g. points out of order)."""
 
 
 class _MissingPoint(Exception):

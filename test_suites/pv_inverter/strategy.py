@@ -99,7 +99,7 @@ class PvInverterStrategy(DutStrategy):
         self.pv_simulator = pv_simulator
         self.link = dut_link
         self.s_rated_va = float(dut_profile.ratings.get("rated_apparent_power_va", self.p_rated_w))
-        self._prepared: set[str] = set()       # market settings written this session
+        self._prepared: dict[str, None] = {}   # market settings written this session, in order
 
     # --- catalog -------------------------------------------------------------------------------
     def mra_voltage_v(self, requirement_id: str) -> float:
@@ -155,14 +155,26 @@ class PvInverterStrategy(DutStrategy):
                 self.not_verified(req, param, reason)
         needed = [name for req in requirement_ids for name in SETTINGS_BY_REQUIREMENT.get(req, ())]
         for name in dict.fromkeys(needed):
-            function = _CLAIM_BY_SETTING.get(name)
-            if name in self._prepared or (function is not None and not self.profile.claims(function)):
-                continue
-            try:
-                self._settings()[name]()
-            except ModelNotFoundError as exc:      # the claimed function's whole model is absent
-                raise DeviceLacksFunction(f"the {name.replace('_', ' ')} setting", str(exc)) from None
-            self._prepared.add(name)
+            if name not in self._prepared and self.write_market_setting(name):
+                self._prepared[name] = None
+
+    @property
+    def prepared_settings(self) -> tuple[str, ...]:
+        """The market settings written this session (by :meth:`prepare_for`), in writing order."""
+        return tuple(self._prepared)
+
+    def write_market_setting(self, name: str) -> bool:
+        """Write the market setting ``name`` (a key of :data:`SETTINGS_BY_REQUIREMENT`'s values) over
+        the link; False (nothing written) if the profile does not claim its function. A claimed
+        function whose model is absent is :class:`DeviceLacksFunction`."""
+        function = _CLAIM_BY_SETTING.get(name)
+        if function is not None and not self.profile.claims(function):
+            return False
+        try:
+            self._settings()[name]()
+        except ModelNotFoundError as exc:      # the claimed function's whole model is absent
+            raise DeviceLacksFunction(f"the {name.replace('_', ' ')} setting", str(exc)) from None
+        return True
 
     def _settings(self) -> dict[str, Callable[[], None]]:
         return {"volt_watt": self._write_volt_watt, "frequency_droop": self._write_frequency_droop,

@@ -10,13 +10,14 @@ from simlab.devices.pv_inverter.api import (
     OperatingState, PvInverterNameplate, PvInverterReadings, PvInverterSettings,
 )
 from links.sunspec_modbus.types import TripKind, TripStageSetting
+from simlab.devices.pv_inverter.knobs import PvInverterKnobs
 from links.sunspec_modbus.server import SunSpecServerHandle, start_sunspec_server
 from simlab.devices.pv_inverter.sunspec_image import SunSpecDeviceImage
 
 
 @dataclass
 class StubInverter:
-    """The four members the SunSpec server uses, with fixed readings."""
+    """The members the SunSpec server uses, with fixed readings and compliant knobs."""
 
     nameplate: PvInverterNameplate = field(default_factory=PvInverterNameplate)
     settings: PvInverterSettings = field(default_factory=lambda: PvInverterSettings(trip_stages=[
@@ -27,6 +28,7 @@ class StubInverter:
         voltage_v=(230.4, 231.1, 229.7), current_a=(14.21, 14.18, 14.25), active_power_w=9812.0,
         reactive_power_var=-35.0, apparent_power_va=9830.0, frequency_hz=50.012,
         state=OperatingState.CONNECTED, last_trip=None))
+    knobs: PvInverterKnobs = field(default_factory=PvInverterKnobs)
     changes: int = 0
 
     def readings(self) -> PvInverterReadings:

@@ -8,7 +8,8 @@ import pytest
 
 from bench.errors import ConfigError, LinkError, ModelNotFoundError
 from simlab.devices.pv_inverter.api import OperatingState
-from links.sunspec_modbus import ModbusExceptionReply, SunSpecLink, TripKind, TripStageSetting
+from links.sunspec_modbus import CurveAdoptionFailed, ModbusExceptionReply, SunSpecLink, TripKind, TripStageSetting
+from simlab.devices.pv_inverter.knobs import PvInverterKnobs
 
 from .helpers import StubInverter
 
@@ -99,10 +100,39 @@ def test_volt_watt_curve_written_and_adopted(served, trace_log, tracer) -> None:
         link.write_volt_watt([(104.0, 100.0), (110.0, 10.0)], 3.0, enabled=False)
         assert not inverter.settings.volt_watt.enabled
         assert inverter.settings.volt_watt.points == [(104.0, 100.0), (110.0, 10.0)]
-        with pytest.raises(LinkError, match="AdptCrvRslt=FAILED"):   # voltages not increasing
+        with pytest.raises(CurveAdoptionFailed, match="AdptCrvRslt=FAILED"):   # voltages not increasing
             link.write_volt_watt([(110.0, 100.0), (104.0, 10.0)], 3.0)
         assert inverter.settings.volt_watt.points == [(104.0, 100.0), (110.0, 10.0)]
     assert any("write 706 AdptCrvReq=2" in text for _, text in trace_log)
+
+
+def test_resolution_is_one_count_of_the_declared_scale_factor(served) -> None:
+    _, port, _ = served
+    with SunSpecLink("127.0.0.1", port) as link:
+        link.discover()
+        assert link.resolution(706, "RspTms") == pytest.approx(0.1)       # 706.RspTms_SF = -1
+        assert link.resolution(704, "WMaxLimPct") == pytest.approx(0.1)
+        assert link.resolution(711, "KOf") == pytest.approx(0.001)
+        assert link.resolution(703, "ESDlyTms") == 1.0                     # unscaled
+        assert link.resolution(706, "NoSuchPoint") is None and link.resolution(1234, "V") is None
+
+
+def test_conformance_knobs(lab) -> None:
+    """readback_scale_factor_wrong: 706 RspTms reads a tenth of the value the device acts on;
+    accepts_unordered_curve: a curve with decreasing voltages is adopted."""
+    wrong_sf = StubInverter(knobs=PvInverterKnobs(readback_scale_factor_wrong=True))
+    unordered = StubInverter(knobs=PvInverterKnobs(accepts_unordered_curve=True))
+    for inverter in (wrong_sf, unordered):
+        _, port = lab.serve(inverter)
+        with SunSpecLink("127.0.0.1", port) as link:
+            link.discover()
+            if inverter is wrong_sf:
+                link.write_volt_watt([(105.0, 100.0), (110.0, 0.0)], response_time_s=5.0)
+                assert inverter.settings.volt_watt.response_time_s == 5.0
+                assert link.read_settings().volt_watt.response_time_s == pytest.approx(0.5)
+            else:
+                link.write_volt_watt([(110.0, 100.0), (104.0, 10.0)], 3.0)
+                assert inverter.settings.volt_watt.points == [(110.0, 100.0), (104.0, 10.0)]
 
 
 def test_droop_enter_service_and_trip_stages(served) -> None:

@@ -107,6 +107,10 @@ class PvInverterKnobs:
     readings_power_gain: float = 1.0
     readings_voltage_offset_v: float = 0.0
     readings_frequency_offset_hz: float = 0.0
+    # SunSpec conformance: the active 706 curve's RspTms read back at scale factor 0 (706.RspTms_SF
+    # says -1, so it reads a tenth of the setting); an out-of-order 705/706 curve adopted
+    readback_scale_factor_wrong: bool = False
+    accepts_unordered_curve: bool = False
     # wiring: judges the voltage of this grid phase ("L1".."L3") instead of its own (all of them)
     sensed_phase: str | None = None
 

@@ -21,6 +21,7 @@ import sunspec2.device as ss_device
 from simlab.devices.pv_inverter.api import (
     OperatingState, PvInverterNameplate, PvInverterReadings, PvInverterSettings,
 )
+from simlab.devices.pv_inverter.knobs import PvInverterKnobs
 from links.sunspec_modbus.register_image import ILLEGAL_VALUE, PointSlot, SunSpecRegisterMap
 from links.sunspec_modbus.types import TripKind, TripStageSetting
 
@@ -272,12 +273,14 @@ def check_values(regmap: SunSpecRegisterMap, slots: Iterable[PointSlot]) -> None
 
 
 def apply_write(regmap: SunSpecRegisterMap, model_id: int, slots: list[PointSlot],
-                settings: PvInverterSettings) -> bool:
+                settings: PvInverterSettings, knobs: PvInverterKnobs | None = None) -> bool:
     """Update ``settings`` from a decoded write to ``model_id``; True if the settings changed.
 
     Adoption requests are acted on here (curve copied to the active curve, result point set);
-    the caller stores the model back into the image.
+    the caller stores the model back into the image. ``knobs``: the SunSpec conformance faults
+    (``accepts_unordered_curve``, ``readback_scale_factor_wrong``).
     """
+    knobs = knobs or PvInverterKnobs()
     written = {s.name for s in slots}
     m = regmap.model(model_id)
     if model_id == 703:
@@ -298,7 +301,7 @@ def apply_write(regmap: SunSpecRegisterMap, model_id: int, slots: list[PointSlot
         changed |= _apply_enable(model_id, m, settings)
     request = "AdptCtlReq" if model_id == 711 else "AdptCrvReq"
     if request in written and m.points[request].value:
-        changed |= _adopt(model_id, m, int(m.points[request].value), settings)
+        changed |= _adopt(model_id, m, int(m.points[request].value), settings, knobs)
     return changed
 
 
@@ -318,12 +321,13 @@ def _apply_enable(model_id: int, m: ss_device.Model, settings: PvInverterSetting
     return True
 
 
-def _adopt(model_id: int, m: ss_device.Model, index: int, settings: PvInverterSettings) -> bool:
+def _adopt(model_id: int, m: ss_device.Model, index: int, settings: PvInverterSettings,
+           knobs: PvInverterKnobs) -> bool:
     result = "AdptCtlRslt" if model_id == 711 else "AdptCrvRslt"
     groups = m.groups["Ctl" if model_id == 711 else "Crv"]
     chosen = groups[index - 1]
     try:
-        _apply_curve(model_id, chosen, settings, dry_run=True)
+        _apply_curve(model_id, chosen, settings, dry_run=True, ordered=not knobs.accepts_unordered_curve)
     except WriteRejected:
         _set(m, **{result: ADOPT_FAILED})
         return False
@@ -332,7 +336,9 @@ def _adopt(model_id: int, m: ss_device.Model, index: int, settings: PvInverterSe
     _set(m, **{result: ADOPT_COMPLETED})
     if model_id in TRIP_MODELS and not m.Ena.value:
         return False
-    _apply_curve(model_id, groups[ACTIVE - 1], settings, dry_run=False)
+    _apply_curve(model_id, groups[ACTIVE - 1], settings, dry_run=False, ordered=not knobs.accepts_unordered_curve)
+    if model_id == 706 and knobs.readback_scale_factor_wrong:   # raw count at SF 0, not RspTms_SF
+        groups[ACTIVE - 1].points["RspTms"].set_value(round(settings.volt_watt.response_time_s))
     return model_id != 705
 
 
@@ -354,14 +360,17 @@ def _curve_points(crv: ss_device.Group, x: str, y: str) -> list[tuple[float, flo
 
 
 def _apply_curve(model_id: int, group: ss_device.Group, settings: PvInverterSettings,
-                 *, dry_run: bool) -> None:
-    """Validate (and unless ``dry_run`` apply) one curve / control group."""
+                 *, dry_run: bool, ordered: bool = True) -> None:
+    """Validate (and unless ``dry_run`` apply) one curve / control group; ``ordered``: refuse
+    curve voltages that do not increase."""
     if model_id == 705:
         points = _curve_points(group, "V", "Var")
-        _require_increasing(points, model_id)
+        if ordered:
+            _require_increasing(points, model_id)
     elif model_id == 706:
         points = _curve_points(group, "V", "W")
-        _require_increasing(points, model_id)
+        if ordered:
+            _require_increasing(points, model_id)
         if len(points) < 2:
             raise WriteRejected(ILLEGAL_VALUE, "volt-watt curve needs at least 2 points")
         if not dry_run:

@@ -13,6 +13,7 @@ import logging
 from typing import Protocol
 
 from simlab.devices.pv_inverter.api import PvInverterNameplate, PvInverterReadings, PvInverterSettings
+from simlab.devices.pv_inverter.knobs import PvInverterKnobs
 from simlab.devices.pv_inverter import sunspec_codec as codec
 from links.sunspec_modbus.register_image import ILLEGAL_ADDRESS, SunSpecRegisterMap
 
@@ -24,6 +25,7 @@ class SunSpecInverter(Protocol):
 
     nameplate: PvInverterNameplate
     settings: PvInverterSettings
+    knobs: PvInverterKnobs
 
     def readings(self) -> PvInverterReadings: ...
 
@@ -82,7 +84,7 @@ class SunSpecDeviceImage:
             for model_id in model_ids:
                 changed |= codec.apply_write(self.regmap, model_id,
                                              [s for s in touched if s.model_id == model_id],
-                                             self.inverter.settings)
+                                             self.inverter.settings, self.inverter.knobs)
         except codec.WriteRejected as exc:
             self.regmap.registers[:] = saved
             for model_id in model_ids:
