@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from bench.config import SafetyLimits
 from bench.errors import SafetyLimitError
-from instruments.capabilities import AcSource, AcSourceTransients
+from instruments.capabilities import AcSource, AcSourceCurrentLimit, AcSourceTransients
 
 
 class GuardedAcSource:
@@ -85,8 +85,16 @@ class GuardedAcSource:
             for phase in range(1, self.phase_count + 1):
                 self._check_voltage(self._source.voltage_setpoint_v(phase))
             self._check_frequency(self._source.frequency_setpoint_hz())
+            self._limit_current()
         self._on_command(f"set_output {'on' if on else 'off'}")
         self._source.set_output(on)
+
+    def _limit_current(self) -> None:
+        """Program the source's own current limit to ``safety.current_max_a`` before energising,
+        when the model can (instruments.capabilities.AcSourceCurrentLimit)."""
+        if isinstance(self._source, AcSourceCurrentLimit):
+            self._on_command(f"set_current_limit {self.limits.current_max_a:g} A")
+            self._source.set_current_limit_a(self.limits.current_max_a)
 
     def output_is_on(self) -> bool:
         return self._source.output_is_on()

@@ -62,6 +62,16 @@ class VoltageStep:
 
 
 @runtime_checkable
+class AcSourceCurrentLimit(Protocol):
+    """OPTIONAL: an AcSource whose RMS output current limit can be programmed (e.g. Chroma
+    ``SOURce:CURRent:LIMit``). The bench's safety guard sets it to ``safety.current_max_a`` before it
+    switches the output on, so the instrument itself limits what the DUT can draw."""
+
+    def set_current_limit_a(self, amps: float) -> None:
+        """RMS current limit on every phase, A."""
+
+
+@runtime_checkable
 class AcSourceTransients(Protocol):
     """OPTIONAL: an AcSource that runs voltage programs on the instrument (LIST / STEP mode).
 

@@ -151,3 +151,27 @@ def test_guard_of_a_plain_source_has_no_transient_capability():
     from instruments.capabilities import AcSourceTransients
 
     assert not isinstance(guard_ac_source(FakeSource(), LIMITS), AcSourceTransients)
+
+
+class FakeLimitedSource(FakeSource):
+    """A source whose own current limit can be programmed (instruments.capabilities.AcSourceCurrentLimit)."""
+
+    def set_current_limit_a(self, amps):
+        self.calls.append(("ILIM", amps))
+
+
+def test_the_source_current_limit_is_the_bench_limit_before_every_switch_on():
+    raw = FakeLimitedSource()
+    guarded = GuardedAcSource(raw, LIMITS)
+    guarded.energize(230.0, 50.0)
+    assert raw.calls.index(("ILIM", LIMITS.current_max_a)) < raw.calls.index(("OUT", True))
+    guarded.set_output(False)
+    raw.calls.clear()
+    guarded.set_output(True)
+    assert raw.calls == [("ILIM", LIMITS.current_max_a), ("OUT", True)]
+
+
+def test_a_source_without_a_programmable_limit_is_switched_on_as_before():
+    raw = FakeSource()
+    GuardedAcSource(raw, LIMITS).energize(230.0, 50.0)
+    assert not any(call[0] == "ILIM" for call in raw.calls) and ("OUT", True) in raw.calls
