@@ -179,22 +179,23 @@ def staircase(points: Sequence[Point], x_end: float | None) -> list[Point]:
     return out
 
 
-def limit_entries(raw: Any) -> list[tuple[str, float]]:
-    """A plot's constant ``limits`` as (label, value) pairs; malformed entries are dropped."""
+def _labelled(raw: Any, key: str) -> list[tuple[str, float]]:
+    """(label, finite ``key`` value) of each mapping in ``raw``; malformed entries are dropped."""
     out: list[tuple[str, float]] = []
     for item in raw if isinstance(raw, Sequence) and not isinstance(raw, str) else []:
-        if isinstance(item, Mapping) and (v := finite_float(item.get("value"))) is not None:
+        if isinstance(item, Mapping) and (v := finite_float(item.get(key))) is not None:
             out.append((str(item.get("label") or ""), v))
     return out
 
 
+def limit_entries(raw: Any) -> list[tuple[str, float]]:
+    """A plot's constant ``limits`` as (label, value) pairs; malformed entries are dropped."""
+    return _labelled(raw, "value")
+
+
 def instant_entries(raw: Any) -> list[tuple[str, float]]:
     """A plot's ``instants`` as (label, t_s) pairs; malformed entries are dropped."""
-    out: list[tuple[str, float]] = []
-    for item in raw if isinstance(raw, Sequence) and not isinstance(raw, str) else []:
-        if isinstance(item, Mapping) and (t := finite_float(item.get("t_s"))) is not None:
-            out.append((str(item.get("label") or ""), t))
-    return out
+    return _labelled(raw, "t_s")
 
 
 def t_zero(plot: Mapping[str, Any]) -> tuple[float, str] | None:

@@ -256,19 +256,15 @@ class PvInverterSim:
         horizon_s = min(horizon_s, boundary_s)
         if self.state in (OperatingState.WAITING, OperatingState.TRIPPED):
             es = self.settings.enter_service
-            inside = (es.voltage_low_pct <= v_min_pct and v_max_pct <= es.voltage_high_pct
-                      and es.frequency_low_hz <= f_hz <= es.frequency_high_hz)
-            if es.enabled and (inside or k.reconnect_ignores_window):
+            if es.enabled and (self._inside_window(v_min_pct, v_max_pct, f_hz) or k.reconnect_ignores_window):
                 remaining_s = es.delay_s * k.reconnect_delay_factor - _EPS_S - self._window_elapsed_s
                 horizon_s = min(horizon_s, t_s + remaining_s - _QUIET_MARGIN_S)
             return max(horizon_s, t_s)
         if not self.settings.enter_service.enabled or self._mean_over_since_s is not None:
             return t_s
         quantities = (v_max_pct, v_min_pct, f_hz)
-        for _stage, quantity, over, threshold, _clearing_s in self._stages:
-            value = quantities[quantity]
-            if (value > threshold) if over else (value < threshold):
-                return t_s
+        if any(_beyond(quantities[quantity], threshold, over) for _, quantity, over, threshold, _ in self._stages):
+            return t_s
         if k.trip_instead_of_limiting_pct is not None and v_max_pct > k.trip_instead_of_limiting_pct:
             return t_s
         if k.ten_minute_mean_instantaneous and not k.ten_minute_mean_disabled and (
@@ -276,7 +272,7 @@ class PvInverterSim:
             return t_s
         droop = self.settings.frequency_droop
         if not k.lfsm_o_ignored and droop.enabled:
-            f1_hz = self.nameplate.nominal_frequency_hz + droop.deadband_over_hz + k.lfsm_o_start_offset_hz
+            f1_hz = self._lfsm_start_hz()
             if (f_hz > f1_hz) if not self._lfsm_active else (f_hz < f1_hz):
                 return t_s          # LFSM-O engages (taking its reference power) or releases
         return max(horizon_s, t_s)
@@ -398,7 +394,7 @@ class PvInverterSim:
             self._lfsm_active = False
             return
         fn_hz = self.nameplate.nominal_frequency_hz
-        f1_hz = fn_hz + droop.deadband_over_hz + k.lfsm_o_start_offset_hz
+        f1_hz = self._lfsm_start_hz()
         if not self._lfsm_active:
             if f_hz <= f1_hz:
                 return
@@ -413,6 +409,11 @@ class PvInverterSim:
         target_w = max(pref_w - pref_w * (f_hz - f1_hz) / (fn_hz * droop_pct / 100.0), 0.0)
         tau_s = droop.response_time_s * k.lfsm_o_response_time_factor / _LN10
         self._lfsm_limit_w = _lag(self._lfsm_limit_w, target_w, dt_s, tau_s)
+
+    def _lfsm_start_hz(self) -> float:
+        """LFSM-O's start frequency: nominal + the over-frequency deadband (+ a knob's offset)."""
+        return (self.nameplate.nominal_frequency_hz + self.settings.frequency_droop.deadband_over_hz
+                + self.knobs.lfsm_o_start_offset_hz)
 
     def _unramped_target_w(self) -> float:
         target_w = min(self._available_w, self._volt_watt_limit_w(), self._remote_limit_w())
@@ -444,8 +445,7 @@ class PvInverterSim:
         quantities = (v_max_pct, v_min_pct, f_hz)
         elapsed = self._trip_elapsed_s
         for index, (stage, quantity, over, threshold, clearing_s) in enumerate(self._stages):
-            value = quantities[quantity]
-            if (value > threshold) if over else (value < threshold):
+            if _beyond(quantities[quantity], threshold, over):
                 elapsed[index] += dt_s
                 if elapsed[index] >= clearing_s:
                     self._trip(_describe_stage(stage))
@@ -507,14 +507,18 @@ class PvInverterSim:
         if not es.enabled:
             self._window_elapsed_s = 0.0
             return
-        inside = (es.voltage_low_pct <= v_min_pct and v_max_pct <= es.voltage_high_pct
-                  and es.frequency_low_hz <= f_hz <= es.frequency_high_hz)
-        if inside or k.reconnect_ignores_window:
+        if self._inside_window(v_min_pct, v_max_pct, f_hz) or k.reconnect_ignores_window:
             self._window_elapsed_s += dt_s
         else:
             self._window_elapsed_s = 0.0
         if self._window_elapsed_s >= es.delay_s * k.reconnect_delay_factor - _EPS_S:
             self._connect()
+
+    def _inside_window(self, v_min_pct: float, v_max_pct: float, f_hz: float) -> bool:
+        """The grid inside the enter-service window (voltage and frequency)."""
+        es = self.settings.enter_service
+        return (es.voltage_low_pct <= v_min_pct and v_max_pct <= es.voltage_high_pct
+                and es.frequency_low_hz <= f_hz <= es.frequency_high_hz)
 
     def _connect(self) -> None:
         ramp_time_s = self.settings.enter_service.ramp_time_s
@@ -533,6 +537,11 @@ class PvInverterSim:
         self._ramp_limit_w = 0.0
         self._ramp_rate_w_per_s = (self.nameplate.rated_power_w / ramp_time_s
                                    * self.knobs.ramp_rate_factor)
+
+
+def _beyond(value: float, threshold: float, over: bool) -> bool:
+    """A must-trip stage's condition: above an over-stage's threshold, below an under-stage's."""
+    return value > threshold if over else value < threshold
 
 
 def _describe_stage(stage: TripStageSetting) -> str:
