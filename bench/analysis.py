@@ -123,6 +123,60 @@ def volt_watt_band_w(v_v: float, points: Points, v_nom_v: float, p_rated_w: floa
 
 
 # --------------------------------------------------------------------------------------------
+# Reactive power: Q(U), cos phi(P), fixed cos phi (generator convention: Q > 0 injected)
+# --------------------------------------------------------------------------------------------
+
+def curve_band(x: float, points: Points, mra_x: float, mra_y: float,
+               mra_multiplier: float = 1.5) -> tuple[float, float]:
+    """IEEE 1547.1 style pass band (low, high) of a piecewise-linear characteristic y(x) at ``x``:
+    the curve evaluated over x +- k*MRA_x, widened by +- k*MRA_y (points and MRAs in one unit system)."""
+    dx = mra_multiplier * mra_x
+    lo, hi = _curve_range(x - dx, x + dx, points)
+    dy = mra_multiplier * mra_y
+    return lo - dy, hi + dy
+
+
+def power_factor_var(p_w: float, power_factor: float, under_excited: bool) -> float:
+    """Reactive power (var) giving displacement factor ``power_factor`` at active power ``p_w``:
+    |Q| = |P| tan(acos cos phi), absorbed (negative) when ``under_excited``."""
+    pf = min(max(abs(power_factor), 1e-9), 1.0)
+    q = abs(p_w) * float(np.sqrt(1.0 - pf * pf)) / pf
+    return -q if under_excited else q
+
+
+def cos_phi_p_var(p_w: float, points: Points, p_rated_w: float) -> float:
+    """The reactive power (var, absorbed) a cos phi(P) characteristic [[% Prated, cos phi], ...]
+    (under-excited) asks for at active power ``p_w``."""
+    pf = float(np.interp(p_w / p_rated_w * 100.0, *_points_xy(points)))
+    return power_factor_var(p_w, pf, under_excited=True)
+
+
+def cos_phi_p_as_watt_var_pct(points: Points, s_rated_va: float, p_rated_w: float,
+                              step_pct: float = 10.0) -> list[tuple[float, float]]:
+    """A cos phi(P) characteristic as Q(P) points (% Prated, % Srated) for a watt-var curve
+    (SunSpec 712): sampled every ``step_pct`` from its first to its last point."""
+    x, _ = _points_xy(points)
+    xs = np.arange(x[0], x[-1] + 1e-9, step_pct)
+    return [(round(float(p), 6), round(cos_phi_p_var(p / 100.0 * p_rated_w, points, p_rated_w)
+                                       / s_rated_va * 100.0, 4)) for p in xs]
+
+
+def power_factor_of(p_w: float, q_var: float) -> float:
+    """Displacement factor |P| / S (1 at S = 0)."""
+    s = float(np.hypot(p_w, q_var))
+    return abs(p_w) / s if s > 0.0 else 1.0
+
+
+def power_factor_uncertainty(p_w: float, q_var: float, u_p_w: float, u_q_var: float) -> float:
+    """Uncertainty of cos phi = P / sqrt(P^2 + Q^2) from those of P and Q (same coverage,
+    uncorrelated, first order): dpf/dP = Q^2 / S^3, dpf/dQ = -P Q / S^3."""
+    s = float(np.hypot(p_w, q_var))
+    if s <= 0.0:
+        return 0.0
+    return float(np.hypot(q_var * q_var / s ** 3 * u_p_w, p_w * q_var / s ** 3 * u_q_var))
+
+
+# --------------------------------------------------------------------------------------------
 # LFSM-O (EN 50549-1 / VDE-AR-N 4105 droop: dP/Pref = -(f - f_start) / (f_nom · s))
 # --------------------------------------------------------------------------------------------
 

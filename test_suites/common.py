@@ -81,6 +81,8 @@ class DutStrategy:
         acc = bench.config.instruments["power_analyzer"].accuracy   # expanded (k = 2), per reading
         self.u_voltage_v = float(acc.get("voltage_v", 0.0))
         self.u_power_w = float(acc.get("power_w", 0.0)) * dut_profile.phase_count   # sum of phases
+        self.u_reactive_power_var = float(acc.get("reactive_power_var", acc.get("power_w", 0.0))) \
+            * dut_profile.phase_count                                                    # sum of phases
         self.u_frequency_hz = float(acc.get("frequency_hz", 0.0))
 
     # --- named states ---------------------------------------------------------------------------

@@ -4,12 +4,12 @@ from links.modbus_protocol import ModbusExceptionReply
 from links.sunspec_modbus.link import CurveAdoptionFailed, PointOutsideSchema, SunSpecLink, TraceFunc
 from links.sunspec_modbus.types import (
     AcMeasurements, DerSettings, DeviceIdentity, EnterServiceSetting, FrequencyDroopSetting,
-    Nameplate, TripKind, TripStageSetting, VoltWattSetting,
+    FixedReactiveSetting, Nameplate, TripKind, TripStageSetting, VoltVarSetting, VoltWattSetting, WattVarSetting,
 )
 
 __all__ = [
     "AcMeasurements", "CurveAdoptionFailed", "DerSettings", "DeviceIdentity", "EnterServiceSetting",
     "FrequencyDroopSetting",
     "ModbusExceptionReply", "Nameplate", "PointOutsideSchema", "SunSpecLink", "TraceFunc", "TripKind",
-    "TripStageSetting", "VoltWattSetting",
+    "TripStageSetting", "VoltWattSetting", "VoltVarSetting", "WattVarSetting", "FixedReactiveSetting",
 ]

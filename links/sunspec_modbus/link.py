@@ -39,8 +39,8 @@ from links.modbus_protocol import EXCEPTION_NAMES, FC_READ_HOLDING
 from links.sunspec_modbus.transport import CheckedSunSpecDevice, ModbusExchange
 from links.sunspec_modbus.points import walk_points
 from links.sunspec_modbus.types import (
-    AcMeasurements, DerSettings, DeviceIdentity, EnterServiceSetting, FrequencyDroopSetting,
-    Nameplate, TripKind, TripStageSetting, VoltWattSetting,
+    AcMeasurements, DerSettings, DeviceIdentity, EnterServiceSetting, FixedReactiveSetting, FrequencyDroopSetting,
+    Nameplate, TripKind, TripStageSetting, VoltVarSetting, VoltWattSetting, WattVarSetting,
 )
 
 TraceFunc = Callable[[str, str], None]
@@ -51,6 +51,9 @@ TRIP_MODEL_IDS: dict[TripKind, tuple[int, str]] = {
 }
 ADOPT_IN_PROGRESS, ADOPT_COMPLETED, ADOPT_FAILED = 0, 1, 2
 _ADOPT_POLL_S = 0.01
+PRI_ACTIVE, PRI_REACTIVE = 0, 1             # 705/712 Crv.Pri, 704 VarSetPri
+EXT_OVER_EXCITED, EXT_UNDER_EXCITED = 0, 1  # 704 PFWInj.Ext
+VAR_MAX_PCT = 1                             # 705/712 Crv.DeptRef, 704 VarSetMod
 _PHASES_BY_ACTYPE = {0: 1, 1: 2, 2: 3}      # 701 ACType: SINGLE_PHASE, SPLIT_PHASE, THREE_PHASE
 # pysunspec2 ModelError texts name the scale factor and the point it scales
 _SF_IN_ERROR = re.compile(r"(?:SF field|Scale factor) (\w+) .*for point (\w+)")
@@ -181,6 +184,7 @@ class SunSpecLink:
                 voltage_low_pct=self._req(m, "ESVLo"), frequency_high_hz=self._req(m, "ESHzHi"),
                 frequency_low_hz=self._req(m, "ESHzLo"), delay_s=self._req(m, "ESDlyTms"),
                 ramp_time_s=self._req(m, "ESRmpTms"))
+        volt_var, watt_var, fixed = self._read_reactive(have, missing)
         stages: list[TripStageSetting] = []
         for kind, (model_id, x) in TRIP_MODEL_IDS.items():
             if model_id in have:
@@ -192,7 +196,34 @@ class SunSpecLink:
         return DerSettings(power_limit_enabled=enabled, power_limit_pct=limit,
                            power_limit_revert_time_s=revert, volt_watt=volt_watt,
                            frequency_droop=droop, enter_service=enter, trip_stages=stages,
-                           unimplemented=missing)
+                           volt_var=volt_var, watt_var=watt_var, fixed_reactive=fixed, unimplemented=missing)
+
+    def _read_reactive(self, have: set[int], missing: list[str]) -> tuple[
+            VoltVarSetting | None, WattVarSetting | None, FixedReactiveSetting | None]:
+        """The active 705 / 712 curves and the 704 fixed cos phi / fixed Q settings (None: model absent)."""
+        volt_var = watt_var = fixed = None
+        if 705 in have:
+            m = self._read_model(705)
+            crv = self._active(m, "Crv")
+            volt_var = VoltVarSetting(enabled=m.Ena.value == 1,
+                                      points_pct=self._curve(crv, "V", "Var", "705.Crv", missing),
+                                      response_time_s=self._req(crv, "RspTms"),
+                                      reactive_priority=crv.Pri.value == PRI_REACTIVE)
+        if 712 in have:
+            m = self._read_model(712)
+            crv = self._active(m, "Crv")
+            watt_var = WattVarSetting(enabled=m.Ena.value == 1,
+                                      points_pct=self._curve(crv, "W", "Var", "712.Crv", missing),
+                                      reactive_priority=crv.Pri.value == PRI_REACTIVE)
+        if 704 in have:
+            m = self._read_model(704)
+            pf = m.groups["PFWInj"]
+            fixed = FixedReactiveSetting(power_factor_enabled=m.PFWInjEna.value == 1,
+                                         power_factor=self._opt(pf, "PF"),
+                                         under_excited=pf.Ext.value == EXT_UNDER_EXCITED,
+                                         var_enabled=m.VarSetEna.value == 1, var_pct=self._opt(m, "VarSetPct"),
+                                         reactive_priority=m.VarSetPri.value == PRI_REACTIVE)
+        return volt_var, watt_var, fixed
 
     # --- writes -------------------------------------------------------------------------------
     def write_power_limit(self, limit_pct: float | None, *, revert_time_s: float | None = None) -> None:
@@ -222,6 +253,61 @@ class SunSpecLink:
             self._write(m)
             self._adopt(m, "AdptCrvReq", "AdptCrvRslt", index)
             self._write_enable(m, enabled)
+
+    def write_volt_var(self, points_pct: list[tuple[float, float]], response_time_s: float, *,
+                       reactive_priority: bool, enabled: bool = True) -> None:
+        """705 Q(U): fill a writable curve with (V % Vnom, var % of VarMax) points, its open-loop
+        response time and priority (Pri REACTIVE / ACTIVE), adopt it, enable/disable."""
+        with self._setting("the volt-var curve setting (SunSpec 705)", 705):
+            m = self._read_model(705)
+            crv, index = self._editable(m, "Crv")
+            self._fill(crv, "volt-var", points_pct, "V", "Var", self._count(m, "NPt"), minimum=2)
+            crv.DeptRef.value = VAR_MAX_PCT
+            crv.Pri.value = PRI_REACTIVE if reactive_priority else PRI_ACTIVE
+            crv.RspTms.cvalue = response_time_s
+            self._write(m)
+            self._adopt(m, "AdptCrvReq", "AdptCrvRslt", index)
+            self._write_enable(m, enabled)
+
+    def write_watt_var(self, points_pct: list[tuple[float, float]], *, reactive_priority: bool,
+                       enabled: bool = True) -> None:
+        """712 Q(P): fill a writable curve with (W % WMax, var % of VarMax) points, adopt, enable/disable."""
+        with self._setting("the watt-var curve setting (SunSpec 712)", 712):
+            m = self._read_model(712)
+            crv, index = self._editable(m, "Crv")
+            self._fill(crv, "watt-var", points_pct, "W", "Var", self._count(m, "NPt"), minimum=2)
+            crv.DeptRef.value = VAR_MAX_PCT
+            crv.Pri.value = PRI_REACTIVE if reactive_priority else PRI_ACTIVE
+            self._write(m)
+            self._adopt(m, "AdptCrvReq", "AdptCrvRslt", index)
+            self._write_enable(m, enabled)
+
+    def write_fixed_power_factor(self, power_factor: float | None, *, under_excited: bool = True) -> None:
+        """704 PFWInj: a fixed displacement factor (absorbing when ``under_excited``); None disables it."""
+        if power_factor is not None:
+            self._check_range("power_factor", power_factor, 0.0, 1.0)
+        with self._setting("the fixed power factor setting (SunSpec 704 PFWInj)", 704):
+            m = self._read_model(704)
+            if power_factor is not None:
+                pf = m.groups["PFWInj"]
+                pf.PF.cvalue = power_factor
+                pf.Ext.value = EXT_UNDER_EXCITED if under_excited else EXT_OVER_EXCITED
+            m.PFWInjEna.value = int(power_factor is not None)
+            self._write(m)
+
+    def write_fixed_reactive_power(self, var_pct: float | None, *, reactive_priority: bool = True) -> None:
+        """704 VarSet: fixed reactive power in % of VarMax (VarSetMod VAR_MAX_PCT, > 0 injected) and
+        its priority; None disables it."""
+        if var_pct is not None:
+            self._check_range("var_pct", var_pct, -100.0, 100.0)
+        with self._setting("the fixed reactive power setting (SunSpec 704 VarSet)", 704):
+            m = self._read_model(704)
+            if var_pct is not None:
+                m.VarSetMod.value = VAR_MAX_PCT
+                m.VarSetPct.cvalue = var_pct
+            m.VarSetPri.value = PRI_REACTIVE if reactive_priority else PRI_ACTIVE
+            m.VarSetEna.value = int(var_pct is not None)
+            self._write(m)
 
     def write_frequency_droop(self, deadband_hz: float, droop_pct: float, response_time_s: float,
                               enabled: bool = True) -> None:

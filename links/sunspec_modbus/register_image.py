@@ -3,7 +3,7 @@
 Layout (SunSpec Modbus, "SunS" map)::
 
     base + 0   'SunS' marker (0x5375 0x6E53)
-    base + 2   model 1 (common), then 701 ... 711, each as ID, L, body
+    base + 2   model 1 (common), then 701 ... 712, each as ID, L, body
     ...        end model: ID 0xFFFF, L 0
 
 Each model is a live :class:`sunspec2.device.Model`; the image (``registers``) is its wire form.
@@ -42,6 +42,7 @@ DEFAULT_MODEL_LAYOUT: dict[int, dict[str, int]] = {
     709: {"NCrvSet": 2, "NPt": 5},
     710: {"NCrvSet": 2, "NPt": 5},
     711: {"NCtl": 2},
+    712: {"NCrv": 2, "NPt": 6},
 }
 
 

@@ -75,6 +75,38 @@ class VoltWattSetting:
 
 
 @dataclass(frozen=True)
+class VoltVarSetting:
+    """Active curve of SunSpec 705 (points: (% of Vnom, var in % of VarMax)); ``reactive_priority``:
+    Crv.Pri REACTIVE (Q kept at the S limit, P reduced) rather than ACTIVE."""
+
+    enabled: bool
+    points_pct: list[tuple[float, float]]
+    response_time_s: float
+    reactive_priority: bool
+
+
+@dataclass(frozen=True)
+class WattVarSetting:
+    """Active curve of SunSpec 712 (points: (% of WMax, var in % of VarMax))."""
+
+    enabled: bool
+    points_pct: list[tuple[float, float]]
+    reactive_priority: bool
+
+
+@dataclass(frozen=True)
+class FixedReactiveSetting:
+    """SunSpec 704 fixed cos phi (PFWInj) and fixed reactive power (VarSet, % of VarMax)."""
+
+    power_factor_enabled: bool
+    power_factor: float | None
+    under_excited: bool                         # PFWInj.Ext UNDER_EXCITED (absorbing)
+    var_enabled: bool
+    var_pct: float | None
+    reactive_priority: bool                     # VarSetPri REACTIVE
+
+
+@dataclass(frozen=True)
 class FrequencyDroopSetting:
     """Active control of SunSpec 711 (over-frequency side)."""
 
@@ -108,5 +140,8 @@ class DerSettings:
     frequency_droop: FrequencyDroopSetting | None
     enter_service: EnterServiceSetting | None
     trip_stages: list[TripStageSetting] = field(default_factory=list)
+    volt_var: VoltVarSetting | None = None
+    watt_var: WattVarSetting | None = None
+    fixed_reactive: FixedReactiveSetting | None = None
     unimplemented: list[str] = field(default_factory=list)   # curve points the DUT leaves unimplemented,
                                                              # e.g. "706.Crv.Pt[2].W" (left out above)

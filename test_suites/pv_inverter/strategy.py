@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from bench.analysis import cos_phi_p_as_watt_var_pct
 from bench.errors import BenchError, DeviceLacksFunction, ModelNotFoundError
 from links.sunspec_modbus import PointOutsideSchema
 from links.sunspec_modbus.types import TripKind, TripStageSetting
@@ -37,7 +38,8 @@ STEADY_SHARE_OF_RATED = 0.05    # producing: above 5 % of rated power ...
 STEADY_SPREAD_SHARE_OF_RATED = 0.005   # ... with max - min over the window below 0.5 % of it
 CEASE_WAIT_S = 5.0              # tripped: time given to the DUT to cease after the loss of mains
 RAMP_SETTING_SHARE_OF_LIMIT = 0.8
-QUANTITIES = ("active_power_w", "max_voltage_v", "min_voltage_v", "frequency_hz")
+QUANTITIES = ("active_power_w", "max_voltage_v", "min_voltage_v", "frequency_hz", "reactive_power_var")
+VOLTAGE_MEAN_S = 2.0        # the terminal voltage measured before a correction
 
 _VOLTAGE_PROTECTION = ("trip_stages", "volt_watt", "enter_service", "power_limit_off")
 _FREQUENCY_PROTECTION = ("trip_stages", "frequency_droop", "enter_service", "power_limit_off")
@@ -56,6 +58,13 @@ SETTINGS_BY_REQUIREMENT: dict[str, tuple[str, ...]] = {
     "PV-RECONNECT-RAMP": ("enter_service", "trip_stages", "power_limit_off"),
     "PV-REMOTE-LIMIT": ("power_limit",),
     "PV-SUNSPEC-READINGS": ("readings", "power_limit_off"),
+    # reactive power: the curves are written disabled; each test enables the mode it judges
+    "PV-QU-STEADY": ("volt_var", "volt_watt", "trip_stages", "power_limit_off"),
+    "PV-QU-RESPONSE": ("volt_var", "volt_watt", "trip_stages", "power_limit_off"),
+    "PV-COSPHI-P": ("watt_var", "power_limit_off"),
+    "PV-FIXED-COSPHI": ("power_limit_off",),
+    "PV-FIXED-Q": ("power_limit_off",),
+    "PV-Q-PRIORITY": ("volt_var", "volt_watt", "trip_stages", "power_limit_off"),
 }
 # catalog parameters the method does not verify, and why (recorded for each test of the requirement,
 # so the traceability matrix lists them as not verified with this reason)
@@ -84,7 +93,8 @@ NOT_VERIFIED_BY_METHOD: dict[str, dict[str, str]] = {
 # a setting is written only when the profile claims its function (trip stages are always mandatory)
 _CLAIM_BY_SETTING = {"volt_watt": "volt_watt", "frequency_droop": "frequency_droop",
                      "enter_service": "enter_service", "power_limit_off": "remote_active_power_limit",
-                     "power_limit": "remote_active_power_limit"}
+                     "power_limit": "remote_active_power_limit", "volt_var": "volt_var",
+                     "watt_var": "watt_power_factor"}
 
 
 class PvInverterStrategy(DutStrategy):
@@ -126,6 +136,16 @@ class PvInverterStrategy(DutStrategy):
     def set_voltage_v(self, volts: float) -> None:
         self.step(f"AC source: {volts:.1f} V on all phases ({volts / self.v_nom_v * 100:.1f} % Un)")
         self.ac_source.set_voltage_v(volts)
+
+    def set_terminal_voltage_v(self, target_v: float, settle_s: float) -> None:
+        """Set the source so the DUT terminals sit at ``target_v`` (one correction for any feeder)."""
+        self.set_voltage_v(target_v)
+        self.wait(settle_s)
+        measured = self.mean_over(VOLTAGE_MEAN_S, "max_voltage_v")
+        correction = target_v - measured
+        if abs(correction) > 0.05:
+            self.set_voltage_v(target_v + correction)
+            self.wait(settle_s)
 
     def set_frequency_hz(self, hertz: float) -> None:
         self.step(f"AC source: {hertz:.3f} Hz")
@@ -180,12 +200,39 @@ class PvInverterStrategy(DutStrategy):
         return {"volt_watt": self._write_volt_watt, "frequency_droop": self._write_frequency_droop,
                 "enter_service": self._write_enter_service, "trip_stages": self._write_trip_stages,
                 "power_limit_off": self._write_power_limit_off, "power_limit": self._probe_power_limit,
-                "readings": self._probe_readings}
+                "readings": self._probe_readings, "volt_var": lambda: self.write_volt_var(enabled=False),
+                "watt_var": lambda: self.write_watt_var(enabled=False)}
 
     def _write_volt_watt(self) -> None:
         self.step(f"write the {self.market} P(U) curve to the DUT over SunSpec (706)")
         self.link.write_volt_watt([tuple(p) for p in self.param("PV-PU-STEADY", "volt_watt_points_pct")],
                                   self.param("PV-PU-RESPONSE", "response_time_s"), enabled=True)
+
+    @property
+    def reactive_priority(self) -> bool | None:
+        """The profile's declared priority at the S limit: True reactive, False active, None undeclared."""
+        declared = self.profile.declared_value("reactive_power_priority")
+        return None if declared is None else declared == "reactive"
+
+    def write_volt_var(self, *, enabled: bool) -> None:
+        """The market's Q(U) curve and Tr, with the declared priority, to 705 (enabled or not)."""
+        self.step(f"write the {self.market} Q(U) curve to the DUT over SunSpec (705), "
+                  f"{'enabled' if enabled else 'disabled'}")
+        self.link.write_volt_var([tuple(p) for p in self.param("PV-QU-STEADY", "volt_var_points_pct")],
+                                 self.param("PV-QU-RESPONSE", "response_time_s"),
+                                 reactive_priority=self.reactive_priority is not False, enabled=enabled)
+
+    def cos_phi_points(self) -> list[list[float]]:
+        """The market's cos phi(P) characteristic for this DUT's size (small units: their own)."""
+        small = self.s_rated_va <= self.param("PV-COSPHI-P", "small_unit_max_va")
+        return self.param("PV-COSPHI-P", "cos_phi_points_small_unit" if small else "cos_phi_points")
+
+    def write_watt_var(self, *, enabled: bool) -> None:
+        """The market's cos phi(P) characteristic as Q(P) points to 712 (enabled or not)."""
+        points = cos_phi_p_as_watt_var_pct(self.cos_phi_points(), self.s_rated_va, self.p_rated_w)
+        self.step(f"write the {self.market} cos phi(P) characteristic as a Q(P) curve to the DUT over SunSpec "
+                  f"(712): {points}, {'enabled' if enabled else 'disabled'}")
+        self.link.write_watt_var(points, reactive_priority=self.reactive_priority is not False, enabled=enabled)
 
     def _write_frequency_droop(self) -> None:
         self.step(f"write the {self.market} LFSM-O droop to the DUT over SunSpec (711)")

@@ -27,7 +27,6 @@ MRA_MULTIPLIER = 1.5                    # the knee's voltage tolerance, and the 
 POWER_LEVELS = (1.0, 0.5)
 AVERAGING_S = 10.0
 REFERENCE_MEAN_S = 5.0      # the power before the step: mean over the last seconds
-VOLTAGE_MEAN_S = 2.0        # the terminal voltage measured before a correction
 
 
 def _test_points_pct(points: list[list[float]]) -> list[float]:
@@ -43,13 +42,7 @@ def _test_points_pct(points: list[list[float]]) -> list[float]:
 
 def _set_terminal_voltage(dut: Any, target_v: float, settle_s: float) -> None:
     """Set the source so the DUT terminals sit at ``target_v`` (one correction for any feeder)."""
-    dut.set_voltage_v(target_v)
-    dut.wait(settle_s)
-    measured = dut.mean_over(VOLTAGE_MEAN_S, "max_voltage_v")
-    correction = target_v - measured
-    if abs(correction) > 0.05:
-        dut.set_voltage_v(target_v + correction)
-        dut.wait(settle_s)
+    dut.set_terminal_voltage_v(target_v, settle_s)
 
 
 def _measure_curve(dut: Any, points_pct: list[float], fraction: float, tr: float) -> list[tuple[float, float]]:

@@ -21,7 +21,7 @@ def test_discovery_at_each_base_address(lab, base: int, tracer, trace_log) -> No
     with SunSpecLink("127.0.0.1", port, trace=tracer) as link:
         assert link.discover() == base
         assert link.base_address == base
-        assert link.model_ids == [1, 701, 702, 703, 704, 705, 706, 707, 708, 709, 710, 711]
+        assert link.model_ids == [1, 701, 702, 703, 704, 705, 706, 707, 708, 709, 710, 711, 712]
     assert any(f"discovered SunSpec map at base {base}" in text for _, text in trace_log)
 
 

@@ -24,7 +24,7 @@ def test_image_layout_marker_models_end(base: int) -> None:
         assert length == ss_device.Model(model_id=model_id, data=dict(DEFAULT_MODEL_LAYOUT[model_id])).len - 2
         seen.append(model_id)
         addr += length + 2
-    assert seen == [1, 701, 702, 703, 704, 705, 706, 707, 708, 709, 710, 711]
+    assert seen == [1, 701, 702, 703, 704, 705, 706, 707, 708, 709, 710, 711, 712]
 
 
 def test_omit_models_and_bad_base() -> None:

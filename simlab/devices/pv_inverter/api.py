@@ -60,11 +60,35 @@ class PowerLimitSettings:
 
 
 @dataclass
+class ReactivePowerSettings:
+    """Reactive power modes: SunSpec 705 (DERVoltVar, Q(U)), 712 (DERWattVar, Q(P): the bench's
+    cos phi(P) characteristic as var points), 704 PFWInj (fixed cos phi) and VarSet (fixed Q).
+    Reactive power in % of the rated apparent power (705/712 DeptRef VAR_MAX_PCT, 704 VarSetMod
+    VAR_MAX_PCT; VarMaxInjRtg = VarMaxAbsRtg = VAMaxRtg), generator convention: > 0 injected
+    (over-excited). At most one mode acts: the first enabled of fixed cos phi, fixed Q, Q(U), Q(P)."""
+
+    volt_var_enabled: bool = False
+    volt_var_points: list[tuple[float, float]] = field(
+        default_factory=lambda: [(92.0, 44.0), (98.0, 0.0), (102.0, 0.0), (108.0, -44.0)])
+    volt_var_response_time_s: float = 10.0      # 705 RspTms: 90 % of a step after it
+    watt_var_enabled: bool = False
+    watt_var_points: list[tuple[float, float]] = field(
+        default_factory=lambda: [(50.0, 0.0), (100.0, -33.0)])    # (% rated W, % rated VA)
+    fixed_pf_enabled: bool = False
+    fixed_pf: float = 1.0                       # 704 PFWInj.PF
+    fixed_pf_under_excited: bool = True         # 704 PFWInj.Ext: absorbing reactive power
+    fixed_var_enabled: bool = False
+    fixed_var_pct: float = 0.0                  # 704 VarSetPct
+    reactive_priority: bool = True              # 705 Crv.Pri / 712 Crv.Pri / 704 VarSetPri: REACTIVE
+
+
+@dataclass
 class PvInverterSettings:
     volt_watt: VoltWattSettings = field(default_factory=VoltWattSettings)
     frequency_droop: FrequencyDroopSettings = field(default_factory=FrequencyDroopSettings)
     enter_service: EnterServiceSettings = field(default_factory=EnterServiceSettings)
     power_limit: PowerLimitSettings = field(default_factory=PowerLimitSettings)
+    reactive: ReactivePowerSettings = field(default_factory=ReactivePowerSettings)
     trip_stages: list[TripStageSetting] = field(default_factory=list)  # SunSpec 707-710 must-trip points
     # U> on the 10-minute running mean (not a SunSpec point; a grid-code setting of the device)
     ten_minute_mean_trip_pct: float = 110.0

@@ -31,6 +31,7 @@ from simlab.devices.pv_inverter.knobs import (
     parse_knobs,
     parse_parameters,
 )
+from simlab.devices.pv_inverter.reactive import ReactivePower, active_mode
 from simlab.physics import PHASE_NAMES, DeviceOutput, TerminalConditions, grid_phases_for
 from links.sunspec_modbus.types import TripKind, TripStageSetting
 
@@ -153,6 +154,8 @@ class PvInverterSim:
         self._voltage_v: tuple[float, ...] = (0.0,) * self.phase_count
         self._frequency_hz = p.nominal_frequency_hz
         self._phase_power_w = 0.0
+        self._phase_var = 0.0
+        self._reactive = ReactivePower(p.rated_apparent_power_va, p.rated_power_w, p.reactive_response_time_s)
         self._available_w = 0.0
         self._volt_watt_pct: float | None = None
         self._remote_pct: float | None = None
@@ -211,7 +214,17 @@ class PvInverterSim:
                 self.state = OperatingState.CONNECTED
                 self._ramp_limit_w = math.inf
             target_w = min(target_w, self._ramp_limit_w)
-        self._phase_power_w = max(target_w, 0.0) / self.phase_count
+        self._produce(dt_s, volts, max(target_w, 0.0))
+
+    def _produce(self, dt_s: float, volts: tuple[float, ...], p_w: float) -> None:
+        """Output ``p_w`` with the reactive power law's Q (simlab/devices/pv_inverter/reactive.py),
+        both inside the S rating with the set priority."""
+        r, un = self.settings.reactive, self.nameplate.nominal_voltage_v
+        target_var = self._reactive.target(r, self.knobs, [v / un * 100.0 for v in volts], p_w,
+                                           self.parameters.volt_var_basis)  # type: ignore[arg-type]
+        self._reactive.advance(target_var, dt_s, self._reactive.response_time_s(r, self.knobs))
+        p_w, q_var = self._reactive.limited(r, self.knobs, p_w)
+        self._phase_power_w, self._phase_var = p_w / self.phase_count, q_var / self.phase_count
 
     def _sensed_volts(self, terminal: TerminalConditions) -> tuple[float, ...]:
         """The phase voltages the inverter acts on (a knob may make it sense the wrong phase)."""
@@ -234,6 +247,8 @@ class PvInverterSim:
         v_max_pct = max(volts) / un * 100.0
         v_min_pct = min(volts) / un * 100.0
         f_hz = terminal.frequency_hz
+        if not self._reactive_quiet(volts):
+            return t_s
         if (self._stage_count != len(self.settings.trip_stages) or self._volt_watt_pct is None
                 or self._remote_pct is None or self._power_limit_snapshot() != self._remote_snapshot):
             return t_s
@@ -277,10 +292,24 @@ class PvInverterSim:
                 return t_s          # LFSM-O engages (taking its reference power) or releases
         return max(horizon_s, t_s)
 
+    def _reactive_quiet(self, volts: tuple[float, ...]) -> bool:
+        """A quiet step keeps Q exact: its target under the sensed ``volts`` is the one it lags
+        towards now (and, for a target that follows P, Q has settled)."""
+        r = self.settings.reactive
+        if self.state not in (OperatingState.RAMPING, OperatingState.CONNECTED):
+            return self._reactive.settled()
+        un = self.nameplate.nominal_voltage_v
+        target = self._reactive.target(r, self.knobs, [v / un * 100.0 for v in volts], self._reactive.unlimited_p_w,
+                                       self.parameters.volt_var_basis)  # type: ignore[arg-type]
+        if target != self._reactive.target_var:
+            return False        # the target moves: the lag integrates exactly only towards a fixed target
+        # a target that follows P (Q(P), fixed cos phi) holds only once P and Q have settled
+        return active_mode(r) not in ("watt_var", "fixed_pf") or self._reactive.settled()
+
     def output(self) -> DeviceOutput:
-        """Present AC output: active power split equally over the phases, unity power factor."""
+        """Present AC output: active and reactive power split equally over the phases."""
         return DeviceOutput(active_power_w=(self._phase_power_w,) * self.phase_count,
-                            reactive_power_var=(0.0,) * self.phase_count)
+                            reactive_power_var=(self._phase_var,) * self.phase_count)
 
     # ------------------------------------------------------------------------ public API
     def settings_changed(self) -> None:
@@ -292,15 +321,16 @@ class PvInverterSim:
         """Model 701 content: true values unless a readings knob distorts them."""
         k = self.knobs
         gain = k.readings_power_gain
-        phase_w = self._phase_power_w
-        currents = tuple((abs(phase_w) / v if v > 1.0 else 0.0) * gain for v in self._voltage_v)
+        phase_w, phase_var = self._phase_power_w, self._phase_var
+        phase_va = math.hypot(phase_w, phase_var)
+        currents = tuple((phase_va / v if v > 1.0 else 0.0) * gain for v in self._voltage_v)
         total_w = phase_w * self.phase_count
         return PvInverterReadings(
             voltage_v=tuple(max(0.0, v + k.readings_voltage_offset_v) for v in self._voltage_v),
             current_a=currents,
             active_power_w=total_w * gain,
-            reactive_power_var=0.0,
-            apparent_power_va=abs(total_w) * gain,
+            reactive_power_var=phase_var * self.phase_count * gain,
+            apparent_power_va=phase_va * self.phase_count * gain,
             frequency_hz=self._frequency_hz + k.readings_frequency_offset_hz,
             state=self.state,
             last_trip=self.last_trip)
@@ -489,7 +519,8 @@ class PvInverterSim:
     def _cease(self, state: OperatingState) -> None:
         """Stop producing at once and go to ``state`` (observation restarts)."""
         self.state = state
-        self._phase_power_w = 0.0
+        self._phase_power_w = self._phase_var = 0.0
+        self._reactive.reset()
         self._window_elapsed_s = 0.0
         self._trip_elapsed_s = [0.0] * len(self._stages)
         self._mean_over_since_s = None

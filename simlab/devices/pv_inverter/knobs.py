@@ -61,6 +61,8 @@ class PvInverterParameters:
     available_power_schedule_w: list[tuple[float, float]] | None = None
     power_limit_response_time_s: float = 5.0
     first_start_ramp_time_s: float = 240.0
+    reactive_response_time_s: float = 2.0   # Tr of the Q modes without a RspTms point (Q(P), fixed)
+    volt_var_basis: str = "highest"         # the Q(U) law's phase voltage basis (reactive.VOLTAGE_BASES)
     ac_absent_pct: float = 50.0
     trip_stages: list[TripStageSetting] = field(default_factory=default_trip_stages)
     ten_minute_mean_trip_pct: float = 110.0
@@ -111,6 +113,13 @@ class PvInverterKnobs:
     # says -1, so it reads a tenth of the setting); an out-of-order 705/706 curve adopted
     readback_scale_factor_wrong: bool = False
     accepts_unordered_curve: bool = False
+    # reactive power (705 Q(U), 712 Q(P), 704 fixed cos phi / fixed Q; simlab/devices/pv_inverter/reactive.py)
+    volt_var_ignored: bool = False              # Q(U) enabled but Q stays 0
+    volt_var_voltage_offset_pct: float = 0.0    # Q(U) acts as if the voltage were this much lower
+    reactive_sign_inverted: bool = False        # absorbs where it should inject and vice versa
+    reactive_power_offset_pct: float = 0.0      # % rated VA added to every Q target
+    reactive_response_time_factor: float = 1.0  # slower (> 1) first-order Q response
+    reactive_priority_violated: bool = False    # at the S limit, reduces the quantity the set priority keeps
     # wiring: judges the voltage of this grid phase ("L1".."L3") instead of its own (all of them)
     sensed_phase: str | None = None
 
@@ -138,7 +147,8 @@ def _trip_kind(key: str, value: Any) -> TripKind:
 
 
 _POSITIVE_KNOBS = {"volt_watt_response_time_factor", "power_limit_response_time_factor",
-                   "lfsm_o_response_time_factor", "reconnect_delay_factor", "ramp_rate_factor"}
+                   "lfsm_o_response_time_factor", "reconnect_delay_factor", "ramp_rate_factor",
+                   "reactive_response_time_factor"}
 _NON_NEGATIVE_KNOBS = {"ten_minute_mean_delay_s", "readings_power_gain", "fixed_export_cap_pct"}
 
 
@@ -261,6 +271,10 @@ def _set_parameter(params: PvInverterParameters, key: str, value: Any, name: str
         params.available_power_schedule_w = None if value is None else _schedule(name, value)
     elif key == "trip_stages":
         params.trip_stages = _trip_stages(name, value)
+    elif key == "volt_var_basis":
+        if value not in ("highest", "mean", "per_phase"):
+            raise SimSettingError(name, f"expected highest, mean or per_phase, got {value!r}")
+        params.volt_var_basis = str(value)
     elif key == "efficiency":
         params.efficiency = finite_number(name, value, positive=True)
         if params.efficiency > 1.0:

@@ -35,12 +35,15 @@ TRIP_MODELS: dict[int, tuple[TripKind, str]] = {
     709: (TripKind.UNDER_FREQUENCY, "Hz"),
     710: (TripKind.OVER_FREQUENCY, "Hz"),
 }
-CURVE_MODELS = (705, 706, *TRIP_MODELS)
+CURVE_MODELS = (705, 706, *TRIP_MODELS, 712)
+PRI_ACTIVE, PRI_REACTIVE = 0, 1              # 705/712 Crv.Pri, 704 VarSetPri
+EXT_OVER_EXCITED, EXT_UNDER_EXCITED = 0, 1   # 704 PFWInj.Ext
+VAR_MAX_PCT = 1                              # 705/712 Crv.DeptRef, 704 VarSetMod
 
 #: Fixed scale factors of the control models (the 701/702 ones follow the nameplate).
 CONTROL_SF: dict[int, dict[str, int]] = {
     703: {"V_SF": -1, "Hz_SF": -2},
-    704: {"WMaxLimPct_SF": -1},
+    704: {"WMaxLimPct_SF": -1, "PF_SF": -3, "VarSetPct_SF": -1},
     705: {"V_SF": -1, "DeptRef_SF": -1, "RspTms_SF": -1},
     706: {"V_SF": -1, "DeptRef_SF": -1, "RspTms_SF": -1},
     707: {"V_SF": -1, "Tms_SF": -2},
@@ -48,6 +51,7 @@ CONTROL_SF: dict[int, dict[str, int]] = {
     709: {"Hz_SF": -2, "Tms_SF": -2},
     710: {"Hz_SF": -2, "Tms_SF": -2},
     711: {"Db_SF": -3, "K_SF": -3, "RspTms_SF": -1},
+    712: {"W_SF": -1, "DeptRef_SF": -1},
 }
 
 #: Accepted range (engineering units, after scale factors) of writable points; else exception 03.
@@ -58,6 +62,8 @@ WRITE_LIMITS: dict[tuple[int, str], tuple[float, float]] = {
     (703, "ESDlyTms"): (0, 86400), (703, "ESRmpTms"): (0, 86400), (703, "ESRndTms"): (0, 86400),
     (704, "WMaxLimPct"): (0.0, 100.0), (704, "WMaxLimPctRvrt"): (0.0, 100.0),
     (704, "WMaxLimPctRvrtTms"): (0, 86400),
+    (704, "PF"): (0.7, 1.0), (704, "VarSetPct"): (-100.0, 100.0),
+    (712, "W"): (-100.0, 100.0), (712, "Var"): (-100.0, 100.0),
     (705, "V"): (0.0, 200.0), (705, "Var"): (-100.0, 100.0), (705, "RspTms"): (0.0, 3600.0),
     (706, "V"): (0.0, 200.0), (706, "W"): (-100.0, 100.0), (706, "RspTms"): (0.0, 3600.0),
     (707, "V"): (0.0, 200.0), (708, "V"): (0.0, 200.0),
@@ -206,13 +212,16 @@ def encode_settings(regmap: SunSpecRegisterMap, settings: PvInverterSettings) ->
         _set(regmap.model(704), WMaxLimPctEna=int(pl.enabled), WMaxLimPct=pl.limit_pct,
              WMaxLimPctRvrt=100.0, WMaxLimPctEnaRvrt=0, WMaxLimPctRvrtTms=round(pl.revert_time_s),
              WMaxLimPctRvrtRem=0)
+        _encode_fixed_reactive(regmap, settings)
     if 705 in regmap.blocks:
         m = regmap.model(705)
-        _set(m, Ena=0, AdptCrvReq=0, AdptCrvRslt=ADOPT_COMPLETED, RvrtTms=0, RvrtRem=0, RvrtCrv=0)
+        rp = settings.reactive
+        _set(m, Ena=int(rp.volt_var_enabled), AdptCrvReq=0, AdptCrvRslt=ADOPT_COMPLETED, RvrtTms=0, RvrtRem=0,
+             RvrtCrv=0)
         for i, crv in enumerate(m.groups["Crv"], start=1):
-            _set(crv, ActPt=4, DeptRef=1, RspTms=10.0, ReadOnly=int(i == ACTIVE))
-            _fill_curve(crv, [(92.0, 44.0), (98.0, 0.0), (102.0, 0.0), (108.0, -44.0)], "V", "Var",
-                        _counts(m)["NPt"], 705)
+            _set(crv, ActPt=len(rp.volt_var_points), DeptRef=VAR_MAX_PCT, RspTms=rp.volt_var_response_time_s,
+                 Pri=PRI_REACTIVE if rp.reactive_priority else PRI_ACTIVE, ReadOnly=int(i == ACTIVE))
+            _fill_curve(crv, rp.volt_var_points, "V", "Var", _counts(m)["NPt"], 705)
     if 706 in regmap.blocks:
         m, vw = regmap.model(706), settings.volt_watt
         _set(m, Ena=int(vw.enabled), AdptCrvReq=0, AdptCrvRslt=ADOPT_COMPLETED, RvrtTms=0, RvrtRem=0,
@@ -239,9 +248,28 @@ def encode_settings(regmap: SunSpecRegisterMap, settings: PvInverterSettings) ->
         for i, ctl in enumerate(m.groups["Ctl"], start=1):
             _set(ctl, DbOf=fd.deadband_over_hz, DbUf=fd.deadband_over_hz, KOf=fd.droop_pct / 100.0,
                  KUf=fd.droop_pct / 100.0, RspTms=fd.response_time_s, PMin=0, ReadOnly=int(i == ACTIVE))
+    if 712 in regmap.blocks:
+        m, rp = regmap.model(712), settings.reactive
+        _set(m, Ena=int(rp.watt_var_enabled), AdptCrvReq=0, AdptCrvRslt=ADOPT_COMPLETED, RvrtTms=0, RvrtRem=0,
+             RvrtCrv=0)
+        for i, crv in enumerate(m.groups["Crv"], start=1):
+            _set(crv, ActPt=len(rp.watt_var_points), DeptRef=VAR_MAX_PCT,
+                 Pri=PRI_REACTIVE if rp.reactive_priority else PRI_ACTIVE, ReadOnly=int(i == ACTIVE))
+            _fill_curve(crv, rp.watt_var_points, "W", "Var", _counts(m)["NPt"], 712)
     for model_id in CONTROL_SF:
         if model_id in regmap.blocks:
             regmap.store(model_id)
+
+
+def _encode_fixed_reactive(regmap: SunSpecRegisterMap, settings: PvInverterSettings) -> None:
+    """704 fixed cos phi (PFWInj) and fixed Q (VarSet, % of VarMax) from the settings."""
+    rp, m = settings.reactive, regmap.model(704)
+    _set(m, PFWInjEna=int(rp.fixed_pf_enabled), PFWInjEnaRvrt=0, PFWInjRvrtTms=0, PFWInjRvrtRem=0,
+         VarSetEna=int(rp.fixed_var_enabled), VarSetMod=VAR_MAX_PCT,
+         VarSetPri=PRI_REACTIVE if rp.reactive_priority else PRI_ACTIVE, VarSetPct=rp.fixed_var_pct,
+         VarSetEnaRvrt=0, VarSetRvrtTms=0, VarSetRvrtRem=0)
+    _set(m.groups["PFWInj"], PF=rp.fixed_pf,
+         Ext=EXT_UNDER_EXCITED if rp.fixed_pf_under_excited else EXT_OVER_EXCITED)
 
 
 # --- decoding a write ---------------------------------------------------------------------------
@@ -291,6 +319,7 @@ def apply_write(regmap: SunSpecRegisterMap, model_id: int, slots: list[PointSlot
         es.delay_s, es.ramp_time_s = _get(m, "ESDlyTms"), _get(m, "ESRmpTms")
         return True
     if model_id == 704:
+        _apply_fixed_reactive(m, settings)          # may refuse the write: before any change
         pl = settings.power_limit
         pl.enabled = bool(m.WMaxLimPctEna.value)
         pl.limit_pct = _get(m, "WMaxLimPct")
@@ -305,9 +334,26 @@ def apply_write(regmap: SunSpecRegisterMap, model_id: int, slots: list[PointSlot
     return changed
 
 
+def _apply_fixed_reactive(m: ss_device.Model, settings: PvInverterSettings) -> None:
+    """704 PFWInj (fixed cos phi) and VarSet (fixed Q): only VarSetMod VAR_MAX_PCT is offered."""
+    rp = settings.reactive
+    if m.VarSetEna.value and m.VarSetMod.value != VAR_MAX_PCT:
+        raise WriteRejected(ILLEGAL_VALUE, f"704.VarSetMod={m.VarSetMod.value}: only VAR_MAX_PCT is supported")
+    rp.fixed_pf_enabled = bool(m.PFWInjEna.value)
+    rp.fixed_pf = _get(m.groups["PFWInj"], "PF")
+    rp.fixed_pf_under_excited = m.groups["PFWInj"].Ext.value == EXT_UNDER_EXCITED
+    rp.fixed_var_enabled = bool(m.VarSetEna.value)
+    rp.fixed_var_pct = _get(m, "VarSetPct")
+    rp.reactive_priority = m.VarSetPri.value == PRI_REACTIVE
+
+
 def _apply_enable(model_id: int, m: ss_device.Model, settings: PvInverterSettings) -> bool:
     enabled = bool(m.Ena.value)
-    if model_id == 706:
+    if model_id == 705:
+        settings.reactive.volt_var_enabled = enabled
+    elif model_id == 712:
+        settings.reactive.watt_var_enabled = enabled
+    elif model_id == 706:
         settings.volt_watt.enabled = enabled
     elif model_id == 711:
         settings.frequency_droop.enabled = enabled
@@ -339,7 +385,7 @@ def _adopt(model_id: int, m: ss_device.Model, index: int, settings: PvInverterSe
     _apply_curve(model_id, groups[ACTIVE - 1], settings, dry_run=False, ordered=not knobs.accepts_unordered_curve)
     if model_id == 706 and knobs.readback_scale_factor_wrong:   # raw count at SF 0, not RspTms_SF
         groups[ACTIVE - 1].points["RspTms"].set_value(round(settings.volt_watt.response_time_s))
-    return model_id != 705
+    return True
 
 
 def _copy_group(src: ss_device.Group, dst: ss_device.Group) -> None:
@@ -363,10 +409,21 @@ def _apply_curve(model_id: int, group: ss_device.Group, settings: PvInverterSett
                  *, dry_run: bool, ordered: bool = True) -> None:
     """Validate (and unless ``dry_run`` apply) one curve / control group; ``ordered``: refuse
     curve voltages that do not increase."""
-    if model_id == 705:
-        points = _curve_points(group, "V", "Var")
+    if model_id in (705, 712):
+        x = "V" if model_id == 705 else "W"
+        points = _curve_points(group, x, "Var")
         if ordered:
             _require_increasing(points, model_id)
+        if group.DeptRef.value != VAR_MAX_PCT:
+            raise WriteRejected(ILLEGAL_VALUE, f"model {model_id}: DeptRef {group.DeptRef.value}: only "
+                                               f"VAR_MAX_PCT is supported")
+        if not dry_run:
+            rp = settings.reactive
+            rp.reactive_priority = group.Pri.value == PRI_REACTIVE
+            if model_id == 705:
+                rp.volt_var_points, rp.volt_var_response_time_s = points, _get(group, "RspTms")
+            else:
+                rp.watt_var_points = points
     elif model_id == 706:
         points = _curve_points(group, "V", "W")
         if ordered:
