@@ -223,9 +223,12 @@ class PvInverterStrategy(DutStrategy):
                                  reactive_priority=self.reactive_priority is not False, enabled=enabled)
 
     def cos_phi_points(self) -> list[list[float]]:
-        """The market's cos phi(P) characteristic for this DUT's size (small units: their own)."""
-        small = self.s_rated_va <= self.param("PV-COSPHI-P", "small_unit_max_va")
-        return self.param("PV-COSPHI-P", "cos_phi_points_small_unit" if small else "cos_phi_points")
+        """The market's cos phi(P) characteristic [[% Prated, cos phi], ...] for this DUT's Srated:
+        1 up to the start, then linear to the cos phi at Prated of the DUT's size class."""
+        start_pct = self.param("PV-COSPHI-P", "cos_phi_start_pct_prated")
+        by_size = self.param("PV-COSPHI-P", "cos_phi_at_rated_by_srated_va")
+        at_rated = next((pf for va, pf in by_size if self.s_rated_va <= va), by_size[-1][1])
+        return [[start_pct, 1.0], [100.0, at_rated]]
 
     def write_watt_var(self, *, enabled: bool) -> None:
         """The market's cos phi(P) characteristic as Q(P) points to 712 (enabled or not)."""

@@ -1,7 +1,8 @@
 """SunSpec Modbus conformance of the settings path (PV-SUNSPEC-CONFORMANCE).
 
 Read-back: every market setting the bench writes over SunSpec (the strategy's own writes: 706
-volt-watt, 711 droop, 703 enter service, 707-710 trip stages, 704 limit) and a partial 704 limit
+volt-watt, 711 droop, 703 enter service, 707-710 trip stages, 704 limit, 705 Q(U) and 712 Q(P) when
+the profile declares them) and a partial 704 limit
 with a revert time are read back with ``read_settings`` right after each write. Each value read
 back minus the value written must lie within +- the catalog's tolerance in counts of the point's
 scale factor (the DUT's own scale factor: a value read back at another scale factor is off by a
@@ -33,7 +34,8 @@ from links.sunspec_modbus import (
 )
 
 REQ = "PV-SUNSPEC-CONFORMANCE"
-MARKET_SETTINGS = ("volt_watt", "frequency_droop", "enter_service", "trip_stages", "power_limit")
+MARKET_SETTINGS = ("volt_watt", "frequency_droop", "enter_service", "trip_stages", "power_limit", "volt_var",
+                   "watt_var")
 PARTIAL_LIMIT_PCT = 37.5          # a partial 704 limit with a revert time, as PV-REMOTE-LIMIT writes
 REVERT_TIME_S = 120.0
 TRIP_MODELS = {TripKind.UNDER_VOLTAGE: (707, "V", "% Un"), TripKind.OVER_VOLTAGE: (708, "V", "% Un"),
@@ -106,6 +108,32 @@ class _ReadBackLink:
             j.value(f"706.Crv.Pt[{i}].V", 706, "V", "% Un", v, got[0])
             j.value(f"706.Crv.Pt[{i}].W", 706, "W", "% Pn", w, got[1])
         j.value("706.Crv.RspTms", 706, "RspTms", "s", response_time_s, None if vw is None else vw.response_time_s)
+
+    def _curve(self, model_id: int, x: tuple[str, str], y: tuple[str, str], written: list[tuple[float, float]],
+               read: list[tuple[float, float]]) -> None:
+        j = self._judge
+        j.check.require_true(REQ, f"{j.context}{model_id} active curve: number of points read back as written",
+                             len(read) == len(written), f"written {len(written)}, read back {len(read)}")
+        for i, ((xw, yw), got) in enumerate(zip(written, read, strict=False), start=1):
+            j.value(f"{model_id}.Crv.Pt[{i}].{x[0]}", model_id, x[0], x[1], xw, got[0])
+            j.value(f"{model_id}.Crv.Pt[{i}].{y[0]}", model_id, y[0], y[1], yw, got[1])
+
+    def write_volt_var(self, points_pct: list[tuple[float, float]], response_time_s: float, *,
+                       reactive_priority: bool, enabled: bool = True) -> None:
+        self._link.write_volt_var(points_pct, response_time_s, reactive_priority=reactive_priority, enabled=enabled)
+        vv, j = self._read().volt_var, self._judge
+        j.flag("705.Ena", enabled, None if vv is None else vv.enabled)
+        j.flag("705.Crv.Pri REACTIVE", reactive_priority, None if vv is None else vv.reactive_priority)
+        self._curve(705, ("V", "% Un"), ("Var", "% VarMax"), points_pct, [] if vv is None else vv.points_pct)
+        j.value("705.Crv.RspTms", 705, "RspTms", "s", response_time_s, None if vv is None else vv.response_time_s)
+
+    def write_watt_var(self, points_pct: list[tuple[float, float]], *, reactive_priority: bool,
+                       enabled: bool = True) -> None:
+        self._link.write_watt_var(points_pct, reactive_priority=reactive_priority, enabled=enabled)
+        wv, j = self._read().watt_var, self._judge
+        j.flag("712.Ena", enabled, None if wv is None else wv.enabled)
+        j.flag("712.Crv.Pri REACTIVE", reactive_priority, None if wv is None else wv.reactive_priority)
+        self._curve(712, ("W", "% Pn"), ("Var", "% VarMax"), points_pct, [] if wv is None else wv.points_pct)
 
     def write_frequency_droop(self, deadband_hz: float, droop_pct: float, response_time_s: float,
                               enabled: bool = True) -> None:
