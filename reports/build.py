@@ -174,6 +174,8 @@ def _plot(raw: Any) -> dict[str, Any] | None:
     if raw["type"] == "curve":
         for key in ("points", "band_low", "band_high"):
             out[key] = _xy_list(raw.get(key))
+        if raw.get("required_curve") is not None:
+            out["required_curve"] = _xy_list(raw.get("required_curve"))
         return out
     out["t_s"] = _num_list(raw.get("t_s"))
     out["y"] = _num_list(raw.get("y"))

@@ -91,8 +91,11 @@ def _plot_csv(plot: Mapping[str, Any]) -> str:
         rows = [",".join(fmt(c[i]) if i < len(c) else "" for c in columns) for i in range(n)]
     else:
         header = "array,x,y"
-        rows = [f"{key},{fmt(x)},{fmt(y)}" for key in ("points", "band_low", "band_high") for x, y in plot[key]]
+        rows = [f"{key},{fmt(x)},{fmt(y)}" for key in _CURVE_ARRAYS if key in plot for x, y in plot[key]]
     return "\n".join([header, *rows]) + "\n"
+
+
+_CURVE_ARRAYS = ("points", "band_low", "band_high", "required_curve")   # required_curve is optional
 
 
 def _window_marks(t_s: Sequence[Any], window: Sequence[Any] | None) -> list[int]:
@@ -119,10 +122,11 @@ def _decimate_plot(plot: dict[str, Any]) -> int | None:
         if limit is not None:
             plot["limit"] = take(limit, kept)
         return n
-    longest = max(len(plot[key]) for key in ("points", "band_low", "band_high"))
+    keys = [key for key in _CURVE_ARRAYS if key in plot]
+    longest = max(len(plot[key]) for key in keys)
     if longest <= DISPLAY_POINTS:
         return None
-    for key in ("points", "band_low", "band_high"):
+    for key in keys:
         pairs = plot[key]
         kept = display_indexes(len(pairs), [[p[1] for p in pairs]])
         if kept is not None:

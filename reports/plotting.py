@@ -351,7 +351,8 @@ def curve_scene(plot: Mapping[str, Any], title: str) -> Scene:
     measured = [p for run in xy_runs(plot.get("points")) for p in run]
     low = [p for run in xy_runs(plot.get("band_low")) for p in run]
     high = [p for run in xy_runs(plot.get("band_high")) for p in run]
-    pts = measured + low + high
+    required = [p for run in xy_runs(plot.get("required_curve")) for p in run]
+    pts = measured + low + high + required
     if not pts:
         return _empty(title)
     x_lo, x_hi, x_step = padded_range(min(p[0] for p in pts), max(p[0] for p in pts), 0.02)
@@ -369,6 +370,9 @@ def curve_scene(plot: Mapping[str, Any], title: str) -> Scene:
             scene.items.append(Line(f.pts(edge), COLOR_BAND, 1.2, (5, 3), role="limit"))
     if low or high:
         legend.append(("dash", COLOR_BAND, "required band"))
+    if required:
+        scene.items.append(Line(f.pts(required), COLOR_BAND, 1.6, role="required"))
+        legend.append(("line", COLOR_BAND, "required curve"))
     if measured:
         scene.items.append(Line(f.pts(measured), COLOR_MEASURED, 1.0, role="measured"))
         scene.items.extend(Dot(f.px(x), f.py(y), 3, COLOR_MEASURED, role="measured") for x, y in measured)

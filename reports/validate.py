@@ -31,7 +31,7 @@ def _validator() -> jsonschema.protocols.Validator:
     return cls(schema)
 
 
-_PLOT_ARRAYS = ("points", "band_low", "band_high", "t_s", "y", "limit")
+_PLOT_ARRAYS = ("points", "band_low", "band_high", "required_curve", "t_s", "y", "limit")
 _SCHEMA_SAMPLE = 16  # plot array elements the schema validator looks at; the rest are checked in Python
 
 
@@ -44,7 +44,7 @@ def _plot_elements_ok(plot: Mapping[str, Any]) -> bool:
         values = plot.get(key)
         if not isinstance(values, list):
             continue
-        if key in ("points", "band_low", "band_high"):
+        if key in ("points", "band_low", "band_high", "required_curve"):
             if not all(isinstance(p, list) and len(p) == 2 and _is_num_or_null(p[0]) and _is_num_or_null(p[1])
                        for p in values):
                 return False

@@ -77,10 +77,15 @@ def series_plot(t_s: Iterable[float], y: Iterable[float], y_label: str, *,
 
 
 def curve_plot(x_label: str, y_label: str, points: Iterable[Sequence[float]],
-               band_low: Iterable[Sequence[float]], band_high: Iterable[Sequence[float]]) -> dict[str, Any]:
-    """Measured ``points`` (x, y) of a characteristic between the band's lower and upper (x, y) lines."""
+               band_low: Iterable[Sequence[float]], band_high: Iterable[Sequence[float]], *,
+               required: Iterable[Sequence[float]] | None = None) -> dict[str, Any]:
+    """Measured ``points`` (x, y) of a characteristic between the band's lower and upper (x, y) lines;
+    ``required``: the required curve itself (x, y), drawn inside its band."""
     def pairs(rows: Iterable[Sequence[float]]) -> list[list[float]]:
         return [[float(x), float(y)] for x, y in rows]
 
-    return {"type": "curve", "x_label": x_label, "y_label": y_label, "points": pairs(points),
+    plot = {"type": "curve", "x_label": x_label, "y_label": y_label, "points": pairs(points),
             "band_low": pairs(band_low), "band_high": pairs(band_high)}
+    if required is not None:
+        plot["required_curve"] = pairs(required)
+    return plot

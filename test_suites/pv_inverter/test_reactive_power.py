@@ -150,7 +150,8 @@ def test_volt_var_steady_state(dut, check):
     bands = [curve_band(g, curve_v, mra_v, mra_q, MRA_MULTIPLIER) for g in grid]
     plot = curve_plot("terminal voltage / V", "reactive power (injected > 0) / var", measured,
                       [(g, b[0]) for g, b in zip(grid, bands, strict=True)],
-                      [(g, b[1]) for g, b in zip(grid, bands, strict=True)])
+                      [(g, b[1]) for g, b in zip(grid, bands, strict=True)],
+                      required=[(g, _on_curve(curve_v, g)) for g in grid])
     for i, (v, q) in enumerate(measured):
         low, high = curve_band(v, curve_v, mra_v, mra_q, MRA_MULTIPLIER)
         check.within(REQ_QU, f"Q at {v:.1f} V", "reactive_power", "var", q, dut.u_reactive_power_var, low, high,
@@ -233,12 +234,13 @@ def test_cos_phi_of_p(dut, check):
     for p, _ in set(measured) - set(judged):
         dut.step(f"cos phi(P) point at {p:.0f} W not judged: the characteristic asks more than Srated "
                  f"{dut.s_rated_va:g} VA (PV-Q-PRIORITY judges the limit)")
-    grid = np.linspace(0.0, dut.p_rated_w, 60)
+    grid = np.linspace(0.8 * min(p for p, _ in measured), dut.p_rated_w, 60)   # the judged range, not 0 W
     bands = [curve_band(g, q_curve, mra_p, mra_q, MRA_MULTIPLIER) for g in grid]
     pf_bands = [_cos_phi_band(b, g) for g, b in zip(grid, bands, strict=True)]
     plot = curve_plot("active power / W", "cos phi (under-excited)", [(p, power_factor_of(p, q)) for p, q in judged],
                       [(g, b[0]) for g, b in zip(grid, pf_bands, strict=True)],
-                      [(g, b[1]) for g, b in zip(grid, pf_bands, strict=True)])
+                      [(g, b[1]) for g, b in zip(grid, pf_bands, strict=True)],
+                      required=[(g, power_factor_of(g, _on_curve(q_curve, g))) for g in grid])
     for i, (p, q) in enumerate(judged):
         low, high = curve_band(p, q_curve, mra_p, mra_q, MRA_MULTIPLIER)
         check.within(REQ_COSPHI_P, f"Q at {p:.0f} W (cos phi {power_factor_of(p, q):.3f})", "reactive_power", "var",
