@@ -1,8 +1,8 @@
 """SunSpec Modbus conformance of the settings path (PV-SUNSPEC-CONFORMANCE).
 
 Read-back: every market setting the bench writes over SunSpec (the strategy's own writes: 706
-volt-watt, 711 droop, 703 enter service, 707-710 trip stages, 704 limit, 705 Q(U) and 712 Q(P) when
-the profile declares them) and a partial 704 limit
+volt-watt, 711 droop, 703 enter service, 707-710 trip stages, 704 limit, 705 Q(U) and 712 Q(P) and the
+704 fixed cos phi / fixed Q set points when the profile declares them) and a partial 704 limit
 with a revert time are read back with ``read_settings`` right after each write. Each value read
 back minus the value written must lie within +- the catalog's tolerance in counts of the point's
 scale factor (the DUT's own scale factor: a value read back at another scale factor is off by a
@@ -135,6 +135,22 @@ class _ReadBackLink:
         j.flag("712.Crv.Pri REACTIVE", reactive_priority, None if wv is None else wv.reactive_priority)
         self._curve(712, ("W", "% Pn"), ("Var", "% VarMax"), points_pct, [] if wv is None else wv.points_pct)
 
+    def write_fixed_power_factor(self, power_factor: float | None, *, under_excited: bool = True) -> None:
+        self._link.write_fixed_power_factor(power_factor, under_excited=under_excited)
+        fixed, j = self._read().fixed_reactive, self._judge
+        j.flag("704.PFWInjEna", power_factor is not None, None if fixed is None else fixed.power_factor_enabled)
+        if power_factor is not None:
+            j.value("704.PFWInj.PF", 704, "PF", "1", power_factor, None if fixed is None else fixed.power_factor)
+            j.flag("704.PFWInj.Ext UNDER_EXCITED", under_excited, None if fixed is None else fixed.under_excited)
+
+    def write_fixed_reactive_power(self, var_pct: float | None, *, reactive_priority: bool = True) -> None:
+        self._link.write_fixed_reactive_power(var_pct, reactive_priority=reactive_priority)
+        fixed, j = self._read().fixed_reactive, self._judge
+        j.flag("704.VarSetEna", var_pct is not None, None if fixed is None else fixed.var_enabled)
+        j.flag("704.VarSetPri REACTIVE", reactive_priority, None if fixed is None else fixed.reactive_priority)
+        if var_pct is not None:
+            j.value("704.VarSetPct", 704, "VarSetPct", "% VarMax", var_pct, None if fixed is None else fixed.var_pct)
+
     def write_frequency_droop(self, deadband_hz: float, droop_pct: float, response_time_s: float,
                               enabled: bool = True) -> None:
         self._link.write_frequency_droop(deadband_hz, droop_pct, response_time_s, enabled=enabled)
@@ -208,6 +224,22 @@ def _restore(link: Any, before: DerSettings) -> None:
             link.write_power_limit(None, revert_time_s=revert)
 
 
+def _fixed_reactive_read_back(dut: Any, proxy: _ReadBackLink) -> None:
+    """The 704 fixed cos phi and fixed Q set points the reactive power suite writes (when declared),
+    each written, read back and released."""
+    priority = dut.reactive_priority is not False
+    if dut.profile.claims("fixed_power_factor"):
+        for pf, under in dut.param("PV-FIXED-COSPHI", "power_factors"):
+            dut.step(f"704 PFWInj cos phi {pf:g} ({'under' if under else 'over'}-excited), read back")
+            proxy.write_fixed_power_factor(pf, under_excited=under)
+        proxy.write_fixed_power_factor(None)
+    if dut.profile.claims("fixed_reactive_power"):
+        for pct in dut.param("PV-FIXED-Q", "reactive_power_pct_srated"):
+            dut.step(f"704 VarSetPct {pct:g} %, read back")
+            proxy.write_fixed_reactive_power(pct, reactive_priority=priority)
+        proxy.write_fixed_reactive_power(None, reactive_priority=priority)
+
+
 @pytest.mark.requirement(REQ)
 def test_sunspec_settings_read_back(dut, check):
     """Each setting the bench writes reads back equal within one count of its scale factor."""
@@ -222,6 +254,7 @@ def test_sunspec_settings_read_back(dut, check):
             dut.step(f"704 WMaxLimPct {PARTIAL_LIMIT_PCT:g} % with revert time {REVERT_TIME_S:g} s, read back")
             proxy.write_power_limit(PARTIAL_LIMIT_PCT, revert_time_s=REVERT_TIME_S)
             proxy.write_power_limit(None)
+            _fixed_reactive_read_back(dut, proxy)
     finally:
         dut.step("settings in force before the test written back (the market settings prepared this "
                  "session written again, not taken from a read-back that may be wrong)")

@@ -67,3 +67,11 @@ def test_just_inside_passes(campaign):
     """A Q offset of 5 % Srated and a response 1.6 x Tr: inside every tolerance, all six PASS."""
     knobs = {"reactive_power_offset_pct": 5.0, "reactive_response_time_factor": 1.6}
     _expect(campaign(knobs=knobs, requirements=ALL), dict.fromkeys(ALL, "PASS"))
+
+
+def test_undeclared_functions_are_not_applicable(lab):
+    """A PV profile that declares none of the reactive functions: all six NOT_APPLICABLE (no stimulus)."""
+    functions = {"volt_watt": True, "frequency_droop": True, "remote_active_power_limit": True,
+                 "ten_minute_mean_trip": True, "enter_service": True}
+    result = lab.run(profile=lab.profile(edit={"functions": functions}), requirements=ALL)
+    _expect(result, dict.fromkeys(ALL, "NOT_APPLICABLE"))
