@@ -33,12 +33,12 @@ def test_volt_var_written_adopted_and_read_back(served) -> None:
     link.write_volt_var(VOLT_VAR, 12.5, reactive_priority=False, enabled=True)
     r = inverter.settings.reactive
     assert (r.volt_var_enabled, r.volt_var_points, r.volt_var_response_time_s) == (True, VOLT_VAR, 12.5)
-    assert r.reactive_priority is False
+    assert r.volt_var_reactive_priority is False
     vv = link.read_settings().volt_var
     assert vv is not None and vv.enabled and vv.points_pct == VOLT_VAR
     assert vv.response_time_s == 12.5 and vv.reactive_priority is False
     link.write_volt_var(VOLT_VAR, 12.5, reactive_priority=True, enabled=False)
-    assert not inverter.settings.reactive.volt_var_enabled and inverter.settings.reactive.reactive_priority
+    assert not r.volt_var_enabled and r.volt_var_reactive_priority
 
 
 def test_watt_var_written_adopted_and_read_back(served) -> None:
@@ -58,6 +58,7 @@ def test_fixed_power_factor_and_fixed_reactive_power(served) -> None:
     link.write_fixed_power_factor(None)
     link.write_fixed_reactive_power(-30.0, reactive_priority=False)
     assert not r.fixed_pf_enabled and (r.fixed_var_enabled, r.fixed_var_pct) == (True, -30.0)
+    assert not r.fixed_var_reactive_priority and r.volt_var_reactive_priority   # each mode its own priority
     fixed = link.read_settings().fixed_reactive
     assert fixed is not None and fixed.var_enabled and fixed.var_pct == -30.0 and not fixed.reactive_priority
     assert fixed.power_factor == pytest.approx(0.95) and not fixed.power_factor_enabled

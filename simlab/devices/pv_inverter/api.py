@@ -79,7 +79,11 @@ class ReactivePowerSettings:
     fixed_pf_under_excited: bool = True         # 704 PFWInj.Ext: absorbing reactive power
     fixed_var_enabled: bool = False
     fixed_var_pct: float = 0.0                  # 704 VarSetPct
-    reactive_priority: bool = True              # 705 Crv.Pri / 712 Crv.Pri / 704 VarSetPri: REACTIVE
+    # priority at the S limit, each mode its own point (True: REACTIVE, Q kept and P reduced); a
+    # fixed cos phi keeps its ratio (both reduced)
+    volt_var_reactive_priority: bool = True     # 705 Crv.Pri
+    watt_var_reactive_priority: bool = True     # 712 Crv.Pri
+    fixed_var_reactive_priority: bool = True    # 704 VarSetPri
 
 
 @dataclass

@@ -12,10 +12,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 from itertools import pairwise
-from typing import Any
+from typing import Any, Literal, cast
 
 from links.sunspec_modbus.types import TripKind, TripStageSetting
 from simlab.physics import PHASE_NAMES, grid_phases_for
+
+
+#: How the Q(U) law reads the phase voltages (simlab/devices/pv_inverter/reactive.py): the highest
+#: phase (as P(U) does), the mean of the phases, or each phase on its own.
+VoltageBasis = Literal["highest", "mean", "per_phase"]
+VOLTAGE_BASES: tuple[str, ...] = ("highest", "mean", "per_phase")
 
 
 class SimSettingError(ValueError):
@@ -62,7 +68,7 @@ class PvInverterParameters:
     power_limit_response_time_s: float = 5.0
     first_start_ramp_time_s: float = 240.0
     reactive_response_time_s: float = 2.0   # Tr of the Q modes without a RspTms point (Q(P), fixed)
-    volt_var_basis: str = "highest"         # the Q(U) law's phase voltage basis (reactive.VOLTAGE_BASES)
+    volt_var_basis: VoltageBasis = "highest"   # the phase voltage(s) the Q(U) law reads (VOLTAGE_BASES)
     ac_absent_pct: float = 50.0
     trip_stages: list[TripStageSetting] = field(default_factory=default_trip_stages)
     ten_minute_mean_trip_pct: float = 110.0
@@ -272,9 +278,9 @@ def _set_parameter(params: PvInverterParameters, key: str, value: Any, name: str
     elif key == "trip_stages":
         params.trip_stages = _trip_stages(name, value)
     elif key == "volt_var_basis":
-        if value not in ("highest", "mean", "per_phase"):
-            raise SimSettingError(name, f"expected highest, mean or per_phase, got {value!r}")
-        params.volt_var_basis = str(value)
+        if value not in VOLTAGE_BASES:
+            raise SimSettingError(name, f"expected one of {', '.join(VOLTAGE_BASES)}, got {value!r}")
+        params.volt_var_basis = cast(VoltageBasis, value)
     elif key == "efficiency":
         params.efficiency = finite_number(name, value, positive=True)
         if params.efficiency > 1.0:

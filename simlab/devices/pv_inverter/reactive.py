@@ -15,12 +15,11 @@ from itertools import pairwise
 from typing import Literal
 
 from simlab.devices.pv_inverter.api import ReactivePowerSettings
-from simlab.devices.pv_inverter.knobs import PvInverterKnobs
+from simlab.devices.pv_inverter.knobs import VOLTAGE_BASES, PvInverterKnobs, VoltageBasis
 
-#: How the Q(U) law reads a three-phase voltage: the highest phase (as P(U) does, the default),
-#: the mean of the phases, or each phase on its own.
-VoltageBasis = Literal["highest", "mean", "per_phase"]
-VOLTAGE_BASES: tuple[str, ...] = ("highest", "mean", "per_phase")
+__all__ = ["VOLTAGE_BASES", "VoltageBasis", "ReactivePower", "active_mode", "apparent_power_limit", "curve_value",
+           "power_factor_var", "reactive_priority", "volt_var_pct"]
+
 Mode = Literal["off", "fixed_pf", "fixed_var", "volt_var", "watt_var"]
 
 _LN10 = math.log(10.0)
@@ -66,6 +65,12 @@ def active_mode(settings: ReactivePowerSettings) -> Mode:
     if settings.watt_var_enabled:
         return "watt_var"
     return "off"
+
+
+def reactive_priority(settings: ReactivePowerSettings) -> bool:
+    """The priority the acting mode sets at the S limit (True: Q kept, P reduced)."""
+    return {"fixed_var": settings.fixed_var_reactive_priority, "volt_var": settings.volt_var_reactive_priority,
+            "watt_var": settings.watt_var_reactive_priority}.get(active_mode(settings), True)
 
 
 def apparent_power_limit(p_w: float, q_var: float, s_va: float,
@@ -139,7 +144,7 @@ class ReactivePower:
     def limited(self, settings: ReactivePowerSettings, knobs: PvInverterKnobs, p_w: float) -> tuple[float, float]:
         """(P, Q) after the S limit with the set priority (a knob may keep the other one)."""
         self.unlimited_p_w = p_w
-        priority = settings.reactive_priority != knobs.reactive_priority_violated
+        priority = reactive_priority(settings) != knobs.reactive_priority_violated
         if active_mode(settings) == "fixed_pf":       # cos phi kept: both scaled down together
             s = math.hypot(p_w, self.q_var)
             scale = min(1.0, self.s_rated_va / s) if s > 0.0 else 1.0

@@ -220,7 +220,7 @@ def encode_settings(regmap: SunSpecRegisterMap, settings: PvInverterSettings) ->
              RvrtCrv=0)
         for i, crv in enumerate(m.groups["Crv"], start=1):
             _set(crv, ActPt=len(rp.volt_var_points), DeptRef=VAR_MAX_PCT, RspTms=rp.volt_var_response_time_s,
-                 Pri=PRI_REACTIVE if rp.reactive_priority else PRI_ACTIVE, ReadOnly=int(i == ACTIVE))
+                 Pri=PRI_REACTIVE if rp.volt_var_reactive_priority else PRI_ACTIVE, ReadOnly=int(i == ACTIVE))
             _fill_curve(crv, rp.volt_var_points, "V", "Var", _counts(m)["NPt"], 705)
     if 706 in regmap.blocks:
         m, vw = regmap.model(706), settings.volt_watt
@@ -254,7 +254,7 @@ def encode_settings(regmap: SunSpecRegisterMap, settings: PvInverterSettings) ->
              RvrtCrv=0)
         for i, crv in enumerate(m.groups["Crv"], start=1):
             _set(crv, ActPt=len(rp.watt_var_points), DeptRef=VAR_MAX_PCT,
-                 Pri=PRI_REACTIVE if rp.reactive_priority else PRI_ACTIVE, ReadOnly=int(i == ACTIVE))
+                 Pri=PRI_REACTIVE if rp.watt_var_reactive_priority else PRI_ACTIVE, ReadOnly=int(i == ACTIVE))
             _fill_curve(crv, rp.watt_var_points, "W", "Var", _counts(m)["NPt"], 712)
     for model_id in CONTROL_SF:
         if model_id in regmap.blocks:
@@ -266,7 +266,7 @@ def _encode_fixed_reactive(regmap: SunSpecRegisterMap, settings: PvInverterSetti
     rp, m = settings.reactive, regmap.model(704)
     _set(m, PFWInjEna=int(rp.fixed_pf_enabled), PFWInjEnaRvrt=0, PFWInjRvrtTms=0, PFWInjRvrtRem=0,
          VarSetEna=int(rp.fixed_var_enabled), VarSetMod=VAR_MAX_PCT,
-         VarSetPri=PRI_REACTIVE if rp.reactive_priority else PRI_ACTIVE, VarSetPct=rp.fixed_var_pct,
+         VarSetPri=PRI_REACTIVE if rp.fixed_var_reactive_priority else PRI_ACTIVE, VarSetPct=rp.fixed_var_pct,
          VarSetEnaRvrt=0, VarSetRvrtTms=0, VarSetRvrtRem=0)
     _set(m.groups["PFWInj"], PF=rp.fixed_pf,
          Ext=EXT_UNDER_EXCITED if rp.fixed_pf_under_excited else EXT_OVER_EXCITED)
@@ -344,7 +344,7 @@ def _apply_fixed_reactive(m: ss_device.Model, settings: PvInverterSettings) -> N
     rp.fixed_pf_under_excited = m.groups["PFWInj"].Ext.value == EXT_UNDER_EXCITED
     rp.fixed_var_enabled = bool(m.VarSetEna.value)
     rp.fixed_var_pct = _get(m, "VarSetPct")
-    rp.reactive_priority = m.VarSetPri.value == PRI_REACTIVE
+    rp.fixed_var_reactive_priority = m.VarSetPri.value == PRI_REACTIVE
 
 
 def _apply_enable(model_id: int, m: ss_device.Model, settings: PvInverterSettings) -> bool:
@@ -419,11 +419,12 @@ def _apply_curve(model_id: int, group: ss_device.Group, settings: PvInverterSett
                                                f"VAR_MAX_PCT is supported")
         if not dry_run:
             rp = settings.reactive
-            rp.reactive_priority = group.Pri.value == PRI_REACTIVE
+            reactive = group.Pri.value == PRI_REACTIVE
             if model_id == 705:
                 rp.volt_var_points, rp.volt_var_response_time_s = points, _get(group, "RspTms")
+                rp.volt_var_reactive_priority = reactive
             else:
-                rp.watt_var_points = points
+                rp.watt_var_points, rp.watt_var_reactive_priority = points, reactive
     elif model_id == 706:
         points = _curve_points(group, "V", "W")
         if ordered:
