@@ -63,10 +63,13 @@ def test_violated_priority_fails(campaign):
     _expect(campaign(knobs={"reactive_priority_violated": True}, requirements=[PRIORITY]), {PRIORITY: "FAIL"})
 
 
-def test_just_inside_passes(campaign):
-    """A Q offset of 5 % Srated and a response 1.6 x Tr: inside every tolerance, all six PASS."""
+def test_just_inside_passes_with_active_priority(lab):
+    """A Q offset of 5 % Srated and a response 1.6 x Tr: inside every tolerance, all six PASS; the
+    profile declares active priority, so PV-Q-PRIORITY is judged on its other branch (P kept, Q
+    reduced at the S limit; the shared reference campaign judges reactive priority)."""
     knobs = {"reactive_power_offset_pct": 5.0, "reactive_response_time_factor": 1.6}
-    _expect(campaign(knobs=knobs, requirements=ALL), dict.fromkeys(ALL, "PASS"))
+    profile = lab.profile(knobs=knobs, edit={"declared.reactive_power_priority": "active"})
+    _expect(lab.run(profile=profile, requirements=ALL), dict.fromkeys(ALL, "PASS"))
 
 
 def test_undeclared_functions_are_not_applicable(lab):
