@@ -1,4 +1,4 @@
-"""SunSpec Modbus TCP link to a DER under test (IEEE 1547 models 1, 701-711).
+"""SunSpec Modbus TCP link to a DER under test (IEEE 1547 models 1, 701-712).
 
 Discovery and model access go through pysunspec2's client; every Modbus exchange passes
 :class:`~links.sunspec_modbus.transport.CheckedSunSpecDevice` (errors -> ``LinkError`` tree) and
@@ -6,8 +6,8 @@ is reported to ``trace(direction, text)``: ``direction`` is ``"out"`` for a writ
 a read; ``text`` names the model, the points with their engineering values, the address and the
 raw registers, e.g. ``write 704 WMaxLimPctEna=1, WMaxLimPct=50.0 (addr 40245 [1, 500])``.
 
-Curve settings (706 volt-watt, 707-710 trip curves, 711 droop control) are written into the
-first curve the DUT marks writable (``ReadOnly`` = RW), then adopted with ``AdptCrvReq`` /
+Curve settings (705 volt-var, 706 volt-watt, 707-710 trip curves, 711 droop control, 712 watt-var)
+are written into the first curve the DUT marks writable (``ReadOnly`` = RW), then adopted with ``AdptCrvReq`` /
 ``AdptCtlReq``; the link waits (wall time, up to ``timeout_s``) for ``AdptCrvRslt`` and raises
 ``LinkError`` unless it reads ``COMPLETED``.
 
