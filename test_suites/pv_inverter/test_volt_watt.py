@@ -40,11 +40,6 @@ def _test_points_pct(points: list[list[float]]) -> list[float]:
     return out
 
 
-def _set_terminal_voltage(dut: Any, target_v: float, settle_s: float) -> None:
-    """Set the source so the DUT terminals sit at ``target_v`` (one correction for any feeder)."""
-    dut.set_terminal_voltage_v(target_v, settle_s)
-
-
 def _measure_curve(dut: Any, points_pct: list[float], fraction: float, tr: float) -> list[tuple[float, float]]:
     """Stimulus and record: each point held (settled for 2 Tr), then the mean terminal voltage and
     power over AVERAGING_S; back to nominal afterwards."""
@@ -52,7 +47,7 @@ def _measure_curve(dut: Any, points_pct: list[float], fraction: float, tr: float
     for v_pct in points_pct:
         target = v_pct / 100.0 * dut.v_nom_v
         dut.step(f"P(U) point {v_pct:.1f} % Un at {fraction * 100:.0f} % irradiance")
-        _set_terminal_voltage(dut, target, settle_s=2.0 * tr)
+        dut.set_terminal_voltage_v(target, settle_s=2.0 * tr)
         t0 = dut.now_s()
         dut.wait(AVERAGING_S)
         _, p = dut.series(t0 + 1e-6)
