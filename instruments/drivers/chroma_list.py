@@ -18,7 +18,8 @@ Frequency and phase per point (ride-through tests): a point's frequency is its
 ``LIST:FREQuency:STARt`` value, and a different ``:END`` value is taken as a linear ramp over the
 point's dwell (the headers are the public driver's; the ramp semantics are unconfirmed). A phase
 jump is ``LIST:DEGRee`` (the angle of the point's waveform against the program's start, one value
-per point), sent only when a point asks for one: header and meaning are unconfirmed.
+per point), sent once a point asked for one (and with every later program, whose length it must
+match): header and meaning are unconfirmed.
 
 Trigger output (for an analyzer capture timed from the step, docs/hardware-first-connection.md):
 the bench assumes the source pulses its rear-panel trigger / sync output when ``TRIG ON`` starts
@@ -84,6 +85,7 @@ class ChromaListTransients:
     min_step_duration_s = LIST_MIN_DWELL_MS / 1000.0
     list_voltage_max_v: float
     phase_count: int
+    _list_angles_loaded = False     # a LIST:DEGRee list stays loaded: later programs overwrite it
 
     def program_voltage_steps(self, steps: list[VoltageStep], phase: int | None = None) -> None:
         """Load ``steps`` as a LIST at the present frequency; ``run_transient`` starts it."""
@@ -98,7 +100,10 @@ class ChromaListTransients:
         hertz = driver.query_value("SOURce:FREQuency?", parse_float)
         starts, ends, degrees = _frequencies_and_angles(steps, hertz)
         coupling = ["LIST:COUPling ALL"] if self.phase_count > 1 else []
-        angle = [f"LIST:DEGRee {','.join(degrees)}"] if any(s.phase_shift_deg is not None for s in steps) else []
+        angle: list[str] = []
+        if self._list_angles_loaded or any(s.phase_shift_deg is not None for s in steps):
+            angle = [f"LIST:DEGRee {','.join(degrees)}"]
+            self._list_angles_loaded = True
         for command in ("TRIG OFF", "OUTPut:MODE FIXED", *coupling, "LIST:COUNt 1", "LIST:BASE TIME",
                         "LIST:TRIGger AUTO", f"LIST:DWELl {','.join(dwells)}",
                         f"LIST:SHAPe {','.join([LIST_SHAPE] * len(volts))}",
