@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
+import pytest
 
 from bench.checks import observed_value
 from bench.excursions import Excursion, run_excursion
@@ -92,6 +93,12 @@ class CaptureSeries:
     interval_s: float
 
 
+def needs_function(dut: Any, function: str) -> None:
+    """Skip the test NOT_APPLICABLE unless the profile declares ``functions.<function>``."""
+    if not dut.profile.claims(function):
+        pytest.skip(f"NOT_APPLICABLE: the profile does not declare functions.{function}")
+
+
 # --- programs -----------------------------------------------------------------------------------
 def level_program(name: str, level_pct: float, duration_s: float, un_v: float, settle_s: float,
                   cessation_below_pct: float | None) -> RideThroughProgram:
@@ -152,9 +159,10 @@ def run_captured(dut: Any, program: RideThroughProgram) -> StepCapture:
     """Run ``program`` on the AC source's own timer inside the analyzer's triggered capture."""
     dut.step(f"AC source program: {program.name} ({len(program.steps)} points, {program.duration_s:g} s), "
              "captured by the analyzer from its start")
-    return captured_step(dut, dut.analyzer,
-                         lambda: run_excursion(dut.ac_source, Excursion(program.name, program.steps), dut.clock),
-                         pre_s=PRE_TRIGGER_S, post_s=program.duration_s)
+    def apply_program() -> None:
+        run_excursion(dut.ac_source, Excursion(program.name, program.steps), dut.clock)
+
+    return captured_step(dut, dut.analyzer, apply_program, pre_s=PRE_TRIGGER_S, post_s=program.duration_s)
 
 
 def capture_series(dut: Any, capture: StepCapture) -> CaptureSeries:
@@ -215,7 +223,7 @@ def judge(dut: Any, check: Any, req: str, program: RideThroughProgram, capture: 
         return False
     required_w = limits.recovery_share * p_pre
     ends = [t0 + e.end_s for e in program.events] + [t0 + program.duration_s]
-    for event, end_s, next_s in zip(program.events, ends, ends[1:]):
+    for event, end_s, next_s in zip(program.events, ends, ends[1:], strict=False):
         recovered = recovery_time_s(series.t_s, series.power_w, end_s, next_s, required_w)
         high = limits.recovery_time_s * (1.0 + limits.time_mra_share)
         plot = series_plot(series.t_s, series.power_w, POWER_LABEL, window=[end_s, end_s + limits.recovery_time_s],

@@ -21,18 +21,13 @@ import pytest
 
 from test_suites.pv_inverter.ride_through import (SETTLE_AFTER_RECOVERY_S, Limits, RideThroughProgram,
                                                   below_curve, dip_conflicts, judge, level_program,
-                                                  phase_jump_program, rocof_program, run_captured)
+                                                  needs_function, phase_jump_program, rocof_program, run_captured)
 from test_suites.pv_inverter.trip_stages import back_to_production, voltage_stage
 
 REQ_LVRT = "PV-LVRT"
 REQ_HVRT = "PV-HVRT"
 REQ_PHASE_JUMP = "PV-PHASE-JUMP"
 REQ_ROCOF = "PV-ROCOF"
-
-
-def _needs(dut: Any, function: str) -> None:
-    if not dut.profile.claims(function):
-        pytest.skip(f"NOT_APPLICABLE: the profile does not declare functions.{function}")
 
 
 def _limits(dut: Any, req: str) -> Limits:
@@ -86,7 +81,7 @@ def _consistent_levels(dut: Any, check: Any, req: str, levels: list[tuple[float,
 def test_lvrt(dut, check):
     """LVRT: every phase dips to each test level for its duration; stays connected, energising above
     the momentary-cessation level, power back to 90 % of the pre-fault power within the recovery time."""
-    _needs(dut, "voltage_ride_through")
+    needs_function(dut, "voltage_ride_through")
     dips = _consistent_levels(dut, check, REQ_LVRT, dut.param(REQ_LVRT, "test_dips_pct_un_s"),
                               dut.param(REQ_LVRT, "curve_pct_un_s"))
     cessation = dut.param(REQ_LVRT, "momentary_cessation_below_pct_un")
@@ -99,7 +94,7 @@ def test_lvrt(dut, check):
 def test_hvrt(dut, check):
     """HVRT: every phase swells to each test level below U>> for its duration; stays connected and
     energising, power back to 90 % of the pre-fault power within the recovery time."""
-    _needs(dut, "voltage_ride_through")
+    needs_function(dut, "voltage_ride_through")
     swells = _consistent_levels(dut, check, REQ_HVRT, dut.param(REQ_HVRT, "test_swells_pct_un_s"), None)
     _run_programs(dut, check, REQ_HVRT, [
         level_program(f"swell to {level:g} % Un for {duration:g} s", level, duration, dut.v_nom_v,
@@ -110,7 +105,7 @@ def test_hvrt(dut, check):
 def test_phase_jump(dut, check):
     """Phase jump of every phase by the market's angle and back: stays connected and energising,
     power back to 90 % of the pre-fault power within the recovery time of each jump."""
-    _needs(dut, "phase_jump_immunity")
+    needs_function(dut, "phase_jump_immunity")
     _run_programs(dut, check, REQ_PHASE_JUMP, [
         phase_jump_program(float(dut.param(REQ_PHASE_JUMP, "phase_jump_deg")),
                            float(dut.param(REQ_PHASE_JUMP, "hold_s")), dut.v_nom_v,
@@ -121,7 +116,7 @@ def test_phase_jump(dut, check):
 def test_rocof(dut, check):
     """RoCoF: the frequency ramps down at the market's rate over its window and back up; stays
     connected and energising, power back to 90 % of the pre-fault power within the recovery time."""
-    _needs(dut, "rocof_immunity")
+    needs_function(dut, "rocof_immunity")
     _run_programs(dut, check, REQ_ROCOF, [
         rocof_program(dut.f_nom_hz, float(dut.param(REQ_ROCOF, "rocof_hz_per_s")),
                       float(dut.param(REQ_ROCOF, "window_s")), float(dut.param(REQ_ROCOF, "hold_s")),
