@@ -13,7 +13,9 @@ Two ways, chosen by what the driver offers:
   records when each command was sent and when it returned (the achieved timing), so a report
   can show how far it is from the intended profile.
 
-A ramp is a staircase of ``points`` equal steps on both paths (no slew-rate assumption).
+A ramp is a staircase of ``points`` equal steps on both paths (no slew-rate assumption). A point
+may also hold a frequency (both paths) or ramp the frequency / jump the phase angle (the instrument's
+program only: stepped, that is an ``InstrumentError``).
 Bench safety limits, when given, are checked for every step before anything is sent.
 """
 
@@ -138,6 +140,9 @@ def run_excursion(source: AcSource, excursion: Excursion, clock: BenchClock, *,
         elif phase is not None and source.phase_count > 1:
             notes.append("per-phase program not offered by the driver: stepped instead")
             on_instrument = False
+    if not on_instrument and any(step.shapes_frequency_or_angle for step in excursion.steps):
+        raise InstrumentError(f"excursion {excursion.name!r}: a frequency ramp or phase jump needs the "
+                              f"AC source's own program ({'; '.join(notes) or 'the driver offers none'})")
     if on_instrument:
         result = _run_on_instrument(source, excursion, clock, phase, poll_period_s,
                                     done_margin_s, notes)
@@ -189,6 +194,8 @@ def _run_stepped(source: AcSource, excursion: Excursion, clock: BenchClock,
     timings: list[StepTiming] = []
     for step in excursion.steps:
         sent_s = clock.now_s()
+        if step.frequency_hz is not None:
+            source.set_frequency_hz(step.frequency_hz)
         source.set_voltage_v(step.volts, phase)
         acknowledged_s = clock.now_s()
         timings.append(StepTiming(step.volts, planned_s, sent_s, acknowledged_s))

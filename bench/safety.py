@@ -203,6 +203,9 @@ class GuardedTransientAcSource(GuardedAcSource):
     def program_voltage_steps(self, steps: list[Any], phase: int | None = None) -> None:
         for step in steps:
             self._check_voltage(step.volts)
+            for hertz in (step.frequency_hz, step.frequency_end_hz):
+                if hertz is not None:
+                    self._check_frequency(hertz)
         self._on_command(f"program_voltage_steps {len(steps)} steps phase={phase or 'all'}")
         self._transients.program_voltage_steps(steps, phase=phase)
 

@@ -55,10 +55,23 @@ class AcSource(Instrument, Protocol):
 
 @dataclass(frozen=True)
 class VoltageStep:
-    """One point of an instrument-timed voltage program: hold ``volts`` for ``duration_s``."""
+    """One point of an instrument-timed voltage program: hold ``volts`` for ``duration_s``.
+
+    Optional per point (a driver that cannot program them refuses the program with
+    ``SettingOutOfRange``): ``frequency_hz`` held (None: the source's present frequency), or ramped
+    linearly to ``frequency_end_hz`` over the point (a RoCoF test); ``phase_shift_deg``, the angle of
+    every phase shifted against the program's start from this point on (a phase jump; None: 0)."""
 
     duration_s: float
     volts: float
+    frequency_hz: float | None = None
+    frequency_end_hz: float | None = None
+    phase_shift_deg: float | None = None
+
+    @property
+    def shapes_frequency_or_angle(self) -> bool:
+        """Whether the point asks for more than a voltage level (frequency ramp or phase shift)."""
+        return self.frequency_end_hz is not None or self.phase_shift_deg is not None
 
 
 @runtime_checkable

@@ -48,6 +48,7 @@ class GridSourceState:
     voltage_setpoint_v: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     frequency_setpoint_hz: float = 50.0
     phase_angle_deg: list[float] = field(default_factory=lambda: [0.0, 240.0, 120.0])
+    phase_shift_deg: float = 0.0    # every phase's angle shifted by a LIST program's point (a phase jump)
     voltage_slew_v_per_s: float | None = None  # None: instantaneous
     frequency_slew_hz_per_s: float | None = None
     output_on: bool = False
@@ -97,6 +98,7 @@ class TerminalConditions:
     dc_available_power_w: float         # from the PV simulator (0 when off / absent)
     closed_contacts: frozenset[int] = frozenset()   # relay channels closed by the digital-I/O unit
     grid_voltage_v: tuple[float, ...] = ()          # every source phase at the DUT terminals
+    phase_shift_deg: float = 0.0                    # the source's angle shift (a phase jump moves it)
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,7 @@ class Physics:
         wiring = getattr(self.device, "grid_phases", None) if self.device is not None else None
         volts = grid_v if wiring is None else tuple([grid_v[g] for g in wiring])
         key = (volts, self.source.frequency_hz, self.pv_array.available_power_w, _closed(self.contacts.closed),
-               grid_v)
+               grid_v, self.source.phase_shift_deg)
         if key != self._terminal_key:    # else the same conditions as the last step: the same (frozen) object
             self._terminal_key = key
             self._terminal = TerminalConditions(*key)

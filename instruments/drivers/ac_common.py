@@ -48,11 +48,13 @@ def check_rate(rate: object, what: str) -> float:
 
 
 def validate_steps(steps: Sequence[VoltageStep], *, max_steps: int, dwell: Validator,
-                   volts: Validator) -> tuple[list[str], list[str]]:
+                   volts: Validator, frequency_and_angle: bool = False) -> tuple[list[str], list[str]]:
     """Validate a voltage program; return the wire texts ``(dwells, voltages)``.
 
     ``dwell`` validates one duration already converted to the instrument's unit by the caller
-    (pass durations in seconds and a validator in seconds, or convert first).
+    (pass durations in seconds and a validator in seconds, or convert first). A point's frequency
+    or phase shift is refused unless the driver programs them (``frequency_and_angle``; it then
+    validates them itself).
     """
     if not isinstance(steps, (list, tuple)) or not steps:
         raise SettingOutOfRange("a voltage program needs at least one step")
@@ -63,6 +65,9 @@ def validate_steps(steps: Sequence[VoltageStep], *, max_steps: int, dwell: Valid
     for index, step in enumerate(steps, start=1):
         if not isinstance(step, VoltageStep):
             raise SettingOutOfRange(f"step {index}: {step!r} is not a VoltageStep")
+        if not frequency_and_angle and (step.frequency_hz is not None or step.shapes_frequency_or_angle):
+            raise SettingOutOfRange(f"step {index}: this driver programs voltage levels only "
+                                    "(no frequency or phase angle per point)")
         dwell_texts.append(dwell(step.duration_s, f"step {index} duration_s"))
         volt_texts.append(volts(step.volts, f"step {index} volts"))
     return dwell_texts, volt_texts

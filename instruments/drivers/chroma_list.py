@@ -14,6 +14,13 @@ Equal start and end values hold a level. ``LIST:DWELl`` is taken as milliseconds
 the SVP example lists 2000 per point) and the list length as 100 points: both unconfirmed.
 Programs apply to all phases: per-phase lists are refused.
 
+Frequency and phase per point (ride-through tests): a point's frequency is its
+``LIST:FREQuency:STARt`` value, and a different ``:END`` value is taken as a linear ramp over the
+point's dwell (the headers are the public driver's; the ramp semantics are unconfirmed). A phase
+jump is ``LIST:DEGRee`` (the angle of the point's waveform against the program's start, one value
+per point), sent once a point asked for one (and with every later program, whose length it must
+match): header and meaning are unconfirmed.
+
 Trigger output (for an analyzer capture timed from the step, docs/hardware-first-connection.md):
 the bench assumes the source pulses its rear-panel trigger / sync output when ``TRIG ON`` starts
 the program. This is unconfirmed: no manual text at hand says which event pulses that output. Check
@@ -34,6 +41,7 @@ __all__ = ["ChromaListTransients", "LIST_COMMANDS", "seconds_as_ms"]
 
 LIST_MAX_POINTS = 100
 LIST_MIN_DWELL_MS, LIST_MAX_DWELL_MS = 0.1, 99999.9
+LIST_MIN_FREQUENCY_HZ, LIST_MAX_FREQUENCY_HZ = 15.0, 1000.0
 LIST_SHAPE = "A"
 """Waveform buffer of every point (the sine the source outputs outside LIST mode)."""
 
@@ -51,7 +59,9 @@ LIST_COMMANDS: tuple[CommandRow, ...] = (
     confirmed("LIST:VOLTage:AC:STARt", _SVP_LOAD),
     confirmed("LIST:VOLTage:AC:END", _SVP_LOAD),
     confirmed("LIST:FREQuency:STARt", _SVP_LOAD),
-    confirmed("LIST:FREQuency:END", _SVP_LOAD),
+    confirmed("LIST:FREQuency:END", _SVP_LOAD, note="an END unlike STARt taken as a ramp over the dwell, unconfirmed"),
+    unconfirmed("LIST:DEGRee", "no public driver programs a phase angle per LIST point; check the header and that "
+                "it shifts every phase's waveform against the program's start (a phase jump)"),
 )
 """The LIST rows every Chroma AC source driver with :class:`ChromaListTransients` declares."""
 
@@ -75,6 +85,7 @@ class ChromaListTransients:
     min_step_duration_s = LIST_MIN_DWELL_MS / 1000.0
     list_voltage_max_v: float
     phase_count: int
+    _list_angles_loaded = False     # a LIST:DEGRee list stays loaded: later programs overwrite it
 
     def program_voltage_steps(self, steps: list[VoltageStep], phase: int | None = None) -> None:
         """Load ``steps`` as a LIST at the present frequency; ``run_transient`` starts it."""
@@ -84,18 +95,22 @@ class ChromaListTransients:
         dwells, volts = validate_steps(
             steps, max_steps=self.max_transient_steps,
             dwell=seconds_as_ms(LIST_MIN_DWELL_MS, LIST_MAX_DWELL_MS),
-            volts=strict_range(0.0, self.list_voltage_max_v, "V"))
+            volts=strict_range(0.0, self.list_voltage_max_v, "V"), frequency_and_angle=True)
         driver: Any = self
         hertz = driver.query_value("SOURce:FREQuency?", parse_float)
-        frequencies = ",".join([f"{hertz:.10g}"] * len(volts))
+        starts, ends, degrees = _frequencies_and_angles(steps, hertz)
         coupling = ["LIST:COUPling ALL"] if self.phase_count > 1 else []
+        angle: list[str] = []
+        if self._list_angles_loaded or any(s.phase_shift_deg is not None for s in steps):
+            angle = [f"LIST:DEGRee {','.join(degrees)}"]
+            self._list_angles_loaded = True
         for command in ("TRIG OFF", "OUTPut:MODE FIXED", *coupling, "LIST:COUNt 1", "LIST:BASE TIME",
                         "LIST:TRIGger AUTO", f"LIST:DWELl {','.join(dwells)}",
                         f"LIST:SHAPe {','.join([LIST_SHAPE] * len(volts))}",
                         f"LIST:VOLTage:AC:STARt {','.join(volts)}",
                         f"LIST:VOLTage:AC:END {','.join(volts)}",
-                        f"LIST:FREQuency:STARt {frequencies}",
-                        f"LIST:FREQuency:END {frequencies}",
+                        f"LIST:FREQuency:STARt {','.join(starts)}",
+                        f"LIST:FREQuency:END {','.join(ends)}", *angle,
                         "OUTPut:MODE LIST"):
             driver.write(command)
 
@@ -114,3 +129,18 @@ class ChromaListTransients:
         driver: Any = self
         driver.write("TRIG OFF")
         driver.write("OUTPut:MODE FIXED")
+
+
+def _frequencies_and_angles(steps: list[VoltageStep], present_hz: float) -> tuple[list[str], list[str], list[str]]:
+    """The wire texts of every point's start and end frequency (``present_hz`` where a point sets
+    none) and phase shift (0 where it sets none), each validated."""
+    hertz = strict_range(LIST_MIN_FREQUENCY_HZ, LIST_MAX_FREQUENCY_HZ, "Hz")
+    degrees = strict_range(-360.0, 360.0, "deg")
+    starts, ends, angles = [], [], []
+    for index, step in enumerate(steps, start=1):
+        start = step.frequency_hz if step.frequency_hz is not None else present_hz
+        end = step.frequency_end_hz if step.frequency_end_hz is not None else start
+        starts.append(hertz(start, f"step {index} frequency_hz"))
+        ends.append(hertz(end, f"step {index} frequency_end_hz"))
+        angles.append(degrees(step.phase_shift_deg or 0.0, f"step {index} phase_shift_deg"))
+    return starts, ends, angles

@@ -11,7 +11,9 @@ output relay is closed (``OUTPut:RELay ON``); ``SOURce:CURRent:LIMit`` and
 LIST mode (the headers of :mod:`instruments.drivers.chroma_list`): the list data
 (``LIST:COUPling ALL``, ``LIST:COUNt 1``, ``LIST:BASE TIME``, ``LIST:TRIGger AUTO``, ``LIST:DWELl``
 (ms), ``LIST:SHAPe`` (buffer ``A``), ``LIST:VOLTage:AC:STARt|END`` and ``LIST:FREQuency:STARt|END``,
-one value per point; a point holds its level, so start and end must be equal) is accepted only in
+one value per point; a point holds its voltage, so its start and end must be equal, and ramps its
+frequency linearly from start to end over the dwell; the optional ``LIST:DEGRee`` shifts every phase's
+angle by the point's value against the program's start: a phase jump) is accepted only in
 ``OUTPut:MODE FIXED`` (the simulation's reading of the public driver's order, which selects LIST
 mode last); ``TRIG ON|OFF`` and ``TRIG:STATE?`` (``OFF``/``RUNNING``). ``TRIG ON`` starts the program at
 that lab instant; the source is a lab observer (``next_due_s``/``observe``), so each following point
@@ -55,6 +57,7 @@ class SimChroma61845(SimScpiDevice):
         self.lists: dict[str, list[float]] = {}
         self._point_ends_us: list[int] = []     # end instant of each point of the running program
         self._point = 0
+        self._fixed_frequency_slew: float | None = None   # the fixed-mode slew a ramping point replaces
         self.coupled = True
         self.selected_phase = 1
         self.voltage_limit_v = MAX_VOLTAGE_V
@@ -74,6 +77,7 @@ class SimChroma61845(SimScpiDevice):
         self.output_state, self.relay_closed, self.current_limit_a = False, False, None
         self.coupled, self.selected_phase, self.voltage_limit_v = True, 1, MAX_VOLTAGE_V
         self.list_mode, self.lists, self._point_ends_us = False, {}, []
+        s.phase_shift_deg = 0.0
 
     def _targets(self) -> list[int]:
         return list(range(self.state.phase_count)) if self.coupled else [self.selected_phase - 1]
@@ -140,7 +144,13 @@ class SimChroma61845(SimScpiDevice):
     def _set_mode(self, args: list[str], _: int | None) -> None:
         self.list_mode = choice(args, {"LIST": True, "FIXed": False}) is True
         if not self.list_mode:
+            self._stop_program()
+
+    def _stop_program(self) -> None:
+        """End a running program where it is (its ramping point's slew replaced by the fixed one)."""
+        if self._point_ends_us:
             self._point_ends_us = []
+            self.state.frequency_slew_hz_per_s = self._fixed_frequency_slew
 
     def _fixed_mode_only(self, header: str) -> None:
         if self.list_mode:
@@ -181,17 +191,18 @@ class SimChroma61845(SimScpiDevice):
         if choice(args, ON_OFF):
             self._start_list()
         else:
-            self._point_ends_us = []
+            self._stop_program()
 
     def _start_list(self) -> None:
         lists = self.lists
         keys = ("volt_start", "volt_end", "freq_start", "freq_end", "dwell_ms", "shape")
         if not self.list_mode or any(k not in lists for k in keys):
             raise SimScpiError(-221, "TRIG ON needs OUTPut:MODE LIST and a complete list")
-        if len({len(lists[k]) for k in keys}) != 1:
+        if len({len(lists[k]) for k in (*keys, *(["degrees"] if "degrees" in lists else []))}) != 1:
             raise SimScpiError(-221, "list lengths differ")
-        if lists["volt_start"] != lists["volt_end"] or lists["freq_start"] != lists["freq_end"]:
-            raise SimScpiError(-221, "ramps within a point are not simulated (start must equal end)")
+        if lists["volt_start"] != lists["volt_end"]:
+            raise SimScpiError(-221, "voltage ramps within a point are not simulated (start must equal end)")
+        self._fixed_frequency_slew = self.state.frequency_slew_hz_per_s
         t_us = round(self.time_fn() * _US)
         self._point_ends_us = []
         for dwell_ms in lists["dwell_ms"]:
@@ -203,10 +214,22 @@ class SimChroma61845(SimScpiDevice):
             self.trigger_line.fire()
 
     def _apply_point(self) -> None:
-        s = self.state
+        """The point's voltage and angle at once; its frequency from its start value, ramping to
+        its end value over the dwell (the source's frequency slew, the fixed-mode one restored on a
+        point that holds its frequency)."""
+        s, point = self.state, self._point
         for i in range(s.phase_count):
-            s.voltage_setpoint_v[i] = self.lists["volt_start"][self._point]
-        s.frequency_setpoint_hz = self.lists["freq_start"][self._point]
+            s.voltage_setpoint_v[i] = self.lists["volt_start"][point]
+        if "degrees" in self.lists:
+            s.phase_shift_deg = self.lists["degrees"][point]
+        start_hz, end_hz = self.lists["freq_start"][point], self.lists["freq_end"][point]
+        s.frequency_setpoint_hz = end_hz
+        if start_hz == end_hz:
+            s.frequency_slew_hz_per_s = self._fixed_frequency_slew
+            return
+        s.frequency_hz = start_hz
+        dwell_s = self.lists["dwell_ms"][point] / 1000.0
+        s.frequency_slew_hz_per_s = abs(end_hz - start_hz) / dwell_s
 
     def _list_state(self, args: list[str], _: int | None) -> str:
         return "RUNNING" if self._point_ends_us else "OFF"
@@ -221,7 +244,7 @@ class SimChroma61845(SimScpiDevice):
             return
         self._point += 1
         if self._point >= len(self._point_ends_us):
-            self._point_ends_us = []            # done: the output holds the last point
+            self._stop_program()                # done: the output holds the last point
             return
         self._apply_point()
 
@@ -274,6 +297,7 @@ class SimChroma61845(SimScpiDevice):
             SimCommand("[SOURce:]LIST:FREQuency:STARt", self._list_setter("freq_start", 15.0, 1000.0)),
             SimCommand("[SOURce:]LIST:FREQuency:END", self._list_setter("freq_end", 15.0, 1000.0)),
             SimCommand("[SOURce:]LIST:DWELl", self._list_setter("dwell_ms", 0.1, 99999.9)),
+            SimCommand("[SOURce:]LIST:DEGRee", self._list_setter("degrees", -360.0, 360.0)),
             SimCommand("TRIG", self._set_trigger, None),
             SimCommand("TRIG:STATE", None, self._list_state),
         ]

@@ -65,6 +65,8 @@ SETTINGS_BY_REQUIREMENT: dict[str, tuple[str, ...]] = {
     "PV-FIXED-COSPHI": ("power_limit_off",),
     "PV-FIXED-Q": ("power_limit_off",),
     "PV-Q-PRIORITY": ("volt_var", "volt_watt", "trip_stages", "power_limit_off"),
+    "PV-LVRT": _VOLTAGE_PROTECTION, "PV-HVRT": _VOLTAGE_PROTECTION,
+    "PV-PHASE-JUMP": ("trip_stages", "enter_service", "power_limit_off"), "PV-ROCOF": _FREQUENCY_PROTECTION,
 }
 # catalog parameters the method does not verify, and why (recorded for each test of the requirement,
 # so the traceability matrix lists them as not verified with this reason)

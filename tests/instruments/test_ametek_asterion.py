@@ -55,6 +55,8 @@ def test_list_dip_runs_and_reports_done() -> None:
     lambda s: s.program_voltage_steps([VoltageStep(0.0005, 230)]),
     lambda s: s.program_voltage_steps([VoltageStep(0.1, 230)] * 33),
     lambda s: s.program_voltage_steps([VoltageStep(0.1, 115)], phase=2),
+    lambda s: s.program_voltage_steps([VoltageStep(0.1, 230, frequency_hz=50, frequency_end_hz=49)]),
+    lambda s: s.program_voltage_steps([VoltageStep(0.1, 230, phase_shift_deg=20)]),
 ])
 def test_refused_before_sending(call) -> None:
     transport = TranscriptTransport([])

@@ -107,6 +107,26 @@ def test_61845_list_dip_and_done_polling() -> None:
     transport.close()
 
 
+def test_61845_list_frequency_ramp_and_phase_jump() -> None:
+    """A point's frequency ramp (STARt unlike END) and phase shift (LIST:DEGRee, resent with every
+    later program once loaded)."""
+    transport = TranscriptTransport(TRANSCRIPTS["chroma_61845"]["list_rocof_jump"])
+    source = Chroma61845(transport, name="grid")
+    source.program_voltage_steps([VoltageStep(0.5, 230, frequency_hz=50, frequency_end_hz=49),
+                                  VoltageStep(1.0, 230, frequency_hz=49)])
+    source.program_voltage_steps([VoltageStep(1.0, 230, phase_shift_deg=20), VoltageStep(2.0, 230, phase_shift_deg=0)])
+    source.program_voltage_steps([VoltageStep(0.15, 69), VoltageStep(1.0, 230)])
+    transport.close()
+
+
+@pytest.mark.parametrize("step", [VoltageStep(0.5, 230, frequency_hz=10.0),
+                                  VoltageStep(0.5, 230, phase_shift_deg=400.0)])
+def test_61845_list_frequency_and_angle_out_of_range_refused(step) -> None:
+    transport = TranscriptTransport([("SOURce:FREQuency?", "50.00")])
+    with pytest.raises(SettingOutOfRange):
+        Chroma61845(transport, name="grid").program_voltage_steps([step])
+
+
 def test_garbled_trigger_state_is_an_instrument_error() -> None:
     transport = TranscriptTransport([("TRIG:STATE?", "MAYBE")])
     with pytest.raises(InstrumentError):

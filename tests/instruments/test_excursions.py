@@ -9,6 +9,7 @@ from transcripts import TRANSCRIPTS, keysight_set
 from bench.config import SafetyLimits
 from bench.errors import InstrumentError, SafetyLimitError
 from bench.excursions import Excursion, run_excursion
+from instruments.capabilities import VoltageStep
 from instruments.drivers.ametek_asterion import AmetekAsterion3Phase
 from instruments.drivers.keysight_ac6800b import KeysightAC6804B
 from instruments.transport import TranscriptTransport
@@ -123,3 +124,12 @@ def test_transient_that_never_finishes_is_an_instrument_error() -> None:
                       done_margin_s=1.0)
     transport.close()  # the program was aborted: every expected command was sent
     assert transport.polls > 1
+
+
+def test_frequency_ramp_or_phase_jump_cannot_be_stepped() -> None:
+    """Stepped set commands cannot ramp a frequency or jump the angle: InstrumentError before sending."""
+    transport = TranscriptTransport([])
+    ramp = Excursion("rocof", (VoltageStep(0.5, 230, frequency_hz=50, frequency_end_hz=49),))
+    with pytest.raises(InstrumentError, match="needs the AC source's own program"):
+        run_excursion(KeysightAC6804B(transport, name="grid"), ramp, FakeClock())
+    assert transport.sent == []

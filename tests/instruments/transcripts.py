@@ -187,6 +187,24 @@ TRANSCRIPTS["chroma_61845"]["list_dip"] = (
        for pair in chroma_set(command)]
     + chroma_set("TRIG ON") + [("TRIG:STATE?", "RUNNING"), ("TRIG:STATE?", "OFF")])
 
+
+def _chroma_list_load(dwells: str, volts: str, f_start: str, f_end: str, degrees: str | None) -> list[Pair]:
+    commands = ["TRIG OFF", "OUTPut:MODE FIXED", "LIST:COUPling ALL", "LIST:COUNt 1", "LIST:BASE TIME",
+                "LIST:TRIGger AUTO", f"LIST:DWELl {dwells}", "LIST:SHAPe " + ",".join(["A"] * len(volts.split(","))),
+                f"LIST:VOLTage:AC:STARt {volts}", f"LIST:VOLTage:AC:END {volts}",
+                f"LIST:FREQuency:STARt {f_start}", f"LIST:FREQuency:END {f_end}"]
+    commands += [f"LIST:DEGRee {degrees}"] if degrees is not None else []
+    return [("SOURce:FREQuency?", "50.00")] + [pair for command in [*commands, "OUTPut:MODE LIST"]
+                                               for pair in chroma_set(command)]
+
+
+# ride-through programs: a frequency ramp (RoCoF), then a phase jump, then a level program that must
+# resend the angle list (a loaded LIST:DEGRee stays)
+TRANSCRIPTS["chroma_61845"]["list_rocof_jump"] = (
+    _chroma_list_load("500,1000", "230,230", "50,49", "49,49", None)
+    + _chroma_list_load("1000,2000", "230,230", "50,50", "50,50", "20,0")
+    + _chroma_list_load("150,1000", "69,230", "50,50", "50,50", "0,0"))
+
 TRANSCRIPTS["chroma_61605"] = {
     "identify": [("*IDN?", "Chroma ATE,61605,616050001234,1.00,1.01,1.02")],
     "set_230_v": chroma_set("SOURce:VOLTage:AC 230"),

@@ -32,6 +32,7 @@ from simlab.devices.pv_inverter.knobs import (
     parse_parameters,
 )
 from simlab.devices.pv_inverter.reactive import ReactivePower, active_mode
+from simlab.devices.pv_inverter.ride_through import RideThrough
 from simlab.physics import PHASE_NAMES, DeviceOutput, TerminalConditions, grid_phases_for
 from links.sunspec_modbus.types import TripKind, TripStageSetting
 
@@ -172,6 +173,7 @@ class PvInverterSim:
         self._compile_trip_stages()
         self._mean_over_since_s: float | None = None
         self._ten_minute = TenMinuteMeanVoltage(self.phase_count)
+        self._ride_through = RideThrough(p.ride_through_recovery_time_s, self.knobs)
 
     # ----------------------------------------------------------------- SimDevice protocol
     def step(self, t_s: float, dt_s: float, terminal: TerminalConditions) -> None:
@@ -188,7 +190,8 @@ class PvInverterSim:
         self._track_volt_watt(dt_s, v_max_pct)
         self._track_remote_limit(dt_s)
 
-        if v_max_pct < self.parameters.ac_absent_pct:
+        producing = self.state in (OperatingState.CONNECTED, OperatingState.RAMPING)
+        if v_max_pct < self.parameters.ac_absent_pct and not self._ride_through.bridges(producing, v_max_pct):
             if self.state is not OperatingState.OFF:
                 self._switch_off()
             return
@@ -206,6 +209,10 @@ class PvInverterSim:
             return
         if self._protection_tripped(t_s, dt_s, v_min_pct, v_max_pct, f_hz):
             return
+        ride_through_trip = self._ride_through.observe(t_s, dt_s, v_min_pct, v_max_pct, f_hz, terminal.phase_shift_deg)
+        if ride_through_trip is not None:
+            self._trip(ride_through_trip)
+            return
         self._track_lfsm_o(dt_s, f_hz)
         target_w = self._unramped_target_w()
         if self.state is OperatingState.RAMPING:
@@ -214,7 +221,7 @@ class PvInverterSim:
                 self.state = OperatingState.CONNECTED
                 self._ramp_limit_w = math.inf
             target_w = min(target_w, self._ramp_limit_w)
-        self._produce(dt_s, volts, max(target_w, 0.0))
+        self._produce(dt_s, volts, max(target_w, 0.0) * self._ride_through.output_share())
 
     def _produce(self, dt_s: float, volts: tuple[float, ...], p_w: float) -> None:
         """Output ``p_w`` with the reactive power law's Q (simlab/devices/pv_inverter/reactive.py),
@@ -250,7 +257,8 @@ class PvInverterSim:
         if not self._reactive_quiet(volts):
             return t_s
         if (self._stage_count != len(self.settings.trip_stages) or self._volt_watt_pct is None
-                or self._remote_pct is None or self._power_limit_snapshot() != self._remote_snapshot):
+                or self._remote_pct is None or self._power_limit_snapshot() != self._remote_snapshot
+                or self._ride_through.busy(t_s, f_hz, terminal.phase_shift_deg)):
             return t_s
         horizon_s = math.inf
         # the available-power schedule's next point (the step's end picks the target)
@@ -526,6 +534,7 @@ class PvInverterSim:
         self._mean_over_since_s = None
         self._lfsm_active = False
         self._ramp_limit_w = 0.0
+        self._ride_through.reset()
 
     def _switch_off(self) -> None:
         self._cease(OperatingState.OFF)

@@ -75,6 +75,7 @@ class PvInverterParameters:
     ten_minute_mean_trip_delay_s: float = 3.0
     phase_count: int = 3                    # 1: a single-phase inverter on ``phase_connection``
     phase_connection: str | None = None     # "L1".."L3" (single-phase only; None: L1)
+    ride_through_recovery_time_s: float = 0.3   # 90 % of the pre-dip power this long after the voltage returns
 
 
 @dataclass
@@ -128,6 +129,14 @@ class PvInverterKnobs:
     reactive_priority_violated: bool = False    # at the S limit, reduces the quantity the set priority keeps
     # wiring: judges the voltage of this grid phase ("L1".."L3") instead of its own (all of them)
     sensed_phase: str | None = None
+    # ride-through (ride_through.py): trips on a dip / swell beyond a level, no or slower recovery,
+    # vector-shift and RoCoF loss-of-mains detectors
+    ride_through_trip_below_pct: float | None = None
+    ride_through_trip_above_pct: float | None = None
+    ride_through_no_recovery: bool = False
+    ride_through_recovery_factor: float = 1.0
+    phase_jump_trip_deg: float | None = None
+    rocof_trip_hz_per_s: float | None = None
 
 
 def finite_number(key: str, value: Any, *, minimum: float | None = None, positive: bool = False) -> float:
@@ -154,7 +163,11 @@ def _trip_kind(key: str, value: Any) -> TripKind:
 
 _POSITIVE_KNOBS = {"volt_watt_response_time_factor", "power_limit_response_time_factor",
                    "lfsm_o_response_time_factor", "reconnect_delay_factor", "ramp_rate_factor",
-                   "reactive_response_time_factor"}
+                   "reactive_response_time_factor", "ride_through_recovery_factor", "phase_jump_trip_deg",
+                   "rocof_trip_hz_per_s"}
+_OPTIONAL_KNOBS = {"lfsm_o_droop_pct", "ten_minute_mean_delay_s", "trip_instead_of_limiting_pct",
+                   "fixed_export_cap_pct", "ride_through_trip_below_pct", "ride_through_trip_above_pct",
+                   "phase_jump_trip_deg", "rocof_trip_hz_per_s"}
 _NON_NEGATIVE_KNOBS = {"ten_minute_mean_delay_s", "readings_power_gain", "fixed_export_cap_pct"}
 
 
@@ -189,8 +202,7 @@ def _parse_knobs(raw: dict[str, Any] | None) -> PvInverterKnobs:
             setattr(knobs, key, value)
         elif key == "sensed_phase":
             knobs.sensed_phase = None if value is None else _phase_name(key, value)
-        elif value is None and key in ("lfsm_o_droop_pct", "ten_minute_mean_delay_s",
-                                       "trip_instead_of_limiting_pct", "fixed_export_cap_pct"):
+        elif value is None and key in _OPTIONAL_KNOBS:
             setattr(knobs, key, None)
         else:
             setattr(knobs, key, finite_number(key, value, positive=key in _POSITIVE_KNOBS
