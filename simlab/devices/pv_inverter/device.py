@@ -31,6 +31,8 @@ from simlab.devices.pv_inverter.knobs import (
     parse_knobs,
     parse_parameters,
 )
+from simlab.devices.pv_inverter.storage import LfsmUStorage
+from simlab.devices.pv_inverter.unbalance import phase_shares, volt_watt_targets_pct
 from simlab.physics import PHASE_NAMES, DeviceOutput, TerminalConditions, grid_phases_for
 from links.sunspec_modbus.types import TripKind, TripStageSetting
 
@@ -169,6 +171,8 @@ class PvInverterSim:
         self._compile_trip_stages()
         self._mean_over_since_s: float | None = None
         self._ten_minute = TenMinuteMeanVoltage(self.phase_count)
+        self._storage = LfsmUStorage(p.storage) if p.storage is not None else None
+        self._phase_shares: tuple[float, ...] = (1.0 / self.phase_count,) * self.phase_count
 
     # ----------------------------------------------------------------- SimDevice protocol
     def step(self, t_s: float, dt_s: float, terminal: TerminalConditions) -> None:
@@ -182,7 +186,7 @@ class PvInverterSim:
         if self._stage_count != len(self.settings.trip_stages):
             self._compile_trip_stages()
         self._track_available_power(t_s, dt_s, terminal.dc_available_power_w)
-        self._track_volt_watt(dt_s, v_max_pct)
+        self._track_volt_watt(dt_s, volts)
         self._track_remote_limit(dt_s)
 
         if v_max_pct < self.parameters.ac_absent_pct:
@@ -211,6 +215,10 @@ class PvInverterSim:
                 self.state = OperatingState.CONNECTED
                 self._ramp_limit_w = math.inf
             target_w = min(target_w, self._ramp_limit_w)
+        if self._storage is not None:
+            target_w = self._storage.step(dt_s, f_hz, target_w, self.nameplate.rated_power_w,
+                                          self.nameplate.nominal_frequency_hz, self.settings.frequency_droop,
+                                          self.knobs)
         self._phase_power_w = max(target_w, 0.0) / self.phase_count
 
     def _sensed_volts(self, terminal: TerminalConditions) -> tuple[float, ...]:
@@ -275,11 +283,15 @@ class PvInverterSim:
             f1_hz = self._lfsm_start_hz()
             if (f_hz > f1_hz) if not self._lfsm_active else (f_hz < f1_hz):
                 return t_s          # LFSM-O engages (taking its reference power) or releases
+        if self._storage is not None and not self._storage.quiet(f_hz, self.nameplate.nominal_frequency_hz, droop):
+            return t_s              # LFSM-U engaged or releasing
         return max(horizon_s, t_s)
 
     def output(self) -> DeviceOutput:
-        """Present AC output: active power split equally over the phases, unity power factor."""
-        return DeviceOutput(active_power_w=(self._phase_power_w,) * self.phase_count,
+        """Present AC output: active power shared over the phases (equally unless unbalanced:
+        unbalance.py), unity power factor."""
+        total_w = self._phase_power_w * self.phase_count
+        return DeviceOutput(active_power_w=tuple(total_w * share for share in self._phase_shares),
                             reactive_power_var=(0.0,) * self.phase_count)
 
     # ------------------------------------------------------------------------ public API
@@ -292,9 +304,9 @@ class PvInverterSim:
         """Model 701 content: true values unless a readings knob distorts them."""
         k = self.knobs
         gain = k.readings_power_gain
-        phase_w = self._phase_power_w
-        currents = tuple((abs(phase_w) / v if v > 1.0 else 0.0) * gain for v in self._voltage_v)
-        total_w = phase_w * self.phase_count
+        total_w = self._phase_power_w * self.phase_count
+        currents = tuple((abs(total_w * share) / v if v > 1.0 else 0.0) * gain
+                         for v, share in zip(self._voltage_v, self._phase_shares, strict=True))
         return PvInverterReadings(
             voltage_v=tuple(max(0.0, v + k.readings_voltage_offset_v) for v in self._voltage_v),
             current_a=currents,
@@ -329,15 +341,22 @@ class PvInverterSim:
         self._available_w = _lag(self._available_w, raw_w, dt_s,
                                  self.parameters.mppt_time_constant_s)
 
-    def _track_volt_watt(self, dt_s: float, v_max_pct: float) -> None:
+    def _track_volt_watt(self, dt_s: float, volts: tuple[float, ...]) -> None:
         vw = self.settings.volt_watt
+        k = self.knobs
         target_pct = 100.0
+        targets: tuple[float, ...] = (100.0,) * self.phase_count
         if vw.enabled and vw.points:
             points = sorted(vw.points)
-            x_pct = v_max_pct - self.knobs.volt_watt_voltage_offset_pct
-            target_pct = _interpolate(points, x_pct)
+            un = self.nameplate.nominal_voltage_v
+            basis = k.volt_watt_wrong_basis or self.parameters.volt_watt_basis
+            targets = volt_watt_targets_pct([v / un * 100.0 for v in volts], basis,
+                                            lambda x: _interpolate(points, x - k.volt_watt_voltage_offset_pct))
+            target_pct = sum(targets) / len(targets)
             if target_pct < 100.0:  # the power offset acts where the curve limits
                 target_pct = min(max(target_pct + self.knobs.volt_watt_power_offset_pct, 0.0), 100.0)
+        self._phase_shares = phase_shares(targets if not k.volt_watt_ignored else (100.0,) * self.phase_count,
+                                          k.phase_power_shares)
         if self._volt_watt_pct is None:
             self._volt_watt_pct = target_pct
             return
@@ -495,6 +514,8 @@ class PvInverterSim:
         self._mean_over_since_s = None
         self._lfsm_active = False
         self._ramp_limit_w = 0.0
+        if self._storage is not None:
+            self._storage.reset()
 
     def _switch_off(self) -> None:
         self._cease(OperatingState.OFF)
