@@ -86,7 +86,8 @@ NOT_VERIFIED_BY_METHOD: dict[str, dict[str, str]] = {
 }
 # a setting is written only when the profile claims its function (trip stages are always mandatory)
 _CLAIM_BY_SETTING = {"volt_watt": "volt_watt", "frequency_droop": "frequency_droop",
-                     "frequency_droop_under": "lfsm_u", "enter_service": "enter_service", "power_limit_off": "remote_active_power_limit",
+                     "frequency_droop_under": "lfsm_u", "enter_service": "enter_service",
+                     "power_limit_off": "remote_active_power_limit",
                      "power_limit": "remote_active_power_limit"}
 
 
