@@ -88,8 +88,8 @@ def test_volt_watt_unbalanced(dut, check):
         plot = series_plot(t, p_all, "active power / W", window=(t_avg, dut.now_s()),
                            stimulus=stimulus_series("AC source L1 voltage (set) / V", [t_step - BEFORE_STEP_S, t_step],
                                                     [nominal[0], set_v[0]], staircase=True,
-                                                    others={"L2 (set)": [nominal[1], set_v[1]],
-                                                            "L3 (set)": [nominal[2], set_v[2]]}),
+                                                    others={"L2 voltage (set) / V": [nominal[1], set_v[1]],
+                                                            "L3 voltage (set) / V": [nominal[2], set_v[2]]}),
                            limits=[applied_limit(f"band low ({basis})", low), applied_limit("band high", high)],
                            instants=[key_instant(f"case {n}: unbalanced voltages applied", t_step)])
         check.within(REQ_PU, f"P at L1/L2/L3 {'/'.join(f'{x:g}' for x in case_pct)} % Un ({basis})", "active_power",
