@@ -5,46 +5,57 @@ from __future__ import annotations
 
 import pytest
 
-from simlab.devices.pv_inverter.knobs import SimSettingError
+from sim_stepping import PvInverterStepper
+
 from simlab.devices.pv_inverter.device import build_pv_inverter
+from simlab.devices.pv_inverter.knobs import SimSettingError
 from simlab.physics import TerminalConditions
-from tests.sim.test_pv_inverter import RATED_W, UN_V, Rig, connected
+
+RATED_W = 10000.0
+UN_V = PvInverterStepper.UN_V
 
 STORAGE = {"storage": {"power_w": 5000.0, "energy_wh": 10000.0, "soc_pct": 60.0}}
 HALF_DC_W = 0.5 * RATED_W / 0.97      # 5 kW of PV after the efficiency
 
 
-def hybrid(knobs: dict | None = None) -> Rig:
+def connected(knobs: dict | None = None, parameters: dict | None = None) -> PvInverterStepper:
+    """An inverter producing rated power at nominal conditions."""
+    rig = PvInverterStepper(parameters, knobs)
+    assert rig.reading() == pytest.approx(RATED_W, rel=1e-3)
+    return rig
+
+
+def hybrid(knobs: dict | None = None) -> PvInverterStepper:
     return connected(knobs=knobs, parameters=STORAGE).set(dc_w=HALF_DC_W).run(10.0)
 
 
 def test_lfsm_u_raises_output_by_the_droop_of_rated_power_and_releases() -> None:
     rig = hybrid()
-    assert rig.p_w == pytest.approx(5000.0, rel=1e-3)
+    assert rig.reading() == pytest.approx(5000.0, rel=1e-3)
     rig.set(f_hz=48.8).run(20.0)      # 5 % droop: 40 % Prated per Hz * 1 Hz = +4 kW
-    assert rig.p_w == pytest.approx(9000.0, rel=1e-3)
+    assert rig.reading() == pytest.approx(9000.0, rel=1e-3)
     rig.set(f_hz=49.9).run(20.0)      # above 49.8 Hz: back to the PV power
-    assert rig.p_w == pytest.approx(5000.0, rel=1e-3)
+    assert rig.reading() == pytest.approx(5000.0, rel=1e-3)
 
 
 def test_lfsm_u_limited_by_battery_power_rating_and_state_of_charge() -> None:
     rig = connected(parameters={"storage": {"power_w": 2000.0, "energy_wh": 10000.0}}).set(dc_w=HALF_DC_W)
     rig.run(10.0).set(f_hz=48.8).run(20.0)
-    assert rig.p_w == pytest.approx(7000.0, rel=1e-3)
+    assert rig.reading() == pytest.approx(7000.0, rel=1e-3)
     empty = connected(parameters={"storage": {"power_w": 5000.0, "energy_wh": 1000.0, "soc_pct": 10.0}})
     empty.set(dc_w=HALF_DC_W).run(10.0).set(f_hz=49.3).run(20.0)
-    assert empty.p_w == pytest.approx(5000.0, rel=1e-3)
+    assert empty.reading() == pytest.approx(5000.0, rel=1e-3)
 
 
 def test_lfsm_u_response_is_first_order_with_90_percent_at_tr() -> None:
     rig = hybrid()
     rig.set(f_hz=49.3).run(2.0)       # RspTms 2 s
-    assert rig.p_w == pytest.approx(5000.0 + 0.9 * 2000.0, rel=1e-3)
+    assert rig.reading() == pytest.approx(5000.0 + 0.9 * 2000.0, rel=1e-3)
 
 
 def test_without_storage_no_increase() -> None:
     rig = connected().set(dc_w=HALF_DC_W).run(10.0).set(f_hz=49.3).run(20.0)
-    assert rig.p_w == pytest.approx(5000.0, rel=1e-3)
+    assert rig.reading() == pytest.approx(5000.0, rel=1e-3)
 
 
 @pytest.mark.parametrize("knobs, expected_w", [
@@ -53,12 +64,12 @@ def test_without_storage_no_increase() -> None:
 ])
 def test_lfsm_u_knobs(knobs: dict, expected_w: float) -> None:
     rig = hybrid(knobs).set(f_hz=49.3).run(30.0)
-    assert rig.p_w == pytest.approx(expected_w, rel=1e-3)
+    assert rig.reading() == pytest.approx(expected_w, rel=1e-3)
 
 
 def test_lfsm_u_slow_knob() -> None:
     rig = hybrid({"lfsm_u_response_time_factor": 3.0}).set(f_hz=49.3).run(2.0)
-    assert rig.p_w < 5000.0 + 0.6 * 2000.0
+    assert rig.reading() < 5000.0 + 0.6 * 2000.0
 
 
 def test_lfsm_u_quiet_horizon_is_now_while_engaged() -> None:
@@ -88,7 +99,7 @@ UNBALANCED_PCT = (109.0, 108.0, 104.0)   # highest 40 %, per phase (40+60+100)/3
                                                  ("positive_sequence", 80.0)])
 def test_volt_watt_basis(basis: str, expected_pct: float) -> None:
     rig = connected(parameters={"volt_watt_basis": basis}).set(volts_pct=UNBALANCED_PCT).run(60.0)
-    assert rig.p_w == pytest.approx(expected_pct / 100.0 * RATED_W, rel=1e-3)
+    assert rig.reading() == pytest.approx(expected_pct / 100.0 * RATED_W, rel=1e-3)
 
 
 def test_per_phase_basis_shares_power_by_each_phases_limit() -> None:
@@ -98,7 +109,7 @@ def test_per_phase_basis_shares_power_by_each_phases_limit() -> None:
 
 def test_wrong_basis_knob_overrides_the_parameter() -> None:
     rig = connected(knobs={"volt_watt_wrong_basis": "positive_sequence"}).set(volts_pct=UNBALANCED_PCT).run(60.0)
-    assert rig.p_w == pytest.approx(0.8 * RATED_W, rel=1e-3)
+    assert rig.reading() == pytest.approx(0.8 * RATED_W, rel=1e-3)
 
 
 def test_phase_power_shares_knob_unbalances_currents() -> None:
