@@ -68,3 +68,18 @@ def test_a_stimulus_with_other_phases_draws_each_on_the_stimulus_axis() -> None:
     assert len(lines) == 3 and len({i.dash for i in lines}) == 3
     with pytest.raises(ValueError):
         stimulus_series("L1", [0.0, 5.0], [1.0, 2.0], others={"L2": [1.0]})
+
+
+def test_a_long_stimulus_keeps_its_other_phases_on_the_same_samples() -> None:
+    from reports.decimation import display_plots
+
+    n = 2000
+    stimulus = stimulus_series("L1 / V", [i * 0.1 for i in range(n)], [230.0 + (i % 7) for i in range(n)],
+                               others={"L2 / V": [230.0 - (i % 5) for i in range(n)]})
+    plot = series_plot([0.0, 1.0], [1.0, 2.0], "P / W", stimulus=stimulus)
+    display_plots([{"id": "R", "checks": [{"seq": 1, "plot": plot}]}], {})
+    shown = plot["stimulus"]
+    assert shown["full_points"] == n and len(shown["t_s"]) < n
+    assert len(shown["others"][0]["values"]) == len(shown["t_s"])
+    kept = [round(t / 0.1) for t in shown["t_s"]]
+    assert shown["others"][0]["values"] == [230.0 - (i % 5) for i in kept]
