@@ -7,7 +7,7 @@ import pytest
 
 from sim_stepping import PvInverterStepper
 
-from simlab.devices.pv_inverter.device import build_pv_inverter
+from simlab.devices.pv_inverter.device import PvInverterSim, build_pv_inverter
 from simlab.devices.pv_inverter.knobs import SimSettingError
 from simlab.physics import TerminalConditions
 
@@ -123,3 +123,44 @@ def test_phase_power_shares_knob_unbalances_currents() -> None:
 def test_unbalance_knobs_validated(key: str, value: object) -> None:
     with pytest.raises(SimSettingError, match=key):
         build_pv_inverter({}, {key: value})
+
+
+# ------------------------------------------------------------------- big quiet steps stay exact
+
+def _quiet_run(quiet: bool) -> list[tuple[float, float, tuple[float, ...]]]:
+    """A hybrid inverter through LFSM-U and an unbalanced grid, the lab's big steps on or off."""
+    from simlab.devices.pv_inverter.knobs import parse_knobs, parse_parameters
+    from simlab.physics import GridSourceState, Physics, PvArrayState
+
+    inv = PvInverterSim(parse_parameters({**STORAGE, "volt_watt_basis": "per_phase"}),
+                        parse_knobs({"phase_power_shares": None}))
+    if not quiet:
+        inv.quiet_until_s = lambda t_s, _terminal: t_s          # type: ignore[method-assign]
+    lab = Physics(GridSourceState(voltage_setpoint_v=[UN_V] * 3, output_on=True), inv,
+                  pv_array=PvArrayState(vmp_v=760.0, imp_a=7.0, output_on=True))
+    script = {600.0: ("f", 49.2), 630.0: ("f", 50.0), 700.0: ("v", [1.115 * UN_V, 1.01 * UN_V, 1.01 * UN_V]),
+              760.0: ("v", [UN_V] * 3)}
+    trace, t_s = [], 0.0
+    while t_s < 800.0:
+        t_s = round(t_s + 0.5, 9)
+        lab.advance_to(t_s)
+        out = inv.output().active_power_w
+        trace.append((t_s, sum(out), out))
+        if t_s in script:
+            kind, value = script[t_s]
+            if kind == "f":
+                lab.source.frequency_setpoint_hz = value
+            else:
+                lab.source.voltage_setpoint_v = list(value)
+    return trace
+
+
+def test_big_steps_end_as_fixed_steps_do_through_lfsm_u_and_unbalance() -> None:
+    fixed, big = _quiet_run(False), _quiet_run(True)
+    for (t_s, p_f, phases_f), (_, p_b, phases_b) in zip(fixed, big, strict=True):
+        assert p_b == pytest.approx(p_f, abs=1e-4), f"at {t_s} s"
+        assert phases_b == pytest.approx(phases_f, abs=1e-4), f"at {t_s} s"
+    powers = {t: p for t, p, _ in fixed}
+    phases = {t: ph for t, _, ph in fixed}
+    assert powers[625.0] > powers[595.0] + 2000.0          # LFSM-U engaged
+    assert phases[750.0][0] < 0.5 * phases[750.0][1]       # per-phase P(U): L1 limited at its voltage
