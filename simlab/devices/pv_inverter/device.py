@@ -355,8 +355,8 @@ class PvInverterSim:
             target_pct = sum(targets) / len(targets)
             if target_pct < 100.0:  # the power offset acts where the curve limits
                 target_pct = min(max(target_pct + self.knobs.volt_watt_power_offset_pct, 0.0), 100.0)
-        self._phase_shares = phase_shares(targets if not k.volt_watt_ignored else (100.0,) * self.phase_count,
-                                          k.phase_power_shares)
+        limiting = not k.volt_watt_ignored and k.trip_instead_of_limiting_pct is None
+        self._phase_shares = phase_shares(targets if limiting else (100.0,) * self.phase_count, k.phase_power_shares)
         if self._volt_watt_pct is None:
             self._volt_watt_pct = target_pct
             return
