@@ -122,3 +122,18 @@ def judge_response(dut: Any, check: Any, requirement_id: str, droop: Droop, larg
     check.within(requirement_id, f"power at 2 Tr ({f_point:.3f} Hz)", "active_power", "W", res.value_at_2tr,
                  dut.u_power_w, res.band_2tr[0], res.band_2tr[1],
                  detail=f"settled value {p_final:.0f} W +- {tolerance_w:.0f} W")
+
+
+def energy_short_of(dut: Any, power_w: float, duration_s: float) -> str | None:
+    """Why the declared stored energy (``storage_energy_wh`` at ``storage_soc_pct``, when declared)
+    cannot deliver ``power_w`` over ``duration_s`` (e.g. the LFSM-U steps below f_start), else None: a battery
+    running empty mid-test would look like a wrong droop."""
+    energy_wh = dut.profile.declared_value("storage_energy_wh")
+    soc_pct = dut.profile.declared_value("storage_soc_pct", 100.0)
+    if energy_wh is None:
+        return None
+    needed_wh = power_w * duration_s / 3600.0
+    stored_wh = float(energy_wh) * float(soc_pct) / 100.0
+    if stored_wh >= needed_wh:
+        return None
+    return f"the steps need up to {needed_wh:.0f} Wh; the profile declares {stored_wh:.0f} Wh stored"

@@ -26,6 +26,7 @@ from bench.analysis import lfsm_u_band_w, lfsm_u_expected_power_w
 from test_suites.pv_inverter.droop import (
     MRA_MULTIPLIER,
     DroopPoint,
+    energy_short_of,
     judge_droop,
     judge_response,
     read_droop,
@@ -50,21 +51,6 @@ def lowest_frequency_hz(dut: Any) -> float:
 def _points_hz(f_start_hz: float, f_deepest_hz: float) -> list[float]:
     """The frequencies stepped to: f_start minus each offset above the deepest point, then it."""
     return [f_start_hz - d for d in OFFSETS_HZ if f_start_hz - d > f_deepest_hz] + [f_deepest_hz]
-
-
-def _energy_short_of(dut: Any, power_w: float, duration_s: float) -> str | None:
-    """Why the declared stored energy (``storage_energy_wh`` at ``storage_soc_pct``, when declared)
-    cannot deliver ``power_w`` over ``duration_s`` (the steps below f_start), else None: a battery
-    running empty mid-test would look like a wrong droop."""
-    energy_wh = dut.profile.declared_value("storage_energy_wh")
-    soc_pct = dut.profile.declared_value("storage_soc_pct", 100.0)
-    if energy_wh is None:
-        return None
-    needed_wh = power_w * duration_s / 3600.0
-    stored_wh = float(energy_wh) * float(soc_pct) / 100.0
-    if stored_wh >= needed_wh:
-        return None
-    return f"the steps need up to {needed_wh:.0f} Wh; the profile declares {stored_wh:.0f} Wh stored"
 
 
 @pytest.mark.requirement(REQ)
@@ -101,7 +87,7 @@ def test_lfsm_u_droop(dut, check):
                            f"f_start {droop.f_start_hz} Hz; the f< stages allow down to {f_lowest:g} Hz")
         return
     points = _points_hz(droop.f_start_hz, f_deepest)
-    short = _energy_short_of(dut, headroom_w, len(points) * 5.0 * droop.response_time_s)
+    short = energy_short_of(dut, headroom_w, len(points) * 5.0 * droop.response_time_s)
     if short:
         check.inconclusive(REQ, "stored energy for the test", short)
         return

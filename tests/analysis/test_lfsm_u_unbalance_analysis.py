@@ -88,13 +88,13 @@ def test_a_long_stimulus_keeps_its_other_phases_on_the_same_samples() -> None:
 def test_lfsm_u_is_inconclusive_when_the_declared_energy_cannot_feed_the_steps() -> None:
     from types import SimpleNamespace
 
-    from test_suites.pv_inverter.test_lfsm_u import _energy_short_of
+    from test_suites.pv_inverter.droop import energy_short_of
 
     def dut(**declared: float) -> SimpleNamespace:
         return SimpleNamespace(profile=SimpleNamespace(declared_value=lambda name, default=None:
                                                        declared.get(name, default)))
 
-    assert _energy_short_of(dut(), 5000.0, 40.0) is None                       # nothing declared
-    assert _energy_short_of(dut(storage_energy_wh=10000.0, storage_soc_pct=60.0), 5000.0, 40.0) is None
-    short = _energy_short_of(dut(storage_energy_wh=100.0, storage_soc_pct=50.0), 5000.0, 40.0)
+    assert energy_short_of(dut(), 5000.0, 40.0) is None                       # nothing declared
+    assert energy_short_of(dut(storage_energy_wh=10000.0, storage_soc_pct=60.0), 5000.0, 40.0) is None
+    short = energy_short_of(dut(storage_energy_wh=100.0, storage_soc_pct=50.0), 5000.0, 40.0)
     assert short is not None and "56 Wh" in short and "50 Wh" in short
