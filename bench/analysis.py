@@ -18,7 +18,8 @@ Points = Sequence[Sequence[float]]
 __all__ = [
     "ResponseResult", "Uncertainty", "first_order_response_check", "first_time_above",
     "first_time_below", "lfsm_o_band_w", "RampResult", "ramp_rate_detail", "lfsm_o_expected_power_w",
-    "ramp_rate_pct_per_min",
+    "lfsm_u_band_w", "lfsm_u_expected_power_w", "phase_spread", "positive_sequence_v",
+    "ramp_rate_pct_per_min", "volt_watt_unbalanced_band_w", "VOLT_WATT_BASES",
     "sample_period_s", "ten_minute_running_mean_v", "volt_watt_band_w", "volt_watt_limit_pct",
 ]
 
@@ -201,6 +202,89 @@ def lfsm_o_band_w(f_hz: float, p_ref_w: float, mra_f_hz: float, mra_p_w: float,
                                    droop_pct, f_nom_hz)
     dp = mra_multiplier * mra_p_w
     return float(np.min(ends)) - dp, float(np.max(ends)) + dp
+
+
+# --------------------------------------------------------------------------------------------
+# LFSM-U (EN 50549-1 4.6.2 style: dP/Pref = (f_start - f) / (f_nom · s) below f_start, added to
+# the power before the under-frequency, up to the power the device can deliver)
+# --------------------------------------------------------------------------------------------
+
+def lfsm_u_expected_power_w(f_hz: ArrayLike, p_initial_w: float, p_ref_w: float, f_start_hz: float = 49.8,
+                            droop_pct: float = 5.0, f_nom_hz: float = 50.0,
+                            p_max_w: float = math.inf) -> float | NDArray[np.float64]:
+    """Expected active power under LFSM-U: ``p_initial_w`` (the power before the under-frequency)
+    raised by p_ref·(f_start − f)/(f_nom·droop) below ``f_start_hz``, not above ``p_max_w`` (the
+    most the device can deliver: its rating, or the power before plus its storage's power)."""
+    f = np.asarray(f_hz, dtype=float)
+    increase = p_ref_w * np.clip(f_start_hz - f, 0.0, None) / (f_nom_hz * droop_pct / 100.0)
+    out = np.minimum(p_initial_w + increase, max(p_max_w, p_initial_w))
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def lfsm_u_band_w(f_hz: float, p_initial_w: float, p_ref_w: float, mra_f_hz: float, mra_p_w: float,
+                  f_start_hz: float = 49.8, droop_pct: float = 5.0, f_nom_hz: float = 50.0,
+                  p_max_w: float = math.inf, mra_multiplier: float = 1.5) -> tuple[float, float]:
+    """Pass band (low_w, high_w): the LFSM-U droop curve over f ± 1.5·MRA_f, widened by ± 1.5·MRA_P
+    (the same IEEE 1547.1 band construction as :func:`lfsm_o_band_w`)."""
+    df = mra_multiplier * mra_f_hz
+    ends = lfsm_u_expected_power_w(np.array([f_hz - df, f_hz + df]), p_initial_w, p_ref_w, f_start_hz,
+                                   droop_pct, f_nom_hz, p_max_w)
+    dp = mra_multiplier * mra_p_w
+    return float(np.min(ends)) - dp, float(np.max(ends)) + dp
+
+
+# --------------------------------------------------------------------------------------------
+# Unbalanced grid: the voltage a P(U) response is based on, and the spread between phases
+# --------------------------------------------------------------------------------------------
+
+VOLT_WATT_BASES = ("highest_phase", "per_phase", "positive_sequence")
+"""The response bases a device may declare for P(U) under unbalance (IEEE 1547.1 imbalance tests)."""
+
+_NOMINAL_ANGLES_DEG = (0.0, -120.0, 120.0)
+
+
+def positive_sequence_v(magnitudes_v: Sequence[float],
+                        angles_deg: Sequence[float] = _NOMINAL_ANGLES_DEG) -> float:
+    """Magnitude of the positive-sequence component of three phase-neutral voltages (Fortescue:
+    |Va + a·Vb + a²·Vc| / 3, a = e^(j120°)); with the angles at 0/−120/120° it is the mean of the
+    magnitudes."""
+    if len(magnitudes_v) != 3 or len(angles_deg) != 3:
+        raise ValueError(f"positive sequence needs three phases, got {list(magnitudes_v)}")
+    a = np.exp(2j * np.pi / 3.0)
+    phasors = [m * np.exp(1j * np.deg2rad(ang)) for m, ang in zip(magnitudes_v, angles_deg, strict=True)]
+    return float(abs(phasors[0] + a * phasors[1] + a * a * phasors[2]) / 3.0)
+
+
+def volt_watt_unbalanced_band_w(phase_v: Sequence[float], basis: str, points: Points, v_nom_v: float,
+                                p_rated_w: float, p_avail_w: float, mra_v_v: float, mra_p_w: float,
+                                mra_multiplier: float = 1.5) -> tuple[float, float]:
+    """Steady-state pass band (low_w, high_w) of the total active power for the measured phase
+    voltages ``phase_v`` and the declared response ``basis`` (:data:`VOLT_WATT_BASES`):
+    ``highest_phase`` and ``positive_sequence`` evaluate the curve at one voltage for the whole
+    device (:func:`volt_watt_band_w`); ``per_phase`` limits each phase to its share of the rating at
+    its own voltage (each phase over v ± 1.5·MRA_V, the total capped by the available power and
+    widened once by ± 1.5·MRA_P)."""
+    if basis == "highest_phase":
+        return volt_watt_band_w(max(phase_v), points, v_nom_v, p_rated_w, p_avail_w, mra_v_v, mra_p_w,
+                                mra_multiplier)
+    if basis == "positive_sequence":
+        return volt_watt_band_w(positive_sequence_v(phase_v), points, v_nom_v, p_rated_w, p_avail_w, mra_v_v,
+                                mra_p_w, mra_multiplier)
+    if basis != "per_phase":
+        raise ValueError(f"unknown response basis {basis!r} (one of {', '.join(VOLT_WATT_BASES)})")
+    dv = mra_multiplier * mra_v_v
+    share_w = p_rated_w / len(phase_v)
+    ranges = [_curve_range((v - dv) / v_nom_v * 100.0, (v + dv) / v_nom_v * 100.0, points) for v in phase_v]
+    lo_w = min(sum(lo for lo, _ in ranges) / 100.0 * share_w, p_avail_w)
+    hi_w = min(sum(hi for _, hi in ranges) / 100.0 * share_w, p_avail_w)
+    dp = mra_multiplier * mra_p_w
+    return lo_w - dp, hi_w + dp
+
+
+def phase_spread(values: Sequence[float]) -> float:
+    """Largest minus smallest of per-phase values (e.g. the apparent power per phase: the
+    unbalance a grid code limits as the difference between phases)."""
+    return float(max(values) - min(values)) if values else 0.0
 
 
 # --------------------------------------------------------------------------------------------

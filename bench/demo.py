@@ -20,9 +20,9 @@ from pathlib import Path
 from bench.config import PROFILE_DIR
 
 # The compliant reference devices of the simulated lab, one campaign each.
-DEMO_PROFILES = ["sim-pv-inverter", "sim-pv-inverter-1ph", "sim-ev-charger-16j-11kw", "sim-ev-charger-1ph",
-                 "sim-ev-charger-201", "sim-heat-pump-sgready", "sim-heat-pump-modbus", "sim-heat-pump-s2",
-                 "sim-hybrid-heat-pump", "sim-home-battery"]
+DEMO_PROFILES = ["sim-pv-inverter", "sim-pv-inverter-1ph", "sim-hybrid-inverter", "sim-ev-charger-16j-11kw",
+                 "sim-ev-charger-1ph", "sim-ev-charger-201", "sim-heat-pump-sgready", "sim-heat-pump-modbus",
+                 "sim-heat-pump-s2", "sim-hybrid-heat-pump", "sim-home-battery"]
 
 
 def main(argv: list[str] | None = None) -> int:

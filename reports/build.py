@@ -198,6 +198,10 @@ def _plot_context(raw: Mapping[str, Any]) -> dict[str, Any]:
         axis = _num_list(stimulus.get("axis"))
         if len(axis) == 2 and None not in axis:
             out["stimulus"]["axis"] = axis
+        others = stimulus.get("others")
+        if isinstance(others, (list, tuple)):     # further series at the same times (e.g. other phases)
+            out["stimulus"]["others"] = [{"label": text(o.get("label")), "values": _num_list(o.get("values"))}
+                                         for o in others if isinstance(o, Mapping)]
     for key, field in (("limits", "value"), ("instants", "t_s")):
         entries = raw.get(key)
         if isinstance(entries, (list, tuple)):

@@ -140,10 +140,14 @@ def _decimate_stimulus(plot: dict[str, Any]) -> None:
     stimulus = plot.get("stimulus")
     if not isinstance(stimulus, dict) or len(stimulus["t_s"]) != len(stimulus["values"]):
         return
-    kept = display_indexes(len(stimulus["t_s"]), [stimulus["values"]], max_points=STIMULUS_POINTS)
+    others = [o for o in stimulus.get("others") or [] if len(o["values"]) == len(stimulus["t_s"])]
+    kept = display_indexes(len(stimulus["t_s"]), [stimulus["values"]] + [o["values"] for o in others],
+                           max_points=STIMULUS_POINTS)
     if kept is not None:
         plot["stimulus"] = {**stimulus, "t_s": take(stimulus["t_s"], kept),
                             "values": take(stimulus["values"], kept), "full_points": len(stimulus["t_s"])}
+        if others:      # further series at the same times keep the same samples
+            plot["stimulus"]["others"] = [{**o, "values": take(o["values"], kept)} for o in others]
 
 
 def display_plots(requirements: Sequence[Mapping[str, Any]], files: dict[str, str]) -> None:

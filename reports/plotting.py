@@ -394,6 +394,22 @@ def _stimulus(plot: Mapping[str, Any], shift: float) -> tuple[str, list[Point], 
     return str(raw.get("label") or "stimulus"), pts, bool(raw.get("staircase")), axis
 
 
+_OTHER_STIMULUS_DASHES = ((5.0, 3.0), (1.5, 2.5), (8.0, 2.0, 2.0, 2.0))
+
+
+def _other_stimuli(plot: Mapping[str, Any], shift: float) -> list[tuple[str, list[Point]]]:
+    """The stimulus's further series at its times (``others``: e.g. the other phases), by label."""
+    raw = plot.get("stimulus")
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("others"), list):
+        return []
+    out = []
+    for other in raw["others"]:
+        if isinstance(other, Mapping):
+            runs = series_runs(raw.get("t_s"), other.get("values"))
+            out.append((str(other.get("label") or "stimulus"), [(x - shift, y) for run in runs for x, y in run]))
+    return out
+
+
 def series_scene(plot: Mapping[str, Any], title: str) -> Scene:
     """A time series with its stimulus, applied limits, judged window and instants."""
     zero = t_zero(plot)
@@ -408,6 +424,7 @@ def series_scene(plot: Mapping[str, Any], title: str) -> Scene:
     if window is not None:
         window = (window[0] - shift, window[1] - shift)
     stim_label, stim, stim_stairs, stim_axis = _stimulus(plot, shift)
+    others = _other_stimuli(plot, shift)
     data = [p for run in runs + limit_runs for p in run]
     if not data:
         return _empty(title)
@@ -425,8 +442,9 @@ def series_scene(plot: Mapping[str, Any], title: str) -> Scene:
         scene.items.append(Box(x0, top, x1 - x0, bottom - top, COLOR_WINDOW, 0.22, role="window"))
     x_label = f"time from {zero[1]} / s" if zero is not None else str(plot.get("x_label", "t / s"))
     _axes(scene, f, x_label, str(plot.get("y_label", "")))
-    if stim and _stimulus_layer(scene, f, stim_label, stim, stim_stairs, x_hi, stim_axis):
+    if stim and _stimulus_layer(scene, f, stim_label, stim, stim_stairs, x_hi, stim_axis, others):
         legend.append(("line", COLOR_STIMULUS, f"stimulus: {stim_label}"))
+        legend += [("dash", COLOR_STIMULUS, f"stimulus: {label}") for label, _ in others]
     for run in runs:
         if len(run) == 1:
             scene.items.append(Dot(f.px(run[0][0]), f.py(run[0][1]), 2, COLOR_MEASURED, role="measured"))
@@ -457,10 +475,17 @@ def series_scene(plot: Mapping[str, Any], title: str) -> Scene:
 
 
 def _stimulus_layer(scene: Scene, f: _Frame, label: str, pts: list[Point], stairs: bool, x_end: float,
-                    axis: Sequence[float]) -> bool:
-    """The stimulus on the right axis, scaled to its own range (holding ``axis`` when recorded);
-    whether any of it lies within the plot's time span (else nothing is drawn)."""
-    lo, hi, step = value_range([p[1] for p in pts] + list(axis), 0.1)
+                    axis: Sequence[float], others: Sequence[tuple[str, list[Point]]] = ()) -> bool:
+    """The stimulus on the right axis, scaled to its own range (holding ``axis`` when recorded),
+    its ``others`` (further series, dashed) on the same axis; whether any of it lies within the
+    plot's time span (else nothing is drawn)."""
+    lo, hi, step = value_range([p[1] for p in pts] + [p[1] for _, o in others for p in o] + list(axis), 0.1)
+    for i, (_, other) in enumerate(others):
+        line_o = staircase(other, x_end) if stairs else other
+        inside_o = [(x, y) for x, y in line_o if f.x_lo <= x <= f.x_hi]
+        if len(inside_o) > 1:
+            scene.items.append(Line(tuple((f.px(x), f.py(y, lo, hi)) for x, y in inside_o), COLOR_STIMULUS, 1.1,
+                                    _OTHER_STIMULUS_DASHES[i % len(_OTHER_STIMULUS_DASHES)], role="stimulus"))
     line = staircase(pts, x_end) if stairs else pts
     inside = [(x, y) for x, y in line if f.x_lo <= x <= f.x_hi]
     if stairs and line and line[0][0] < f.x_lo:

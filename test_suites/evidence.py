@@ -15,20 +15,28 @@ Values are stored as plain floats (NaN is recorded as null by the recorder).
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 BENCH_TIME_LABEL = "bench time / s"
 
 
 def stimulus_series(label: str, t_s: Iterable[float], values: Iterable[float], *,
-                    staircase: bool = False, axis: Sequence[float] | None = None) -> dict[str, Any]:
+                    staircase: bool = False, axis: Sequence[float] | None = None,
+                    others: Mapping[str, Iterable[float]] | None = None) -> dict[str, Any]:
     """What the bench applied (``label`` with its unit) over bench time; ``staircase``: each value
     holds until the next (setpoints, SG-Ready states, a charging profile's periods); ``axis``: the
-    (low, high) its axis must show (e.g. SG-Ready states 1-4, a signal 0-1, a limit from 0)."""
-    out = {"label": label, "t_s": [float(v) for v in t_s], "values": [float(v) for v in values],
-           "staircase": staircase}
+    (low, high) its axis must show (e.g. SG-Ready states 1-4, a signal 0-1, a limit from 0);
+    ``others``: further series at the same times on the same axis, by label (e.g. the other phases'
+    voltages of an unbalanced grid, ``label`` then naming the first phase)."""
+    t_list = [float(v) for v in t_s]
+    out: dict[str, Any] = {"label": label, "t_s": t_list, "values": [float(v) for v in values],
+                           "staircase": staircase}
     if axis is not None:
         out["axis"] = [float(axis[0]), float(axis[1])]
+    if others:
+        out["others"] = [{"label": name, "values": [float(v) for v in vals]} for name, vals in others.items()]
+        if any(len(o["values"]) != len(t_list) for o in out["others"]):
+            raise ValueError("each further stimulus series needs one value per time")
     return out
 
 

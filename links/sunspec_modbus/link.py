@@ -310,14 +310,20 @@ class SunSpecLink:
             self._write(m)
 
     def write_frequency_droop(self, deadband_hz: float, droop_pct: float, response_time_s: float,
-                              enabled: bool = True) -> None:
-        """711 over-frequency droop: DbOf, KOf (= droop_pct / 100) and RspTms; adopt; enable."""
+                              enabled: bool = True, *, under: tuple[float, float] | None = None) -> None:
+        """711 over-frequency droop: DbOf, KOf (= droop_pct / 100) and RspTms; with ``under``
+        (deadband Hz, droop %) also the under-frequency side DbUf, KUf (LFSM-U); adopt; enable."""
         self._check_range("droop_pct", droop_pct, 0.1, 100.0)
+        if under is not None:
+            self._check_range("under-frequency droop_pct", under[1], 0.1, 100.0)
         with self._setting("the frequency-droop setting (SunSpec 711)", 711):
             m = self._read_model(711)
             ctl, index = self._editable(m, "Ctl")
             ctl.DbOf.cvalue = deadband_hz
             ctl.KOf.cvalue = droop_pct / 100.0
+            if under is not None:
+                ctl.DbUf.cvalue = under[0]
+                ctl.KUf.cvalue = under[1] / 100.0
             ctl.RspTms.cvalue = response_time_s
             self._write(m)
             self._adopt(m, "AdptCtlReq", "AdptCtlRslt", index)

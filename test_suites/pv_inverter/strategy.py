@@ -67,6 +67,9 @@ SETTINGS_BY_REQUIREMENT: dict[str, tuple[str, ...]] = {
     "PV-Q-PRIORITY": ("volt_var", "volt_watt", "trip_stages", "power_limit_off"),
     "PV-LVRT": _VOLTAGE_PROTECTION, "PV-HVRT": _VOLTAGE_PROTECTION,
     "PV-PHASE-JUMP": ("trip_stages", "enter_service", "power_limit_off"), "PV-ROCOF": _FREQUENCY_PROTECTION,
+    "PV-LFSM-U": ("frequency_droop_under", "trip_stages", "power_limit_off"),
+    "PV-PU-UNBALANCED": ("volt_watt", "trip_stages", "power_limit_off"),
+    "PV-CURRENT-UNBALANCE": ("trip_stages", "power_limit_off"),
 }
 # catalog parameters the method does not verify, and why (recorded for each test of the requirement,
 # so the traceability matrix lists them as not verified with this reason)
@@ -94,7 +97,8 @@ NOT_VERIFIED_BY_METHOD: dict[str, dict[str, str]] = {
 }
 # a setting is written only when the profile claims its function (trip stages are always mandatory)
 _CLAIM_BY_SETTING = {"volt_watt": "volt_watt", "frequency_droop": "frequency_droop",
-                     "enter_service": "enter_service", "power_limit_off": "remote_active_power_limit",
+                     "frequency_droop_under": "lfsm_u", "enter_service": "enter_service",
+                     "power_limit_off": "remote_active_power_limit",
                      "power_limit": "remote_active_power_limit", "volt_var": "volt_var",
                      "watt_var": "watt_power_factor"}
 
@@ -200,6 +204,7 @@ class PvInverterStrategy(DutStrategy):
 
     def _settings(self) -> dict[str, Callable[[], None]]:
         return {"volt_watt": self._write_volt_watt, "frequency_droop": self._write_frequency_droop,
+                "frequency_droop_under": self._write_frequency_droop_under,
                 "enter_service": self._write_enter_service, "trip_stages": self._write_trip_stages,
                 "power_limit_off": self._write_power_limit_off, "power_limit": self._probe_power_limit,
                 "readings": self._probe_readings, "volt_var": lambda: self.write_volt_var(enabled=False),
@@ -244,6 +249,16 @@ class PvInverterStrategy(DutStrategy):
         f_start = self.param("PV-LFSM-O", "f_start_hz")
         self.link.write_frequency_droop(f_start - self.f_nom_hz, self.param("PV-LFSM-O", "droop_pct"),
                                         self.param("PV-LFSM-O", "response_time_s"), enabled=True)
+
+    def _write_frequency_droop_under(self) -> None:
+        """711 with the LFSM-U side (DbUf, KUf) and LFSM-O's over-frequency side; the one RspTms
+        of 711 is LFSM-U's (both 2 s by default)."""
+        self.step(f"write the {self.market} LFSM-U droop (and LFSM-O's) to the DUT over SunSpec (711)")
+        f_start_o = self.param("PV-LFSM-O", "f_start_hz")
+        f_start_u = self.param("PV-LFSM-U", "f_start_hz")
+        self.link.write_frequency_droop(f_start_o - self.f_nom_hz, self.param("PV-LFSM-O", "droop_pct"),
+                                        self.param("PV-LFSM-U", "response_time_s"), enabled=True,
+                                        under=(self.f_nom_hz - f_start_u, self.param("PV-LFSM-U", "droop_pct")))
 
     def _write_enter_service(self) -> None:
         self.step(f"write the {self.market} enter-service window, delay and ramp to the DUT over SunSpec (703)")

@@ -29,6 +29,9 @@ def test_sim_defaults_match_catalog(market):
     fd = s.frequency_droop
     assert 50.0 + fd.deadband_over_hz == pytest.approx(lfsm.param("f_start_hz", market))
     assert fd.droop_pct == lfsm.param("droop_pct", market)
+    lfsm_u = cat.requirement("PV-LFSM-U")
+    assert 50.0 - fd.deadband_under_hz == pytest.approx(lfsm_u.param("f_start_hz", market))
+    assert fd.droop_under_pct == lfsm_u.param("droop_pct", market)
     umean = cat.requirement("PV-UMEAN-TRIP")
     assert s.ten_minute_mean_trip_pct == umean.param("threshold_pct_un", market)
     assert s.ten_minute_mean_trip_delay_s <= umean.param("max_trip_delay_s", market)

@@ -43,3 +43,39 @@ class HeatPumpStepper(DeviceStepper):
     def run(self, duration_s: float, closed: tuple[int, ...] = (), volts: float = 230.0) -> list[float]:
         """Step ``duration_s`` with contacts ``closed`` at ``volts`` on every phase; consumption (W) once a second."""
         return self.step_for(duration_s, TerminalConditions((volts,) * 3, 50.0, 0.0, frozenset(closed)))
+
+
+class PvInverterStepper(DeviceStepper):
+    """A simulated PV inverter built from ``parameters`` and ``knobs``, started at nominal grid (no
+    first-start ramp, 1 s observation time); :meth:`set` the phase voltages (% Un), frequency and DC
+    power, :meth:`run` on; readings are its total output (W)."""
+
+    UN_V = 230.0
+
+    def __init__(self, parameters: dict | None = None, knobs: dict | None = None) -> None:
+        from simlab.devices.pv_inverter.device import build_pv_inverter
+
+        self.inv = build_pv_inverter({"first_start_ramp_time_s": 0.0, **(parameters or {})}, knobs or {})
+        self.inv.settings.enter_service.delay_s = 1.0
+        super().__init__(self.inv)
+        self.volts_pct: tuple[float, ...] = (100.0, 100.0, 100.0)
+        self.f_hz = 50.0
+        self.dc_w = 20000.0
+        self.run(5.0)
+
+    def reading(self) -> float:
+        return sum(self.inv.output().active_power_w)
+
+    def terminal(self) -> TerminalConditions:
+        return TerminalConditions(tuple(p * self.UN_V / 100.0 for p in self.volts_pct), self.f_hz, self.dc_w)
+
+    def set(self, *, volts_pct: tuple[float, ...] | None = None, f_hz: float | None = None,
+            dc_w: float | None = None) -> PvInverterStepper:
+        self.volts_pct = volts_pct if volts_pct is not None else self.volts_pct
+        self.f_hz = f_hz if f_hz is not None else self.f_hz
+        self.dc_w = dc_w if dc_w is not None else self.dc_w
+        return self
+
+    def run(self, seconds: float) -> PvInverterStepper:
+        self.step_for(seconds, self.terminal())
+        return self

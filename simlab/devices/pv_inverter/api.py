@@ -28,12 +28,15 @@ class VoltWattSettings:
 
 @dataclass
 class FrequencyDroopSettings:
-    """SunSpec 711 (DERFreqDroop): LFSM-O over-frequency response."""
+    """SunSpec 711 (DERFreqDroop): LFSM-O over-frequency response (and LFSM-U, which only a
+    device with storage can deliver: simlab/devices/pv_inverter/storage.py)."""
 
     enabled: bool = True
     deadband_over_hz: float = 0.2       # DbOf: response starts at fnom + DbOf (50.2 Hz)
     droop_pct: float = 5.0              # KOf expressed as droop s: dP/Pref = -(f - f1)/(fn * s)
     response_time_s: float = 2.0        # RspTms (open loop)
+    deadband_under_hz: float = 0.2      # DbUf: LFSM-U starts at fnom - DbUf (49.8 Hz)
+    droop_under_pct: float = 5.0        # KUf as droop s: dP/Pref = (f1 - f)/(fn * s)
 
 
 @dataclass

@@ -33,6 +33,8 @@ from simlab.devices.pv_inverter.knobs import (
 )
 from simlab.devices.pv_inverter.reactive import ReactivePower, active_mode
 from simlab.devices.pv_inverter.ride_through import RideThrough
+from simlab.devices.pv_inverter.storage import LfsmUStorage
+from simlab.devices.pv_inverter.unbalance import phase_shares, volt_watt_targets_pct
 from simlab.physics import PHASE_NAMES, DeviceOutput, TerminalConditions, grid_phases_for
 from links.sunspec_modbus.types import TripKind, TripStageSetting
 
@@ -174,6 +176,8 @@ class PvInverterSim:
         self._mean_over_since_s: float | None = None
         self._ten_minute = TenMinuteMeanVoltage(self.phase_count)
         self._ride_through = RideThrough(p.ride_through_recovery_time_s, self.knobs)
+        self._storage = LfsmUStorage(p.storage) if p.storage is not None else None
+        self._phase_shares: tuple[float, ...] = (1.0 / self.phase_count,) * self.phase_count
 
     # ----------------------------------------------------------------- SimDevice protocol
     def step(self, t_s: float, dt_s: float, terminal: TerminalConditions) -> None:
@@ -187,7 +191,7 @@ class PvInverterSim:
         if self._stage_count != len(self.settings.trip_stages):
             self._compile_trip_stages()
         self._track_available_power(t_s, dt_s, terminal.dc_available_power_w)
-        self._track_volt_watt(dt_s, v_max_pct)
+        self._track_volt_watt(dt_s, volts)
         self._track_remote_limit(dt_s)
 
         producing = self.state in (OperatingState.CONNECTED, OperatingState.RAMPING)
@@ -221,6 +225,10 @@ class PvInverterSim:
                 self.state = OperatingState.CONNECTED
                 self._ramp_limit_w = math.inf
             target_w = min(target_w, self._ramp_limit_w)
+        if self._storage is not None:
+            target_w = self._storage.step(dt_s, f_hz, target_w, self.nameplate.rated_power_w,
+                                          self.nameplate.nominal_frequency_hz, self.settings.frequency_droop,
+                                          self.knobs)
         self._produce(dt_s, volts, max(target_w, 0.0) * self._ride_through.output_share())
 
     def _produce(self, dt_s: float, volts: tuple[float, ...], p_w: float) -> None:
@@ -298,6 +306,8 @@ class PvInverterSim:
             f1_hz = self._lfsm_start_hz()
             if (f_hz > f1_hz) if not self._lfsm_active else (f_hz < f1_hz):
                 return t_s          # LFSM-O engages (taking its reference power) or releases
+        if self._storage is not None and not self._storage.quiet(f_hz, self.nameplate.nominal_frequency_hz, droop):
+            return t_s              # LFSM-U engaged or releasing
         return max(horizon_s, t_s)
 
     def _reactive_quiet(self, volts: tuple[float, ...]) -> bool:
@@ -315,8 +325,10 @@ class PvInverterSim:
         return active_mode(r) not in ("watt_var", "fixed_pf") or self._reactive.settled()
 
     def output(self) -> DeviceOutput:
-        """Present AC output: active and reactive power split equally over the phases."""
-        return DeviceOutput(active_power_w=(self._phase_power_w,) * self.phase_count,
+        """Present AC output: active power shared over the phases (equally unless unbalanced:
+        unbalance.py), reactive power split equally."""
+        total_w = self._phase_power_w * self.phase_count
+        return DeviceOutput(active_power_w=tuple(total_w * share for share in self._phase_shares),
                             reactive_power_var=(self._phase_var,) * self.phase_count)
 
     # ------------------------------------------------------------------------ public API
@@ -329,16 +341,17 @@ class PvInverterSim:
         """Model 701 content: true values unless a readings knob distorts them."""
         k = self.knobs
         gain = k.readings_power_gain
-        phase_w, phase_var = self._phase_power_w, self._phase_var
-        phase_va = math.hypot(phase_w, phase_var)
-        currents = tuple((phase_va / v if v > 1.0 else 0.0) * gain for v in self._voltage_v)
-        total_w = phase_w * self.phase_count
+        phase_var = self._phase_var
+        total_w = self._phase_power_w * self.phase_count
+        phase_va = tuple(math.hypot(total_w * share, phase_var) for share in self._phase_shares)
+        currents = tuple((va / v if v > 1.0 else 0.0) * gain
+                         for v, va in zip(self._voltage_v, phase_va, strict=True))
         return PvInverterReadings(
             voltage_v=tuple(max(0.0, v + k.readings_voltage_offset_v) for v in self._voltage_v),
             current_a=currents,
             active_power_w=total_w * gain,
             reactive_power_var=phase_var * self.phase_count * gain,
-            apparent_power_va=phase_va * self.phase_count * gain,
+            apparent_power_va=sum(phase_va) * gain,
             frequency_hz=self._frequency_hz + k.readings_frequency_offset_hz,
             state=self.state,
             last_trip=self.last_trip)
@@ -367,15 +380,22 @@ class PvInverterSim:
         self._available_w = _lag(self._available_w, raw_w, dt_s,
                                  self.parameters.mppt_time_constant_s)
 
-    def _track_volt_watt(self, dt_s: float, v_max_pct: float) -> None:
+    def _track_volt_watt(self, dt_s: float, volts: tuple[float, ...]) -> None:
         vw = self.settings.volt_watt
+        k = self.knobs
         target_pct = 100.0
+        targets: tuple[float, ...] = (100.0,) * self.phase_count
         if vw.enabled and vw.points:
             points = sorted(vw.points)
-            x_pct = v_max_pct - self.knobs.volt_watt_voltage_offset_pct
-            target_pct = _interpolate(points, x_pct)
+            un = self.nameplate.nominal_voltage_v
+            basis = k.volt_watt_wrong_basis or self.parameters.volt_watt_basis
+            targets = volt_watt_targets_pct([v / un * 100.0 for v in volts], basis,
+                                            lambda x: _interpolate(points, x - k.volt_watt_voltage_offset_pct))
+            target_pct = sum(targets) / len(targets)
             if target_pct < 100.0:  # the power offset acts where the curve limits
                 target_pct = min(max(target_pct + self.knobs.volt_watt_power_offset_pct, 0.0), 100.0)
+        limiting = not k.volt_watt_ignored and k.trip_instead_of_limiting_pct is None
+        self._phase_shares = phase_shares(targets if limiting else (100.0,) * self.phase_count, k.phase_power_shares)
         if self._volt_watt_pct is None:
             self._volt_watt_pct = target_pct
             return
@@ -535,6 +555,8 @@ class PvInverterSim:
         self._lfsm_active = False
         self._ramp_limit_w = 0.0
         self._ride_through.reset()
+        if self._storage is not None:
+            self._storage.reset()
 
     def _switch_off(self) -> None:
         self._cease(OperatingState.OFF)

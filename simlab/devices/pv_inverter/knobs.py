@@ -15,6 +15,8 @@ from itertools import pairwise
 from typing import Any, Literal, cast
 
 from links.sunspec_modbus.types import TripKind, TripStageSetting
+from simlab.devices.pv_inverter.storage import StorageParameters, parse_storage
+from simlab.devices.pv_inverter.unbalance import parse_basis, parse_phase_shares
 from simlab.physics import PHASE_NAMES, grid_phases_for
 
 
@@ -76,6 +78,8 @@ class PvInverterParameters:
     phase_count: int = 3                    # 1: a single-phase inverter on ``phase_connection``
     phase_connection: str | None = None     # "L1".."L3" (single-phase only; None: L1)
     ride_through_recovery_time_s: float = 0.3   # 90 % of the pre-dip power this long after the voltage returns
+    storage: StorageParameters | None = None   # a hybrid inverter's battery (storage.py): LFSM-U
+    volt_watt_basis: str = "highest_phase"  # P(U) voltage under unbalance (unbalance.py VOLT_WATT_BASES)
 
 
 @dataclass
@@ -99,6 +103,13 @@ class PvInverterKnobs:
     lfsm_o_droop_pct: float | None = None
     lfsm_o_start_offset_hz: float = 0.0
     lfsm_o_response_time_factor: float = 1.0
+    # LFSM-U (711 DbUf/KUf; only with storage)
+    lfsm_u_ignored: bool = False
+    lfsm_u_droop_pct: float | None = None
+    lfsm_u_response_time_factor: float = 1.0
+    # unbalance: P(U) on another voltage basis than the parameter's; per-phase shares of the power
+    volt_watt_wrong_basis: str | None = None
+    phase_power_shares: list[float] | None = None
     # protection (707-710)
     trip_threshold_offset: dict[TripKind, float] = field(default_factory=dict)
     trip_time_factor: dict[TripKind, float] = field(default_factory=dict)
@@ -162,10 +173,10 @@ def _trip_kind(key: str, value: Any) -> TripKind:
 
 
 _POSITIVE_KNOBS = {"volt_watt_response_time_factor", "power_limit_response_time_factor",
-                   "lfsm_o_response_time_factor", "reconnect_delay_factor", "ramp_rate_factor",
-                   "reactive_response_time_factor", "ride_through_recovery_factor", "phase_jump_trip_deg",
-                   "rocof_trip_hz_per_s"}
-_OPTIONAL_KNOBS = {"lfsm_o_droop_pct", "ten_minute_mean_delay_s", "trip_instead_of_limiting_pct",
+                   "lfsm_o_response_time_factor", "lfsm_u_response_time_factor", "reconnect_delay_factor",
+                   "ramp_rate_factor", "reactive_response_time_factor", "ride_through_recovery_factor",
+                   "phase_jump_trip_deg", "rocof_trip_hz_per_s"}
+_OPTIONAL_KNOBS = {"lfsm_o_droop_pct", "lfsm_u_droop_pct", "ten_minute_mean_delay_s", "trip_instead_of_limiting_pct",
                    "fixed_export_cap_pct", "ride_through_trip_below_pct", "ride_through_trip_above_pct",
                    "phase_jump_trip_deg", "rocof_trip_hz_per_s"}
 _NON_NEGATIVE_KNOBS = {"ten_minute_mean_delay_s", "readings_power_gain", "fixed_export_cap_pct"}
@@ -202,11 +213,15 @@ def _parse_knobs(raw: dict[str, Any] | None) -> PvInverterKnobs:
             setattr(knobs, key, value)
         elif key == "sensed_phase":
             knobs.sensed_phase = None if value is None else _phase_name(key, value)
+        elif key == "volt_watt_wrong_basis":
+            knobs.volt_watt_wrong_basis = None if value is None else parse_basis(key, value)
+        elif key == "phase_power_shares":
+            knobs.phase_power_shares = None if value is None else parse_phase_shares(key, value)
         elif value is None and key in _OPTIONAL_KNOBS:
             setattr(knobs, key, None)
         else:
             setattr(knobs, key, finite_number(key, value, positive=key in _POSITIVE_KNOBS
-                                        or key == "lfsm_o_droop_pct",
+                                        or key in ("lfsm_o_droop_pct", "lfsm_u_droop_pct"),
                                         minimum=0.0 if key in _NON_NEGATIVE_KNOBS else None))
     return knobs
 
@@ -293,6 +308,10 @@ def _set_parameter(params: PvInverterParameters, key: str, value: Any, name: str
         if value not in VOLTAGE_BASES:
             raise SimSettingError(name, f"expected one of {', '.join(VOLTAGE_BASES)}, got {value!r}")
         params.volt_var_basis = cast(VoltageBasis, value)
+    elif key == "storage":
+        params.storage = None if value is None else parse_storage(name, value)
+    elif key == "volt_watt_basis":
+        params.volt_watt_basis = parse_basis(name, value)
     elif key == "efficiency":
         params.efficiency = finite_number(name, value, positive=True)
         if params.efficiency > 1.0:

@@ -246,8 +246,8 @@ def encode_settings(regmap: SunSpecRegisterMap, settings: PvInverterSettings) ->
         _set(m, Ena=int(fd.enabled), AdptCtlReq=0, AdptCtlRslt=ADOPT_COMPLETED, RvrtTms=0, RvrtRem=0,
              RvrtCtl=0)
         for i, ctl in enumerate(m.groups["Ctl"], start=1):
-            _set(ctl, DbOf=fd.deadband_over_hz, DbUf=fd.deadband_over_hz, KOf=fd.droop_pct / 100.0,
-                 KUf=fd.droop_pct / 100.0, RspTms=fd.response_time_s, PMin=0, ReadOnly=int(i == ACTIVE))
+            _set(ctl, DbOf=fd.deadband_over_hz, DbUf=fd.deadband_under_hz, KOf=fd.droop_pct / 100.0,
+                 KUf=fd.droop_under_pct / 100.0, RspTms=fd.response_time_s, PMin=0, ReadOnly=int(i == ACTIVE))
     if 712 in regmap.blocks:
         m, rp = regmap.model(712), settings.reactive
         _set(m, Ena=int(rp.watt_var_enabled), AdptCrvReq=0, AdptCrvRslt=ADOPT_COMPLETED, RvrtTms=0, RvrtRem=0,
@@ -441,9 +441,11 @@ def _apply_curve(model_id: int, group: ss_device.Group, settings: PvInverterSett
             settings.trip_stages = [s for s in settings.trip_stages if s.kind != kind] + stages
     elif model_id == 711:
         deadband, k, rsp = _get(group, "DbOf"), _get(group, "KOf"), _get(group, "RspTms")
+        deadband_under, k_under = _get(group, "DbUf"), _get(group, "KUf")
         if not dry_run:
             fd = settings.frequency_droop
             fd.deadband_over_hz, fd.droop_pct, fd.response_time_s = deadband, k * 100.0, rsp
+            fd.deadband_under_hz, fd.droop_under_pct = deadband_under, k_under * 100.0
 
 
 def _trip_stages(model_id: int, crv: ss_device.Group) -> list[TripStageSetting]:

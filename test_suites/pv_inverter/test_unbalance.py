@@ -1,0 +1,131 @@
+"""Unbalanced grid: P(U) on the response basis the device declares, and the unbalance between the
+phases of a three-phase device.
+
+PV-PU-UNBALANCED (after the IEEE 1547.1 imbalanced-grid test): NOT_APPLICABLE for a single-phase
+device, one that claims no P(U) or declares no response basis (``declared.volt_watt_basis``:
+highest_phase, per_phase or positive_sequence). With the market's P(U) curve written (706) and
+full irradiance, the AC source sets each case's phase voltages (catalog ``unbalance_cases_pct_un``)
+for 2 Tr, then the phase voltages and the total power are averaged over 10 s. The expected power
+is computed from the measured phase voltages on the declared basis
+(:func:`bench.analysis.volt_watt_unbalanced_band_w`: the curve over each voltage +-1.5 MRA_V,
++-1.5 MRA_P, capped by the available power); the power of a device on another basis lies outside.
+
+PV-CURRENT-UNBALANCE: NOT_APPLICABLE for a single-phase device. At full output on a balanced
+nominal grid, the spread (largest minus smallest) of the analyzer's per-phase apparent power,
+averaged over 10 s, must not exceed the catalog's ``max_spread_va`` (or the profile's stricter
+``declared.phase_unbalance_max_va``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bench.analysis import VOLT_WATT_BASES, phase_spread, positive_sequence_v, volt_watt_unbalanced_band_w
+from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
+
+REQ_PU = "PV-PU-UNBALANCED"
+REQ_SPREAD = "PV-CURRENT-UNBALANCE"
+REQ_STEADY = "PV-PU-STEADY"
+REQ_RESPONSE = "PV-PU-RESPONSE"
+AVERAGING_S = 10.0
+BEFORE_STEP_S = 5.0          # record shown before each case's step
+
+
+def _phase_means(dut: Any, t0_s: float, attribute: str) -> list[float]:
+    """Mean of each phase's ``attribute`` (voltage_v, apparent_power_va...) over the samples since t0_s."""
+    samples = dut.samples_between(t0_s)
+    return [float(np.mean([getattr(s.reading.phases[i], attribute) for s in samples]))
+            for i in range(len(samples[0].reading.phases))]
+
+
+def _set_phase_voltages(dut: Any, volts: list[float]) -> None:
+    dut.step("AC source: " + ", ".join(f"L{i} {v:.1f} V ({v / dut.v_nom_v * 100:.1f} % Un)"
+                                       for i, v in enumerate(volts, start=1)))
+    for phase, v in enumerate(volts, start=1):
+        dut.ac_source.set_voltage_v(v, phase=phase)
+
+
+def _skip_unless_three_phase(dut: Any) -> None:
+    if len(dut.phases) != 3:
+        pytest.skip(f"NOT_APPLICABLE: a {len(dut.phases)}-phase device (unbalance concerns three-phase devices)")
+
+
+@pytest.mark.requirement(REQ_PU)
+def test_volt_watt_unbalanced(dut, check):
+    """P(U) under unbalanced phase voltages on the declared response basis."""
+    _skip_unless_three_phase(dut)
+    if not dut.profile.claims("volt_watt"):
+        pytest.skip("NOT_APPLICABLE: the profile claims no P(U) (functions.volt_watt)")
+    basis = dut.profile.declared_value("volt_watt_basis")
+    if basis is None:
+        pytest.skip("NOT_APPLICABLE: the profile declares no P(U) response basis (declared.volt_watt_basis)")
+    if basis not in VOLT_WATT_BASES:
+        check.inconclusive(REQ_PU, "declared response basis", f"{basis!r} is none of {', '.join(VOLT_WATT_BASES)}")
+        return
+    points = dut.param(REQ_STEADY, "volt_watt_points_pct")
+    tr = dut.param(REQ_RESPONSE, "response_time_s")
+    mra_v, mra_p = dut.mra_voltage_v(REQ_PU), dut.mra_power_w(REQ_PU)
+    p_avail = dut.transition("producing", fraction=1.0)
+    for n, case_pct in enumerate(dut.param(REQ_PU, "unbalance_cases_pct_un"), start=1):
+        set_v = [pct / 100.0 * dut.v_nom_v for pct in case_pct]
+        t_step = dut.now_s()
+        _set_phase_voltages(dut, set_v)
+        dut.wait(2.0 * tr)
+        t_avg = dut.now_s()
+        dut.wait(AVERAGING_S)
+        phase_v = _phase_means(dut, t_avg + 1e-6, "voltage_v")
+        _, p = dut.series(t_avg + 1e-6)
+        p_mean = float(np.mean(p))
+        low, high = volt_watt_unbalanced_band_w(phase_v, basis, points, dut.v_nom_v, dut.p_rated_w, p_avail,
+                                                mra_v, mra_p)
+        others = {b: volt_watt_unbalanced_band_w(phase_v, b, points, dut.v_nom_v, dut.p_rated_w, p_avail, 0.0, 0.0)[0]
+                  for b in VOLT_WATT_BASES if b != basis}
+        t, p_all = dut.series(t_step - BEFORE_STEP_S)
+        nominal = [dut.v_nom_v] * 3
+        plot = series_plot(t, p_all, "active power / W", window=(t_avg, dut.now_s()),
+                           stimulus=stimulus_series("AC source L1 voltage (set) / V", [t_step - BEFORE_STEP_S, t_step],
+                                                    [nominal[0], set_v[0]], staircase=True,
+                                                    others={"L2 voltage (set) / V": [nominal[1], set_v[1]],
+                                                            "L3 voltage (set) / V": [nominal[2], set_v[2]]}),
+                           limits=[applied_limit(f"band low ({basis})", low), applied_limit("band high", high)],
+                           instants=[key_instant(f"case {n}: unbalanced voltages applied", t_step)])
+        check.within(REQ_PU, f"P at L1/L2/L3 {'/'.join(f'{x:g}' for x in case_pct)} % Un ({basis})", "active_power",
+                     "W", p_mean, dut.u_power_w, low, high, plot=plot,
+                     detail=f"measured phase voltages {', '.join(f'{v:.1f}' for v in phase_v)} V (positive sequence "
+                            f"{positive_sequence_v(phase_v):.1f} V); declared basis {basis}; curve {points} "
+                            f"+- {1.5 * mra_v:.2f} V, +- {1.5 * mra_p:.0f} W, capped at {p_avail:.0f} W; "
+                            + ", ".join(f"{b} would give {w:.0f} W" for b, w in others.items()))
+        dut.set_voltage_v(dut.v_nom_v)
+        dut.wait(2.0 * tr)
+
+
+@pytest.mark.requirement(REQ_SPREAD)
+def test_phase_unbalance(dut, check):
+    """The spread of the per-phase apparent power at full output within the limit."""
+    _skip_unless_three_phase(dut)
+    limit_va = float(dut.param(REQ_SPREAD, "max_spread_va"))
+    declared = dut.profile.declared_value("phase_unbalance_max_va")
+    source = "catalog"
+    if declared is not None and float(declared) < limit_va:
+        limit_va, source = float(declared), "declared by the profile"
+    dut.transition("producing", fraction=1.0)
+    t0 = dut.now_s()
+    dut.wait(AVERAGING_S)
+    phase_va = _phase_means(dut, t0 + 1e-6, "apparent_power_va")
+    spread_va = phase_spread(phase_va)
+    samples = dut.samples_between(t0 + 1e-6)
+    t = [s.t_s for s in samples]
+    spreads = [phase_spread([ph.apparent_power_va for ph in s.reading.phases]) for s in samples]
+    u_spread_va = 2.0 * dut.u_power_w / 3.0      # two phases' readings, each with its own error
+    plot = series_plot(t, spreads, "largest - smallest phase apparent power / VA", window=(t0, dut.now_s()),
+                       stimulus=stimulus_series("AC source voltage, all phases (set) / V", [t0], [dut.v_nom_v],
+                                                staircase=True),
+                       limits=[applied_limit(f"max spread {limit_va:.0f} VA ({source})", limit_va)],
+                       instants=[key_instant("averaging starts (full output)", t0)])
+    check.within(REQ_SPREAD, "spread of the phase apparent powers", "phase_apparent_power_spread", "VA", spread_va,
+                 u_spread_va, None, limit_va, plot=plot,
+                 detail=f"per phase {', '.join(f'{v:.0f}' for v in phase_va)} VA at full output; "
+                        f"limit {limit_va:.0f} VA ({source})")
