@@ -331,6 +331,7 @@ class EvChargerSim(DefaultLabHooks):
         # outbox and accounting
         self._outbox: deque[Outgoing] = deque()
         self.dropped_messages = 0
+        self.p1: Any = None                      # P1Balancer when the charger balances the site load
         self.sent_actions: list[tuple[float, str]] = []   # (bench time sent, action): test evidence
         if protocol is not None:
             protocol.attach(self)
@@ -366,7 +367,10 @@ class EvChargerSim(DefaultLabHooks):
         amps, phases = self.controller.limit_a_per_phase(
             self.calendar(t_s), CONNECTOR_ID, self.transaction is not None, self.online, offline_since)
         self._phases = phases
-        return (self.rated_current_a if amps is None else min(amps, self.rated_current_a)), phases
+        amps = self.rated_current_a if amps is None else min(amps, self.rated_current_a)
+        if self.p1 is not None:     # site load balancing (p1_balancing.py)
+            amps = self.p1.cap_a(t_s, amps, phases, self.electrical.port.ev_current_a)
+        return amps, phases
 
     def _offline_since_dt(self, t_s: float) -> dt.datetime:
         cached = self._offline_since_cache
