@@ -342,7 +342,7 @@ class EvChargerSim(DefaultLabHooks):
         self.t_s = t_s
         self._frequency_hz = terminal.frequency_hz
         amps, phases = self._offer(t_s)
-        self.electrical.set_offered_current_a(amps, phases)
+        self.electrical.set_offered_current_a(amps, phases, getattr(self.controller, "phase_to_use", None))
         self.electrical.step(t_s, dt_s, terminal)
         self._observe(t_s)
 

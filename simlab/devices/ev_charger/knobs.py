@@ -100,6 +100,10 @@ class EvChargerParameters:
       p1_load_balancing: reads the lab meter's telegrams and limits itself to the main fuse.
       p1_main_fuse_a / p1_margin_a: keeps each phase's import at most fuse - margin.
       p1_response_delay_s: from a telegram to the new limit (the power stage adds its own delay).
+
+    Phase switching (phase_switching.py, with phase_switching_supported):
+      phase_switch_min_interval_s: a switch starts at least this long after the previous one.
+      phase_switch_single_phase: where one phase lands without a phaseToUse (default L1).
     """
 
     # protocol and identity
@@ -143,6 +147,9 @@ class EvChargerParameters:
     p1_main_fuse_a: float = 25.0
     p1_margin_a: float = 1.0
     p1_response_delay_s: float = 1.0
+    # phase switching (phase_switching.py)
+    phase_switch_min_interval_s: float = 0.0
+    phase_switch_single_phase: str = "L1"
 
 
 @dataclass
@@ -199,6 +206,9 @@ class EvChargerKnobs:
 
     P1 load balancing (p1_balancing.py): ignores_p1 (never limits), p1_reads_phase ("L1"/"L2"/"L3":
     takes that meter phase for every phase it charges on), p1_response_delay_factor (x the delay).
+
+    Phase switching (phase_switching.py): phase_switch_too_fast (ignores the minimum interval),
+    lands_on_wrong_phase (ignores phaseToUse), ignores_number_phases (never switches).
     """
 
     # smart charging
@@ -226,6 +236,10 @@ class EvChargerKnobs:
     ignores_p1: bool = False
     p1_reads_phase: str | None = None
     p1_response_delay_factor: float = 1.0
+    # phase switching (phase_switching.py)
+    phase_switch_too_fast: bool = False
+    lands_on_wrong_phase: bool = False
+    ignores_number_phases: bool = False
 
     @property
     def keeps_minimum_instead_of_pause(self) -> bool:
@@ -289,6 +303,8 @@ _PARAMETER_SPECS: dict[str, Any] = {
     "p1_main_fuse_a": _Number(low_open=True),
     "p1_margin_a": _Number(),
     "p1_response_delay_s": _Number(),
+    "phase_switch_min_interval_s": _Number(),
+    "phase_switch_single_phase": _Choice(PHASE_NAMES),
 }
 
 _KNOB_SPECS: dict[str, Any] = {
@@ -313,6 +329,9 @@ _KNOB_SPECS: dict[str, Any] = {
     "ignores_p1": bool,
     "p1_reads_phase": _Choice(PHASE_NAMES, optional=True),
     "p1_response_delay_factor": _Number(),
+    "phase_switch_too_fast": bool,
+    "lands_on_wrong_phase": bool,
+    "ignores_number_phases": bool,
 }
 
 _NAMEPLATE_USED = ("nominal_voltage_v", "phase_count", "phase_connection", "rated_power_w")
