@@ -6,6 +6,11 @@ P1 Companion Standard §4: 115200 baud, 8N1, no handshake); there are no command
 The resource is a pyserial URL: ``/dev/ttyUSB0`` for a P1 cable on the bench PC, ``socket://host:port``
 for a serial-over-TCP bridge (ser2net, a P1 splitter with Ethernet, the simulated lab's meter).
 
+The port is opened at the first :meth:`P1Port.read_telegrams` (``open`` only checks the URL): a bench
+that never reads it (a campaign without a P1 requirement) leaves it closed, and the simulated meter
+then sends nothing (it sends only while someone listens), so the lab's physics is not stopped every
+second for nobody.
+
 On hardware the port is either the real meter's (through a P1 splitter: the DUT keeps its own cable)
 or a P1 emulator's output read back. Telegrams are returned raw; the suites parse and check them with
 links/p1/telegram.py (``dsmr-parser``, CRC verified).
@@ -44,11 +49,12 @@ class P1Port:
         return port
 
     def open(self) -> None:
+        """Check the URL (the port itself opens at the first read)."""
         import serial
 
         try:
             self._serial = serial.serial_for_url(self.url, baudrate=BAUD_RATE, bytesize=8, parity="N",
-                                                 stopbits=1, timeout=0)
+                                                 stopbits=1, timeout=0, do_not_open=True)
         except (serial.SerialException, ValueError, OSError) as exc:
             raise InstrumentError(f"{self.name}: cannot open P1 port {self.url!r}: {exc}") from exc
 
@@ -72,6 +78,8 @@ class P1Port:
         if self._serial is None:
             raise InstrumentError(f"{self.name}: P1 port {self.url!r} is not open")
         try:
+            if not self._serial.is_open:
+                self._serial.open()
             while True:
                 chunk = self._serial.read(65536)
                 if not chunk:

@@ -61,6 +61,8 @@ def test_split_keeps_an_incomplete_telegram_for_later() -> None:
 def test_p1_port_reads_complete_telegrams_over_pyserial() -> None:
     port = P1Port.open_port("loop://", name="p1_meter")
     assert isinstance(port, SmartMeterP1)
+    assert not port._serial.is_open                 # opened at the first read: unread, the meter stays silent
+    assert port.read_telegrams() == []
     frame = telegram()
     port._serial.write(frame.encode()[:100])
     assert port.read_telegrams() == []
