@@ -60,6 +60,8 @@ def test_one_phase_lands_on_phase_to_use_after_the_pause() -> None:
     assert power[1] == pytest.approx(-16.0 * 231.0) and power[2] == 0.0
     assert power[0] == pytest.approx(-stage.evse.params.standby_power_w)    # electronics only on L1
     assert stage.evse.meter().current_import_a == pytest.approx((0.0, 16.0, 0.0))
+    grid, amps = stage.evse.grid_draw(None)                      # what P1 balancing subtracts, per grid phase
+    assert grid == (1,) and amps == pytest.approx((0.0, 16.0, 0.0))
 
 
 @pytest.mark.parametrize(("knobs", "second_start_s"), [({}, 11.1 + 30.0), ({"phase_switch_too_fast": True}, 21.1)])

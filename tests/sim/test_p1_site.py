@@ -72,10 +72,13 @@ def _telegram(import_a: tuple[float, float, float]) -> str:
                            energy_import_kwh=0.0, energy_export_kwh=0.0)
 
 
-def balancer(site: SiteState, grid_phases=None, **knobs) -> P1Balancer:
+ALL = (0, 1, 2)
+
+
+def balancer(site: SiteState, **knobs) -> P1Balancer:
     params = parse_parameters({"p1_load_balancing": True, "p1_main_fuse_a": 25.0, "p1_margin_a": 1.0,
                                "p1_response_delay_s": 1.0})
-    return P1Balancer(params, parse_knobs(knobs), site, grid_phases)
+    return P1Balancer(params, parse_knobs(knobs), site)
 
 
 def test_limit_is_fuse_minus_margin_minus_household_after_the_delay() -> None:
@@ -83,14 +86,14 @@ def test_limit_is_fuse_minus_margin_minus_household_after_the_delay() -> None:
     law = balancer(site)
     assert site.p1_readers == 1
     own = (16.0, 16.0, 16.0)
-    assert law.cap_a(0.0, 16.0, 3, own) == 16.0             # no telegram yet: no P1 limit
+    assert law.cap_a(0.0, 16.0, ALL, own) == 16.0             # no telegram yet: no P1 limit
     site.publish(_telegram((19.0, 30.0, 19.0)))             # household 3 / 14 / 3 A
-    assert law.cap_a(1.0, 16.0, 3, own) == 16.0             # read, applies 1 s later
+    assert law.cap_a(1.0, 16.0, ALL, own) == 16.0             # read, applies 1 s later
     assert law.in_transition()
-    assert law.cap_a(2.0, 16.0, 3, own) == pytest.approx(10.0, abs=0.01)   # 25 - 1 - 14
+    assert law.cap_a(2.0, 16.0, ALL, own) == pytest.approx(10.0, abs=0.01)   # 25 - 1 - 14
     site.publish(_telegram((13.0, 13.0, 13.0)))             # household back to 3 A, charger at 10 A
-    law.cap_a(3.0, 16.0, 3, (10.0,) * 3)
-    assert law.cap_a(4.0, 16.0, 3, (10.0,) * 3) == 16.0     # resumes: 25 - 1 - 3 > rating
+    law.cap_a(3.0, 16.0, ALL, (10.0,) * 3)
+    assert law.cap_a(4.0, 16.0, ALL, (10.0,) * 3) == 16.0     # resumes: 25 - 1 - 3 > rating
 
 
 def test_knobs_ignore_p1_and_read_the_wrong_phase() -> None:
@@ -98,21 +101,21 @@ def test_knobs_ignore_p1_and_read_the_wrong_phase() -> None:
     ignores, wrong = balancer(site, ignores_p1=True), balancer(site, p1_reads_phase="L1")
     site.publish(_telegram((19.0, 30.0, 19.0)))
     for t in (1.0, 2.0):
-        capped = ignores.cap_a(t, 16.0, 3, (16.0,) * 3), wrong.cap_a(t, 16.0, 3, (16.0,) * 3)
+        capped = ignores.cap_a(t, 16.0, ALL, (16.0,) * 3), wrong.cap_a(t, 16.0, ALL, (16.0,) * 3)
     assert capped == (16.0, 16.0)                           # L1 alone has 21 A of headroom
 
 
 def test_single_phase_charger_balances_on_its_own_phase() -> None:
     site = SiteState()
-    law = balancer(site, grid_phases=(1,))                  # on L2
+    law = balancer(site)                                    # on L2: a single-phase charger, or one phase
     site.publish(_telegram((2.0, 30.0, 2.0)))
-    law.cap_a(0.0, 16.0, 1, (16.0,))
-    assert law.cap_a(1.0, 16.0, 1, (16.0,)) == pytest.approx(10.0, abs=0.01)
+    law.cap_a(0.0, 16.0, (1,), (0.0, 16.0, 0.0))
+    assert law.cap_a(1.0, 16.0, (1,), (0.0, 16.0, 0.0)) == pytest.approx(10.0, abs=0.01)
 
 
 def test_garbled_telegram_keeps_the_last_limit() -> None:
     site = SiteState()
     law = balancer(site)
     site.publish(_telegram((19.0, 30.0, 19.0)).replace("230.0*V", "231.0*V", 1))
-    law.cap_a(0.0, 16.0, 3, (16.0,) * 3)
-    assert law.cap_a(5.0, 16.0, 3, (16.0,) * 3) == 16.0 and law.garbled == 1
+    law.cap_a(0.0, 16.0, ALL, (16.0,) * 3)
+    assert law.cap_a(5.0, 16.0, ALL, (16.0,) * 3) == 16.0 and law.garbled == 1

@@ -148,6 +148,6 @@ def lab_device(ctx: Any) -> EvChargerSim:
         from simlab.devices.ev_charger.p1_balancing import P1Balancer
         from simlab.site import site_of
 
-        device.p1 = P1Balancer(params, knobs, site_of(ctx.physics), device.grid_phases)
+        device.p1 = P1Balancer(params, knobs, site_of(ctx.physics))
     device.physics_step_s = params.physics_step_s   # read by the lab (simlab/devices/registry.py)
     return device

@@ -369,7 +369,7 @@ class EvChargerSim(DefaultLabHooks):
         self._phases = phases
         amps = self.rated_current_a if amps is None else min(amps, self.rated_current_a)
         if self.p1 is not None:     # site load balancing (p1_balancing.py)
-            amps = self.p1.cap_a(t_s, amps, phases, self.electrical.port.ev_current_a)
+            amps = self.p1.cap_a(t_s, amps, *self.electrical.grid_draw(self.grid_phases))
         return amps, phases
 
     def _offline_since_dt(self, t_s: float) -> dt.datetime:

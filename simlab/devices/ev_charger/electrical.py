@@ -373,6 +373,16 @@ class EvseElectrical:
             reactive = self._zero_var = (0.0,) * n
         return DeviceOutput(active_power_w=tuple(power[:n]), reactive_power_var=reactive)
 
+    def grid_draw(self, wiring: tuple[int, ...] | None) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """The 0-based grid phases the stage charges on now, and the EV's current per grid phase
+        L1..L3 (``wiring``: a single-phase charger's grid phases; None: phase k on grid phase k)."""
+        n = self._applied_phases
+        grid = tuple(wiring)[:n] if wiring is not None else (self._applied_grid,) if n == 1 else (0, 1, 2)[:n]
+        amps = [0.0, 0.0, 0.0]
+        for k, g in enumerate(grid):
+            amps[g] = self.port.ev_current_a[k] if k < len(self.port.ev_current_a) else 0.0
+        return grid, tuple(amps)
+
     def _on_grid_phases(self, per_ev_phase: list[float]) -> list[float]:
         """A per-EV-phase list moved onto the grid phases: the EV's L1 on ``_applied_grid``."""
         out = [0.0] * max(3, len(per_ev_phase))

@@ -34,14 +34,13 @@ __all__ = ["P1Balancer"]
 class P1Balancer:
     """The charger's P1 limit (see the module docstring)."""
 
-    def __init__(self, params: Any, knobs: Any, site: SiteState, grid_phases: Sequence[int] | None) -> None:
+    def __init__(self, params: Any, knobs: Any, site: SiteState) -> None:
         self.fuse_a = float(params.p1_main_fuse_a)
         self.margin_a = float(params.p1_margin_a)
         self.delay_s = float(params.p1_response_delay_s) * float(knobs.p1_response_delay_factor)
         self.ignores = bool(knobs.ignores_p1)
         self.reads_phase = None if knobs.p1_reads_phase is None else PHASE_NAMES.index(knobs.p1_reads_phase)
         self.site = site
-        self.grid_phases = tuple(grid_phases) if grid_phases is not None else (0, 1, 2)
         self._seen_seq = site.telegram_seq
         self._pending: list[tuple[float, float]] = []     # (applies at, limit A)
         self.limit_a: float | None = None
@@ -52,33 +51,33 @@ class P1Balancer:
         """A limit is waiting for its response delay."""
         return bool(self._pending)
 
-    def cap_a(self, t_s: float, amps: float, phases: int, own_current_a: Sequence[float]) -> float:
-        """``amps`` (A per phase) capped by the P1 limit in force at ``t_s``; ``phases`` the charger
-        charges on now, ``own_current_a`` what it draws per phase of its own (index 0: its L1)."""
+    def cap_a(self, t_s: float, amps: float, grid_phases: Sequence[int], own_current_a: Sequence[float]) -> float:
+        """``amps`` (A per phase) capped by the P1 limit in force at ``t_s``; ``grid_phases`` the
+        0-based grid phases the charger charges on now, ``own_current_a`` what it draws per grid phase
+        L1..L3 (electrical.py ``grid_draw``)."""
         if self.ignores:
             return amps
         if self.site.telegram_seq != self._seen_seq and self.site.telegram is not None:
             self._seen_seq = self.site.telegram_seq
-            limit = self._limit_from(self.site.telegram, phases, own_current_a)
+            limit = self._limit_from(self.site.telegram, grid_phases, own_current_a)
             if limit is not None:
                 self._pending.append((t_s + self.delay_s, limit))
         while self._pending and self._pending[0][0] <= t_s + 1e-9:
             self.limit_a = self._pending.pop(0)[1]
         return amps if self.limit_a is None else min(amps, max(self.limit_a, 0.0))
 
-    def _limit_from(self, telegram: str, phases: int, own_current_a: Sequence[float]) -> float | None:
+    def _limit_from(self, telegram: str, grid_phases: Sequence[int], own_current_a: Sequence[float]) -> float | None:
         try:
             reading = parse_telegram(telegram)
         except TelegramError:
             self.garbled += 1
             return None
         limits = []
-        for k, grid in enumerate(self.grid_phases[:max(phases, 1)]):
+        for grid in grid_phases:
             meter_phase = grid if self.reads_phase is None else self.reads_phase
             volts = reading.voltage_v[meter_phase]
             if volts <= 1.0:
                 continue
             import_a = reading.net_import_w(meter_phase) / volts
-            own_a = own_current_a[k] if k < len(own_current_a) else 0.0
-            limits.append(self.fuse_a - self.margin_a - (import_a - own_a))
+            limits.append(self.fuse_a - self.margin_a - (import_a - own_current_a[grid]))
         return min(limits) if limits else None
