@@ -15,7 +15,7 @@ from instruments.capabilities import Instrument
 from instruments.scpi import ScpiDriver
 from instruments.transport import TraceFn, VisaTransport
 
-__all__ = ["DRIVERS", "PORT_DRIVERS", "open_instrument"]
+__all__ = ["DRIVERS", "PORT_DRIVERS", "driver_class", "open_instrument"]
 
 DRIVERS: Registry[type[ScpiDriver]] = Registry("instrument model", entry_point_group="flexbench.instrument_drivers",
                                                lazy={
@@ -48,6 +48,12 @@ PORT_DRIVERS: Registry[Any] = Registry("stream-port instrument model", lazy={
 })
 """Model key -> driver of an instrument that is a byte stream, not SCPI (a smart meter's P1 port):
 opened by its own ``open_port(resource, name=, timeout_ms=, trace=)`` (a pyserial URL), not over VISA."""
+
+
+def driver_class(model: str) -> Any:
+    """The driver class of ``model``: a stream-port driver (:data:`PORT_DRIVERS`) or a SCPI one
+    (:data:`DRIVERS`); ``UnknownEntryError`` for neither."""
+    return PORT_DRIVERS.get(model) if model in PORT_DRIVERS else DRIVERS.get(model)
 
 
 def open_instrument(model: str, resource: str, *, name: str, timeout_ms: int = 2000,
