@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["first_flow_after", "first_pause_after", "settle_instant", "settled_on"]
+__all__ = ["first_flow_after", "first_pause_after", "settle_instant", "settled_on", "switch_starts"]
 
 
 def settled_on(amps: np.ndarray, phases: Sequence[int], low_a: float, paused_a: float) -> np.ndarray:
@@ -39,3 +39,23 @@ def settle_instant(t_s: np.ndarray, ok: np.ndarray) -> float | None:
         return None
     bad = np.nonzero(~ok)[0]
     return float(t_s[0] if bad.size == 0 else t_s[bad[-1] + 1])
+
+
+def switch_starts(t_s: np.ndarray, amps: np.ndarray, paused_a: float) -> list[float]:
+    """The instants a phase switch starts: the first sample of a pause (no phase above ``paused_a``)
+    between two stretches of current on different sets of phases (a pause with the same phases on
+    both sides is not a switch: e.g. load balancing pausing and resuming)."""
+    flowing = np.asarray(amps > paused_a)
+    any_flow = np.asarray(flowing.any(axis=1))
+    stretches: list[tuple[int, int, tuple[bool, ...]]] = []     # (first, last sample, phases at the last)
+    i, n = 0, len(t_s)
+    while i < n:
+        if not any_flow[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and any_flow[j + 1]:
+            j += 1
+        stretches.append((i, j, tuple(bool(v) for v in flowing[j])))
+        i = j + 1
+    return [float(t_s[a[1] + 1]) for a, b in zip(stretches, stretches[1:], strict=False) if a[2] != b[2]]

@@ -8,8 +8,13 @@ without current must not exceed ``max_pause_s``. Once it has held ``hold_s``, nu
 for: the next switch (its pause) may start no sooner than the declared minimum interval after the
 first started, and the charger must be back on three phases within the response time after that.
 
-The analyzer's per-phase current decides (grid phases L1..L3); phases.py finds the pauses and the
-settled phase sets.
+A charger that also balances on the P1 meter may switch by itself: the household load on L2 follows
+``household_schedule`` between ``household_low_a`` and the main fuse minus ``household_high_margin_a``
+(high: three phases would have to pause, one other phase would not); no two switches it makes may
+start sooner than the declared minimum interval apart.
+
+The analyzer's per-phase current decides (grid phases L1..L3); phases.py finds the pauses, the
+switches and the settled phase sets.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.errors import ConfigError
 from links.ocpp import ProfilePurpose
-from test_suites.ev_charger.phases import first_flow_after, first_pause_after, settle_instant, settled_on
+from test_suites.ev_charger.connection_point import ConnectionPoint
+from test_suites.ev_charger.phases import (first_flow_after, first_pause_after, settle_instant, settled_on,
+                                           switch_starts)
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
 
@@ -120,3 +128,56 @@ def test_switches_phases_on_command(dut):
     else:
         dut.check.within(REQ, "numberPhases 3: time to be back on three phases after the earliest allowed switch",
                          "time", "s", max(back - earliest, 0.0), CHARGER_RESPONSE_SAMPLE_S, None, tr, plot=plot2)
+
+
+@pytest.mark.requirement(REQ)
+def test_switches_by_itself_no_faster_than_declared(dut, bench):
+    """Under P1 load balancing with a toggling household load: switches by itself (if it does) at
+    least the declared minimum interval apart."""
+    dut.needs("smart_charging", "phase_switching", "p1_load_balancing")
+    if dut.phase_count != 3:
+        pytest.skip("NOT_APPLICABLE: a single-phase charger has no phases to switch")
+    fuse_a = dut.profile.declared_value("main_fuse_a")
+    if fuse_a is None:
+        raise ConfigError("a charger claiming p1_load_balancing must declare main_fuse_a", field="declared.main_fuse_a")
+    low_a = float(dut.param(REQ, "household_low_a"))
+    high_a = float(fuse_a) - float(dut.param(REQ, "household_high_margin_a"))
+    schedule = [(float(at_s), str(level)) for at_s, level in dut.param(REQ, "household_schedule")]
+    paused_a = float(dut.param(REQ, "paused_current_a"))
+    min_interval_s = dut.declared("phase_switch_min_interval_s", REQ, "min_interval_s")
+    site = ConnectionPoint(bench.require_household_load(), bench.require_p1_meter(), dut.v_nom_v)
+    try:
+        dut.transition("charging")
+        site.set_household_a(dut.now_s(), [low_a] * 3)
+        site.read_meter()
+        dut.wait(5.0, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+        t0 = dut.now_s()
+        steps_t, steps_a = [t0 - 1e-3], [low_a]
+        for at_s, level in schedule:
+            dut.wait(t0 + at_s - dut.now_s(), sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
+            if level == "end":
+                break
+            amps = high_a if level == "high" else low_a
+            site.set_household_a(dut.now_s(), [low_a, amps, low_a])
+            steps_t.append(dut.now_s())
+            steps_a.append(amps)
+            dut.step(f"household load on L2: {amps:g} A")
+        site.read_meter()
+    finally:
+        site.disconnect()
+    t, amps = _grid_currents(dut, t0)
+    starts = switch_starts(t, amps, paused_a)
+    plot = series_plot(t, (amps > paused_a).sum(axis=1), "phases carrying current", window=[t0, t[-1]],
+                       stimulus=stimulus_series("household load on L2 / A", steps_t, steps_a, staircase=True,
+                                                axis=(0, high_a)),
+                       limits=[applied_limit(f"main fuse {float(fuse_a):g} A (household step below it)", high_a)],
+                       instants=[key_instant("household load steps", t0)]
+                       + [key_instant(f"switch {k + 1} starts", x) for k, x in enumerate(starts)], t_zero_s=t0)
+    detail = f"{len(starts)} switch(es) at {', '.join(f'{x - t0:g} s' for x in starts) or '-'} after the first step"
+    if len(starts) < 2:
+        dut.check.require_true(REQ, "switches by itself under load balancing: at most one, nothing to space", True,
+                               detail, plot=plot)
+        return
+    dut.check.within(REQ, "shortest time between two switches under load balancing", "time", "s",
+                     float(np.diff(starts).min()), CHARGER_RESPONSE_SAMPLE_S, min_interval_s, None, plot=plot,
+                     detail=f"declared minimum interval {min_interval_s:g} s; {detail}")

@@ -12,7 +12,8 @@ from simlab.devices.ev_charger.knobs import parse_knobs, parse_parameters
 from simlab.devices.ev_charger.phase_switching import PhaseSwitchPolicy
 from simlab.ev_port import EvPort
 from simlab.physics import TerminalConditions
-from test_suites.ev_charger.phases import first_flow_after, first_pause_after, settle_instant, settled_on
+from test_suites.ev_charger.phases import (first_flow_after, first_pause_after, settle_instant, settled_on,
+                                           switch_starts)
 
 DT_S = 0.1
 NOMINAL = TerminalConditions(voltage_v=(230.0, 231.0, 232.0), frequency_hz=50.0, dc_available_power_w=0.0)
@@ -88,3 +89,12 @@ def test_suite_reads_pauses_and_settled_phases() -> None:
     assert settle_instant(t, ok) == 4.0
     assert settle_instant(t, settled_on(amps, (0, 1, 2), 15.0, 0.5)) is None
     assert first_pause_after(t, amps, 5.0, 0.5) is None
+
+
+def test_switches_are_pauses_between_different_phase_sets() -> None:
+    t = np.arange(12.0)
+    three, one, off = [16, 16, 16], [16, 0, 0], [0, 0, 0]
+    amps = np.array([three, three, off, off, one, one, off, one, one, off, off, three], dtype=float)
+    # 3 -> 1 at 2 s; a pause on one phase and back (5-7 s) is no switch; 1 -> 3 at 9 s
+    assert switch_starts(t, amps, 0.5) == [2.0, 9.0]
+    assert switch_starts(t[:2], amps[:2], 0.5) == []

@@ -119,3 +119,18 @@ def test_garbled_telegram_keeps_the_last_limit() -> None:
     site.publish(_telegram((19.0, 30.0, 19.0)).replace("230.0*V", "231.0*V", 1))
     law.cap_a(0.0, 16.0, ALL, (16.0,) * 3)
     assert law.cap_a(5.0, 16.0, ALL, (16.0,) * 3) == 16.0 and law.garbled == 1
+
+
+def test_a_switching_charger_goes_to_its_least_loaded_phase_and_back() -> None:
+    site = SiteState()
+    params = parse_parameters({"p1_load_balancing": True, "p1_switches_phases": True,
+                               "phase_switching_supported": True, "p1_response_delay_s": 0.0})
+    law = P1Balancer(params, parse_knobs({}), site)
+    site.publish(_telegram((19.0, 39.0, 18.0)))            # household 3 / 23 / 2 A: three phases must pause
+    assert law.decide(0.0, 16.0, 3, None, ALL, (16.0,) * 3) == (pytest.approx(1.0, abs=0.01), 1, 3)
+    # the stage is still on three phases: the offer stays within their limit (a pause) until it switches
+    site.publish(_telegram((3.0, 23.0, 18.0)))             # on L3 now
+    amps, phases, phase_to_use = law.decide(1.0, 16.0, 3, None, (2,), (0.0, 0.0, 16.0))
+    assert (amps, phases, phase_to_use) == (16.0, 1, 3)      # 25 - 1 - 2 > rating
+    site.publish(_telegram((3.0, 3.0, 18.0)))              # the household load drops: three again
+    assert law.decide(2.0, 16.0, 3, None, (2,), (0.0, 0.0, 16.0)) == (16.0, 3, None)

@@ -100,6 +100,8 @@ class EvChargerParameters:
       p1_load_balancing: reads the lab meter's telegrams and limits itself to the main fuse.
       p1_main_fuse_a / p1_margin_a: keeps each phase's import at most fuse - margin.
       p1_response_delay_s: from a telegram to the new limit (the power stage adds its own delay).
+      p1_switches_phases: with phase switching, goes to one phase (the least loaded) when three
+        would have to pause, and back when they allow charging again.
 
     Phase switching (phase_switching.py, with phase_switching_supported):
       phase_switch_min_interval_s: a switch starts at least this long after the previous one.
@@ -147,6 +149,7 @@ class EvChargerParameters:
     p1_main_fuse_a: float = 25.0
     p1_margin_a: float = 1.0
     p1_response_delay_s: float = 1.0
+    p1_switches_phases: bool = False
     # phase switching (phase_switching.py)
     phase_switch_min_interval_s: float = 0.0
     phase_switch_single_phase: str = "L1"
@@ -303,6 +306,7 @@ _PARAMETER_SPECS: dict[str, Any] = {
     "p1_main_fuse_a": _Number(low_open=True),
     "p1_margin_a": _Number(),
     "p1_response_delay_s": _Number(),
+    "p1_switches_phases": bool,
     "phase_switch_min_interval_s": _Number(),
     "phase_switch_single_phase": _Choice(PHASE_NAMES),
 }
