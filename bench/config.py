@@ -130,9 +130,9 @@ def load_bench_config(file: str | Path | None = None) -> BenchConfig:
                     feeder_resistance_ohm=float(feeder.get("resistance_ohm", 0.0)),
                     feeder_reactance_ohm=float(feeder.get("reactance_ohm", 0.0)),
                     instrument_faults=dict(lab_d.get("instrument_faults", {})))
-    from instruments.registry import DRIVERS
+    from instruments.registry import DRIVERS, PORT_DRIVERS
 
-    known_models = DRIVERS.keys()
+    known_models = DRIVERS.keys() + PORT_DRIVERS.keys()
     instruments = {}
     for role, inst in d["instruments"].items():
         if inst["model"] not in known_models:

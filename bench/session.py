@@ -23,7 +23,8 @@ from bench.recorder import RECORD_FORMAT, Recorder
 from bench.redaction import redact_secrets
 from bench.safety import GuardedAcSource, SafeStateGuard, guard_ac_source
 from instruments.capabilities import (AcLoad, AcSource, AnalyzerAcquisition, AnalyzerReading, DigitalIO,
-                                     EvEmulator, Instrument, PowerAnalyzer, PvSimulator)
+                                     EvEmulator, Instrument, PowerAnalyzer, PvSimulator, RlcLoad,
+                                     SmartMeterP1)
 
 if TYPE_CHECKING:
     from links.openers import LinkOpener
@@ -168,6 +169,8 @@ class OpenBench:
     _guard: SafeStateGuard = field(repr=False)
     _teardown: _Teardown = field(repr=False)
     samples: list[Sample] = field(default_factory=list)
+    household_load: RlcLoad | None = None           # beside the DUT at the connection point (docs/p1-meter.md)
+    p1_meter: SmartMeterP1 | None = None            # the smart meter's P1 port at the connection point
     broken: BaseException | None = None             # set after a bench error that ends the campaign
 
     @property
@@ -190,6 +193,12 @@ class OpenBench:
 
     def require_ac_load(self) -> AcLoad:
         return _required(self.ac_load, "ac_load", self.config)
+
+    def require_household_load(self) -> RlcLoad:
+        return _required(self.household_load, "household_load", self.config)
+
+    def require_p1_meter(self) -> SmartMeterP1:
+        return _required(self.p1_meter, "p1_meter", self.config)
 
     def now_s(self) -> float:
         return self.clock.now_s()
@@ -476,4 +485,6 @@ class BenchSession:
             digital_io=cast("DigitalIO | None", by_role.get("digital_io")),
             ev_emulator=cast("EvEmulator | None", by_role.get("ev_emulator")),
             ac_load=cast("AcLoad | None", by_role.get("ac_load")),
+            household_load=cast("RlcLoad | None", by_role.get("household_load")),
+            p1_meter=cast("SmartMeterP1 | None", by_role.get("p1_meter")),
             dut_links={}, _guard=guard, _teardown=teardown)

@@ -294,6 +294,17 @@ class RlcLoad(Instrument, Protocol):
 
 
 @runtime_checkable
+class SmartMeterP1(Instrument, Protocol):
+    """A smart meter's P1 port at the DUT's connection point (DSMR 5 telegrams, one a second): the
+    real meter through a P1 splitter, a P1 emulator's output, or the simulated lab's meter. What the
+    meter sees is the DUT plus the rest of the house (docs/p1-meter.md)."""
+
+    def read_telegrams(self) -> list[str]:
+        """Every complete telegram received since the previous call, oldest first (raw DSMR text,
+        from ``/`` to ``!CRC``); parse and check them with ``links.p1.parse_telegram``."""
+
+
+@runtime_checkable
 class DigitalIO(Instrument, Protocol):
     """Relay contacts / digital outputs wired to a DUT's control inputs (SG-Ready terminals,
     §14a EnWG control input). A channel is the instrument's own channel address (e.g. 301);

@@ -102,10 +102,18 @@ def protection_settings(driver_class: type[ScpiDriver]) -> dict[str, Setting]:
 def check_instrument(role: str, model: str, resource: str, *, timeout_ms: int) -> InstrumentCheck:
     """Inspect one instrument read-only (see the module docstring)."""
     from bench.registry import UnknownEntryError
-    from instruments.registry import DRIVERS
+    from instruments.registry import DRIVERS, PORT_DRIVERS
     from instruments.transport import NO_RECONNECT, ReadOnlyTransport, VisaTransport, WriteRefused
 
     result = InstrumentCheck(role=role, model=model, resource=resource)
+    if model in PORT_DRIVERS:      # a one-way stream (P1 port): it opens, nothing to query
+        try:
+            port = PORT_DRIVERS.get(model).open_port(resource, name=role, timeout_ms=timeout_ms)
+            result.idn, result.recognised_model = port.identify(), model
+            port.close()
+        except FlexbenchError as exc:
+            result.problems.append(f"cannot open: {exc}")
+        return result
     try:
         driver_class = DRIVERS.get(model)
     except UnknownEntryError as exc:

@@ -7,13 +7,15 @@ only by the resource string (the simulated lab serves the same dialect on
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench.errors import ConfigError
 from bench.registry import Registry, UnknownEntryError
 from instruments.capabilities import Instrument
 from instruments.scpi import ScpiDriver
 from instruments.transport import TraceFn, VisaTransport
 
-__all__ = ["DRIVERS", "open_instrument"]
+__all__ = ["DRIVERS", "PORT_DRIVERS", "driver_class", "open_instrument"]
 
 DRIVERS: Registry[type[ScpiDriver]] = Registry("instrument model", entry_point_group="flexbench.instrument_drivers",
                                                lazy={
@@ -41,6 +43,19 @@ DRIVERS: Registry[type[ScpiDriver]] = Registry("instrument model", entry_point_g
 """Model key -> driver class (imported when a bench config names the model)."""
 
 
+PORT_DRIVERS: Registry[Any] = Registry("stream-port instrument model", lazy={
+    "dsmr5_p1_port": "instruments.drivers.p1_port:P1Port",
+})
+"""Model key -> driver of an instrument that is a byte stream, not SCPI (a smart meter's P1 port):
+opened by its own ``open_port(resource, name=, timeout_ms=, trace=)`` (a pyserial URL), not over VISA."""
+
+
+def driver_class(model: str) -> Any:
+    """The driver class of ``model``: a stream-port driver (:data:`PORT_DRIVERS`) or a SCPI one
+    (:data:`DRIVERS`); ``UnknownEntryError`` for neither."""
+    return PORT_DRIVERS.get(model) if model in PORT_DRIVERS else DRIVERS.get(model)
+
+
 def open_instrument(model: str, resource: str, *, name: str, timeout_ms: int = 2000,
                     trace: TraceFn | None = None) -> Instrument:
     """Open ``resource`` with the driver of ``model`` and run its one-time ``open()``.
@@ -48,6 +63,10 @@ def open_instrument(model: str, resource: str, *, name: str, timeout_ms: int = 2
     Raises ``ConfigError`` for an unknown model, ``InstrumentError`` when the instrument
     cannot be reached or configured (the transport is closed again in that case).
     """
+    if model in PORT_DRIVERS:
+        port_driver: Instrument = PORT_DRIVERS.get(model).open_port(resource, name=name, timeout_ms=timeout_ms,
+                                                                     trace=trace)
+        return port_driver
     try:
         driver_class = DRIVERS.get(model)
     except UnknownEntryError as exc:

@@ -65,6 +65,22 @@ def _flexbench_ev_emulator(physics: Physics | None, *, seed: int, faults: Mappin
     return SimFlexbenchEvEmulator(physics.ev_port if physics is not None else EvPort(), faults=faults)
 
 
+def _chroma_a800067(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
+    from simlab.instruments.chroma_a800067 import SimChromaA800067
+    from simlab.site import site_of
+
+    # the household load beside the DUT at the connection point (what the P1 meter adds to the DUT)
+    return SimChromaA800067(site_of(physics), faults=faults)
+
+
+def _dsmr5_p1_port(physics: Physics, *, seed: int, faults: Mapping[str, int]) -> Any:
+    from simlab.instruments.p1_meter import SimP1Meter
+    from simlab.site import site_of
+
+    # not SCPI: a streaming serial-over-TCP port (its own ``serve``), observed by the lab every second
+    return SimP1Meter(physics, site_of(physics), faults=faults)
+
+
 SIM_INSTRUMENTS: Registry[SimInstrumentFactory] = Registry("simulated instrument model",
                                                            entry_point_group="flexbench.sim_instruments")
 """Model key -> factory."""
@@ -75,3 +91,5 @@ SIM_INSTRUMENTS.register("keysight_e4360a", _keysight_e4360a)
 SIM_INSTRUMENTS.register("chroma_62150h_1000s", _chroma_62150h)
 SIM_INSTRUMENTS.register("keysight_daq970a", _keysight_daq970a)
 SIM_INSTRUMENTS.register("flexbench_ev_emulator", _flexbench_ev_emulator)
+SIM_INSTRUMENTS.register("chroma_a800067", _chroma_a800067)
+SIM_INSTRUMENTS.register("dsmr5_p1_port", _dsmr5_p1_port)

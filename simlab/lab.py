@@ -141,7 +141,9 @@ class Lab:
             sim = _build_instrument(role, cfg, self.physics, self.spec.seed)
             if isinstance(sim, LabObserver):
                 self.observers.append(sim)
-            server, port = await serve_scpi(sim, host, self.spec.ports.get(role, 0))
+            serve = getattr(sim, "serve", None)     # a streaming port (the P1 meter), else SCPI lines
+            server, port = await (serve(host, self.spec.ports.get(role, 0)) if serve is not None
+                                  else serve_scpi(sim, host, self.spec.ports.get(role, 0)))
             self._servers.append(server)
             self.ports[role] = port
         if self.device is not None:

@@ -198,18 +198,52 @@ class SharedCampaigns:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def get(self, knobs: Mapping[str, Any], requirements: list[str] | None) -> CampaignResult:
-        key = hashlib.sha256(json.dumps({"knobs": dict(knobs), "requirements": requirements},
-                                        sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    def get(self, knobs: Mapping[str, Any], requirements: list[str] | None, *, reference: Path | None = None,
+            parameters: Mapping[str, Any] | None = None) -> CampaignResult:
+        """``reference``/``parameters``: another reference profile and its simulation parameters
+        (default the PV inverter's, without parameters)."""
+        what: dict[str, Any] = {"knobs": dict(knobs), "requirements": requirements}
+        if reference is not None or parameters is not None:
+            what.update(reference=str(reference), parameters=dict(parameters or {}))
+        key = hashlib.sha256(json.dumps(what, sort_keys=True).encode("utf-8")).hexdigest()[:16]
         folder = self.root / f"shared-{key}"
         folder.mkdir(parents=True, exist_ok=True)
         done = folder / "result.json"
         with (folder / "lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not done.exists():
-                profile = write_profile(folder, knobs=dict(knobs))
+                profile = write_profile(folder, knobs=dict(knobs), parameters=dict(parameters or {}) or None,
+                                        reference=reference or REFERENCE_PROFILE)
                 result = run_campaign(folder, profile=profile, requirements=requirements)
                 done.write_text(json.dumps({"exit_code": result.exit_code, "stdout": result.stdout,
                                             "stderr": result.stderr}))
             saved = json.loads(done.read_text())
         return CampaignResult(saved["exit_code"], folder / "out", saved["stdout"], saved["stderr"])
+
+
+# --- the connection-point charger campaigns (issue 16 items 1 and 2) ------------------------------
+# EV-LOADBAL-P1 and EV-PHASE-SWITCH run together on the reference OCPP 2.0.1 charger, one fault knob of
+# each per campaign (the two requirements cannot mask each other: separate tests, separate knobs), so
+# test_proof_load_balancing.py and test_proof_phase_switching.py share four campaigns.
+SITE_REFERENCE = REPO / "device_profiles" / "sim-ev-charger-201.yaml"
+SITE_REQUIREMENTS = ["EV-LOADBAL-P1", "EV-PHASE-SWITCH"]
+SITE_CAMPAIGNS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    # name: (knobs, parameter overrides of the reference)
+    "just-inside": ({"p1_response_delay_factor": 4.0}, {"phase_switch_min_interval_s": 31.0}),
+    "ignores": ({"ignores_p1": True, "ignores_number_phases": True}, {}),
+    "wrong-phase": ({"p1_reads_phase": "L1", "lands_on_wrong_phase": True}, {}),
+    "too-slow-too-fast": ({"p1_response_delay_factor": 7.0, "phase_switch_too_fast": True}, {}),
+}
+
+
+def site_campaign(shared: SharedCampaigns, name: str) -> CampaignResult:
+    """One of :data:`SITE_CAMPAIGNS`, run once per session whichever proof asks first."""
+    knobs, overrides = SITE_CAMPAIGNS[name]
+    parameters = {**yaml.safe_load(SITE_REFERENCE.read_text())["simulation"]["parameters"], **overrides}
+    return shared.get(knobs, SITE_REQUIREMENTS, reference=SITE_REFERENCE, parameters=parameters)
+
+
+def failed_check_names(result: CampaignResult, requirement: str) -> list[str]:
+    """The names of ``requirement``'s failed checks."""
+    return [c["name"] for entry in result.report["requirements"] if entry["id"] == requirement
+            for c in entry.get("checks", []) if c.get("verdict") == "FAIL"]

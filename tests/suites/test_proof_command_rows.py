@@ -8,7 +8,7 @@ import json
 from proof_campaigns import SHARED_REFERENCE_GROUP
 
 from instruments.command_sources import headers_of_message, row_for_header, unconfirmed_commands
-from instruments.registry import DRIVERS
+from instruments.registry import driver_class
 
 
 @SHARED_REFERENCE_GROUP
@@ -18,13 +18,13 @@ def test_reference_campaign_sends_only_declared_commands(shared_campaign) -> Non
     instruments = {line["role"]: line for line in lines if line["kind"] == "instrument"}
     assert instruments, result.stdout[-2000:]
     for role, line in instruments.items():
-        assert line["unconfirmed_commands"] == unconfirmed_commands(DRIVERS.get(line["model"])), role
+        assert line["unconfirmed_commands"] == unconfirmed_commands(driver_class(line["model"])), role
     undeclared: dict[str, set[str]] = {}
     sent = 0
     for line in lines:
         if line["kind"] != "command" or line["target"] not in instruments:
             continue
-        rows = DRIVERS.get(instruments[line["target"]]["model"]).commands
+        rows = driver_class(instruments[line["target"]]["model"]).commands
         for header in headers_of_message(line["text"]):
             sent += 1
             if row_for_header(rows, header) is None:

@@ -136,7 +136,8 @@ class _Evaluator:
         if not self.rules.station_max_caps:
             return station if station.limit > level.limit else level
         phases = [p for p in (station.number_phases, level.number_phases) if p is not None]
-        return Limit(min(station.limit, level.limit), self.unit, min(phases) if phases else None)
+        return Limit(min(station.limit, level.limit), self.unit, min(phases) if phases else None,
+                     level.phase_to_use if level.phase_to_use is not None else station.phase_to_use)
 
     def _transaction_level(self, at: dt.datetime, connector_id: int) -> Limit | None:
         tx = self.transactions.get(connector_id)
@@ -167,7 +168,7 @@ class _Evaluator:
         assert period.limit is not None                  # periods without a limit were skipped
         value = convert_limit(period.limit, profile.unit, self.unit, period.number_phases,
                               voltage_v=self.voltage_v, default_phases=self.number_phases)
-        return Limit(value, self.unit, period.number_phases)
+        return Limit(value, self.unit, period.number_phases, period.phase_to_use)
 
 
 def _in_scope(item: InstalledProfile, purpose: ProfilePurpose, connector_id: int,

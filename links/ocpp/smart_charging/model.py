@@ -263,6 +263,7 @@ class Limit:
     limit: float
     unit: RateUnit
     number_phases: int | None = None
+    phase_to_use: int | None = None      # 2.0.1: the phase of a one-phase period (None: the charger's choice)
 
 
 @dataclass(frozen=True)

@@ -144,5 +144,10 @@ def lab_device(ctx: Any) -> EvChargerSim:
         limits=SmartChargingLimits(max_stack_level=params.charge_profile_max_stack_level,
                                    max_periods=params.charging_schedule_max_periods,
                                    max_profiles=params.max_charging_profiles_installed))
+    if params.p1_load_balancing and ctx.physics is not None:
+        from simlab.devices.ev_charger.p1_balancing import P1Balancer
+        from simlab.site import site_of
+
+        device.p1 = P1Balancer(params, knobs, site_of(ctx.physics))
     device.physics_step_s = params.physics_step_s   # read by the lab (simlab/devices/registry.py)
     return device

@@ -331,6 +331,8 @@ class EvChargerSim(DefaultLabHooks):
         # outbox and accounting
         self._outbox: deque[Outgoing] = deque()
         self.dropped_messages = 0
+        self.p1: Any = None                      # P1Balancer when the charger balances the site load
+        self._phase_to_use: int | None = None    # of a one-phase offer (2.0.1 phaseToUse, or P1's choice)
         self.sent_actions: list[tuple[float, str]] = []   # (bench time sent, action): test evidence
         if protocol is not None:
             protocol.attach(self)
@@ -341,7 +343,7 @@ class EvChargerSim(DefaultLabHooks):
         self.t_s = t_s
         self._frequency_hz = terminal.frequency_hz
         amps, phases = self._offer(t_s)
-        self.electrical.set_offered_current_a(amps, phases)
+        self.electrical.set_offered_current_a(amps, phases, self._phase_to_use)
         self.electrical.step(t_s, dt_s, terminal)
         self._observe(t_s)
 
@@ -366,7 +368,12 @@ class EvChargerSim(DefaultLabHooks):
         amps, phases = self.controller.limit_a_per_phase(
             self.calendar(t_s), CONNECTOR_ID, self.transaction is not None, self.online, offline_since)
         self._phases = phases
-        return (self.rated_current_a if amps is None else min(amps, self.rated_current_a)), phases
+        amps = self.rated_current_a if amps is None else min(amps, self.rated_current_a)
+        self._phase_to_use = getattr(self.controller, "phase_to_use", None)
+        if self.p1 is not None:     # site load balancing (p1_balancing.py)
+            amps, phases, self._phase_to_use = self.p1.decide(t_s, amps, phases, self._phase_to_use,
+                                                              *self.electrical.grid_draw(self.grid_phases))
+        return amps, phases
 
     def _offline_since_dt(self, t_s: float) -> dt.datetime:
         cached = self._offline_since_cache

@@ -97,6 +97,8 @@ class ChargingController:
                                  dt.datetime, Limit | None] | None = None
         self.last_rejection: str | None = None
         """Why the last :meth:`set_profile` answered Rejected (None after an Accepted)."""
+        self.phase_to_use: int | None = None
+        """The phaseToUse of the limit :meth:`limit_a_per_phase` last applied (2.0.1; None: none)."""
 
     # -- transactions ---------------------------------------------------------------------------
     @property
@@ -237,6 +239,7 @@ class ChargingController:
         offers its rated current); 0.0 = pause (a limit below ``min_current_a``)."""
         self._sync_transaction(connector_id, transaction_active, now)
         phases = self.params.phase_count
+        self.phase_to_use = None
         if self.knobs.ignores_profiles:
             return None, phases
         if not online:
@@ -251,6 +254,7 @@ class ChargingController:
         if found is None:
             return None, phases
         amps = min(found.limit, self.params.rated_current_a)
+        self.phase_to_use = found.phase_to_use
         return self._above_minimum(amps), self._phases(found.number_phases)
 
     def _applied_limit(self, now: dt.datetime, connector_id: int) -> Limit | None:

@@ -18,8 +18,9 @@ Compliant behaviour (parameters, :class:`ElectricalParameters`):
   every wired phase has been back in range for ``restart_delay_s``. The thresholds are
   declared values ['unverified' defaults: 0.85 Un and 1.15 Un, 60 s]. With L1 dead the charger
   is simply off and starts afresh when L1 returns (no restart delay);
-* phase switching (``supply_phases`` of the port): a change between 1 and 3 phases pauses the
-  PWM, opens the contactor for ``phase_switch_pause_s``, switches, then resumes;
+* phase switching (``supply_phases`` of the port): a change between 1 and 3 phases (or of the one
+  phase used) pauses the PWM, opens the contactor for ``phase_switch_pause_s``, switches, then
+  resumes; when a switch may start and where one phase lands: phase_switching.py;
 * ``standby_power_w`` is drawn on L1 whenever L1 is live (not metered: the meter is on the
   outlet circuit);
 * :meth:`EvseElectrical.output` is export-positive, so a charging EV gives negative active
@@ -46,6 +47,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from simlab.devices.ev_charger.phase_switching import PhaseSwitchPolicy
 from simlab.devices.pv_inverter.knobs import SimSettingError
 from simlab.ev_port import (LIVE_PHASE_V, MAX_PILOT_CURRENT_A, EvModel, EvPort,
                                duty_for_current_a, pilot_current_a)
@@ -168,9 +170,9 @@ class EvseElectrical:
         self.phase_count = params.phase_count
         self.ev = EvModel()
         # the controller's latest request, and what is due / applied on the pilot
-        self._requested: tuple[float | None, int] = (None, params.phase_count)
-        self._scheduled: list[tuple[float, float | None, int]] = []   # (apply at, amps, phases)
-        self._last_scheduled: tuple[float | None, int] | None = None
+        self._requested: tuple[float | None, int, int | None] = (None, params.phase_count, None)
+        self._scheduled: list[tuple[float, float | None, int, int]] = []   # (apply at, amps, phases, grid)
+        self._last_scheduled: tuple[float | None, int, int] | None = None
         self._applied_a: float | None = None
         self._applied_phases = params.phase_count
         self._overshoot_until_s = -math.inf
@@ -178,9 +180,11 @@ class EvseElectrical:
         # grid behaviour
         self._suspended = False
         self._in_range_since_s: float | None = None
-        # phase switching
+        # phase switching: (phases, 0-based grid phase of one phase) wanted and applied
+        self.switching = PhaseSwitchPolicy(params, knobs)
         self._switch_until_s: float | None = None
-        self._switch_to: int | None = None
+        self._wanted: tuple[int, int] = (params.phase_count, 0)
+        self._applied_grid = 0
         # terminals and metering
         self._terminal_v: tuple[float, ...] = (0.0,) * 3
         self._energy_import_wh = 0.0
@@ -188,18 +192,20 @@ class EvseElectrical:
         self.port.supply_phases = min(self._applied_phases, params.phase_count)
 
     # -- the controller's side ----------------------------------------------------------------
-    def set_offered_current_a(self, amps_per_phase: float | None, phases: int) -> None:
+    def set_offered_current_a(self, amps_per_phase: float | None, phases: int,
+                              phase_to_use: int | None = None) -> None:
         """The controller's decision for this step (A per phase, or None: no charging allowed).
 
         Below ``min_current_a`` (or None) the charger pauses; above ``rated_current_a`` it
         offers its rating. ``phases`` (1 or 3) beyond the wired phases is reduced to them. The
         change reaches the pilot after ``evse_response_delay_s x evse_response_delay_factor``.
+        ``phase_to_use`` (1..3): the phase of a one-phase period (phase_switching.py).
         """
         if phases not in (1, 3) or isinstance(phases, bool):
             raise ValueError(f"phases must be 1 or 3, got {phases!r}")
         if amps_per_phase is not None and (math.isnan(amps_per_phase) or amps_per_phase < 0):
             raise ValueError(f"offered current must be >= 0 A, got {amps_per_phase!r}")
-        self._requested = (amps_per_phase, min(phases, self.params.phase_count))
+        self._requested = (amps_per_phase, min(phases, self.params.phase_count), phase_to_use)
 
     def _target_a(self, amps: float | None) -> float | None:
         if amps is None:
@@ -257,9 +263,12 @@ class EvseElectrical:
         if self._switch_until_s is None:
             port.supply_phases = self._applied_phases
         closed, n = port.contactor_closed, port.supply_phases
-        port.supply_voltage_v = (volts[0] if closed and n > 0 else 0.0,
-                                 volts[1] if closed and n > 1 else 0.0,
-                                 volts[2] if closed and n > 2 else 0.0)
+        if n == 1 and self._applied_grid:        # one phase, not the charger's L1 (phaseToUse)
+            port.supply_voltage_v = (volts[self._applied_grid] if closed else 0.0, 0.0, 0.0)
+        else:
+            port.supply_voltage_v = (volts[0] if closed and n > 0 else 0.0,
+                                     volts[1] if closed and n > 1 else 0.0,
+                                     volts[2] if closed and n > 2 else 0.0)
         self.ev.step(port, dt_s)
         supply, current = port.supply_voltage_v, port.ev_current_a
         if len(current) == 3:
@@ -294,34 +303,35 @@ class EvseElectrical:
                 self._in_range_since_s = None
 
     def _schedule(self, t_s: float) -> None:
-        amps, phases = self._requested
-        request = (self._target_a(amps), phases)
+        amps, phases, phase_to_use = self._requested
+        request = (self._target_a(amps), *self.switching.target(phases, phase_to_use))
         if request != self._last_scheduled:
             self._last_scheduled = request
             delay_s = self.params.evse_response_delay_s * self.knobs.evse_response_delay_factor
-            self._scheduled.append((t_s + delay_s, request[0], request[1]))
+            self._scheduled.append((t_s + delay_s, request[0], request[1], request[2]))
         if not self._scheduled:
             return
         due = [entry for entry in self._scheduled if entry[0] <= t_s + 1e-9]
         if not due:
             return
         self._scheduled = self._scheduled[len(due):]
-        _, target, phases = due[-1]
+        _, target, phases, grid = due[-1]
         if target is not None and target != self._applied_a:
             self._overshoot_until_s = t_s + self.knobs.overshoot_duration_s
         self._applied_a = target
-        if phases != self._applied_phases and self._switch_until_s is None:
-            self._switch_to = phases
-            self._switch_until_s = t_s + self.params.phase_switch_pause_s
-        elif self._switch_until_s is not None:
-            self._switch_to = phases
+        self._wanted = (phases, grid)
 
     def _phase_switch(self, t_s: float) -> None:
-        if self._switch_until_s is not None and t_s >= self._switch_until_s - 1e-9:
-            self._applied_phases = self._switch_to or self._applied_phases
+        """Start a wanted switch when the policy allows it; end a running one after the pause (on
+        what is wanted by then)."""
+        if self._switch_until_s is None:
+            if self._wanted != (self._applied_phases, self._applied_grid) and self.switching.may_start(t_s):
+                self._switch_until_s = t_s + self.params.phase_switch_pause_s
+                self.switching.started(t_s)
+        elif t_s >= self._switch_until_s - 1e-9:
+            self._applied_phases, self._applied_grid = self._wanted
             self.port.supply_phases = self._applied_phases
             self._switch_until_s = None
-            self._switch_to = None
 
     def _pilot(self, t_s: float) -> None:
         target = self._applied_a
@@ -353,6 +363,8 @@ class EvseElectrical:
         port = self.port
         # per-phase tuples of a port may differ in length; a phase missing from either carries no power
         power = [-(u * i) for u, i in zip(port.supply_voltage_v, port.ev_current_a, strict=False)]
+        if self._applied_grid and power:        # the EV's one phase is on grid phase _applied_grid
+            power = self._on_grid_phases(power)
         if self._terminal_v[0] >= LIVE_PHASE_V:         # _l1_live(), inlined: runs every step
             power[0] -= self.params.standby_power_w
         n = self.phase_count
@@ -361,12 +373,30 @@ class EvseElectrical:
             reactive = self._zero_var = (0.0,) * n
         return DeviceOutput(active_power_w=tuple(power[:n]), reactive_power_var=reactive)
 
+    def grid_draw(self, wiring: tuple[int, ...] | None) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """The 0-based grid phases the stage charges on now, and the EV's current per grid phase
+        L1..L3 (``wiring``: a single-phase charger's grid phases; None: phase k on grid phase k)."""
+        n = self._applied_phases
+        grid = tuple(wiring)[:n] if wiring is not None else (self._applied_grid,) if n == 1 else (0, 1, 2)[:n]
+        amps = [0.0, 0.0, 0.0]
+        for k, g in enumerate(grid):
+            amps[g] = self.port.ev_current_a[k] if k < len(self.port.ev_current_a) else 0.0
+        return grid, tuple(amps)
+
+    def _on_grid_phases(self, per_ev_phase: list[float]) -> list[float]:
+        """A per-EV-phase list moved onto the grid phases: the EV's L1 on ``_applied_grid``."""
+        out = [0.0] * max(3, len(per_ev_phase))
+        out[self._applied_grid] = per_ev_phase[0]
+        return out
+
     def meter(self) -> MeterReading:
         """The charger's meter (outlet circuit), with the ``meter_error_factor`` knob applied."""
         port = self.port
         error = self.knobs.meter_error_factor
         n = self.phase_count
         currents = tuple(i * error for i in port.ev_current_a[:n])
+        if self._applied_grid and currents:
+            currents = tuple(self._on_grid_phases(list(currents))[:n])
         # per-phase tuples of a port may differ in length; a phase missing from either carries no power
         power = sum(u * i for u, i in zip(port.supply_voltage_v, port.ev_current_a, strict=False)) * error
         return MeterReading(energy_import_wh=self._energy_import_wh * error,

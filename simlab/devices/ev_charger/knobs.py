@@ -95,6 +95,17 @@ class EvChargerParameters:
         CSMS the charger falls back to ``offline_fallback_limit_a``. None = not claimed (the
         charger keeps applying its profiles however long it is offline).
       offline_fallback_limit_a: the fallback limit, A per phase (below ``min_current_a``: pause).
+
+    Site load balancing from the smart meter's P1 port (p1_balancing.py):
+      p1_load_balancing: reads the lab meter's telegrams and limits itself to the main fuse.
+      p1_main_fuse_a / p1_margin_a: keeps each phase's import at most fuse - margin.
+      p1_response_delay_s: from a telegram to the new limit (the power stage adds its own delay).
+      p1_switches_phases: with phase switching, goes to one phase (the least loaded) when three
+        would have to pause, and back when they allow charging again.
+
+    Phase switching (phase_switching.py, with phase_switching_supported):
+      phase_switch_min_interval_s: a switch starts at least this long after the previous one.
+      phase_switch_single_phase: where one phase lands without a phaseToUse (default L1).
     """
 
     # protocol and identity
@@ -133,6 +144,15 @@ class EvChargerParameters:
     # offline behaviour
     max_offline_duration_s: float | None = None
     offline_fallback_limit_a: float = 6.0
+    # site load balancing from the P1 port (p1_balancing.py)
+    p1_load_balancing: bool = False
+    p1_main_fuse_a: float = 25.0
+    p1_margin_a: float = 1.0
+    p1_response_delay_s: float = 1.0
+    p1_switches_phases: bool = False
+    # phase switching (phase_switching.py)
+    phase_switch_min_interval_s: float = 0.0
+    phase_switch_single_phase: str = "L1"
 
 
 @dataclass
@@ -186,6 +206,12 @@ class EvChargerKnobs:
         ``timestamp`` each meterValue requires is left out (1.6 MeterValues.req; 2.0.1
         MeterValuesRequest and the meterValue of TransactionEvent Updated). The CSMS answers
         CALLERROR FormatViolation and the charger drops the message.
+
+    P1 load balancing (p1_balancing.py): ignores_p1 (never limits), p1_reads_phase ("L1"/"L2"/"L3":
+    takes that meter phase for every phase it charges on), p1_response_delay_factor (x the delay).
+
+    Phase switching (phase_switching.py): phase_switch_too_fast (ignores the minimum interval),
+    lands_on_wrong_phase (ignores phaseToUse), ignores_number_phases (never switches).
     """
 
     # smart charging
@@ -209,6 +235,14 @@ class EvChargerKnobs:
     drops_offline_transaction_messages: bool = False
     gives_up_after_refusal: bool = False
     meter_values_break_schema: bool = False
+    # P1 load balancing (p1_balancing.py)
+    ignores_p1: bool = False
+    p1_reads_phase: str | None = None
+    p1_response_delay_factor: float = 1.0
+    # phase switching (phase_switching.py)
+    phase_switch_too_fast: bool = False
+    lands_on_wrong_phase: bool = False
+    ignores_number_phases: bool = False
 
     @property
     def keeps_minimum_instead_of_pause(self) -> bool:
@@ -268,6 +302,13 @@ _PARAMETER_SPECS: dict[str, Any] = {
     "max_charging_profiles_installed": _Integer(1),
     "max_offline_duration_s": _Number(low_open=True, optional=True),
     "offline_fallback_limit_a": _Number(),
+    "p1_load_balancing": bool,
+    "p1_main_fuse_a": _Number(low_open=True),
+    "p1_margin_a": _Number(),
+    "p1_response_delay_s": _Number(),
+    "p1_switches_phases": bool,
+    "phase_switch_min_interval_s": _Number(),
+    "phase_switch_single_phase": _Choice(PHASE_NAMES),
 }
 
 _KNOB_SPECS: dict[str, Any] = {
@@ -289,6 +330,12 @@ _KNOB_SPECS: dict[str, Any] = {
     "drops_offline_transaction_messages": bool,
     "gives_up_after_refusal": bool,
     "meter_values_break_schema": bool,
+    "ignores_p1": bool,
+    "p1_reads_phase": _Choice(PHASE_NAMES, optional=True),
+    "p1_response_delay_factor": _Number(),
+    "phase_switch_too_fast": bool,
+    "lands_on_wrong_phase": bool,
+    "ignores_number_phases": bool,
 }
 
 _NAMEPLATE_USED = ("nominal_voltage_v", "phase_count", "phase_connection", "rated_power_w")
