@@ -98,8 +98,9 @@ def _judge_mean_voltage(dut: Any, check: Any, t: np.ndarray, p: np.ndarray, v: n
 
 
 def _judge_stays_connected(dut: Any, check: Any, t: np.ndarray, p: np.ndarray, v: np.ndarray,
-                           energy_kwh: float) -> None:
-    """The output never dropped to ~0 (when the catalog requires the DUT to stay connected)."""
+                           energy_kwh: float, *, requirement: str = REQ) -> None:
+    """The output never dropped to ~0 (when ``requirement``'s catalog entry requires the DUT to stay
+    connected; also used by the feeder scenario, test_feeder_scenario.py)."""
     threshold_w = CONNECTED_FRACTION * dut.p_rated_w
     dropped = t[p < threshold_w]
     stride = max(1, t.size // MAX_PLOT_POINTS)
@@ -108,9 +109,9 @@ def _judge_stays_connected(dut: Any, check: Any, t: np.ndarray, p: np.ndarray, v
                          limits=[applied_limit(f"connected = above {threshold_w:.0f} W", threshold_w)],
                          instants=[key_instant("feeder on", float(t[0]))]
                          + ([key_instant("output ~0", float(dropped[0]))] if dropped.size else []))
-    if bool(dut.param(REQ, "must_stay_connected")):
+    if bool(dut.param(requirement, "must_stay_connected")):
         check.require_true(
-            REQ, "DUT stayed connected (output never ~0)", dropped.size == 0,
+            requirement, "DUT stayed connected (output never ~0)", dropped.size == 0,
             (f"output below {threshold_w:.0f} W first at t = {dropped[0]:.1f} s, "
              f"{dropped.size * float(np.median(np.diff(t))):.0f} s in total; " if dropped.size else "")
             + f"min {p.min():.0f} W; energy exported {energy_kwh:.3f} kWh",
