@@ -8,8 +8,10 @@ pandapower counts loads.
 
 Neighbours with P(U) respond to their own node voltage, which depends on what they all inject. Each
 step finds that equilibrium on the feeder's linear voltage sensitivity (computed once, one
-pandapower solve per injection point; a damped fixed-point iteration of numpy products) and then
-solves the network once with pandapower at the powers found: the state reported is pandapower's.
+pandapower solve per injection point; a damped fixed-point iteration of numpy products), solves
+the network with pandapower at the powers found, and repeats from that solution (at most
+:data:`EQUILIBRIUM_MAX_SOLVES` times) until every P(U) neighbour lies within
+:data:`SOLVED_TOLERANCE_KW` of its curve at its solved voltage: the state reported is pandapower's.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from bench.feeder.scenario import Cable, Scenario
 PERTURBATION_MW = 0.01
 EQUILIBRIUM_TOLERANCE_KW = 1e-4
 EQUILIBRIUM_MAX_ITERATIONS = 5000
+EQUILIBRIUM_MAX_SOLVES = 4          # pandapower solves per step, re-linearised around the last one
+SOLVED_TOLERANCE_KW = 0.02          # P(U) neighbours within this of their curve at the solved voltage
 
 
 @dataclass(frozen=True)
@@ -146,10 +150,16 @@ class FeederModel:
         """The feeder at ``day_s`` with the DUT injecting ``dut_export_w`` (its measured power)."""
         started = time.perf_counter()
         dut_kw = dut_export_w / 1000.0
-        p = self._equilibrium_kw(self.neighbours.available_kw(day_s), dut_kw)
-        injection = self._aggregate(p, dut_kw)
-        u_pu = self._run(injection)
-        self._ref_u_pu, self._ref_injection_kw, self._last_kw = u_pu, injection, p
+        available = self.neighbours.available_kw(day_s)
+        vw = self.neighbours.has_volt_watt
+        for _ in range(EQUILIBRIUM_MAX_SOLVES):
+            p = self._equilibrium_kw(available, dut_kw)
+            injection = self._aggregate(p, dut_kw)
+            u_pu = self._run(injection)
+            self._ref_u_pu, self._ref_injection_kw, self._last_kw = u_pu, injection, p
+            cap = self.neighbours.volt_watt_cap_kw(u_pu[self._neighbour_point] * 100.0)
+            if not vw.any() or np.max(np.abs(np.minimum(available, cap) - p)[vw]) < SOLVED_TOLERANCE_KW:
+                break
         loading = float(self.net.res_trafo.loading_percent.iloc[0])
         return FeederState(day_s=day_s, dut_export_w=dut_export_w,
                            dut_voltage_v=float(u_pu[self._dut_point]) * self.v_nom_v,
