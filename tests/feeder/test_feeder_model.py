@@ -130,7 +130,8 @@ def test_reference_scenarios_load():
     ({"neighbours": [{"kind": "pv", "count": 2, "rated_kw": 5, "nodes": [2]}]}, "neighbours[0].nodes[0]",
      "does not exist"),
     ({"neighbours": [{"kind": "heat_pump", "count": 1, "rated_kw": 3, "profile": "arrivals",
-                      "net_aware": {"pause": ["16:00", "21:00"]}}]}, "neighbours[0].net_aware", "charger neighbours only"),
+                      "net_aware": {"pause": ["16:00", "21:00"]}}]},
+     "neighbours[0].net_aware", "charger neighbours only"),
     ({"feeder.transformer.vkr_pct": 5.0}, "feeder.transformer.vkr_pct", "below vk_pct"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_bad_scenario_names_file_and_field(tmp_path, edits, field, words):
