@@ -41,6 +41,12 @@ def day_instants(trace: FeederTrace) -> list[dict[str, Any]]:
     return out
 
 
+def scenario_label(scenario: Scenario) -> str:
+    """The scenario as a check's detail names it (the record's event holds its file's hash)."""
+    return (f"scenario {scenario.name} ({scenario.file.name}, {clock_text(scenario.start_s)}-"
+            f"{clock_text(scenario.end_s)}, {scenario.neighbour_count} neighbours)")
+
+
 def solve_summary(trace: FeederTrace) -> str:
     """The feeder solves' cost, for a check's detail."""
     solve_ms = 1000.0 * np.array(trace.solve_s)
@@ -68,5 +74,6 @@ def judge_transformer_loading(dut: Any, check: Any, requirement: str, scenario: 
                        instants=[*day_instants(trace), key_instant(f"highest ({clock_text(day[i])})", float(t[i]))],
                        window=(float(t[judged][0]), float(t[judged][-1])) if window_s is not None else None)
     check.within(requirement, name, "transformer_loading", "%", float(load[i]), u_pct, None, limit_pct,
-                 detail=f"{load[i]:.1f} % at {clock_text(day[i])} (DUT {trace.dut_export_w[i]:.0f} W, neighbours "
+                 detail=f"{scenario_label(scenario)}: {load[i]:.1f} % at {clock_text(day[i])} "
+                        f"(DUT {trace.dut_export_w[i]:.0f} W, neighbours "
                         f"{trace.neighbour_kw[i]:.1f} kW net injection); {solve_summary(trace)}", plot=plot)

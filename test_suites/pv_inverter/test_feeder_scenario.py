@@ -19,18 +19,20 @@ import numpy as np
 import pytest
 
 from bench.analysis import ten_minute_running_mean_v
-from bench.feeder import clock_text
+from bench.feeder import Scenario, clock_text
 from bench.feeder.loop import FeederTrace
 from bench.feeder.neighbours import profile_value
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
-from test_suites.feeder_scenario import day_instants, judge_transformer_loading, run_on_feeder, solve_summary
+from test_suites.feeder_scenario import (day_instants, judge_transformer_loading, run_on_feeder, scenario_label,
+                                         solve_summary)
 from test_suites.pv_inverter.test_active_limiting import _judge_stays_connected
 
 REQ = "PV-FEEDER-VOLTAGE"
 LEVEL_CHANGE = 0.01      # the PV simulator is reprogrammed when the irradiance moved by more than this
 
 
-def _judge_mean_voltage(dut: Any, check: Any, trace: FeederTrace, t: np.ndarray, v: np.ndarray) -> None:
+def _judge_mean_voltage(dut: Any, check: Any, scenario: Scenario, trace: FeederTrace, t: np.ndarray,
+                        v: np.ndarray) -> None:
     """The highest 10-minute running mean of the measured terminal voltage at or below the limit."""
     v_max = float(dut.param(REQ, "ten_minute_mean_max_v"))
     t_mean, v_mean = ten_minute_running_mean_v(t, v)
@@ -48,7 +50,8 @@ def _judge_mean_voltage(dut: Any, check: Any, trace: FeederTrace, t: np.ndarray,
                        instants=[*day_instants(trace), key_instant(f"highest mean ({day_at})", float(t_mean[i]))])
     check.within(REQ, "highest 10-minute running mean at the DUT's node", "voltage", "V", float(v_mean[i]),
                  dut.u_voltage_v, None, v_max, plot=plot,
-                 detail=f"{v_mean[i]:.2f} V at {day_at}; node voltage {v.min():.1f}-{v.max():.1f} V; DUT export "
+                 detail=f"{scenario_label(scenario)}: {v_mean[i]:.2f} V at {day_at}; "
+                        f"node voltage {v.min():.1f}-{v.max():.1f} V; DUT export "
                         f"{min(trace.dut_export_w):.0f}-{max(trace.dut_export_w):.0f} W; {solve_summary(trace)}")
 
 
@@ -81,6 +84,6 @@ def test_feeder_scenario_node_voltage(dut, check, feeder_scenario):
         check.inconclusive(REQ, "samples recorded on the feeder", f"{t.size} samples")
         return
     energy_kwh = float(np.sum(0.5 * (p[1:] + p[:-1]) * np.diff(t))) / 3.6e6
-    _judge_mean_voltage(dut, check, trace, t, v)
+    _judge_mean_voltage(dut, check, scenario, trace, t, v)
     _judge_stays_connected(dut, check, t, p, v, energy_kwh, requirement=REQ)
     judge_transformer_loading(dut, check, REQ, scenario, trace, float(dut.param(REQ, "transformer_loading_max_pct")))
