@@ -15,18 +15,22 @@ import numpy as np
 from bench.feeder import Scenario, clock_text
 from bench.feeder.loop import FeederTrace, run_feeder
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
+from test_suites.sampling import AGGREGATE_SAMPLE_S
 
 
 def run_on_feeder(dut: Any, scenario: Scenario, dut_export_w: Callable[[], float],
-                  set_dut_level: Callable[[float], None] | None = None) -> FeederTrace:
-    """Stimulus: the scenario's whole part of the day on the bench clock; the source back to
+                  set_dut_level: Callable[[float], None] | None = None,
+                  sample_period_s: float = AGGREGATE_SAMPLE_S) -> FeederTrace:
+    """Stimulus: the scenario's whole part of the day on the bench clock, sampled every
+    ``sample_period_s`` (default: the 10-minute mean's aggregation needs 1 s); the source back to
     nominal voltage afterwards (also after an error)."""
     from bench.feeder.solver import FeederModel
 
     model = FeederModel(scenario, v_nom_v=dut.v_nom_v)
     dut.step(f"feeder in the loop: {scenario.describe()}; {scenario.bench_duration_s:.0f} s of bench time")
     try:
-        return run_feeder(model, now_s=dut.now_s, wait=dut.wait, set_voltage_v=dut.ac_source.set_voltage_v,
+        return run_feeder(model, now_s=dut.now_s, wait=lambda s: dut.wait(s, sample_period_s=sample_period_s),
+                          set_voltage_v=dut.ac_source.set_voltage_v,
                           dut_export_w=dut_export_w, set_dut_level=set_dut_level)
     finally:
         dut.set_voltage_v(dut.v_nom_v)

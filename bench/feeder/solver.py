@@ -27,6 +27,7 @@ from bench.feeder.neighbours import Neighbours
 from bench.feeder.scenario import Cable, Scenario
 
 PERTURBATION_MW = 0.01
+RECYCLE = {"trafo": False, "gen": False, "bus_pq": True}   # pandapower: rebuild only the PQ injections
 EQUILIBRIUM_TOLERANCE_KW = 1e-4
 EQUILIBRIUM_MAX_ITERATIONS = 5000
 EQUILIBRIUM_MAX_SOLVES = 4          # pandapower solves per step, re-linearised around the last one
@@ -97,7 +98,8 @@ class FeederModel:
     def _run(self, injection_kw: NDArray[np.float64]) -> NDArray[np.float64]:
         """Solve with ``injection_kw`` per injection point; the per-unit voltage of each point."""
         self.net.load.loc[self._loads, "p_mw"] = -injection_kw / 1000.0
-        self._pp.runpp(self.net, numba=False)
+        # only the loads' powers change between solves: pandapower reuses its internal model
+        self._pp.runpp(self.net, numba=False, recycle=RECYCLE)
         return np.asarray(self.net.res_bus.vm_pu.loc[self._buses].to_numpy(), dtype=float)
 
     def _sensitivity(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
