@@ -33,7 +33,8 @@ def run_on_feeder(dut: Any, scenario: Scenario, dut_export_w: Callable[[], float
                           set_voltage_v=dut.ac_source.set_voltage_v,
                           dut_export_w=dut_export_w, set_dut_level=set_dut_level)
     finally:
-        dut.set_voltage_v(dut.v_nom_v)
+        dut.step(f"feeder off: AC source back to {dut.v_nom_v:.1f} V")
+        dut.ac_source.set_voltage_v(dut.v_nom_v)
 
 
 def day_instants(trace: FeederTrace) -> list[dict[str, Any]]:

@@ -112,6 +112,7 @@ class Scenario:
     profiles: dict[str, tuple[tuple[float, float], ...]]
     neighbours: tuple[NeighbourGroup, ...]
     dut_profile: str | None = None  # the day profile the DUT's own source follows (PV: irradiance)
+    dut_net_aware: NetAware | None = None   # the net-aware window the bench gives the DUT (a charger)
     sha256: str = field(default="")
 
     @property
@@ -168,6 +169,13 @@ def _profiles(doc: LoadedYaml) -> dict[str, tuple[tuple[float, float], ...]]:
     return out
 
 
+def _net_aware(doc: LoadedYaml, where: str, na: dict[str, Any]) -> NetAware:
+    start, end = (clock_s(c) for c in na["pause"])
+    if end <= start:
+        raise doc.error(f"{where}.pause", "the pause must end after it starts")
+    return NetAware(start, end, 60.0 * float(na.get("restart_spread_min", 0.0)))
+
+
 def _group(doc: LoadedYaml, i: int, d: dict[str, Any], node_count: int,
            profiles: dict[str, Any]) -> NeighbourGroup:
     where = f"neighbours[{i}]"
@@ -192,11 +200,7 @@ def _group(doc: LoadedYaml, i: int, d: dict[str, Any], node_count: int,
     if "net_aware" in d:
         if kind != "charger":
             raise doc.error(f"{where}.net_aware", "net-aware behaviour applies to charger neighbours only")
-        na = d["net_aware"]
-        start, end = (clock_s(c) for c in na["pause"])
-        if end <= start:
-            raise doc.error(f"{where}.net_aware.pause", "the pause must end after it starts")
-        net_aware = NetAware(start, end, 60.0 * float(na.get("restart_spread_min", 0.0)))
+        net_aware = _net_aware(doc, f"{where}.net_aware", d["net_aware"])
     return NeighbourGroup(kind=kind, count=int(d["count"]), rated_kw=float(d["rated_kw"]), nodes=nodes,
                           profile=profile, volt_watt_points_pct=curve, net_aware=net_aware)
 
@@ -230,10 +234,12 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     profiles = _profiles(doc)
     groups = tuple(_group(doc, i, g, len(segments), profiles) for i, g in enumerate(d["neighbours"]))
     dut_profile = dut.get("profile")
+    dut_net_aware = _net_aware(doc, "feeder.dut.net_aware", dut["net_aware"]) if "net_aware" in dut else None
     if dut_profile is not None and dut_profile not in profiles:
         raise doc.error("feeder.dut.profile", f"day profile {dut_profile!r} is not declared under 'profiles'")
     return Scenario(file=path, name=d["name"], description=d.get("description", ""),
                     device_class=d["device_class"], requirement=d["requirement"], start_s=start_s, end_s=end_s,
                     time_scale=float(d["day"].get("time_scale", 1.0)), step_s=float(d["step_s"]), feeder=feeder,
                     profiles=profiles, neighbours=groups, dut_profile=dut_profile,
+                    dut_net_aware=dut_net_aware,
                     sha256=hashlib.sha256(path.read_bytes()).hexdigest())

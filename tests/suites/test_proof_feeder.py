@@ -1,4 +1,6 @@
-"""Proofs for test_suites/pv_inverter/test_feeder_scenario.py (PV-FEEDER-VOLTAGE), on a short
+"""Proofs for the feeder scenarios (bench/feeder, docs/feeder.md).
+
+PV-FEEDER-VOLTAGE (test_suites/pv_inverter/test_feeder_scenario.py), on a short
 variant of bench/scenarios/sunny-afternoon.yaml (12:40-13:10: three 10-minute windows, 30 feeder
 steps; the reference scenario runs 12:00-14:00 in make demo).
 
@@ -10,6 +12,11 @@ while the compliant one settles on its curve near 251 V (the highest 10-minute m
 * ``volt_watt_ignored``: FAIL (10-min mean ~254.7 V, then its 10-minute-mean U> stage trips it);
 * ``trip_instead_of_limiting_pct: 110`` (the passive inverter that trips at 253 V): FAIL (the mean
   stays below 253 V because it disconnects: the DUT did not stay connected).
+
+EV-FEEDER-TRANSFORMER (test_suites/ev_charger/test_feeder_scenario.py) on
+bench/scenarios/evening-chargers.yaml (20:30-21:30, 100 kVA): the neighbours draw 92 kW at 20:30,
+so the net-aware reference charger (6 A = 4.1 kW in the window) keeps the transformer at 96.1 %,
+while ``ignores_profiles`` (11 kW through the window) loads it to 103.4 %: FAIL.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from proof_campaigns import plots_lacking_evidence
 from bench.feeder.scenario import SCENARIO_DIR
 
 REQ = "PV-FEEDER-VOLTAGE"
+EV_REQ = "EV-FEEDER-TRANSFORMER"
+EV_PROFILE = Path(__file__).resolve().parents[2] / "device_profiles" / "sim-ev-charger-16j-11kw.yaml"
 
 
 def _short_scenario(tmp_path: Path) -> Path:
@@ -33,8 +42,8 @@ def _short_scenario(tmp_path: Path) -> Path:
     return path
 
 
-def _checks(result) -> dict[str, dict]:
-    return {c["name"]: c for r in result.report["requirements"] if r["id"] == REQ for c in r["checks"]}
+def _checks(result, requirement: str = REQ) -> dict[str, dict]:
+    return {c["name"]: c for r in result.report["requirements"] if r["id"] == requirement for c in r["checks"]}
 
 
 def test_compliant_inverter_passes_the_scenario(campaign, tmp_path):
@@ -59,3 +68,16 @@ def test_passive_inverter_fails_the_scenario(campaign, tmp_path, knobs, failing)
     result = campaign(knobs=knobs, requirements=[REQ], scenario=_short_scenario(tmp_path))
     assert result.verdict(REQ) == "FAIL", result.stdout[-2000:]
     assert {name for name, c in _checks(result).items() if c["verdict"] == "FAIL"} == failing
+
+
+@pytest.mark.parametrize(("knobs", "verdict"), [({}, "PASS"), ({"ignores_profiles": True}, "FAIL")],
+                         ids=["net-aware", "ignores-profiles"])
+def test_charger_scenario_judges_the_transformer(lab, knobs, verdict):
+    parameters = yaml.safe_load(EV_PROFILE.read_text())["simulation"]["parameters"]
+    result = lab.run(profile=lab.profile(knobs=knobs, parameters=parameters, reference=EV_PROFILE),
+                     requirements=[EV_REQ], scenario=SCENARIO_DIR / "evening-chargers.yaml")
+    assert result.verdict(EV_REQ) == verdict, result.stdout[-2000:]
+    loading = _checks(result, EV_REQ)["highest transformer loading over the day"]
+    assert loading["verdict"] == verdict and (loading["measured"] > 100.0) == (verdict == "FAIL"), loading
+    if verdict == "PASS":
+        assert plots_lacking_evidence(result.report) == []
