@@ -25,7 +25,7 @@ from bench.feeder.neighbours import profile_value
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.feeder_scenario import (day_instants, judge_transformer_loading, run_on_feeder, scenario_label,
                                          solve_summary)
-from test_suites.pv_inverter.test_active_limiting import _judge_stays_connected
+from test_suites.pv_inverter.stays_connected import judge_stays_connected
 
 REQ = "PV-FEEDER-VOLTAGE"
 LEVEL_CHANGE = 0.01      # the PV simulator is reprogrammed when the irradiance moved by more than this
@@ -85,5 +85,5 @@ def test_feeder_scenario_node_voltage(dut, check, feeder_scenario):
         return
     energy_kwh = float(np.sum(0.5 * (p[1:] + p[:-1]) * np.diff(t))) / 3.6e6
     _judge_mean_voltage(dut, check, scenario, trace, t, v)
-    _judge_stays_connected(dut, check, t, p, v, energy_kwh, requirement=REQ)
+    judge_stays_connected(dut, check, REQ, t, p, v, energy_kwh)
     judge_transformer_loading(dut, check, REQ, scenario, trace, float(dut.param(REQ, "transformer_loading_max_pct")))
