@@ -11,6 +11,7 @@ from bench.console import colour_enabled, format_duration_s, paint
 from bench.catalog import Catalog
 from bench.config import BenchConfig, DeviceProfile, load_bench_config, load_device_profile
 from bench.errors import ConfigError
+from bench.feeder.scenario import Scenario
 from bench.safety import stop_signals_interrupt
 from bench.session import BenchSession, OpenBench
 from bench.verdicts import EXIT_CODES, EXIT_USAGE, CampaignVerdict
@@ -129,8 +130,24 @@ def check_requirement_ids(requirements: str, device_class: str) -> list[str]:
     return ids
 
 
+def check_scenario(scenario: str, device_class: str) -> Scenario:
+    """The ``--scenario`` (loaded and validated): for this device class, judging a requirement of its
+    catalog; else a ConfigError naming the scenario's field."""
+    from bench.catalog import load_catalog
+    from bench.feeder import load_scenario
+
+    selected = load_scenario(scenario)
+    if selected.device_class != device_class:
+        raise ConfigError(f"scenario for a {selected.device_class}, the DUT is a {device_class}",
+                          file=selected.file, field="device_class")
+    if selected.requirement not in load_catalog(device_class).requirements:
+        raise ConfigError(f"requirement {selected.requirement!r} is not in the {device_class} catalog",
+                          file=selected.file, field="requirement")
+    return selected
+
+
 def campaign_banner(*, config: BenchConfig, dut: DeviceProfile, market: str, clock_mode: str,
-                    requirements: list[str] | None, out_dir: Path) -> list[str]:
+                    requirements: list[str] | None, out_dir: Path, scenario: Scenario | None = None) -> list[str]:
     """The start banner of ``flexbench run`` (the plugin adds the tests to run and the bench time
     estimate once it has collected them)."""
     from bench import __version__
@@ -144,6 +161,7 @@ def campaign_banner(*, config: BenchConfig, dut: DeviceProfile, market: str, clo
             ("bench", f"{config.name} ({config.file.name}), {clock_mode} clock"),
             ("market", f"{market}, catalog {catalog.name} {catalog.version}"),
             ("requirements", chosen),
+            *([("scenario", scenario.describe())] if scenario is not None else []),
             ("output", str(out_dir))]
     return [f"flexbench {__version__}: compliance campaign"] + [f"  {k:<13}{v}" for k, v in rows]
 
@@ -172,7 +190,8 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
                  out: str | None = None, requirements: str | None = None, decision_rule: str | None = None,
                  progress: bool = True, extra_pytest_args: list[str] | None = None,
                  customer: str | None = None, received: str | None = None, reference: str | None = None,
-                 clock: str | None = None, verbose: bool = False, force: bool = False) -> int:
+                 clock: str | None = None, verbose: bool = False, force: bool = False,
+                 scenario: str | None = None) -> int:
     """Run the suites for the profile's device class in-process; build the report; return the
     exit code (0 compliant, 1 non-compliant, 2 inconclusive, 3 usage/configuration error).
     ``clock``: ``wall``/``virtual`` (None: virtual for a simulated device, wall for a real one).
@@ -194,6 +213,7 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     validate_simulation(dut)
     campaign_catalog(config, dut.device_class)
     chosen_ids = check_requirement_ids(requirements, dut.device_class) if requirements else None
+    selected_scenario = check_scenario(scenario, dut.device_class) if scenario else None
     try:
         clock_mode = choose_clock_mode(clock, device_simulated=dut.simulation is not None,
                                        lab_simulated=config.lab.simulated)
@@ -204,7 +224,8 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     write_order(out_dir, customer=customer, received=received, reference=reference)
     chosen_market = market or config.market
     print("\n".join(campaign_banner(config=config, dut=dut, market=chosen_market, clock_mode=clock_mode,
-                                    requirements=chosen_ids, out_dir=out_dir)), flush=True)
+                                    requirements=chosen_ids, out_dir=out_dir, scenario=selected_scenario)),
+          flush=True)
     args = [str(SUITE_FOR_CLASS[dut.device_class]), "-p", "no:cacheprovider", "-q", "--no-header",
             "-p", "no:randomly", "-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:xdist.looponfail",
             "--profile", str(dut.file), "--out", str(out_dir), "-o", "addopts=",
@@ -220,6 +241,8 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
         args += ["--requirements", requirements]
     if decision_rule:
         args += ["--decision-rule", decision_rule]
+    if scenario:
+        args += ["--scenario", scenario]
     if replaced:
         args += ["--replaced-out", replaced]
     if clock:

@@ -25,7 +25,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                         requirements=args.requirements, decision_rule=args.decision_rule,
                         progress=not args.quiet, customer=args.customer, received=args.received,
                         reference=args.order_ref, clock=args.clock, verbose=args.verbose,
-                        force=args.force)
+                        force=args.force, scenario=args.scenario)
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
@@ -124,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--market", choices=["NL", "DE"], default=None, help="market parameter set")
     run.add_argument("--out", default=None, help="output folder (default: out/<profile>)")
     run.add_argument("--requirements", default=None, help="comma-separated requirement ids to run")
+    run.add_argument("--scenario", default=None,
+                     help="feeder scenario YAML or a name in bench/scenarios/ (docs/feeder.md): adds its requirement")
     run.add_argument("--decision-rule", choices=["guard_band", "simple_acceptance"], default=None,
                      help="ILAC-G8 decision rule applied to every numeric check (default: the bench config's)")
     run.add_argument("--clock", choices=["wall", "virtual"], default=None,

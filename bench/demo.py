@@ -23,6 +23,8 @@ from bench.config import PROFILE_DIR
 DEMO_PROFILES = ["sim-pv-inverter", "sim-pv-inverter-1ph", "sim-hybrid-inverter", "sim-ev-charger-16j-11kw",
                  "sim-ev-charger-1ph", "sim-ev-charger-201", "sim-heat-pump-sgready", "sim-heat-pump-modbus",
                  "sim-heat-pump-s2", "sim-hybrid-heat-pump", "sim-home-battery"]
+# Campaigns that also run a feeder scenario (bench/scenarios/, docs/feeder.md) with their suites.
+DEMO_SCENARIOS = {"sim-pv-inverter": "sunny-afternoon"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                    "--force"]
             if args.market:
                 cmd += ["--market", args.market]
+            if name in DEMO_SCENARIOS:
+                cmd += ["--scenario", DEMO_SCENARIOS[name]]
             log: IO[str] = open(out / f"{name}.log", "w", encoding="utf-8")  # noqa: SIM115  closed when the campaign ends
             print(f"== campaign started: {name} ({profile}); log {out / f'{name}.log'}", flush=True)
             running[name] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), time.monotonic(), log)

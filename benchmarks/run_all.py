@@ -10,6 +10,7 @@
 5. Acquisition blocks vs polling on the same test (``acquisition_vs_polling``): one requirement run
    with the bench config's ``clock.acquisition: false`` and with the default, both ratios.
 6. With ``--make-test``: the wall time of ``make test`` (pytest -n 2 over tests/; long).
+7. Feeder in the loop (benchmarks/feeder_solve.py): the solve per feeder step and the scenario's ratio.
 
     .venv/bin/python benchmarks/run_all.py [--write docs/performance.md] [--iterations 2000]
                                            [--skip-demo] [--make-test]
@@ -30,6 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import feeder_solve  # same folder
 import sunspec_server  # same folder
 from benchmarks_common import measure  # noqa: E402  (same folder)
 import yaml
@@ -310,6 +312,7 @@ def main() -> int:
     text = render(scpi_round_trips(args.iterations), demo_ratio(), sunspec_server.run(args.iterations),
                   None if args.skip_demo else whole_demo(), acquisition_vs_polling(),
                   make_test_wall_time() if args.make_test else None)
+    text = text.rstrip() + "\n\n" + feeder_solve.section(feeder_solve.solve_times(), feeder_solve.scenario_campaign())
     if args.write and Path(args.write).exists():
         text = keep_other_sections(text, Path(args.write).read_text(encoding="utf-8"))
     if args.write:

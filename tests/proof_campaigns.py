@@ -97,8 +97,9 @@ def write_bench(tmp_path: Path, edit: dict[str, Any], name: str = "bench") -> Pa
 
 def campaign_command(out: Path, *, profile: Path | None = None, requirements: list[str] | None = None,
                      bench: Path | None = None, market: str | None = None,
-                     decision_rule: str | None = None) -> list[str]:
-    """The ``flexbench run`` command line of one campaign writing to ``out``."""
+                     decision_rule: str | None = None, scenario: Path | None = None) -> list[str]:
+    """The ``flexbench run`` command line of one campaign writing to ``out`` (``scenario``: a
+    feeder scenario, ``--scenario``)."""
     cmd = [sys.executable, "-m", "bench.cli", "run", "--profile", str(profile or REFERENCE_PROFILE),
            "--out", str(out), "--quiet"]
     if requirements:
@@ -109,15 +110,17 @@ def campaign_command(out: Path, *, profile: Path | None = None, requirements: li
         cmd += ["--market", market]
     if decision_rule:
         cmd += ["--decision-rule", decision_rule]
+    if scenario:
+        cmd += ["--scenario", str(scenario)]
     return cmd
 
 
 def run_campaign(tmp_path: Path, *, profile: Path | None = None, requirements: list[str] | None = None,
                  bench: Path | None = None, market: str | None = None, decision_rule: str | None = None,
-                 out_name: str = "out", timeout_s: float = 900.0) -> CampaignResult:
+                 out_name: str = "out", timeout_s: float = 900.0, scenario: Path | None = None) -> CampaignResult:
     out = tmp_path / out_name
     cmd = campaign_command(out, profile=profile, requirements=requirements, bench=bench, market=market,
-                           decision_rule=decision_rule)
+                           decision_rule=decision_rule, scenario=scenario)
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout_s)
     return CampaignResult(proc.returncode, out, proc.stdout, proc.stderr)
 

@@ -31,16 +31,14 @@ import numpy as np
 import pytest
 
 from bench.analysis import ten_minute_running_mean_v
-from bench.checks import observed_value
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
+from test_suites.pv_inverter.stays_connected import MAX_PLOT_POINTS, judge_stays_connected
 
 REQ = "PV-ACTIVE-LIMITING"
 R_FEEDER_OHM = 0.6          # per phase
 U_GRID_V = 246.0            # no-load feeder voltage at the point of connection
 FEEDER_TICK_S = 0.2         # source update period (bench time) = the recorder's sample period
 DEFAULT_OBSERVATION_S = 1200.0
-CONNECTED_FRACTION = 0.05   # below 5 % of rated power the DUT counts as disconnected (~0 W)
-MAX_PLOT_POINTS = 2000      # the power plot is thinned to about this many samples
 
 
 def _observation_s(dut: Any) -> float:
@@ -97,27 +95,6 @@ def _judge_mean_voltage(dut: Any, check: Any, t: np.ndarray, p: np.ndarray, v: n
                  float(v_mean[i_max]), dut.u_voltage_v, None, v_max, detail=detail, plot=plot_v)
 
 
-def _judge_stays_connected(dut: Any, check: Any, t: np.ndarray, p: np.ndarray, v: np.ndarray,
-                           energy_kwh: float) -> None:
-    """The output never dropped to ~0 (when the catalog requires the DUT to stay connected)."""
-    threshold_w = CONNECTED_FRACTION * dut.p_rated_w
-    dropped = t[p < threshold_w]
-    stride = max(1, t.size // MAX_PLOT_POINTS)
-    plot_p = series_plot(t[::stride], p[::stride], "active power / W",
-                         stimulus=stimulus_series("terminal voltage / V", t[::stride], v[::stride]),
-                         limits=[applied_limit(f"connected = above {threshold_w:.0f} W", threshold_w)],
-                         instants=[key_instant("feeder on", float(t[0]))]
-                         + ([key_instant("output ~0", float(dropped[0]))] if dropped.size else []))
-    if bool(dut.param(REQ, "must_stay_connected")):
-        check.require_true(
-            REQ, "DUT stayed connected (output never ~0)", dropped.size == 0,
-            (f"output below {threshold_w:.0f} W first at t = {dropped[0]:.1f} s, "
-             f"{dropped.size * float(np.median(np.diff(t))):.0f} s in total; " if dropped.size else "")
-            + f"min {p.min():.0f} W; energy exported {energy_kwh:.3f} kWh",
-            plot=plot_p, observed=observed_value("lowest output power", "W", float(p.min()), low=threshold_w,
-                                                 uncertainty=dut.u_power_w))
-
-
 @pytest.mark.requirement(REQ)
 def test_active_limiting_on_feeder(dut, check):
     """Emulated feeder: the 10-min mean terminal voltage stays <= limit and the DUT stays connected."""
@@ -134,4 +111,4 @@ def test_active_limiting_on_feeder(dut, check):
         return
     energy_kwh = float(np.sum(0.5 * (p[1:] + p[:-1]) * np.diff(t))) / 3.6e6
     _judge_mean_voltage(dut, check, t, p, v, energy_kwh)
-    _judge_stays_connected(dut, check, t, p, v, energy_kwh)
+    judge_stays_connected(dut, check, REQ, t, p, v, energy_kwh)
