@@ -121,6 +121,11 @@ class RandomisedRestart:
         self.delays_s: list[float] = []          # every delay drawn (test evidence)
 
     @property
+    def boots(self) -> int:
+        """Power-ups so far (1 after the first)."""
+        return self._boots
+
+    @property
     def ramp_per_s(self) -> float:
         return self.law.ramp_per_s * self.faults.ramp_factor
 

@@ -72,8 +72,8 @@ def _first_above(series: list[float], level_w: float) -> int:
 
 def test_heat_pump_holds_off_then_ramps_after_a_block_and_an_outage():
     s = HeatPumpStepper({"randomised_restart": LAW_RAW})
-    s.run(1200)                                               # first power-up: held off, then running
-    assert s.hp.rebound is not None and len(s.hp.rebound.delays_s) == 1
+    s.run(600)                                                # first power-up, running
+    assert s.hp.rebound is not None and s.hp.rebound.delays_s == []   # installation: no hold
     s.run(200, (301,))                                        # blocked
     after_block = s.run(1100)
     start_s = _first_above(after_block, 25.0) + 1
@@ -101,3 +101,60 @@ def test_steep_ramp_knob():
     after = s.run(1100)
     start_s = _first_above(after, 25.0) + 1
     assert after[start_s + 10] - after[start_s + 5] == pytest.approx(100.0, abs=5.0)
+
+
+# --- the charger (simlab/devices/ev_charger/rebound.py) ---------------------------------------
+def _installed(kind: str) -> tuple:
+    from types import SimpleNamespace
+
+    from links.ocpp import ProfileKind
+    return (SimpleNamespace(profile=SimpleNamespace(kind=ProfileKind(kind))),)
+
+
+def _charger_offers(rebound, installed, limits_a: list[float | None], volts: float = 230.0, t0_s: float = 0.0):
+    """Offer of each second for the controller limits ``limits_a`` (one per second)."""
+    return [rebound.offer_a(t0_s + i, amps, (volts,) * 3, installed) for i, amps in enumerate(limits_a)]
+
+
+def _charger(faults: RestartFaults | None = None):
+    from simlab.devices.ev_charger.rebound import ChargerRebound
+    law = RestartLaw(20.0, 120.0, 0.5, seed=3)
+    return ChargerRebound(RandomisedRestart(law, faults or RestartFaults()), min_current_a=6.0, rated_current_a=16.0)
+
+
+def test_charger_holds_the_window_level_then_ramps_at_the_end_of_a_recurring_window():
+    rebound, installed = _charger(), _installed("Recurring")
+    assert _charger_offers(rebound, installed, [8.0] * 5) == [8.0] * 5    # installation: no hold
+    offers = _charger_offers(rebound, installed, [16.0] * 200, t0_s=5.0)
+    delay_s = rebound.restart.delays_s[-1]
+    assert 20.0 <= delay_s <= 120.0
+    held = [o for o in offers if o == 8.0]
+    assert len(held) == pytest.approx(delay_s, abs=1.5)
+    first_up = len(held)
+    assert offers[first_up + 4] - offers[first_up] == pytest.approx(0.5 * 4)    # 0.5 A/s
+    assert offers[-1] == 16.0
+
+
+def test_charger_follows_a_new_or_absolute_profile_at_once():
+    rebound = _charger()
+    _charger_offers(rebound, _installed("Absolute"), [8.0] * 3)
+    assert _charger_offers(rebound, _installed("Absolute"), [16.0] * 3, t0_s=3.0) == [16.0] * 3
+    assert rebound.restart.delays_s == []
+
+
+def test_charger_pauses_after_an_outage_then_ramps_from_the_minimum_current():
+    rebound, installed = _charger(), ()
+    _charger_offers(rebound, installed, [None] * 3)
+    _charger_offers(rebound, installed, [None] * 3, volts=0.0, t0_s=3.0)
+    offers = _charger_offers(rebound, installed, [None] * 200, t0_s=6.0)
+    paused = offers.index(next(o for o in offers if o != 0.0))
+    assert paused == pytest.approx(rebound.restart.delays_s[-1], abs=1.0)
+    assert offers[paused] == pytest.approx(6.0, abs=0.5)
+    assert offers[-1] is None                                             # unconstrained again
+
+
+def test_charger_without_delay_knob_restarts_at_once():
+    rebound, installed = _charger(RestartFaults(without_delay=True)), ()
+    _charger_offers(rebound, installed, [None] * 3)
+    _charger_offers(rebound, installed, [None] * 3, volts=0.0, t0_s=3.0)
+    assert _charger_offers(rebound, installed, [None] * 2, t0_s=6.0)[0] == 6.0

@@ -20,6 +20,7 @@ from typing import Any
 
 from links.ocpp.versions import OCPP16J, VERSIONS
 from simlab.devices.registry import SimSettingError
+from simlab.devices.restart_delay import RestartFaults, RestartLaw, parse_restart_faults, parse_restart_law
 from simlab.physics import PHASE_NAMES, grid_phases_for
 
 __all__ = ["EvChargerParameters", "EvChargerKnobs", "SimSettingError", "parse_parameters",
@@ -124,6 +125,7 @@ class EvChargerParameters:
     undervoltage_stop_v: float = 184.0
     overvoltage_stop_v: float = 264.5
     restart_delay_s: float = 60.0
+    randomised_restart: RestartLaw | None = None    # EV-REBOUND, ramp in A/s (ev_charger/rebound.py)
     # simulation
     physics_step_s: float = 0.1
     # smart-charging capacities
@@ -209,6 +211,8 @@ class EvChargerKnobs:
     drops_offline_transaction_messages: bool = False
     gives_up_after_refusal: bool = False
     meter_values_break_schema: bool = False
+    # randomised restart (simlab/devices/restart_delay.py)
+    randomised_restart_faults: RestartFaults = RestartFaults()
 
     @property
     def keeps_minimum_instead_of_pause(self) -> bool:
@@ -229,6 +233,11 @@ class _Number:
 class _Integer:
     low: int = 0
     high: int | None = None
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    parse: Any                      # parse(key, value) validates and converts
 
 
 @dataclass(frozen=True)
@@ -262,6 +271,7 @@ _PARAMETER_SPECS: dict[str, Any] = {
     "undervoltage_stop_v": _Number(),
     "overvoltage_stop_v": _Number(low_open=True),
     "restart_delay_s": _Number(),
+    "randomised_restart": _Parsed(parse_restart_law),
     "physics_step_s": _Number(0.0, 1.0, low_open=True),
     "charge_profile_max_stack_level": _Integer(0),
     "charging_schedule_max_periods": _Integer(1),
@@ -289,12 +299,15 @@ _KNOB_SPECS: dict[str, Any] = {
     "drops_offline_transaction_messages": bool,
     "gives_up_after_refusal": bool,
     "meter_values_break_schema": bool,
+    "randomised_restart_faults": _Parsed(parse_restart_faults),
 }
 
 _NAMEPLATE_USED = ("nominal_voltage_v", "phase_count", "phase_connection", "rated_power_w")
 
 
 def _value(key: str, spec: Any, value: Any) -> Any:
+    if isinstance(spec, _Parsed):
+        return spec.parse(key, value)
     if spec is bool:
         if not isinstance(value, bool):
             raise SimSettingError(key, f"expected true/false, got {value!r}")

@@ -3,7 +3,8 @@
 
 * after an SG-Ready block is lifted (counted from the moment the unit takes the new state in, i.e.
   ``response_time_s`` after the contacts changed), and
-* after AC returns from an outage (counted from the return; each return is a new boot),
+* after AC returns from an outage (counted from the return; each return is a new boot; the first
+  power-up is the installation, not an outage),
 
 then starts with the soft-restart cap of device.py rising at the law's ramp (W/s), up to the power
 drawn before the block / outage. Without the declaration nothing changes (blocks release at once).
@@ -34,7 +35,8 @@ def on_power_change(device: HeatPumpSim, rebound: RandomisedRestart, powered: bo
         rebound.hold_until_s = None
         return
     rebound.power_up()
-    rebound.begin(t_s)
+    if rebound.boots > 1:              # the first power-up is the installation, not an outage
+        rebound.begin(t_s)
 
 
 def on_block_lifted(device: HeatPumpSim, rebound: RandomisedRestart) -> None:
