@@ -22,8 +22,8 @@ ramp: too steep).
 
 from __future__ import annotations
 
+import hashlib
 import math
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +103,11 @@ def parse_restart_faults(key: str, raw: Any) -> RestartFaults:
                          _number(f"{key}.ramp_factor", raw.get("ramp_factor", 1.0), positive=True))
 
 
+def _uniform(key: str) -> float:
+    """A uniform share in [0, 1) fixed by ``key`` (the first 64 bits of its SHA-256)."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2.0 ** 64
+
+
 class RandomisedRestart:
     """The hold-off and ramp of one simulated unit (see the module docstring).
 
@@ -142,7 +147,7 @@ class RandomisedRestart:
         if faults.same_delay:
             share = 0.5
         else:
-            share = random.Random(f"restart/{law.seed}/{self._boots}/{self._draws}").random()
+            share = _uniform(f"restart/{law.seed}/{self._boots}/{self._draws}")
             self._draws += 1
         return max(law.min_delay_s + share * (law.max_delay_s - law.min_delay_s) + faults.delay_offset_s, 0.0)
 

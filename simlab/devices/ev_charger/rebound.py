@@ -46,7 +46,7 @@ class ChargerRebound:
         if max(volts, default=0.0) < LIVE_PHASE_V:
             self._live, self._ramp, self.restart.hold_until_s = False, None, None
             self._last_a = raw
-            return amps
+            return 0.0              # electronics off: no offer is pending when AC returns
         if not self._live:
             self._live = True
             self.restart.power_up()
