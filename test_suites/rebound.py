@@ -34,7 +34,7 @@ from bench.errors import ConfigError
 from test_suites.evidence import curve_plot
 
 __all__ = ["DeclaredRestart", "Restart", "declared_restart", "first_above_s", "steepest_rise_per_s",
-           "delay_distribution", "false_fail_probability", "judge_restarts", "FUNCTION"]
+           "delay_distribution", "false_fail_probability", "judge_restarts", "restart_allowance_s", "FUNCTION"]
 
 FUNCTION = "randomised_restart"
 
@@ -72,7 +72,7 @@ def declared_restart(dut: Any, ramp_key: str, ramp_unit: str) -> DeclaredRestart
     declaration is a configuration error naming the field)."""
     names = ("randomised_restart_min_delay_s", "randomised_restart_max_delay_s", ramp_key)
     values = [dut.profile.declared_value(name) for name in names]
-    for name, value in zip(names, values):
+    for name, value in zip(names, values, strict=True):
         if value is None:
             raise ConfigError(f"functions.{FUNCTION} needs declared.{name}", file=dut.profile.file,
                               field=f"declared.{name}")
@@ -132,7 +132,8 @@ def judge_restarts(dut: Any, check: Any, req: str, event: str, restarts: Sequenc
         if delay is None:
             check.require_true(req, f"{what}: restarted", False,
                                f"no restart within {high_s:g} s of the event (declared max "
-                               f"{declared.max_delay_s:g} s + detection {allowance_s:g} s)", plot=plot if i == 1 else None)
+                               f"{declared.max_delay_s:g} s + detection {allowance_s:g} s)",
+                               plot=plot if i == 1 else None)
             continue
         delays.append(delay)
         check.within(req, f"{what}: restart delay", "time", "s", delay, None, declared.min_delay_s, high_s,
@@ -157,3 +158,15 @@ def judge_restarts(dut: Any, check: Any, req: str, event: str, restarts: Sequenc
                          f"std {dist['std_s']:.1f} s over N = {n}; required >= max({fraction:g} x declared range "
                          f"{declared.range_s:g} s, fleet window {fleet_s:g} s); a uniform compliant device "
                          f"FAILs this with probability {100 * false_fail_probability(n, fraction):.1f} %"))
+
+
+def restart_allowance_s(dut: Any, rise: float, ramp_key: str) -> float:
+    """Extra time a device that claims the randomised restart may take to come back after a
+    rebound event (its declared maximum delay, then a rise of ``rise`` at its declared ramp
+    ``ramp_key``); 0 when it does not claim it. Used by the suites whose events are rebound events
+    (EV-NETAWARE's window end, HP-SGREADY-NORMAL's release)."""
+    if not dut.profile.claims(FUNCTION):
+        return 0.0
+    max_delay = dut.profile.declared_value("randomised_restart_max_delay_s", 0.0)
+    ramp = dut.profile.declared_value(ramp_key)
+    return float(max_delay) + (max(float(rise), 0.0) / float(ramp) if ramp else 0.0)

@@ -94,7 +94,7 @@ def _seconds_of_day(moment: dt.datetime) -> float:
 
 
 @pytest.mark.requirement(REQ)
-def test_restart_at_window_end(dut):
+def test_restart_at_window_end(dut: Any) -> None:
     """Net-aware window end, repeated: delays in the declared range, ramp, spread."""
     declared = _declared(dut)
     peak_a = float(dut.param(REQ, "peak_limit_a"))
@@ -131,7 +131,7 @@ def test_restart_at_window_end(dut):
 
 
 @pytest.mark.requirement(REQ)
-def test_restart_after_outage(dut):
+def test_restart_after_outage(dut: Any) -> None:
     """AC source off then on, repeated: delays in the declared range, ramp, spread."""
     declared = _declared(dut)
     outage_s = float(dut.param(REQ, "outage_s"))

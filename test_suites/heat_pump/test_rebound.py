@@ -89,7 +89,7 @@ def _repeat(dut: Any, check: Any, event: str, declared: DeclaredRestart, trigger
 
 
 @pytest.mark.requirement(REQ)
-def test_restart_after_block(dut, check):
+def test_restart_after_block(dut: Any, check: Any) -> None:
     """SG-Ready block lifted, repeated: delays in the declared range, ramp, spread."""
     declared = _declared(dut)
     if dut.sg_ready is None:
@@ -114,7 +114,7 @@ def test_restart_after_block(dut, check):
 
 
 @pytest.mark.requirement(REQ)
-def test_restart_after_outage(dut, check):
+def test_restart_after_outage(dut: Any, check: Any) -> None:
     """AC source off then on, repeated: delays in the declared range, ramp, spread."""
     declared = _declared(dut)
     outage_s = float(dut.param(REQ, "outage_s"))
