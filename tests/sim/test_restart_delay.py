@@ -158,3 +158,18 @@ def test_charger_without_delay_knob_restarts_at_once():
     _charger_offers(rebound, installed, [None] * 3)
     _charger_offers(rebound, installed, [None] * 3, volts=0.0, t0_s=3.0)
     assert _charger_offers(rebound, installed, [None] * 2, t0_s=6.0)[0] == 6.0
+
+
+def test_heat_pump_holds_its_dimmed_power_after_dimming_is_lifted():
+    params = {"randomised_restart": LAW_RAW, "rated_power_w": 8000.0, "outdoor_temperature_c": -10.0,
+              "house_loss_w_per_k": 533.0, "emitter_w_per_k": 800.0}
+    s = HeatPumpStepper(params)
+    running = s.run(400)[-1]
+    assert running > 4500.0
+    assert s.run(30, (303,))[-1] == pytest.approx(4200.0, abs=5.0)      # dimmed (contact 303)
+    after = s.run(1200)
+    delay_s = s.hp.rebound.delays_s[-1]
+    rise_s = _first_above(after, 4210.0)
+    assert rise_s == pytest.approx(5.0 + delay_s, abs=3.0)              # limit response + delay
+    assert min(after[:rise_s]) > 4150.0                                # kept running at the dimmed power
+    assert after[rise_s + 20] - after[rise_s + 10] == pytest.approx(50.0, abs=2.0)

@@ -322,6 +322,8 @@ class HeatPumpSim:
         if self.limit.pending:
             for old, new in self.limit.take_due(t_s):
                 self._limit_changed(old[0], new[0])
+                if self.rebound is not None and old[2] and not new[2]:
+                    restart.on_dimming_lifted(self, self.rebound)
         if self.mode.pending:
             self.mode.take_due(t_s)
 
@@ -456,7 +458,8 @@ class HeatPumpSim:
         if not self.compressor_on:
             return 0.0
         if self._release_cap_w is not None:
-            ramp_w_per_s = p.release_ramp_w_per_s if self.rebound is None else self.rebound.ramp_per_s
+            ramp_w_per_s = (p.release_ramp_w_per_s if self.rebound is None
+                            else restart.release_ramp_w_per_s(self.rebound))
             self._release_cap_w = min(self._release_cap_w + ramp_w_per_s * self.k.release_ramp_factor * dt_s,
                                       self._release_ceiling_w)
             if (self._release_cap_w >= self._release_ceiling_w - 1e-9
