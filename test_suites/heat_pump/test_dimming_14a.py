@@ -61,6 +61,7 @@ class _Signal:
             self.dut.digital_io.set_output(self.channel, False)
         else:
             lift_modbus_limit(self.link)
+        self.dut.note_rebound_event()
 
 
 @pytest.mark.requirement(REQ)

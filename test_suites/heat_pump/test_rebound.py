@@ -83,6 +83,8 @@ def _repeat(dut: Any, check: Any, event: str, declared: DeclaredRestart, trigger
     restarts = []
     for _ in range(repetitions):          # each from normal operation: independent repetitions
         restarts.append(_watch_restart(dut, declared, trigger(), level_w, allowance_s))
+        if restarts[-1].t_restart_s is not None:
+            dut.rebound_seen()
         _running(dut)
     t, c = dut.series(t_start)
     instants = [key_instant(f"{event} {i}", r.t_event_s) for i, r in enumerate(restarts, start=1)]

@@ -1,9 +1,10 @@
 """Suite proofs of HP-REBOUND and EV-REBOUND (test_suites/*/test_rebound.py): campaigns selecting only
-the rebound requirement on the reference heat pump (sim-heat-pump-sgready) and charger
-(sim-ev-charger-16j-11kw), with the randomised-restart fault knobs (simlab/devices/restart_delay.py).
+the rebound requirement on the reference heat pump with SG-Ready, §14a dimming and Modbus
+(sim-heat-pump-modbus: block, dimming and outage events) and charger (sim-ev-charger-16j-11kw), with
+the randomised-restart fault knobs (simlab/devices/restart_delay.py).
 
-The compliant references PASS in their full-campaign proofs (test_proof_heat_pump_sgready.py,
-test_proof_ev_charger_compliant.py). To stay cheap, two knobs share a campaign where they break
+The compliant references PASS in their full-campaign proofs (test_proof_heat_pump_modbus.py,
+test_proof_heat_pump_sgready.py, test_proof_ev_charger_compliant.py). To stay cheap, two knobs share a campaign where they break
 different checks (asserted by the failing checks' names): ``without_delay`` (delays below the
 range, no spread) with ``ramp_factor`` (ramp), and ``same_delay`` (no spread) with
 ``delay_offset_s`` (delays above the range). A just-inside variant (steeper ramp and later delays,
@@ -19,10 +20,10 @@ import pytest
 
 PROFILES = Path(__file__).resolve().parents[2] / "device_profiles"
 CASES = {   # requirement, reference, (the two shared faulty knob sets), just-inside knobs
-    "heat_pump": ("HP-REBOUND", PROFILES / "sim-heat-pump-sgready.yaml",
-                  {"without_delay": True, "ramp_factor": 4.0},           # 20 W/s > 10 W/s declared
-                  {"same_delay": True, "delay_offset_s": 200.0},          # 770 s + 200 s > 900 s
-                  {"ramp_factor": 1.8, "delay_offset_s": 30.0}),          # 9 W/s; <= 840 + 30 + 20 + 14 s
+    "heat_pump": ("HP-REBOUND", PROFILES / "sim-heat-pump-modbus.yaml",
+                  {"without_delay": True, "ramp_factor": 4.0},           # 48 W/s > 20 W/s declared
+                  {"same_delay": True, "delay_offset_s": 200.0},          # 570 s + 200 s + 20 s > 908 s
+                  {"ramp_factor": 1.6, "delay_offset_s": 30.0}),          # 19.2 W/s; <= 840 + 30 + 20 + 14 s
     "ev_charger": ("EV-REBOUND", PROFILES / "sim-ev-charger-16j-11kw.yaml",
                    {"without_delay": True, "ramp_factor": 4.0},          # 2 A/s > 1 A/s declared
                    {"same_delay": True, "delay_offset_s": 60.0},          # 70 s + 60 s + response > 133 s
@@ -60,6 +61,8 @@ def test_same_delay_outside_the_range_fails(lab, kind):
     requirement, _, _, faults = CASES[kind][:4]
     result = _run(lab, kind, faults)
     _assert_caught(result, requirement, "restart delay", "spread (max - min)")
+    if kind == "heat_pump":                  # every event of the heat pump: block, dimming, outage
+        _assert_caught(result, requirement, "block lifted: spread", "dimming lifted: spread", "AC back: spread")
     names = _failed_checks(result, requirement)
     assert not any("steepest rise" in name for name in names), names
 
