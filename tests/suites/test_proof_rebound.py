@@ -4,10 +4,10 @@ the rebound requirement on the reference heat pump with SG-Ready, §14a dimming 
 the randomised-restart fault knobs (simlab/devices/restart_delay.py).
 
 The compliant references PASS in their full-campaign proofs (test_proof_heat_pump_modbus.py,
-test_proof_heat_pump_sgready.py, test_proof_ev_charger_compliant.py). To stay cheap, two knobs share a campaign where they break
-different checks (asserted by the failing checks' names): ``without_delay`` (delays below the
-range, no spread) with ``ramp_factor`` (ramp), and ``same_delay`` (no spread) with
-``delay_offset_s`` (delays above the range). A just-inside variant (steeper ramp and later delays,
+test_proof_heat_pump_sgready.py, test_proof_ev_charger_compliant.py). To stay cheap, two knobs
+share a campaign where they break different checks (asserted by the failing checks' names):
+``without_delay`` (delays below the range, no spread) with ``ramp_factor`` (ramp), and
+``same_delay`` (no spread) with ``delay_offset_s`` (delays above the range). A just-inside variant (steeper ramp and later delays,
 still inside the declaration) PASSes.
 """
 
