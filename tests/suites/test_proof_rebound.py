@@ -7,8 +7,8 @@ The compliant references PASS in their full-campaign proofs (test_proof_heat_pum
 test_proof_heat_pump_sgready.py, test_proof_ev_charger_compliant.py). To stay cheap, two knobs
 share a campaign where they break different checks (asserted by the failing checks' names):
 ``without_delay`` (delays below the range, no spread) with ``ramp_factor`` (ramp), and
-``same_delay`` (no spread) with ``delay_offset_s`` (delays above the range). A just-inside variant (steeper ramp and later delays,
-still inside the declaration) PASSes.
+``same_delay`` (no spread) with ``delay_offset_s`` (delays above the range). A just-inside variant
+(steeper ramp and later delays, still inside the declaration) PASSes.
 """
 
 from __future__ import annotations
