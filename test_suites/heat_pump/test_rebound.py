@@ -28,8 +28,8 @@ import pytest
 from bench.errors import BenchError
 from links.sg_ready_contacts import SgReadyState
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
+from test_suites.heat_pump.controls import DimmingSignal
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
-from test_suites.heat_pump.test_dimming_14a import _Signal as DimmingSignal
 from test_suites.rebound import (FUNCTION, DeclaredRestart, Restart, declared_restart, first_above_s,
                                  judge_restarts, steepest_rise_per_s)
 from test_suites.sampling import RESTART_SAMPLE_S, SLOW_LOAD_SAMPLE_S
