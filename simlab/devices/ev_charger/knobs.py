@@ -85,6 +85,8 @@ class EvChargerParameters:
       undervoltage_stop_v: stop charging below this on any wired phase (default 0.8 Un).
       overvoltage_stop_v: stop charging above this (default 1.15 Un).
       restart_delay_s: every phase back in range this long before charging resumes.
+      randomised_restart: randomised restart at a recurring window's end and after an outage
+        (EV-REBOUND; mapping of simlab/devices/restart_delay.py, ramp in A/s; None = none).
 
     Smart-charging capacities (1.6 configuration keys; 2.0.1 SmartChargingCtrlr):
       charge_profile_max_stack_level: highest stackLevel accepted (ChargeProfileMaxStackLevel).
@@ -184,6 +186,8 @@ class EvChargerKnobs:
         403 or a failed TLS handshake, e.g. a client certificate the CSMS does not trust);
         compliant: it keeps retrying with its backoff (OCPP 2.0.1 B10 / A00, 1.6 Security
         Whitepaper). A CSMS that is merely down or busy (refused TCP, HTTP 503) still gets retries.
+      randomised_restart_faults: fault knobs of the randomised restart (EV-REBOUND; mapping of
+        simlab/devices/restart_delay.py: without_delay, same_delay, delay_offset_s, ramp_factor).
       meter_values_break_schema: every MeterValues payload breaks the OCPP JSON schema: the
         ``timestamp`` each meterValue requires is left out (1.6 MeterValues.req; 2.0.1
         MeterValuesRequest and the meterValue of TransactionEvent Updated). The CSMS answers
