@@ -13,7 +13,7 @@ window end, an outage) N times and hands the measured restarts to :func:`judge_r
 * the spread of the N delays (fleet criterion): max - min at least ``min_spread_fraction`` of the
   declared range and more than ``fleet_window_s``. For a compliant device drawing uniformly, the
   range R of N draws on [0, 1] has P(R < f) = N f^(N-1) - (N-1) f^N (:func:`false_fail_probability`:
-  1.6 % for N = 5, f = 0.25), while a device restarting always after the same delay, or without
+  0.7 % for N = 5, f = 0.2), while a device restarting always after the same delay, or without
   delay, has a spread of about one sample period and FAILs every time. The check's detail reports
   the distribution (N, min, max, mean, standard deviation); its plot is a strip of the delays per
   repetition against the declared range.
