@@ -1,5 +1,5 @@
 """The heat pump's control paths shared by several suites: lifting the Modbus map's consumption
-limit and the S2 resource manager's PEBC (power envelope based control)."""
+limit, the §14a dimming signal and the S2 resource manager's PEBC (power envelope based control)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench.errors import BenchError
+from bench.errors import BenchError, ConfigError
 from links.s2.capability import ControlTypeSupport
 
 
@@ -103,3 +103,40 @@ class HybridSwitch:
                 self.dut.s2.send_ddbc_instruction(electric.actuator_id, electric.operation_mode_id)
         elif self.via is not None:
             self.dut.modbus.write("operating_mode", "electric")
+
+
+class DimmingSignal:
+    """The declared §14a control input, applied and released."""
+
+    def __init__(self, dut: Any, floor_w: float) -> None:
+        self.dut, self.floor_w = dut, floor_w
+        self.kind = str(dut.profile.declared_value("dimming_14a_input", "contact"))
+        if self.kind == "contact":
+            channel = dut.profile.declared_value("dimming_14a_contact_channel")
+            if not isinstance(channel, int) or dut.digital_io is None or channel not in dut.digital_io.channels:
+                raise ConfigError(f"§14a contact channel {channel!r} is not a contact of the bench's digital_io",
+                                  file=dut.profile.file, field="declared.dimming_14a_contact_channel")
+            self.channel = channel
+        elif self.kind == "modbus_limit":
+            self.link = dut.modbus_point("power_limit_w", writable=True)
+            if self.link is None:
+                raise ConfigError("dimming_14a_input modbus_limit needs a Modbus map with a writable power_limit_w",
+                                  file=dut.profile.file, field="declared.dimming_14a_input")
+        else:
+            raise ConfigError(f"unknown §14a input {self.kind!r} (contact or modbus_limit)",
+                              file=dut.profile.file, field="declared.dimming_14a_input")
+
+    def apply(self) -> None:
+        if self.kind == "contact":
+            self.dut.digital_io.set_output(self.channel, True)
+            if not self.dut.digital_io.output_state(self.channel):
+                raise BenchError(f"§14a contact {self.channel} did not close")
+        else:
+            self.link.write("power_limit_w", self.floor_w)
+
+    def release(self) -> None:
+        if self.kind == "contact":
+            self.dut.digital_io.set_output(self.channel, False)
+        else:
+            lift_modbus_limit(self.link)
+        self.dut.note_rebound_event()

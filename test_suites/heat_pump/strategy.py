@@ -27,7 +27,7 @@ import numpy as np
 from bench.errors import BenchError
 from links.sg_ready_contacts import SgReadyState
 from test_suites.common import DutStrategy
-from test_suites.sampling import STEADY_SAMPLE_S
+from test_suites.sampling import LONG_OBSERVATION_SAMPLE_S, STEADY_SAMPLE_S
 
 RUNNING_TIMEOUT_S = 3 * 3600.0       # a buffer overheated by a boost may need a while to call for heat
 STEADY_WINDOW_S = 60.0
@@ -53,6 +53,7 @@ class HeatPumpStrategy(DutStrategy):
         self.sg_ready = self.link_of(self.links, "sg_ready_contacts")
         self.modbus = self.link_of(self.links, "modbus_map_tcp", "modbus_map_rtu")
         self.s2 = self.link_of(self.links, "s2")
+        self._rebound_event_s: float | None = None     # note_rebound_event
 
     def modbus_point(self, name: str, *, writable: bool = False) -> Any:
         """The Modbus-map link when its register map declares point ``name`` (writable if asked)."""
@@ -85,6 +86,26 @@ class HeatPumpStrategy(DutStrategy):
         if read != state:
             raise BenchError(f"SG-Ready contacts read back as state {int(read)}, set {int(state)}")
 
+    def note_rebound_event(self) -> None:
+        """A control that held the running unit back was lifted now (§14a dimming): a unit that
+        declares a randomised restart (HP-REBOUND) may keep the held power, steadily, up to its
+        declared maximum delay, which the ``running`` state waits out before judging it steady."""
+        self._rebound_event_s = self.now_s()
+
+    def rebound_seen(self) -> None:
+        """The restart after the last rebound event was observed: nothing left to wait out."""
+        self._rebound_event_s = None
+
+    def _wait_out_rebound(self) -> None:
+        if self._rebound_event_s is None or not self.profile.claims("randomised_restart"):
+            return
+        max_delay_s = float(self._declarations.declared_value("randomised_restart_max_delay_s") or 0.0)
+        remaining_s = self._rebound_event_s + max_delay_s - self.now_s()
+        self._rebound_event_s = None
+        if remaining_s > 0:
+            self.step(f"wait out the declared randomised restart delay ({remaining_s:.0f} s left)")
+            self.wait(remaining_s, sample_period_s=LONG_OBSERVATION_SAMPLE_S)
+
     # --- measurements ---------------------------------------------------------------------------
     def series(self, t0_s: float, t1_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(bench time / s, consumption / W) of the samples in [t0_s, t1_s]."""
@@ -105,6 +126,7 @@ class HeatPumpStrategy(DutStrategy):
         self.energize_nominal()
         if self.sg_ready is not None:
             self.set_sg_ready(SgReadyState.NORMAL)
+        self._wait_out_rebound()
         t_start = self.now_s()
         while self.now_s() - t_start < timeout_s:
             self.wait(STEADY_WINDOW_S, sample_period_s=STEADY_SAMPLE_S)

@@ -15,52 +15,14 @@ does not claim it FAILs in the DE market (§14a applies to it) and is NOT_APPLIC
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from bench.errors import BenchError, ConfigError
-from test_suites.heat_pump.controls import lift_modbus_limit
+from bench.errors import BenchError
+from test_suites.heat_pump.controls import DimmingSignal
 from test_suites.heat_pump.judging import judge_settles_below, signal_stimulus, wait_fine_then_coarse
 
 REQ = "HP-14A-DIMMING"
 FINE_AFTER_TR_S = 10.0      # sampled finely until this long after Tr
-
-
-class _Signal:
-    """The declared §14a control input, applied and released."""
-
-    def __init__(self, dut: Any, floor_w: float) -> None:
-        self.dut, self.floor_w = dut, floor_w
-        self.kind = str(dut.profile.declared_value("dimming_14a_input", "contact"))
-        if self.kind == "contact":
-            channel = dut.profile.declared_value("dimming_14a_contact_channel")
-            if not isinstance(channel, int) or dut.digital_io is None or channel not in dut.digital_io.channels:
-                raise ConfigError(f"§14a contact channel {channel!r} is not a contact of the bench's digital_io",
-                                  file=dut.profile.file, field="declared.dimming_14a_contact_channel")
-            self.channel = channel
-        elif self.kind == "modbus_limit":
-            self.link = dut.modbus_point("power_limit_w", writable=True)
-            if self.link is None:
-                raise ConfigError("dimming_14a_input modbus_limit needs a Modbus map with a writable power_limit_w",
-                                  file=dut.profile.file, field="declared.dimming_14a_input")
-        else:
-            raise ConfigError(f"unknown §14a input {self.kind!r} (contact or modbus_limit)",
-                              file=dut.profile.file, field="declared.dimming_14a_input")
-
-    def apply(self) -> None:
-        if self.kind == "contact":
-            self.dut.digital_io.set_output(self.channel, True)
-            if not self.dut.digital_io.output_state(self.channel):
-                raise BenchError(f"§14a contact {self.channel} did not close")
-        else:
-            self.link.write("power_limit_w", self.floor_w)
-
-    def release(self) -> None:
-        if self.kind == "contact":
-            self.dut.digital_io.set_output(self.channel, False)
-        else:
-            lift_modbus_limit(self.link)
 
 
 @pytest.mark.requirement(REQ)
@@ -73,7 +35,7 @@ def test_dimming_to_floor(dut, check):
                                f"rated {dut.p_rated_w:.0f} W > {floor_w:.0f} W: §14a EnWG applies in DE")
             return
         pytest.skip("NOT_APPLICABLE: the profile claims no §14a dimming input")
-    signal = _Signal(dut, floor_w)
+    signal = DimmingSignal(dut, floor_w)
     tr = dut.declared("dimming_response_time_s", REQ, "response_time_s")
     tol_w = dut.pct_of_rated_w(dut.param(REQ, "tolerance_pct_rated"))
     hold_s = float(dut.param(REQ, "hold_s"))

@@ -23,7 +23,8 @@ ALL = load_catalog("ev_charger").ids()
 @pytest.mark.parametrize(("profile", "not_applicable"), [
     ("sim-ev-charger-16j-11kw", {"EV-OFFLINE-FALLBACK", "EV-SECURITY-MTLS",     # no fallback; profile 2;
                                  "EV-LOADBAL-P1", "EV-PHASE-SWITCH"}),        # no P1 port, no switching
-    ("sim-ev-charger-201", {"EV-SECURITY-BASIC-AUTH"}),                           # profile 3: certificates
+    ("sim-ev-charger-201", {"EV-SECURITY-BASIC-AUTH",                             # profile 3: certificates
+                            "EV-REBOUND"}),                                       # no randomised restart
 ])
 def test_reference_charger_is_compliant(lab, profile, not_applicable):
     if not hasattr(OcppDutLink, "active_transaction_id"):   # EV-LIMIT-TX and EV-COMPOSITE need it

@@ -16,7 +16,7 @@ PROFILE = Path(__file__).resolve().parents[2] / "device_profiles" / "sim-hybrid-
 APPLICABLE = ["HP-SGREADY-NORMAL", "HP-SGREADY-BLOCK", "HP-SGREADY-RELEASE", "HP-SGREADY-BOOST",
               "HP-SGREADY-FORCED", "HP-SGREADY-BLOCK-DURATION", "HP-LIMIT-MODBUS", "HP-LIMIT-S2",
               "HP-FAILSAFE-S2", "HP-14A-DIMMING", "HP-HYBRID-SWITCH", "HP-UNDERVOLTAGE", "HP-READBACK"]
-NOT_APPLICABLE = ["HP-FAILSAFE-MODBUS"]
+NOT_APPLICABLE = ["HP-FAILSAFE-MODBUS", "HP-REBOUND"]
 
 
 def _rtu_only_profile(tmp_path: Path, knobs: dict[str, Any], name: str) -> Path:

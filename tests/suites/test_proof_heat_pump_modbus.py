@@ -14,7 +14,7 @@ from proof_campaigns import plots_lacking_evidence
 PROFILE = Path(__file__).resolve().parents[2] / "device_profiles" / "sim-heat-pump-modbus.yaml"
 APPLICABLE = ["HP-SGREADY-NORMAL", "HP-SGREADY-BLOCK", "HP-SGREADY-RELEASE", "HP-SGREADY-BOOST",
               "HP-SGREADY-FORCED", "HP-SGREADY-BLOCK-DURATION", "HP-LIMIT-MODBUS", "HP-FAILSAFE-MODBUS",
-              "HP-14A-DIMMING", "HP-UNDERVOLTAGE", "HP-READBACK"]
+              "HP-14A-DIMMING", "HP-UNDERVOLTAGE", "HP-READBACK", "HP-REBOUND"]
 NOT_APPLICABLE = ["HP-LIMIT-S2", "HP-FAILSAFE-S2", "HP-HYBRID-SWITCH"]
 
 

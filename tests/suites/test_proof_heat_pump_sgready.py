@@ -17,8 +17,9 @@ ALL = ["HP-SGREADY-NORMAL", "HP-SGREADY-BLOCK", "HP-SGREADY-RELEASE", "HP-SGREAD
 
 
 def _campaign(lab: Any, knobs: dict[str, Any], requirements: list[str] | None = None) -> Any:
-    """A campaign (``lab`` fixture of tests/suites/conftest.py) on a copy of the heat-pump profile."""
-    return lab.run(profile=lab.profile(knobs=knobs, reference=HP_PROFILE), requirements=requirements)
+    """A campaign (``lab`` fixture of tests/suites/conftest.py) on a copy of the heat-pump profile
+    (its simulation parameters kept: the randomised restart it declares)."""
+    return lab.run_reference(HP_PROFILE, knobs, requirements)
 
 
 def _sg_ready_verdicts(result: Any) -> dict[str, str]:

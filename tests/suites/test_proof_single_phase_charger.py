@@ -44,7 +44,8 @@ def test_single_phase_reference_charger_is_compliant(lab):
     assert result.exit_code == 0, result.stdout + result.stderr[-3000:]
     assert result.report["verdict"] == "COMPLIANT"
     not_applicable = {"EV-OFFLINE-FALLBACK", "EV-SECURITY-MTLS",   # no fallback claimed; security profile 2;
-                      "EV-LOADBAL-P1", "EV-PHASE-SWITCH"}       # no P1 port; one phase: nothing to switch
+                      "EV-LOADBAL-P1", "EV-PHASE-SWITCH",       # no P1 port; one phase: nothing to switch
+                      "EV-REBOUND"}                             # no randomised restart claimed
     assert result.verdicts() == {rid: ("NOT_APPLICABLE" if rid in not_applicable else "PASS") for rid in ALL}
 
 

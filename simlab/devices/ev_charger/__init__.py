@@ -150,4 +150,9 @@ def lab_device(ctx: Any) -> EvChargerSim:
 
         device.p1 = P1Balancer(params, knobs, site_of(ctx.physics))
     device.physics_step_s = params.physics_step_s   # read by the lab (simlab/devices/registry.py)
+    if params.randomised_restart is not None:
+        from simlab.devices.ev_charger.rebound import ChargerRebound
+        from simlab.devices.restart_delay import RandomisedRestart
+        device.rebound = ChargerRebound(RandomisedRestart(params.randomised_restart, knobs.randomised_restart_faults),
+                                        min_current_a=params.min_current_a, rated_current_a=params.rated_current_a)
     return device

@@ -275,6 +275,8 @@ class EvChargerSim(DefaultLabHooks):
     behaves as offline from the start, e.g. when the bench only validates a profile).
     """
 
+    rebound: Any = None         # ChargerRebound when the parameters declare a randomised restart
+
     def __init__(self, *, electrical: Any, controller: Any, protocol: OcppProtocol | None,
                  endpoint: OcppEndpoint | None, identity: ChargerIdentity, settings: OcppSettings,
                  calendar: Callable[[float], dt.datetime], rated_current_a: float,
@@ -343,6 +345,8 @@ class EvChargerSim(DefaultLabHooks):
         self.t_s = t_s
         self._frequency_hz = terminal.frequency_hz
         amps, phases = self._offer(t_s)
+        if self.rebound is not None:          # randomised restart (ev_charger/rebound.py)
+            amps = self.rebound.offer_a(t_s, amps, terminal.voltage_v, self.controller.store.installed)
         self.electrical.set_offered_current_a(amps, phases, self._phase_to_use)
         self.electrical.step(t_s, dt_s, terminal)
         self._observe(t_s)

@@ -20,6 +20,7 @@ from typing import Any
 
 from links.ocpp.versions import OCPP16J, VERSIONS
 from simlab.devices.registry import SimSettingError
+from simlab.devices.restart_delay import RestartFaults, RestartLaw, parse_restart_faults, parse_restart_law
 from simlab.physics import PHASE_NAMES, grid_phases_for
 
 __all__ = ["EvChargerParameters", "EvChargerKnobs", "SimSettingError", "parse_parameters",
@@ -84,6 +85,8 @@ class EvChargerParameters:
       undervoltage_stop_v: stop charging below this on any wired phase (default 0.8 Un).
       overvoltage_stop_v: stop charging above this (default 1.15 Un).
       restart_delay_s: every phase back in range this long before charging resumes.
+      randomised_restart: randomised restart at a recurring window's end and after an outage
+        (EV-REBOUND; mapping of simlab/devices/restart_delay.py, ramp in A/s; None = none).
 
     Smart-charging capacities (1.6 configuration keys; 2.0.1 SmartChargingCtrlr):
       charge_profile_max_stack_level: highest stackLevel accepted (ChargeProfileMaxStackLevel).
@@ -135,6 +138,7 @@ class EvChargerParameters:
     undervoltage_stop_v: float = 184.0
     overvoltage_stop_v: float = 264.5
     restart_delay_s: float = 60.0
+    randomised_restart: RestartLaw | None = None    # EV-REBOUND, ramp in A/s (ev_charger/rebound.py)
     # simulation
     physics_step_s: float = 0.1
     # smart-charging capacities
@@ -202,6 +206,8 @@ class EvChargerKnobs:
         403 or a failed TLS handshake, e.g. a client certificate the CSMS does not trust);
         compliant: it keeps retrying with its backoff (OCPP 2.0.1 B10 / A00, 1.6 Security
         Whitepaper). A CSMS that is merely down or busy (refused TCP, HTTP 503) still gets retries.
+      randomised_restart_faults: fault knobs of the randomised restart (EV-REBOUND; mapping of
+        simlab/devices/restart_delay.py: without_delay, same_delay, delay_offset_s, ramp_factor).
       meter_values_break_schema: every MeterValues payload breaks the OCPP JSON schema: the
         ``timestamp`` each meterValue requires is left out (1.6 MeterValues.req; 2.0.1
         MeterValuesRequest and the meterValue of TransactionEvent Updated). The CSMS answers
@@ -243,6 +249,8 @@ class EvChargerKnobs:
     phase_switch_too_fast: bool = False
     lands_on_wrong_phase: bool = False
     ignores_number_phases: bool = False
+    # randomised restart (simlab/devices/restart_delay.py)
+    randomised_restart_faults: RestartFaults = RestartFaults()
 
     @property
     def keeps_minimum_instead_of_pause(self) -> bool:
@@ -263,6 +271,11 @@ class _Number:
 class _Integer:
     low: int = 0
     high: int | None = None
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    parse: Any                      # parse(key, value) validates and converts
 
 
 @dataclass(frozen=True)
@@ -296,6 +309,7 @@ _PARAMETER_SPECS: dict[str, Any] = {
     "undervoltage_stop_v": _Number(),
     "overvoltage_stop_v": _Number(low_open=True),
     "restart_delay_s": _Number(),
+    "randomised_restart": _Parsed(parse_restart_law),
     "physics_step_s": _Number(0.0, 1.0, low_open=True),
     "charge_profile_max_stack_level": _Integer(0),
     "charging_schedule_max_periods": _Integer(1),
@@ -336,12 +350,15 @@ _KNOB_SPECS: dict[str, Any] = {
     "phase_switch_too_fast": bool,
     "lands_on_wrong_phase": bool,
     "ignores_number_phases": bool,
+    "randomised_restart_faults": _Parsed(parse_restart_faults),
 }
 
 _NAMEPLATE_USED = ("nominal_voltage_v", "phase_count", "phase_connection", "rated_power_w")
 
 
 def _value(key: str, spec: Any, value: Any) -> Any:
+    if isinstance(spec, _Parsed):
+        return spec.parse(key, value)
     if spec is bool:
         if not isinstance(value, bool):
             raise SimSettingError(key, f"expected true/false, got {value!r}")

@@ -12,6 +12,7 @@ from enum import IntEnum
 
 from links.sg_ready_contacts import SgReadyState, sg_ready_state
 from simlab.devices.control_inputs import DelayLine, FailsafeLatch
+from simlab.devices.heat_pump import restart
 from simlab.devices.heat_pump.knobs import HeatPumpKnobs, HeatPumpParameters
 from simlab.devices.heat_pump.thermal import HouseBufferModel
 from simlab.physics import DeviceOutput, TerminalConditions
@@ -96,6 +97,7 @@ class HeatPumpSim:
         # undervoltage
         self.undervoltage_stopped = False
         self._below_s = 0.0
+        self.rebound = restart.rebound_of(self)    # randomised restart (heat_pump/restart.py), None: none
 
     # --- thermal model (simlab/devices/heat_pump/thermal.py) -------------------------------
     @property
@@ -272,6 +274,8 @@ class HeatPumpSim:
         self._observe_control(t_s, terminal)
         volts = terminal.voltage_v
         powered = max(volts, default=0.0) >= self._ac_present_v
+        if self.rebound is not None and powered != self.powered:
+            restart.on_power_change(self, self.rebound, powered, t_s)
         self._observe_undervoltage(t_s, dt_s, min(volts, default=0.0) if powered else None)
         if not powered:
             if self.compressor_on:
@@ -318,6 +322,8 @@ class HeatPumpSim:
         if self.limit.pending:
             for old, new in self.limit.take_due(t_s):
                 self._limit_changed(old[0], new[0])
+                if self.rebound is not None and old[2] and not new[2]:
+                    restart.on_dimming_lifted(self, self.rebound)
         if self.mode.pending:
             self.mode.take_due(t_s)
 
@@ -368,6 +374,8 @@ class HeatPumpSim:
             if leaving_block and before == SgReadyState.BLOCKED:
                 if self.k.keeps_blocking_after_release and state == SgReadyState.NORMAL:
                     self._sticky_block = True
+                elif self.rebound is not None:
+                    restart.on_block_lifted(self, self.rebound)
                 else:
                     self._start_block_release()
             if state != SgReadyState.NORMAL:
@@ -414,7 +422,8 @@ class HeatPumpSim:
         p = self.p
         state = self.effective_state()
         since_switch_s = t_s - self._last_switch_s
-        if state == SgReadyState.BLOCKED or self.undervoltage_stopped or self.gas_mode:
+        if state == SgReadyState.BLOCKED or self.undervoltage_stopped or self.gas_mode or (
+                self.rebound is not None and restart.holds_off(self, self.rebound, t_s)):
             return self._stop(t_s)
         min_w = self._min_w
         limit_w = self.limit.acting[0]
@@ -449,7 +458,9 @@ class HeatPumpSim:
         if not self.compressor_on:
             return 0.0
         if self._release_cap_w is not None:
-            self._release_cap_w = min(self._release_cap_w + p.release_ramp_w_per_s * self.k.release_ramp_factor * dt_s,
+            ramp_w_per_s = (p.release_ramp_w_per_s if self.rebound is None
+                            else restart.release_ramp_w_per_s(self.rebound))
+            self._release_cap_w = min(self._release_cap_w + ramp_w_per_s * self.k.release_ramp_factor * dt_s,
                                       self._release_ceiling_w)
             if (self._release_cap_w >= self._release_ceiling_w - 1e-9
                     and self.t_buffer_c >= self.buffer_setpoint_c() - _BUFFER_RECOVERED_K):

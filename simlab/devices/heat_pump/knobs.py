@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from simlab.devices.pv_inverter.knobs import SimSettingError, finite_number
+from simlab.devices.restart_delay import RestartFaults, RestartLaw, parse_restart_faults, parse_restart_law
 
 __all__ = ["HeatPumpParameters", "HeatPumpKnobs", "SimSettingError", "parse_parameters", "parse_knobs",
            "parse_settings"]
@@ -80,6 +81,8 @@ class HeatPumpParameters:
     # lab.step_s). The fastest dynamics are seconds (ramps of 100 W/s, 2 s undervoltage delay, 5 s
     # limit response): 0.1 s resolves them; a PV inverter needs 20 ms.
     physics_step_s: float = 0.1
+    # randomised restart after a block / dimming / outage (simlab/devices/restart_delay.py), ramp in W/s
+    randomised_restart: RestartLaw | None = None
 
 
 @dataclass
@@ -110,6 +113,7 @@ class HeatPumpKnobs:
     s2_ignores_instruction: bool = False        # S2 RM acknowledges (SUCCEEDED) but never applies
     s2_rejects_valid: bool = False              # S2 RM answers every instruction INVALID_CONTENT
     s2_malformed_frame: bool = False            # S2 RM's first PowerMeasurement per session breaks the schema
+    randomised_restart_faults: RestartFaults = RestartFaults()   # HP-REBOUND (restart_delay.py)
 
 
 _POSITIVE_PARAMETERS = {"rated_power_w", "nominal_voltage_v", "house_loss_w_per_k", "house_capacity_j_per_k",
@@ -127,8 +131,11 @@ def parse_parameters(raw: dict[str, Any] | None) -> HeatPumpParameters:
     """Validate a parameter dict (a ``nameplate`` mapping from the lab is accepted and only its
     ``rated_power_w`` / ``nominal_voltage_v`` are used; flat keys win)."""
     try:
+        raw = dict(raw or {})
+        law = parse_restart_law("randomised_restart", raw.pop("randomised_restart", None))
         p = parse_settings(raw, HeatPumpParameters(), _POSITIVE_PARAMETERS, allow_nameplate=True,
                            signed=_SIGNED_PARAMETERS, unit_share=_UNIT_SHARE_PARAMETERS)
+        p.randomised_restart = law
         if not 0.0 <= p.outdoor_coldest_hour < 24.0:
             raise SimSettingError("outdoor_coldest_hour", f"must be in [0, 24), got {p.outdoor_coldest_hour!r}")
         if p.physics_step_s > 1.0:
@@ -143,7 +150,11 @@ def parse_parameters(raw: dict[str, Any] | None) -> HeatPumpParameters:
 
 def parse_knobs(raw: dict[str, Any] | None) -> HeatPumpKnobs:
     try:
-        return parse_settings(raw, HeatPumpKnobs(), _POSITIVE_KNOBS, allow_nameplate=False)
+        raw = dict(raw or {})
+        faults = parse_restart_faults("randomised_restart_faults", raw.pop("randomised_restart_faults", None))
+        knobs = parse_settings(raw, HeatPumpKnobs(), _POSITIVE_KNOBS, allow_nameplate=False)
+        knobs.randomised_restart_faults = faults
+        return knobs
     except SimSettingError as error:
         raise SimSettingError(error.key, error.problem, "knobs") from None
 

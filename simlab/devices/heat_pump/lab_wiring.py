@@ -44,7 +44,8 @@ Behaviour (compliant by default; :class:`HeatPumpKnobs` breaks one requirement p
 * AC absent (highest phase below ``ac_absent_pct`` of Un): everything off, 0 W.
 
 Electrical power is split equally over three phases and reported *export positive*, so a running
-heat pump has a negative active power (Q = 0). Stepped by the lab every 20 ms; no randomness.
+heat pump has a negative active power (Q = 0). Stepped by the lab every 20 ms; no randomness but
+the seeded randomised restart (heat_pump/restart.py) when the parameters declare one.
 
 Modbus point roles (``links.<name>.register_map.points[].name``; a profile's map declares the ones
 its model has, any subset; units are engineering units, the server scales them):
