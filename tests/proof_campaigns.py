@@ -42,6 +42,21 @@ class CampaignResult:
         return self.verdicts()[requirement_id]
 
 
+def scenario_requirements() -> set[str]:
+    """The requirements only a campaign with ``--scenario`` runs (bench/scenarios/*.yaml): a
+    campaign without a scenario reports them NOT_TESTED (they are not mandatory)."""
+    from bench.feeder.scenario import SCENARIO_DIR, load_scenario
+    return {load_scenario(path).requirement for path in SCENARIO_DIR.glob("*.yaml")}
+
+
+def reference_verdicts(ids: list[str] | set[str], not_applicable: set[str]) -> dict[str, str]:
+    """The verdicts of a compliant reference campaign without a scenario: NOT_APPLICABLE for
+    ``not_applicable``, NOT_TESTED for the scenario requirements, PASS for the rest."""
+    scenario = scenario_requirements()
+    return {rid: ("NOT_APPLICABLE" if rid in not_applicable else "NOT_TESTED" if rid in scenario else "PASS")
+            for rid in ids}
+
+
 def plots_lacking_evidence(report: Mapping[str, Any]) -> list[str]:
     """Every plot of ``report`` that does not show what proves its verdict (issue 14): a time
     series without its stimulus (second axis, at least one value), the limit applied (a limit

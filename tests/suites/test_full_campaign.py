@@ -4,12 +4,10 @@ requirements (bench/scenarios), which only a campaign with --scenario runs: NOT_
 catalog parameter of the requirements run is exercised or listed as not verified with the reason
 the PV method states."""
 
-from bench.feeder.scenario import SCENARIO_DIR, load_scenario
-
 from test_suites.pv_inverter.strategy import NOT_VERIFIED_BY_METHOD
 
 
-from proof_campaigns import LFSM_O_IGNORED_GROUP
+from proof_campaigns import LFSM_O_IGNORED_GROUP, scenario_requirements
 
 
 @LFSM_O_IGNORED_GROUP
@@ -19,7 +17,7 @@ def test_one_knob_full_campaign_fails_only_its_requirement(shared_campaign):
     verdicts = result.verdicts()
     assert verdicts.pop("PV-LFSM-O") == "FAIL"
     assert verdicts.pop("PV-LFSM-U") == "NOT_APPLICABLE"      # a PV inverter without storage
-    scenario_only = {load_scenario(path).requirement for path in SCENARIO_DIR.glob("*.yaml")} & set(verdicts)
+    scenario_only = scenario_requirements() & set(verdicts)
     assert scenario_only == {"PV-FEEDER-VOLTAGE"}
     assert {rid: verdicts.pop(rid) for rid in sorted(scenario_only)} == {"PV-FEEDER-VOLTAGE": "NOT_TESTED"}
     assert set(verdicts.values()) == {"PASS"}, verdicts
