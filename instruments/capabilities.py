@@ -303,6 +303,10 @@ class SmartMeterP1(Instrument, Protocol):
         """Every complete telegram received since the previous call, oldest first (raw DSMR text,
         from ``/`` to ``!CRC``); parse and check them with ``links.p1.parse_telegram``."""
 
+    def release(self) -> None:
+        """Stop receiving until the next :meth:`read_telegrams` (telegrams sent meanwhile are not
+        kept): a suite releases the port when it is done with it."""
+
 
 @runtime_checkable
 class DigitalIO(Instrument, Protocol):

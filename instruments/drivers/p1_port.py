@@ -70,6 +70,13 @@ class P1Port:
             self._serial.close()
             self._serial = None
 
+    def release(self) -> None:
+        """Close the connection (the URL stays: the next read reopens it) and drop what is buffered,
+        so a meter is not sending into a port nobody reads."""
+        if self._serial is not None and self._serial.is_open:
+            self._serial.close()
+        self._buffer = b""
+
     def read_telegrams(self) -> list[str]:
         """Every complete telegram received since the previous call, oldest first (waits for
         nothing: an incomplete telegram stays buffered for the next call)."""

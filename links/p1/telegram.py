@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-__all__ = ["P1Reading", "TelegramError", "crc16_arc", "encode_telegram", "parse_telegram", "split_telegrams"]
+__all__ = ["P1Reading", "TelegramError", "crc16_arc", "crc_ok", "encode_telegram", "instantaneous_part",
+           "parse_telegram", "split_telegrams"]
 
 PHASES = 3
 _VOLTAGE = ("32", "52", "72")
@@ -57,14 +58,42 @@ class P1Reading:
         return self.power_import_w[phase] - self.power_export_w[phase]
 
 
-def crc16_arc(data: bytes) -> int:
-    """CRC-16/ARC of ``data`` (the DSMR 5 telegram checksum)."""
-    crc = 0
-    for byte in data:
-        crc ^= byte
+def _crc_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte
         for _ in range(8):
             crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
+def crc16_arc(data: bytes) -> int:
+    """CRC-16/ARC of ``data`` (the DSMR 5 telegram checksum), one table lookup per byte."""
+    crc = 0
+    for byte in data:
+        crc = (crc >> 8) ^ _CRC_TABLE[(crc ^ byte) & 0xFF]
     return crc
+
+
+def crc_ok(frame: str) -> bool:
+    """True when ``frame`` (a whole telegram, ``/`` to ``!CRC``) carries the CRC of its content;
+    the full check with ``dsmr-parser`` is :func:`parse_telegram`."""
+    end = frame.rfind("!")
+    try:
+        return end >= 0 and int(frame[end + 1:end + 5], 16) == crc16_arc(frame[:end + 1].encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return False
+
+
+def instantaneous_part(frame: str) -> str:
+    """The instantaneous-value objects of a telegram (OBIS ``1-0:x.7.0``: power, voltage, current),
+    in order: two telegrams with equal parts carry equal instantaneous values (the timestamp and the
+    energy registers may differ)."""
+    return "\n".join(line for line in frame.splitlines() if line.startswith("1-0:") and ".7.0(" in line)
 
 
 def _kw(watts: float) -> str:
@@ -99,15 +128,16 @@ def split_telegrams(buffer: bytes) -> tuple[list[str], bytes]:
     incomplete telegram still arriving). Bytes before a ``/`` (a port opened mid-telegram) are
     dropped."""
     telegrams: list[str] = []
+    position = 0
     while True:
-        start = buffer.find(b"/")
+        start = buffer.find(b"/", position)
         if start < 0:
             return telegrams, b""
         end = _END.search(buffer, start)
         if end is None:
             return telegrams, buffer[start:]
         telegrams.append(buffer[start:end.end()].decode("ascii", errors="replace"))
-        buffer = buffer[end.end():]
+        position = end.end()
 
 
 def _value(telegram: object, name: str, frame: str) -> Decimal:

@@ -85,6 +85,8 @@ class ConnectionPoint:
         return new
 
     def disconnect(self) -> None:
+        """Disconnect the household load and release the meter's port."""
         self.load.disconnect()
+        self.meter.release()
         self.changes_t_s.clear()
         self.changes_ohm.clear()

@@ -32,6 +32,10 @@ class FakeLoad:
 class FakeMeter:
     def __init__(self, frames: list[str]) -> None:
         self.frames = frames
+        self.released = 0
+
+    def release(self) -> None:
+        self.released += 1
 
     def read_telegrams(self) -> list[str]:
         frames, self.frames = self.frames, []
@@ -65,3 +69,11 @@ def test_garbled_telegram_is_a_bench_error_naming_the_frame() -> None:
     site = ConnectionPoint(FakeLoad(), FakeMeter([telegram(), bad]), 230.0)
     with pytest.raises(InstrumentError, match=r"p1_meter: garbled DSMR telegram: CRC mismatch.*231\.0\*V"):
         site.read_meter()
+
+
+def test_disconnect_releases_the_meter_port() -> None:
+    meter = FakeMeter([])
+    site = ConnectionPoint(FakeLoad(), meter, 230.0)
+    site.set_household_a(0.0, [5.0, 5.0, 5.0])
+    site.disconnect()
+    assert meter.released == 1 and site.household_nominal_a(0) == 0.0

@@ -11,7 +11,8 @@ import pytest
 from bench.errors import InstrumentError
 from instruments.capabilities import SmartMeterP1
 from instruments.drivers.p1_port import P1Port
-from links.p1 import TelegramError, crc16_arc, encode_telegram, parse_telegram, split_telegrams
+from links.p1 import (TelegramError, crc16_arc, crc_ok, encode_telegram, instantaneous_part, parse_telegram,
+                      split_telegrams)
 
 STAMP = dt.datetime(2026, 6, 21, 12, 0, 5, tzinfo=ZoneInfo("Europe/Amsterdam"))
 
@@ -26,6 +27,16 @@ def telegram(**overrides) -> str:
 
 def test_crc_is_crc16_arc() -> None:
     assert crc16_arc(b"123456789") == 0xBB3D      # the CRC-16/ARC check value
+
+
+def test_crc_ok_and_the_instantaneous_part() -> None:
+    frame = telegram()
+    assert crc_ok(frame)
+    assert not crc_ok(frame.replace("230.0*V", "231.0*V")) and not crc_ok("no telegram")
+    later = telegram(timestamp=STAMP.replace(second=6), energy_import_kwh=12.349)
+    assert instantaneous_part(later) == instantaneous_part(frame)          # only time and energy differ
+    assert instantaneous_part(telegram(voltage_v=(230.0, 231.6, 229.0))) != instantaneous_part(frame)
+    assert instantaneous_part(frame).count("\n") == 3 * 4 + 2 - 1          # per phase U, I, P+, P-; P+, P- total
 
 
 def test_encoded_telegram_parses_back_with_dsmr_parser() -> None:
@@ -71,6 +82,25 @@ def test_p1_port_reads_complete_telegrams_over_pyserial() -> None:
     port.close()
     with pytest.raises(InstrumentError, match="not open"):
         port.read_telegrams()
+
+
+def test_split_returns_every_telegram_of_a_long_backlog() -> None:
+    frames = [telegram(energy_import_kwh=12.0 + k / 1000.0) for k in range(3000)]
+    found, rest = split_telegrams("".join(frames).encode())
+    assert found == frames and rest == b""
+
+
+def test_released_p1_port_drops_its_backlog_and_reopens_at_the_next_read() -> None:
+    port = P1Port.open_port("loop://", name="p1_meter")
+    frame = telegram()
+    port.read_telegrams()
+    port._serial.write(frame.encode()[:100])
+    assert port.read_telegrams() == []
+    port.release()
+    assert not port._serial.is_open and port._buffer == b""
+    assert port.read_telegrams() == []                  # reopened: a fresh loop, nothing buffered
+    port._serial.write(frame.encode())
+    assert port.read_telegrams() == [frame]
 
 
 def test_p1_port_that_cannot_open_is_an_instrument_error() -> None:

@@ -121,6 +121,25 @@ def test_garbled_telegram_keeps_the_last_limit() -> None:
     assert law.cap_a(5.0, 16.0, ALL, (16.0,) * 3) == 16.0 and law.garbled == 1
 
 
+def test_a_repeated_telegram_reuses_its_reading_but_a_garbled_repeat_still_counts() -> None:
+    site = SiteState()
+    law = balancer(site)
+    frame = _telegram((19.0, 30.0, 19.0))
+    site.publish(frame)
+    law.cap_a(0.0, 16.0, ALL, (16.0,) * 3)
+    first = law._parsed
+    assert first is not None
+    site.publish(frame.replace("0-0:1.0.0(2606", "0-0:1.0.0(2606", 1))      # the same values again
+    law.cap_a(1.0, 16.0, ALL, (16.0,) * 3)
+    assert law._parsed is first and law.garbled == 0                       # no second dsmr-parser run
+    site.publish(frame[:-6] + "0000\r\n")                                  # same values, wrong CRC
+    law.cap_a(2.0, 16.0, ALL, (16.0,) * 3)
+    assert law.garbled == 1
+    site.publish(_telegram((19.0, 20.0, 19.0)))                             # new values: parsed again
+    law.cap_a(3.0, 16.0, ALL, (16.0,) * 3)
+    assert law._parsed is not first and law._parsed[1].current_a[1] == 20.0
+
+
 def test_a_switching_charger_goes_to_its_least_loaded_phase_and_back() -> None:
     site = SiteState()
     params = parse_parameters({"p1_load_balancing": True, "p1_switches_phases": True,

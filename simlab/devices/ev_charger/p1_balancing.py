@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from links.p1.telegram import TelegramError, parse_telegram
+from links.p1.telegram import P1Reading, TelegramError, crc_ok, instantaneous_part, parse_telegram
 from simlab.physics import PHASE_NAMES
 from simlab.site import SiteState
 
@@ -56,6 +56,7 @@ class P1Balancer:
         self.reads_phase = None if knobs.p1_reads_phase is None else PHASE_NAMES.index(knobs.p1_reads_phase)
         self.site = site
         self._seen_seq = site.telegram_seq
+        self._parsed: tuple[str, P1Reading] | None = None   # (instantaneous part, its reading): see _reading
         self._pending: list[tuple[float, tuple[float, ...]]] = []     # (applies at, household A per phase)
         self.household_a: tuple[float, ...] | None = None
         self.one_phase: int | None = None       # the wish: one phase on this grid phase (None: as asked)
@@ -118,9 +119,21 @@ class P1Balancer:
         in_use = list(grid_phases) or list(ALL_PHASES)
         return max(min(amps, self._limit(in_use)), 0.0), phases, phase_to_use
 
+    def _reading(self, telegram: str) -> P1Reading:
+        """The telegram parsed with dsmr-parser (TelegramError when garbled). The meter sends one a
+        second and its instantaneous values rarely change: a telegram whose CRC holds and whose
+        instantaneous objects equal the last parsed one's reuses that reading (only voltages and
+        powers are used here; its timestamp and energy registers are the earlier telegram's)."""
+        key = instantaneous_part(telegram)
+        if self._parsed is not None and self._parsed[0] == key and crc_ok(telegram):
+            return self._parsed[1]
+        reading = parse_telegram(telegram)
+        self._parsed = (key, reading)
+        return reading
+
     def _household_from(self, telegram: str, own_current_a: Sequence[float]) -> tuple[float, ...] | None:
         try:
-            reading = parse_telegram(telegram)
+            reading = self._reading(telegram)
         except TelegramError:
             self.garbled += 1
             return None
