@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from bench.analysis import ten_minute_running_mean_v
 from bench.feeder import Scenario, clock_text
 from bench.feeder.loop import FeederTrace, run_feeder
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
@@ -82,3 +83,32 @@ def judge_transformer_loading(dut: Any, check: Any, requirement: str, scenario: 
                  detail=f"{scenario_label(scenario)}: {load[i]:.1f} % at {clock_text(day[i])} "
                         f"(DUT {trace.dut_export_w[i]:.0f} W, neighbours "
                         f"{trace.neighbour_kw[i]:.1f} kW net injection); {solve_summary(trace)}", plot=plot)
+
+
+def judge_node_mean_voltage(dut: Any, check: Any, requirement: str, scenario: Scenario, trace: FeederTrace,
+                            t: np.ndarray, v: np.ndarray, *, v_max: float | None = None,
+                            v_min: float | None = None, detail: str = "") -> None:
+    """The 10-minute running mean of the measured voltage at the DUT's node (``v`` at ``t``) judged
+    against ``v_max`` (its highest mean) or ``v_min`` (its lowest), uncertainty ``dut.u_voltage_v``;
+    INCONCLUSIVE when the scenario was shorter than one window. ``detail`` is added to the check's."""
+    highest = v_max is not None
+    t_mean, v_mean = ten_minute_running_mean_v(t, v)
+    finite = np.isfinite(v_mean)
+    if not finite.any():
+        check.inconclusive(requirement, "10-minute running mean at the DUT's node",
+                           f"scenario ran {t[-1] - t[0]:.0f} s, shorter than one 10-minute window")
+        return
+    i = int(np.nanargmax(v_mean) if highest else np.nanargmin(v_mean))
+    which = "highest" if highest else "lowest"
+    bound = v_max if highest else v_min
+    assert bound is not None
+    day_at = clock_text(float(np.interp(t_mean[i], trace.t_s, trace.day_s)))
+    plot = series_plot(t_mean[finite], v_mean[finite], "10-min mean voltage at the DUT's node / V",
+                       stimulus=stimulus_series("feeder voltage commanded at the DUT's node / V", trace.t_s,
+                                                trace.commanded_v, staircase=True),
+                       limits=[applied_limit(f"{'<=' if highest else '>='} {bound:.1f} V", bound)],
+                       instants=[*day_instants(trace), key_instant(f"{which} mean ({day_at})", float(t_mean[i]))])
+    check.within(requirement, f"{which} 10-minute running mean at the DUT's node", "voltage", "V",
+                 float(v_mean[i]), dut.u_voltage_v, v_min, v_max, plot=plot,
+                 detail=f"{scenario_label(scenario)}: {v_mean[i]:.2f} V at {day_at}; node voltage "
+                        f"{v.min():.1f}-{v.max():.1f} V; {detail}{solve_summary(trace)}")

@@ -26,7 +26,7 @@ fleet of its twins would show.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -170,3 +170,21 @@ def restart_allowance_s(dut: Any, rise: float, ramp_key: str) -> float:
     max_delay = dut.profile.declared_value("randomised_restart_max_delay_s", 0.0)
     ramp = dut.profile.declared_value(ramp_key)
     return float(max_delay) + (max(float(rise), 0.0) / float(ramp) if ramp else 0.0)
+
+
+def ac_outage(dut: Any, outage_s: float, steps: list[tuple[float, float]],
+              sample_period_s: float) -> Callable[[], float]:
+    """One repetition's event: the AC source off for ``outage_s`` and on again, recorded in ``steps``
+    as (t, 0 / 1) for the plot's stimulus. The returned callable gives the instant AC is back."""
+
+    def outage() -> float:
+        dut.step(f"outage: AC source off for {outage_s:g} s")
+        steps.append((dut.now_s(), 0.0))
+        dut.ac_source.set_output(False)
+        dut.wait(outage_s, sample_period_s=sample_period_s)
+        t_event = dut.now_s()
+        dut.ac_source.set_output(True)
+        steps.append((t_event, 1.0))
+        return t_event
+
+    return outage

@@ -20,13 +20,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench.analysis import ten_minute_running_mean_v
 from bench.feeder import Scenario, clock_text
-from bench.feeder.loop import FeederTrace
 from links.ocpp import ProfilePurpose
-from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
-from test_suites.feeder_scenario import (day_instants, judge_transformer_loading, run_on_feeder, scenario_label,
-                                         solve_summary)
+from test_suites.feeder_scenario import judge_node_mean_voltage, judge_transformer_loading, run_on_feeder
 from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S
 
 REQ = "EV-FEEDER-TRANSFORMER"
@@ -57,29 +53,6 @@ def _node_voltage(dut: Any, t0_s: float) -> tuple[np.ndarray, np.ndarray]:
             np.array([min(p.voltage_v for p in s.reading.phases) for s in samples]))
 
 
-def _judge_node_voltage(dut: Any, check: Any, scenario: Scenario, trace: FeederTrace, t: np.ndarray,
-                        v: np.ndarray) -> None:
-    """The lowest 10-minute running mean of the measured voltage at the DUT's node at or above the limit."""
-    v_min = float(dut.param(REQ, "ten_minute_mean_min_v"))
-    t_mean, v_mean = ten_minute_running_mean_v(t, v)
-    finite = np.isfinite(v_mean)
-    if not finite.any():
-        check.inconclusive(REQ, "10-minute running mean at the DUT's node",
-                           f"scenario ran {t[-1] - t[0]:.0f} s, shorter than one 10-minute window")
-        return
-    i = int(np.nanargmin(v_mean))
-    day_at = clock_text(float(np.interp(t_mean[i], trace.t_s, trace.day_s)))
-    plot = series_plot(t_mean[finite], v_mean[finite], "10-min mean voltage at the DUT's node / V",
-                       stimulus=stimulus_series("feeder voltage commanded at the DUT's node / V", trace.t_s,
-                                                trace.commanded_v, staircase=True),
-                       limits=[applied_limit(f">= {v_min:.1f} V", v_min)],
-                       instants=[*day_instants(trace), key_instant(f"lowest mean ({day_at})", float(t_mean[i]))])
-    check.within(REQ, "lowest 10-minute running mean at the DUT's node", "voltage", "V", float(v_mean[i]),
-                 dut.u_voltage_v, v_min, None, plot=plot,
-                 detail=f"{scenario_label(scenario)}: {v_mean[i]:.2f} V at {day_at}; node voltage "
-                        f"{v.min():.1f}-{v.max():.1f} V; {solve_summary(trace)}")
-
-
 @pytest.mark.requirement(REQ)
 @pytest.mark.feeder_scenario
 def test_feeder_scenario_transformer(dut, check, feeder_scenario):
@@ -100,4 +73,5 @@ def test_feeder_scenario_transformer(dut, check, feeder_scenario):
         return
     judge_transformer_loading(dut, check, REQ, feeder_scenario, trace,
                               float(dut.param(REQ, "transformer_loading_max_pct")))
-    _judge_node_voltage(dut, check, feeder_scenario, trace, t, v)
+    judge_node_mean_voltage(dut, check, REQ, feeder_scenario, trace, t, v,
+                            v_min=float(dut.param(REQ, "ten_minute_mean_min_v")))

@@ -28,7 +28,7 @@ import pytest
 from links.ocpp import ProfileKind, ProfilePurpose
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.ev_charger.strategy import CHARGING_THRESHOLD_A, EV_RESPONSE_DELAY_S
-from test_suites.rebound import (FUNCTION, DeclaredRestart, Restart, declared_restart, first_above_s,
+from test_suites.rebound import (FUNCTION, DeclaredRestart, Restart, ac_outage, declared_restart, first_above_s,
                                  judge_restarts, steepest_rise_per_s)
 from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S, RESTART_SAMPLE_S
 
@@ -138,15 +138,7 @@ def test_restart_after_outage(dut: Any) -> None:
     dut.transition("charging")
     steps: list[tuple[float, float]] = [(dut.now_s(), 1.0)]
 
-    def outage() -> float:
-        dut.step(f"outage: AC source off for {outage_s:g} s")
-        steps.append((dut.now_s(), 0.0))
-        dut.ac_source.set_output(False)
-        dut.wait(outage_s, sample_period_s=RESTART_SAMPLE_S)
-        t_event = dut.now_s()
-        dut.ac_source.set_output(True)
-        steps.append((t_event, 1.0))
-        return t_event
+    outage = ac_outage(dut, outage_s, steps, RESTART_SAMPLE_S)
 
     allowance_s = EV_RESPONSE_DELAY_S + CHARGING_THRESHOLD_A / declared.ramp_per_s
     _repeat(dut, "AC back", declared, outage, CHARGING_THRESHOLD_A, allowance_s, EV_RESPONSE_DELAY_S,

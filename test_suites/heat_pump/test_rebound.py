@@ -30,7 +30,7 @@ from links.sg_ready_contacts import SgReadyState
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.heat_pump.controls import DimmingSignal
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
-from test_suites.rebound import (FUNCTION, DeclaredRestart, Restart, declared_restart, first_above_s,
+from test_suites.rebound import (FUNCTION, DeclaredRestart, Restart, ac_outage, declared_restart, first_above_s,
                                  judge_restarts, steepest_rise_per_s)
 from test_suites.sampling import RESTART_SAMPLE_S, SLOW_LOAD_SAMPLE_S
 
@@ -142,15 +142,7 @@ def test_restart_after_outage(dut: Any, check: Any) -> None:
     _running(dut)
     steps: list[tuple[float, float]] = []
 
-    def outage() -> float:
-        dut.step(f"outage: AC source off for {outage_s:g} s")
-        steps.append((dut.now_s(), 0.0))
-        dut.ac_source.set_output(False)
-        dut.wait(outage_s, sample_period_s=RESTART_SAMPLE_S)
-        t_event = dut.now_s()
-        dut.ac_source.set_output(True)
-        steps.append((t_event, 1.0))
-        return t_event
+    outage = ac_outage(dut, outage_s, steps, RESTART_SAMPLE_S)
 
     try:
         _repeat(dut, check, "AC back", declared, outage, ("AC source output (1 = on)", steps, (0, 1)))

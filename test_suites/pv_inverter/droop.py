@@ -61,6 +61,23 @@ def read_droop(dut: Any, requirement_id: str) -> Droop:
                  dut.mra_power_w(requirement_id))
 
 
+def read_droop_checked(dut: Any, check: Any, requirement_id: str, reference: str) -> Droop | None:
+    """:func:`read_droop`, or None after an INCONCLUSIVE check when the droop setting lies outside
+    its settable range or the catalog's reference power is not ``reference`` (the one the method
+    judges against)."""
+    droop = read_droop(dut, requirement_id)
+    outside = dut.outside_settable_range(requirement_id, "droop_pct", "droop_range_pct")
+    if outside:
+        check.inconclusive(requirement_id, "droop setting inside its settable range", outside)
+        return None
+    catalog_reference = dut.param(requirement_id, "power_reference")
+    if catalog_reference != reference:
+        check.inconclusive(requirement_id, "reference power of the droop",
+                           f"catalog asks for {catalog_reference!r}; this method judges against {reference!r}")
+        return None
+    return droop
+
+
 def step_through(dut: Any, points: list[float], tr: float, label: str) -> list[DroopPoint]:
     """Stimulus and record: for each point, nominal frequency for 2 Tr, the reference power over
     5 s, the step to the point and 5 Tr of fine record; then back to nominal."""

@@ -13,46 +13,16 @@ bench-computed transformer loading <= ``transformer_loading_max_pct`` of its rat
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 import pytest
 
-from bench.analysis import ten_minute_running_mean_v
-from bench.feeder import Scenario, clock_text
-from bench.feeder.loop import FeederTrace
 from bench.feeder.neighbours import profile_value
-from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
-from test_suites.feeder_scenario import (day_instants, judge_transformer_loading, run_on_feeder, scenario_label,
-                                         solve_summary)
+from test_suites.feeder_scenario import judge_node_mean_voltage, judge_transformer_loading, run_on_feeder
 from test_suites.pv_inverter.stays_connected import judge_stays_connected
 
 REQ = "PV-FEEDER-VOLTAGE"
 LEVEL_CHANGE = 0.01      # the PV simulator is reprogrammed when the irradiance moved by more than this
-
-
-def _judge_mean_voltage(dut: Any, check: Any, scenario: Scenario, trace: FeederTrace, t: np.ndarray,
-                        v: np.ndarray) -> None:
-    """The highest 10-minute running mean of the measured terminal voltage at or below the limit."""
-    v_max = float(dut.param(REQ, "ten_minute_mean_max_v"))
-    t_mean, v_mean = ten_minute_running_mean_v(t, v)
-    finite = np.isfinite(v_mean)
-    if not finite.any():
-        check.inconclusive(REQ, "10-minute running mean at the DUT's node",
-                           f"scenario ran {t[-1] - t[0]:.0f} s, shorter than one 10-minute window")
-        return
-    i = int(np.nanargmax(v_mean))
-    day_at = clock_text(float(np.interp(t_mean[i], trace.t_s, trace.day_s)))
-    plot = series_plot(t_mean[finite], v_mean[finite], "10-min mean voltage at the DUT's node / V",
-                       stimulus=stimulus_series("feeder voltage commanded at the DUT's node / V", trace.t_s,
-                                                trace.commanded_v, staircase=True),
-                       limits=[applied_limit(f"<= {v_max:.1f} V", v_max)],
-                       instants=[*day_instants(trace), key_instant(f"highest mean ({day_at})", float(t_mean[i]))])
-    check.within(REQ, "highest 10-minute running mean at the DUT's node", "voltage", "V", float(v_mean[i]),
-                 dut.u_voltage_v, None, v_max, plot=plot,
-                 detail=f"{scenario_label(scenario)}: {v_mean[i]:.2f} V at {day_at}; "
-                        f"node voltage {v.min():.1f}-{v.max():.1f} V; DUT export "
-                        f"{min(trace.dut_export_w):.0f}-{max(trace.dut_export_w):.0f} W; {solve_summary(trace)}")
 
 
 @pytest.mark.requirement(REQ)
@@ -84,6 +54,8 @@ def test_feeder_scenario_node_voltage(dut, check, feeder_scenario):
         check.inconclusive(REQ, "samples recorded on the feeder", f"{t.size} samples")
         return
     energy_kwh = float(np.sum(0.5 * (p[1:] + p[:-1]) * np.diff(t))) / 3.6e6
-    _judge_mean_voltage(dut, check, scenario, trace, t, v)
+    judge_node_mean_voltage(dut, check, REQ, scenario, trace, t, v,
+                            v_max=float(dut.param(REQ, "ten_minute_mean_max_v")),
+                            detail=f"DUT export {min(trace.dut_export_w):.0f}-{max(trace.dut_export_w):.0f} W; ")
     judge_stays_connected(dut, check, REQ, t, p, v, energy_kwh)
     judge_transformer_loading(dut, check, REQ, scenario, trace, float(dut.param(REQ, "transformer_loading_max_pct")))

@@ -26,7 +26,7 @@ from test_suites.pv_inverter.droop import (
     DroopPoint,
     judge_droop,
     judge_response,
-    read_droop,
+    read_droop_checked,
     step_through,
 )
 from test_suites.pv_inverter.trip_stages import frequency_stages
@@ -67,15 +67,8 @@ def test_lfsm_o_droop(dut, check):
     if not dut.profile.claims("frequency_droop"):
         check.require_true(REQ, "DUT claims LFSM-O (frequency droop)", False, "mandatory function not claimed")
         return
-    droop = read_droop(dut, REQ)
-    outside = dut.outside_settable_range(REQ, "droop_pct", "droop_range_pct")
-    if outside:
-        check.inconclusive(REQ, "droop setting inside its settable range", outside)
-        return
-    reference = dut.param(REQ, "power_reference")
-    if reference != POWER_AT_ACTIVATION:
-        check.inconclusive(REQ, "reference power of the droop", f"catalog asks for {reference!r}; this method "
-                                                                f"judges against {POWER_AT_ACTIVATION!r}")
+    droop = read_droop_checked(dut, check, REQ, POWER_AT_ACTIVATION)
+    if droop is None:
         return
     f_highest = highest_frequency_hz(dut)
     if f_highest <= droop.f_start_hz:

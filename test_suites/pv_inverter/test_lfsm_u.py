@@ -29,7 +29,7 @@ from test_suites.pv_inverter.droop import (
     energy_short_of,
     judge_droop,
     judge_response,
-    read_droop,
+    read_droop_checked,
     step_through,
 )
 from test_suites.pv_inverter.trip_stages import frequency_stages
@@ -63,15 +63,8 @@ def test_lfsm_u_droop(dut, check):
         check.inconclusive(REQ, "storage power declared", "the profile claims LFSM-U but declares no "
                                                           "storage_power_w: the headroom is unknown")
         return
-    droop = read_droop(dut, REQ)
-    outside = dut.outside_settable_range(REQ, "droop_pct", "droop_range_pct")
-    if outside:
-        check.inconclusive(REQ, "droop setting inside its settable range", outside)
-        return
-    reference = dut.param(REQ, "power_reference")
-    if reference != RATED_POWER:
-        check.inconclusive(REQ, "reference power of the droop", f"catalog asks for {reference!r}; this method "
-                                                                f"judges against {RATED_POWER!r}")
+    droop = read_droop_checked(dut, check, REQ, RATED_POWER)
+    if droop is None:
         return
     p_before = dut.transition("producing", fraction=PRODUCING_FRACTION)
     headroom_w = min(dut.p_rated_w - p_before, float(storage_w))
