@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench.analysis import VOLT_WATT_BASES, phase_spread, positive_sequence_v, volt_watt_unbalanced_band_w
+from bench.analysis import RESPONSE_BASES, phase_spread, positive_sequence_v, volt_watt_unbalanced_band_w
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 
 REQ_PU = "PV-PU-UNBALANCED"
@@ -62,8 +62,8 @@ def test_volt_watt_unbalanced(dut, check):
     basis = dut.profile.declared_value("volt_watt_basis")
     if basis is None:
         pytest.skip("NOT_APPLICABLE: the profile declares no P(U) response basis (declared.volt_watt_basis)")
-    if basis not in VOLT_WATT_BASES:
-        check.inconclusive(REQ_PU, "declared response basis", f"{basis!r} is none of {', '.join(VOLT_WATT_BASES)}")
+    if basis not in RESPONSE_BASES:
+        check.inconclusive(REQ_PU, "declared response basis", f"{basis!r} is none of {', '.join(RESPONSE_BASES)}")
         return
     points = dut.param(REQ_STEADY, "volt_watt_points_pct")
     tr = dut.param(REQ_RESPONSE, "response_time_s")
@@ -82,7 +82,7 @@ def test_volt_watt_unbalanced(dut, check):
         low, high = volt_watt_unbalanced_band_w(phase_v, basis, points, dut.v_nom_v, dut.p_rated_w, p_avail,
                                                 mra_v, mra_p)
         others = {b: volt_watt_unbalanced_band_w(phase_v, b, points, dut.v_nom_v, dut.p_rated_w, p_avail, 0.0, 0.0)[0]
-                  for b in VOLT_WATT_BASES if b != basis}
+                  for b in RESPONSE_BASES if b != basis}
         t, p_all = dut.series(t_step - BEFORE_STEP_S)
         nominal = [dut.v_nom_v] * 3
         plot = series_plot(t, p_all, "active power / W", window=(t_avg, dut.now_s()),
