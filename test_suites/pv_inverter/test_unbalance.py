@@ -140,7 +140,7 @@ def test_volt_var_unbalanced(dut, check):
     mra_v = dut.mra_voltage_v(REQ_QU)
     mra_q = dut.param(REQ_QU, "mra_reactive_power_pct_srated") / 100.0 * dut.s_rated_va
     dut.transition("producing", fraction=HALF_IRRADIANCE)
-    measured: list[tuple[float, float]] = []      # (basis voltage, Q) for the curve plot
+    measured = []      # (basis voltage, Q) for the curve plot
     dut.step("enable Q(U) (705)")
     dut.write_volt_var(enabled=True)
     try:
