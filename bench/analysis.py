@@ -19,7 +19,8 @@ __all__ = [
     "ResponseResult", "Uncertainty", "first_order_response_check", "first_time_above",
     "first_time_below", "lfsm_o_band_w", "RampResult", "ramp_rate_detail", "lfsm_o_expected_power_w",
     "lfsm_u_band_w", "lfsm_u_expected_power_w", "phase_spread", "positive_sequence_v",
-    "ramp_rate_pct_per_min", "volt_watt_unbalanced_band_w", "VOLT_WATT_BASES",
+    "ramp_rate_pct_per_min", "volt_watt_unbalanced_band_w", "RESPONSE_BASES", "basis_voltages_v",
+    "unbalanced_curve_band", "volt_var_unbalanced_band_var",
     "sample_period_s", "ten_minute_running_mean_v", "volt_watt_band_w", "volt_watt_limit_pct",
 ]
 
@@ -234,11 +235,12 @@ def lfsm_u_band_w(f_hz: float, p_initial_w: float, p_ref_w: float, mra_f_hz: flo
 
 
 # --------------------------------------------------------------------------------------------
-# Unbalanced grid: the voltage a P(U) response is based on, and the spread between phases
+# Unbalanced grid: the voltage a P(U) or Q(U) response is based on, and the spread between phases
 # --------------------------------------------------------------------------------------------
 
-VOLT_WATT_BASES = ("highest_phase", "per_phase", "positive_sequence")
-"""The response bases a device may declare for P(U) under unbalance (IEEE 1547.1 imbalance tests)."""
+RESPONSE_BASES = ("highest_phase", "per_phase", "positive_sequence")
+"""The response bases a device may declare for P(U) (declared.volt_watt_basis) and Q(U)
+(declared.volt_var_basis) under unbalance (IEEE 1547.1 imbalance tests)."""
 
 _NOMINAL_ANGLES_DEG = (0.0, -120.0, 120.0)
 
@@ -255,30 +257,57 @@ def positive_sequence_v(magnitudes_v: Sequence[float],
     return float(abs(phasors[0] + a * phasors[1] + a * a * phasors[2]) / 3.0)
 
 
+def basis_voltages_v(phase_v: Sequence[float], basis: str) -> tuple[float, ...]:
+    """The voltage each phase's share of a voltage law is judged at, from the measured phase
+    voltages ``phase_v`` and a response ``basis`` (:data:`RESPONSE_BASES`): its own voltage
+    (``per_phase``), else the highest phase or the positive sequence (source phases at 120°) for
+    every phase."""
+    if basis == "per_phase":
+        return tuple(float(v) for v in phase_v)
+    if basis == "highest_phase":
+        return (float(max(phase_v)),) * len(phase_v)
+    if basis == "positive_sequence":
+        return (positive_sequence_v(phase_v),) * len(phase_v)
+    raise ValueError(f"unknown response basis {basis!r} (one of {', '.join(RESPONSE_BASES)})")
+
+
+def unbalanced_curve_band(phase_v: Sequence[float], basis: str, points: Points, v_nom_v: float,
+                          rating: float, mra_v_v: float, mra_y: float, cap: float = math.inf,
+                          mra_multiplier: float = 1.5) -> tuple[float, float]:
+    """Steady-state pass band (low, high) of a device total that follows a voltage curve
+    ``points`` [[% Un, % of rating], ...] on a response ``basis``: each phase's share of ``rating``
+    is the curve over its basis voltage (:func:`basis_voltages_v`) +- k·MRA_V, the total capped by
+    ``cap`` (e.g. the available power) and widened once by +- k·MRA_y."""
+    dv = mra_multiplier * mra_v_v
+    share = rating / len(phase_v)
+    ranges = [_curve_range((v - dv) / v_nom_v * 100.0, (v + dv) / v_nom_v * 100.0, points)
+              for v in basis_voltages_v(phase_v, basis)]
+    low = min(sum(lo for lo, _ in ranges) / 100.0 * share, cap)
+    high = min(sum(hi for _, hi in ranges) / 100.0 * share, cap)
+    dy = mra_multiplier * mra_y
+    return low - dy, high + dy
+
+
 def volt_watt_unbalanced_band_w(phase_v: Sequence[float], basis: str, points: Points, v_nom_v: float,
                                 p_rated_w: float, p_avail_w: float, mra_v_v: float, mra_p_w: float,
                                 mra_multiplier: float = 1.5) -> tuple[float, float]:
     """Steady-state pass band (low_w, high_w) of the total active power for the measured phase
-    voltages ``phase_v`` and the declared response ``basis`` (:data:`VOLT_WATT_BASES`):
-    ``highest_phase`` and ``positive_sequence`` evaluate the curve at one voltage for the whole
-    device (:func:`volt_watt_band_w`); ``per_phase`` limits each phase to its share of the rating at
-    its own voltage (each phase over v ± 1.5·MRA_V, the total capped by the available power and
-    widened once by ± 1.5·MRA_P)."""
-    if basis == "highest_phase":
-        return volt_watt_band_w(max(phase_v), points, v_nom_v, p_rated_w, p_avail_w, mra_v_v, mra_p_w,
-                                mra_multiplier)
-    if basis == "positive_sequence":
-        return volt_watt_band_w(positive_sequence_v(phase_v), points, v_nom_v, p_rated_w, p_avail_w, mra_v_v,
-                                mra_p_w, mra_multiplier)
-    if basis != "per_phase":
-        raise ValueError(f"unknown response basis {basis!r} (one of {', '.join(VOLT_WATT_BASES)})")
-    dv = mra_multiplier * mra_v_v
-    share_w = p_rated_w / len(phase_v)
-    ranges = [_curve_range((v - dv) / v_nom_v * 100.0, (v + dv) / v_nom_v * 100.0, points) for v in phase_v]
-    lo_w = min(sum(lo for lo, _ in ranges) / 100.0 * share_w, p_avail_w)
-    hi_w = min(sum(hi for _, hi in ranges) / 100.0 * share_w, p_avail_w)
-    dp = mra_multiplier * mra_p_w
-    return lo_w - dp, hi_w + dp
+    voltages ``phase_v`` and the declared P(U) response ``basis`` (:func:`unbalanced_curve_band`
+    with the rated power, capped by the available power; ``highest_phase`` and
+    ``positive_sequence`` equal :func:`volt_watt_band_w` at that voltage)."""
+    return unbalanced_curve_band(phase_v, basis, points, v_nom_v, p_rated_w, mra_v_v, mra_p_w, p_avail_w,
+                                 mra_multiplier)
+
+
+def volt_var_unbalanced_band_var(phase_v: Sequence[float], basis: str, points: Points, v_nom_v: float,
+                                 s_rated_va: float, mra_v_v: float, mra_q_var: float,
+                                 mra_multiplier: float = 1.5) -> tuple[float, float]:
+    """Steady-state pass band (low_var, high_var) of the total reactive power for the measured
+    phase voltages ``phase_v`` and the declared Q(U) response ``basis``: the volt-var curve
+    [[% Un, % Srated], ...] on that basis (:func:`unbalanced_curve_band` with the rated apparent
+    power; per phase: each phase's third at its own voltage, summed)."""
+    return unbalanced_curve_band(phase_v, basis, points, v_nom_v, s_rated_va, mra_v_v, mra_q_var,
+                                 mra_multiplier=mra_multiplier)
 
 
 def phase_spread(values: Sequence[float]) -> float:

@@ -70,6 +70,7 @@ SETTINGS_BY_REQUIREMENT: dict[str, tuple[str, ...]] = {
     "PV-LFSM-U": ("frequency_droop_under", "trip_stages", "power_limit_off"),
     "PV-PU-UNBALANCED": ("volt_watt", "trip_stages", "power_limit_off"),
     "PV-CURRENT-UNBALANCE": ("trip_stages", "power_limit_off"),
+    "PV-QU-UNBALANCED": ("volt_var", "volt_watt", "trip_stages", "power_limit_off"),
     "PV-FEEDER-VOLTAGE": ("volt_watt", "trip_stages", "enter_service", "power_limit_off"),
 }
 # catalog parameters the method does not verify, and why (recorded for each test of the requirement,

@@ -10,6 +10,15 @@ is computed from the measured phase voltages on the declared basis
 (:func:`bench.analysis.volt_watt_unbalanced_band_w`: the curve over each voltage +-1.5 MRA_V,
 +-1.5 MRA_P, capped by the available power); the power of a device on another basis lies outside.
 
+PV-QU-UNBALANCED (Q(U) the same way): NOT_APPLICABLE for a single-phase device, one that claims no
+Q(U) or declares no Q(U) response basis (``declared.volt_var_basis``, its own declaration: a device
+may base P(U) and Q(U) on different voltages). At half irradiance (inside Srated) with the market's
+Q(U) curve written (705), each PV-PU-UNBALANCED case is held for 2 Tr of Q(U), then averaged over
+10 s; the analyzer's total Q is judged in the band of the curve on the declared basis from the
+measured phase voltages (:func:`bench.analysis.volt_var_unbalanced_band_var`, PV-QU-STEADY's band
+construction). The last check carries Q against the basis voltage with the required curve (for the
+single-voltage bases; per phase has no one basis voltage).
+
 PV-CURRENT-UNBALANCE: NOT_APPLICABLE for a single-phase device. At full output on a balanced
 nominal grid, the spread (largest minus smallest) of the analyzer's per-phase apparent power,
 averaged over 10 s, must not exceed the catalog's ``max_spread_va`` (or the profile's stricter
@@ -23,13 +32,20 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench.analysis import VOLT_WATT_BASES, phase_spread, positive_sequence_v, volt_watt_unbalanced_band_w
-from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
+from bench.analysis import (
+    RESPONSE_BASES, basis_voltages_v, curve_band, phase_spread, positive_sequence_v, volt_var_unbalanced_band_var,
+    volt_watt_unbalanced_band_w,
+)
+from test_suites.evidence import applied_limit, curve_plot, key_instant, series_plot, stimulus_series
 
 REQ_PU = "PV-PU-UNBALANCED"
 REQ_SPREAD = "PV-CURRENT-UNBALANCE"
 REQ_STEADY = "PV-PU-STEADY"
 REQ_RESPONSE = "PV-PU-RESPONSE"
+REQ_QU = "PV-QU-UNBALANCED"
+REQ_QU_STEADY = "PV-QU-STEADY"
+REQ_QU_RESPONSE = "PV-QU-RESPONSE"
+HALF_IRRADIANCE = 0.5        # Q(U) judged inside Srated, as PV-QU-STEADY
 AVERAGING_S = 10.0
 BEFORE_STEP_S = 5.0          # record shown before each case's step
 
@@ -53,17 +69,27 @@ def _skip_unless_three_phase(dut: Any) -> None:
         pytest.skip(f"NOT_APPLICABLE: a {len(dut.phases)}-phase device (unbalance concerns three-phase devices)")
 
 
+def _declared_basis(dut: Any, check: Any, requirement: str, function: str, law: str) -> str | None:
+    """The response basis the profile declares for ``function`` (``declared.<function>_basis``);
+    skips NOT_APPLICABLE when the function is not claimed or no basis declared, None (INCONCLUSIVE
+    recorded) when the declaration is none of :data:`bench.analysis.RESPONSE_BASES`."""
+    _skip_unless_three_phase(dut)
+    if not dut.profile.claims(function):
+        pytest.skip(f"NOT_APPLICABLE: the profile claims no {law} (functions.{function})")
+    basis = dut.profile.declared_value(f"{function}_basis")
+    if basis is None:
+        pytest.skip(f"NOT_APPLICABLE: the profile declares no {law} response basis (declared.{function}_basis)")
+    if basis not in RESPONSE_BASES:
+        check.inconclusive(requirement, "declared response basis", f"{basis!r} is none of {', '.join(RESPONSE_BASES)}")
+        return None
+    return str(basis)
+
+
 @pytest.mark.requirement(REQ_PU)
 def test_volt_watt_unbalanced(dut, check):
     """P(U) under unbalanced phase voltages on the declared response basis."""
-    _skip_unless_three_phase(dut)
-    if not dut.profile.claims("volt_watt"):
-        pytest.skip("NOT_APPLICABLE: the profile claims no P(U) (functions.volt_watt)")
-    basis = dut.profile.declared_value("volt_watt_basis")
+    basis = _declared_basis(dut, check, REQ_PU, "volt_watt", "P(U)")
     if basis is None:
-        pytest.skip("NOT_APPLICABLE: the profile declares no P(U) response basis (declared.volt_watt_basis)")
-    if basis not in VOLT_WATT_BASES:
-        check.inconclusive(REQ_PU, "declared response basis", f"{basis!r} is none of {', '.join(VOLT_WATT_BASES)}")
         return
     points = dut.param(REQ_STEADY, "volt_watt_points_pct")
     tr = dut.param(REQ_RESPONSE, "response_time_s")
@@ -82,7 +108,7 @@ def test_volt_watt_unbalanced(dut, check):
         low, high = volt_watt_unbalanced_band_w(phase_v, basis, points, dut.v_nom_v, dut.p_rated_w, p_avail,
                                                 mra_v, mra_p)
         others = {b: volt_watt_unbalanced_band_w(phase_v, b, points, dut.v_nom_v, dut.p_rated_w, p_avail, 0.0, 0.0)[0]
-                  for b in VOLT_WATT_BASES if b != basis}
+                  for b in RESPONSE_BASES if b != basis}
         t, p_all = dut.series(t_step - BEFORE_STEP_S)
         nominal = [dut.v_nom_v] * 3
         plot = series_plot(t, p_all, "active power / W", window=(t_avg, dut.now_s()),
@@ -100,6 +126,75 @@ def test_volt_watt_unbalanced(dut, check):
                             + ", ".join(f"{b} would give {w:.0f} W" for b, w in others.items()))
         dut.set_voltage_v(dut.v_nom_v)
         dut.wait(2.0 * tr)
+
+
+@pytest.mark.requirement(REQ_QU)
+def test_volt_var_unbalanced(dut, check):
+    """Q(U) under unbalanced phase voltages on the declared response basis."""
+    basis = _declared_basis(dut, check, REQ_QU, "volt_var", "Q(U)")
+    if basis is None:
+        return
+    points = dut.param(REQ_QU_STEADY, "volt_var_points_pct")
+    curve_v = [(x / 100.0 * dut.v_nom_v, y / 100.0 * dut.s_rated_va) for x, y in points]
+    tr = dut.param(REQ_QU_RESPONSE, "response_time_s")
+    mra_v = dut.mra_voltage_v(REQ_QU)
+    mra_q = dut.param(REQ_QU, "mra_reactive_power_pct_srated") / 100.0 * dut.s_rated_va
+    dut.transition("producing", fraction=HALF_IRRADIANCE)
+    measured = []      # (basis voltage, Q) for the curve plot
+    dut.step("enable Q(U) (705)")
+    dut.write_volt_var(enabled=True)
+    try:
+        cases = dut.param(REQ_PU, "unbalance_cases_pct_un")
+        for n, case_pct in enumerate(cases, start=1):
+            set_v = [pct / 100.0 * dut.v_nom_v for pct in case_pct]
+            t_step = dut.now_s()
+            _set_phase_voltages(dut, set_v)
+            dut.wait(2.0 * tr)
+            t_avg = dut.now_s()
+            dut.wait(AVERAGING_S)
+            phase_v = _phase_means(dut, t_avg + 1e-6, "voltage_v")
+            q_mean = float(np.mean(dut.series(t_avg + 1e-6, "reactive_power_var")[1]))
+            low, high = volt_var_unbalanced_band_var(phase_v, basis, points, dut.v_nom_v, dut.s_rated_va, mra_v,
+                                                     mra_q)
+            others = {b: volt_var_unbalanced_band_var(phase_v, b, points, dut.v_nom_v, dut.s_rated_va, 0.0, 0.0)[0]
+                      for b in RESPONSE_BASES if b != basis}
+            v_basis = basis_voltages_v(phase_v, basis)
+            measured.append((v_basis[0], q_mean))
+            t, q_all = dut.series(t_step - BEFORE_STEP_S, "reactive_power_var")
+            plot = series_plot(t, q_all, "reactive power (injected > 0) / var", window=(t_avg, dut.now_s()),
+                               stimulus=stimulus_series("AC source L1 voltage (set) / V",
+                                                        [t_step - BEFORE_STEP_S, t_step], [dut.v_nom_v, set_v[0]],
+                                                        staircase=True,
+                                                        others={"L2 voltage (set) / V": [dut.v_nom_v, set_v[1]],
+                                                                "L3 voltage (set) / V": [dut.v_nom_v, set_v[2]]}),
+                               limits=[applied_limit(f"band low ({basis})", low), applied_limit("band high", high)],
+                               instants=[key_instant(f"case {n}: unbalanced voltages applied", t_step)])
+            if n == len(cases) and basis != "per_phase":
+                plot = _volt_var_curve_plot(measured, curve_v, mra_v, mra_q, basis)
+            check.within(REQ_QU, f"Q at L1/L2/L3 {'/'.join(f'{x:g}' for x in case_pct)} % Un ({basis})",
+                         "reactive_power", "var", q_mean, dut.u_reactive_power_var, low, high, plot=plot,
+                         detail=f"measured phase voltages {', '.join(f'{v:.1f}' for v in phase_v)} V (on the "
+                                f"declared basis {basis}: {', '.join(f'{v:.1f}' for v in v_basis)} V); curve {points} "
+                                f"(% Un, % Srated) +- {1.5 * mra_v:.2f} V, +- {1.5 * mra_q:.0f} var; "
+                                + ", ".join(f"{b} would give {q:.0f} var" for b, q in others.items()))
+            dut.set_voltage_v(dut.v_nom_v)
+            dut.wait(2.0 * tr)
+    finally:
+        dut.step("disable Q(U) (705)")
+        dut.write_volt_var(enabled=False)
+
+
+def _volt_var_curve_plot(measured: list[tuple[float, float]], curve_v: list[tuple[float, float]], mra_v: float,
+                         mra_q: float, basis: str) -> dict[str, Any]:
+    """Q against the basis voltage with the required curve and its band (PV-QU-STEADY's plot)."""
+    xs = [v for v, _ in measured] + [x for x, _ in curve_v]
+    grid = np.linspace(min(xs) - 2.0, max(xs) + 2.0, 80)
+    bands = [curve_band(g, curve_v, mra_v, mra_q) for g in grid]
+    return curve_plot(f"phase voltage on the declared basis ({basis}) / V", "reactive power (injected > 0) / var",
+                      measured, [(g, b[0]) for g, b in zip(grid, bands, strict=True)],
+                      [(g, b[1]) for g, b in zip(grid, bands, strict=True)],
+                      required=[(g, float(np.interp(g, [c[0] for c in curve_v], [c[1] for c in curve_v])))
+                                for g in grid])
 
 
 @pytest.mark.requirement(REQ_SPREAD)

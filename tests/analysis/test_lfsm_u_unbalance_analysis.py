@@ -6,10 +6,13 @@ from __future__ import annotations
 import pytest
 
 from bench.analysis import (
+    basis_voltages_v,
     lfsm_u_band_w,
     lfsm_u_expected_power_w,
     phase_spread,
     positive_sequence_v,
+    volt_var_unbalanced_band_var,
+    volt_watt_band_w,
     volt_watt_unbalanced_band_w,
 )
 from reports.plotting import series_scene
@@ -53,6 +56,40 @@ def test_per_phase_band_takes_each_phase_over_its_voltage_tolerance() -> None:
     assert high == pytest.approx((90.0 + 200.0) / 300.0 * 10000.0 + 750.0)
     with pytest.raises(ValueError, match="basis"):
         volt_watt_unbalanced_band_w(phase_v, "mean", CURVE, 230.0, 10000.0, 10000.0, 2.3, 500.0)
+
+
+VOLT_VAR = [[92.0, 44.0], [98.0, 0.0], [102.0, 0.0], [108.0, -44.0]]
+
+
+def test_basis_voltages_one_helper_for_every_basis() -> None:
+    phase_v = [256.0, 232.0, 232.0]
+    assert basis_voltages_v(phase_v, "highest_phase") == (256.0,) * 3
+    assert basis_voltages_v(phase_v, "positive_sequence") == pytest.approx((240.0,) * 3)
+    assert basis_voltages_v(phase_v, "per_phase") == (256.0, 232.0, 232.0)
+    with pytest.raises(ValueError, match="basis"):
+        basis_voltages_v(phase_v, "highest")
+
+
+def test_single_voltage_bases_equal_the_balanced_volt_watt_band() -> None:
+    phase_v = [111.5 * 2.3, 101.0 * 2.3, 101.0 * 2.3]
+    assert volt_watt_unbalanced_band_w(phase_v, "highest_phase", CURVE, 230.0, 10000.0, 6000.0, 2.3, 500.0) == \
+        pytest.approx(volt_watt_band_w(111.5 * 2.3, CURVE, 230.0, 10000.0, 6000.0, 2.3, 500.0))
+
+
+@pytest.mark.parametrize("basis, expected_var", [("highest_phase", -4400.0), ("per_phase", -4400.0 / 3.0),
+                                                 ("positive_sequence", -2.5 / 6.0 * 4400.0)])
+def test_volt_var_band_on_each_basis(basis: str, expected_var: float) -> None:
+    phase_v = [111.5 * 2.3, 101.0 * 2.3, 101.0 * 2.3]      # positive sequence 104.5 % Un
+    low, high = volt_var_unbalanced_band_var(phase_v, basis, VOLT_VAR, 230.0, 10000.0, 0.0, 0.0)
+    assert low == pytest.approx(expected_var) and high == pytest.approx(expected_var)
+
+
+def test_volt_var_band_not_capped_and_widened_by_voltage_and_q_tolerance() -> None:
+    phase_v = [90.0 * 2.3, 90.0 * 2.3, 90.0 * 2.3]         # injecting flat end: 4400 var, not capped
+    assert volt_var_unbalanced_band_var(phase_v, "per_phase", VOLT_VAR, 230.0, 10000.0, 2.3, 500.0) == \
+        pytest.approx((4400.0 - 750.0, 4400.0 + 750.0))
+    low, high = volt_var_unbalanced_band_var([105.0 * 2.3] * 3, "highest_phase", VOLT_VAR, 230.0, 10000.0, 2.3, 500.0)
+    assert (low, high) == pytest.approx((-33.0 / 100.0 * 10000.0 - 750.0, -11.0 / 100.0 * 10000.0 + 750.0))
 
 
 def test_phase_spread() -> None:

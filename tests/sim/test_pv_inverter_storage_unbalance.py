@@ -118,7 +118,8 @@ def test_phase_power_shares_knob_unbalances_currents() -> None:
     assert rig.inv.readings().current_a[0] == pytest.approx(5000.0 / UN_V, rel=1e-3)
 
 
-@pytest.mark.parametrize("key, value", [("volt_watt_wrong_basis", "mean"), ("phase_power_shares", [1.0, 1.0]),
+@pytest.mark.parametrize("key, value", [("volt_watt_wrong_basis", "mean"), ("volt_var_wrong_basis", "highest"),
+                                        ("phase_power_shares", [1.0, 1.0]),
                                         ("phase_power_shares", [0.0, 0.0, 0.0])])
 def test_unbalance_knobs_validated(key: str, value: object) -> None:
     with pytest.raises(SimSettingError, match=key):

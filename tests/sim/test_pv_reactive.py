@@ -30,7 +30,7 @@ def test_volt_var_curve_slopes_deadband_and_flat_ends() -> None:
 def test_volt_var_basis_reads_the_phases_as_declared() -> None:
     volts = (100.0, 105.0, 95.0)
     assert volt_var_pct(CURVE, volts) == pytest.approx((-22.0,) * 3)               # highest phase
-    assert volt_var_pct(CURVE, volts, "mean") == pytest.approx((0.0,) * 3)
+    assert volt_var_pct(CURVE, volts, "positive_sequence") == pytest.approx((0.0,) * 3)
     assert volt_var_pct(CURVE, volts, "per_phase") == pytest.approx((0.0, -22.0, 22.0))
 
 
@@ -95,6 +95,23 @@ def test_volt_var_knobs(knobs: dict[str, object], expected_var: float) -> None:
     inv, lab = _connected(knobs)
     inv.settings.reactive.volt_var_enabled = True
     lab.source.voltage_setpoint_v = [1.05 * UN_V] * 3
+    lab.advance_to(lab.t_s + 200.0)
+    assert _q(inv) == pytest.approx(expected_var, abs=1e-3)
+
+
+@pytest.mark.parametrize(("parameters", "knobs", "expected_var"), [
+    ({}, {}, -2200.0),                                                          # highest phase 105 %
+    ({"volt_var_basis": "per_phase"}, {}, -2200.0 / 3.0),                       # (-22 + 0 + 0) / 3 %
+    ({"volt_var_basis": "positive_sequence"}, {}, -44.0 / 6.0 / 3.0 * 100.0),   # 102.33 %
+    ({}, {"volt_var_wrong_basis": "per_phase"}, -2200.0 / 3.0),                 # the knob overrides
+])
+def test_volt_var_basis_under_unbalance(parameters: dict[str, object], knobs: dict[str, object],
+                                        expected_var: float) -> None:
+    inv = build_pv_inverter(parameters, knobs)
+    lab = _lab(inv)
+    lab.advance_to(400.0)
+    inv.settings.reactive.volt_var_enabled = True
+    lab.source.voltage_setpoint_v = [1.05 * UN_V, 1.01 * UN_V, 1.01 * UN_V]
     lab.advance_to(lab.t_s + 200.0)
     assert _q(inv) == pytest.approx(expected_var, abs=1e-3)
 

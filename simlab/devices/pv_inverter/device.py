@@ -236,7 +236,7 @@ class PvInverterSim:
         both inside the S rating with the set priority."""
         r, un = self.settings.reactive, self.nameplate.nominal_voltage_v
         target_var = self._reactive.target(r, self.knobs, [v / un * 100.0 for v in volts], p_w,
-                                           self.parameters.volt_var_basis)
+                                           self.knobs.volt_var_wrong_basis or self.parameters.volt_var_basis)
         self._reactive.advance(target_var, dt_s, self._reactive.response_time_s(r, self.knobs))
         p_w, q_var = self._reactive.limited(r, self.knobs, p_w)
         self._phase_power_w, self._phase_var = p_w / self.phase_count, q_var / self.phase_count
@@ -318,7 +318,7 @@ class PvInverterSim:
             return self._reactive.settled()
         un = self.nameplate.nominal_voltage_v
         target = self._reactive.target(r, self.knobs, [v / un * 100.0 for v in volts], self._reactive.unlimited_p_w,
-                                       self.parameters.volt_var_basis)
+                                       self.knobs.volt_var_wrong_basis or self.parameters.volt_var_basis)
         if target != self._reactive.target_var:
             return False        # the target moves: the lag integrates exactly only towards a fixed target
         # a target that follows P (Q(P), fixed cos phi) holds only once P and Q have settled

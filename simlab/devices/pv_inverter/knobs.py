@@ -12,18 +12,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 from itertools import pairwise
-from typing import Any, Literal, cast
+from typing import Any
 
 from links.sunspec_modbus.types import TripKind, TripStageSetting
 from simlab.devices.pv_inverter.storage import StorageParameters, parse_storage
-from simlab.devices.pv_inverter.unbalance import parse_basis, parse_phase_shares
+from simlab.devices.pv_inverter.unbalance import ResponseBasis, parse_basis, parse_phase_shares
 from simlab.physics import PHASE_NAMES, grid_phases_for
-
-
-#: How the Q(U) law reads the phase voltages (simlab/devices/pv_inverter/reactive.py): the highest
-#: phase (as P(U) does), the mean of the phases, or each phase on its own.
-VoltageBasis = Literal["highest", "mean", "per_phase"]
-VOLTAGE_BASES: tuple[str, ...] = ("highest", "mean", "per_phase")
 
 
 class SimSettingError(ValueError):
@@ -70,7 +64,7 @@ class PvInverterParameters:
     power_limit_response_time_s: float = 5.0
     first_start_ramp_time_s: float = 240.0
     reactive_response_time_s: float = 2.0   # Tr of the Q modes without a RspTms point (Q(P), fixed)
-    volt_var_basis: VoltageBasis = "highest"   # the phase voltage(s) the Q(U) law reads (VOLTAGE_BASES)
+    volt_var_basis: ResponseBasis = "highest_phase"   # Q(U) voltage (unbalance.py RESPONSE_BASES)
     ac_absent_pct: float = 50.0
     trip_stages: list[TripStageSetting] = field(default_factory=default_trip_stages)
     ten_minute_mean_trip_pct: float = 110.0
@@ -79,7 +73,7 @@ class PvInverterParameters:
     phase_connection: str | None = None     # "L1".."L3" (single-phase only; None: L1)
     ride_through_recovery_time_s: float = 0.3   # 90 % of the pre-dip power this long after the voltage returns
     storage: StorageParameters | None = None   # a hybrid inverter's battery (storage.py): LFSM-U
-    volt_watt_basis: str = "highest_phase"  # P(U) voltage under unbalance (unbalance.py VOLT_WATT_BASES)
+    volt_watt_basis: ResponseBasis = "highest_phase"  # P(U) voltage (unbalance.py RESPONSE_BASES)
 
 
 @dataclass
@@ -108,7 +102,8 @@ class PvInverterKnobs:
     lfsm_u_droop_pct: float | None = None
     lfsm_u_response_time_factor: float = 1.0
     # unbalance: P(U) on another voltage basis than the parameter's; per-phase shares of the power
-    volt_watt_wrong_basis: str | None = None
+    volt_watt_wrong_basis: ResponseBasis | None = None
+    volt_var_wrong_basis: ResponseBasis | None = None     # Q(U) on another basis than the parameter's
     phase_power_shares: list[float] | None = None
     # protection (707-710)
     trip_threshold_offset: dict[TripKind, float] = field(default_factory=dict)
@@ -213,8 +208,8 @@ def _parse_knobs(raw: dict[str, Any] | None) -> PvInverterKnobs:
             setattr(knobs, key, value)
         elif key == "sensed_phase":
             knobs.sensed_phase = None if value is None else _phase_name(key, value)
-        elif key == "volt_watt_wrong_basis":
-            knobs.volt_watt_wrong_basis = None if value is None else parse_basis(key, value)
+        elif key in ("volt_watt_wrong_basis", "volt_var_wrong_basis"):
+            setattr(knobs, key, None if value is None else parse_basis(key, value))
         elif key == "phase_power_shares":
             knobs.phase_power_shares = None if value is None else parse_phase_shares(key, value)
         elif value is None and key in _OPTIONAL_KNOBS:
@@ -304,14 +299,10 @@ def _set_parameter(params: PvInverterParameters, key: str, value: Any, name: str
         params.available_power_schedule_w = None if value is None else _schedule(name, value)
     elif key == "trip_stages":
         params.trip_stages = _trip_stages(name, value)
-    elif key == "volt_var_basis":
-        if value not in VOLTAGE_BASES:
-            raise SimSettingError(name, f"expected one of {', '.join(VOLTAGE_BASES)}, got {value!r}")
-        params.volt_var_basis = cast(VoltageBasis, value)
+    elif key in ("volt_var_basis", "volt_watt_basis"):
+        setattr(params, key, parse_basis(name, value))
     elif key == "storage":
         params.storage = None if value is None else parse_storage(name, value)
-    elif key == "volt_watt_basis":
-        params.volt_watt_basis = parse_basis(name, value)
     elif key == "efficiency":
         params.efficiency = finite_number(name, value, positive=True)
         if params.efficiency > 1.0:

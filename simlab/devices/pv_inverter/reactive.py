@@ -15,9 +15,10 @@ from itertools import pairwise
 from typing import Literal
 
 from simlab.devices.pv_inverter.api import ReactivePowerSettings
-from simlab.devices.pv_inverter.knobs import VOLTAGE_BASES, PvInverterKnobs, VoltageBasis
+from simlab.devices.pv_inverter.knobs import PvInverterKnobs
+from simlab.devices.pv_inverter.unbalance import ResponseBasis, basis_volts_pct
 
-__all__ = ["VOLTAGE_BASES", "VoltageBasis", "ReactivePower", "active_mode", "apparent_power_limit", "curve_value",
+__all__ = ["ReactivePower", "active_mode", "apparent_power_limit", "curve_value",
            "power_factor_var", "reactive_priority", "volt_var_pct"]
 
 Mode = Literal["off", "fixed_pf", "fixed_var", "volt_var", "watt_var"]
@@ -38,13 +39,10 @@ def curve_value(points: Sequence[tuple[float, float]], x: float) -> float:
 
 
 def volt_var_pct(points: Sequence[tuple[float, float]], volts_pct: Sequence[float],
-                 basis: VoltageBasis = "highest") -> tuple[float, ...]:
+                 basis: ResponseBasis = "highest_phase") -> tuple[float, ...]:
     """Q(U): the curve's reactive power (% rated VA) per phase for the phase voltages ``volts_pct``
-    (% Un) read on ``basis``."""
-    if basis == "per_phase":
-        return tuple(curve_value(points, v) for v in volts_pct)
-    v = max(volts_pct) if basis == "highest" else sum(volts_pct) / len(volts_pct)
-    return (curve_value(points, v),) * len(volts_pct)
+    (% Un) read on ``basis`` (unbalance.py, the same bases as P(U))."""
+    return tuple(curve_value(points, v) for v in basis_volts_pct(volts_pct, basis))
 
 
 def power_factor_var(p_w: float, power_factor: float, under_excited: bool) -> float:
@@ -97,7 +95,7 @@ class ReactivePower:
         self.unlimited_p_w = 0.0    # the active power the last limit was applied to
 
     def target(self, settings: ReactivePowerSettings, knobs: PvInverterKnobs, volts_pct: Sequence[float],
-               p_w: float, basis: VoltageBasis = "highest") -> float:
+               p_w: float, basis: ResponseBasis = "highest_phase") -> float:
         """The law's reactive power (total var) for the sensed voltages and the active power ``p_w``
         (what the device would produce before the S limit), with the fault knobs applied."""
         mode = active_mode(settings)

@@ -1,28 +1,39 @@
-"""The simulated PV inverter under an unbalanced grid: the voltage its P(U) response is based on,
-and how its power is shared over the phases.
+"""The simulated PV inverter under an unbalanced grid: the voltage its P(U) and Q(U) responses are
+based on, and how its power is shared over the phases.
 
-The response basis is a device parameter (``simulation.parameters.volt_watt_basis``, one of
-:data:`VOLT_WATT_BASES`): ``highest_phase`` (the curve at the highest phase voltage, for the whole
-device), ``per_phase`` (each phase limited to its share of the rating at its own voltage) or
-``positive_sequence`` (the curve at the positive-sequence voltage; the simulated source keeps its
-phases at 120°, so that is the mean of the magnitudes). The knob ``volt_watt_wrong_basis`` makes
+The response basis is the one home of that vocabulary (:data:`RESPONSE_BASES`), one device
+parameter per law (``simulation.parameters.volt_watt_basis`` for P(U), ``volt_var_basis`` for
+Q(U)): ``highest_phase`` (the curve at the highest phase voltage, for the whole device),
+``per_phase`` (each phase's share of the rating at its own voltage) or ``positive_sequence`` (the
+curve at the positive-sequence voltage; the simulated source keeps its phases at 120°, so that is
+the mean of the magnitudes). The knobs ``volt_watt_wrong_basis`` / ``volt_var_wrong_basis`` make
 the device use another basis than the one it declares; ``phase_power_shares`` makes it share its
 power unequally over the phases (a current unbalance).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence, cast
 
-VOLT_WATT_BASES = ("highest_phase", "per_phase", "positive_sequence")
+ResponseBasis = Literal["highest_phase", "per_phase", "positive_sequence"]
+RESPONSE_BASES: tuple[ResponseBasis, ...] = ("highest_phase", "per_phase", "positive_sequence")
 
 
-def parse_basis(key: str, value: Any) -> str:
+def parse_basis(key: str, value: Any) -> ResponseBasis:
     from simlab.devices.pv_inverter.knobs import SimSettingError
 
-    if value not in VOLT_WATT_BASES:
-        raise SimSettingError(key, f"expected one of {', '.join(VOLT_WATT_BASES)}, got {value!r}")
-    return str(value)
+    if value not in RESPONSE_BASES:
+        raise SimSettingError(key, f"expected one of {', '.join(RESPONSE_BASES)}, got {value!r}")
+    return cast(ResponseBasis, value)
+
+
+def basis_volts_pct(volts_pct: Sequence[float], basis: ResponseBasis) -> tuple[float, ...]:
+    """The voltage (% Un) each phase's share of a voltage law is evaluated at under ``basis``:
+    its own (``per_phase``), else the highest phase or the positive sequence for all of them."""
+    if basis == "per_phase":
+        return tuple(volts_pct)
+    v = max(volts_pct) if basis == "highest_phase" else sum(volts_pct) / len(volts_pct)
+    return (v,) * len(volts_pct)
 
 
 def parse_phase_shares(key: str, value: Any) -> list[float]:
@@ -38,14 +49,11 @@ def parse_phase_shares(key: str, value: Any) -> list[float]:
     return [v / total for v in shares]
 
 
-def volt_watt_targets_pct(volts_pct: Sequence[float], basis: str,
+def volt_watt_targets_pct(volts_pct: Sequence[float], basis: ResponseBasis,
                           curve: Callable[[float], float]) -> tuple[float, ...]:
     """The P(U) curve's value (% of rated power) for each phase under ``basis``; ``curve`` maps a
     voltage in % Un to % of rated power."""
-    if basis == "per_phase":
-        return tuple(curve(v) for v in volts_pct)
-    basis_pct = max(volts_pct) if basis == "highest_phase" else sum(volts_pct) / len(volts_pct)
-    return (curve(basis_pct),) * len(volts_pct)
+    return tuple(curve(v) for v in basis_volts_pct(volts_pct, basis))
 
 
 def phase_shares(targets_pct: Sequence[float], knob_shares: Sequence[float] | None) -> tuple[float, ...]:
