@@ -13,10 +13,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from bench.analysis import first_order_response_check
-from bench.checks import observed_value
 from test_suites.evidence import curve_plot, stimulus_series
 from test_suites.sampling import DROOP_RESPONSE_SAMPLE_S
+from test_suites.step_response import ACTIVE_POWER, judge_step_response
 
 MRA_MULTIPLIER = 1.5
 REFERENCE_MEAN_S = 5.0                 # the power before the step: mean just before it
@@ -118,27 +117,15 @@ def judge_droop(dut: Any, check: Any, requirement_id: str, measured: list[DroopP
 
 def judge_response(dut: Any, check: Any, requirement_id: str, droop: Droop, largest: DroopPoint) -> None:
     """The largest step as a first-order response against the measured settled power."""
-    tr, tolerance_w = droop.response_time_s, droop.tolerance_w
-    f_point, p_ref, p_final = largest.f_point_hz, largest.p_ref_w, largest.p_mean_w
-    if abs(p_final - p_ref) < 2 * tolerance_w:
-        check.require_true(requirement_id, "largest frequency step produced a measurable power step", False,
-                           f"P went from {p_ref:.0f} W to {p_final:.0f} W only at {largest.f_mean_hz:.3f} Hz",
-                           observed=observed_value("power step", "W", abs(p_final - p_ref), low=2 * tolerance_w,
-                                                   uncertainty=dut.u_power_w))
-        return
-    res = first_order_response_check(largest.t_s, largest.power_w, largest.t_step_s, p_ref, p_final, tr,
-                                     tolerance_w, x_label="bench time / s", y_label="active power / W",
-                                     stimulus=stimulus_series("AC source frequency (set) / Hz", [largest.t_step_s],
-                                                              [f_point], staircase=True,
-                                                              axis=(min(dut.f_nom_hz, f_point),
-                                                                    max(dut.f_nom_hz, f_point))))
-    check.within(requirement_id, f"share of the step at Tr ({f_point:.3f} Hz)", "step_fraction", "1",
-                 res.fraction_at_tr, dut.u_power_w / abs(p_final - p_ref), res.required_fraction_at_tr, None,
-                 detail=f"P {p_ref:.0f} W -> {p_final:.0f} W; at Tr = {tr:g} s: {res.value_at_tr:.0f} W",
-                 plot=res.plot, step_fraction_at_tr=res.fraction)
-    check.within(requirement_id, f"power at 2 Tr ({f_point:.3f} Hz)", "active_power", "W", res.value_at_2tr,
-                 dut.u_power_w, res.band_2tr[0], res.band_2tr[1],
-                 detail=f"settled value {p_final:.0f} W +- {tolerance_w:.0f} W")
+    f_point = largest.f_point_hz
+    judge_step_response(dut, check, requirement_id, ACTIVE_POWER, cause="largest frequency step",
+                        t=largest.t_s, y=largest.power_w, t_step_s=largest.t_step_s, y_initial=largest.p_ref_w,
+                        y_final=largest.p_mean_w, tr_s=droop.response_time_s, tolerance=droop.tolerance_w,
+                        uncertainty=dut.u_power_w,
+                        stimulus=stimulus_series("AC source frequency (set) / Hz", [largest.t_step_s], [f_point],
+                                                 staircase=True, axis=(min(dut.f_nom_hz, f_point),
+                                                                       max(dut.f_nom_hz, f_point))),
+                        suffix=f" ({f_point:.3f} Hz)", context=f" at {largest.f_mean_hz:.3f} Hz")
 
 
 def energy_short_of(dut: Any, power_w: float, duration_s: float) -> str | None:
