@@ -27,6 +27,8 @@ averaged over 10 s, must not exceed the catalog's ``max_spread_va`` (or the prof
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -64,6 +66,51 @@ def _set_phase_voltages(dut: Any, volts: list[float]) -> None:
         dut.ac_source.set_voltage_v(v, phase=phase)
 
 
+@dataclass(frozen=True)
+class _Case:
+    """One unbalance case as applied: set and measured (averaged) phase voltages and its instants."""
+
+    n: int
+    case_pct: list[float]
+    set_v: list[float]
+    t_step_s: float
+    t_avg_s: float
+    phase_v: list[float]
+
+    @property
+    def name(self) -> str:
+        return f"L1/L2/L3 {'/'.join(f'{x:g}' for x in self.case_pct)} % Un"
+
+
+def _unbalance_cases(dut: Any, settle_s: float) -> Iterator[_Case]:
+    """Each catalog case (``unbalance_cases_pct_un``) applied for ``settle_s``, then averaged for
+    AVERAGING_S; the caller judges it, then the grid returns to nominal for ``settle_s``."""
+    for n, case_pct in enumerate(dut.param(REQ_PU, "unbalance_cases_pct_un"), start=1):
+        set_v = [pct / 100.0 * dut.v_nom_v for pct in case_pct]
+        t_step = dut.now_s()
+        _set_phase_voltages(dut, set_v)
+        dut.wait(settle_s)
+        t_avg = dut.now_s()
+        dut.wait(AVERAGING_S)
+        yield _Case(n, list(case_pct), set_v, t_step, t_avg, _phase_means(dut, t_avg + 1e-6, "voltage_v"))
+        dut.set_voltage_v(dut.v_nom_v)
+        dut.wait(settle_s)
+
+
+def _case_plot(dut: Any, case: _Case, quantity: str, y_label: str, basis: str, low: float,
+               high: float) -> dict[str, Any]:
+    """The case's ``quantity`` over time with the set phase voltages as stimulus and the band."""
+    t, y = dut.series(case.t_step_s - BEFORE_STEP_S, quantity)
+    before = [case.t_step_s - BEFORE_STEP_S, case.t_step_s]
+    return series_plot(t, y, y_label, window=(case.t_avg_s, dut.now_s()),
+                       stimulus=stimulus_series("AC source L1 voltage (set) / V", before,
+                                                [dut.v_nom_v, case.set_v[0]], staircase=True,
+                                                others={"L2 voltage (set) / V": [dut.v_nom_v, case.set_v[1]],
+                                                        "L3 voltage (set) / V": [dut.v_nom_v, case.set_v[2]]}),
+                       limits=[applied_limit(f"band low ({basis})", low), applied_limit("band high", high)],
+                       instants=[key_instant(f"case {case.n}: unbalanced voltages applied", case.t_step_s)])
+
+
 def _skip_unless_three_phase(dut: Any) -> None:
     if len(dut.phases) != 3:
         pytest.skip(f"NOT_APPLICABLE: a {len(dut.phases)}-phase device (unbalance concerns three-phase devices)")
@@ -95,37 +142,20 @@ def test_volt_watt_unbalanced(dut, check):
     tr = dut.param(REQ_RESPONSE, "response_time_s")
     mra_v, mra_p = dut.mra_voltage_v(REQ_PU), dut.mra_power_w(REQ_PU)
     p_avail = dut.transition("producing", fraction=1.0)
-    for n, case_pct in enumerate(dut.param(REQ_PU, "unbalance_cases_pct_un"), start=1):
-        set_v = [pct / 100.0 * dut.v_nom_v for pct in case_pct]
-        t_step = dut.now_s()
-        _set_phase_voltages(dut, set_v)
-        dut.wait(2.0 * tr)
-        t_avg = dut.now_s()
-        dut.wait(AVERAGING_S)
-        phase_v = _phase_means(dut, t_avg + 1e-6, "voltage_v")
-        _, p = dut.series(t_avg + 1e-6)
-        p_mean = float(np.mean(p))
+    for case in _unbalance_cases(dut, 2.0 * tr):
+        phase_v = case.phase_v
+        p_mean = float(np.mean(dut.series(case.t_avg_s + 1e-6)[1]))
         low, high = volt_watt_unbalanced_band_w(phase_v, basis, points, dut.v_nom_v, dut.p_rated_w, p_avail,
                                                 mra_v, mra_p)
         others = {b: volt_watt_unbalanced_band_w(phase_v, b, points, dut.v_nom_v, dut.p_rated_w, p_avail, 0.0, 0.0)[0]
                   for b in RESPONSE_BASES if b != basis}
-        t, p_all = dut.series(t_step - BEFORE_STEP_S)
-        nominal = [dut.v_nom_v] * 3
-        plot = series_plot(t, p_all, "active power / W", window=(t_avg, dut.now_s()),
-                           stimulus=stimulus_series("AC source L1 voltage (set) / V", [t_step - BEFORE_STEP_S, t_step],
-                                                    [nominal[0], set_v[0]], staircase=True,
-                                                    others={"L2 voltage (set) / V": [nominal[1], set_v[1]],
-                                                            "L3 voltage (set) / V": [nominal[2], set_v[2]]}),
-                           limits=[applied_limit(f"band low ({basis})", low), applied_limit("band high", high)],
-                           instants=[key_instant(f"case {n}: unbalanced voltages applied", t_step)])
-        check.within(REQ_PU, f"P at L1/L2/L3 {'/'.join(f'{x:g}' for x in case_pct)} % Un ({basis})", "active_power",
+        plot = _case_plot(dut, case, "active_power_w", "active power / W", basis, low, high)
+        check.within(REQ_PU, f"P at {case.name} ({basis})", "active_power",
                      "W", p_mean, dut.u_power_w, low, high, plot=plot,
                      detail=f"measured phase voltages {', '.join(f'{v:.1f}' for v in phase_v)} V (positive sequence "
                             f"{positive_sequence_v(phase_v):.1f} V); declared basis {basis}; curve {points} "
                             f"+- {1.5 * mra_v:.2f} V, +- {1.5 * mra_p:.0f} W, capped at {p_avail:.0f} W; "
                             + ", ".join(f"{b} would give {w:.0f} W" for b, w in others.items()))
-        dut.set_voltage_v(dut.v_nom_v)
-        dut.wait(2.0 * tr)
 
 
 @pytest.mark.requirement(REQ_QU)
@@ -144,41 +174,25 @@ def test_volt_var_unbalanced(dut, check):
     dut.step("enable Q(U) (705)")
     dut.write_volt_var(enabled=True)
     try:
-        cases = dut.param(REQ_PU, "unbalance_cases_pct_un")
-        for n, case_pct in enumerate(cases, start=1):
-            set_v = [pct / 100.0 * dut.v_nom_v for pct in case_pct]
-            t_step = dut.now_s()
-            _set_phase_voltages(dut, set_v)
-            dut.wait(2.0 * tr)
-            t_avg = dut.now_s()
-            dut.wait(AVERAGING_S)
-            phase_v = _phase_means(dut, t_avg + 1e-6, "voltage_v")
-            q_mean = float(np.mean(dut.series(t_avg + 1e-6, "reactive_power_var")[1]))
+        last = len(dut.param(REQ_PU, "unbalance_cases_pct_un"))
+        for case in _unbalance_cases(dut, 2.0 * tr):
+            phase_v = case.phase_v
+            q_mean = float(np.mean(dut.series(case.t_avg_s + 1e-6, "reactive_power_var")[1]))
             low, high = volt_var_unbalanced_band_var(phase_v, basis, points, dut.v_nom_v, dut.s_rated_va, mra_v,
                                                      mra_q)
             others = {b: volt_var_unbalanced_band_var(phase_v, b, points, dut.v_nom_v, dut.s_rated_va, 0.0, 0.0)[0]
                       for b in RESPONSE_BASES if b != basis}
             v_basis = basis_voltages_v(phase_v, basis)
             measured.append((v_basis[0], q_mean))
-            t, q_all = dut.series(t_step - BEFORE_STEP_S, "reactive_power_var")
-            plot = series_plot(t, q_all, "reactive power (injected > 0) / var", window=(t_avg, dut.now_s()),
-                               stimulus=stimulus_series("AC source L1 voltage (set) / V",
-                                                        [t_step - BEFORE_STEP_S, t_step], [dut.v_nom_v, set_v[0]],
-                                                        staircase=True,
-                                                        others={"L2 voltage (set) / V": [dut.v_nom_v, set_v[1]],
-                                                                "L3 voltage (set) / V": [dut.v_nom_v, set_v[2]]}),
-                               limits=[applied_limit(f"band low ({basis})", low), applied_limit("band high", high)],
-                               instants=[key_instant(f"case {n}: unbalanced voltages applied", t_step)])
-            if n == len(cases) and basis != "per_phase":
+            plot = _case_plot(dut, case, "reactive_power_var", "reactive power (injected > 0) / var", basis, low, high)
+            if case.n == last and basis != "per_phase":
                 plot = _volt_var_curve_plot(measured, curve_v, mra_v, mra_q, basis)
-            check.within(REQ_QU, f"Q at L1/L2/L3 {'/'.join(f'{x:g}' for x in case_pct)} % Un ({basis})",
+            check.within(REQ_QU, f"Q at {case.name} ({basis})",
                          "reactive_power", "var", q_mean, dut.u_reactive_power_var, low, high, plot=plot,
                          detail=f"measured phase voltages {', '.join(f'{v:.1f}' for v in phase_v)} V (on the "
                                 f"declared basis {basis}: {', '.join(f'{v:.1f}' for v in v_basis)} V); curve {points} "
                                 f"(% Un, % Srated) +- {1.5 * mra_v:.2f} V, +- {1.5 * mra_q:.0f} var; "
                                 + ", ".join(f"{b} would give {q:.0f} var" for b, q in others.items()))
-            dut.set_voltage_v(dut.v_nom_v)
-            dut.wait(2.0 * tr)
     finally:
         dut.step("disable Q(U) (705)")
         dut.write_volt_var(enabled=False)
