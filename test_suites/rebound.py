@@ -188,3 +188,34 @@ def ac_outage(dut: Any, outage_s: float, steps: list[tuple[float, float]],
         return t_event
 
     return outage
+
+
+WATCH_CHUNK_S = 10.0        # the restart is looked for after each chunk of fine sampling
+FINE_BEFORE_MIN_S = 10.0    # fine sampling from this long before the declared minimum delay
+Series = Callable[[float, float | None], tuple[np.ndarray, np.ndarray]]
+"""(bench time, quantity) of the recorded samples in [t0, t1] (t1 None: up to now)."""
+
+
+def watch_restart(dut: Any, req: str, declared: DeclaredRestart, t_event_s: float, level: float,
+                  allowance_s: float, *, series: Series, coarse_period_s: float, fine_period_s: float,
+                  ramp_from_s: float) -> Restart:
+    """Wait for ``series`` (bench time, quantity in [t0, t1]) to rise above ``level`` after the event
+    at ``t_event_s`` (sampling coarsely until shortly before the declared minimum delay, finely up
+    to the declared maximum + ``allowance_s``), then observe its ramp from ``ramp_from_s`` after the
+    restart over the catalog's ``ramp_observation_s`` (steepest rise over ``ramp_window_s``)."""
+    coarse_s = t_event_s + declared.min_delay_s - FINE_BEFORE_MIN_S - dut.now_s()
+    if coarse_s > 0:
+        dut.wait(coarse_s, sample_period_s=coarse_period_s)
+    deadline_s = t_event_s + declared.max_delay_s + allowance_s + fine_period_s
+    t_restart = None
+    while t_restart is None and dut.now_s() < deadline_s:
+        dut.wait(min(WATCH_CHUNK_S, deadline_s - dut.now_s()), sample_period_s=fine_period_s)
+        t, y = series(t_event_s, None)
+        t_restart = first_above_s(t, y, t_event_s, level)
+    if t_restart is None:
+        return Restart(t_event_s, None, None)
+    window_s = float(dut.param(req, "ramp_window_s"))
+    observe_s = float(dut.param(req, "ramp_observation_s"))
+    dut.wait(max(t_restart + observe_s - dut.now_s(), 0.0), sample_period_s=fine_period_s)
+    t, y = series(t_restart + ramp_from_s, t_restart + observe_s)
+    return Restart(t_event_s, t_restart, steepest_rise_per_s(t, y, window_s))

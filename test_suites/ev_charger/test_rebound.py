@@ -23,19 +23,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Callable
 
+import numpy as np
 import pytest
 
 from links.ocpp import ProfileKind, ProfilePurpose
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.ev_charger.strategy import CHARGING_THRESHOLD_A, EV_RESPONSE_DELAY_S
-from test_suites.rebound import (FUNCTION, DeclaredRestart, Restart, ac_outage, declared_restart, first_above_s,
-                                 judge_restarts, steepest_rise_per_s)
+from test_suites.rebound import (FUNCTION, DeclaredRestart, Series, ac_outage, declared_restart, judge_restarts,
+                                 watch_restart)
 from test_suites.sampling import CHARGER_RESPONSE_SAMPLE_S, RESTART_SAMPLE_S
 
 REQ = "EV-REBOUND"
 DAY_S = 86400.0
-WATCH_CHUNK_S = 10.0
-FINE_BEFORE_MIN_S = 10.0
 CURRENT_LABEL = "current, highest phase / A"
 
 
@@ -44,25 +43,12 @@ def _declared(dut: Any) -> DeclaredRestart:
     return declared_restart(dut, "randomised_restart_ramp_a_per_s", "A")
 
 
-def _watch_restart(dut: Any, declared: DeclaredRestart, t_event_s: float, level_a: float, allowance_s: float,
-                   ramp_after_s: float) -> Restart:
-    """Wait for the current to rise above ``level_a`` after the event, then observe its ramp."""
-    coarse_s = t_event_s + declared.min_delay_s - FINE_BEFORE_MIN_S - dut.now_s()
-    if coarse_s > 0:
-        dut.wait(coarse_s, sample_period_s=CHARGER_RESPONSE_SAMPLE_S)
-    deadline_s = t_event_s + declared.max_delay_s + allowance_s + RESTART_SAMPLE_S
-    t_restart = None
-    while t_restart is None and dut.now_s() < deadline_s:
-        dut.wait(min(WATCH_CHUNK_S, deadline_s - dut.now_s()), sample_period_s=RESTART_SAMPLE_S)
-        env = dut.envelope(t_event_s)
-        t_restart = first_above_s(env.t_s, env.max_current_a, t_event_s, level_a)
-    if t_restart is None:
-        return Restart(t_event_s, None, None)
-    window_s = float(dut.param(REQ, "ramp_window_s"))
-    observe_s = float(dut.param(REQ, "ramp_observation_s"))
-    dut.wait(max(t_restart + observe_s - dut.now_s(), 0.0), sample_period_s=RESTART_SAMPLE_S)
-    env = dut.envelope(t_restart + ramp_after_s, t_restart + observe_s)
-    return Restart(t_event_s, t_restart, steepest_rise_per_s(env.t_s, env.max_current_a, window_s))
+def _current_envelope(dut: Any) -> Series:
+    """The charger's highest phase current in [t0, t1] (watch_restart's series)."""
+    def series(t0_s: float, t1_s: float | None) -> tuple[np.ndarray, np.ndarray]:
+        env = dut.envelope(t0_s, t1_s)
+        return env.t_s, env.max_current_a
+    return series
 
 
 def _repeat(dut: Any, event: str, declared: DeclaredRestart, trigger: Callable[[], float], level_a: float,
@@ -72,7 +58,9 @@ def _repeat(dut: Any, event: str, declared: DeclaredRestart, trigger: Callable[[
     ``repetitions`` times from the charging state and judge the restarts."""
     repetitions = int(dut.param(REQ, "repetitions"))
     t_start = dut.now_s()
-    restarts = [_watch_restart(dut, declared, trigger(), level_a, allowance_s, ramp_after_s)
+    restarts = [watch_restart(dut, REQ, declared, trigger(), level_a, allowance_s, series=_current_envelope(dut),
+                              coarse_period_s=CHARGER_RESPONSE_SAMPLE_S, fine_period_s=RESTART_SAMPLE_S,
+                              ramp_from_s=ramp_after_s)
                 for _ in range(repetitions)]
     env = dut.envelope(t_start)
     instants = [key_instant(f"{event} {i}", r.t_event_s) for i, r in enumerate(restarts, start=1)]

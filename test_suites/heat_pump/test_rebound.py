@@ -30,41 +30,16 @@ from links.sg_ready_contacts import SgReadyState
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 from test_suites.heat_pump.controls import DimmingSignal
 from test_suites.heat_pump.strategy import CONSUMPTION_LABEL
-from test_suites.rebound import (FUNCTION, DeclaredRestart, Restart, ac_outage, declared_restart, first_above_s,
-                                 judge_restarts, steepest_rise_per_s)
+from test_suites.rebound import FUNCTION, DeclaredRestart, ac_outage, declared_restart, judge_restarts, watch_restart
 from test_suites.sampling import RESTART_SAMPLE_S, SLOW_LOAD_SAMPLE_S
 
 REQ = "HP-REBOUND"
-WATCH_CHUNK_S = 10.0        # the restart is looked for after each chunk of fine sampling
-FINE_BEFORE_MIN_S = 10.0    # fine sampling from this long before the declared minimum delay
 
 
 def _declared(dut: Any) -> DeclaredRestart:
     if not dut.profile.claims(FUNCTION):
         pytest.skip(f"NOT_APPLICABLE: the profile claims no randomised restart (functions.{FUNCTION})")
     return declared_restart(dut, "randomised_restart_ramp_w_per_s", "W")
-
-
-def _watch_restart(dut: Any, declared: DeclaredRestart, t_event_s: float, level_w: float,
-                   allowance_s: float) -> Restart:
-    """Wait for consumption to rise above ``level_w`` after the event at ``t_event_s``, then observe
-    its ramp."""
-    coarse_s = t_event_s + declared.min_delay_s - FINE_BEFORE_MIN_S - dut.now_s()
-    if coarse_s > 0:
-        dut.wait(coarse_s, sample_period_s=SLOW_LOAD_SAMPLE_S)
-    deadline_s = t_event_s + declared.max_delay_s + allowance_s + RESTART_SAMPLE_S
-    t_restart = None
-    while t_restart is None and dut.now_s() < deadline_s:
-        dut.wait(min(WATCH_CHUNK_S, deadline_s - dut.now_s()), sample_period_s=RESTART_SAMPLE_S)
-        t, c = dut.series(t_event_s)
-        t_restart = first_above_s(t, c, t_event_s, level_w)
-    if t_restart is None:
-        return Restart(t_event_s, None, None)
-    window_s = float(dut.param(REQ, "ramp_window_s"))
-    observe_s = float(dut.param(REQ, "ramp_observation_s"))
-    dut.wait(max(t_restart + observe_s - dut.now_s(), 0.0), sample_period_s=RESTART_SAMPLE_S)
-    t, c = dut.series(t_restart - RESTART_SAMPLE_S, t_restart + observe_s)
-    return Restart(t_event_s, t_restart, steepest_rise_per_s(t, c, window_s))
 
 
 def _repeat(dut: Any, check: Any, event: str, declared: DeclaredRestart, trigger: Callable[[], float],
@@ -82,7 +57,9 @@ def _repeat(dut: Any, check: Any, event: str, declared: DeclaredRestart, trigger
     t_start = dut.now_s()
     restarts = []
     for _ in range(repetitions):          # each from normal operation: independent repetitions
-        restarts.append(_watch_restart(dut, declared, trigger(), level_w, allowance_s))
+        restarts.append(watch_restart(dut, REQ, declared, trigger(), level_w, allowance_s, series=dut.series,
+                                     coarse_period_s=SLOW_LOAD_SAMPLE_S, fine_period_s=RESTART_SAMPLE_S,
+                                     ramp_from_s=-RESTART_SAMPLE_S))
         if restarts[-1].t_restart_s is not None:
             dut.rebound_seen()
         _running(dut)
