@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import ConfigError
-from bench.yamlconf import LoadedYaml, load_yaml, validate
+from bench.yamlconf import LoadedYaml, load_yaml, resolve_named_path, validate
 
 BENCH_FORMAT = "flexbench-bench/1"
 PROFILE_FORMAT = "flexbench-device-profile/1"
@@ -211,11 +211,7 @@ class DeviceProfile:
 
 def resolve_profile_path(name_or_path: str | Path) -> Path:
     """A profile may be named by path or by its stem in device_profiles/ (e.g. 'sim-pv-inverter')."""
-    p = Path(name_or_path)
-    if p.exists() or p.suffix in (".yaml", ".yml"):
-        return p
-    candidate = PROFILE_DIR / f"{name_or_path}.yaml"
-    return candidate if candidate.exists() else p
+    return resolve_named_path(name_or_path, PROFILE_DIR)
 
 
 def load_device_profile(file: str | Path) -> DeviceProfile:

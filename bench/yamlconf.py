@@ -166,3 +166,14 @@ def validate(doc: LoadedYaml, schema: dict[str, Any], expected_format: str) -> N
         elif err.validator == "additionalProperties":
             message = "unknown field (check spelling)"
         raise doc.error(field or "(top level)", message)
+
+
+def resolve_named_path(name_or_path: str | Path, folder: Path) -> Path:
+    """A YAML file named by path or by its stem in ``folder`` (e.g. 'sim-pv-inverter' in
+    device_profiles/): the path itself when it exists or ends in .yaml/.yml, else ``folder/<name>.yaml``
+    when that exists, else the path as given (its loader then names the missing file)."""
+    p = Path(name_or_path)
+    if p.exists() or p.suffix in (".yaml", ".yml"):
+        return p
+    candidate = folder / f"{name_or_path}.yaml"
+    return candidate if candidate.exists() else p

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bench.yamlconf import LoadedYaml, load_yaml, validate
+from bench.yamlconf import LoadedYaml, load_yaml, resolve_named_path, validate
 
 SCENARIO_FORMAT = "flexbench-feeder-scenario/1"
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -141,15 +141,6 @@ class Scenario:
                 "step_s": self.step_s, "neighbours": self.neighbour_count}
 
 
-def resolve_scenario_path(name_or_path: str | Path) -> Path:
-    """A scenario may be named by path or by its stem in bench/scenarios/ (e.g. 'sunny-afternoon')."""
-    p = Path(name_or_path)
-    if p.exists() or p.suffix in (".yaml", ".yml"):
-        return p
-    candidate = SCENARIO_DIR / f"{name_or_path}.yaml"
-    return candidate if candidate.exists() else p
-
-
 def _schema() -> dict[str, Any]:
     text = resources.files("bench.schemas").joinpath("feeder-scenario-1.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
@@ -208,7 +199,7 @@ def _group(doc: LoadedYaml, i: int, d: dict[str, Any], node_count: int,
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load and validate a scenario (schema, then consistency: nodes exist, profiles declared, the
     day runs forward)."""
-    path = resolve_scenario_path(name_or_path)
+    path = resolve_named_path(name_or_path, SCENARIO_DIR)
     doc = load_yaml(path)
     validate(doc, _schema(), SCENARIO_FORMAT)
     d = doc.data
