@@ -22,7 +22,10 @@ from lab.store.package import PackageContent, build_campaign, read_package
 from lab.store.store import Store
 from reports.integrity import MANIFEST_NAME, verify_folder
 
-__all__ = ["Trust", "ImportOutcome", "find_packages", "import_package", "import_packages"]
+STATISTICS_FROM = 64
+"""The planner statistics are refreshed when the campaign row number reaches 64, 128, 256, ..."""
+
+__all__ = ["STATISTICS_FROM", "Trust", "ImportOutcome", "find_packages", "import_package", "import_packages"]
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,12 @@ def import_package(store: Store, folder: str | Path, trust: Trust) -> ImportOutc
                     if stored.manifest_sha256 != content.manifest_sha256:
                         raise CampaignConflict(content.campaign_id, stored=stored.package_path, offered=path)
                     return ImportOutcome(content.campaign_id, path, "unchanged", verdict)
-                session.add(build_campaign(content, imported_at=dt.datetime.now(dt.UTC)))
+                row = build_campaign(content, imported_at=dt.datetime.now(dt.UTC))
+                session.add(row)
+                session.flush()
+                number = row.id
+            if number >= STATISTICS_FROM and number & (number - 1) == 0:
+                store.refresh_statistics()
             return ImportOutcome(content.campaign_id, path, "imported", verdict)
         except IntegrityError:
             continue

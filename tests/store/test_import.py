@@ -125,3 +125,17 @@ def test_a_folder_tree_is_imported_package_by_package(store_url: str, signed_pac
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and sorted(o["campaign_id"] for o in out["imported"]) == ["tree0000", "tree0001", "tree0002"]
     assert out["refused"] == [] and _counts(store_url)[0] == 3
+
+
+def test_planner_statistics_are_refreshed_as_the_store_grows(store_url: str, signed_package: Path, trust: Trust,
+                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lab.store.importer as importer
+
+    refreshed: list[int] = []
+    monkeypatch.setattr(importer, "STATISTICS_FROM", 2)
+    with open_store(store_url) as store:
+        original = store.refresh_statistics
+        monkeypatch.setattr(store, "refresh_statistics", lambda: (refreshed.append(1), original()))
+        for n in range(5):
+            import_package(store, derive_package(signed_package, tmp_path / f"c{n}", campaign_id=f"grow{n}"), trust)
+    assert len(refreshed) == 2     # at rows 2 and 4
