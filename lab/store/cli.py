@@ -14,12 +14,21 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bench.errors import ConfigError
 from bench.verdicts import EXIT_USAGE
 
+if TYPE_CHECKING:
+    from lab.store.store import Store
+
 __all__ = ["add_parser", "add_db_options", "add_run_options", "index_after_run", "import_after_run"]
+
+
+EXIT_CODES_TEXT = ("exit codes: 0 done; 3 usage error (bad input, a malformed or unreachable store URL, a store "
+                   "newer than this code, no such campaign, a campaign id already indexed from another manifest); "
+                   "import of a package that does not verify: flexbench verify's code (4 UNTRUSTED, 5 FAILED, "
+                   "7 NOT_A_REPORT), nothing of it written")
 
 
 def add_db_options(parser: argparse.ArgumentParser) -> None:
@@ -31,7 +40,7 @@ def add_db_options(parser: argparse.ArgumentParser) -> None:
                         help="lab directory (default $FLEXBENCH_LAB_DIR, else out/lab)")
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace) -> Store:
     from lab.store.store import open_store
     from lab.store.url import resolve_url
 
@@ -168,7 +177,7 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     from reports.cli import add_trust_options
 
     results = sub.add_parser("results", help="the lab's results store: import signed report packages, query "
-                                             "campaigns", epilog=__doc__.split("\n\n")[1])
+                                             "campaigns", epilog=EXIT_CODES_TEXT)
     commands = results.add_subparsers(dest="results_command", required=True, metavar="COMMAND")
 
     imp = commands.add_parser("import", help="verify and index every signed report package under the folders")
@@ -204,9 +213,21 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
         parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def _store_url_text(text: str) -> str:
+    """``--db`` of ``flexbench run`` checked while parsing: a malformed URL is exit 3 before anything
+    is energised (whether the store answers is seen after the run; the package is kept either way)."""
+    from lab.store.url import parse_url
+
+    try:
+        parse_url(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(exc.detail) from None
+    return text
+
+
 def add_run_options(run: argparse.ArgumentParser) -> None:
     """``flexbench run --db URL``."""
-    run.add_argument("--db", default=None, metavar="URL",
+    run.add_argument("--db", default=None, metavar="URL", type=_store_url_text,
                      help="after the package is signed, index it in this results store (default $FLEXBENCH_DB; "
                           "neither: no store)")
 

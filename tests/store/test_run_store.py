@@ -52,3 +52,11 @@ def test_a_store_failure_is_reported_and_loses_no_package(signed_package: Path,
 def test_no_package_no_store_step(tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert index_after_run(store_url, out=str(tmp_path / "empty"), profile=CAMPAIGN_PROFILE, exit_code=2) is False
     assert "no signed package" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["mysql://lab@db/results", "sqlite://"])
+def test_a_malformed_db_url_stops_run_before_anything_starts(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.cli import main
+
+    assert main(["run", "--profile", CAMPAIGN_PROFILE, "--db", url]) == 3
+    assert url in capsys.readouterr().err
