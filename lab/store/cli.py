@@ -186,16 +186,16 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     imp.set_defaults(func=_cmd_import)
 
     lst = commands.add_parser("list", help="campaigns in the store, newest first")
-    lst.add_argument("--manufacturer", default=None)
-    lst.add_argument("--model", default=None)
-    lst.add_argument("--serial", default=None)
+    lst.add_argument("--manufacturer", default=None, help="DUT manufacturer (exact)")
+    lst.add_argument("--model", default=None, help="DUT model (exact)")
+    lst.add_argument("--serial", default=None, help="DUT serial number (exact)")
     lst.add_argument("--requirement", default=None, help="only campaigns that judged this requirement")
     lst.add_argument("--verdict", default=None,
                      help="campaign verdict (COMPLIANT, ...), or with --requirement that requirement's (PASS, ...)")
     lst.add_argument("--bench", dest="bench_name", default=None, help="bench name")
-    lst.add_argument("--market", default=None)
+    lst.add_argument("--market", default=None, help="market (NL, DE)")
     lst.add_argument("--since", default=None, help="started at or after (ISO date or time; UTC unless given)")
-    lst.add_argument("--limit", type=int, default=None)
+    lst.add_argument("--limit", type=int, default=None, help="at most this many campaigns (the newest)")
     lst.set_defaults(func=_cmd_list)
 
     show = commands.add_parser("show", help="one campaign: identity, per-requirement verdicts and checks")
