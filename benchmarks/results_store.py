@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import shutil
 import statistics
@@ -131,7 +132,7 @@ def run(count: int, package: Path | None = None, queries: int = 300) -> dict[str
         files = sum(1 for p in source.rglob("*") if p.is_file())
         size_mb = sum(p.stat().st_size for p in source.rglob("*") if p.is_file()) / 1e6
         results: dict[str, Any] = {"count": count, "generate_s": generate_s, "files": files, "size_mb": size_mb,
-                                   "queries": queries, "backends": {}}
+                                   "queries": queries, "backends": {}, "load_before": os.getloadavg()[1]}
         results["backends"]["SQLite"] = measure_backend(f"sqlite:///{work / 'results.sqlite3'}", folders, plan,
                                                         queries)
         bin_dir = find_bin_dir()
@@ -142,6 +143,7 @@ def run(count: int, package: Path | None = None, queries: int = 300) -> dict[str
                 results["backends"]["PostgreSQL"] = measure_backend(cluster.create_database(), folders, plan, queries)
             finally:
                 cluster.stop()
+        results["load_after"] = os.getloadavg()[1]
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -154,7 +156,8 @@ def section(r: dict[str, Any]) -> str:
     lines = [
         "## Results store: import throughput and query latency",
         "",
-        f"`benchmarks/results_store.py` on this machine (shared, 2 cores, other jobs running): "
+        f"`benchmarks/results_store.py` on this machine (shared, 2 cores, other jobs running: 5-minute load "
+        f"average {r['load_before']:.1f} before, {r['load_after']:.1f} after): "
         f"{r['count']:,} campaigns imported one after the other by `lab.store.import_package` into an empty "
         f"store on SQLite (one file, WAL){' and on ' + pg if pg else ''}. The packages are derived from one "
         f"real signed package (`flexbench run --requirements {CAMPAIGN_REQUIREMENT}`: {r['files']} files, "
