@@ -112,10 +112,18 @@ def import_package(store: Store, folder: str | Path, trust: Trust) -> ImportOutc
 
 def import_packages(store: Store, roots: Iterable[str | Path], trust: Trust
                     ) -> tuple[list[ImportOutcome], list[PackageRefused]]:
-    """Import every package under ``roots``; the refused ones are returned, the others imported."""
+    """Import every package under ``roots``; the refused ones are returned, the others imported. A
+    folder holding no package at all is refused as NOT_A_REPORT (a wrong path, most likely)."""
     done: list[ImportOutcome] = []
     refused: list[PackageRefused] = []
-    for folder in find_packages(roots):
+    folders: list[Path] = []
+    for root in roots:
+        found = find_packages([root])
+        if not found:
+            refused.append(PackageRefused("no report package (no manifest.json) in this folder or below",
+                                          folder=Path(root).absolute(), status="NOT_A_REPORT"))
+        folders += [f for f in found if f not in folders]
+    for folder in folders:
         try:
             done.append(import_package(store, folder, trust))
         except PackageRefused as exc:
@@ -123,5 +131,3 @@ def import_packages(store: Store, roots: Iterable[str | Path], trust: Trust
         except CampaignConflict as exc:
             refused.append(PackageRefused(str(exc.detail), folder=exc.offered, status="CONFLICT"))
     return done, refused
-
-

@@ -12,7 +12,7 @@ from lab.store import list_campaigns, open_store
 from reports.integrity import load_signing_key
 from store_packages import REPO, derive_package
 
-PROCESSES = 3
+PROCESSES = 2
 PER_PROCESS = 4
 
 

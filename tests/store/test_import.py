@@ -139,3 +139,11 @@ def test_planner_statistics_are_refreshed_as_the_store_grows(store_url: str, sig
         for n in range(5):
             import_package(store, derive_package(signed_package, tmp_path / f"c{n}", campaign_id=f"grow{n}"), trust)
     assert len(refreshed) == 2     # at rows 2 and 4
+
+
+def test_a_folder_without_packages_is_not_a_report(store_url: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    assert main(["results", "import", str(tmp_path / "empty"), "--db", store_url]) == 7
+    assert f"{tmp_path / 'empty'}: no report package" in capsys.readouterr().err
+    assert main(["results", "import", str(tmp_path / "missing"), "--db", store_url]) == 7
