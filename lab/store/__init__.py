@@ -29,14 +29,39 @@ See docs/results-store.md.
 
 from __future__ import annotations
 
-from lab.store.errors import CampaignConflict, PackageRefused, StoreError
-from lab.store.importer import ImportOutcome, Trust, find_packages, import_package, import_packages
-from lab.store.queries import (CampaignDetail, CampaignRow, CheckRow, InstrumentRow, RequirementRow, TrendPoint,
-                               first_passing, list_campaigns, show_campaign, trend)
-from lab.store.store import Store, open_store
-from lab.store.url import DB_ENV, LAB_DIR_ENV, display_url, lab_dir, resolve_url
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lab.store.errors import CampaignConflict, PackageRefused, StoreError
+    from lab.store.importer import ImportOutcome, Trust, find_packages, import_package, import_packages
+    from lab.store.queries import (CampaignDetail, CampaignRow, CheckRow, InstrumentRow, RequirementRow,
+                                   TrendPoint, first_passing, list_campaigns, show_campaign, trend)
+    from lab.store.store import Store, open_store
+    from lab.store.url import DB_ENV, LAB_DIR_ENV, display_url, lab_dir, resolve_url
+
+# Loaded on first use (PEP 562): every ``flexbench`` command builds its parser with ``lab.store.cli``,
+# and only the commands that use the store should pay for importing SQLAlchemy and Alembic.
+_HOMES = {
+    "errors": ["CampaignConflict", "PackageRefused", "StoreError"],
+    "importer": ["ImportOutcome", "Trust", "find_packages", "import_package", "import_packages"],
+    "queries": ["CampaignDetail", "CampaignRow", "CheckRow", "InstrumentRow", "RequirementRow", "TrendPoint",
+                "first_passing", "list_campaigns", "show_campaign", "trend"],
+    "store": ["Store", "open_store"],
+    "url": ["DB_ENV", "LAB_DIR_ENV", "display_url", "lab_dir", "resolve_url"],
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = ["CampaignConflict", "PackageRefused", "StoreError", "ImportOutcome", "Trust", "find_packages",
            "import_package", "import_packages", "CampaignDetail", "CampaignRow", "CheckRow", "InstrumentRow",
            "RequirementRow", "TrendPoint", "first_passing", "list_campaigns", "show_campaign", "trend", "Store",
            "open_store", "DB_ENV", "LAB_DIR_ENV", "display_url", "lab_dir", "resolve_url"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"lab.store.{module}"), name)
+    globals()[name] = value
+    return value

@@ -236,12 +236,13 @@ def index_after_run(db: str | None, *, out: str | None, profile: str, exit_code:
     """The store step of ``flexbench run``: when ``--db`` or $FLEXBENCH_DB names a store and the run
     signed a package (exit 0, 1 or 2 with a manifest in its folder), index it. The run's exit code is
     the caller's and stays unchanged; True when indexed."""
-    from bench.campaign import default_out_dir
     from lab.store.url import DB_ENV
-    from reports.integrity import MANIFEST_NAME
 
     if db is None and not os.environ.get(DB_ENV):
         return False
+    from bench.campaign import default_out_dir
+    from reports.integrity import MANIFEST_NAME
+
     out_dir = Path(out) if out else default_out_dir(Path(profile))
     if exit_code == EXIT_USAGE or not (out_dir / MANIFEST_NAME).is_file():
         print(f"flexbench: results store: no signed package in {out_dir} to index", file=sys.stderr, flush=True)

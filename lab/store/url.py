@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from typing import TYPE_CHECKING
 
 from lab.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 __all__ = ["DB_ENV", "LAB_DIR_ENV", "DEFAULT_LAB_DIR", "DB_FILE_NAME", "lab_dir", "resolve_url", "parse_url",
            "display_url"]
@@ -42,6 +43,9 @@ def resolve_url(db: str | None = None, lab: str | Path | None = None) -> URL:
 
 def parse_url(text: str) -> URL:
     """A SQLAlchemy URL for SQLite or PostgreSQL (psycopg 3); StoreError naming ``text`` otherwise."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(text)
     except ArgumentError:
@@ -59,5 +63,7 @@ def parse_url(text: str) -> URL:
 
 def display_url(url: URL | str) -> str:
     """The URL for messages, its password hidden."""
-    parsed = url if isinstance(url, URL) else make_url(url)
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url) if isinstance(url, str) else url
     return parsed.render_as_string(hide_password=True)
