@@ -74,9 +74,10 @@ class LiveHub:
     """The monitor, polled by one background task every ``poll_s``, and the version every stream
     waits on (bumped when anything changed)."""
 
-    def __init__(self, monitor: LabMonitor, poll_s: float = 0.5) -> None:
+    def __init__(self, monitor: LabMonitor, poll_s: float = 0.5, ping_s: float = PING_S) -> None:
         self.monitor = monitor
         self.poll_s = poll_s
+        self.ping_s = ping_s
         self.version = 0
         self.lock = threading.Lock()       # the monitor is updated in a worker thread, read in the loop
         self._changed: asyncio.Condition | None = None
@@ -136,7 +137,7 @@ class LiveHub:
         last: list[str] = []
         seen = -1
         while True:
-            seen = await self.wait_beyond(seen, PING_S)
+            seen = await self.wait_beyond(seen, self.ping_s)
             for event in self.events_for(sent, last):
                 yield event
 
@@ -150,10 +151,11 @@ def _static(name: str) -> Response:
                              "Cache-Control": "no-cache"})
 
 
-def create_app(monitor: LabMonitor, *, poll_s: float = 0.5,
+def create_app(monitor: LabMonitor, *, poll_s: float = 0.5, ping_s: float = PING_S,
                extra_routes: Callable[[], list[BaseRoute]] | None = None) -> Starlette:
-    """The application over ``monitor``; ``extra_routes``: more GET routes (the results store's)."""
-    hub = LiveHub(monitor, poll_s)
+    """The application over ``monitor``, its records read every ``poll_s`` and a keep-alive comment
+    sent on a quiet stream every ``ping_s``; ``extra_routes``: more GET routes (the results store's)."""
+    hub = LiveHub(monitor, poll_s, ping_s)
 
     async def index(request: Request) -> Response:
         return _static("index.html")
@@ -162,7 +164,7 @@ def create_app(monitor: LabMonitor, *, poll_s: float = 0.5,
         return _static(request.path_params["name"])
 
     async def events(request: Request) -> Response:
-        return EventSourceResponse(hub.stream(), ping=PING_S, headers={"Cache-Control": "no-cache"})
+        return EventSourceResponse(hub.stream(), ping=ping_s, headers={"Cache-Control": "no-cache"})
 
     async def campaigns(request: Request) -> Response:
         await anyio.to_thread.run_sync(hub.update)
@@ -181,6 +183,10 @@ def create_app(monitor: LabMonitor, *, poll_s: float = 0.5,
     async def campaign_file(request: Request) -> Response:
         with hub.lock:
             folder = monitor.folder_of(request.path_params["key"])
+        if folder is None:          # a campaign the poller has not found yet
+            await anyio.to_thread.run_sync(hub.update)
+            with hub.lock:
+                folder = monitor.folder_of(request.path_params["key"])
         return serve_package_file(folder, request.path_params["path"])
 
     @contextlib.asynccontextmanager

@@ -15,6 +15,7 @@ is alive; for a record without a writer on this host: it grew within :data:`STAL
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import os
@@ -226,7 +227,8 @@ class LiveCampaign:
             "index": pos.index, "planned": len(pos.planned), "counter": pos.counter(),
             "bench_time_s": round(self.t_s, 3),
             "eta_s": None if eta_s is None else round(eta_s, 1),
-            "eta_text": "" if self.end is not None or state == "stopped" else pos.eta_text(self.t_s, self.wall_s or 0.0),
+            "eta_text": ("" if self.end is not None or state == "stopped"
+                         else pos.eta_text(self.t_s, self.wall_s or 0.0)),
             "verdict": (self.end or {}).get("verdict"),
             "report": f"/campaigns/{self.key}/report.html" if state == "report" else None,
             "pdf": f"/campaigns/{self.key}/report.pdf" if state == "report" else None,
@@ -246,7 +248,7 @@ class LabMonitor:
         self.campaigns: dict[str, LiveCampaign] = {}
         self._monotonic = monotonic
         self._scanned_at: float | None = None
-        self._passed: set[str] = set()       # keys of folders seen with a signed package: not followed
+        self._passed: dict[str, int] = {}    # key -> inode of a record shown long enough after its end
 
     def scan(self) -> None:
         """Follow every campaign folder under the roots that is not followed yet, has no signed
@@ -256,10 +258,12 @@ class LabMonitor:
             for record in find_records(root):
                 folder = record.parent
                 key = campaign_key(folder)
-                if key in self.campaigns or key in self._passed:
+                if key in self.campaigns:
                     continue
                 try:
-                    if (folder / SIGNATURE_NAME).exists() or now_wall - record.stat().st_mtime > STOPPED_SHOWN_S:
+                    stat = record.stat()
+                    if self._passed.get(key) == stat.st_ino or (folder / SIGNATURE_NAME).exists() \
+                            or now_wall - stat.st_mtime > STOPPED_SHOWN_S:
                         continue
                 except OSError:
                     continue
@@ -285,7 +289,8 @@ class LabMonitor:
                 changed = True
             if campaign.ended_at is not None and now - campaign.ended_at > FINISHED_SHOWN_S:
                 del self.campaigns[key]
-                self._passed.add(key)
+                with contextlib.suppress(OSError):
+                    self._passed[key] = campaign.tail.path.stat().st_ino
                 changed = True
         return changed
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "add_parser", "campaign_roots"]
@@ -12,8 +11,6 @@ __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "add_parser", "campaign_roots"]
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DEFAULT_OUT = Path("out")
-LAB_DIR_ENV = "FLEXBENCH_LAB_DIR"
-DEFAULT_LAB_DIR = Path("out") / "lab"
 
 
 def campaign_roots(campaigns: list[str] | None, lab: str | None) -> list[Path]:
@@ -21,7 +18,9 @@ def campaign_roots(campaigns: list[str] | None, lab: str | None) -> list[Path]:
     (``--lab`` > $FLEXBENCH_LAB_DIR > out/lab) and ``out/`` (where ``flexbench run`` writes by default)."""
     if campaigns:
         return [Path(c) for c in campaigns]
-    lab_dir = Path(lab or os.environ.get(LAB_DIR_ENV) or DEFAULT_LAB_DIR)
+    from lab.store import lab_dir as resolve_lab_dir
+
+    lab_dir = resolve_lab_dir(lab)
     if lab_dir.resolve().is_relative_to(DEFAULT_OUT.resolve()):
         return [DEFAULT_OUT]        # out/ holds the lab directory: one walk finds both
     return [lab_dir, DEFAULT_OUT]
@@ -43,7 +42,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``flexbench serve`` on the command line's subcommands."""
     serve = sub.add_parser("serve", help="read-only web page of the lab: running campaigns and the results store",
                            description="Serve a read-only web page of the lab: the running campaigns (requirement, "
@@ -52,13 +51,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     serve.add_argument("--host", default=DEFAULT_HOST,
                        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
-    serve.add_argument("--db", default=None,
-                       help="results store URL (default: $FLEXBENCH_DB, else the SQLite file in the lab directory)")
+    from lab.store.cli import add_db_options
+
+    add_db_options(serve)           # --db URL, --lab DIR: the store's one resolver
     serve.add_argument("--campaigns", action="append", default=None, metavar="DIR",
                        help="a folder to look for campaign output folders in (repeatable; default: the lab "
                             f"directory and {DEFAULT_OUT}/)")
-    serve.add_argument("--lab", default=None, metavar="DIR",
-                       help=f"lab directory (default ${LAB_DIR_ENV}, else {DEFAULT_LAB_DIR})")
     serve.add_argument("--poll-s", type=float, default=0.5,
                        help="how often the records are read for news, seconds (default 0.5)")
     serve.set_defaults(func=_cmd_serve)

@@ -194,8 +194,9 @@ async function loadResults(form) {
   rows.replaceChildren();
   for (const r of body.results) {
     const tr = document.createElement("tr");
-    const cells = [r.finished || "", r.device || "", r.firmware || "", r.bench || "", r.verdict || "",
-      (r.requirements || []).map((q) => `${q.id} ${q.verdict}`).join(", ")];
+    const cells = [r.started || "", r.device || "", r.firmware || "",
+      [r.bench, r.market].filter(Boolean).join(", "), r.verdict || "",
+      r.requirement ? `${r.requirement} ${r.requirement_verdict || ""}` : ""];
     for (const text of cells) {
       const td = document.createElement("td");
       td.textContent = text;
