@@ -129,6 +129,7 @@ class LiveCampaign:
         self._samples_in_test = 0
         self.grew_at = self._monotonic()
         self.ended_at: float | None = None
+        self.shown_state = ""          # the state the monitor last reported
 
     # --- reading ------------------------------------------------------------------------------------
     def update(self) -> bool:
@@ -283,9 +284,10 @@ class LabMonitor:
                 del self.campaigns[key]
                 changed = True
                 continue
-            state = campaign.state()
             changed = campaign.update() or changed
-            if campaign.state() != state:
+            state = campaign.state()
+            if state != campaign.shown_state:       # e.g. the signed package appeared, the writer died
+                campaign.shown_state = state
                 changed = True
             if campaign.ended_at is not None and now - campaign.ended_at > FINISHED_SHOWN_S:
                 del self.campaigns[key]

@@ -14,7 +14,7 @@ import pytest
 
 from bench.recorder import Recorder
 from lab.liveview import campaigns as live
-from lab.liveview.campaigns import LabMonitor, LiveCampaign, find_records, sample_point
+from lab.liveview.campaigns import LabMonitor, LiveCampaign, campaign_key, find_records, sample_point
 from lab.liveview.tail import RecordTail
 from reports.record_integrity import check_record
 
@@ -181,6 +181,13 @@ def test_the_monitor_finds_unsigned_campaigns_and_leaves_signed_packages(tmp_pat
     start_record(late)[0].close()
     monitor.scan()
     assert {s["folder"] for s in monitor.summaries()} == {str(running), str(late)}
+    recorder, _clock = start_record(late)
+    recorder.write("campaign_end", verdict="COMPLIANT", counts={}, bench_time_s=0.0)
+    recorder.close()
+    assert monitor.update() and monitor.campaigns[campaign_key(late)].state() == "finished"
+    assert not monitor.update()                             # nothing new
+    (late / "manifest.sig").write_text("sig")               # the package is signed: the page must hear of it
+    assert monitor.update() and monitor.campaigns[campaign_key(late)].state() == "report"
     (running / "record.jsonl").unlink()
     monitor.update()
     assert [s["folder"] for s in monitor.summaries()] == [str(late)]

@@ -109,12 +109,10 @@ function svgElement(svg, name, attributes, text) {
   return el;
 }
 
-function niceNumber(value) {
-  const a = Math.abs(value);
-  if (a >= 1000) return value.toFixed(0);
-  if (a >= 100) return value.toFixed(1);
-  if (a >= 10) return value.toFixed(2);
-  return value.toFixed(3);
+function tickText(value, span) {
+  // enough decimals to tell the panel's lowest and highest value apart
+  const decimals = Math.min(6, Math.max(0, Math.ceil(-Math.log10(Math.max(span, 1e-9))) + 2));
+  return value.toFixed(Math.abs(value) >= 1000 ? 0 : decimals);
 }
 
 function draw(svg, points) {
@@ -145,9 +143,9 @@ function draw(svg, points) {
     const low = lo - span * 0.08, high = hi + span * 0.08;
     const y = (v) => top + panelH - ((v - low) / (high - low)) * panelH;
     svg.append(svgElement(svg, "text", {x: PLOT.left - 6, y: top + panelH - 2, "text-anchor": "end",
-      class: "tick"}, niceNumber(lo)));
+      class: "tick"}, tickText(lo, hi - lo)));
     svg.append(svgElement(svg, "text", {x: PLOT.left - 6, y: top + 26, "text-anchor": "end", class: "tick"},
-      niceNumber(hi)));
+      tickText(hi, hi - lo)));
     const coords = [];
     for (const p of points) {
       const v = p[index];
