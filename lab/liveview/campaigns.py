@@ -214,8 +214,9 @@ class LiveCampaign:
         """The campaign as the page's ``campaigns`` event carries it (docs/live-view.md)."""
         start = self.start or {}
         pos = self.position
-        eta_s = pos.eta_s(self.t_s, self.wall_s) if self.wall_s is not None and self.end is None else None
         state = self.state()
+        known = bool(pos.planned) and self.wall_s is not None and self.end is None and state != "stopped"
+        eta_s = pos.eta_s(self.t_s, self.wall_s or 0.0) if known else None
         return {
             "key": self.key, "folder": str(self.folder), "state": state,
             "campaign_id": start.get("campaign_id"),
@@ -229,7 +230,7 @@ class LiveCampaign:
             "bench_time_s": round(self.t_s, 3),
             "eta_s": None if eta_s is None else round(eta_s, 1),
             "eta_text": ("" if self.end is not None or state == "stopped"
-                         else pos.eta_text(self.t_s, self.wall_s or 0.0)),
+                         else pos.eta_text(self.t_s, self.wall_s or 0.0) if known else "ETA \u2014"),
             "verdict": (self.end or {}).get("verdict"),
             "report": f"/campaigns/{self.key}/report.html" if state == "report" else None,
             "pdf": f"/campaigns/{self.key}/report.pdf" if state == "report" else None,

@@ -145,6 +145,7 @@ def test_a_record_of_another_host_is_stopped_once_it_stops_growing(tmp_path: Pat
     campaign = LiveCampaign(tmp_path, monotonic=now)
     campaign.update()
     assert campaign.state() == "running"
+    assert campaign.summary()["eta_text"] == "ETA \u2014"          # no plan line: no ETA to give
     now.now_s = live.STALE_S + 1.0
     assert campaign.state() == "stopped"
 
