@@ -38,7 +38,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(monitor, poll_s=args.poll_s, extra_routes=lambda: results_routes(args.db, args.lab))
     print(f"flexbench serve: http://{args.host}:{args.port}/ (read-only; campaigns in "
           f"{', '.join(str(r) for r in roots)}); Ctrl-C to stop", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    except KeyboardInterrupt:       # Ctrl-C is how the page is stopped: not an interrupted command
+        pass
     return 0
 
 
