@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -92,8 +93,17 @@ class LiveHub:
             return self.monitor.update()
 
     async def poll_forever(self) -> None:
+        """Update every ``poll_s``; a failing update is reported on stderr and tried again."""
+        failure = ""
         while True:
-            if await anyio.to_thread.run_sync(self.update):
+            try:
+                changed = await anyio.to_thread.run_sync(self.update)
+            except Exception as exc:  # noqa: BLE001 - the page must keep updating whatever one look met
+                if f"{exc!r}" != failure:
+                    failure = f"{exc!r}"
+                    print(f"flexbench serve: reading the campaigns failed: {failure}", file=sys.stderr, flush=True)
+                changed = False
+            if changed:
                 async with self._condition():
                     self.version += 1
                     self._condition().notify_all()

@@ -192,3 +192,17 @@ def test_the_monitor_finds_unsigned_campaigns_and_leaves_signed_packages(tmp_pat
     (running / "record.jsonl").unlink()
     monitor.update()
     assert [s["folder"] for s in monitor.summaries()] == [str(late)]
+
+
+def test_a_line_no_bench_wrote_is_skipped_and_counted(tmp_path: Path) -> None:
+    recorder, clock = start_record(tmp_path)
+    recorder.write("test_start", nodeid=NODE_A, name="test_umax_trip", requirements=["PV-UMAX-TRIP"], doc="")
+    recorder.close()
+    with (tmp_path / "record.jsonl").open("a") as fh:
+        fh.write(json.dumps({"kind": "step", "t_s": "soon", "text": "x"}) + "\n")
+        fh.write(json.dumps({"kind": "plan", "tests": 5}) + "\n")
+        fh.write(json.dumps({"kind": "sample", "t_s": 1.0, "phases": [[230.0, 1.0]], "frequency_hz": 50.0,
+                             "active_power_w": 2.0}) + "\n")
+    campaign = LiveCampaign(tmp_path)
+    campaign.update()
+    assert campaign.tail.bad_lines == 2 and campaign.points == [[1.0, 230.0, 50.0, 2.0, 1.0]]
