@@ -28,7 +28,7 @@ from typing import Any
 from bench.estimate import CampaignPosition, estimate_bench_time
 from lab.liveview.tail import RecordTail
 
-__all__ = ["LabMonitor", "LiveCampaign", "campaign_key", "find_records"]
+__all__ = ["LabMonitor", "LiveCampaign", "campaign_key", "find_records", "sample_point", "writer_alive"]
 
 RECORD_NAME = "record.jsonl"
 SIGNATURE_NAME = "manifest.sig"
@@ -91,16 +91,31 @@ def sample_point(entry: Mapping[str, Any]) -> list[float | None] | None:
             _number(entry.get("active_power_w"), 1), _number(current, 3)]
 
 
-def _process_alive(pid: int) -> bool:
+def _process_started_s(pid: int) -> float | None:
+    """When process ``pid`` started (Unix time, from /proc), None where that cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot_s = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                      if line.startswith("btime "))
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])      # field 22, starttime, after "pid (comm)"
+        return boot_s + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def writer_alive(pid: int, record_started_s: float | None) -> bool:
+    """Process ``pid`` exists and (where /proc tells) started before the record did: a pid the system
+    gave to another process since (after a reboot) is not the writer."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:      # someone else's process: it exists
-        return True
+        pass
     except OSError:
         return False
-    return True
+    started = _process_started_s(pid)
+    return started is None or record_started_s is None or started <= record_started_s + 2.0
 
 
 class LiveCampaign:
@@ -202,7 +217,7 @@ class LiveCampaign:
         writer = (self.start or {}).get("writer") or {}
         pid = writer.get("pid")
         if writer.get("host") == self._host and isinstance(pid, int):
-            return "running" if _process_alive(pid) else "stopped"
+            return "running" if writer_alive(pid, _wall_s(self.start or {})) else "stopped"
         return "running" if self._monotonic() - self.grew_at < STALE_S else "stopped"
 
     def dut_text(self) -> str:

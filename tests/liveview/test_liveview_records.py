@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,11 @@ def test_a_campaign_whose_writer_died_is_stopped(tmp_path: Path) -> None:
     campaign = LiveCampaign(tmp_path)
     campaign.update()
     assert campaign.state() == "stopped" and campaign.summary()["eta_text"] == ""
+
+
+def test_a_pid_given_to_a_later_process_is_not_the_writer() -> None:
+    assert live.writer_alive(os.getpid(), time.time())
+    assert not live.writer_alive(os.getpid(), time.time() - 10 * 365 * 86400.0)   # a record from before
 
 
 def test_a_record_of_another_host_is_stopped_once_it_stops_growing(tmp_path: Path) -> None:
