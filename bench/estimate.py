@@ -94,6 +94,7 @@ class CampaignPosition:
         self.finished: set[str] = set()
         self.index = 0                  # 1-based number of the test running (or last run)
         self.label = ""                 # "REQ-ID test_name" of that test
+        self.name = ""                  # its test function's name
         self.nodeid = ""
         self.requirements: list[str] = []
         self.step = ""
@@ -114,6 +115,7 @@ class CampaignPosition:
             self.index += 1
             self.nodeid, self.test_t0_s = str(entry.get("nodeid")), t_s
             self.requirements = [str(r) for r in entry.get("requirements") or []]
+            self.name = str(entry.get("name") or "")
             self.label = f"{','.join(self.requirements)} {entry.get('name')}".strip()
             self.step, self.outcome = "starting", ""
         elif kind == "step":

@@ -242,7 +242,7 @@ class LiveCampaign:
             "device_class": (((start.get("profile") or {}).get("config") or {}).get("device") or {}).get("class"),
             "bench": (start.get("bench") or {}).get("name"), "market": start.get("market"),
             "clock": (start.get("clock") or {}).get("mode"),
-            "requirements": pos.requirements, "test": pos.label.split(" ", 1)[-1] if pos.label else "",
+            "requirements": pos.requirements, "test": pos.name,
             "nodeid": pos.nodeid, "step": pos.step, "outcome": pos.outcome,
             "index": pos.index, "planned": len(pos.planned), "counter": pos.counter(),
             "bench_time_s": round(self.t_s, 3),
