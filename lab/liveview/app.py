@@ -68,7 +68,10 @@ def serve_package_file(folder: Path | None, relative: str) -> Response:
     path = package_file(folder, relative) if folder is not None else None
     if path is None:
         return PlainTextResponse("not found", status_code=404)
-    return FileResponse(path, headers={"Content-Security-Policy": REPORT_POLICY, "X-Content-Type-Options": "nosniff"})
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if path.suffix.lower() in (".html", ".svg"):    # pages: nothing from outside (a PDF is left to the viewer)
+        headers["Content-Security-Policy"] = REPORT_POLICY
+    return FileResponse(path, headers=headers)
 
 
 class LiveHub:
