@@ -37,7 +37,8 @@ clean:
 	rm -rf $(VENV) out .pytest_cache
 
 ## screenshots: docs/images/report-{pv,ev,heat-pump}.png, one reference campaign each (~2 min; needs chromium:
-## .ci/system-deps installs it), the top of the report and the evidence of one requirement with its plots
+## .ci/system-deps installs it), the top of the report and the evidence of one requirement with its plots;
+## docs/images/live-view.png: `flexbench serve` shot while a short campaign runs (lab/liveview/screenshot.py, ~30 s)
 SHOTS := out/screenshots
 .PHONY: screenshots
 screenshots: $(STAMP)
@@ -49,6 +50,7 @@ screenshots: $(STAMP)
 	$(BIN)/python -m reports.chromium docs/images/report-ev.png $(SHOTS)/ev/report.html EV-COMMLOSS-RECONNECT 2800
 	$(BIN)/python -m reports.chromium docs/images/report-heat-pump.png $(SHOTS)/heat-pump/report.html \
 		HP-LIMIT-MODBUS 2800
+	$(BIN)/python -m lab.liveview.screenshot docs/images/live-view.png
 
 ## allure-report: Allure 3 report (npm package `allure`, Node.js >= 20, no Java) from every
 ## out/**/allure-results that `flexbench run` / `make demo` wrote; not part of `make test`

@@ -174,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     register_instrument_commands(sub)
     register_report_commands(sub)
     add_results_commands(sub)
+    from lab.liveview.cli import add_parser as add_serve_parser
+
+    add_serve_parser(sub)
     return parser
 
 

@@ -19,12 +19,14 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bench.console import format_duration_s
 
-__all__ = ["BENCH_TIMES_FILE", "BenchTimeEstimate", "estimate_bench_time", "load_bench_times", "measure_bench_times"]
+__all__ = ["BENCH_TIMES_FILE", "BenchTimeEstimate", "CampaignPosition", "estimate_bench_time", "load_bench_times",
+           "measure_bench_times"]
 
 BENCH_TIMES_FILE = Path(__file__).resolve().with_name("bench_times.yaml")
 METHOD = ("the sum of each test's longest bench time in the simulated reference devices' campaigns, "
@@ -69,6 +71,83 @@ def estimate_bench_time(nodeids: Iterable[str], times: Mapping[str, float] | Non
     per_test = {n: known[n] for n in wanted if n in known}
     return BenchTimeEstimate(total_s=sum(per_test.values()), per_test_s=per_test,
                              unmeasured=tuple(n for n in wanted if n not in known))
+
+
+MIN_PACE_BENCH_S = 5.0
+"""Bench time a campaign must have run before its pace (and so a wall-time ETA) means anything."""
+PROGRESS_KINDS = ("test_start", "step", "test_end")
+
+
+class CampaignPosition:
+    """Where a running campaign is, from its record's ``test_start`` / ``step`` / ``test_end`` entries,
+    and its ETA: the estimated bench time still to run (the planned tests' measured bench times, the
+    running test's elapsed time taken off its own) converted to wall time at the pace the campaign has
+    kept so far (wall seconds per bench second, from the first progress entry seen). Fed by the
+    console's live line (fixtures/progress.py) and by ``flexbench serve`` (lab/liveview).
+
+    ``planned``: the node ids of the tests the campaign will run, in order; ``estimates_s``: their
+    estimated bench seconds (missing ones count as 0)."""
+
+    def __init__(self, planned: Iterable[str], estimates_s: Mapping[str, float]) -> None:
+        self.planned = list(planned)
+        self.estimates_s = dict(estimates_s)
+        self.finished: set[str] = set()
+        self.index = 0                  # 1-based number of the test running (or last run)
+        self.label = ""                 # "REQ-ID test_name" of that test
+        self.name = ""                  # its test function's name
+        self.nodeid = ""
+        self.requirements: list[str] = []
+        self.step = ""
+        self.test_t0_s = 0.0
+        self.outcome = ""               # of the last test that ended
+        self._wall0_s: float | None = None
+        self._bench0_s: float | None = None
+
+    def observe(self, entry: Mapping[str, Any], wall_s: float) -> bool:
+        """Take one record entry seen at wall time ``wall_s`` (seconds, any origin); True when it was
+        a progress entry."""
+        kind, t_s = entry.get("kind"), float(entry.get("t_s") or 0.0)
+        if kind not in PROGRESS_KINDS:
+            return False
+        if self._wall0_s is None:
+            self._wall0_s, self._bench0_s = wall_s, t_s
+        if kind == "test_start":
+            self.index += 1
+            self.nodeid, self.test_t0_s = str(entry.get("nodeid")), t_s
+            self.requirements = [str(r) for r in entry.get("requirements") or []]
+            self.name = str(entry.get("name") or "")
+            self.label = f"{','.join(self.requirements)} {entry.get('name')}".strip()
+            self.step, self.outcome = "starting", ""
+        elif kind == "step":
+            self.step = str(entry.get("text"))
+        else:
+            self.finished.add(str(entry.get("nodeid")))
+            self.outcome = str(entry.get("outcome"))
+        return True
+
+    def remaining_bench_s(self, t_s: float) -> float:
+        """Estimated bench seconds still to run at bench time ``t_s``."""
+        rest = sum(self.estimates_s.get(n, 0.0) for n in self.planned if n not in self.finished and n != self.nodeid)
+        if self.nodeid and self.nodeid not in self.finished:
+            rest += max(0.0, self.estimates_s.get(self.nodeid, 0.0) - (t_s - self.test_t0_s))
+        return rest
+
+    def eta_s(self, t_s: float, wall_s: float) -> float | None:
+        """Wall seconds still to run at bench time ``t_s`` and wall time ``wall_s``; None before the
+        pace is known."""
+        if self._wall0_s is None or self._bench0_s is None or t_s - self._bench0_s < MIN_PACE_BENCH_S:
+            return None
+        pace = (wall_s - self._wall0_s) / (t_s - self._bench0_s)
+        return self.remaining_bench_s(t_s) * pace
+
+    def eta_text(self, t_s: float, wall_s: float) -> str:
+        """``ETA 3 min 10 s`` (wall time), ``ETA \u2014`` before the pace is known."""
+        eta = self.eta_s(t_s, wall_s)
+        return "ETA \u2014" if eta is None else f"ETA {format_duration_s(eta)}"
+
+    def counter(self) -> str:
+        """``[k/N]``: the test running of the tests planned."""
+        return f"[{self.index}/{max(len(self.planned), self.index)}]"
 
 
 def measure_bench_times(records: Iterable[Path]) -> dict[str, float]:

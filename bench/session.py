@@ -8,6 +8,8 @@ lab, on hardware, and the instruments a bench may lack are None).
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -389,6 +391,7 @@ class BenchSession:
             decision_rule=self.decision_rule,
             laboratory=self.config.laboratory.as_record() if self.config.laboratory else None,
             order=read_order(self.out_dir),
+            writer={"host": socket.gethostname(), "pid": os.getpid()},
             dut_condition=self.profile.raw.get("device", {}).get("condition"),
             catalog_overrides=dict(self.catalog.overrides or self.config.catalog_overrides))
 

@@ -67,7 +67,7 @@ def check_record(path: str | Path) -> bytes | None:
 
 
 _ONLY_SEQ_MATTERS = frozenset({"sample", "command", "step", "parameter", "event", "test_start", "test_end",
-                               "instrument", "dut_identity"})
+                               "instrument", "dut_identity", "plan"})
 
 
 def _plain_kind(raw: bytes, seq: int) -> str | None:
