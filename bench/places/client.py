@@ -48,12 +48,13 @@ class CoordinatorSession:
     """A client session on the coordinator at ``address``, named ``name`` (what the coordinator
     records as a reservation's owner and a place's acquirer). Close it when done."""
 
-    def __init__(self, address: str, name: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    def __init__(self, address: str, name: str, *, connect_timeout_s: float | None = None) -> None:
         import grpc  # type: ignore[import-untyped]  # grpcio ships no type information
         from labgrid.remote.generated import labgrid_coordinator_pb2 as pb
         from labgrid.remote.generated import labgrid_coordinator_pb2_grpc as pb_grpc
 
         self.address, self.name = address, name
+        connect_timeout_s = CONNECT_TIMEOUT_S if connect_timeout_s is None else connect_timeout_s
         self._pb, self._grpc = pb, grpc
         self._channel = grpc.insecure_channel(address, options=[
             ("grpc.use_local_subchannel_pool", 1),   # own connection: the coordinator tells sessions by peer
