@@ -21,11 +21,15 @@ from bench.verdicts import EXIT_USAGE
 def _cmd_run(args: argparse.Namespace) -> int:
     from bench.campaign import run_campaign
 
-    return run_campaign(profile=args.profile, bench=args.bench, market=args.market, out=args.out,
+    from lab.store.cli import index_after_run
+
+    code = run_campaign(profile=args.profile, bench=args.bench, market=args.market, out=args.out,
                         requirements=args.requirements, decision_rule=args.decision_rule,
                         progress=not args.quiet, customer=args.customer, received=args.received,
                         reference=args.order_ref, clock=args.clock, verbose=args.verbose,
                         force=args.force, scenario=args.scenario)
+    index_after_run(args.db, out=args.out, profile=args.profile, exit_code=code)   # the verdict stands
+    return code
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
@@ -140,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--customer", default=None, help="customer (name, address) printed on the report")
     run.add_argument("--received", default=None, help="date the test item was received, YYYY-MM-DD")
     run.add_argument("--order-ref", default=None, help="the customer's order / request reference")
+    from lab.store.cli import add_parser as add_results_commands, add_run_options
+
+    add_run_options(run)
     run.set_defaults(func=_cmd_run)
 
     sim = sub.add_parser("sim", help="serve the simulated lab standalone")
@@ -166,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_instrument_commands(sub)
     register_report_commands(sub)
+    add_results_commands(sub)
     return parser
 
 

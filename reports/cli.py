@@ -24,12 +24,14 @@ VERIFY_EXIT_CODES = {"OK": EXIT_OK, "UNTRUSTED": EXIT_UNTRUSTED, "FAILED": EXIT_
                      "NOT_A_REPORT": EXIT_NOT_A_REPORT}
 
 
-def _cmd_verify(args: argparse.Namespace) -> int:
+def trust_from_options(args: argparse.Namespace) -> tuple[bytes | None, list[bytes]]:
+    """The lab's public key (``--public-key``) and the trusted keys (``--trusted-keys``,
+    $FLEXBENCH_TRUSTED_KEYS, ``--trust-development-key``) of :func:`add_trust_options`."""
     import os
 
     from bench.errors import ConfigError
     from reports.integrity import (TRUSTED_KEYS_ENV, IntegrityError, development_public_key, load_public_key,
-                                   load_trusted_keys, verify_folder)
+                                   load_trusted_keys)
 
     sources = [*(args.trusted_keys or []), *filter(None, os.environ.get(TRUSTED_KEYS_ENV, "").split(os.pathsep))]
     try:
@@ -42,6 +44,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         if dev is None:
             raise ConfigError("no development key on this machine to trust", field="--trust-development-key")
         trusted.append(dev)
+    return pub, trusted
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from reports.integrity import verify_folder
+
+    pub, trusted = trust_from_options(args)
     result = verify_folder(args.dir, public_key_raw=pub, trusted_keys=trusted)
     print("\n".join(result.lines()))
     return VERIFY_EXIT_CODES.get(result.status, EXIT_TAMPERED)
@@ -93,6 +102,17 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def add_trust_options(parser: argparse.ArgumentParser) -> None:
+    """The options naming the keys a signed folder must be by (``verify``, ``results import``)."""
+    parser.add_argument("--public-key", default=None,
+                        help="the lab's published Ed25519 public key (PEM): require the signature to be by it")
+    parser.add_argument("--trusted-keys", action="append", default=None, metavar="PEM_OR_FOLDER",
+                        help="public keys to trust (PEM file or folder of *.pem; repeatable; also "
+                             "$FLEXBENCH_TRUSTED_KEYS); a folder signed by any other key is UNTRUSTED")
+    parser.add_argument("--trust-development-key", action="store_true",
+                        help="trust this user's development key (a demo or a dry run, never a lab signature)")
+
+
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add the report-integrity commands to the main parser."""
     verify = sub.add_parser("verify", help="check a report folder against its signed SHA-256 manifest",
@@ -101,13 +121,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
                                    "signature); 7 NOT_A_REPORT (no such folder, or no manifest, signature or "
                                    "report.json in it); 3 usage error")
     verify.add_argument("dir", help="report folder (holding manifest.json and manifest.sig)")
-    verify.add_argument("--public-key", default=None,
-                        help="the lab's published Ed25519 public key (PEM): require the signature to be by it")
-    verify.add_argument("--trusted-keys", action="append", default=None, metavar="PEM_OR_FOLDER",
-                        help="public keys to trust (PEM file or folder of *.pem; repeatable; also "
-                             "$FLEXBENCH_TRUSTED_KEYS); a folder signed by any other key is UNTRUSTED")
-    verify.add_argument("--trust-development-key", action="store_true",
-                        help="trust this user's development key (a demo or a dry run, never a lab signature)")
+    add_trust_options(verify)
     verify.set_defaults(func=_cmd_verify)
 
     diff = sub.add_parser("diff", help="what changed between two reports, requirement by requirement",

@@ -8,6 +8,9 @@
 * ``links/`` (the bench's side of each protocol) never imports ``simlab``.
 * ``test_suites/`` reach the device only through instruments and links: no ``simlab``, and no
   import from a ``conftest`` or another test module (shared code lives in importable modules).
+* ``lab/`` (what several benches share: results store, live view) may import bench and reports, and
+  of the simulated lab only its public names (as the bench); ``bench/`` imports ``lab`` only from the
+  command line (``bench/cli.py``, ``bench/demo.py``), so a campaign never depends on the lab around it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXEMPT_FROM_SIMLAB_API = ("tests", "benchmarks")
 SIMLAB_MAY_IMPORT_FROM_BENCH = frozenset({"bench.errors", "bench.registry"})
 SIMLAB_MUST_NOT_IMPORT = ("instruments", "reports", "fixtures", "test_suites")
+BENCH_MODULES_IMPORTING_LAB = frozenset({"bench/cli.py", "bench/demo.py"})
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ def violations(rel_path: Path, source: str, simlab_public: frozenset[str]) -> li
     refs = imports_of(tree, rel_path)
     for ref in refs:
         top = _top(ref.module)
+        if where == "bench" and top == "lab" and rel_path.as_posix() not in BENCH_MODULES_IMPORTING_LAB:
+            flag(ref.line, f"{ref}: bench/ imports lab only from {', '.join(sorted(BENCH_MODULES_IMPORTING_LAB))}")
         if where == "simlab":
             if top == "bench":
                 target = ref.module if ref.name is None or ref.module != "bench" else f"bench.{ref.name}"
@@ -157,7 +163,7 @@ def _repository_violations(*wheres: str) -> list[str]:
 # ---- the repository ------------------------------------------------------------------------------
 def test_the_sources_are_found() -> None:
     tops = {rel.parts[0] for rel in project_sources()}
-    assert {"bench", "simlab", "links", "instruments", "fixtures", "reports", "test_suites", "tests"} <= tops
+    assert {"bench", "lab", "simlab", "links", "instruments", "fixtures", "reports", "test_suites", "tests"} <= tops
 
 
 def test_simlab_exports_a_small_public_api() -> None:
@@ -167,7 +173,8 @@ def test_simlab_exports_a_small_public_api() -> None:
     assert all(not name.startswith("_") and hasattr(simlab, name) for name in simlab.__all__)
 
 
-@pytest.mark.parametrize("where", ["bench", "instruments", "links", "reports", "fixtures", "simlab", "device_profiles"])
+@pytest.mark.parametrize("where", ["bench", "lab", "instruments", "links", "reports", "fixtures", "simlab",
+                                   "device_profiles"])
 def test_package_imports_point_the_right_way(where: str) -> None:
     assert _repository_violations(where) == []
 
@@ -207,6 +214,10 @@ PUBLIC = frozenset({"LabSpec", "SimLabProcess", "SpecError"})
     ("tests/modbus_map/test_a.py", "from tests.modbus_map.conftest import TraceLog"),
     ("test_suites/x/test_a.py", "from test_suites.x.test_b import check_stage"),
     ("test_suites/x/test_a.py", "from test_suites.x import test_b"),
+    ("lab/store/x.py", "from simlab.lab import LabSpec"),
+    ("lab/liveview/x.py", "import simlab.launcher"),
+    ("bench/session.py", "from lab.store import open_store"),
+    ("bench/campaign.py", "def f():\n    import lab.store.cli"),
 ])
 def test_the_checker_catches_a_violation(path: str, source: str) -> None:
     assert len(violations(Path(path), source, PUBLIC)) == 1
@@ -228,6 +239,9 @@ def test_the_checker_catches_a_violation(path: str, source: str) -> None:
     ("tests/ocpp/test_x.py", "from test_suites.ev_charger import test_security"),
     ("tests/suites/test_x.py", "from proof_campaigns import run_campaign"),
     ("benchmarks/x.py", "from simlab.instruments.scpi_server import BackgroundScpiServer"),
+    ("lab/store/x.py", "from bench.errors import ConfigError\nfrom reports.integrity import verify_folder"),
+    ("bench/cli.py", "from lab.store.cli import add_parser"),
+    ("bench/demo.py", "def f():\n    from lab.store import open_store"),
 ])
 def test_the_checker_lets_allowed_imports_pass(path: str, source: str) -> None:
     assert violations(Path(path), source, PUBLIC) == []

@@ -1,0 +1,1 @@
+"""Alembic migrations of the results store (script location of lab.store.migrate)."""
