@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="out/demo")
     parser.add_argument("--market", default=None, choices=["NL", "DE"])
     parser.add_argument("--jobs", type=int, default=2, help="campaigns run at once (default 2)")
+    parser.add_argument("--db", default=None, metavar="URL",
+                        help="index every signed package in this results store (flexbench run --db)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
                 cmd += ["--market", args.market]
             if name in DEMO_SCENARIOS:
                 cmd += ["--scenario", DEMO_SCENARIOS[name]]
+            if args.db:
+                cmd += ["--db", args.db]
             log: IO[str] = open(out / f"{name}.log", "w", encoding="utf-8")  # noqa: SIM115  closed when the campaign ends
             print(f"== campaign started: {name} ({profile}); log {out / f'{name}.log'}", flush=True)
             running[name] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), time.monotonic(), log)

@@ -58,7 +58,11 @@ def open_store(url: URL | str | None = None, *, lab: str | Path | None = None, m
     upgraded to the code's schema head unless ``migrate`` is off. StoreError naming the URL when it is
     malformed, unreachable, or newer than this code."""
     resolved = resolve_url(None, lab) if url is None else url if isinstance(url, URL) else parse_url(url)
-    engine = make_engine(resolved)
+    try:
+        engine = make_engine(resolved)
+    except OSError as exc:
+        raise StoreError(f"cannot create the results store {display_url(resolved)}: {exc}",
+                         field="--db / $FLEXBENCH_DB") from None
     try:
         if migrate:
             ensure_current(engine)
