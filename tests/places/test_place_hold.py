@@ -131,8 +131,8 @@ def test_the_place_section_of_a_bench_config(tmp_path: Path, monkeypatch: pytest
     place = load_bench_config(write_bench(tmp_path, {"place": {"name": "grid-sim-1", "wait_s": 600}})).place
     assert place == PlaceConfig(name="grid-sim-1", coordinator="127.0.0.1:20408", wait_s=600.0)
     monkeypatch.setenv("LG_COORDINATOR", "coordinator.lab:20408")
-    assert load_bench_config(write_bench(tmp_path, {"place": {"name": "g"}})).place.coordinator \
-        == "coordinator.lab:20408"
+    from_env = load_bench_config(write_bench(tmp_path, {"place": {"name": "g"}})).place
+    assert from_env is not None and from_env.coordinator == "coordinator.lab:20408"
     bad = write_bench(tmp_path, {"place": {"name": "g", "coordinator": "no-port"}}, name="bad")
     with pytest.raises(ConfigError, match="field 'place.coordinator'") as err:
         load_bench_config(bad)
