@@ -163,6 +163,8 @@ def campaign_banner(*, config: BenchConfig, dut: DeviceProfile, market: str, clo
             ("market", f"{market}, catalog {catalog.name} {catalog.version}"),
             ("requirements", chosen),
             *([("scenario", scenario.describe())] if scenario is not None else []),
+            *([("place", f"{config.place.name} on labgrid coordinator {config.place.coordinator} (waits up to "
+                         f"{config.place.wait_s:g} s while another bench holds it)")] if config.place else []),
             ("output", str(out_dir))]
     return [f"flexbench {__version__}: compliance campaign"] + [f"  {k:<13}{v}" for k, v in rows]
 
