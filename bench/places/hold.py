@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from bench.errors import BenchError
-from bench.places.client import CoordinatorError, CoordinatorSession
+from bench.places.client import CoordinatorError, CoordinatorSession, Reservation
 from bench.places.config import PlaceConfig
 
 if TYPE_CHECKING:
@@ -119,9 +119,13 @@ class PlaceHold:
             holder: str | None = None
             while reservation.state not in HELD_STATES:
                 seen = session.holder(self.place.name)
-                if seen is None:
-                    session.schedule_now()   # free, and no pass since: do not wait for the 15 s one
-                elif seen != holder:
+                if seen is None:          # free, and no scheduling pass since: ask for one now
+                    session.schedule_now()
+                    reservation = self._poll(session, reservation.token)
+                    if reservation.state in HELD_STATES:
+                        break
+                    seen = session.holder(self.place.name)     # an earlier reservation got it
+                if seen is not None and seen != holder:
                     holder = seen
                     self._event("waiting", holder=holder, wait_s=self.place.wait_s)
                     self._notify(f"flexbench: place {self.place.name} (labgrid coordinator {self.place.coordinator}) "
@@ -132,11 +136,7 @@ class PlaceHold:
                                     f"by {holder or 'another reservation'}; gave up after {waited_s:.1f} s "
                                     f"(place.wait_s {self.place.wait_s:g})", holder)
                 time.sleep(min(WAIT_POLL_S, max(0.05, self.place.wait_s - waited_s)))
-                polled = session.poll(reservation.token)
-                if polled is None:
-                    raise CoordinatorError(f"labgrid coordinator {self.place.coordinator} dropped the "
-                                           f"reservation {reservation.token} of place {self.place.name}")
-                reservation = polled
+                reservation = self._poll(session, reservation.token)
             waited_s = time.monotonic() - started
         except BaseException:
             self._abandon()
@@ -147,6 +147,13 @@ class PlaceHold:
             self._notify(f"flexbench: place {self.place.name} acquired after {waited_s:.1f} s")
         self._keeper = threading.Thread(target=self._keep, name=f"place-{self.place.name}", daemon=True)
         self._keeper.start()
+
+    def _poll(self, session: CoordinatorSession, token: str) -> Reservation:
+        polled = session.poll(token)
+        if polled is None:
+            raise CoordinatorError(f"labgrid coordinator {self.place.coordinator} dropped the reservation {token} "
+                                   f"of place {self.place.name}")
+        return polled
 
     def _keep(self) -> None:
         """Poll the reservation every ``poll_s``; a reservation gone, expired or not reachable for

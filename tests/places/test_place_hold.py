@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from bench.places import CoordinatorError, CoordinatorSession, PlaceBusy, PlaceC
 from bench.places.hold import campaign_place
 from labgrid_coordinator import free_port, running_coordinator
 
-PLACES = ("bench-a", "bench-b", "bench-c", "bench-d", "bench-e")
+PLACES = ("bench-a", "bench-b", "bench-c", "bench-d", "bench-e", "bench-f")
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +77,33 @@ def test_a_waiting_bench_gets_the_place_as_soon_as_it_is_released(coordinator: s
     assert events[-1]["action"] == "acquired" and events[-1]["previous_holder"] == first.owner
     second.release()
     assert [e["action"] for e in events] == ["waiting", "acquired", "released"]
+
+
+def test_a_waiting_bench_asks_for_the_scheduling_pass_a_plain_cancel_leaves_out(coordinator: str) -> None:
+    other = CoordinatorSession(coordinator, "lab/someone")       # e.g. labgrid-client reserve / cancel
+    token = other.reserve("bench-f").token
+    waiting = _hold(coordinator, "bench-f", "bench two", wait_s=30)
+    events: list[dict[str, object]] = []
+    waiting.attach(events.append)
+    waiter = threading.Thread(target=waiting.acquire)
+    waiter.start()
+    try:
+        _until_true(lambda: bool(events), 10)
+        assert events[0]["holder"] == "lab/someone"
+        cancelled_at = time.monotonic()
+        other.cancel(token)           # the coordinator frees the place only on its next pass (<= 15 s)
+        waiter.join(timeout=20)
+        assert waiting.held and time.monotonic() - cancelled_at < 3.0
+    finally:
+        other.close()
+        waiting.release()
+
+
+def _until_true(condition: Callable[[], bool], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
 
 
 def test_campaign_place_releases_on_an_exception(coordinator: str) -> None:
