@@ -9,8 +9,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
+from lab.store.engine import SQLITE_IMMEDIATE
 from lab.store.errors import StoreError
 from lab.store.url import display_url
 
@@ -18,6 +19,7 @@ __all__ = ["SCRIPT_LOCATION", "alembic_config", "head_revision", "current_revisi
            "ensure_current"]
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK_KEY = 0x666C6278   # PostgreSQL advisory lock held while one process migrates the store
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -51,14 +53,28 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def ensure_current(engine: Engine) -> None:
     """Upgrade the database to head when it is behind (an empty one too); StoreError when its revision
-    is unknown to this code (a newer flexbench migrated it), naming the URL and both revisions."""
-    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    with engine.connect() as connection:
-        current = current_revision(connection)
+    is unknown to this code (a newer flexbench migrated it), naming the URL and both revisions.
+    Processes opening one new store at once upgrade it once: the check is repeated under the
+    database's write lock (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL advisory lock) before upgrading."""
     head = head_revision()
+    with engine.connect() as connection:
+        if _checked(engine, current_revision(connection), head):
+            return
+    with engine.connect() as connection:
+        connection = connection.execution_options(**{SQLITE_IMMEDIATE: True})
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            if not _checked(engine, current_revision(connection), head):
+                command.upgrade(alembic_config(connection), "head")
+
+
+def _checked(engine: Engine, current: str | None, head: str) -> bool:
+    """True when the database is at ``head``; StoreError when it is at a revision this code lacks."""
     if current == head:
-        return
+        return True
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if current is not None and current not in known:
         raise StoreError(f"the results store {display_url(engine.url)} is at schema revision {current}, "
                          f"newer than this flexbench knows (head {head}): upgrade flexbench, or use another store")
-    upgrade(engine)
+    return False
