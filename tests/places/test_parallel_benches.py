@@ -192,6 +192,8 @@ def _scenario(benches: Benches, watch: Watch) -> None:
         assert code == 2 and "NOT indexed" not in stderr, f"bench {name}: {stdout}\n{stderr}"  # 2: a subset
     waiting = [p for p in _place_lines(benches.out("C")) if p["action"] == "waiting"]
     assert waiting and waiting[0]["holder"] == holder_a, f"bench C did not wait for A: {waiting}"
+    place_c = json.loads((benches.out("C") / "report.json").read_text())["bench"]["place"]
+    assert place_c["name"] == "shared-grid" and place_c["waited_for"] == [holder_a] and place_c["held_s"] > 0
     intervals = sorted(_interval(benches.out(n)) for n in ("A", "C"))
     for (_, end), (next_start, _) in zip(intervals, intervals[1:], strict=False):
         assert end <= next_start, f"shared-grid held twice at once: {intervals}"
@@ -200,6 +202,7 @@ def _scenario(benches: Benches, watch: Watch) -> None:
     assert code_w == 2 and "NOT indexed" not in stderr_w, f"{stdout_w}\n{stderr_w}"
     lines_w = {p["action"]: p for p in _place_lines(benches.out("W"))}
     assert lines_w["waiting"]["holder"] == killed_owner and lines_w["acquired"]["previous_holder"] == killed_owner
+    assert json.loads((benches.out("W") / "report.json").read_text())["bench"]["place"]["waited_for"] == [killed_owner]
     after_kill_s = (dt.datetime.fromisoformat(lines_w["acquired"]["at_utc"]) - killed_at).total_seconds()
     assert 55.0 <= after_kill_s <= 90.0, f"W got crash-grid {after_kill_s:.1f} s after K was killed"
     k_start, _ = _interval(benches.out("K"), end_if_killed=killed_at)
