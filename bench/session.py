@@ -133,7 +133,10 @@ class _Teardown:
         for err in errors:
             self.recorder.write("event", level="warning", message=f"while closing: {err}")
         if self.place is not None:   # after the instruments: nobody else may drive them before
-            self.place.release()     # its "released" line goes into the record
+            try:
+                self.place.release()     # its "released" line goes into the record
+            except Exception as exc:  # noqa: BLE001 - close() never raises; the coordinator expires the hold
+                self.recorder.write("event", level="warning", message=f"while releasing the place: {exc!r}")
             self.place.attach(None)
         if campaign_end is not None:
             self.recorder.write("campaign_end", **campaign_end)
