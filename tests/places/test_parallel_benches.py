@@ -6,8 +6,9 @@ reservation is spent running the other benches:
 * bench K holds place ``crash-grid`` and is killed with SIGKILL; bench W, waiting for that place,
   gets it only through the coordinator's own expiry of K's reservation (nobody releases it);
 * benches A, B and C contend for place ``shared-grid`` (A is stopped with SIGSTOP while it holds it,
-  so the others meet a held place): B (``wait_s`` 0) exits 2 naming A, C waits and runs after A; D
-  runs beside them with no place;
+  so the others meet a held place): B (``wait_s`` 0) exits 2 naming A, C waits and runs after A, G
+  is stopped with SIGTERM while it waits and leaves the coordinator's queue; D runs beside them with
+  no place;
 * bench F holds ``term-grid`` and is stopped with SIGTERM: it releases the place on its way out;
 * A, C, D and W record into ONE PostgreSQL store (``flexbench run --db``).
 
@@ -171,9 +172,14 @@ def _scenario(benches: Benches, watch: Watch) -> None:
     assert not (benches.out("B") / "record.jsonl").exists()       # gave up before anything opened
     benches.start("C", place="shared-grid", wait_s=60)
     benches.start("D", place=None)
-    _until(lambda: any("bench C" in r.owner for r in watch.session.reservations().values()), 30,
-           "bench C to queue for shared-grid")
-    time.sleep(1.0)                                                  # C waits while A holds it
+    benches.start("G", place="shared-grid", wait_s=60, db=False)
+    for name in ("C", "G"):
+        _until(lambda n=name: any(f"bench {n}" in r.owner for r in watch.session.reservations().values()), 30,
+               f"bench {name} to queue for shared-grid")
+    benches.procs["G"].send_signal(signal.SIGTERM)                  # stopped while it waits: leaves the queue
+    code_g, _, stderr_g = benches.finish("G")
+    assert code_g == 2 and not any("bench G" in r.owner for r in watch.session.reservations().values()), stderr_g
+    time.sleep(0.5)                                                  # C waits while A holds it
     benches.procs["A"].send_signal(signal.SIGCONT)
 
     # F is stopped with SIGTERM while it holds term-grid: it releases the place on its way out
