@@ -24,6 +24,7 @@ import datetime
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from reports.formatting import fmt_number
 from reports.record import ParsedRecord, as_dict, num, opt_text, text
 
 DEFAULT_TITLE = "Compliance test report"
@@ -439,12 +440,12 @@ def place_hold(rec: ParsedRecord) -> dict[str, Any] | None:
     def sentence(p: Mapping[str, Any]) -> str:
         action = text(p.get("action"))
         if action == "waiting":
-            return f"held by {text(p.get('holder'))}: waiting up to {num(p.get('wait_s'))} s"
+            return f"held by {text(p.get('holder'))}: waiting up to {fmt_number(p.get('wait_s'))} s"
         if action == "acquired":
-            return f"acquired after waiting {num(p.get('waited_s'))} s (reservation {text(p.get('token'))})"
+            return f"acquired after waiting {fmt_number(p.get('waited_s'), 1)} s (reservation {text(p.get('token'))})"
         if action == "released":
             extra = f"; {text(p.get('reason'))}" if p.get("reason") else ""
-            return f"released after {num(p.get('held_s'))} s{extra}"
+            return f"released after {fmt_number(p.get('held_s'), 1)} s{extra}"
         return f"{action}: {text(p.get('reason'))}"
 
     return {"name": text(first.get("place")), "coordinator": text(first.get("coordinator")),
@@ -457,13 +458,10 @@ def place_hold(rec: ParsedRecord) -> dict[str, Any] | None:
 
 def place_sentence(place: Mapping[str, Any]) -> str:
     """The bench section's one sentence on the labgrid place (HTML and PDF)."""
-    waited = f", after waiting {fmt_s(place.get('waited_s'))} for {', '.join(place['waited_for'])}" \
+    waited = f", after waiting {fmt_number(place.get('waited_s'), 1)} s for {', '.join(place['waited_for'])}" \
         if place.get("waited_for") else ""
-    held = f"; held {fmt_s(place.get('held_s'))}" if place.get("held_s") is not None else "; not released in the record"
+    held = (f"; held {fmt_number(place.get('held_s'), 1)} s" if place.get("held_s") is not None
+            else "; not released in the record")
     lost = f"; LOST during the campaign: {place['lost']}" if place.get("lost") else ""
     return (f"Instruments held through labgrid place {place.get('name')} (coordinator {place.get('coordinator')}) "
             f"by {place.get('owner')}{waited}{held}{lost}.")
-
-
-def fmt_s(value: Any) -> str:
-    return f"{value:.1f} s" if isinstance(value, (int, float)) else "?"
