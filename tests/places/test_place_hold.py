@@ -166,3 +166,20 @@ def test_the_place_section_of_a_bench_config(tmp_path: Path, monkeypatch: pytest
     assert str(bad) in str(err.value)
     with pytest.raises(ConfigError, match="place"):
         load_bench_config(write_bench(tmp_path, {"place": {"name": "g", "wait": 5}}, name="typo"))
+
+
+def test_the_report_says_through_which_place_whom_the_bench_waited_for_and_a_lost_place() -> None:
+    from reports.content import place_hold, place_sentence
+    from reports.record import parse_record
+
+    common = {"place": "grid-sim-1", "coordinator": "10.0.0.5:20408", "owner": "h/u/bench two pid 7"}
+    lines = [{"kind": "campaign_start", "t_s": 0.0},
+             {"kind": "place", "action": "waiting", "holder": "h/u/bench one pid 6", "wait_s": 600, **common},
+             {"kind": "place", "action": "acquired", "waited_s": 12.34, "token": "T", **common},
+             {"kind": "place", "action": "lost", "level": "error", "reason": "reservation T is gone", **common}]
+    place = place_hold(parse_record(lines))
+    assert place is not None and place["waited_for"] == ["h/u/bench one pid 6"] and place["held_s"] is None
+    assert place_sentence(place) == ("Instruments held through labgrid place grid-sim-1 (coordinator 10.0.0.5:20408) "
+                                     "by h/u/bench two pid 7, after waiting 12.3 s for h/u/bench one pid 6; not "
+                                     "released in the record; LOST during the campaign: reservation T is gone.")
+    assert place_hold(parse_record(lines[:1])) is None
