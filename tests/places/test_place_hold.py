@@ -48,7 +48,7 @@ def test_a_second_bench_gives_up_after_wait_s_naming_the_holder(coordinator: str
         started = time.monotonic()
         with pytest.raises(PlaceBusy) as busy:
             second.acquire()
-        assert 0.6 <= time.monotonic() - started < 5.0
+        assert 0.6 <= time.monotonic() - started < 10.0
         assert busy.value.holder == first.owner and first.owner in str(busy.value)
         assert isinstance(busy.value, BenchError)          # exit 2 (INCONCLUSIVE), never a FAIL
         assert _holder(coordinator, "bench-a") == first.owner   # the waiter's reservation is gone, not queued
@@ -71,8 +71,9 @@ def test_a_waiting_bench_gets_the_place_as_soon_as_it_is_released(coordinator: s
     released_at = time.monotonic()
     first.release()
     waiter.join(timeout=10)
-    # handed over at once (the coordinator's own scheduling pass would come up to 15 s later)
-    assert second.held and time.monotonic() - released_at < 3.0
+    # handed over at once (the coordinator's own scheduling pass would come up to 15 s later); the
+    # margin is for a loaded machine: the waiter polls every second
+    assert second.held and time.monotonic() - released_at < 5.0
     assert _holder(coordinator, "bench-b") == second.owner
     assert events[-1]["action"] == "acquired" and events[-1]["previous_holder"] == first.owner
     second.release()
@@ -93,7 +94,7 @@ def test_a_waiting_bench_asks_for_the_scheduling_pass_a_plain_cancel_leaves_out(
         cancelled_at = time.monotonic()
         other.cancel(token)           # the coordinator frees the place only on its next pass (<= 15 s)
         waiter.join(timeout=20)
-        assert waiting.held and time.monotonic() - cancelled_at < 3.0
+        assert waiting.held and time.monotonic() - cancelled_at < 5.0
     finally:
         other.close()
         waiting.release()
