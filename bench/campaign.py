@@ -12,6 +12,7 @@ from bench.catalog import Catalog
 from bench.config import BenchConfig, DeviceProfile, load_bench_config, load_device_profile
 from bench.errors import ConfigError
 from bench.feeder.scenario import Scenario
+from bench.places.hold import campaign_place
 from bench.safety import stop_signals_interrupt
 from bench.session import BenchSession, OpenBench
 from bench.verdicts import EXIT_CODES, EXIT_USAGE, CampaignVerdict
@@ -162,6 +163,8 @@ def campaign_banner(*, config: BenchConfig, dut: DeviceProfile, market: str, clo
             ("market", f"{market}, catalog {catalog.name} {catalog.version}"),
             ("requirements", chosen),
             *([("scenario", scenario.describe())] if scenario is not None else []),
+            *([("place", f"{config.place.name} on labgrid coordinator {config.place.coordinator} (waits up to "
+                         f"{config.place.wait_s:g} s while another bench holds it)")] if config.place else []),
             ("output", str(out_dir))]
     return [f"flexbench {__version__}: compliance campaign"] + [f"  {k:<13}{v}" for k, v in rows]
 
@@ -254,7 +257,8 @@ def run_campaign(*, profile: str, bench: str | None = None, market: str | None =
     args += extra_pytest_args or []
     started = time.monotonic()
     with stop_signals_interrupt():   # a signal at any moment ends like Ctrl-C: campaign_end, safe state
-        code = pytest.main(args)
+        with campaign_place(config):  # the bench's labgrid place, held before any instrument opens
+            code = pytest.main(args)
         record = out_dir / "record.jsonl"
         if not record.exists():
             # the session never opened: configuration or bench start-up problem

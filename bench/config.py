@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import ConfigError
+from bench.places.config import PlaceConfig, parse_place
 from bench.yamlconf import LoadedYaml, load_yaml, resolve_named_path, validate
 
 BENCH_FORMAT = "flexbench-bench/1"
@@ -94,6 +95,8 @@ class BenchConfig:
     catalog_overrides: dict[str, Any]
     raw: dict[str, Any]
     laboratory: LaboratoryInfo | None = None
+    place: PlaceConfig | None = None
+    """``place``: the labgrid place that holds the bench's instruments (bench/places), None: not shared."""
     acquisition: bool = True
     """``clock.acquisition``: on a virtual clock, advance in large steps with the analyzer's own
     acquisition when it has one (default); false forces tick-by-tick polling (for comparison)."""
@@ -169,7 +172,8 @@ def load_bench_config(file: str | Path | None = None) -> BenchConfig:
                        instruments=instruments, safety=limits, market=d["market"],
                        decision_rule=d.get("decision_rule", "guard_band"),
                        catalog_overrides=dict(d.get("catalog_overrides", {})), raw=d, laboratory=lab_info,
-                       acquisition=bool(clock.get("acquisition", True)))
+                       acquisition=bool(clock.get("acquisition", True)),
+                       place=parse_place(d.get("place"), file=str(doc.file)))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from bench import __version__
 from bench.catalog import Catalog
 from bench.clock import BenchClock, ClockMode, VirtualClock, WallClock, choose_clock_mode
 from bench.config import BenchConfig, DeviceProfile
-from bench.errors import ConfigError, SafetyLimitError
+from bench.errors import BenchError, ConfigError, SafetyLimitError
 from bench.recorder import RECORD_FORMAT, Recorder
 from bench.redaction import redact_secrets
 from bench.safety import GuardedAcSource, SafeStateGuard, guard_ac_source
@@ -29,6 +29,7 @@ from instruments.capabilities import (AcLoad, AcSource, AnalyzerAcquisition, Ana
                                      SmartMeterP1)
 
 if TYPE_CHECKING:
+    from bench.places import PlaceHold
     from links.openers import LinkOpener
     from simlab import SimLabProcess
 
@@ -99,10 +100,11 @@ class LinkContext:
 
 class _Teardown:
     """What the bench has opened so far, closed in the safe order: safe state, links, instruments,
-    lab, then the record's last lines."""
+    lab, the labgrid place, then the record's last lines."""
 
-    def __init__(self, recorder: Recorder) -> None:
+    def __init__(self, recorder: Recorder, place: PlaceHold | None = None) -> None:
         self.recorder = recorder
+        self.place = place
         self.guard: SafeStateGuard | None = None
         self.openers: list[LinkOpener] = []
         self.instruments: list[Instrument] = []
@@ -132,6 +134,12 @@ class _Teardown:
             self.lab.stop()
         for err in errors:
             self.recorder.write("event", level="warning", message=f"while closing: {err}")
+        if self.place is not None:   # after the instruments: nobody else may drive them before
+            try:
+                self.place.release()     # its "released" line goes into the record
+            except Exception as exc:  # noqa: BLE001 - close() never raises; the coordinator expires the hold
+                self.recorder.write("event", level="warning", message=f"while releasing the place: {exc!r}")
+            self.place.attach(None)
         if campaign_end is not None:
             self.recorder.write("campaign_end", **campaign_end)
         self.recorder.close()
@@ -340,6 +348,24 @@ class BenchSession:
         if record_path.exists():
             record_path.unlink()   # a new campaign starts a new record
         context = LinkContext(self.config, self.profile, self.out_dir, clock_mode=self.clock_mode)
+        place = self._hold_place()   # before the clock starts and anything opens: waiting is no bench time
+        try:
+            return self._open(context, record_path, place)
+        except BaseException:
+            if place is not None:
+                place.release()      # its events are in the record when it was started
+            raise
+
+    def _hold_place(self) -> PlaceHold | None:
+        """The labgrid place of the bench config, held for this campaign (``flexbench run`` holds it
+        already: bench.places.hold_place returns that hold); None when the bench names none."""
+        if self.config.place is None:
+            return None
+        from bench.places import hold_place
+
+        return hold_place(self.config.place, self.config.name)
+
+    def _open(self, context: LinkContext, record_path: Path, place: PlaceHold | None) -> OpenBench:
         # a wall clock starts now, with the real calendar; a virtual one when the lab is up
         wall = context.clock = WallClock(sample_period_s=self.config.sample_period_s) \
             if context.clock_mode == "wall" else None
@@ -347,13 +373,19 @@ class BenchSession:
         context.recorder = recorder = Recorder(record_path, context.now_s, sealer=self._record_sealer())
         catalog_requirements = self.catalog.for_market(self.market)
         self._write_campaign_start(recorder, record_path, catalog_requirements, context.clock_mode, start_calendar)
-        teardown = _Teardown(recorder)
+        teardown = _Teardown(recorder, place)
+        if place is not None:
+            from bench.places import RECORD_KIND
+
+            place.attach(lambda event: recorder.write(RECORD_KIND, **event))
         try:
             openers, links_runtime = self._prepare_dut_links(context, teardown)
             context.lab, clock = self._open_lab_and_clock(recorder, links_runtime, wall)
             teardown.lab, context.clock = context.lab, clock
             bench = self._open_instruments(context.lab, clock, recorder, teardown, catalog_requirements)
             context.digital_io = bench.digital_io
+            if place is not None:
+                place.on_lost(lambda why: setattr(bench, "broken", bench.broken or BenchError(why)))
             clock.add_sampler(bench.sample)
             if isinstance(clock, (VirtualClock, WallClock)) and isinstance(bench.power_analyzer, AnalyzerAcquisition) \
                     and self.config.acquisition:    # clock.acquisition: false forces tick-by-tick polling

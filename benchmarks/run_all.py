@@ -13,6 +13,9 @@
 7. Feeder in the loop (benchmarks/feeder_solve.py): the solve per feeder step and the scenario's ratio.
 8. Results store (benchmarks/results_store.py): import throughput and query latency with 10 000
    campaigns on SQLite and PostgreSQL (``--store-count N``; ``--skip-store`` leaves it out).
+9. Parallel benches (benchmarks/parallel_benches.py): 8 simulated benches at once into one PostgreSQL
+   store, half of them sharing one labgrid place: wall time, campaigns per minute, import latency,
+   place waits.
 
     .venv/bin/python benchmarks/run_all.py [--write docs/performance.md] [--iterations 2000]
                                            [--skip-demo] [--make-test]
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import feeder_solve  # same folder
+import parallel_benches  # same folder
 import results_store  # same folder
 import sunspec_server  # same folder
 from benchmarks_common import measure  # noqa: E402  (same folder)
@@ -313,6 +317,7 @@ def main() -> int:
     parser.add_argument("--make-test", action="store_true", help="also time make test's pytest run (long)")
     parser.add_argument("--store-count", type=int, default=10_000, help="campaigns in the results-store benchmark")
     parser.add_argument("--skip-store", action="store_true", help="leave out the results-store benchmark")
+    parser.add_argument("--skip-parallel", action="store_true", help="leave out the parallel-benches benchmark")
     args = parser.parse_args()
     text = render(scpi_round_trips(args.iterations), demo_ratio(), sunspec_server.run(args.iterations),
                   None if args.skip_demo else whole_demo(), acquisition_vs_polling(),
@@ -320,6 +325,8 @@ def main() -> int:
     text = text.rstrip() + "\n\n" + feeder_solve.section(feeder_solve.solve_times(), feeder_solve.scenario_campaign())
     if not args.skip_store:
         text = text.rstrip() + "\n\n" + results_store.section(results_store.run(args.store_count))
+    if not args.skip_parallel:
+        text = text.rstrip() + "\n\n" + parallel_benches.section(parallel_benches.run())
     if args.write and Path(args.write).exists():
         text = keep_other_sections(text, Path(args.write).read_text(encoding="utf-8"))
     if args.write:

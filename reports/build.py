@@ -414,7 +414,7 @@ def assemble(entries: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], dict
         "campaign": campaign,
         "dut": dut,
         "bench": {"name": text(bench.get("name")), "file": opt_text(bench.get("file")),
-                  "instruments": instruments,
+                  "instruments": instruments, "place": content.place_hold(rec),
                   "commands_outside_tests": len(rec.commands) - sum(t["wire_trace"]["total"] for t in tests
                                                                     if t["wire_trace"] is not None)},
         "requirements": _requirements(rec, rec.tests, basis),

@@ -24,6 +24,7 @@ import datetime
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from reports.formatting import fmt_number
 from reports.record import ParsedRecord, as_dict, num, opt_text, text
 
 DEFAULT_TITLE = "Compliance test report"
@@ -422,3 +423,45 @@ def conformity(report: Mapping[str, Any]) -> dict[str, Any]:
                       if report["campaign"]["simulated_parts"]["device"] else
                       " The device was measured by simulated instruments: this is not a certified statement about it.")
     return {"decision_rule": rule, "statement": statement, "requirements": per_requirement}
+
+
+def place_hold(rec: ParsedRecord) -> dict[str, Any] | None:
+    """``bench.place``: the labgrid place that held the bench's instruments (bench/places), from the
+    record's ``place`` lines: who the bench was on the coordinator, whom it waited for, how long it
+    waited and held the place, and each line as a sentence. None when the bench named no place."""
+    if not rec.places:
+        return None
+    first = rec.places[0]
+    waited = [p for p in rec.places if p.get("action") == "waiting"]
+    acquired = next((p for p in rec.places if p.get("action") == "acquired"), {})
+    released = next((p for p in rec.places if p.get("action") == "released"), {})
+    lost = next((p for p in rec.places if p.get("action") == "lost"), None)
+
+    def sentence(p: Mapping[str, Any]) -> str:
+        action = text(p.get("action"))
+        if action == "waiting":
+            return f"held by {text(p.get('holder'))}: waiting up to {fmt_number(p.get('wait_s'))} s"
+        if action == "acquired":
+            return f"acquired after waiting {fmt_number(p.get('waited_s'), 1)} s (reservation {text(p.get('token'))})"
+        if action == "released":
+            extra = f"; {text(p.get('reason'))}" if p.get("reason") else ""
+            return f"released after {fmt_number(p.get('held_s'), 1)} s{extra}"
+        return f"{action}: {text(p.get('reason'))}"
+
+    return {"name": text(first.get("place")), "coordinator": text(first.get("coordinator")),
+            "owner": text(first.get("owner")), "waited_s": num(acquired.get("waited_s")),
+            "held_s": num(released.get("held_s")), "waited_for": [text(p.get("holder")) for p in waited],
+            "lost": text(lost.get("reason")) if lost else None,
+            "events": [{"action": text(p.get("action")), "at_utc": text(p.get("at_utc")), "text": sentence(p)}
+                       for p in rec.places]}
+
+
+def place_sentence(place: Mapping[str, Any]) -> str:
+    """The bench section's one sentence on the labgrid place (HTML and PDF)."""
+    waited = f", after waiting {fmt_number(place.get('waited_s'), 1)} s for {', '.join(place['waited_for'])}" \
+        if place.get("waited_for") else ""
+    held = (f"; held {fmt_number(place.get('held_s'), 1)} s" if place.get("held_s") is not None
+            else "; not released in the record")
+    lost = f"; LOST during the campaign: {place['lost']}" if place.get("lost") else ""
+    return (f"Instruments held through labgrid place {place.get('name')} (coordinator {place.get('coordinator')}) "
+            f"by {place.get('owner')}{waited}{held}{lost}.")

@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 
 from reports import sections_html
-from reports.content import clause_text, identity_status, limits_text
+from reports.content import clause_text, identity_status, limits_text, place_sentence
 from reports.display import DEVELOPMENT_KEY_NOTICE, bounded_text, is_development
 from reports.formatting import fmt_number, fmt_uncertainty
 from reports.summary import measured_number
@@ -193,6 +193,8 @@ def _bench(report: Mapping[str, Any]) -> list[str]:
     b = report["bench"]
     out = [f"<h2>3 Bench and instruments</h2><p>Bench <strong>{_e(b['name'])}</strong> "
            f"(<span class=\"mono\">{_e(b['file'])}</span>)</p>"]
+    if b.get("place"):
+        out.append(f"<p>{_e(place_sentence(b['place']))}</p>")
     if not b["instruments"]:
         return out + ["<p>No instruments recorded.</p>"]
     return out + [sections_html.instruments_table(report)]

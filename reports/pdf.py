@@ -265,6 +265,9 @@ def _bench(report: Mapping[str, Any]) -> list[Any]:
     b = report.get("bench") or {}
     out: list[Any] = [Paragraph("4 Bench and instruments", S_H2),
                       Paragraph(f"Bench <b>{_t(b.get('name'))}</b> ({_t(b.get('file'))})", S_BODY)]
+    if b.get("place"):
+        from reports.content import place_sentence
+        out.append(Paragraph(_t(place_sentence(b["place"])), S_BODY))
     inst = b.get("instruments") or []
     if not inst:
         return out + [Paragraph("No instruments recorded.", S_BODY)]

@@ -90,6 +90,7 @@ class ParsedRecord:
     commands: list[dict[str, Any]] = field(default_factory=list)  # wire trace, record order
     samples: list[dict[str, Any]] = field(default_factory=list)   # recorder ticks, record order
     parameters: list[dict[str, Any]] = field(default_factory=list)  # catalog/declared values read, record order
+    places: list[dict[str, Any]] = field(default_factory=list)      # labgrid place lines (bench/places), record order
 
 
 def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
@@ -107,6 +108,7 @@ def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
     commands: list[dict[str, Any]] = []
     samples: list[dict[str, Any]] = []
     parameters: list[dict[str, Any]] = []
+    places: list[dict[str, Any]] = []
     for entry in entries:
         if not isinstance(entry, Mapping):
             raise ReportError(f"record line {lines + 1} is not a JSON object")
@@ -157,7 +159,9 @@ def parse_record(entries: Iterable[Mapping[str, Any]]) -> ParsedRecord:
                                "reason": text(entry.get("reason"))})
         elif kind == "event" and entry.get("level") in ("warning", "error"):
             events.append(dict(entry))
+        elif kind == "place":
+            places.append(dict(entry))
     if start is None:
         raise ReportError("record has no campaign_start")
     return ParsedRecord(start, end, last_t_s, lines, instruments, dut, tests, checks, events, commands, samples,
-                        parameters)
+                        parameters, places)

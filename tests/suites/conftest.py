@@ -12,7 +12,7 @@ from proof_campaigns import CampaignResult, Lab, SharedCampaigns, run_campaign, 
 
 #: Tests that run whole campaigns (tens of seconds each): collected first, so that under
 #: ``--dist worksteal`` (pyproject.toml) the workers start on them and the quick tests fill the end.
-CAMPAIGN_TEST_DIRS = ("tests/suites/", "tests/thirdparty/")
+CAMPAIGN_TEST_DIRS = ("tests/suites/", "tests/thirdparty/", "tests/places/test_parallel_benches.py")
 
 
 def _collection_rank(item: pytest.Item) -> tuple[int, str]:
