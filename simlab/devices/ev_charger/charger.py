@@ -11,7 +11,8 @@ composes three parts (simlab/devices/ev_charger/):
   dialling the bench's CSMS over WebSocket (security profiles 0-3).
 
 Every physics step asks the controller for the limit at the step's calendar time and hands it to
-the EVSE as the offered current. The charge point never uses wall-clock time for protocol timing:
+the EVSE as the offered current; while nothing is in transition the lab takes one step up to
+:meth:`EvChargerSim.quiet_until_s` instead of many (the next profile boundary, timer or full battery). The charge point never uses wall-clock time for protocol timing:
 every timestamp it writes is ``calendar(t_s)`` of the bench time at which the event happened, and
 every charger-initiated message (heartbeat, MeterValues, status, transactions, reconnects, the end of
 a reboot) is sent from the lab hook :meth:`EvChargerSim.on_time`, at the bench time
