@@ -12,9 +12,10 @@ composes three parts (simlab/devices/ev_charger/):
 
 Every physics step asks the controller for the limit at the step's calendar time and hands it to
 the EVSE as the offered current; while nothing is in transition the lab takes one step up to
-:meth:`EvChargerSim.quiet_until_s` instead of many (the next profile boundary, timer or full battery). The charge point never uses wall-clock time for protocol timing:
-every timestamp it writes is ``calendar(t_s)`` of the bench time at which the event happened, and
-every charger-initiated message (heartbeat, MeterValues, status, transactions, reconnects, the end of
+:meth:`EvChargerSim.quiet_until_s` instead of many (the next profile boundary, timer or full
+battery). The charge point never uses wall-clock time for protocol timing: every timestamp it
+writes is ``calendar(t_s)`` of the bench time at which the event happened, and every
+charger-initiated message (heartbeat, MeterValues, status, transactions, reconnects, the end of
 a reboot) is sent from the lab hook :meth:`EvChargerSim.on_time`, at the bench time
 :meth:`EvChargerSim.next_event_s` announced. Only the wait for a reply (``call_timeout_s``) and a
 connection attempt are bounded in real time; a CSMS that does not answer in time counts as lost.
