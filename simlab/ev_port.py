@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass, field
 
 __all__ = ["EvPort", "EvModel", "pilot_current_a", "duty_for_current_a", "MIN_CURRENT_A",
-           "MAX_PILOT_CURRENT_A", "LIVE_PHASE_V"]
+           "MAX_PILOT_CURRENT_A", "LIVE_PHASE_V", "FULL_MARGIN_S"]
 
 MIN_CURRENT_A = 6.0
 """The lowest current a PWM pilot can offer (IEC 61851-1 Table A.7/A.8)."""
@@ -36,6 +36,10 @@ MAX_PILOT_CURRENT_A = 80.0
 """The highest current a PWM pilot can offer (96 % duty)."""
 LIVE_PHASE_V = 50.0
 """A phase below this (V rms) is treated as dead: no EV current flows on it."""
+FULL_MARGIN_S = 1.0
+""":meth:`EvModel.quiet_until_s` ends this long before the battery could reach 100 %: one big step
+and many small ones sum the state of charge with different roundings, so the instant it becomes
+full is left to the fixed steps."""
 
 
 def pilot_current_a(duty_pct: float | None) -> float:
@@ -181,3 +185,27 @@ class EvModel:
         port.energy_charged_wh += energy_wh
         if port.battery_capacity_wh > 0:
             port.soc_pct = min(100.0, port.soc_pct + 100.0 * energy_wh / port.battery_capacity_wh)
+
+    def quiet_until_s(self, port: EvPort, t_s: float) -> float:
+        """The latest bench time up to which one :meth:`step` from ``t_s`` ends as many would: the
+        EV has settled on its target under the port's present pilot, contactor and supply (its
+        response delay has passed, or the current is cut), so only energy and state of charge move,
+        linearly; bounded :data:`FULL_MARGIN_S` before a battery that stops when full is full.
+        ``t_s`` while the EV is still following a change (or the port was changed since its step)."""
+        used = min(port.supply_phases, port.ev_phases)
+        volts = port.supply_voltage_v
+        if len(volts) < 3:
+            volts = tuple(volts) + (0.0,) * (3 - len(volts))
+        on0 = used > 0 and volts[0] >= LIVE_PHASE_V
+        on1 = used > 1 and volts[1] >= LIVE_PHASE_V
+        on2 = used > 2 and volts[2] >= LIVE_PHASE_V
+        cut = not port.s2_closed or not port.contactor_closed or not (on0 or on1 or on2)
+        target = 0.0 if cut else min(port.ev_max_current_a, pilot_current_a(port.pilot_duty_pct))
+        if target != self._target_a or (not cut and self._since_change_s < port.ev_response_delay_s - 1e-9):
+            return t_s
+        if port.ev_current_a != (target if on0 else 0.0, target if on1 else 0.0, target if on2 else 0.0):
+            return t_s
+        power_w = volts[0] * port.ev_current_a[0] + volts[1] * port.ev_current_a[1] + volts[2] * port.ev_current_a[2]
+        if power_w > 0.0 and port.stop_when_full and port.battery_capacity_wh > 0 and port.soc_pct < 100.0:
+            return t_s + (100.0 - port.soc_pct) / 100.0 * port.battery_capacity_wh * 3600.0 / power_w - FULL_MARGIN_S
+        return math.inf

@@ -11,6 +11,7 @@ when known, the line.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,6 +253,11 @@ def _dotted(data: Any, path: list[Any]) -> str:
     return ".".join(parts)
 
 
+_SCHEMA_VALID: set[bytes] = set()
+"""SHA-256 of the catalog texts this process found valid against the schema: the same text is not
+validated again (most of a load's time; a campaign loads its catalog several times)."""
+
+
 def load_catalog_file(path: str | Path) -> Catalog:
     """Load and validate one catalog file."""
     path = Path(path)
@@ -267,13 +273,17 @@ def load_catalog_file(path: str | Path) -> Catalog:
                           line=mark.line + 1 if mark else None) from None
     if not isinstance(data, dict):
         raise ConfigError("catalog must be a mapping", file=path)
-    validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
-    if errors:
-        err = jsonschema.exceptions.best_match(errors)
-        p = list(err.absolute_path)
-        raise ConfigError(err.message, file=path, field=_dotted(data, p) or "<root>",
-                          line=_line_of(text, p))
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    if digest not in _SCHEMA_VALID:
+        validator = jsonschema.Draft202012Validator(_schema())
+        errors = sorted(validator.iter_errors(data),
+                        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+        if errors:
+            err = jsonschema.exceptions.best_match(errors)
+            p = list(err.absolute_path)
+            raise ConfigError(err.message, file=path, field=_dotted(data, p) or "<root>",
+                              line=_line_of(text, p))
+        _SCHEMA_VALID.add(digest)
     return _build(data, path, text)
 
 

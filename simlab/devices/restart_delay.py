@@ -158,6 +158,11 @@ class RandomisedRestart:
         self.hold_until_s = t_s + delay_s
         self._release_pending = True
 
+    @property
+    def idle(self) -> bool:
+        """No hold runs and no release is pending (nothing happens before the next event)."""
+        return self.hold_until_s is None and not self._release_pending
+
     def holding(self, t_s: float) -> bool:
         """True while the hold of the last event lasts."""
         if self.hold_until_s is not None and t_s >= self.hold_until_s - 1e-9:

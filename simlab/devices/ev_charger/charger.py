@@ -11,9 +11,11 @@ composes three parts (simlab/devices/ev_charger/):
   dialling the bench's CSMS over WebSocket (security profiles 0-3).
 
 Every physics step asks the controller for the limit at the step's calendar time and hands it to
-the EVSE as the offered current. The charge point never uses wall-clock time for protocol timing:
-every timestamp it writes is ``calendar(t_s)`` of the bench time at which the event happened, and
-every charger-initiated message (heartbeat, MeterValues, status, transactions, reconnects, the end of
+the EVSE as the offered current; while nothing is in transition the lab takes one step up to
+:meth:`EvChargerSim.quiet_until_s` instead of many (the next profile boundary, timer or full
+battery). The charge point never uses wall-clock time for protocol timing: every timestamp it
+writes is ``calendar(t_s)`` of the bench time at which the event happened, and every
+charger-initiated message (heartbeat, MeterValues, status, transactions, reconnects, the end of
 a reboot) is sent from the lab hook :meth:`EvChargerSim.on_time`, at the bench time
 :meth:`EvChargerSim.next_event_s` announced. Only the wait for a reply (``call_timeout_s``) and a
 connection attempt are bounded in real time; a CSMS that does not answer in time counts as lost.
@@ -60,6 +62,7 @@ import asyncio
 import base64
 import datetime as dt
 import logging
+import math
 import ssl
 from collections import deque
 from collections.abc import Callable
@@ -72,6 +75,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from links.ocpp.transactions import ConnectorState
 from links.ocpp.versions import OcppVersion
+from simlab.devices.ev_charger.electrical import QUIET_MARGIN_S
 from simlab.devices.hooks import DefaultLabHooks
 from simlab.physics import DeviceOutput, TerminalConditions
 
@@ -336,6 +340,7 @@ class EvChargerSim(DefaultLabHooks):
         self.p1: Any = None                      # P1Balancer when the charger balances the site load
         self._phase_to_use: int | None = None    # of a one-phase offer (2.0.1 phaseToUse, or P1's choice)
         self.sent_actions: list[tuple[float, str]] = []   # (bench time sent, action): test evidence
+        self._stepped_key: tuple[object, ...] | None = None     # _offer_key() of the last step (quiet_until_s)
         if protocol is not None:
             protocol.attach(self)
 
@@ -344,6 +349,7 @@ class EvChargerSim(DefaultLabHooks):
         """Controller limit at ``calendar(t_s)`` -> offered current -> EVSE and EV -> connector events."""
         self.t_s = t_s
         self._frequency_hz = terminal.frequency_hz
+        self._stepped_key = self._offer_key()
         amps, phases = self._offer(t_s)
         if self.rebound is not None:          # randomised restart (ev_charger/rebound.py)
             amps = self.rebound.offer_a(t_s, amps, terminal.voltage_v, self.controller.store.installed)
@@ -353,6 +359,57 @@ class EvChargerSim(DefaultLabHooks):
 
     def output(self) -> DeviceOutput:
         return self.electrical.output()
+
+    def _offer_key(self) -> tuple[object, ...]:
+        """What the offer of a step depends on besides its bench time and the controller's own state
+        (which :meth:`ChargingController.steady_for_s` checks): the profiles, the connection, reboot,
+        availability and connector."""
+        return (self.rebooting_until_s, self._finishing, self.config.operative, self.transaction, self.online,
+                self.offline_since_s, self.controller.store.installed, self._remote_auth)
+
+    def quiet_until_s(self, t_s: float, terminal: TerminalConditions) -> float:
+        """The latest bench time at which ONE step from ``t_s`` under unchanged ``terminal`` ends as
+        fixed steps would (simlab/devices/hooks.py): nothing changed since the last step (no CSMS
+        request, connection change or connector event in between), and before the next instant the
+        offer could change (a charging-profile boundary, the offline fallback, a rebound hold), the
+        power stage acts (restart delay) or the EV is full. ``t_s`` while anything is in transition
+        (pilot or phase change on its way, the EV following it, a P1 limit waiting, a ramp, a
+        transaction about to start or end, a connector state to report). Protocol timers (heartbeat,
+        MeterValues, reconnect, end of a reboot) are the lab's stops (``next_event_s``)."""
+        if self._offer_key() != self._stepped_key:
+            return t_s
+        horizon_s = min(self.electrical.quiet_until_s(t_s, terminal), self._connector_quiet_until_s(t_s))
+        if horizon_s <= t_s or (self.p1 is not None
+                                and not self.p1.quiet(self.electrical.grid_draw(self.grid_phases)[0])):
+            return t_s
+        if self.rebound is not None:
+            horizon_s = min(horizon_s, self.rebound.quiet_until_s(t_s, terminal.voltage_v,
+                                                                  self.controller.store.installed))
+        if self.rebooting_until_s is None and not self._finishing and (
+                self.config.operative or self.transaction is not None):     # the controller decides (_offer)
+            offline_since = None if self.offline_since_s is None else self._offline_since_dt(self.offline_since_s)
+            steady_s = self.controller.steady_for_s(self.calendar(t_s), CONNECTOR_ID, self.transaction is not None,
+                                                    self.online, offline_since)
+            horizon_s = min(horizon_s, t_s + steady_s - QUIET_MARGIN_S)
+        return max(horizon_s, t_s)
+
+    def _connector_quiet_until_s(self, t_s: float) -> float:
+        """Until when :meth:`_observe` changes nothing: ``t_s`` when a transaction starts or ends at
+        the next step or the connector state is not the one reported; the end of a remote start's
+        wait for the EV."""
+        cp_state = self.electrical.cp_state
+        connected = cp_state in ("B", "C", "D")
+        if not connected:
+            if self._finishing or self.transaction is not None:
+                return t_s
+        elif self.transaction is None and self.rebooting_until_s is None and self.config.operative \
+                and not self._finishing and (self._remote_auth is not None or cp_state in ("C", "D")):
+            return t_s
+        if self._connector_state(cp_state) != self._state:
+            return t_s
+        if self._remote_auth is not None and self.transaction is None:
+            return self._remote_auth[2]
+        return math.inf
 
     @property
     def online(self) -> bool:

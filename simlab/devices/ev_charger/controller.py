@@ -263,9 +263,7 @@ class ChargingController:
         and recomputed when the installed profiles, the transactions or the knobs and
         parameters it depends on change."""
         installed = self.store.installed
-        knobs = self.knobs
-        key = (connector_id, self._tx_version, knobs.wrong_unit_conversion, knobs.wrong_stacking,
-               self.params.nominal_voltage_v, self.connector_count)
+        key = self._cache_key(connector_id)
         cache = self._limit_cache
         if cache is not None and cache[0] is installed and cache[1] == key \
                 and isinstance(now, dt.datetime) and now.tzinfo is not None \
@@ -277,6 +275,38 @@ class ChargingController:
                                              transactions=self.transactions) if t > now), end)
         self._limit_cache = (installed, key, now, until.astimezone(now.tzinfo), found)
         return found
+
+    def _cache_key(self, connector_id: int) -> tuple[object, ...]:
+        knobs = self.knobs
+        return (connector_id, self._tx_version, knobs.wrong_unit_conversion, knobs.wrong_stacking,
+                self.params.nominal_voltage_v, self.connector_count)
+
+    def steady_for_s(self, now: dt.datetime, connector_id: int, transaction_active: bool, online: bool,
+                     offline_since: dt.datetime | None) -> float:
+        """For how long from ``now`` :meth:`limit_a_per_phase` with these arguments keeps answering
+        as it does at ``now`` while nothing else changes (profiles, transactions, knobs): up to the
+        next breakpoint of the cached composite limit, or of the offline fallback. ``math.inf``:
+        for ever; 0: not known (no lookup cached for ``now``, or the next call starts or ends a
+        transaction)."""
+        if transaction_active != (connector_id in self._transactions):
+            return 0.0
+        if self.knobs.ignores_profiles:
+            return math.inf
+        bound_s = math.inf
+        if not online:
+            if self.knobs.unconstrained_offline:
+                return math.inf
+            limit_s = self.params.max_offline_duration_s
+            if limit_s is not None and offline_since is not None:
+                offline_s = (now - offline_since).total_seconds()
+                if offline_s >= limit_s:
+                    return math.inf         # the fallback limit holds
+                bound_s = limit_s - offline_s
+        cache = self._limit_cache
+        if cache is None or cache[0] is not self.store.installed or cache[1] != self._cache_key(connector_id) \
+                or not cache[2] <= now < cache[3]:
+            return 0.0
+        return min(bound_s, (cache[3] - now).total_seconds())
 
     def _sync_transaction(self, connector_id: int, active: bool, now: dt.datetime) -> None:
         if active and connector_id not in self._transactions:

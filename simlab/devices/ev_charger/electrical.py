@@ -54,10 +54,13 @@ from simlab.ev_port import (LIVE_PHASE_V, MAX_PILOT_CURRENT_A, EvModel, EvPort,
 from simlab.physics import DeviceOutput, TerminalConditions
 
 __all__ = ["EvseElectrical", "MeterReading", "ElectricalParameters", "ElectricalKnobs",
-           "check_electrical_settings"]
+           "check_electrical_settings", "QUIET_MARGIN_S"]
 
 CHARGING_THRESHOLD_A = 0.05
 """Below this per-phase current the charger does not count as charging."""
+QUIET_MARGIN_S = 1e-3
+"""A quiet horizon of the charger (``quiet_until_s``) ends this long before the instant a timer or a
+schedule boundary could act (far more than the rounding of bench time to calendar microseconds)."""
 
 
 class ElectricalParameterSource(Protocol):
@@ -277,6 +280,64 @@ class EvseElectrical:
             # a shorter current tuple (fewer phases drawn) is legitimate: the missing phases carry no power
             power_w = sum(u * i for u, i in zip(supply, current, strict=False))
         self._energy_import_wh += power_w * dt_s / 3600.0
+
+    def quiet_until_s(self, t_s: float, terminal: TerminalConditions) -> float:
+        """The latest bench time up to which one :meth:`step` from ``t_s`` under ``terminal`` (and the
+        request of the last step) ends as fixed steps would (simlab/devices/hooks.py): the request is
+        on the pilot (nothing scheduled, no overshoot, no phase switch wanted or running), the pilot,
+        contactor and supply are what a step would set, the grid state holds (or the restart delay
+        runs: until its end) and the EV has settled (:meth:`simlab.ev_port.EvModel.quiet_until_s`).
+        ``t_s`` when anything is in transition."""
+        if self._scheduled or t_s < self._overshoot_until_s or self._switch_until_s is not None \
+                or self._wanted != (self._applied_phases, self._applied_grid):
+            return t_s
+        amps, phases, phase_to_use = self._requested
+        if (self._target_a(amps), *self.switching.target(phases, phase_to_use)) != self._last_scheduled:
+            return t_s
+        volts = terminal.voltage_v
+        if len(volts) != 3:
+            volts = tuple(volts) + (0.0,) * (3 - len(volts))
+        if tuple(volts[:3]) != self._terminal_v:
+            return t_s
+        horizon_s = self._grid_quiet_until_s(t_s, volts)
+        port = self.port
+        l1_live = self._l1_live()
+        duty = None
+        if self._applied_a is not None and not self._suspended and l1_live and port.ev_connected:
+            duty = duty_for_current_a(self._applied_a)
+        if horizon_s <= t_s or port.pilot_duty_pct != duty or port.supply_phases != self._applied_phases:
+            return t_s
+        closed = port.contactor_closed
+        if port.cp_state() != "C" or self._suspended or not l1_live:
+            closed = False
+        elif duty is not None:
+            closed = True
+        if closed != port.contactor_closed:
+            return t_s
+        n = port.supply_phases
+        if n == 1 and self._applied_grid:
+            supply = (volts[self._applied_grid] if closed else 0.0, 0.0, 0.0)
+        else:
+            supply = (volts[0] if closed and n > 0 else 0.0, volts[1] if closed and n > 1 else 0.0,
+                      volts[2] if closed and n > 2 else 0.0)
+        if port.supply_voltage_v != supply:
+            return t_s
+        return min(horizon_s, self.ev.quiet_until_s(port, t_s))
+
+    def _grid_quiet_until_s(self, t_s: float, volts: tuple[float, ...]) -> float:
+        """Until when :meth:`_grid` keeps its state under ``volts``: for ever when settled, the end of a
+        running restart delay, ``t_s`` when its next call changes something."""
+        settled = not self._suspended and self._in_range_since_s is None
+        if volts[0] < LIVE_PHASE_V:
+            return math.inf if settled else t_s
+        low_v, high_v = self.params.undervoltage_stop_v, self.params.overvoltage_stop_v
+        if not all(low_v <= u <= high_v for u in volts[:self.params.phase_count]):
+            return math.inf if self._suspended and self._in_range_since_s is None else t_s
+        if settled:
+            return math.inf
+        if self._in_range_since_s is None:
+            return t_s
+        return self._in_range_since_s + self.params.restart_delay_s - 1e-9 - QUIET_MARGIN_S
 
     def _grid(self, t_s: float, volts: tuple[float, ...]) -> None:
         params = self.params

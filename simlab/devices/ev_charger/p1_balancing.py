@@ -61,6 +61,7 @@ class P1Balancer:
         self.household_a: tuple[float, ...] | None = None
         self.one_phase: int | None = None       # the wish: one phase on this grid phase (None: as asked)
         self.garbled = 0
+        self._decided_on: tuple[int, ...] | None = None     # grid_phases of the last decide (quiet)
         site.p1_readers += 1
 
     @property
@@ -71,6 +72,20 @@ class P1Balancer:
     def in_transition(self) -> bool:
         """A limit is waiting for its response delay."""
         return bool(self._pending)
+
+    def quiet(self, grid_phases: Sequence[int]) -> bool:
+        """:meth:`decide` answers as at its last call, given the same request, when the charger
+        charges on ``grid_phases`` now (simlab/devices/hooks.py quiet_until_s): the phases in use are
+        those of that call, no telegram waits to be read, and every limit waiting for its response
+        delay is the one in force (the meter repeats the household load once a second; taking it
+        again changes nothing)."""
+        if self.ignores:
+            return True
+        if tuple(grid_phases) != self._decided_on:
+            return False
+        if self.site.telegram_seq != self._seen_seq and self.site.telegram is not None:
+            return False
+        return all(household == self.household_a for _, household in self._pending)
 
     def _limit(self, grid_phases: Sequence[int]) -> float:
         assert self.household_a is not None
@@ -110,6 +125,7 @@ class P1Balancer:
         switches by itself, of the phase it wishes."""
         if self.ignores:
             return amps, phases, phase_to_use
+        self._decided_on = tuple(grid_phases)
         self._update(t_s, own_current_a)
         if self.household_a is None:
             return amps, phases, phase_to_use

@@ -14,10 +14,12 @@ A limit that rises because the CSMS sent or cleared a profile is followed at onc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from links.ocpp import ProfileKind
+from simlab.devices.ev_charger.electrical import QUIET_MARGIN_S
 from simlab.devices.restart_delay import RandomisedRestart
 from simlab.ev_port import LIVE_PHASE_V
 
@@ -65,6 +67,22 @@ class ChargerRebound:
                 return cap_a
             self._ramp = None
         return amps
+
+    def quiet_until_s(self, t_s: float, volts: Sequence[float], installed: Any) -> float:
+        """Until when :meth:`offer_a` keeps filtering as at its last call (simlab/devices/hooks.py
+        quiet_until_s), the controller's offer and ``volts`` / ``installed`` unchanged: for ever when
+        idle, the end of a running hold; ``t_s`` while a ramp runs or a change is due."""
+        live = max(volts, default=0.0) >= LIVE_PHASE_V
+        if not live:
+            return math.inf if not self._live else t_s
+        if not self._live or installed is not self._installed or self._ramp is not None:
+            return t_s
+        restart = self.restart
+        if restart.idle:
+            return math.inf
+        if restart.hold_until_s is None:
+            return t_s
+        return restart.hold_until_s - 1e-9 - QUIET_MARGIN_S
 
     def _begin(self, t_s: float, level_a: float) -> None:
         self._hold_a = level_a
