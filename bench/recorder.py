@@ -9,7 +9,7 @@ import math
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TextIO
 
 RECORD_FORMAT = "flexbench-record/1"
 SEAL_FIELD = "seal"
@@ -49,7 +49,8 @@ class Recorder:
     """Writes one JSON object per line; every line is flushed before ``write`` returns.
 
     ``now_s`` returns bench time. The file is opened in append mode and never rewritten, so a
-    crash loses at most the line being written.
+    crash loses at most the line being written. It is created with its first line: a campaign
+    stopped before it wrote anything leaves no empty record behind.
     """
 
     def __init__(self, path: str | Path, now_s: Callable[[], float],
@@ -65,7 +66,7 @@ class Recorder:
                 for line in fh:
                     self._seq += 1
                     self._digest.update(line)
-        self._fh = self.path.open("a", encoding="utf-8")
+        self._fh: TextIO | None = None
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._sealer = sealer
 
@@ -98,6 +99,8 @@ class Recorder:
                     entry[SEAL_FIELD] = self._sealer(head)
             line = json.dumps(entry, separators=(",", ":"), sort_keys=False) + "\n"
             self._digest.update(line.encode("utf-8"))
+            if self._fh is None:
+                self._fh = self.path.open("a", encoding="utf-8")
             self._fh.write(line)
             self._fh.flush()
             if kind in ("campaign_start", "campaign_end", "test_end"):
@@ -109,7 +112,7 @@ class Recorder:
 
     def close(self) -> None:
         with self._lock:
-            if not self._fh.closed:
+            if self._fh is not None and not self._fh.closed:
                 self._fh.flush()
                 os.fsync(self._fh.fileno())
                 self._fh.close()

@@ -204,6 +204,10 @@ def create_app(monitor: LabMonitor, *, poll_s: float = 0.5, ping_s: float = PING
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # the first look before any page is served (no empty first list); a failing look is reported
+        # by the poll loop, which tries again
+        with contextlib.suppress(Exception):
+            await anyio.to_thread.run_sync(hub.update)
         task = asyncio.create_task(hub.poll_forever())
         try:
             yield
