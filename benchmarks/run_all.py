@@ -9,7 +9,7 @@
    package again from its record (``reports.package.build_package``, as ``flexbench report`` does).
 5. Acquisition blocks vs polling on the same test (``acquisition_vs_polling``): one requirement run
    with the bench config's ``clock.acquisition: false`` and with the default, both ratios.
-6. With ``--make-test``: the wall time of ``make test`` (pytest -n 2 over tests/; long).
+6. With ``--make-test``: the wall time of ``make test`` (pytest -n 3 over tests/; long).
 7. Feeder in the loop (benchmarks/feeder_solve.py): the solve per feeder step and the scenario's ratio.
 8. Results store (benchmarks/results_store.py): import throughput and query latency with 10 000
    campaigns on SQLite and PostgreSQL (``--store-count N``; ``--skip-store`` leaves it out).
@@ -183,9 +183,9 @@ def acquisition_vs_polling() -> list[dict[str, Any]]:
 
 
 def make_test_wall_time() -> dict[str, Any]:
-    """Wall time of ``make test``'s command (pytest -n 2 over tests/), with its summary line."""
+    """Wall time of ``make test``'s command (pytest -n 3 over tests/), with its summary line."""
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "-q", "tests"],
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "3", "-p", "no:cacheprovider", "-q", "tests"],
                           cwd=REPO, capture_output=True, text=True)
     wall_s = time.monotonic() - started
     summary = next((line.strip("= ") for line in reversed(proc.stdout.splitlines())
@@ -286,7 +286,7 @@ def render(rows: list[tuple[str, dict[str, float]]], demo: dict[str, float],
                   "makes sub-cycle timing reachable at all (issue 12).", ""]
     if make_test is not None:
         lines += ["## make test", "",
-                  f"`python -m pytest -n 2 -p no:cacheprovider tests` (what `make test` runs): "
+                  f"`python -m pytest -n 3 -p no:cacheprovider tests` (what `make test` runs): "
                   f"**{make_test['wall_s'] / 60:.1f} min** wall (goal < 6 min), exit code {make_test['exit_code']}, "
                   f"{make_test['summary']}.", ""]
     return "\n".join(lines)
