@@ -119,6 +119,23 @@ class EvPort:
         return "C" if self.s2_closed else "B"
 
 
+
+def _drawn(port: EvPort) -> tuple[tuple[float, ...], bool, bool, bool, bool, float]:
+    """What the EV draws under the port's present state, computed once per physics step: the supply
+    voltage per phase (three), which phases carry current, whether the current is cut (S2 open,
+    contactor open or no live phase in use) and the target current per phase."""
+    used = min(port.supply_phases, port.ev_phases)
+    volts = tuple(port.supply_voltage_v)
+    if len(volts) < 3:
+        volts = volts + (0.0,) * (3 - len(volts))
+    on0 = used > 0 and volts[0] >= LIVE_PHASE_V
+    on1 = used > 1 and volts[1] >= LIVE_PHASE_V
+    on2 = used > 2 and volts[2] >= LIVE_PHASE_V
+    cut = not port.s2_closed or not port.contactor_closed or not (on0 or on1 or on2)
+    target = 0.0 if cut else min(port.ev_max_current_a, pilot_current_a(port.pilot_duty_pct))
+    return volts, on0, on1, on2, cut, target
+
+
 class EvModel:
     """The EV behind the port: draws what the pilot allows, with its response delay.
 
@@ -154,17 +171,9 @@ class EvModel:
 
     def step(self, port: EvPort, dt_s: float) -> None:
         """Advance the EV by ``dt_s``: current per phase, then energy and state of charge."""
-        # Runs every physics step: the logic of target_current_a / _cut / phases_drawn, inlined
-        # and evaluated once (same operations in the same order, so the same floats).
-        used = min(port.supply_phases, port.ev_phases)
-        volts = port.supply_voltage_v
-        if len(volts) < 3:
-            volts = tuple(volts) + (0.0,) * (3 - len(volts))
-        on0 = used > 0 and volts[0] >= LIVE_PHASE_V
-        on1 = used > 1 and volts[1] >= LIVE_PHASE_V
-        on2 = used > 2 and volts[2] >= LIVE_PHASE_V
-        cut = not port.s2_closed or not port.contactor_closed or not (on0 or on1 or on2)
-        target = 0.0 if cut else min(port.ev_max_current_a, pilot_current_a(port.pilot_duty_pct))
+        # Runs every physics step: the logic of target_current_a / _cut / phases_drawn evaluated once
+        # (_drawn: same operations in the same order, so the same floats).
+        volts, on0, on1, on2, cut, target = _drawn(port)
         if target != self._target_a:
             self._target_a = target
             self._since_change_s = 0.0
@@ -192,15 +201,7 @@ class EvModel:
         response delay has passed, or the current is cut), so only energy and state of charge move,
         linearly; bounded :data:`FULL_MARGIN_S` before a battery that stops when full is full.
         ``t_s`` while the EV is still following a change (or the port was changed since its step)."""
-        used = min(port.supply_phases, port.ev_phases)
-        volts = port.supply_voltage_v
-        if len(volts) < 3:
-            volts = tuple(volts) + (0.0,) * (3 - len(volts))
-        on0 = used > 0 and volts[0] >= LIVE_PHASE_V
-        on1 = used > 1 and volts[1] >= LIVE_PHASE_V
-        on2 = used > 2 and volts[2] >= LIVE_PHASE_V
-        cut = not port.s2_closed or not port.contactor_closed or not (on0 or on1 or on2)
-        target = 0.0 if cut else min(port.ev_max_current_a, pilot_current_a(port.pilot_duty_pct))
+        volts, on0, on1, on2, cut, target = _drawn(port)
         if target != self._target_a or (not cut and self._since_change_s < port.ev_response_delay_s - 1e-9):
             return t_s
         if port.ev_current_a != (target if on0 else 0.0, target if on1 else 0.0, target if on2 else 0.0):

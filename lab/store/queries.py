@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lab.store.models import Campaign, CheckResult, RequirementResult
 from lab.store.store import Store
+
+_Row = TypeVar("_Row")
 
 __all__ = ["CampaignRow", "CheckRow", "RequirementRow", "InstrumentRow", "CampaignDetail", "TrendPoint",
            "list_campaigns", "show_campaign", "trend", "first_passing"]
@@ -22,6 +24,18 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _rows(store: Store, query: Any, row_type: Callable[..., _Row]) -> list[_Row]:
+    """``query``'s rows as ``row_type``; its second column is a time, read back as UTC."""
+    with store.reading() as session:
+        rows = session.execute(query).all()
+    out = []
+    for row in rows:
+        values = list(row)
+        values[1] = _utc(values[1])
+        out.append(row_type(*values))
+    return out
 
 
 def _jsonable(row: object) -> dict[str, Any]:
@@ -88,14 +102,7 @@ def list_campaigns(store: Store, *, manufacturer: str | None = None, model: str 
     query = query.order_by(Campaign.started_at.desc(), Campaign.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    with store.reading() as session:
-        rows = session.execute(query).all()
-    out = []
-    for row in rows:
-        values = list(row)
-        values[1] = _utc(values[1])
-        out.append(CampaignRow(*values))
-    return out
+    return _rows(store, query, CampaignRow)
 
 
 @dataclass(frozen=True)
@@ -234,14 +241,7 @@ def trend(store: Store, requirement: str, *, model: str, check: str | None = Non
              .order_by(Campaign.started_at, Campaign.id, CheckResult.id))
     if check is not None:
         query = query.where(CheckResult.name == check)
-    with store.reading() as session:
-        rows = session.execute(query).all()
-    out = []
-    for row in rows:
-        values = list(row)
-        values[1] = _utc(values[1])
-        out.append(TrendPoint(*values))
-    return out
+    return _rows(store, query, TrendPoint)
 
 
 def first_passing(points: list[TrendPoint]) -> TrendPoint | None:

@@ -8,7 +8,6 @@ Without Chromium the test skips with the reason, except under CI (CI=true), wher
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
@@ -18,20 +17,15 @@ from pathlib import Path
 import pytest
 
 from lab.liveview.screenshot import Browser, free_port, observe_campaign, start_server
+from system_packages import chromium_or_skip
 from proof_campaigns import REPO, campaign_command
-from reports.chromium import find_chromium
 
 REQUIREMENTS = ["PV-FMIN-TRIP", "PV-RECONNECT-RAMP", "PV-UMEAN-TRIP"]   # ~2 s of wall time in tests
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    found = find_chromium()
-    if found is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is missing on CI: .ci/system-deps installs the Debian package 'chromium'")
-        pytest.skip("chromium not installed (apt-get install chromium); the live-view browser test needs it")
-    return found
+    return chromium_or_skip("the live-view browser tests")
 
 
 def test_the_page_shows_a_running_campaign_progress_and_plot_update(chromium: str, tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ Chromium the browser tests skip with the reason, except under CI (CI=true), wher
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,9 @@ import pytest
 
 from pdf_pages import page_texts
 from reports.build import build_report
-from reports.chromium import dump_dom, find_chromium, screenshot
+from reports.chromium import dump_dom, screenshot
 from reports.pdf import render_pdf
+from system_packages import chromium_or_skip
 from test_suites.evidence import applied_limit, key_instant, series_plot, stimulus_series
 
 TRIP_REQ, SETPOINT_REQ = "PV-VRT-01", "PV-PU-01"
@@ -63,12 +63,7 @@ def package(record: Any, helpers: Any) -> tuple[Path, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    found = find_chromium()
-    if found is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is missing on CI: .ci/system-deps installs the Debian package 'chromium'")
-        pytest.skip("chromium not installed (apt-get install chromium); the rendered-report tests need it")
-    return found
+    return chromium_or_skip("the rendered-report tests")
 
 
 @pytest.fixture
