@@ -3,11 +3,13 @@
 // from anywhere but this server.
 "use strict";
 
-const PANELS = [   // index into a point [t_s, U, f, P, I], label, unit, colour
-  [1, "U L1", "V", "#1f5fa8"],
-  [2, "f", "Hz", "#8a4fb0"],
-  [3, "P", "W", "#1d8a4b"],
-  [4, "I L1", "A", "#c0561d"],
+// index into a point [t_s, U, f, P, I], label, unit, colour, and the smallest span of the panel's
+// y axis (measurement noise on a quiet signal stays a flat line, not a panel-high scribble)
+const PANELS = [
+  [1, "U L1", "V", "#1f5fa8", 10],
+  [2, "f", "Hz", "#8a4fb0", 0.2],
+  [3, "P", "W", "#1d8a4b", 100],
+  [4, "I L1", "A", "#c0561d", 1],
 ];
 const PLOT = {width: 900, height: 360, left: 78, right: 12, top: 8, bottom: 22, gap: 8};
 const STATE_TEXT = {running: "running", stopped: "stopped", finished: "finished", report: "finished"};
@@ -128,7 +130,7 @@ function draw(svg, points) {
   const innerW = PLOT.width - PLOT.left - PLOT.right;
   const panelH = (PLOT.height - PLOT.top - PLOT.bottom - PLOT.gap * (PANELS.length - 1)) / PANELS.length;
   const x = (t) => PLOT.left + ((t - t0) / (t1 - t0)) * innerW;
-  PANELS.forEach(([index, label, unit, colour], row) => {
+  PANELS.forEach(([index, label, unit, colour, minSpan], row) => {
     const top = PLOT.top + row * (panelH + PLOT.gap);
     let lo = Infinity, hi = -Infinity;
     for (const p of points) {
@@ -139,13 +141,17 @@ function draw(svg, points) {
     svg.append(svgElement(svg, "text", {x: PLOT.left - 6, y: top + 12, "text-anchor": "end", class: "label"},
       `${label} ${unit}`));
     if (lo === Infinity) return;
-    const span = hi - lo || Math.max(Math.abs(hi) * 0.01, 1e-3);
-    const low = lo - span * 0.08, high = hi + span * 0.08;
+    const span = Math.max(hi - lo, minSpan);
+    const middle = (hi + lo) / 2;
+    const low = middle - span * 0.58, high = middle + span * 0.58;
     const y = (v) => top + panelH - ((v - low) / (high - low)) * panelH;
-    svg.append(svgElement(svg, "text", {x: PLOT.left - 6, y: top + panelH - 2, "text-anchor": "end",
-      class: "tick"}, tickText(lo, hi - lo)));
-    svg.append(svgElement(svg, "text", {x: PLOT.left - 6, y: top + 26, "text-anchor": "end", class: "tick"},
-      tickText(hi, hi - lo)));
+    // the lowest and highest value drawn, labelled where they are (one label when they are close)
+    const ends = y(lo) - y(hi) < 14 ? [hi] : [lo, hi];
+    for (const v of ends) {
+      const at = Math.min(Math.max(y(v) + 4, top + 26), top + panelH - 2);   // below the panel's name
+      svg.append(svgElement(svg, "text", {x: PLOT.left - 6, y: at, "text-anchor": "end", class: "tick"},
+        tickText(v, span)));
+    }
     const coords = [];
     for (const p of points) {
       const v = p[index];
