@@ -137,13 +137,22 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print("\nrequirements:")
     print(format_table(["requirement", "verdict", "checks", "title"],
                        [[r.requirement_id, r.verdict, len(r.checks), r.title] for r in d.requirements]))
-    rows = [[r.requirement_id, c.name, c.measured, c.unit, c.low, c.high, c.uncertainty, c.margin, c.verdict]
-            for r in d.requirements for c in r.checks]
+    rows = [[r.requirement_id, c.name, *_numbers(c.measured, c.unit, c.low, c.high, c.uncertainty, c.margin),
+             c.verdict] for r in d.requirements for c in r.checks]
     if rows:
         print("\nchecks:")
         print(format_table(["requirement", "check", "measured", "unit", "low", "high", "U (k=2)", "margin",
                             "verdict"], rows))
     return 0
+
+
+def _numbers(measured: float | None, unit: str | None, low: float | None, high: float | None,
+             uncertainty: float | None, margin: float | None) -> list[object]:
+    """measured, unit, low, high, U, margin cells of a check, rounded as the report rounds them."""
+    from lab.store.tables import check_cells
+
+    value, lo, hi, u, signed = check_cells(measured, low, high, uncertainty, margin)
+    return [value, unit, lo, hi, u, signed]
 
 
 def _cmd_trend(args: argparse.Namespace) -> int:
@@ -160,7 +169,8 @@ def _cmd_trend(args: argparse.Namespace) -> int:
     print(format_table(["started (UTC)", "firmware", "serial", "campaign", "requirement", "check", "measured",
                         "unit", "low", "high", "U (k=2)", "margin", "check verdict"],
                        [[p.started_at, p.firmware_version, p.serial_number, p.campaign_id, p.requirement_verdict,
-                         p.check_name, p.measured, p.unit, p.low, p.high, p.uncertainty, p.margin, p.check_verdict]
+                         p.check_name, *_numbers(p.measured, p.unit, p.low, p.high, p.uncertainty, p.margin),
+                         p.check_verdict]
                         for p in points]))
     if first is not None:
         print(f"first PASS of {args.requirement} for {args.model}: firmware {first.firmware_version} "

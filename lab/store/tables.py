@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-__all__ = ["cell", "format_table"]
+from reports.formatting import fmt_measured, fmt_signed, fmt_uncertainty
+
+__all__ = ["cell", "check_cells", "format_table"]
 
 
 def cell(value: object) -> str:
@@ -17,6 +19,14 @@ def cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
+
+
+def check_cells(measured: float | None, low: float | None, high: float | None, uncertainty: float | None,
+                margin: float | None) -> list[str]:
+    """A check's numbers as the report prints them (reports.formatting): measured value and limits to
+    the decimal place of the check's uncertainty U, U with its significant digits, the margin signed."""
+    return [fmt_measured(measured, uncertainty), fmt_measured(low, uncertainty), fmt_measured(high, uncertainty),
+            fmt_uncertainty(uncertainty), fmt_signed(margin, uncertainty)]
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -98,3 +98,11 @@ def test_trend_answers_which_firmware_first_passed(filled: str, capsys: pytest.C
 def test_bad_input_is_a_usage_error(filled: str) -> None:
     assert main(["results", "list", "--db", filled, "--since", "yesterday"]) == 3
     assert main(["results", "trend", CAMPAIGN_REQUIREMENT, "--db", filled]) == 3     # --model is required
+
+
+def test_table_numbers_are_rounded_to_their_uncertainty_as_in_the_report() -> None:
+    from lab.store.tables import check_cells
+
+    assert check_cells(9249.987, 9249.99, 10750.0, 24.0, 749.976) == ["9250", "9250", "10750", "24", "+750"]
+    assert check_cells(0.21234, None, 0.3, 0.0052, -0.0877) == ["0.2123", "\u2014", "0.3000", "0.0052", "-0.0877"]
+    assert check_cells(1.0, 0.5, None, None, 0.5)[:2] == ["1", "0.5"]           # no U: plain digits
