@@ -3,7 +3,6 @@ free local port, in a folder of its own (it keeps its places there), stopped aft
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -11,13 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from external_device import free_port
+
 COORDINATOR = Path(sys.executable).with_name("labgrid-coordinator")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

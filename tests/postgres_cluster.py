@@ -14,12 +14,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
 
+from external_device import free_port
 from system_packages import missing
 
 SUPERUSER = "postgres"
@@ -33,12 +33,6 @@ def find_bin_dir() -> Path | None:
     return max(found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0) if found else None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class PostgresCluster:
     """One running cluster; :meth:`create_database` gives a fresh database's URL."""
 
@@ -46,7 +40,7 @@ class PostgresCluster:
         self.bin_dir = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="flexbench-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._as_postgres = os.geteuid() == 0
         if self._as_postgres:
             account = pwd.getpwnam("postgres")

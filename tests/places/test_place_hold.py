@@ -14,7 +14,8 @@ import pytest
 from bench.errors import BenchError, ConfigError
 from bench.places import CoordinatorError, CoordinatorSession, PlaceBusy, PlaceConfig, PlaceHold, owner_name
 from bench.places.hold import campaign_place
-from labgrid_coordinator import free_port, running_coordinator
+from external_device import free_port
+from labgrid_coordinator import running_coordinator
 
 PLACES = ("bench-a", "bench-b", "bench-c", "bench-d", "bench-e", "bench-f")
 
